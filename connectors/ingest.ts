@@ -1,0 +1,204 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { effectiveSources, type Config, type FeedName, type SourceConfig } from '../config/index.js';
+import { FEED_SPECS, mapHeaders } from '../pipeline/feeds.js';
+import { registerIdentityFunctions } from '../pipeline/identity/index.js';
+import { log } from '../pipeline/log.js';
+import { lit, queryRows, type Db } from '../pipeline/store/index.js';
+import { planNormalise } from './normalise.js';
+import { formatOf, readFile, type FileFormat } from './readers/index.js';
+
+export interface BatchReport {
+  batchId: number | null;
+  feed: FeedName;
+  source: string;
+  file: string;
+  status: 'loaded' | 'failed' | 'duplicate';
+  error?: string;
+  rowsRead: number;
+  rowsLoaded: number;
+  rowsQuarantined: number;
+  findings: number;
+  seconds: number;
+}
+
+export interface IngestProgress {
+  (event: { file: string; index: number; total: number; feed: FeedName; rowsSoFar: number }): void;
+}
+
+const registered = new WeakSet<Db>();
+function ensureFunctions(db: Db): void {
+  if (registered.has(db)) return;
+  registerIdentityFunctions(db);
+  registered.add(db);
+}
+
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** The files of a source: every file in a folder, or those matching a `*`/`?` pattern in the last path segment. */
+export async function sourceFiles(source: SourceConfig, inbox: string): Promise<string[]> {
+  const full = isAbsolute(source.path) ? source.path : join(inbox, source.path);
+  let dir = full;
+  let pattern: RegExp | null = null;
+  if (/[*?]/.test(basename(full))) {
+    dir = dirname(full);
+    const esc = basename(full).replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.');
+    pattern = new RegExp(`^${esc}$`, 'i');
+  }
+  if (!existsSync(dir)) return [];
+  if (!statSync(dir).isDirectory()) return [dir];
+  const names = (await readdir(dir)).filter(
+    (n) => !n.startsWith('.') && !n.startsWith('~$') && (!pattern || pattern.test(n)),
+  );
+  return names
+    .map((n) => join(dir, n))
+    .filter((p) => statSync(p).isFile())
+    .sort();
+}
+
+/** Ingests one file as one batch. Same content already loaded for this feed → 'duplicate'. */
+export async function ingestFile(db: Db, config: Config, source: SourceConfig, path: string): Promise<BatchReport> {
+  ensureFunctions(db);
+  const started = performance.now();
+  const spec = FEED_SPECS[source.feed];
+  const file = basename(path);
+  const size = statSync(path).size;
+  const hash = await sha256File(path);
+  const base: Omit<BatchReport, 'status' | 'batchId'> = {
+    feed: source.feed,
+    source: source.name,
+    file: path,
+    rowsRead: 0,
+    rowsLoaded: 0,
+    rowsQuarantined: 0,
+    findings: 0,
+    seconds: 0,
+  };
+  const seen = await queryRows<{ batch_id: number }>(
+    db,
+    `SELECT batch_id FROM ingest_batches WHERE content_hash = ${lit(hash)} AND feed = ${lit(source.feed)} AND status = 'loaded'`,
+  );
+  if (seen.length) return { ...base, batchId: seen[0]!.batch_id, status: 'duplicate' };
+
+  const format: FileFormat | null = source.format === 'auto' ? formatOf(path) : source.format;
+  const [{ batch_id: batchId }] = (await queryRows<{ batch_id: number }>(
+    db,
+    `INSERT INTO ingest_batches (feed, source, file_name, file_path, file_size, content_hash, format, status, started_at)
+     VALUES (${lit(source.feed)}, ${lit(source.name)}, ${lit(file)}, ${lit(resolve(path))}, ${size}, ${lit(hash)}, ${format ? lit(format) : 'NULL'}, 'loading', now())
+     RETURNING batch_id`,
+  )) as [{ batch_id: number }];
+  const stage = `stage_${batchId}`;
+  const fail = async (message: string, encoding: string | null = null): Promise<BatchReport> => {
+    await db.run(
+      `UPDATE ingest_batches SET status = 'failed', error = ${lit(message)}, encoding = ${encoding ? lit(encoding) : 'NULL'}, finished_at = now() WHERE batch_id = ${batchId}`,
+    );
+    log.warn({ batchId, feed: source.feed, file, error: message }, 'batch failed');
+    return { ...base, batchId, status: 'failed', error: message, seconds: (performance.now() - started) / 1000 };
+  };
+  if (!format) return fail(`unknown file type "${file}": expected .csv, .xlsx, .jsonl or .parquet`);
+
+  let read;
+  try {
+    read = await readFile(db, path, stage, {
+      format,
+      encoding: source.encoding,
+      sheet: source.sheet,
+      workDir: config.workDir ?? tmpdir(),
+    });
+  } catch (err) {
+    return fail(`cannot read ${format} file: ${(err as Error).message}`);
+  }
+  const { mapping, duplicates } = mapHeaders(spec, read.headers, source.headerAliases);
+  const missing = spec.fields.filter((f) => f.required && !mapping.has(f.key));
+  if (missing.length) {
+    await db.run(`DROP TABLE IF EXISTS ${stage}`);
+    return fail(
+      `missing required column(s): ${missing.map((f) => `${f.key} (${f.headers.join(' / ')})`).join(', ')}; headers found: ${read.headers.join(', ')}`,
+      read.encoding,
+    );
+  }
+  if (duplicates.length) log.warn({ batchId, file, duplicates }, 'headers mapping to a key already taken were kept as raw data');
+
+  const plan = planNormalise({
+    spec,
+    stage,
+    mapping,
+    headers: read.headers,
+    batchId,
+    dateBase1904: read.dateBase1904 || source.dateBase === '1904',
+  });
+  try {
+    for (const sql of plan.statements) await db.run(sql);
+    await db.run('BEGIN TRANSACTION');
+    try {
+      await db.run(plan.insertRows);
+      await db.run(plan.insertQuarantine);
+      for (const r of read.rejected) {
+        await db.run(
+          `INSERT INTO quarantine VALUES (${batchId}, ${r.srcRow}, ${r.srcLine}, NULL, ${lit(r.reason)}, ${lit(r.detail)}, ${r.raw === null ? 'NULL' : lit(r.raw)})`,
+        );
+      }
+      await db.run(plan.insertFindings);
+      const [counts] = (await queryRows<{ loaded: number; quarantined: number; findings: number }>(
+        db,
+        `SELECT (SELECT count(*) FROM ${spec.table} WHERE batch_id = ${batchId})::INTEGER AS loaded,
+                (SELECT count(DISTINCT coalesce(src_row, -1)) FROM quarantine WHERE batch_id = ${batchId})::INTEGER AS quarantined,
+                (SELECT count(*) FROM findings WHERE batch_id = ${batchId})::INTEGER AS findings`,
+      )) as [{ loaded: number; quarantined: number; findings: number }];
+      await db.run(
+        `UPDATE ingest_batches SET status = 'loaded', encoding = ${read.encoding ? lit(read.encoding) : 'NULL'},
+           rows_read = ${read.rowsRead}, rows_loaded = ${counts.loaded}, rows_quarantined = ${counts.quarantined},
+           findings = ${counts.findings}, header_map = ${lit(JSON.stringify(Object.fromEntries(mapping)))}, finished_at = now()
+         WHERE batch_id = ${batchId}`,
+      );
+      await db.run('COMMIT');
+      const report: BatchReport = {
+        ...base,
+        batchId,
+        status: 'loaded',
+        rowsRead: read.rowsRead,
+        rowsLoaded: counts.loaded,
+        rowsQuarantined: counts.quarantined,
+        findings: counts.findings,
+        seconds: (performance.now() - started) / 1000,
+      };
+      log.info({ batchId, feed: source.feed, file, rowsLoaded: counts.loaded, rowsQuarantined: counts.quarantined, findings: counts.findings }, 'batch loaded');
+      return report;
+    } catch (err) {
+      await db.run('ROLLBACK');
+      throw err;
+    }
+  } catch (err) {
+    return fail(`cannot load: ${(err as Error).message}`, read.encoding);
+  } finally {
+    for (const t of ['', '_names', '_dates', '_months', '_codes', '_norm', '_err']) await db.run(`DROP TABLE IF EXISTS ${stage}${t}`);
+  }
+}
+
+/** Ingests every new file of every configured source (or of `<inbox>/<feed>/` by default). */
+export async function ingestInbox(
+  db: Db,
+  config: Config,
+  opts: { inbox?: string; feeds?: FeedName[]; onProgress?: IngestProgress } = {},
+): Promise<BatchReport[]> {
+  const inbox = opts.inbox ? resolve(opts.inbox) : config.inbox;
+  const sources = effectiveSources(config).filter((s) => !opts.feeds || opts.feeds.includes(s.feed));
+  const work: { source: SourceConfig; path: string }[] = [];
+  for (const source of sources) for (const path of await sourceFiles(source, inbox)) work.push({ source, path });
+  const reports: BatchReport[] = [];
+  let rows = 0;
+  for (const [index, { source, path }] of work.entries()) {
+    opts.onProgress?.({ file: path, index, total: work.length, feed: source.feed, rowsSoFar: rows });
+    const report = await ingestFile(db, config, source, path);
+    rows += report.rowsLoaded;
+    reports.push(report);
+  }
+  return reports;
+}

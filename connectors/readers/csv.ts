@@ -1,0 +1,63 @@
+import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ident, lit, queryRows, type Db } from '../../pipeline/store/index.js';
+import { detectEncoding, transcodeToUtf8 } from './encoding.js';
+import { uniqueHeaders, type ReadOptions, type ReadResult, type RejectedRecord } from './types.js';
+
+/**
+ * CSV through DuckDB's reader (all text, never typed). Lines DuckDB rejects (wrong column count,
+ * bad quoting) come back as rejected records; the good lines keep their line numbers.
+ */
+export async function readCsv(db: Db, path: string, table: string, opts: ReadOptions): Promise<ReadResult> {
+  const encoding = opts.encoding === 'auto' ? await detectEncoding(path) : opts.encoding;
+  let scanPath = path;
+  if (encoding === 'gb18030') {
+    scanPath = join(opts.workDir, `bidui-${randomUUID()}.csv`);
+    await transcodeToUtf8(path, scanPath);
+  }
+  const tag = table.replace(/\W/g, '_');
+  try {
+    await db.run(`DROP TABLE IF EXISTS ${tag}_scan`);
+    await db.run(
+      `CREATE TEMP TABLE ${tag}_scan AS SELECT * FROM read_csv(${lit(scanPath)}, all_varchar = true, header = true,
+         auto_detect = true, store_rejects = true, rejects_scan = '${tag}_rs', rejects_table = '${tag}_re')`,
+    );
+    const cols = await queryRows<{ column_name: string }>(db, `SELECT column_name FROM (DESCRIBE ${tag}_scan)`);
+    const rawHeaders = cols.map((c) => c.column_name);
+    const headers = uniqueHeaders(rawHeaders.map((h) => h.replace(/^\uFEFF/, '')));
+    const rejects = await queryRows<{ line: number; error_type: string; error_message: string; csv_line: string }>(
+      db,
+      `SELECT line::INTEGER AS line, any_value(error_type) AS error_type, any_value(error_message) AS error_message,
+              any_value(csv_line) AS csv_line FROM ${tag}_re GROUP BY line ORDER BY line`,
+    );
+    const rejectedLines = rejects.map((r) => r.line);
+    const [{ n }] = (await queryRows<{ n: number }>(db, `SELECT count(*)::INTEGER AS n FROM ${tag}_scan`)) as [{ n: number }];
+    // The k-th good record sits on the k-th line (from 2, after the header) that was not rejected.
+    await db.run(`DROP TABLE IF EXISTS ${ident(table)}`);
+    await db.run(`
+      CREATE TEMP TABLE ${ident(table)} AS
+      WITH lines AS (
+        SELECT l, (row_number() OVER (ORDER BY l) - 1)::BIGINT AS k
+        FROM range(2, ${n + rejectedLines.length + 2}) t(l)
+        WHERE l NOT IN (SELECT unnest([${rejectedLines.join(',') || 'NULL'}]::BIGINT[]))
+      )
+      SELECT (lines.l - 1)::INTEGER AS src_row, lines.l::INTEGER AS src_line, NULL::VARCHAR AS numeric_cols,
+             ${rawHeaders.map((h, i) => `s.${ident(h)} AS ${ident(headers[i]!)}`).join(', ')}
+      FROM (SELECT rowid AS k, * FROM ${tag}_scan) s JOIN lines USING (k)
+      ORDER BY src_row`);
+    await db.run(`DROP TABLE ${tag}_scan`);
+    const rejected: RejectedRecord[] = rejects.map((r) => ({
+      srcRow: r.line - 1,
+      srcLine: r.line,
+      reason: 'UNREADABLE_LINE',
+      detail: `${r.error_type}: ${r.error_message}`,
+      raw: r.csv_line,
+    }));
+    return { format: 'csv', encoding, headers, rowsRead: n + rejected.length, rejected, dateBase1904: false };
+  } finally {
+    await db.run(`DROP TABLE IF EXISTS ${tag}_re`).catch(() => undefined);
+    await db.run(`DROP TABLE IF EXISTS ${tag}_rs`).catch(() => undefined);
+    if (scanPath !== path) await rm(scanPath, { force: true });
+  }
+}

@@ -1,0 +1,123 @@
+import { z } from 'zod';
+
+/** One level of a comparison: an SQL condition over `l.` / `r.` columns of a candidate pair. */
+export const levelSchema = z
+  .object({
+    label: z.string().min(1),
+    /** SQL condition over l./r.; the null level comes first; the last level is the catch-all `ELSE`. */
+    sql: z.string().min(1),
+    isNull: z.boolean().optional(),
+    /** Term-frequency adjustment on this level (normally the exact-match level) using this column. */
+    tfAdjustColumn: z.string().min(1).optional(),
+    /** Weight of the term-frequency adjustment (Splink's tf_adjustment_weight); default 1. */
+    tfAdjustWeight: z.number().min(0).max(1).optional(),
+    /** P(level | match): starting value for EM, or the fixed value when training is off. */
+    m: z.number().gt(0).lte(1).optional(),
+    /** P(level | non-match): used as given (not re-estimated) when present. */
+    u: z.number().gt(0).lte(1).optional(),
+  })
+  .strict();
+
+export const comparisonSchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'comparison name must be an SQL-safe identifier'),
+    columns: z.array(z.string().min(1)).min(1),
+    levels: z.array(levelSchema).min(2),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    const nullIdx = c.levels.map((l, i) => (l.isNull ? i : -1)).filter((i) => i >= 0);
+    if (nullIdx.length > 1) ctx.addIssue({ code: 'custom', path: ['levels'], message: `comparison ${c.name}: at most one null level` });
+    if (nullIdx.length === 1 && nullIdx[0] !== 0)
+      ctx.addIssue({ code: 'custom', path: ['levels', nullIdx[0]!], message: `comparison ${c.name}: the null level must come first` });
+    const last = c.levels[c.levels.length - 1]!;
+    if (last.sql.trim().toUpperCase() !== 'ELSE' || last.isNull)
+      ctx.addIssue({ code: 'custom', path: ['levels', c.levels.length - 1, 'sql'], message: `comparison ${c.name}: the last level must be the catch-all 'ELSE'` });
+    c.levels.forEach((l, i) => {
+      if (i < c.levels.length - 1 && l.sql.trim().toUpperCase() === 'ELSE')
+        ctx.addIssue({ code: 'custom', path: ['levels', i, 'sql'], message: `comparison ${c.name}: only the last level may be 'ELSE'` });
+    });
+    const nonNull = c.levels.filter((l) => !l.isNull);
+    if (nonNull.length < 2) ctx.addIssue({ code: 'custom', path: ['levels'], message: `comparison ${c.name}: needs at least two non-null levels` });
+    const labels = new Set<string>();
+    for (const l of c.levels) {
+      if (labels.has(l.label)) ctx.addIssue({ code: 'custom', path: ['levels'], message: `comparison ${c.name}: duplicate level label '${l.label}'` });
+      labels.add(l.label);
+    }
+  });
+
+export const settingsSchema = z
+  .object({
+    linkType: z.enum(['link_only', 'dedupe_only', 'link_and_dedupe']),
+    uniqueIdColumn: z.string().min(1),
+    sourceColumn: z.string().min(1).optional(),
+    /** SQL conditions over l./r.; candidates are the union (rule i excludes pairs of rules < i). Empty = all pairs. */
+    blockingRules: z.array(z.string().min(1)),
+    comparisons: z.array(comparisonSchema).min(1),
+    /** Prior λ over all record pairs; estimated when absent (and training is on). */
+    probabilityTwoRandomRecordsMatch: z.number().gt(0).lt(1).optional(),
+    thresholds: z
+      .object({ link: z.number().gt(0).lt(1), review: z.number().gt(0).lt(1) })
+      .strict()
+      .refine((t) => t.review <= t.link, { message: 'thresholds.review must be ≤ thresholds.link' }),
+    em: z
+      .object({
+        maxIterations: z.number().int().min(1),
+        tolerance: z.number().gt(0),
+        /** One EM session per rule (Splink style: comparisons whose columns the rule uses are not trained in it). Empty = one session over all candidates. */
+        trainingBlockingRules: z.array(z.string().min(1)),
+      })
+      .strict(),
+    /** Random-pair sampling for u. */
+    uSampling: z
+      .object({ maxPairs: z.number().int().min(1000).default(1_000_000), seed: z.number().int().min(0).default(42) })
+      .strict()
+      .optional(),
+    /** Source values whose records may link to only one record from each other source. */
+    oneToOne: z.array(z.string()).optional(),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    if (s.linkType !== 'dedupe_only' && !s.sourceColumn)
+      ctx.addIssue({ code: 'custom', path: ['sourceColumn'], message: `linkType ${s.linkType} needs sourceColumn` });
+    if (s.oneToOne?.length && !s.sourceColumn)
+      ctx.addIssue({ code: 'custom', path: ['oneToOne'], message: 'oneToOne needs sourceColumn' });
+    const names = new Set<string>();
+    s.comparisons.forEach((c, i) => {
+      if (names.has(c.name)) ctx.addIssue({ code: 'custom', path: ['comparisons', i, 'name'], message: `duplicate comparison name '${c.name}'` });
+      names.add(c.name);
+    });
+  });
+
+export type LinkageSettings = z.infer<typeof settingsSchema>;
+export type LinkageSettingsInput = z.input<typeof settingsSchema>;
+export type ComparisonSettings = z.infer<typeof comparisonSchema>;
+export type LevelSettings = z.infer<typeof levelSchema>;
+
+/** Validates settings (object or JSON text); throws a readable error listing every problem. */
+export function parseSettings(input: unknown): LinkageSettings {
+  const value = typeof input === 'string' ? JSON.parse(input) : input;
+  const r = settingsSchema.safeParse(value);
+  if (!r.success) {
+    const msg = r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    throw new SettingsError(msg, r.error.issues);
+  }
+  return r.data;
+}
+
+export class SettingsError extends Error {
+  constructor(
+    message: string,
+    readonly issues: unknown[],
+  ) {
+    super(`invalid linkage settings: ${message}`);
+    this.name = 'SettingsError';
+  }
+}
+
+/** Level index as used in comparison vectors: −1 for the null level, else count down to 0 for ELSE (Splink order). */
+export function levelIndices(c: ComparisonSettings): number[] {
+  const nonNull = c.levels.filter((l) => !l.isNull).length;
+  let k = nonNull - 1;
+  return c.levels.map((l) => (l.isNull ? -1 : k--));
+}

@@ -1,0 +1,110 @@
+// SQL generation from linkage settings. Every function returns text; nothing here touches a database.
+import { ident } from '../pipeline/store/db.js';
+import { levelIndices, type ComparisonSettings, type LinkageSettings } from './settings.js';
+
+/** Table names used by one run, all under the caller's prefix. */
+export interface TableNames {
+  nodes: string;
+  candidates: string;
+  vectors: string;
+  pairs: string;
+  explanations: string;
+  links: string;
+  clusters: string;
+}
+
+export function tableNames(prefix: string): TableNames {
+  const t = (s: string) => ident(prefix + s);
+  return {
+    nodes: t('nodes'),
+    candidates: t('candidates'),
+    vectors: t('comparison_vectors'),
+    pairs: t('pairs'),
+    explanations: t('match_explanations'),
+    links: t('links'),
+    clusters: t('clusters'),
+  };
+}
+
+/** Condition restricting a self-join on the nodes table to the pairs the link type allows (each pair once). */
+export function pairFilter(s: LinkageSettings): string {
+  switch (s.linkType) {
+    case 'dedupe_only':
+    case 'link_and_dedupe':
+      return 'l.__rid < r.__rid';
+    case 'link_only':
+      return 'l.__src < r.__src';
+  }
+}
+
+/** Distinct columns that carry a term-frequency adjustment, with the internal column holding their frequency. */
+export function tfColumns(s: LinkageSettings): { column: string; tfCol: string }[] {
+  const cols: string[] = [];
+  for (const c of s.comparisons) for (const l of c.levels) if (l.tfAdjustColumn && !cols.includes(l.tfAdjustColumn)) cols.push(l.tfAdjustColumn);
+  return cols.map((column, i) => ({ column, tfCol: `__tf${i}` }));
+}
+
+/** Creates the nodes table: internal integer id ordered by (source, uid), source, uid, term frequencies, all input columns. */
+export function nodesSql(s: LinkageSettings, inputTable: string, nodes: string): string {
+  const src = s.sourceColumn ? `CAST(${ident(s.sourceColumn)} AS VARCHAR)` : 'NULL::VARCHAR';
+  const uid = ident(s.uniqueIdColumn);
+  const tf = tfColumns(s)
+    .map(
+      ({ column, tfCol }) =>
+        `CASE WHEN ${ident(column)} IS NULL THEN NULL ELSE (count(*) OVER (PARTITION BY ${ident(column)}))::DOUBLE / count(${ident(column)}) OVER () END AS ${tfCol}`,
+    )
+    .join(', ');
+  return `CREATE OR REPLACE TABLE ${nodes} AS
+SELECT (row_number() OVER (ORDER BY ${src}, ${uid}))::INTEGER AS __rid, ${src} AS __src, ${uid} AS __uid${tf ? ', ' + tf : ''}, *
+FROM ${inputTable}`;
+}
+
+/** Candidate pairs from the blocking rules: rule i excludes pairs any earlier rule produced (Splink's scheme). */
+export function blockingSql(s: LinkageSettings, nodes: string, candidates: string): string {
+  const rules = s.blockingRules.length ? s.blockingRules : ['TRUE'];
+  const parts = rules.map((rule, i) => {
+    const earlier = rules
+      .slice(0, i)
+      .map((p) => `NOT coalesce((${p}), FALSE)`)
+      .join(' AND ');
+    return `SELECT l.__rid AS rid_l, r.__rid AS rid_r, ${i} AS match_key
+FROM ${nodes} AS l JOIN ${nodes} AS r ON (${rule}) AND ${pairFilter(s)}${earlier ? ' AND ' + earlier : ''}`;
+  });
+  return `CREATE OR REPLACE TABLE ${candidates} AS\n${parts.join('\nUNION ALL\n')}`;
+}
+
+/** Pairs satisfying one rule (for an EM training session). */
+export function rulePairsSql(s: LinkageSettings, nodes: string, rule: string): string {
+  return `SELECT l.__rid AS rid_l, r.__rid AS rid_r, 0 AS match_key FROM ${nodes} AS l JOIN ${nodes} AS r ON (${rule}) AND ${pairFilter(s)}`;
+}
+
+/** SQL CASE giving a comparison's level index (−1 for the null level). */
+export function gammaCase(c: ComparisonSettings): string {
+  const idx = levelIndices(c);
+  const whens = c.levels.map((l, i) => (l.sql.trim().toUpperCase() === 'ELSE' ? `ELSE ${idx[i]}` : `WHEN (${l.sql}) THEN ${idx[i]}`));
+  return `CASE ${whens.join(' ')} END`;
+}
+
+export const gammaCol = (c: ComparisonSettings) => `gamma_${c.name}`;
+
+/** Comparison vectors for every pair in `pairsFrom` (a table or sub-query with rid_l, rid_r, match_key), one statement. */
+export function vectorsSelect(s: LinkageSettings, nodes: string, pairsFrom: string, withTf: boolean): string {
+  const gammas = s.comparisons.map((c) => `(${gammaCase(c)})::TINYINT AS ${gammaCol(c)}`);
+  const tf = withTf ? tfColumns(s).flatMap(({ tfCol }) => [`l.${tfCol} AS ${tfCol}_l`, `r.${tfCol} AS ${tfCol}_r`]) : [];
+  return `SELECT c.rid_l, c.rid_r, c.match_key, ${[...gammas, ...tf].join(', ')}
+FROM ${pairsFrom} AS c JOIN ${nodes} AS l ON l.__rid = c.rid_l JOIN ${nodes} AS r ON r.__rid = c.rid_r`;
+}
+
+/** Whether a rule mentions any of a comparison's columns as l.col / r.col (then EM cannot train it on that rule's pairs). */
+export function ruleUsesComparison(rule: string, c: ComparisonSettings): boolean {
+  return c.columns.some((col) => {
+    const esc = col.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    return new RegExp(`\\b[lr]\\s*\\.\\s*("${esc}"|${esc}\\b)`, 'i').test(rule);
+  });
+}
+
+/** A numeric literal DuckDB reads exactly as a DOUBLE. */
+export function num(x: number): string {
+  if (!Number.isFinite(x)) throw new Error(`non-finite parameter ${x}`);
+  return `${x.toPrecision(17)}::DOUBLE`;
+}

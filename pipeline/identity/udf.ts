@@ -1,0 +1,163 @@
+// The identity functions as DuckDB scalar UDFs, so that staging SQL normalises whole feeds
+// without pulling rows into JS. DuckDB calls these on the JS thread, one chunk (≤ 2048 rows) at
+// a time; every function returns NULL for a NULL first argument.
+import {
+  BOOLEAN,
+  DATE,
+  DuckDBDateValue,
+  DuckDBScalarFunction,
+  INTEGER,
+  LIST,
+  STRUCT,
+  VARCHAR,
+  listValue,
+  structValue,
+  type DuckDBConnection,
+  type DuckDBDataChunk,
+  type DuckDBType,
+  type DuckDBValue,
+  type DuckDBVector,
+} from '@duckdb/node-api';
+import { isCodeSet, parseCode } from './codes.js';
+import { parseDate, parseMonth } from './date.js';
+import { normalizeId } from './id.js';
+import { nameFormsCached } from './name.js';
+import { charDamerau } from './text.js';
+
+const DAY_MS = 86_400_000;
+
+function dateOf(iso: string | null): DuckDBDateValue | null {
+  if (!iso) return null;
+  return new DuckDBDateValue(Date.parse(iso + 'T00:00:00Z') / DAY_MS);
+}
+
+function strings(items: readonly string[]): DuckDBValue {
+  return listValue(items as string[]);
+}
+
+const ID_TYPE = STRUCT({
+  id: VARCHAR,
+  valid: BOOLEAN,
+  damaged: BOOLEAN,
+  issues: LIST(VARCHAR),
+  birth_date: DATE,
+  gender: VARCHAR,
+  region: VARCHAR,
+  region_current: LIST(VARCHAR),
+});
+
+const NAME_TYPE = STRUCT({
+  norm: VARCHAR,
+  simplified: VARCHAR,
+  pinyin: VARCHAR,
+  pinyin_alts: LIST(VARCHAR),
+  surname: VARCHAR,
+  given: VARCHAR,
+  tokens: LIST(VARCHAR),
+});
+
+const DATE_TYPE = STRUCT({ date: DATE, error: VARCHAR });
+const MONTH_TYPE = STRUCT({ month: VARCHAR, error: VARCHAR });
+const CODE_TYPE = STRUCT({ code: VARCHAR, subtype: VARCHAR, error: VARCHAR });
+
+/** Applies `fn` to every row of the chunk; a NULL first argument gives NULL. */
+function rowwise(
+  input: DuckDBDataChunk,
+  output: DuckDBVector,
+  fn: (args: readonly unknown[]) => DuckDBValue | null,
+): void {
+  const cols: DuckDBVector[] = [];
+  for (let c = 0; c < input.columnCount; c++) cols.push(input.getColumnVector(c));
+  const args: unknown[] = new Array(cols.length);
+  for (let i = 0; i < input.rowCount; i++) {
+    for (let c = 0; c < cols.length; c++) args[c] = cols[c]!.getItem(i);
+    output.setItem(i, args[0] == null ? null : fn(args));
+  }
+  output.flush();
+}
+
+function register(
+  conn: DuckDBConnection,
+  name: string,
+  parameterTypes: DuckDBType[],
+  returnType: DuckDBType,
+  fn: (args: readonly unknown[]) => DuckDBValue | null,
+): void {
+  conn.registerScalarFunction(
+    DuckDBScalarFunction.create({
+      name,
+      parameterTypes,
+      returnType,
+      specialHandling: true,
+      mainFunction: (_info, input, output) => rowwise(input, output, fn),
+    }),
+  );
+}
+
+/** Registers bidui_id, bidui_name, bidui_date, bidui_month, bidui_code and bidui_char_damerau on a connection. */
+export function registerIdentityFunctions(conn: DuckDBConnection): void {
+  register(conn, 'bidui_id', [VARCHAR, BOOLEAN], ID_TYPE, ([raw, numeric]) => {
+    const r = normalizeId(raw as string, { numericCell: numeric === true });
+    return structValue({
+      id: r.id,
+      valid: r.valid,
+      damaged: r.damaged,
+      issues: strings(r.issues),
+      birth_date: dateOf(r.birthDate),
+      gender: r.gender,
+      region: r.region,
+      region_current: strings(r.regionCurrent),
+    });
+  });
+
+  register(conn, 'bidui_name', [VARCHAR], NAME_TYPE, ([raw]) => {
+    const f = nameFormsCached(raw as string);
+    if (!f) return null;
+    return structValue({
+      norm: f.norm,
+      simplified: f.simplified,
+      pinyin: f.pinyin,
+      pinyin_alts: strings(f.pinyinAlts),
+      surname: f.surname,
+      given: f.given,
+      tokens: strings(f.tokens),
+    });
+  });
+
+  register(conn, 'bidui_date', [VARCHAR, BOOLEAN], DATE_TYPE, ([raw, base1904]) => {
+    const r = parseDate(raw as string, { base1904: base1904 === true });
+    return structValue({ date: dateOf(r.date), error: r.error });
+  });
+
+  register(conn, 'bidui_month', [VARCHAR], MONTH_TYPE, ([raw]) => {
+    const r = parseMonth(raw as string);
+    return structValue({ month: r.month, error: r.error });
+  });
+
+  // The set name comes first, so a NULL set gives NULL as well; an unknown set is an error value.
+  register(conn, 'bidui_code', [VARCHAR, VARCHAR], CODE_TYPE, ([set, raw]) => {
+    if (raw == null) return null;
+    if (!isCodeSet(set as string)) return structValue({ code: null, subtype: null, error: 'UNKNOWN_CODE_SET' });
+    const r = parseCode(set as Parameters<typeof parseCode>[0], raw as string);
+    return structValue({ code: r.code, subtype: r.subtype, error: r.error });
+  });
+
+  conn.registerScalarFunction(
+    DuckDBScalarFunction.create({
+      name: 'bidui_char_damerau',
+      parameterTypes: [VARCHAR, VARCHAR],
+      returnType: INTEGER,
+      specialHandling: true,
+      mainFunction: (_info, input, output) => {
+        const a = input.getColumnVector(0);
+        const b = input.getColumnVector(1);
+        for (let i = 0; i < input.rowCount; i++) {
+          const x = a.getItem(i) as string | null;
+          const y = b.getItem(i) as string | null;
+          output.setItem(i, x == null || y == null ? null : charDamerau(x, y));
+        }
+        output.flush();
+      },
+    }),
+  );
+}

@@ -1,0 +1,37 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+
+export type Db = DuckDBConnection;
+
+/**
+ * Opens (or reuses, within this process) the DuckDB file at `path` and returns a connection.
+ * DuckDB allows one read-write process per file; within a process we reuse one instance.
+ */
+export async function openDb(path: string, opts: { threads?: number } = {}): Promise<Db> {
+  const full = path === ':memory:' ? path : resolve(path);
+  if (full !== ':memory:') mkdirSync(dirname(full), { recursive: true });
+  const settings: Record<string, string> = {};
+  if (opts.threads) settings.threads = String(opts.threads);
+  const instance =
+    full === ':memory:'
+      ? await DuckDBInstance.create(':memory:', settings)
+      : await DuckDBInstance.fromCache(full, settings);
+  return instance.connect();
+}
+
+/** Runs a query and returns its rows as JSON-safe objects (bigints become numbers or strings). */
+export async function queryRows<T = Record<string, unknown>>(db: Db, sql: string, params?: unknown[]): Promise<T[]> {
+  const reader = params ? await db.runAndReadAll(sql, params as never) : await db.runAndReadAll(sql);
+  return reader.getRowObjectsJson() as T[];
+}
+
+/** Quotes an SQL identifier. */
+export function ident(name: string): string {
+  return '"' + name.replaceAll('"', '""') + '"';
+}
+
+/** Quotes an SQL string literal. */
+export function lit(value: string): string {
+  return "'" + value.replaceAll("'", "''") + "'";
+}

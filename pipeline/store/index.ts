@@ -1,0 +1,13 @@
+export { openDb, queryRows, ident, lit, type Db } from './db.js';
+export { migrate, MIGRATIONS } from './migrations.js';
+export { feedColumns, fieldColumns, storedRowSchema, feedTableDdl, type Column } from './schema.js';
+
+import { openDb, type Db } from './db.js';
+import { migrate } from './migrations.js';
+
+/** Opens the store at `path` and brings its schema up to date. */
+export async function openStore(path: string, opts: { threads?: number } = {}): Promise<Db> {
+  const db = await openDb(path, opts);
+  await migrate(db);
+  return db;
+}
