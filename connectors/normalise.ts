@@ -122,7 +122,7 @@ export function planNormalise(args: {
         break;
       }
       case 'id': {
-        const idv = present || (spec.feed === 'disability' && mapping.has('certificate_no')) ? `bidui_id(${idSource(f)}, ${numericFlag(f)})` : 'NULL';
+        const idv = present || (spec.feed === 'disability' && mapping.has('certificate_no')) ? `bidui_id(${idSource(f)}, ${numericFlag(f)})` : 'bidui_id(NULL::VARCHAR, false)';
         select.push(`${idv} AS ${out(k + '$')}`);
         findings.push(`SELECT src_row, src_line, ${lit(k)} AS field, unnest(${out(k + '$')}.issues) AS code FROM ${s('norm')}`);
         break;

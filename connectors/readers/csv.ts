@@ -40,7 +40,7 @@ export async function readCsv(db: Db, path: string, table: string, opts: ReadOpt
       WITH lines AS (
         SELECT l, (row_number() OVER (ORDER BY l) - 1)::BIGINT AS k
         FROM range(2, ${n + rejectedLines.length + 2}) t(l)
-        WHERE l NOT IN (SELECT unnest([${rejectedLines.join(',') || 'NULL'}]::BIGINT[]))
+        WHERE NOT list_contains([${rejectedLines.join(',')}]::BIGINT[], l)
       )
       SELECT (lines.l - 1)::INTEGER AS src_row, lines.l::INTEGER AS src_line, NULL::VARCHAR AS numeric_cols,
              ${rawHeaders.map((h, i) => `s.${ident(h)} AS ${ident(headers[i]!)}`).join(', ')}

@@ -8,9 +8,10 @@ export async function readJsonl(db: Db, path: string, table: string, _opts: Read
   const tag = table.replace(/\W/g, '_');
   await db.run(`DROP TABLE IF EXISTS ${tag}_scan`);
   await db.run(
-    `CREATE TEMP TABLE ${tag}_scan AS SELECT (rowid + 1)::INTEGER AS line, json FROM
-       (SELECT * FROM read_json_objects(${lit(path)}, format = 'newline_delimited', ignore_errors = true))`,
+    `CREATE TEMP TABLE ${tag}_scan AS SELECT json FROM read_json_objects(${lit(path)}, format = 'newline_delimited', ignore_errors = true)`,
   );
+  // Insertion order is file order, so rowid + 1 is the line number.
+  await db.run(`CREATE OR REPLACE TEMP TABLE ${tag}_scan AS SELECT (rowid + 1)::INTEGER AS line, json FROM ${tag}_scan`);
   try {
     const keys = (
       await queryRows<{ k: string }>(

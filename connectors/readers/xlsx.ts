@@ -53,7 +53,7 @@ export async function readXlsx(db: Db, path: string, table: string, opts: ReadOp
             .map((h) => `${ident(h)} VARCHAR`)
             .join(', ')})`,
         );
-        appender = await db.createAppender(table, 'temp');
+        appender = await db.createAppender(table, 'main', 'temp');
         continue;
       }
       const cells = headers.map((_, i) => cellText(values[i + 1] ?? null));
