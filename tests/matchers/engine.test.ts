@@ -78,7 +78,7 @@ describe('comparison vectors', () => {
       { id: 'a', name: 'martha', dob: '19800101' },
       { id: 'b', name: 'martha', dob: '19800110' },
       { id: 'c', name: 'marhta', dob: null },
-      { id: 'd', name: 'zed', dob: '19700101' },
+      { id: 'd', name: 'zed', dob: '19551231' },
       { id: 'e', name: null, dob: '19800101' },
     ]);
     await runLinkage(db, {
@@ -206,6 +206,7 @@ describe('estimation', () => {
       outputPrefix: 'em_',
       labelsColumn: 'truth',
     });
+    console.log(JSON.stringify(r.params.comparisons.map((c) => [c.name, c.levels.map((l) => [l.m, l.u])])), r.params.em, r.evaluation);
     for (const c of r.params.comparisons) {
       const exact = c.levels.find((l) => l.label === 'exact')!;
       expect(exact.m!).toBeGreaterThan(0.85);
