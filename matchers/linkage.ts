@@ -307,11 +307,16 @@ const logit2 = (x: number) => Math.log2(x / (1 - x));
 /**
  * m by expectation-maximisation with u fixed: one session per training rule over the pairs that rule
  * produces; comparisons whose columns the rule uses are left out of that session. m = mean over sessions.
- * With no training rules, one session over all candidate pairs, in which u is re-estimated too (as a
- * nuisance parameter: candidate non-matches share blocking keys, so random-pair u would not describe them).
+ * Without training rules the blocking rules serve (one session each); with neither, one session over all
+ * pairs. (One session over the union of blocked candidates would be biased: its non-matches share blocking
+ * keys, so they are neither random pairs nor conditionally independent.)
  */
 async function estimateM(db: Db, s: LinkageSettings, nodes: string, vectors: string, params: TrainedParams, prefix: string): Promise<void> {
-  const sessions = s.em.trainingBlockingRules.length ? s.em.trainingBlockingRules : [null];
+  const sessions: (string | null)[] = s.em.trainingBlockingRules.length
+    ? s.em.trainingBlockingRules
+    : s.blockingRules.length
+      ? s.blockingRules
+      : [null];
   const sums = params.comparisons.map((c) => c.levels.map(() => 0));
   const patterns = ident(prefix + 'em_patterns');
   const gcols = s.comparisons.map(gammaCol).join(', ');
@@ -319,6 +324,7 @@ async function estimateM(db: Db, s: LinkageSettings, nodes: string, vectors: str
     const source = rule == null ? vectors : `(${vectorsSelect(s, nodes, `(${rulePairsSql(s, nodes, rule)})`, false)})`;
     await db.run(`CREATE OR REPLACE TEMP TABLE ${patterns} AS SELECT ${gcols}, count(*)::DOUBLE AS n FROM ${source} GROUP BY ALL`);
     const active = s.comparisons.map((c, i) => ({ c, i })).filter(({ c }) => rule == null || !ruleUsesComparison(rule, c));
+    if (!active.length) continue;
     const local: TrainedParams = JSON.parse(JSON.stringify(params));
     let lambda = 0.3;
     let iterations = 0;
@@ -329,13 +335,7 @@ async function estimateM(db: Db, s: LinkageSettings, nodes: string, vectors: str
       const logOdds = [num(logit2(lambda)), ...active.map(({ c, i }) => weightCase(i, c, local))].join(' + ');
       const aggs = active.flatMap(({ c, i }) => [
         `sum(n * p) FILTER (WHERE ${gammaCol(c)} >= 0) AS "nn${i}"`,
-        `sum(n * (1 - p)) FILTER (WHERE ${gammaCol(c)} >= 0) AS "un${i}"`,
-        ...local.comparisons[i]!.levels
-          .filter((l) => l.index >= 0)
-          .flatMap((l) => [
-            `sum(n * p) FILTER (WHERE ${gammaCol(c)} = ${l.index}) AS "m${i}_${l.index}"`,
-            `sum(n * (1 - p)) FILTER (WHERE ${gammaCol(c)} = ${l.index}) AS "u${i}_${l.index}"`,
-          ]),
+        ...local.comparisons[i]!.levels.filter((l) => l.index >= 0).map((l) => `sum(n * p) FILTER (WHERE ${gammaCol(c)} = ${l.index}) AS "m${i}_${l.index}"`),
       ]);
       const row = await one<Record<string, number | null>>(
         db,
@@ -354,10 +354,6 @@ async function estimateM(db: Db, s: LinkageSettings, nodes: string, vectors: str
           const m = Math.max((row[`m${i}_${l.index}`] ?? 0) / nn, M_FLOOR);
           delta = Math.max(delta, Math.abs(m - l.m!));
           l.m = m;
-          // Over all candidates the non-matches are not random pairs (they share the blocking keys), so u is
-          // re-estimated here as a nuisance parameter; the reported u stays the random-pair estimate.
-          const un = row[`un${i}`] ?? 0;
-          if (rule == null && un > 0) l.u = Math.max((row[`u${i}_${l.index}`] ?? 0) / un, M_FLOOR);
         }
       }
       converged = delta < s.em.tolerance;

@@ -64,7 +64,7 @@ export const settingsSchema = z
       .object({
         maxIterations: z.number().int().min(1),
         tolerance: z.number().gt(0),
-        /** One EM session per rule (Splink style: comparisons whose columns the rule uses are not trained in it). Empty = one session over all candidates. */
+        /** One EM session per rule (Splink style: u fixed, comparisons whose columns the rule uses are not trained in it). Empty = the blocking rules. */
         trainingBlockingRules: z.array(z.string().min(1)),
       })
       .strict(),

@@ -142,7 +142,7 @@ describe('comparison vectors', () => {
     expect(ab.map((x) => [x.comparison, x.level_label])).toEqual([
       ['prior', null],
       ['name', 'exact'],
-      ['dob', 'else'],
+      ['dob', 'one char'],
     ]);
     expect(ab[1]!.weight).toBeCloseTo(Math.log2(0.8 / 0.01), 9);
   });
@@ -206,18 +206,17 @@ describe('estimation', () => {
       outputPrefix: 'em_',
       labelsColumn: 'truth',
     });
-    console.log(JSON.stringify(r.params.comparisons.map((c) => [c.name, c.levels.map((l) => [l.m, l.u])])), r.params.em, r.evaluation);
     for (const c of r.params.comparisons) {
       const exact = c.levels.find((l) => l.label === 'exact')!;
       expect(exact.m!).toBeGreaterThan(0.85);
       expect(exact.m!).toBeLessThan(0.95);
-      expect(exact.mSessions).toBe(1);
+      expect(exact.mSessions).toBeGreaterThanOrEqual(2);
     }
     const u = Object.fromEntries(r.params.comparisons.map((c) => [c.name, c.levels.find((l) => l.label === 'exact')!.u!]));
     expect(u.city).toBeGreaterThan(0.03); // 1/20
     expect(u.city).toBeLessThan(0.07);
     expect(u.name).toBeLessThan(0.02); // 1/150
-    expect(u.dob).toBeLessThan(0.002); // 1/3000
+    expect(u.dob).toBeLessThan(0.004); // 1/3000 plus the 400 true pairs among 160,000 sampled
     expect(r.params.em[0]!.converged).toBe(true);
     // λ ≈ 400 matches / 160,000 pairs.
     expect(r.params.lambda).toBeGreaterThan(0.0025 * 0.8);

@@ -1,0 +1,61 @@
+/**
+ * npm run bench:ingest [-- --size province|medium|small --seed 1 --dir bench-output/ingest]
+ * Generates (once, then reuses) a synthetic inbox, ingests it into a fresh DuckDB file and prints
+ * rows/s per feed, end to end, and peak memory.
+ */
+import { existsSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig, type FeedName } from '../config/index.js';
+import { ingestInbox } from '../connectors/index.js';
+import { openStore } from '../pipeline/store/index.js';
+import { generateProvince, synthOptionsSchema } from '../synth/index.js';
+
+const { values } = parseArgs({
+  options: {
+    size: { type: 'string', default: 'province' },
+    seed: { type: 'string', default: '1' },
+    dir: { type: 'string', default: 'bench-output/ingest' },
+    threads: { type: 'string', default: '2' },
+  },
+});
+const dir = resolve(values.dir!, `${values.size}-seed${values.seed}`);
+const inbox = join(dir, 'inbox');
+if (!existsSync(join(dir, 'truth'))) {
+  const t0 = performance.now();
+  await generateProvince(synthOptionsSchema.parse({ seed: Number(values.seed), size: values.size, out: dir }));
+  console.log(`generated ${values.size} inbox in ${((performance.now() - t0) / 1000).toFixed(1)} s (${dir})`);
+}
+const dbPath = join(dir, 'bench.duckdb');
+rmSync(dbPath, { force: true });
+rmSync(dbPath + '.wal', { force: true });
+const cfg = loadConfig(undefined, { database: dbPath, inbox });
+const db = await openStore(dbPath, { threads: Number(values.threads) });
+
+const started = performance.now();
+const reports = await ingestInbox(db, cfg);
+const seconds = (performance.now() - started) / 1000;
+
+const perFeed = new Map<FeedName, { rows: number; seconds: number; files: number; quarantined: number }>();
+for (const r of reports) {
+  const f = perFeed.get(r.feed) ?? { rows: 0, seconds: 0, files: 0, quarantined: 0 };
+  f.rows += r.rowsLoaded;
+  f.quarantined += r.rowsQuarantined;
+  f.seconds += r.seconds;
+  f.files += 1;
+  perFeed.set(r.feed, f);
+}
+console.log('feed            files        rows   quarantined   seconds      rows/s');
+for (const [feed, f] of perFeed) {
+  console.log(
+    `${feed.padEnd(14)}${String(f.files).padStart(6)}${String(f.rows).padStart(12)}${String(f.quarantined).padStart(14)}${f.seconds.toFixed(1).padStart(10)}${Math.round(f.rows / f.seconds).toString().padStart(12)}`,
+  );
+}
+const total = [...perFeed.values()].reduce((a, f) => a + f.rows + f.quarantined, 0);
+const failed = reports.filter((r) => r.status === 'failed');
+console.log(`total: ${total} rows in ${seconds.toFixed(1)} s = ${Math.round(total / seconds)} rows/s end to end (threads ${values.threads})`);
+console.log(`peak memory (max RSS): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+if (failed.length) {
+  console.log(`FAILED batches: ${failed.map((f) => `${f.file}: ${f.error}`).join('; ')}`);
+  process.exitCode = 1;
+}
