@@ -77,6 +77,8 @@ export interface RunLinkageOptions {
 }
 
 export interface RunLinkageResult {
+  /** The validated settings the run used (store them with the run; see settingsWithParams). */
+  settings: LinkageSettings;
   tables: {
     nodes: string;
     candidates: string;
@@ -205,6 +207,7 @@ export async function runLinkage(db: Db, opts: RunLinkageOptions): Promise<RunLi
   timings.total = Math.round(performance.now() - t0) / 1000;
 
   return {
+    settings: s,
     tables: {
       nodes: p + 'nodes',
       candidates: p + 'candidates',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runLinkage } from '../../matchers/index.js';
+import { runLinkage, settingsWithParams } from '../../matchers/index.js';
 import { em, exactComparison, makeTable, memDb, queryRows } from './helpers.js';
 
 describe('blocking', () => {
@@ -223,6 +223,15 @@ describe('estimation', () => {
     expect(r.params.lambda).toBeLessThan(0.0025 * 1.2);
     expect(r.evaluation!.f1).toBeGreaterThan(0.97);
     expect(JSON.parse(JSON.stringify(r.params))).toEqual(r.params);
+    // The trained model, written into the settings, scores the same without training.
+    const trained = settingsWithParams(r.settings, r.params);
+    await runLinkage(db, { settings: JSON.parse(JSON.stringify(trained)), inputTable: 'syn', outputPrefix: 'em2_', train: false });
+    const [d] = await queryRows<{ n: number; maxdiff: number }>(
+      db,
+      `SELECT count(*)::INTEGER AS n, max(abs(a.match_weight - b.match_weight)) AS maxdiff FROM em_pairs a JOIN em2_pairs b USING (rid_l, rid_r)`,
+    );
+    expect(d!.n).toBe(r.counts.candidatePairs);
+    expect(d!.maxdiff).toBeLessThan(1e-9);
   });
 
   it('term-frequency adjustment makes a common name weaker evidence than a rare one', async () => {
