@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isoDate } from './date.js';
 
 export type IdIssue =
   | 'EMPTY'
@@ -200,21 +201,19 @@ export interface NormalizeIdOptions {
   today?: string;
 }
 
+// Formatting today's date costs as much as the rest of normalizeId; refresh it once a minute.
+let todayCache = { iso: '', until: 0 };
 function isoToday(): string {
-  return new Date().toISOString().slice(0, 10);
+  const now = Date.now();
+  if (now >= todayCache.until) todayCache = { iso: new Date(now).toISOString().slice(0, 10), until: now + 60_000 };
+  return todayCache.iso;
 }
 
 /** 'YYYYMMDD' → 'YYYY-MM-DD' when it is a real date in [1900-01-01, today]. */
 function birthDateOf(yyyymmdd: string, today: string): string | null {
   if (!/^\d{8}$/.test(yyyymmdd)) return null;
-  const y = +yyyymmdd.slice(0, 4);
-  const m = +yyyymmdd.slice(4, 6);
-  const d = +yyyymmdd.slice(6, 8);
-  if (y < 1900 || m < 1 || m > 12 || d < 1) return null;
-  const dim = new Date(Date.UTC(y, m, 0)).getUTCDate();
-  if (d > dim) return null;
-  const iso = `${yyyymmdd.slice(0, 4)}-${yyyymmdd.slice(4, 6)}-${yyyymmdd.slice(6, 8)}`;
-  return iso <= today ? iso : null;
+  const iso = isoDate(+yyyymmdd.slice(0, 4), +yyyymmdd.slice(4, 6), +yyyymmdd.slice(6, 8));
+  return iso !== null && iso >= '1900-01-01' && iso <= today ? iso : null;
 }
 
 function sortIssues(issues: Set<IdIssue>): IdIssue[] {
@@ -244,43 +243,49 @@ export function normalizeId(raw: string | null | undefined, opts: NormalizeIdOpt
   let s = raw == null ? '' : String(raw).trim();
   // A leading apostrophe is how spreadsheet users force text; quotes come from sloppy CSV.
   s = s.replace(/^['"‘’“”]+|['"‘’“”]+$/g, '');
-  if (FULL_WIDTH_RE.test(s)) issues.add('FULL_WIDTH');
-  s = s.normalize('NFKC').replace(STRIP_RE, '');
+  if (!/^[0-9Xx]*$/.test(s)) {
+    if (FULL_WIDTH_RE.test(s)) issues.add('FULL_WIDTH');
+    s = s.normalize('NFKC').replace(STRIP_RE, '');
+  }
   if (s === '') {
     issues.add('EMPTY');
     return result({});
   }
-  if (/x/.test(s)) issues.add('LOWERCASE_X');
+  if (s.includes('x')) issues.add('LOWERCASE_X');
   s = s.toUpperCase();
 
-  // Spreadsheet damage: keep only the digits that are known to be exact.
-  let reliable: string | null = null;
+  // Spreadsheet damage: keep only the leading digits that are known to be exact.
+  let damaged = false;
+  let reliable = '';
   const sci = SCI_RE.exec(s);
   if (sci) {
     issues.add('SCIENTIFIC_NOTATION');
+    damaged = true;
     const mantissa = sci[1]! + (sci[2] ?? '');
     const len = Number(sci[3]) + 1;
-    // Digits shown beyond the 15 a spreadsheet keeps are noise; digits not shown are lost.
-    reliable = mantissa.slice(0, Math.min(15, len));
+    // A spreadsheet keeps 15 significant digits; digits not shown are lost.
+    if (len === 18) reliable = mantissa.slice(0, 15);
+    // An old 15-digit ID: re-lay it out as the 18-digit form so that the date sits where it should.
+    else if (len === 15 && mantissa.length >= 12) reliable = mantissa.slice(0, 6) + '19' + mantissa.slice(6, 13);
+    else if (len === 15) reliable = mantissa.slice(0, 6);
   }
   if (opts.numericCell) {
     issues.add('NUMERIC_CELL');
-    if (!sci) {
-      // A 15-digit ID fits a double exactly (< 2^53) and has no X; longer ones lose their tail.
-      if (/^\d{15}$/.test(s)) reliable = null;
-      else reliable = /^\d+$/.test(s) ? s.slice(0, 15) : '';
+    // A 15-digit ID fits a double exactly (< 2^53) and has no X; an 18-digit one loses its tail.
+    if (!sci && !/^\d{15}$/.test(s)) {
+      damaged = true;
+      if (/^\d{18}$/.test(s)) reliable = s.slice(0, 15);
     }
   }
   if (!sci && /^\d{15}000$/.test(s) && checkDigit(s.slice(0, 17)) !== s[17]) {
     // A real ID can end in 000; only together with a failing check digit is it the 15-digit cut.
     issues.add('ZERO_TAIL');
+    damaged = true;
     reliable = s.slice(0, 15);
   }
-  const damaged = issues.has('SCIENTIFIC_NOTATION') || issues.has('ZERO_TAIL') || (issues.has('NUMERIC_CELL') && reliable !== null);
   if (damaged) {
-    const r = reliable ?? '';
-    const region = /^\d{6}/.test(r) ? r.slice(0, 6) : null;
-    const birthDate = r.length >= 14 ? birthDateOf(r.slice(6, 14), today) : null;
+    const region = reliable.length >= 6 ? reliable.slice(0, 6) : null;
+    const birthDate = reliable.length >= 14 ? birthDateOf(reliable.slice(6, 14), today) : null;
     return result({ damaged: true, region, regionCurrent: region ? regionCurrent(region) : [], birthDate });
   }
 
@@ -298,16 +303,16 @@ export function normalizeId(raw: string | null | undefined, opts: NormalizeIdOpt
   const birthDate = birthDateOf(s.slice(6, 14), today);
   if (!birthDate) issues.add('BAD_BIRTH_DATE');
   const region = s.slice(0, 6);
-  const info = regionInfo(region);
-  if (!info.known) issues.add('UNKNOWN_REGION');
-  else if (!info.inUse) issues.add('RETIRED_REGION');
+  const row = loadRegions().get(region);
+  if (!row) issues.add('UNKNOWN_REGION');
+  else if (!row.inUse) issues.add('RETIRED_REGION');
 
   return result({
     id: s,
-    valid: checkOk && birthDate !== null && info.known,
+    valid: checkOk && birthDate !== null && row !== undefined,
     birthDate,
     gender: (s.charCodeAt(16) - 48) % 2 === 1 ? 'M' : 'F',
     region,
-    regionCurrent: info.current,
+    regionCurrent: row ? [...resolveCurrent(region)] : [],
   });
 }

@@ -53,9 +53,9 @@ function syllables(s: string, surnameMode = false): string[] {
   return out.map((p) => p.toLowerCase().replace(/\s+/g, ''));
 }
 
-function readingsOf(ch: string): string[] {
-  const r = polyphonic(ch, PINYIN_OPTS)[0] ?? [];
-  return r.map((p) => p.toLowerCase());
+/** Every reading of every character, one list per character (one pinyin-pro call for the whole name). */
+function readingsOf(s: string): string[][] {
+  return polyphonic(s, PINYIN_OPTS).map((r) => r.map((p) => p.toLowerCase()));
 }
 
 /** Normalised form of a name only (cheap; no pinyin). Null when nothing is left. */
@@ -110,21 +110,14 @@ function buildForms(norm: string): NameForms {
     if (alts.size < MAX_ALTS) alts.add(s);
   };
   add(syllables(simplified).join(''));
-  if (sur.length === surnameLen) {
+  // Then every reading of the surname character(s), then one given-name character at a time.
+  const readings = readingsOf(simplified);
+  if (readings.length === chars.length && sur.length === surnameLen && giv.length === chars.length - surnameLen) {
     let combos: string[] = [''];
-    for (const ch of simpleChars.slice(0, surnameLen)) {
-      const rs = readingsOf(ch);
-      combos = combos.flatMap((c) => rs.map((r) => c + r));
-    }
+    for (const rs of readings.slice(0, surnameLen)) combos = combos.flatMap((c) => rs.map((r) => c + r));
     for (const c of combos) add(c + giv.join(''));
-  }
-  if (giv.length === chars.length - surnameLen) {
-    const givenChars = simpleChars.slice(surnameLen);
-    givenChars.forEach((ch, i) => {
-      for (const r of readingsOf(ch)) {
-        if (r === giv[i]) continue;
-        add(sur.join('') + giv.map((g, k) => (k === i ? r : g)).join(''));
-      }
+    readings.slice(surnameLen).forEach((rs, i) => {
+      for (const r of rs) if (r !== giv[i]) add(sur.join('') + giv.map((g, k) => (k === i ? r : g)).join(''));
     });
   }
   return { norm, simplified, pinyin: primary, pinyinAlts: [...alts], surname, given, tokens };

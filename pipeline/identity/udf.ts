@@ -28,7 +28,7 @@ const DAY_MS = 86_400_000;
 
 function dateOf(iso: string | null): DuckDBDateValue | null {
   if (!iso) return null;
-  return new DuckDBDateValue(Date.parse(iso + 'T00:00:00Z') / DAY_MS);
+  return new DuckDBDateValue(Date.UTC(+iso.slice(0, 4), +iso.slice(5, 7) - 1, +iso.slice(8, 10)) / DAY_MS);
 }
 
 function strings(items: readonly string[]): DuckDBValue {
@@ -69,7 +69,8 @@ function rowwise(
   const cols: DuckDBVector[] = [];
   for (let c = 0; c < input.columnCount; c++) cols.push(input.getColumnVector(c));
   const args: unknown[] = new Array(cols.length);
-  for (let i = 0; i < input.rowCount; i++) {
+  const n = input.rowCount;
+  for (let i = 0; i < n; i++) {
     for (let c = 0; c < cols.length; c++) args[c] = cols[c]!.getItem(i);
     output.setItem(i, args[0] == null ? null : fn(args));
   }
@@ -151,7 +152,8 @@ export function registerIdentityFunctions(conn: DuckDBConnection): void {
       mainFunction: (_info, input, output) => {
         const a = input.getColumnVector(0);
         const b = input.getColumnVector(1);
-        for (let i = 0; i < input.rowCount; i++) {
+        const n = input.rowCount;
+        for (let i = 0; i < n; i++) {
           const x = a.getItem(i) as string | null;
           const y = b.getItem(i) as string | null;
           output.setItem(i, x == null || y == null ? null : charDamerau(x, y));

@@ -77,6 +77,10 @@ describe('normalizeId', () => {
     const long = normalizeId('4.40305199001011E+17');
     expect(long).toMatchObject({ id: null, damaged: true, region: '440305', birthDate: '1990-01-01', gender: null });
     expect(normalizeId('4.40305199001011e17').issues).toContain('SCIENTIFIC_NOTATION');
+    // An old 15-digit ID shown in scientific notation: its date is YYMMDD.
+    expect(normalizeId('1.10105491231002E+14')).toMatchObject({ id: null, damaged: true, region: '110105', birthDate: '1949-12-31' });
+    // Not an ID length at all: nothing is recovered.
+    expect(normalizeId('1.10105E+5')).toMatchObject({ id: null, damaged: true, region: null, birthDate: null });
   });
 
   it('treats a numeric cell as damaged: a double cannot hold 18 digits', () => {
