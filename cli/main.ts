@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../config/index.js';
 import { ingestInbox, storeStatus } from '../connectors/index.js';
@@ -74,6 +76,28 @@ program
     const status = await storeStatus(db);
     if (o.json) console.log(JSON.stringify(status, null, 2));
     else printStatus(status);
+  });
+
+program
+  .command('demo')
+  .description('quick start: synthesise a small province, ingest it and show the store (all under data/demo/)')
+  .option('--dir <dir>', 'where the demo writes', 'data/demo')
+  .action(async (o: { dir: string }) => {
+    const { generateProvince, synthOptionsSchema } = await import('../synth/index.js');
+    const dir = resolve(o.dir);
+    const out = join(dir, 'province');
+    if (!existsSync(join(out, 'truth'))) {
+      await generateProvince(synthOptionsSchema.parse({ seed: 1, size: 'small', out }));
+      console.log(`① 合成省份数据: ${out}/inbox (真值: ${out}/truth)`);
+    } else console.log(`① 合成省份数据已存在: ${out}/inbox`);
+    const cfg = loadConfig(undefined, { database: join(dir, 'bidui.duckdb'), inbox: join(out, 'inbox') });
+    const db = await openStore(cfg.database);
+    const started = performance.now();
+    const reports = await ingestInbox(db, cfg);
+    console.log(`② 数据导入 (${cfg.database}):`);
+    printIngestSummary(reports, (performance.now() - started) / 1000);
+    console.log('③ 数据库状态:');
+    printStatus(await storeStatus(db));
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { effectiveSources, type Config, type FeedName, type SourceConfig } from '../config/index.js';
 import { FEED_SPECS, mapHeaders } from '../pipeline/feeds.js';
-import { registerIdentityFunctions } from '../pipeline/identity/index.js';
+import { installIdentity } from '../pipeline/identity/index.js';
 import { log } from '../pipeline/log.js';
 import { lit, queryRows, type Db } from '../pipeline/store/index.js';
 import { planNormalise } from './normalise.js';
@@ -29,11 +29,11 @@ export interface IngestProgress {
   (event: { file: string; index: number; total: number; feed: FeedName; rowsSoFar: number }): void;
 }
 
-const registered = new WeakSet<Db>();
-function ensureFunctions(db: Db): void {
-  if (registered.has(db)) return;
-  registerIdentityFunctions(db);
-  registered.add(db);
+const installed = new WeakSet<Db>();
+async function ensureIdentity(db: Db): Promise<void> {
+  if (installed.has(db)) return;
+  await installIdentity(db);
+  installed.add(db);
 }
 
 export async function sha256File(path: string): Promise<string> {
@@ -65,7 +65,7 @@ export async function sourceFiles(source: SourceConfig, inbox: string): Promise<
 
 /** Ingests one file as one batch. Same content already loaded for this feed → 'duplicate'. */
 export async function ingestFile(db: Db, config: Config, source: SourceConfig, path: string): Promise<BatchReport> {
-  ensureFunctions(db);
+  await ensureIdentity(db);
   const started = performance.now();
   const spec = FEED_SPECS[source.feed];
   const file = basename(path);
@@ -178,7 +178,7 @@ export async function ingestFile(db: Db, config: Config, source: SourceConfig, p
   } catch (err) {
     return fail(`cannot load: ${(err as Error).message}`, read.encoding);
   } finally {
-    for (const t of ['', '_names', '_dates', '_months', '_codes', '_norm', '_err']) await db.run(`DROP TABLE IF EXISTS ${stage}${t}`);
+    for (const t of ['', '_pre', '_names', '_dates', '_months', '_codes', '_norm', '_err']) await db.run(`DROP TABLE IF EXISTS ${stage}${t}`);
   }
 }
 

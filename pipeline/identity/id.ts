@@ -316,3 +316,8 @@ export function normalizeId(raw: string | null | undefined, opts: NormalizeIdOpt
     regionCurrent: row ? [...resolveCurrent(region)] : [],
   });
 }
+
+/** Every address code that ever existed, with its in-use flag and current code(s): the table form of regionInfo. */
+export function allRegions(): { code: string; inUse: boolean; current: string[] }[] {
+  return [...loadRegions()].map(([code, row]) => ({ code, inUse: row.inUse, current: [...resolveCurrent(code)] }));
+}

@@ -5,3 +5,4 @@ export * from './text.js';
 export * from './date.js';
 export * from './codes.js';
 export * from './udf.js';
+export * from './sql.js';

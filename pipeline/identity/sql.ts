@@ -1,0 +1,77 @@
+// The SQL side of the identity module. Most ID numbers in a feed are clean 18-character values;
+// normalising them in DuckDB's vectorised SQL is ~50x cheaper than a JS call per row. The SQL
+// fast path decides exactly what normalizeId decides for such values (tests/identity/sql.test.ts
+// checks the two agree); everything else goes to the bidui_id UDF.
+import { LIST, VARCHAR, type DuckDBConnection } from '@duckdb/node-api';
+import { allRegions } from './id.js';
+import { registerIdentityFunctions } from './udf.js';
+
+export const REGION_TABLE = 'bidui_regions';
+
+const WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+
+/** Registers the identity UDFs and loads the region-code table the SQL fast path joins. */
+export async function installIdentity(conn: DuckDBConnection): Promise<void> {
+  registerIdentityFunctions(conn);
+  const exists = await conn.runAndReadAll(
+    `SELECT count(*)::INTEGER AS n FROM duckdb_tables() WHERE table_name = '${REGION_TABLE}' AND temporary`,
+  );
+  if ((exists.getRows()[0]?.[0] as number) > 0) return;
+  await conn.run(`CREATE TEMP TABLE ${REGION_TABLE} (code VARCHAR PRIMARY KEY, in_use BOOLEAN, current VARCHAR[])`);
+  const appender = await conn.createAppender(REGION_TABLE, 'main', 'temp');
+  for (const r of allRegions()) {
+    appender.appendVarchar(r.code);
+    appender.appendBoolean(r.inUse);
+    appender.appendList(r.current, LIST(VARCHAR));
+    appender.endRow();
+  }
+  appender.closeSync();
+}
+
+/** The GB 11643 check character of the first 17 digits of `s` (an SQL expression). */
+function checkDigitSql(s: string): string {
+  const sum = WEIGHTS.map((w, i) => `(ascii(substr(${s}, ${i + 1}, 1)) - 48) * ${w}`).join(' + ');
+  return `(['1','0','X','9','8','7','6','5','4','3','2'])[((${sum}) % 11) + 1]`;
+}
+
+/**
+ * The per-row parts of an ID that the fast path uses several times, computed once in a staging
+ * step: select items `<raw> AS <name>$s`, its check character and its birth date.
+ */
+export function idPartsSql(raw: string, name: string): string[] {
+  const q = (part: string) => `"${name}$${part}"`;
+  const s = `trim(${raw})`;
+  return [
+    `${s} AS ${q('s')}`,
+    `CASE WHEN regexp_full_match(${s}, '[0-9]{17}[0-9X]') THEN ${checkDigitSql(s)} END AS ${q('check')}`,
+    `try_strptime(substr(${s}, 7, 8), '%Y%m%d')::DATE AS ${q('birth')}`,
+  ];
+}
+
+/**
+ * SQL for one ID field, giving the same STRUCT as bidui_id(raw, numeric). `parts` is the table
+ * alias carrying the columns of idPartsSql(raw, name); `region` is the alias of a LEFT JOIN of
+ * REGION_TABLE on `substr(<name>$s, 1, 6)`.
+ */
+export function idSql(parts: string, name: string, raw: string, numeric: string, region: string): string {
+  const col = (part: string) => `${parts}."${name}$${part}"`;
+  const s = col('s');
+  const checkOk = `(${col('check')} = substr(${s}, 18, 1))`;
+  const birthOk = `coalesce(${col('birth')} BETWEEN DATE '1900-01-01' AND current_date, false)`;
+  // Clean: 17 digits and a digit or upper-case X, no numeric cell, not a spreadsheet zero tail.
+  const clean = `(${col('check')} IS NOT NULL AND NOT coalesce(${numeric}, false) AND NOT (suffix(${s}, '000') AND NOT ${checkOk}))`;
+  const fast = `struct_pack(
+      id := ${s},
+      valid := ${checkOk} AND ${birthOk} AND ${region}.code IS NOT NULL,
+      damaged := false,
+      issues := list_filter([
+        CASE WHEN NOT ${checkOk} THEN 'BAD_CHECK_DIGIT' END,
+        CASE WHEN NOT ${birthOk} THEN 'BAD_BIRTH_DATE' END,
+        CASE WHEN ${region}.code IS NULL THEN 'UNKNOWN_REGION' END,
+        CASE WHEN NOT ${region}.in_use THEN 'RETIRED_REGION' END], x -> x IS NOT NULL),
+      birth_date := CASE WHEN ${birthOk} THEN ${col('birth')} END,
+      gender := CASE WHEN (ascii(substr(${s}, 17, 1)) - 48) % 2 = 1 THEN 'M' ELSE 'F' END,
+      region := substr(${s}, 1, 6),
+      region_current := coalesce(${region}.current, []::VARCHAR[]))`;
+  return `CASE WHEN ${raw} IS NULL THEN NULL WHEN ${clean} THEN ${fast} ELSE bidui_id(${raw}, ${numeric}) END`;
+}

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { checkDigit, idPartsSql, idSql, installIdentity, normalizeId, REGION_TABLE } from '../../pipeline/identity/index.js';
+import { openDb, queryRows } from '../../pipeline/store/index.js';
+
+/** A deterministic spread of ID values: clean, bad check digit, bad dates, unknown/retired regions, zero tails, X. */
+function sampleIds(): string[] {
+  const regions = ['440305', '110101', '110103', '130106', '999999', '440300', '000000'];
+  const dates = ['20120315', '19800229', '19810229', '20991231', '18991231', '20120230', '20001301', '19000101'];
+  const out: string[] = [];
+  let n = 0;
+  for (const r of regions)
+    for (const d of dates)
+      for (const seq of ['001', '002', '123', '450', '999']) {
+        const first17 = r + d + seq;
+        const good = first17 + checkDigit(first17);
+        out.push(good, first17 + ((Number(checkDigit(first17) === 'X' ? 10 : checkDigit(first17)) + 1 + (n++ % 9)) % 10));
+      }
+  out.push('440305201203150000', '44030520120315123X', ' 440305201203151234 ', '440305201203151000', '440305201203150000');
+  // A real ID that ends in 000 with a right check digit stays on the fast path.
+  for (let seq = 0; seq < 1000 && out.length < 600; seq++) {
+    const first17 = '44030519900101' + String(seq).padStart(3, '0');
+    if (checkDigit(first17) === '0' && first17.endsWith('00')) out.push(first17 + '0');
+  }
+  return out;
+}
+
+describe('SQL fast path for ID numbers', () => {
+  it('decides exactly what normalizeId decides, field by field', async () => {
+    const db = await openDb(':memory:');
+    await installIdentity(db);
+    const ids = sampleIds();
+    await db.run(`CREATE TEMP TABLE ids AS SELECT unnest([${ids.map((i) => `'${i}'`).join(',')}]) AS raw`);
+    // Without the UDF fallback, so that every compared row was decided by SQL alone.
+    const fastOnly = idSql('t', 'k', 't.raw', 'false', 'rg').replace(/ELSE bidui_id\(.*\) END$/s, 'END');
+    expect(fastOnly).not.toContain('bidui_id');
+    const rows = await queryRows<{ raw: string; r: Record<string, unknown> | null }>(
+      db,
+      `SELECT t.raw, ${fastOnly} AS r
+       FROM (SELECT raw, ${idPartsSql('raw', 'k').join(', ')} FROM ids) t
+       LEFT JOIN ${REGION_TABLE} rg ON rg.code = substr(t."k$s", 1, 6)`,
+    );
+    expect(rows).toHaveLength(ids.length);
+    const decided = rows.filter((row) => row.r !== null);
+    expect(decided.length).toBeGreaterThan(ids.length * 0.9);
+    for (const { raw, r } of decided) {
+      const js = normalizeId(raw);
+      expect({ raw, ...r }).toEqual({
+        raw,
+        id: js.id,
+        valid: js.valid,
+        damaged: js.damaged,
+        issues: js.issues,
+        birth_date: js.birthDate,
+        gender: js.gender,
+        region: js.region,
+        region_current: js.regionCurrent,
+      });
+    }
+  });
+});
