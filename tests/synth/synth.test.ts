@@ -1,0 +1,191 @@
+import { createHash } from 'node:crypto';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import ExcelJS from 'exceljs';
+import iconv from 'iconv-lite';
+import { pinyin } from 'pinyin-pro';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkDigit } from '../../pipeline/identity/index.js';
+import { generateProvince, NOISE_TYPES, synthOptionsSchema, type SynthSummary } from '../../synth/index.js';
+import { HOMOPHONE_GROUPS } from '../../synth/names.js';
+import { addMonths, ageAt, nthBirthday, parseIsoDay, iso, lastAug31Before, nextQuarterEnd } from '../../synth/dates.js';
+import { loadCounties } from '../../synth/regions.js';
+import { listFiles, readCsvObjects, tempDir } from './helpers.js';
+
+const dirs: string[] = [];
+const mk = (p: string) => {
+  const d = tempDir(p);
+  dirs.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function digest(dir: string): Map<string, string> {
+  return new Map(listFiles(dir).map((f) => [f, createHash('sha256').update(readFileSync(join(dir, f))).digest('hex')]));
+}
+
+describe('synth: determinism', () => {
+  it('same seed → byte-identical output; different seed → different', async () => {
+    const a = mk('a');
+    const b = mk('b');
+    const c = mk('c');
+    const t0 = performance.now();
+    await generateProvince(synthOptionsSchema.parse({ seed: 7, size: 'tiny', out: a }));
+    const tinyMs = performance.now() - t0;
+    await generateProvince({ seed: 7, size: 'tiny', out: b });
+    await generateProvince({ seed: 8, size: 'tiny', out: c });
+    const da = digest(a);
+    const db = digest(b);
+    expect([...da.keys()]).toEqual([...db.keys()]);
+    for (const [f, h] of da) expect(db.get(f), f).toBe(h);
+    const dc = digest(c);
+    expect(dc.get('truth/persons.csv')).not.toBe(da.get('truth/persons.csv'));
+    expect(dc.get('truth/flags.csv')).not.toBe(da.get('truth/flags.csv'));
+    expect(tinyMs).toBeLessThan(5000); // < 1 s warm; the first call also loads DuckDB and exceljs
+  });
+});
+
+describe('synth: small province with raised noise', () => {
+  let out: string;
+  let summary: SynthSummary;
+  const noise = Object.fromEntries(
+    ['idDigit', 'idTranspose', 'id15', 'idLowerX', 'idFullWidth', 'idMissing', 'idSci', 'id000', 'idNumeric', 'nameHomophone', 'nameTraditional', 'nameSeparator', 'birthSwap'].map((k) => [k, 0.06]),
+  );
+  beforeAll(async () => {
+    out = mk('small');
+    summary = await generateProvince({ seed: 3, size: 'small', out, noise: { ...noise, nameSeparator: 0.5, idLowerX: 0.5 } });
+  });
+
+  it('writes every feed, in every format', () => {
+    const files = listFiles(join(out, 'inbox'));
+    for (const feed of ['registry', 'death', 'incarceration', 'disability', 'enrollment']) {
+      expect(files.some((f) => f.startsWith(feed + '/')), feed).toBe(true);
+      expect(summary.feeds[feed as 'death'].rows).toBeGreaterThan(0);
+    }
+    for (const ext of ['.csv', '.xlsx', '.jsonl', '.parquet']) expect(files.some((f) => f.endsWith(ext)), ext).toBe(true);
+    expect(Object.keys(summary.formats).sort()).toEqual(['csv-gb18030', 'csv-utf8', 'csv-utf8-bom', 'jsonl', 'parquet', 'xlsx']);
+    expect(summary.registryRows).toBeGreaterThan(350);
+    expect(summary.feeds.death.rows + summary.feeds.enrollment.rows + summary.feeds.incarceration.rows + summary.feeds.disability.rows).toBeGreaterThan(2000);
+  });
+
+  it('applies every noise type, and the truth mentions record them', () => {
+    for (const t of NOISE_TYPES) expect(summary.noise[t], t).toBeGreaterThan(0);
+    const mentions = readCsvObjects(readFileSync(join(out, 'truth/mentions.csv'), 'utf8'));
+    expect(mentions.length).toBe(summary.mentions);
+    const seen = new Set(mentions.flatMap((m) => (m.noise ? m.noise.split(';') : [])));
+    for (const t of NOISE_TYPES) expect(seen.has(t), t).toBe(true);
+    // at most one noise type per field
+    for (const m of mentions) {
+      const ts = m.noise ? (m.noise as string).split(';') : [];
+      expect(ts.filter((t) => t.startsWith('id_')).length).toBeLessThanOrEqual(1);
+      expect(ts.filter((t) => t.startsWith('name_')).length).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('decodes a GB18030 CSV with Chinese headers', () => {
+    const f = summary.feeds.death.files.find((x) => x.format === 'csv-gb18030') ?? Object.values(summary.feeds).flatMap((x) => x.files).find((x) => x.format === 'csv-gb18030');
+    expect(f).toBeDefined();
+    const buf = readFileSync(join(out, 'inbox', f!.file));
+    expect(buf.toString('utf8')).not.toContain('姓名'); // really not UTF-8
+    const text = iconv.decode(buf, 'gb18030');
+    const header = text.split(/\r?\n/)[0] as string;
+    expect(header).toMatch(/姓名/);
+    expect(header).toMatch(/身份证号|公民身份号码|身份证件号码/);
+  });
+
+  it('opens XLSX files with exceljs: Chinese headers, numeric-cell IDs, date cells', async () => {
+    const xlsx = Object.values(summary.feeds).flatMap((x) => x.files).filter((x) => x.format === 'xlsx');
+    expect(xlsx.length).toBeGreaterThan(0);
+    let numericIds = 0;
+    let dateCells = 0;
+    for (const f of xlsx) {
+      const wb = new ExcelJS.Workbook();
+      await wb.xlsx.readFile(join(out, 'inbox', f.file));
+      const ws = wb.worksheets[0]!;
+      const header = (ws.getRow(1).values as unknown[]).filter((v) => typeof v === 'string') as string[];
+      expect(header.some((h) => /姓名/.test(h)), f.file).toBe(true);
+      const idCols = header.map((h, i) => (/身份证|身份号码/.test(h) ? i : -1)).filter((i) => i >= 0);
+      expect(idCols.length).toBeGreaterThan(0);
+      const offset = (ws.getRow(1).values as unknown[]).findIndex((v) => typeof v === 'string');
+      ws.eachRow((row, n) => {
+        if (n === 1) return;
+        for (const c of idCols) if (typeof row.getCell(c + offset).value === 'number') numericIds++;
+        (row.values as unknown[]).forEach((v) => { if (v instanceof Date) dateCells++; });
+      });
+    }
+    expect(numericIds).toBeGreaterThan(0);
+    expect(dateCells).toBeGreaterThan(0);
+  });
+
+  it('ground-truth IDs are valid: check digit, in-use county, birth date', () => {
+    const counties = new Set(loadCounties('44').map((c) => c.code));
+    const persons = readCsvObjects(readFileSync(join(out, 'truth/persons.csv'), 'utf8'));
+    expect(persons.length).toBe(summary.persons);
+    const ids = new Set<string>();
+    for (const p of persons) {
+      const id = p.id_number as string;
+      expect(id).toMatch(/^\d{17}[\dX]$/);
+      expect(checkDigit(id.slice(0, 17))).toBe(id[17]);
+      expect(counties.has(id.slice(0, 6))).toBe(true);
+      expect(id.slice(6, 14)).toBe((p.birth_date as string).replaceAll('-', ''));
+      expect(Number(id[16]) % 2 === 1 ? '1' : '2').toBe(p.gender);
+      ids.add(id);
+    }
+    expect(ids.size).toBe(persons.length); // unique
+  });
+
+  it('raises every flag type and every REMOVE / ADD / URGENT reason in truth/flags.csv', () => {
+    const flags = readCsvObjects(readFileSync(join(out, 'truth/flags.csv'), 'utf8'));
+    const has = new Set(flags.map((f) => `${f.flag}/${f.reason}`));
+    for (const f of ['ADD', 'REMOVE', 'RECLASSIFY', 'URGENT', 'EDUCATION', 'WATCH']) expect(flags.some((x) => x.flag === f), f).toBe(true);
+    for (const r of ['CHILD_DEAD', 'AGED_OUT', 'PARENT_RELEASED', 'PARENT_DISABILITY_ENDED', 'PARENT_REAPPEARED', 'BASIS_NO_LONGER_HOLDS', 'DUPLICATE_REGISTRATION'])
+      expect(has.has('REMOVE/' + r), r).toBe(true);
+    for (const r of ['BOTH_PARENTS_GONE', 'PARENTS_QUALIFY', 'CHILD_DISABLED', 'PARENTS_SEVERELY_DISABLED']) expect(has.has('ADD/' + r), r).toBe(true);
+    for (const r of ['PARENT_EVENT_NO_CARER', 'CARER_EVENT']) expect(has.has('URGENT/' + r), r).toBe(true);
+    for (const r of ['NOT_ENROLLED', 'DROPPED_OUT']) expect(has.has('EDUCATION/' + r), r).toBe(true);
+    for (const r of ['THRESHOLD_PENDING', 'AGES_OUT_NEXT_QUARTER']) expect(has.has('WATCH/' + r), r).toBe(true);
+    // flagged children are real persons with valid IDs, and their counties are 6 digits
+    const persons = new Map(readCsvObjects(readFileSync(join(out, 'truth/persons.csv'), 'utf8')).map((p) => [p.person_id, p]));
+    for (const f of flags) {
+      expect(persons.get(f.child_person_id as string)?.id_number).toBe(f.child_id_number);
+      expect(f.county_code).toMatch(/^44\d{4}$/);
+      expect(f.as_of).toBe('2026-09-30');
+    }
+  });
+
+  it('keeps the age boundaries: AGED_OUT on the 18th birthday, none at 17 years 364 days', () => {
+    const T = parseIsoDay('2026-09-30');
+    const flags = readCsvObjects(readFileSync(join(out, 'truth/flags.csv'), 'utf8'));
+    const persons = new Map(readCsvObjects(readFileSync(join(out, 'truth/persons.csv'), 'utf8')).map((p) => [p.person_id, p]));
+    const birth = (pid: string) => parseIsoDay(persons.get(pid)!.birth_date as string);
+    for (const f of flags.filter((x) => x.reason === 'AGED_OUT')) {
+      const L = f.category === 'LEFT_BEHIND' ? 16 : 18;
+      expect(nthBirthday(birth(f.child_person_id!), L)).toBeLessThanOrEqual(T);
+    }
+    for (const f of flags.filter((x) => x.flag === 'ADD' || x.flag === 'URGENT')) expect(ageAt(birth(f.child_person_id!), T)).toBeLessThan(18);
+    expect(flags.some((f) => f.reason === 'AGED_OUT' && nthBirthday(birth(f.child_person_id!), 18) === T)).toBe(true);
+    expect(flags.some((f) => f.reason === 'AGES_OUT_NEXT_QUARTER' && nthBirthday(birth(f.child_person_id!), 18) === T + 1)).toBe(true);
+    for (const f of flags.filter((x) => x.flag === 'EDUCATION')) {
+      const a = ageAt(birth(f.child_person_id!), lastAug31Before(T));
+      expect(a >= 6 && a <= 15).toBe(true);
+    }
+  });
+});
+
+describe('synth: building blocks', () => {
+  it('homophone groups share one toneless pinyin', () => {
+    for (const g of HOMOPHONE_GROUPS) {
+      const ps = new Set([...g].map((ch) => pinyin(ch, { toneType: 'none' })));
+      expect(ps.size, g).toBe(1);
+    }
+  });
+  it('date helpers', () => {
+    const T = parseIsoDay('2026-09-30');
+    expect(iso(nextQuarterEnd(T))).toBe('2026-12-31');
+    expect(iso(lastAug31Before(T))).toBe('2026-08-31');
+    expect(iso(addMonths(parseIsoDay('2026-03-31'), 6))).toBe('2026-09-30');
+    expect(iso(nthBirthday(parseIsoDay('2008-02-29'), 18))).toBe('2026-03-01');
+  });
+});
