@@ -51,6 +51,83 @@ CREATE TABLE findings (
 ${ALL_FEED_SPECS.map(feedTableDdl).join('\n')}
 `,
   },
+  {
+    version: 2,
+    name: 'runs, flags, decisions, export audit',
+    sql: `
+CREATE TABLE runs (
+  run_id VARCHAR PRIMARY KEY,        -- 'Q' || as_of, e.g. Q2026-09-30: re-running a quarter replaces it
+  as_of DATE NOT NULL,
+  status VARCHAR NOT NULL,           -- running | complete | incomplete | failed
+  started_at TIMESTAMP NOT NULL,
+  finished_at TIMESTAMP,
+  config JSON NOT NULL,              -- the configuration, rule profile included
+  match_settings JSON,               -- the linkage settings with their trained parameters
+  input_batches INTEGER[] NOT NULL,  -- the ingest batches the run read
+  timings JSON,                      -- seconds per stage
+  summary JSON,                      -- counts by flag, category, county
+  previous_run_id VARCHAR            -- the run its flags are compared with (new / persisting / resolved)
+);
+CREATE TABLE flags (
+  flag_id VARCHAR NOT NULL,          -- stable: hash of flag_key and as_of
+  run_id VARCHAR NOT NULL,
+  flag_key VARCHAR NOT NULL,         -- the same condition in another quarter has the same key
+  as_of DATE NOT NULL,
+  flag VARCHAR NOT NULL,             -- ADD | REMOVE | RECLASSIFY | URGENT | EDUCATION | WATCH
+  category VARCHAR,
+  previous_category VARCHAR,
+  reason VARCHAR NOT NULL,
+  child_person_id VARCHAR,
+  child_name VARCHAR,
+  child_id_number VARCHAR,
+  child_ref VARCHAR,
+  county_code VARCHAR,
+  effective_from DATE,
+  overpaid_months INTEGER,
+  priority INTEGER NOT NULL,         -- 1 = most urgent
+  score DOUBLE,                      -- best match probability among the evidence
+  evidence JSON NOT NULL,            -- [{feed, record_id, date, score, role, batch_id, src_row}]
+  params JSON NOT NULL,              -- the profile parameters the rule used
+  fingerprint VARCHAR NOT NULL,      -- hash of the evidence: a rejected flag stays suppressed while it is unchanged
+  lifecycle VARCHAR,                 -- new | persisting (vs the previous run)
+  PRIMARY KEY (run_id, flag_id)
+);
+CREATE TABLE resolved_flags (        -- flags of the previous run that no longer hold
+  run_id VARCHAR NOT NULL,
+  flag_id VARCHAR NOT NULL,          -- the flag in the previous run
+  previous_run_id VARCHAR NOT NULL
+);
+CREATE TABLE suppressed_flags (      -- flags not raised again because a reviewer rejected them with the same evidence
+  run_id VARCHAR NOT NULL,
+  flag_key VARCHAR NOT NULL,
+  fingerprint VARCHAR NOT NULL,
+  decision_id INTEGER NOT NULL
+);
+CREATE SEQUENCE decision_id_seq START 1;
+CREATE TABLE decisions (
+  decision_id INTEGER PRIMARY KEY DEFAULT nextval('decision_id_seq'),
+  flag_id VARCHAR NOT NULL,
+  run_id VARCHAR NOT NULL,
+  flag_key VARCHAR NOT NULL,
+  fingerprint VARCHAR NOT NULL,
+  decision VARCHAR NOT NULL,         -- confirmed | rejected | needs_info | approved (second approval of a REMOVE)
+  reason VARCHAR,
+  decided_by VARCHAR NOT NULL,
+  decided_at TIMESTAMP NOT NULL
+);
+CREATE SEQUENCE audit_id_seq START 1;
+CREATE TABLE audit_log (             -- append-only: exports, unmasked views, decisions, logins
+  audit_id INTEGER PRIMARY KEY DEFAULT nextval('audit_id_seq'),
+  logged_at TIMESTAMP NOT NULL,
+  actor VARCHAR NOT NULL,
+  action VARCHAR NOT NULL,           -- export | unmask | decide | login | view
+  run_id VARCHAR,
+  target VARCHAR,                    -- flag id, file path, ...
+  rows INTEGER,
+  detail JSON
+);
+`,
+  },
 ];
 
 export async function migrate(db: Db): Promise<number[]> {
