@@ -5,7 +5,9 @@ import { Command, Option } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../config/index.js';
 import { ingestInbox, storeStatus } from '../connectors/index.js';
 import { openStore } from '../pipeline/store/index.js';
-import { printIngestSummary, printStatus, progressLine } from './print.js';
+import { registerExportCommands } from '../exports/cli.js';
+import { registerReviewCommands } from '../review/cli.js';
+import { printIngestSummary, printQuarter, printStatus, progressLine } from './print.js';
 
 const program = new Command();
 program
@@ -79,6 +81,38 @@ program
   });
 
 program
+  .command('quarter')
+  .description('the quarterly comparison: ingest what is new, link persons, evaluate the rules as of a date, write flags.csv')
+  .requiredOption('--as-of <date>', 'the as-of date T (YYYY-MM-DD), normally a quarter end')
+  .option('--inbox <dir>', 'drop folder to ingest first (overrides the configuration)')
+  .requiredOption('--out <dir>', 'folder for flags.csv')
+  .option('--json', 'print the run summary as JSON')
+  .action(async (o: { asOf: string; inbox?: string; out: string; json?: boolean }) => {
+    const { runQuarter } = await import('../rules/index.js');
+    const cfg = config();
+    const db = await openStore(cfg.database);
+    const result = await runQuarter(db, cfg, { asOf: o.asOf, inbox: o.inbox, out: o.out });
+    if (o.json) console.log(JSON.stringify(result, null, 2));
+    else printQuarter(result);
+    if (result.ingest.some((r) => r.status === 'failed')) process.exitCode = 3;
+  });
+
+program
+  .command('rules')
+  .description('the rules of a run')
+  .command('explain')
+  .description('which predicates held for a child, on which evidence (child: ID number, child ref or person id)')
+  .argument('<child>')
+  .requiredOption('--as-of <date>', 'the as-of date T (YYYY-MM-DD)')
+  .action(async (child: string, o: { asOf: string }) => {
+    const { explainChild } = await import('../rules/explain.js');
+    const cfg = config();
+    const db = await openStore(cfg.database);
+    const lines = await explainChild(db, cfg, child, o.asOf);
+    console.log(lines.join('\n'));
+  });
+
+program
   .command('demo')
   .description('quick start: synthesise a small province, ingest it and show the store (all under data/demo/)')
   .option('--dir <dir>', 'where the demo writes', 'data/demo')
@@ -99,6 +133,10 @@ program
     console.log('③ 数据库状态:');
     printStatus(await storeStatus(db));
   });
+
+// review decide|list and export national|education|flags|summary (review/cli.ts, exports/cli.ts)
+registerReviewCommands(program, () => openStore(config().database));
+registerExportCommands(program, () => openStore(config().database));
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError) {

@@ -1,0 +1,56 @@
+// Scores the flags of a run against the synthetic province's ground truth (truth/flags.csv), per
+// flag type. A run's child is mapped to a true person through the truth mentions of its records
+// (the majority). A flag matches when flag type, reason and child agree (and, for a duplicate
+// registration, the registry row).
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { lit, queryRows, type Db } from '../pipeline/store/index.js';
+
+export interface FlagScore {
+  flag: string;
+  truth: number;
+  raised: number;
+  truePositives: number;
+  precision: number;
+  recall: number;
+}
+
+const KEY = (flag: string, reason: string, person: string, ref: string) =>
+  `${flag} || '|' || ${reason} || '|' || coalesce(${person}, '?') || '|' || CASE WHEN ${reason} = 'DUPLICATE_REGISTRATION' THEN coalesce(${ref}, '') ELSE '' END`;
+
+export async function scoreAgainstTruth(db: Db, runId: string, synthDir: string) {
+  const truth = join(synthDir, 'truth');
+  const inbox = resolve(synthDir, 'inbox') + '/';
+  const mentions = existsSync(join(truth, 'mentions.parquet'))
+    ? `read_parquet(${lit(join(truth, 'mentions.parquet'))})`
+    : `read_csv(${lit(join(truth, 'mentions.csv'))}, all_varchar = true)`;
+  await db.run(`CREATE OR REPLACE TEMP TABLE truth_flags AS SELECT * FROM read_csv(${lit(join(truth, 'flags.csv'))}, all_varchar = true)`);
+  await db.run(`CREATE OR REPLACE TEMP TABLE truth_mentions AS SELECT file, row::INTEGER AS row, role, person_id FROM ${mentions}`);
+  await db.run(`CREATE OR REPLACE TEMP TABLE run_truth_person AS
+    WITH j AS (
+      SELECT p.person_id AS run_person, tm.person_id AS true_person, count(*) AS n
+      FROM persons p JOIN ingest_batches b USING (batch_id)
+      JOIN truth_mentions tm ON tm.file = replace(b.file_path, ${lit(inbox)}, '') AND tm.row = p.src_row AND tm.role = p.role
+      GROUP BY ALL)
+    SELECT run_person, arg_max(true_person, n) AS true_person FROM j GROUP BY run_person`);
+  await db.run(`CREATE OR REPLACE TEMP TABLE run_scored AS
+    SELECT f.*, tp.true_person, ${KEY('f.flag', 'f.reason', 'tp.true_person', 'f.child_ref')} AS k
+    FROM flags f LEFT JOIN run_truth_person tp ON tp.run_person = f.child_person_id WHERE f.run_id = ${lit(runId)}`);
+  await db.run(`CREATE OR REPLACE TEMP TABLE truth_scored AS
+    SELECT t.*, ${KEY('t.flag', 't.reason', 't.child_person_id', 't.child_ref')} AS k FROM truth_flags t`);
+  const scores = await queryRows<FlagScore>(
+    db,
+    `WITH r AS (SELECT DISTINCT flag, k FROM run_scored), t AS (SELECT DISTINCT flag, k FROM truth_scored)
+     SELECT flag, (SELECT count(*) FROM t WHERE t.flag = f.flag)::INTEGER AS truth,
+            (SELECT count(*) FROM r WHERE r.flag = f.flag)::INTEGER AS raised,
+            (SELECT count(*) FROM r JOIN t USING (flag, k) WHERE r.flag = f.flag)::INTEGER AS "truePositives"
+     FROM (SELECT flag FROM t UNION SELECT flag FROM r) f ORDER BY flag`,
+  );
+  for (const s of scores) {
+    s.precision = s.raised ? s.truePositives / s.raised : 1;
+    s.recall = s.truth ? s.truePositives / s.truth : 1;
+  }
+  const misses = await queryRows(db, `SELECT flag, reason, category, child_person_id, child_id_number, child_ref, effective_from FROM truth_scored WHERE k NOT IN (SELECT k FROM run_scored) ORDER BY flag, reason`);
+  const extras = await queryRows(db, `SELECT flag, reason, category, true_person, child_id_number, child_ref, effective_from FROM run_scored WHERE k NOT IN (SELECT k FROM truth_scored) ORDER BY flag, reason`);
+  return { scores, misses, extras };
+}

@@ -1,0 +1,30 @@
+import type { Config } from '../config/index.js';
+import { maskId } from '../pipeline/log.js';
+import { lit, type Db } from '../pipeline/store/index.js';
+import { RuleContext, evaluateChild } from './evaluate.js';
+import { gatherFacts } from './gather.js';
+
+/**
+ * The trace of the rules for one child (by ID number, child ref or person id) as of T, on the
+ * persons of the latest linkage. Written to the audit log: it shows personal data.
+ */
+export async function explainChild(db: Db, config: Config, child: string, asOf: string, actor = process.env.USER ?? 'cli'): Promise<string[]> {
+  const { children, people } = await gatherFacts(db, asOf, config.profile.adultAge);
+  const found = children.filter((c) => c.personId === child || c.idNumber === child || c.registry.some((r) => r.childRef === child));
+  if (!found.length) return [`未找到儿童 ${child}`];
+  const ctx = new RuleContext(asOf, config.profile);
+  const lines: string[] = [];
+  for (const c of found) {
+    const { trace, flags } = evaluateChild(ctx, c, people);
+    lines.push(`儿童 ${c.name ?? ''} ${maskId(c.idNumber)} (person ${c.personId})`);
+    lines.push(...trace.map((t) => '  ' + t));
+    for (const f of flags) {
+      lines.push(`  ${f.flag} ${f.reason}: evidence ${f.evidence.map((e) => `${e.role} ${e.feed}:${e.recordId}@${e.date ?? ''} (${e.score.toFixed(3)})`).join('; ') || '-'}`);
+      if (Object.keys(f.params).length) lines.push(`    parameters ${JSON.stringify(f.params)}`);
+    }
+  }
+  await db.run(
+    `INSERT INTO audit_log (logged_at, actor, action, target, detail) VALUES (now(), ${lit(actor)}, 'view', ${lit(child)}, ${lit(JSON.stringify({ what: 'rules explain', asOf }))})`,
+  );
+  return lines;
+}

@@ -1,0 +1,181 @@
+// Gathers, in SQL over whole tables, the facts the rules read: for every child worth evaluating
+// (registry children, enrollment students whose listed parents have evidence, disabled children)
+// the registry rows, the parents and carers, and every death, restriction, certificate and
+// enrollment record linked to those people. Needs the `persons`, `mentions` and `person_links`
+// tables of matchers/linkPersons.
+import { queryRows, type Db } from '../pipeline/store/index.js';
+import { EMPTY_FACTS, type ChildFacts, type PersonFacts, type RegistryRecord } from './facts.js';
+
+const RECORD = (idCol: string) => `coalesce(${idCol}, t.batch_id || ':' || t.src_row)`;
+
+const STATEMENTS = (asOf: string, adultAge: number) => [
+  // How sure the linkage is that a mention belongs to its person: its best kept link (1 when alone).
+  `CREATE OR REPLACE TEMP TABLE rule_pm AS
+   SELECT p.batch_id, p.src_row, p.role, p.person_id, p.uid, coalesce(s.score, 1.0) AS score
+   FROM persons p LEFT JOIN (
+     SELECT uid, max(pr) AS score FROM (
+       SELECT uid_l AS uid, match_probability AS pr FROM person_links WHERE match_class = 'linked' AND kept
+       UNION ALL SELECT uid_r, match_probability FROM person_links WHERE match_class = 'linked' AND kept)
+     GROUP BY uid) s USING (uid)`,
+  // Evidence about people, from the agency feeds (the record's subject).
+  `CREATE OR REPLACE TEMP TABLE rule_deaths AS
+   SELECT pm.person_id, t.death_date::VARCHAR AS death_date, ${RECORD('t.record_id')} AS record_id, pm.score, t.batch_id, t.src_row
+   FROM feed_death t JOIN rule_pm pm ON pm.batch_id = t.batch_id AND pm.src_row = t.src_row AND pm.role = 'subject'`,
+  `CREATE OR REPLACE TEMP TABLE rule_restrictions AS
+   SELECT pm.person_id, t.measure, t.start_date::VARCHAR AS start_date, t.end_date::VARCHAR AS end_date, t.release_date::VARCHAR AS release_date,
+          ${RECORD('t.record_id')} AS record_id, pm.score, t.batch_id, t.src_row
+   FROM feed_incarceration t JOIN rule_pm pm ON pm.batch_id = t.batch_id AND pm.src_row = t.src_row AND pm.role = 'subject'`,
+  `CREATE OR REPLACE TEMP TABLE rule_certificates AS
+   SELECT pm.person_id, t.disability_type::INTEGER AS type, t.level::INTEGER AS level, t.issue_date::VARCHAR AS issue_date, t.status,
+          t.status_date::VARCHAR AS status_date, ${RECORD('t.certificate_no')} AS record_id, pm.score, t.batch_id, t.src_row
+   FROM feed_disability t JOIN rule_pm pm ON pm.batch_id = t.batch_id AND pm.src_row = t.src_row AND pm.role = 'subject'`,
+  `CREATE OR REPLACE TEMP TABLE rule_enrollments AS
+   SELECT pm.person_id, t.status, t.level, t.as_of::VARCHAR AS as_of, t.school_name, ${RECORD('t.school_code')} AS record_id, pm.score, t.batch_id, t.src_row
+   FROM feed_enrollment t JOIN rule_pm pm ON pm.batch_id = t.batch_id AND pm.src_row = t.src_row AND pm.role = 'subject'`,
+  `CREATE OR REPLACE TEMP TABLE rule_with_evidence AS
+   SELECT person_id FROM rule_deaths UNION SELECT person_id FROM rule_restrictions UNION SELECT person_id FROM rule_certificates`,
+  // Parents listed by the enrollment feed: a guardian whose relation is FATHER or MOTHER.
+  `CREATE OR REPLACE TEMP TABLE rule_listed_parents AS
+   SELECT s.person_id AS child_id, g.person_id AS parent_id,
+          CASE WHEN g.role = 'guardian1' THEN t.guardian1_relation ELSE t.guardian2_relation END AS relation
+   FROM feed_enrollment t
+   JOIN rule_pm s ON s.batch_id = t.batch_id AND s.src_row = t.src_row AND s.role = 'subject'
+   JOIN rule_pm g ON g.batch_id = t.batch_id AND g.src_row = t.src_row AND g.role IN ('guardian1', 'guardian2')
+   WHERE (CASE WHEN g.role = 'guardian1' THEN t.guardian1_relation ELSE t.guardian2_relation END) IN ('FATHER', 'MOTHER')`,
+  // The children worth evaluating.
+  `CREATE OR REPLACE TEMP TABLE rule_children AS
+   SELECT pm.person_id FROM feed_registry t JOIN rule_pm pm ON pm.batch_id = t.batch_id AND pm.src_row = t.src_row AND pm.role = 'child'
+   UNION SELECT lp.child_id FROM rule_listed_parents lp JOIN rule_with_evidence e ON e.person_id = lp.parent_id
+   UNION SELECT c.person_id FROM rule_certificates c
+         JOIN rule_pm pm ON pm.batch_id = c.batch_id AND pm.src_row = c.src_row AND pm.role = 'subject'
+         JOIN mentions m ON m.uid = pm.uid
+         WHERE m.birth_date > DATE '${asOf}' - INTERVAL ${adultAge} YEAR`,
+  `CREATE OR REPLACE TEMP TABLE rule_registry AS
+   SELECT c.person_id AS child_id, t.child_ref, t.category, t.category_subtype, t.status, t.start_date::VARCHAR AS start_date, t.last_paid_month,
+          coalesce(t.region_code_county, t.id_number_region_current[1], t.id_number_region) AS county,
+          f.person_id AS father_id, t.father_status, t.father_status_since::VARCHAR AS father_since,
+          mo.person_id AS mother_id, t.mother_status, t.mother_status_since::VARCHAR AS mother_since,
+          ca.person_id AS carer_id, c.score, t.batch_id, t.src_row
+   FROM feed_registry t
+   JOIN rule_pm c ON c.batch_id = t.batch_id AND c.src_row = t.src_row AND c.role = 'child'
+   LEFT JOIN rule_pm f ON f.batch_id = t.batch_id AND f.src_row = t.src_row AND f.role = 'father'
+   LEFT JOIN rule_pm mo ON mo.batch_id = t.batch_id AND mo.src_row = t.src_row AND mo.role = 'mother'
+   LEFT JOIN rule_pm ca ON ca.batch_id = t.batch_id AND ca.src_row = t.src_row AND ca.role = 'carer'`,
+  `CREATE OR REPLACE TEMP TABLE rule_people AS
+   SELECT person_id FROM rule_children
+   UNION SELECT father_id FROM rule_registry WHERE father_id IS NOT NULL
+   UNION SELECT mother_id FROM rule_registry WHERE mother_id IS NOT NULL
+   UNION SELECT carer_id FROM rule_registry WHERE carer_id IS NOT NULL
+   UNION SELECT lp.parent_id FROM rule_listed_parents lp JOIN rule_children c ON c.person_id = lp.child_id`,
+  // Who the child is: the registry's mention first, then enrollment, then any; a valid ID first.
+  `CREATE OR REPLACE TEMP TABLE rule_identity AS
+   SELECT c.person_id, arg_min(struct_pack(name := m.name_raw, id := m.id,
+              -- RULES.md: the ID's birth date wins over a birth-date column that contradicts it.
+              birth := coalesce(CASE WHEN m.id_valid THEN m.id_birth_date END, m.birth_date)::VARCHAR, county := m.county),
+            [CASE m.feed WHEN 'registry' THEN 0 WHEN 'enrollment' THEN 1 ELSE 2 END, CASE WHEN m.id_valid THEN 0 ELSE 1 END, m.uid]) AS who
+   FROM rule_children c JOIN rule_pm pm ON pm.person_id = c.person_id JOIN mentions m ON m.uid = pm.uid
+   WHERE pm.role IN ('child', 'subject')
+   GROUP BY c.person_id`,
+];
+
+type Row = Record<string, unknown>;
+const str = (v: unknown) => (v === null || v === undefined ? null : String(v));
+const evidence = (feed: string, r: Row, date: unknown) => ({
+  feed,
+  recordId: String(r.record_id),
+  date: str(date),
+  score: Number(r.score),
+  batchId: Number(r.batch_id),
+  srcRow: Number(r.src_row),
+});
+
+export interface GatheredFacts {
+  children: ChildFacts[];
+  people: Map<string, PersonFacts>;
+}
+
+export async function gatherFacts(db: Db, asOf: string, adultAge: number): Promise<GatheredFacts> {
+  for (const sql of STATEMENTS(asOf, adultAge)) await db.run(sql);
+  const people = new Map<string, PersonFacts>();
+  const facts = (id: string) => {
+    let f = people.get(id);
+    if (!f) people.set(id, (f = EMPTY_FACTS(id)));
+    return f;
+  };
+  const inScope = (t: string) => `SELECT t.* FROM ${t} t JOIN rule_people p USING (person_id)`;
+  for (const r of await queryRows<Row>(db, inScope('rule_deaths'))) facts(String(r.person_id)).deaths.push({ ...evidence('death', r, r.death_date), deathDate: String(r.death_date) });
+  for (const r of await queryRows<Row>(db, inScope('rule_restrictions'))) {
+    facts(String(r.person_id)).restrictions.push({
+      ...evidence('incarceration', r, r.start_date),
+      measure: r.measure as never,
+      start: String(r.start_date),
+      end: str(r.end_date),
+      release: str(r.release_date),
+    });
+  }
+  for (const r of await queryRows<Row>(db, inScope('rule_certificates'))) {
+    facts(String(r.person_id)).certificates.push({
+      ...evidence('disability', r, r.status === 'CANCELLED' ? r.status_date : r.issue_date),
+      type: Number(r.type),
+      level: Number(r.level),
+      issue: str(r.issue_date),
+      status: (r.status as 'VALID' | 'CANCELLED' | null) ?? null,
+      statusDate: str(r.status_date),
+    });
+  }
+  for (const r of await queryRows<Row>(db, `SELECT t.* FROM rule_enrollments t JOIN rule_children c USING (person_id)`)) {
+    facts(String(r.person_id)).enrollments.push({
+      ...evidence('enrollment', r, r.as_of),
+      status: String(r.status),
+      level: str(r.level),
+      asOf: str(r.as_of),
+      school: str(r.school_name),
+    });
+  }
+
+  const registry = new Map<string, RegistryRecord[]>();
+  for (const r of await queryRows<Row>(db, `SELECT * FROM rule_registry ORDER BY batch_id, src_row`)) {
+    const list = registry.get(String(r.child_id)) ?? [];
+    list.push({
+      ...evidence('registry', { ...r, record_id: r.child_ref ?? `${r.batch_id}:${r.src_row}` }, r.start_date),
+      childRef: str(r.child_ref),
+      category: String(r.category),
+      subtype: str(r.category_subtype),
+      status: r.status as 'ACTIVE' | 'STOPPED',
+      startDate: str(r.start_date),
+      lastPaidMonth: str(r.last_paid_month),
+      county: str(r.county),
+      father: { personId: str(r.father_id), status: str(r.father_status), since: str(r.father_since) },
+      mother: { personId: str(r.mother_id), status: str(r.mother_status), since: str(r.mother_since) },
+      carerPersonId: str(r.carer_id),
+    });
+    registry.set(String(r.child_id), list);
+  }
+  const listed = new Map<string, { father: string | null; mother: string | null }>();
+  for (const r of await queryRows<Row>(db, `SELECT lp.child_id, lp.parent_id, lp.relation FROM rule_listed_parents lp JOIN rule_children c ON c.person_id = lp.child_id ORDER BY lp.parent_id`)) {
+    const l = listed.get(String(r.child_id)) ?? { father: null, mother: null };
+    if (r.relation === 'FATHER') l.father ??= String(r.parent_id);
+    else l.mother ??= String(r.parent_id);
+    listed.set(String(r.child_id), l);
+  }
+
+  const children: ChildFacts[] = [];
+  for (const r of await queryRows<{ person_id: string; who: { name: string | null; id: string | null; birth: string | null; county: string | null } }>(
+    db,
+    `SELECT c.person_id, i.who FROM rule_children c LEFT JOIN rule_identity i USING (person_id) ORDER BY c.person_id`,
+  )) {
+    const l = listed.get(r.person_id);
+    children.push({
+      personId: r.person_id,
+      name: r.who?.name ?? null,
+      idNumber: r.who?.id ?? null,
+      birthDate: r.who?.birth ?? null,
+      county: r.who?.county ?? null,
+      own: people.get(r.person_id) ?? EMPTY_FACTS(r.person_id),
+      registry: registry.get(r.person_id) ?? [],
+      listedFatherId: l?.father ?? null,
+      listedMotherId: l?.mother ?? null,
+    });
+  }
+  return { children, people };
+}
