@@ -1,0 +1,145 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { lit, queryRows, type Db } from '../pipeline/store/index.js';
+import { appendAudit, latestDecisionsSql, resolveRun, UserError, type RunInfo } from '../review/index.js';
+
+export type ExportKind = 'national' | 'education' | 'flags' | 'summary';
+export const EXPORT_KINDS: readonly ExportKind[] = ['national', 'education', 'flags', 'summary'];
+
+export interface ExportOptions {
+  /** Default: the latest complete run. */
+  runId?: string | null;
+  /** A county code (6 digits), or a city / province prefix (4 / 2 digits). */
+  county?: string | null;
+  outDir: string;
+  /** The user who exports (audit_log.actor). */
+  by: string;
+}
+
+export interface ExportedFile {
+  path: string;
+  format: 'xlsx' | 'csv' | 'parquet' | 'arrow';
+  rows: number;
+}
+
+export interface ExportResult {
+  kind: ExportKind;
+  runId: string;
+  county: string | null;
+  templateVersion: string | null;
+  files: ExportedFile[];
+}
+
+export interface ExportContext {
+  run: RunInfo;
+  county: string | null;
+  outDir: string;
+  by: string;
+}
+
+/** Validates the options and resolves the run; creates the output folder. */
+export async function prepareExport(db: Db, opts: ExportOptions): Promise<ExportContext> {
+  const by = (opts.by ?? '').trim();
+  if (!by) throw new UserError('请指定导出人（--by）');
+  if (!opts.outDir) throw new UserError('请指定输出目录（--out）');
+  const county = opts.county?.trim() || null;
+  if (county !== null && !/^(\d{2}|\d{4}|\d{6})$/.test(county)) throw new UserError(`区划代码 ${county} 无效：应为 6 位区县代码（或 4 位市级、2 位省级前缀）`);
+  const run = await resolveRun(db, opts.runId);
+  const outDir = resolve(opts.outDir);
+  mkdirSync(outDir, { recursive: true });
+  return { run, county, outDir, by };
+}
+
+/** The file-name part naming the county filter. */
+export function countyPart(ctx: ExportContext): string {
+  return ctx.county ?? '全部';
+}
+
+/** Writes the audit_log row of one exported file. */
+export async function auditFile(db: Db, ctx: ExportContext, kind: ExportKind, file: ExportedFile, templateVersion: string | null): Promise<void> {
+  await appendAudit(db, {
+    actor: ctx.by,
+    action: 'export',
+    runId: ctx.run.runId,
+    target: file.path,
+    rows: file.rows,
+    detail: { kind, templateVersion, format: file.format, county: ctx.county },
+  });
+}
+
+/** One flag row with its latest decision; dates as 'YYYY-MM-DD' text. */
+export interface FlagRecord {
+  flag_id: string;
+  run_id: string;
+  flag_key: string;
+  as_of: string;
+  flag: string;
+  category: string | null;
+  previous_category: string | null;
+  reason: string;
+  child_person_id: string | null;
+  child_name: string | null;
+  child_id_number: string | null;
+  child_ref: string | null;
+  county_code: string | null;
+  effective_from: string | null;
+  overpaid_months: number | null;
+  priority: number;
+  score: number | null;
+  /** The JSON text of flags.evidence. */
+  evidence: string;
+  fingerprint: string;
+  lifecycle: string | null;
+  decision: string | null;
+  decision_id: number | null;
+  decided_by: string | null;
+  decided_at: string | null;
+  decision_reason: string | null;
+}
+
+/** SQL over the flags of a run joined with their latest decision, filtered by county prefix. */
+export function runFlagsSql(runId: string, county: string | null, where = 'TRUE'): string {
+  return `
+SELECT f.flag_id, f.run_id, f.flag_key, CAST(f.as_of AS VARCHAR) AS as_of, f.flag, f.category, f.previous_category, f.reason,
+       f.child_person_id, f.child_name, f.child_id_number, f.child_ref, f.county_code,
+       CAST(f.effective_from AS VARCHAR) AS effective_from, f.overpaid_months, f.priority, f.score,
+       CAST(f.evidence AS VARCHAR) AS evidence, f.fingerprint, f.lifecycle,
+       d.decision, d.decision_id, d.decided_by, CAST(d.decided_at AS VARCHAR) AS decided_at, d.reason AS decision_reason
+  FROM flags f LEFT JOIN (${latestDecisionsSql(runId)}) d ON d.flag_id = f.flag_id
+ WHERE f.run_id = ${lit(runId)}
+   ${county ? `AND starts_with(f.county_code, ${lit(county)})` : ''}
+   AND (${where})
+ ORDER BY f.county_code NULLS LAST, f.flag, f.priority, f.flag_id`;
+}
+
+export async function loadRunFlags(db: Db, ctx: ExportContext, where = 'TRUE'): Promise<FlagRecord[]> {
+  const rows = await queryRows<FlagRecord>(db, runFlagsSql(ctx.run.runId, ctx.county, where));
+  return rows.map((r) => ({
+    ...r,
+    overpaid_months: r.overpaid_months == null ? null : Number(r.overpaid_months),
+    priority: Number(r.priority),
+    decision_id: r.decision_id == null ? null : Number(r.decision_id),
+  }));
+}
+
+/** One evidence item of flags.evidence (RULES.md §3): the record a flag rests on. */
+export interface EvidenceItem {
+  feed?: string;
+  record_id?: string | null;
+  date?: string | null;
+  score?: number | null;
+  role?: string | null;
+  batch_id?: number | null;
+  src_row?: number | null;
+  [k: string]: unknown;
+}
+
+export function parseEvidence(json: string | null | undefined): EvidenceItem[] {
+  if (!json) return [];
+  try {
+    const v: unknown = JSON.parse(json);
+    return Array.isArray(v) ? (v.filter((x) => x && typeof x === 'object') as EvidenceItem[]) : [];
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,28 @@
+// Exports of a run's flags: the national system's change file, the education bureau's list,
+// all flags for analysts (Parquet, Arrow) and the quarterly summary. Each file is audited.
+import type { Db } from '../pipeline/store/index.js';
+import { exportFlags } from './analyst.js';
+import type { ExportKind, ExportOptions, ExportResult } from './common.js';
+import { exportEducation } from './education.js';
+import { exportNational } from './national.js';
+import { exportSummary } from './summary.js';
+
+export { exportNational, exportEducation, exportFlags, exportSummary };
+export { queryArrow, analystFlagsSql, FLAGS_EXPORT_VERSION } from './analyst.js';
+export { EDUCATION_COLUMNS, EDUCATION_TEMPLATE_VERSION } from './education.js';
+export { SUMMARY_TEMPLATE_VERSION } from './summary.js';
+export { NATIONAL_TEMPLATE_NAME, NATIONAL_TEMPLATE_VERSION, NATIONAL_V1_COLUMNS, NATIONAL_FLAGS, nationalV1Row } from './templates/national-v1.js';
+export { csvText, writeGb18030Csv, type ColumnSpec, type Cell } from './files.js';
+export { EXPORT_KINDS, runFlagsSql, parseEvidence, type ExportKind, type ExportOptions, type ExportResult, type ExportedFile, type FlagRecord, type EvidenceItem } from './common.js';
+
+const EXPORTERS: Record<ExportKind, (db: Db, opts: ExportOptions) => Promise<ExportResult>> = {
+  national: exportNational,
+  education: exportEducation,
+  flags: exportFlags,
+  summary: exportSummary,
+};
+
+/** Runs one export by kind. */
+export function runExport(db: Db, kind: ExportKind, opts: ExportOptions): Promise<ExportResult> {
+  return EXPORTERS[kind](db, opts);
+}

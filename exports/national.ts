@@ -1,0 +1,46 @@
+import { join } from 'node:path';
+import type { Db } from '../pipeline/store/index.js';
+import { CHANGE_TYPE_LABELS, CONFIRMING } from '../review/index.js';
+import { auditFile, countyPart, loadRunFlags, prepareExport, type ExportOptions, type ExportResult, type ExportedFile } from './common.js';
+import { addNotesSheet, addSheet, newWorkbook, safeFilePart, saveWorkbook, writeGb18030Csv } from './files.js';
+import { NATIONAL_FLAGS, NATIONAL_TEMPLATE_NAME, NATIONAL_TEMPLATE_VERSION, NATIONAL_V1_COLUMNS, nationalV1Row } from './templates/national-v1.js';
+
+/**
+ * The file for the national child welfare information system: one row per confirmed ADD,
+ * REMOVE or RECLASSIFY flag of the run (latest decision confirmed, or approved), as XLSX and
+ * GB18030 CSV. Each file gets its audit_log row.
+ */
+export async function exportNational(db: Db, opts: ExportOptions): Promise<ExportResult> {
+  const ctx = await prepareExport(db, opts);
+  const flagList = NATIONAL_FLAGS.map((f) => `'${f}'`).join(', ');
+  const confirming = CONFIRMING.map((d) => `'${d}'`).join(', ');
+  const flags = await loadRunFlags(db, ctx, `f.flag IN (${flagList}) AND d.decision IN (${confirming})`);
+  const order = (flag: string) => NATIONAL_FLAGS.indexOf(flag as (typeof NATIONAL_FLAGS)[number]);
+  flags.sort((a, b) => order(a.flag) - order(b.flag) || (a.county_code ?? '').localeCompare(b.county_code ?? '') || a.flag_id.localeCompare(b.flag_id));
+  const rows = flags.map(nationalV1Row);
+
+  const base = join(ctx.outDir, `全国儿童福利信息系统_变动_${safeFilePart(ctx.run.runId)}_${countyPart(ctx)}`);
+  const wb = newWorkbook();
+  addSheet(wb, { name: '变动名单', columns: NATIONAL_V1_COLUMNS, rows });
+  const count = (flag: keyof typeof CHANGE_TYPE_LABELS) => flags.filter((f) => f.flag === flag).length;
+  addNotesSheet(wb, [
+    ['模板名称', NATIONAL_TEMPLATE_NAME],
+    ['模板版本', NATIONAL_TEMPLATE_VERSION],
+    ['比对批次', ctx.run.runId],
+    ['数据截止日期', ctx.run.asOf],
+    ['区划范围', ctx.county ?? '全部'],
+    ['记录数', `${rows.length}（新增 ${count('ADD')}，退出 ${count('REMOVE')}，类别变更 ${count('RECLASSIFY')}）`],
+    ['收录范围', '仅收录审核结论为"已确认"的新增、退出、类别变更标记'],
+    ['导出人', ctx.by],
+    ['导出时间', new Date().toISOString().replace('T', ' ').slice(0, 19) + ' UTC'],
+    ['注意', '身份证号为文本格式，请勿转换为数字；本文件含个人信息，仅限审核人员使用'],
+  ]);
+  const files: ExportedFile[] = [
+    { path: `${base}.xlsx`, format: 'xlsx', rows: rows.length },
+    { path: `${base}.csv`, format: 'csv', rows: rows.length },
+  ];
+  await saveWorkbook(wb, files[0]!.path);
+  writeGb18030Csv(files[1]!.path, NATIONAL_V1_COLUMNS, rows);
+  for (const f of files) await auditFile(db, ctx, 'national', f, NATIONAL_TEMPLATE_VERSION);
+  return { kind: 'national', runId: ctx.run.runId, county: ctx.county, templateVersion: NATIONAL_TEMPLATE_VERSION, files };
+}

@@ -1,0 +1,97 @@
+// Chinese labels of the codes of docs/spec/RULES.md §3 (flag types, reason codes) and of review
+// decisions. Everything a user sees is Chinese; the codes stay English in the store.
+
+import { codeLabel } from '../pipeline/identity/codes.js';
+
+export const FLAG_TYPES = ['ADD', 'REMOVE', 'RECLASSIFY', 'URGENT', 'EDUCATION', 'WATCH'] as const;
+export type FlagType = (typeof FLAG_TYPES)[number];
+
+/** Flag type → Chinese name used in lists and reports. */
+export const FLAG_LABELS: Readonly<Record<FlagType, string>> = {
+  ADD: '疑似保障对象',
+  REMOVE: '应退未退',
+  RECLASSIFY: '类别变更',
+  URGENT: '突发事件需紧急关爱',
+  EDUCATION: '控辍保学',
+  WATCH: '预警关注',
+};
+
+/** Change type of the national template (变动类型) for the three flags that change the rolls. */
+export const CHANGE_TYPE_LABELS: Readonly<Record<'ADD' | 'REMOVE' | 'RECLASSIFY', string>> = {
+  ADD: '新增',
+  REMOVE: '退出',
+  RECLASSIFY: '类别变更',
+};
+
+/** Every reason code of RULES.md §3, grouped by the flag that uses it. */
+export const REASON_CODES: Readonly<Record<FlagType, readonly string[]>> = {
+  REMOVE: ['CHILD_DEAD', 'AGED_OUT', 'PARENT_RELEASED', 'PARENT_DISABILITY_ENDED', 'PARENT_REAPPEARED', 'BASIS_NO_LONGER_HOLDS', 'DUPLICATE_REGISTRATION'],
+  ADD: ['BOTH_PARENTS_GONE', 'PARENTS_QUALIFY', 'CHILD_DISABLED', 'PARENTS_SEVERELY_DISABLED'],
+  RECLASSIFY: ['BOTH_PARENTS_GONE', 'PARENTS_QUALIFY', 'CHILD_DISABLED', 'PARENTS_SEVERELY_DISABLED'],
+  URGENT: ['PARENT_EVENT_NO_CARER', 'CARER_EVENT'],
+  EDUCATION: ['NOT_ENROLLED', 'DROPPED_OUT'],
+  WATCH: ['THRESHOLD_PENDING', 'AGES_OUT_NEXT_QUARTER'],
+};
+
+/** Reason code → Chinese label (变动原因 of the national template, 情形 of the education list). */
+export const REASON_LABELS: Readonly<Record<string, string>> = {
+  // REMOVE
+  CHILD_DEAD: '儿童死亡',
+  AGED_OUT: '年满18周岁',
+  PARENT_RELEASED: '父母刑满释放或解除限制人身自由',
+  PARENT_DISABILITY_ENDED: '父母重残情形消失',
+  PARENT_REAPPEARED: '父母重新出现',
+  BASIS_NO_LONGER_HOLDS: '认定情形不再成立',
+  DUPLICATE_REGISTRATION: '重复纳入保障',
+  // ADD and RECLASSIFY
+  BOTH_PARENTS_GONE: '父母双方死亡或失踪',
+  PARENTS_QUALIFY: '父母符合事实无人抚养情形',
+  CHILD_DISABLED: '儿童本人重度残疾',
+  PARENTS_SEVERELY_DISABLED: '父母重残或重病',
+  // URGENT
+  PARENT_EVENT_NO_CARER: '父母突发变故且无其他监护人照料',
+  CARER_EVENT: '委托照护人突发变故',
+  // EDUCATION
+  NOT_ENROLLED: '未入学',
+  DROPPED_OUT: '辍学',
+  // WATCH
+  THRESHOLD_PENDING: '即将达到认定期限',
+  AGES_OUT_NEXT_QUARTER: '下季度年满18周岁',
+};
+
+export type DecisionKind = 'confirmed' | 'rejected' | 'needs_info';
+/** Stored decision values: the three a reviewer gives, and the second approval of a REMOVE. */
+export type StoredDecision = DecisionKind | 'approved';
+
+export const DECISION_LABELS: Readonly<Record<StoredDecision | 'pending', string>> = {
+  confirmed: '已确认',
+  rejected: '已驳回',
+  needs_info: '待补充材料',
+  approved: '已复核',
+  pending: '待审核',
+};
+
+/** Decisions that count as a confirmation (the national export takes these). */
+export const CONFIRMING: readonly StoredDecision[] = ['confirmed', 'approved'];
+
+export function flagLabel(flag: string | null | undefined): string {
+  if (!flag) return '';
+  return (FLAG_LABELS as Record<string, string>)[flag] ?? flag;
+}
+
+export function reasonLabel(reason: string | null | undefined): string {
+  if (!reason) return '';
+  return REASON_LABELS[reason] ?? reason;
+}
+
+/** Chinese label of a category code (DE_FACTO → 事实无人抚养儿童); the code itself when unknown. */
+export function categoryLabel(category: string | null | undefined): string {
+  if (!category) return '';
+  const [code, subtype] = category.split(':');
+  return codeLabel('category', code!, subtype ?? null) ?? category;
+}
+
+export function decisionLabel(decision: string | null | undefined): string {
+  if (!decision) return DECISION_LABELS.pending;
+  return (DECISION_LABELS as Record<string, string>)[decision] ?? decision;
+}

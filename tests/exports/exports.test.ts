@@ -1,0 +1,209 @@
+import { readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import ExcelJS from 'exceljs';
+import iconv from 'iconv-lite';
+import { tableFromIPC } from 'apache-arrow';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { exportEducation, exportFlags, exportNational, exportSummary, NATIONAL_V1_COLUMNS, EDUCATION_COLUMNS, type ExportResult } from '../../exports/index.js';
+import { openStore, queryRows, lit, type Db } from '../../pipeline/store/index.js';
+import { tempDir } from '../helpers.js';
+import { IDS, insertRun, RUN, seed } from '../review/fixture.js';
+
+let db: Db;
+let out: string;
+beforeAll(async () => {
+  db = await openStore(':memory:');
+  await seed(db);
+  out = tempDir('bidui-exports-');
+});
+
+async function readSheet(path: string, name?: string) {
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.readFile(path);
+  const ws = name ? wb.getWorksheet(name)! : wb.worksheets[0]!;
+  const rows: ExcelJS.Row[] = [];
+  ws.eachRow((r) => rows.push(r));
+  return { wb, ws, rows, header: (rows[0]!.values as unknown[]).slice(1) };
+}
+
+function decodeGb18030(path: string) {
+  const bytes = readFileSync(path);
+  return { bytes, text: iconv.decode(bytes, 'gb18030') };
+}
+
+async function auditRows(target: string) {
+  return queryRows<{ actor: string; action: string; run_id: string; rows: number; detail: string }>(db, `SELECT * FROM audit_log WHERE target = ${lit(target)}`);
+}
+
+async function expectAudited(result: ExportResult, by: string) {
+  for (const f of result.files) {
+    const a = await auditRows(f.path);
+    expect(a).toHaveLength(1);
+    expect(a[0]).toMatchObject({ actor: by, action: 'export', run_id: RUN, rows: f.rows });
+    expect(JSON.parse(a[0]!.detail)).toMatchObject({ kind: result.kind, templateVersion: result.templateVersion, format: f.format });
+  }
+}
+
+describe('national template export', () => {
+  let result: ExportResult;
+  beforeAll(async () => {
+    result = await exportNational(db, { outDir: out, by: '导出员' });
+  });
+
+  it('names the files by run and county and audits each with its row count', async () => {
+    expect(result.runId).toBe(RUN); // the latest complete run by default
+    expect(result.files.map((f) => basename(f.path))).toEqual([`全国儿童福利信息系统_变动_${RUN}_全部.xlsx`, `全国儿童福利信息系统_变动_${RUN}_全部.csv`]);
+    expect(result.files.map((f) => f.rows)).toEqual([3, 3]);
+    await expectAudited(result, '导出员');
+  });
+
+  it('XLSX: Chinese headers, bold frozen header, ID numbers as 18-character text, only confirmed changes', async () => {
+    const { wb, ws, rows, header } = await readSheet(result.files[0]!.path);
+    expect(header).toEqual(NATIONAL_V1_COLUMNS.map((c) => c.header));
+    expect(header).toContain('变动类型');
+    expect(header).toContain('户籍地区划代码');
+    expect(rows[0]!.font?.bold).toBe(true);
+    expect(ws.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });
+    const col = (h: string) => header.indexOf(h) + 1;
+    const data = rows.slice(1);
+    expect(data.map((r) => r.getCell(col('标记编号')).value)).toEqual(['F-ADD-1', 'F-REM-1', 'F-RCL-1']);
+    expect(data.map((r) => r.getCell(col('变动类型')).value)).toEqual(['新增', '退出', '类别变更']);
+    for (const r of data) {
+      const cell = r.getCell(col('身份证号'));
+      expect(typeof cell.value).toBe('string');
+      expect(cell.value as string).toHaveLength(18);
+      expect(cell.numFmt).toBe('@');
+      expect(r.getCell(col('户籍地区划代码')).type).toBe(ExcelJS.ValueType.String);
+    }
+    const [add, remove, reclassify] = data;
+    expect(add!.getCell(col('身份证号')).value).toBe(IDS.add1);
+    expect(add!.getCell(col('性别')).value).toBe('男');
+    expect(add!.getCell(col('出生日期')).value).toBe('2015-03-12');
+    expect(add!.getCell(col('保障类别')).value).toBe('事实无人抚养儿童');
+    expect(add!.getCell(col('变动原因')).value).toBe('父母符合事实无人抚养情形');
+    expect(add!.getCell(col('审核人')).value).toBe('审核员甲');
+    expect(add!.getCell(col('审核日期')).value).toBe('2026-10-11');
+    expect(remove!.getCell(col('多发月数')).value).toBe(2);
+    expect(remove!.getCell(col('生效日期')).value).toBe('2026-08-01');
+    expect(remove!.getCell(col('审核人')).value).toBe('审核员乙');
+    expect(remove!.getCell(col('变动原因')).value).toBe('父母刑满释放或解除限制人身自由');
+    expect(reclassify!.getCell(col('原保障类别')).value).toBe('留守儿童');
+    expect(reclassify!.getCell(col('比对批次')).value).toBe(RUN);
+    const notes = wb.getWorksheet('说明')!;
+    const noteText = JSON.stringify(notes.getSheetValues());
+    expect(noteText).toContain('national-v1');
+    expect(noteText).toContain(RUN);
+  });
+
+  it('GB18030 CSV: same headers and rows, CRLF, not valid UTF-8', async () => {
+    const { bytes, text } = decodeGb18030(result.files[1]!.path);
+    expect(() => new TextDecoder('utf-8', { fatal: true }).decode(bytes)).toThrow();
+    expect(bytes.subarray(0, 3).equals(Buffer.from([0xef, 0xbb, 0xbf]))).toBe(false);
+    expect(text.endsWith('\r\n')).toBe(true);
+    const lines = text.split('\r\n').slice(0, -1);
+    expect(lines.some((l) => l.includes('\n'))).toBe(false);
+    expect(lines[0]!.split(',')).toEqual(NATIONAL_V1_COLUMNS.map((c) => c.header));
+    expect(lines).toHaveLength(4);
+    expect(lines[1]).toContain(IDS.add1);
+    expect(lines[1]).toContain('张小明');
+  });
+
+  it('filters by county and names the file after it', async () => {
+    const r = await exportNational(db, { outDir: out, by: 'u', county: '440305' });
+    expect(basename(r.files[0]!.path)).toBe(`全国儿童福利信息系统_变动_${RUN}_440305.xlsx`);
+    expect(r.files[0]!.rows).toBe(2);
+    await expect(exportNational(db, { outDir: out, by: 'u', county: '44x' })).rejects.toThrow(/区划代码/);
+    await expect(exportNational(db, { outDir: out, by: '' })).rejects.toThrow(/导出人/);
+    await expect(exportNational(db, { outDir: out, by: 'u', runId: 'Q1999-12-31' })).rejects.toThrow(/找不到比对批次/);
+  });
+});
+
+describe('education bureau list', () => {
+  it('lists the EDUCATION flags not rejected, with the situation and the school from the evidence', async () => {
+    const r = await exportEducation(db, { outDir: out, by: '导出员' });
+    expect(r.files.map((f) => f.rows)).toEqual([2, 2]);
+    const { rows, header } = await readSheet(r.files[0]!.path);
+    expect(header).toEqual(['姓名', '身份证号', '性别', '出生日期', '户籍地区划代码', '保障类别', '情形', '学校名称', '比对批次']);
+    const data = rows.slice(1).map((row) => Object.fromEntries(header.map((h, i) => [h, row.getCell(i + 1).value])));
+    expect(data).toEqual([
+      { 姓名: '郑浩', 身份证号: IDS.edu1, 性别: '女', 出生日期: '2013-03-03', 户籍地区划代码: '440305', 保障类别: '留守儿童', 情形: '辍学', 学校名称: '南山区第一实验学校', 比对批次: RUN },
+      { 姓名: '冯雪', 身份证号: IDS.edu2, 性别: '男', 出生日期: '2014-04-04', 户籍地区划代码: '440306', 保障类别: '孤儿', 情形: '未入学', 学校名称: null, 比对批次: RUN },
+    ]);
+    const { bytes, text } = decodeGb18030(r.files[1]!.path);
+    expect(() => new TextDecoder('utf-8', { fatal: true }).decode(bytes)).toThrow();
+    expect(text.split('\r\n')[0]!.split(',')).toEqual(EDUCATION_COLUMNS.map((c) => c.header));
+    await expectAudited(r, '导出员');
+  });
+});
+
+describe('analyst export', () => {
+  it('writes Parquet that DuckDB reads back and an Arrow IPC file apache-arrow reads back', async () => {
+    const r = await exportFlags(db, { outDir: out, by: 'analyst' });
+    const [parquet, arrow] = r.files;
+    expect(parquet!.rows).toBe(11);
+    const [{ n, ids }] = (await queryRows<{ n: number; ids: number }>(
+      db,
+      `SELECT count(*)::INT AS n, count(DISTINCT child_id_number)::INT AS ids FROM read_parquet(${lit(parquet!.path)})`,
+    )) as [{ n: number; ids: number }];
+    expect(n).toBe(11);
+    expect(ids).toBe(11);
+    const [rem] = await queryRows<{ decision: string; overpaid_months: number; effective_from: string }>(
+      db,
+      `SELECT decision, overpaid_months, CAST(effective_from AS VARCHAR) AS effective_from FROM read_parquet(${lit(parquet!.path)}) WHERE flag_id = 'F-REM-1'`,
+    );
+    expect(rem).toEqual({ decision: 'confirmed', overpaid_months: 2, effective_from: '2026-08-01' });
+
+    const table = tableFromIPC(readFileSync(arrow!.path));
+    expect(table.numRows).toBe(11);
+    expect(arrow!.rows).toBe(11);
+    const types = Object.fromEntries(table.schema.fields.map((f) => [f.name, String(f.type)]));
+    expect(types).toMatchObject({ child_id_number: 'Utf8', overpaid_months: 'Int32', effective_from: 'Date32<DAY>', evidence: 'Utf8', decided_by: 'Utf8', decided_at: 'Timestamp<MILLISECOND>', priority: 'Int32', score: 'Float64' });
+    const row = table.toArray().find((x) => x.flag_id === 'F-ADD-1')!.toJSON();
+    expect(row.child_id_number).toBe(IDS.add1);
+    expect(row.decision).toBe('confirmed');
+    expect(new Date(row.decided_at as number).toISOString()).toBe('2026-10-11T10:00:00.000Z');
+    expect(JSON.parse(row.evidence as string)[0]).toMatchObject({ feed: 'incarceration', record_id: 'J-1' });
+    await expectAudited(r, 'analyst');
+  });
+});
+
+describe('quarterly summary', () => {
+  it('writes the four sheets with counts by type, category and county, decisions made and pending', async () => {
+    const r = await exportSummary(db, { outDir: out, by: '科长' });
+    expect(basename(r.files[0]!.path)).toBe(`季度比对汇总_${RUN}_全部.xlsx`);
+    expect(r.files[0]!.rows).toBe(11);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(r.files[0]!.path);
+    expect(wb.worksheets.map((w) => w.name)).toEqual(['按标记类型', '按保障类别', '按区县', '说明']);
+
+    const { rows, header } = await readSheet(r.files[0]!.path, '按标记类型');
+    const byType = Object.fromEntries(rows.slice(1).map((row) => [row.getCell(1).value as string, Object.fromEntries(header.map((h, i) => [h, row.getCell(i + 1).value]))]));
+    expect(byType['应退未退']).toMatchObject({ 标记数: 2, 已确认: 1, 已驳回: 1, 待审核: 0 });
+    expect(byType['疑似保障对象']).toMatchObject({ 标记数: 3, 已确认: 1, 待补充材料: 1, 待审核: 1 });
+    expect(byType['合计']).toMatchObject({ 标记数: 11, 已确认: 5, 已驳回: 2, 待补充材料: 2, 待审核: 2 });
+
+    const county = await readSheet(r.files[0]!.path, '按区县');
+    const nanshan = county.rows.find((row) => row.getCell(1).value === '440305')!;
+    expect(nanshan.getCell(2).value).toBe('南山区');
+    expect(nanshan.getCell(county.header.indexOf('合计') + 1).value).toBe(6);
+    expect(county.rows.find((row) => row.getCell(1).value === '440305')!.getCell(1).type).toBe(ExcelJS.ValueType.String);
+
+    const cat = await readSheet(r.files[0]!.path, '按保障类别');
+    expect(cat.rows.map((row) => row.getCell(1).value)).toContain('事实无人抚养儿童');
+
+    const notes = JSON.stringify(wb.getWorksheet('说明')!.getSheetValues());
+    for (const s of ['2026-09-30', '2026-09-30 08:00:00', 'national（自定义）', '深圳市']) expect(notes).toContain(s);
+    await expectAudited(r, '科长');
+  });
+
+  it('refuses a run that did not finish, and picks the latest complete run by default', async () => {
+    const other = await openStore(':memory:');
+    await expect(exportSummary(other, { outDir: out, by: 'u' })).rejects.toThrow(/还没有已完成的比对批次/);
+    await insertRun(other, 'Q2026-12-31', '2026-12-31', 'running');
+    await expect(exportSummary(other, { outDir: out, by: 'u', runId: 'Q2026-12-31' })).rejects.toThrow(/未完成/);
+    await insertRun(other, 'Q2026-09-30', '2026-09-30', 'complete');
+    const r = await exportSummary(other, { outDir: join(out, 'empty'), by: 'u' });
+    expect(r.runId).toBe('Q2026-09-30');
+    expect(r.files[0]!.rows).toBe(0);
+  });
+});

@@ -1,0 +1,69 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { maskId } from '../../pipeline/log.js';
+import { migrate, queryRows } from '../../pipeline/store/index.js';
+import { tempDir } from '../helpers.js';
+import { IDS, RUN, seed } from './fixture.js';
+
+const run = promisify(execFile);
+const bidui = (args: string[]) =>
+  run(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], { cwd: join(import.meta.dirname, '../..'), env: { ...process.env, BIDUI_LOG_LEVEL: 'warn' } });
+
+let dir: string;
+let dbPath: string;
+beforeAll(async () => {
+  dir = tempDir('bidui-review-cli-');
+  dbPath = join(dir, 'store.duckdb');
+  // Its own instance, closed afterwards: the CLI process needs the file lock.
+  const instance = await DuckDBInstance.create(dbPath);
+  const db = await instance.connect();
+  await migrate(db);
+  await seed(db);
+  db.closeSync();
+  instance.closeSync();
+});
+
+describe('bidui review and export commands', () => {
+  it('review decide records decisions; review list masks ID numbers; export writes and prints files', async () => {
+    const noChoice = await bidui(['--db', dbPath, 'review', 'decide', 'F-ADD-2', '--by', 'u1']).catch((e: { stderr: string; code: number }) => e);
+    expect(noChoice).toMatchObject({ code: 1 });
+    expect((noChoice as { stderr: string }).stderr).toContain('请在 --confirm、--reject、--needs-info 中选择且只选择一项');
+    const noReason = await bidui(['--db', dbPath, 'review', 'decide', 'F-ADD-2', '--reject', '--by', 'u1']).catch((e: { stderr: string }) => e);
+    expect((noReason as { stderr: string }).stderr).toContain('驳回理由');
+
+    const ok = await bidui(['--db', dbPath, 'review', 'decide', 'F-ADD-2', '--confirm', '--by', '审核员丁']);
+    expect(ok.stdout).toMatch(/已记录审核决定 #\d+: 标记 F-ADD-2（比对批次 Q2026-09-30）已确认/);
+
+    const list = JSON.parse((await bidui(['--db', dbPath, 'review', 'list', '--json'])).stdout) as { flagId: string; childIdNumber: string; decision: string | null }[];
+    expect(list).toHaveLength(11);
+    expect(list.find((i) => i.flagId === 'F-ADD-2')).toMatchObject({ decision: 'confirmed', childIdNumber: maskId(IDS.add2) });
+    const text = (await bidui(['--db', dbPath, 'review', 'list', '--run', RUN])).stdout;
+    expect(text).toContain('应退未退');
+    expect(text).toContain(maskId(IDS.rem1));
+    for (const id of Object.values(IDS)) expect(text).not.toContain(id);
+
+    const out = join(dir, 'out');
+    const exp = await bidui(['--db', dbPath, 'export', 'national', '--out', out, '--by', '导出员', '--county', '440306']);
+    const xlsx = join(out, `全国儿童福利信息系统_变动_${RUN}_440306.xlsx`);
+    expect(exp.stdout).toContain(xlsx);
+    expect(exp.stdout).toContain('(1 行)');
+    expect(existsSync(xlsx)).toBe(true);
+    const bad = await bidui(['--db', dbPath, 'export', 'nope', '--out', out, '--by', 'u']).catch((e: { code: number }) => e);
+    expect(bad).toMatchObject({ code: 1 });
+
+    const instance = await DuckDBInstance.create(dbPath);
+    const db = await instance.connect();
+    const audit = await queryRows<{ action: string; actor: string; rows: number }>(db, `SELECT action, actor, rows FROM audit_log ORDER BY audit_id`);
+    expect(audit).toEqual([
+      { action: 'decide', actor: '审核员丁', rows: 1 },
+      { action: 'export', actor: '导出员', rows: 1 },
+      { action: 'export', actor: '导出员', rows: 1 },
+    ]);
+    db.closeSync();
+    instance.closeSync();
+  });
+});

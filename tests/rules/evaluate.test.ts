@@ -1,0 +1,209 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig, type RuleProfile } from '../../config/index.js';
+import {
+  EMPTY_FACTS,
+  RuleContext,
+  evaluateChild,
+  type CertificateRecord,
+  type ChildFacts,
+  type PersonFacts,
+  type RegistryRecord,
+  type RestrictionRecord,
+} from '../../rules/index.js';
+
+const T = '2026-09-30';
+const national = parseConfig({}).profile;
+const profile = (over: Record<string, unknown>): RuleProfile => parseConfig({ profile: { extends: 'national', ...over } }).profile;
+
+let seq = 0;
+const ev = (feed: string) => ({ feed, recordId: `${feed}-${++seq}`, date: null, score: 1, batchId: 1, srcRow: seq });
+const restriction = (start: string, end: string | null, release: string | null = null, measure: RestrictionRecord['measure'] = 'INCARCERATED'): RestrictionRecord => ({
+  ...ev('incarceration'),
+  measure,
+  start,
+  end,
+  release,
+});
+const cert = (type: number, level: number, issue = '2020-01-01', cancelled: string | null = null): CertificateRecord => ({
+  ...ev('disability'),
+  type,
+  level,
+  issue,
+  status: cancelled ? 'CANCELLED' : 'VALID',
+  statusDate: cancelled,
+});
+const person = (id: string, f: Partial<PersonFacts> = {}): PersonFacts => ({ ...EMPTY_FACTS(id), ...f });
+const registry = (r: Partial<RegistryRecord> = {}): RegistryRecord => ({
+  ...ev('registry'),
+  childRef: 'C1',
+  category: 'DE_FACTO',
+  subtype: null,
+  status: 'ACTIVE',
+  startDate: '2024-01-01',
+  lastPaidMonth: '2026-09',
+  county: '440305',
+  father: { personId: 'F', status: 'INCARCERATED', since: '2024-01-01' },
+  mother: { personId: 'M', status: 'DEAD', since: '2020-01-01' },
+  carerPersonId: null,
+  ...r,
+});
+const child = (c: Partial<ChildFacts> = {}): ChildFacts => ({
+  personId: 'K',
+  name: '王小明',
+  idNumber: '440305201203151234',
+  birthDate: '2012-03-15',
+  county: '440305',
+  own: person('K', { enrollments: [{ ...ev('enrollment'), status: 'ENROLLED', level: 'JUNIOR', asOf: '2026-09-01', school: '一中' }] }),
+  registry: [],
+  listedFatherId: null,
+  listedMotherId: null,
+  ...c,
+});
+const flagsOf = (c: ChildFacts, people: PersonFacts[], p: RuleProfile = national, asOf = T) =>
+  evaluateChild(new RuleContext(asOf, p), c, new Map(people.map((x) => [x.personId, x]))).flags.map((f) => `${f.flag}:${f.reason}${f.category ? ':' + f.category : ''}`);
+
+describe('age', () => {
+  it('a child turns 18 on the 18th birthday: 17 years 364 days is still a child', () => {
+    const father = person('F', { restrictions: [restriction('2024-01-01', '2030-01-01')] });
+    const reg = [registry()];
+    expect(flagsOf(child({ birthDate: '2008-10-01', registry: reg }), [father])).not.toContain('REMOVE:AGED_OUT:DE_FACTO');
+    expect(flagsOf(child({ birthDate: '2008-10-01', registry: reg }), [father])).toContain('WATCH:AGES_OUT_NEXT_QUARTER:DE_FACTO');
+    expect(flagsOf(child({ birthDate: '2008-09-30', registry: reg }), [father])).toContain('REMOVE:AGED_OUT:DE_FACTO');
+  });
+
+  it('a left-behind child ages out at leftBehind.maxAge, and the profile can move it', () => {
+    const reg = [registry({ category: 'LEFT_BEHIND', father: { personId: 'F', status: 'NORMAL', since: null }, mother: { personId: 'M', status: 'NORMAL', since: null } })];
+    const c = child({ birthDate: '2010-09-30', registry: reg });
+    expect(flagsOf(c, [])).toContain('REMOVE:AGED_OUT:LEFT_BEHIND');
+    expect(flagsOf(c, [], profile({ leftBehind: { maxAge: 17 } }))).not.toContain('REMOVE:AGED_OUT:LEFT_BEHIND');
+  });
+
+  it('adult continuation keeps an enrolled 18-year-old orphan only when the profile turns it on', () => {
+    const reg = [registry({ category: 'ORPHAN', father: { personId: null, status: 'DEAD', since: '2015-01-01' }, mother: { personId: null, status: 'DEAD', since: '2015-01-01' } })];
+    const own = person('K', { enrollments: [{ ...ev('enrollment'), status: 'ENROLLED', level: 'SENIOR', asOf: '2026-09-01', school: '一中' }] });
+    const c = child({ birthDate: '2008-03-01', registry: reg, own });
+    expect(flagsOf(c, [])).toContain('REMOVE:AGED_OUT:ORPHAN');
+    expect(flagsOf(c, [], profile({ adultContinuation: { enabled: true } }))).not.toContain('REMOVE:AGED_OUT:ORPHAN');
+    const junior = child({ birthDate: '2008-03-01', registry: reg, own: person('K', { enrollments: [{ ...ev('enrollment'), status: 'ENROLLED', level: 'JUNIOR', asOf: '2026-09-01', school: null }] }) });
+    expect(flagsOf(junior, [], profile({ adultContinuation: { enabled: true } }))).toContain('REMOVE:AGED_OUT:ORPHAN');
+  });
+});
+
+describe('restrictions', () => {
+  const reg = [registry()];
+  it('release the day before T removes; release the day after T does not', () => {
+    const before = person('F', { restrictions: [restriction('2024-01-01', '2030-01-01', '2026-09-29')] });
+    const after = person('F', { restrictions: [restriction('2024-01-01', '2030-01-01', '2026-10-01')] });
+    expect(flagsOf(child({ registry: reg }), [before])).toContain('REMOVE:PARENT_RELEASED:DE_FACTO');
+    expect(flagsOf(child({ registry: reg }), [after])).toEqual([]);
+  });
+
+  it('a 6-month term qualifies, a 5-month term does not; the profile can lower the threshold', () => {
+    const six = person('F', { restrictions: [restriction('2026-03-01', '2026-09-01')] });
+    const five = person('F', { restrictions: [restriction('2026-03-01', '2026-08-01')] });
+    const noReg = child();
+    const listed = { listedFatherId: 'F', listedMotherId: 'M' };
+    const mother = person('M', { deaths: [{ ...ev('death'), deathDate: '2020-01-01' }] });
+    expect(flagsOf(child(listed), [six, mother])).toContain('ADD:PARENTS_QUALIFY:DE_FACTO');
+    expect(flagsOf(child(listed), [five, mother])).not.toContain('ADD:PARENTS_QUALIFY:DE_FACTO');
+    expect(flagsOf(child(listed), [five, mother], profile({ restriction: { minMonths: 5 } }))).toContain('ADD:PARENTS_QUALIFY:DE_FACTO');
+    expect(flagsOf(noReg, [six, mother])).toEqual([]); // no parent link, no flag
+  });
+
+  it('community correction is not a restriction', () => {
+    const cc = person('F', { restrictions: [restriction('2025-01-01', '2027-01-01', null, 'COMMUNITY_CORRECTION')] });
+    const mother = person('M', { deaths: [{ ...ev('death'), deathDate: '2020-01-01' }] });
+    expect(flagsOf(child({ listedFatherId: 'F', listedMotherId: 'M' }), [cc, mother])).toEqual([]);
+  });
+
+  it('an open-ended restriction counts by time served and is watched before it reaches the threshold', () => {
+    const mother = person('M', { deaths: [{ ...ev('death'), deathDate: '2020-01-01' }] });
+    const served = person('F', { restrictions: [restriction('2026-04-15', null)] }); // 6 months on 2026-10-15
+    expect(flagsOf(child({ listedFatherId: 'F', listedMotherId: 'M' }), [served, mother])).toContain('WATCH:THRESHOLD_PENDING:DE_FACTO');
+    expect(flagsOf(child({ listedFatherId: 'F', listedMotherId: 'M' }), [served, mother], national, '2026-10-15')).toContain('ADD:PARENTS_QUALIFY:DE_FACTO');
+  });
+});
+
+describe('disability', () => {
+  const mother = person('M', { deaths: [{ ...ev('death'), deathDate: '2020-01-01' }] });
+  const listed = { listedFatherId: 'F', listedMotherId: 'M' };
+  it.each([
+    [4, 2, true],
+    [4, 3, false],
+    [1, 1, true],
+    [1, 3, false],
+    [5, 4, true],
+    [6, 3, true],
+    [7, 3, false],
+  ])('a parent certificate of type %i level %i is severe: %s', (type, level, severe) => {
+    const father = person('F', { certificates: [cert(type, level)] });
+    expect(flagsOf(child(listed), [father, mother]).some((f) => f.startsWith('ADD:PARENTS_SEVERELY_DISABLED'))).toBe(severe);
+  });
+
+  it('a certificate cancelled before T no longer counts; cancelled after T still does', () => {
+    const reg = [registry({ father: { personId: 'F', status: 'SEVERE_DISABLED', since: '2020-01-01' } })];
+    const cancelledBefore = person('F', { certificates: [cert(4, 1, '2020-01-01', '2026-09-29')] });
+    const cancelledAfter = person('F', { certificates: [cert(4, 1, '2020-01-01', '2026-10-01')] });
+    expect(flagsOf(child({ registry: reg }), [cancelledBefore, mother])).toContain('REMOVE:PARENT_DISABILITY_ENDED:DE_FACTO');
+    expect(flagsOf(child({ registry: reg }), [cancelledAfter, mother])).toEqual([]);
+  });
+
+  it('a child with a qualifying certificate is DIFFICULTY_SELF; cancelled, the registration is removed', () => {
+    const reg = [registry({ category: 'DIFFICULTY_SELF', father: { personId: 'F', status: 'NORMAL', since: null }, mother: { personId: 'M', status: 'NORMAL', since: null } })];
+    expect(flagsOf(child({ own: person('K', { certificates: [cert(5, 3)], enrollments: child().own.enrollments }) }), [])).toContain('ADD:CHILD_DISABLED:DIFFICULTY_SELF');
+    expect(flagsOf(child({ registry: reg, own: person('K', { certificates: [cert(5, 3, '2020-01-01', '2026-06-30')], enrollments: child().own.enrollments }) }), [])).toContain(
+      'REMOVE:BASIS_NO_LONGER_HOLDS:DIFFICULTY_SELF',
+    );
+  });
+
+  it('the profile can set the family-difficulty levels apart from the severe levels', () => {
+    const bothParents = { listedFatherId: 'F', listedMotherId: 'M' };
+    const f = person('F', { certificates: [cert(1, 3)] });
+    const m = person('M', { certificates: [cert(4, 3)] });
+    expect(flagsOf(child(bothParents), [f, m])).toEqual([]);
+    expect(flagsOf(child(bothParents), [f, m], profile({ difficulty: { parentDisabilityLevels: { anyType: [1, 2, 3], mentalIntellectual: [1, 2, 3] } } }))).toContain(
+      'ADD:PARENTS_SEVERELY_DISABLED:DIFFICULTY_FAMILY',
+    );
+  });
+});
+
+describe('urgent, education, duplicates', () => {
+  it('a parent death within urgent.windowDays with the other parent restricted is URGENT; a day older is not', () => {
+    const f = person('F', { restrictions: [restriction('2026-08-01', '2026-10-01')] }); // short, but restricted now
+    const within = person('M', { deaths: [{ ...ev('death'), deathDate: '2026-06-30' }] }); // 92 days before T
+    const older = person('M', { deaths: [{ ...ev('death'), deathDate: '2026-06-29' }] });
+    const listed = { listedFatherId: 'F', listedMotherId: 'M' };
+    expect(flagsOf(child(listed), [f, within])).toContain('URGENT:PARENT_EVENT_NO_CARER');
+    expect(flagsOf(child(listed), [f, older])).toContain('URGENT:PARENT_EVENT_NO_CARER'); // the father's new restriction is itself an event
+    const settled = person('F', { restrictions: [restriction('2025-01-01', '2027-01-01')] });
+    expect(flagsOf(child(listed), [settled, older]).filter((x) => x.startsWith('URGENT'))).toEqual([]);
+    expect(flagsOf(child(listed), [settled, within]).filter((x) => x.startsWith('URGENT'))).toEqual(['URGENT:PARENT_EVENT_NO_CARER:DE_FACTO']);
+  });
+
+  it('a registered child of compulsory-school age with no enrollment or a drop-out is an EDUCATION flag', () => {
+    const father = person('F', { restrictions: [restriction('2024-01-01', '2030-01-01')] });
+    const reg = [registry()];
+    const none = child({ birthDate: '2020-08-31', registry: reg, own: person('K') }); // 6 on 31 Aug 2026
+    const tooYoung = child({ birthDate: '2020-09-01', registry: reg, own: person('K') });
+    expect(flagsOf(none, [father])).toContain('EDUCATION:NOT_ENROLLED:DE_FACTO');
+    expect(flagsOf(tooYoung, [father])).not.toContain('EDUCATION:NOT_ENROLLED:DE_FACTO');
+    const dropped = child({ registry: reg, own: person('K', { enrollments: [{ ...ev('enrollment'), status: 'DROPPED_OUT', level: 'JUNIOR', asOf: '2026-09-01', school: null }] }) });
+    expect(flagsOf(dropped, [father])).toContain('EDUCATION:DROPPED_OUT:DE_FACTO');
+  });
+
+  it('a second active registration of one child is a duplicate, with months overpaid since', () => {
+    const father = person('F', { restrictions: [restriction('2024-01-01', '2030-01-01')] });
+    const c = child({ registry: [registry(), registry({ childRef: 'C2', startDate: '2026-05-10', lastPaidMonth: '2026-09' })] });
+    const result = evaluateChild(new RuleContext(T, national), c, new Map([['F', father]]));
+    const dup = result.flags.find((f) => f.reason === 'DUPLICATE_REGISTRATION')!;
+    expect(dup).toMatchObject({ flag: 'REMOVE', effectiveFrom: '2026-06-01', overpaidMonths: 4 });
+    expect(dup.registry?.childRef).toBe('C2');
+  });
+
+  it('a left-behind child whose parents now qualify is reclassified, not added', () => {
+    const reg = [registry({ category: 'LEFT_BEHIND', father: { personId: 'F', status: 'NORMAL', since: null }, mother: { personId: 'M', status: 'NORMAL', since: null } })];
+    const f = person('F', { restrictions: [restriction('2025-01-01', '2027-01-01')] });
+    const m = person('M', { deaths: [{ ...ev('death'), deathDate: '2025-02-01' }] });
+    expect(flagsOf(child({ registry: reg }), [f, m])).toEqual(['RECLASSIFY:PARENTS_QUALIFY:DE_FACTO']);
+  });
+});
