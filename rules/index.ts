@@ -1,4 +1,4 @@
-export { runQuarter, runIdFor, flagRows, EVIDENCE_TEXT, type QuarterOptions, type QuarterResult, type FlagRow } from './run.js';
+export { runQuarter, beginRun, evaluateFacts, finishRun, runIdFor, flagRows, EVIDENCE_TEXT, type QuarterOptions, type QuarterResult, type FlagRow } from './run.js';
 export { RuleContext, evaluateChild, CATEGORY_RANK, FLAG_PRIORITY, type RaisedFlag, type ParentState, type Category, type FlagType } from './evaluate.js';
-export { gatherFacts } from './gather.js';
+export { gatherFacts, type GatheredFacts } from './gather.js';
 export * from './facts.js';

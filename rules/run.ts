@@ -7,9 +7,10 @@ import type { Config } from '../config/index.js';
 import { ingestInbox, type BatchReport } from '../connectors/index.js';
 import { linkPersons } from '../matchers/index.js';
 import { log } from '../pipeline/log.js';
+import { SUPPRESSION_SQL } from '../review/index.js';
 import { lit, queryRows, type Db } from '../pipeline/store/index.js';
 import { FLAG_PRIORITY, RuleContext, evaluateChild, type RaisedFlag } from './evaluate.js';
-import { gatherFacts } from './gather.js';
+import { gatherFacts, type GatheredFacts } from './gather.js';
 import type { ChildFacts } from './facts.js';
 
 export interface QuarterOptions {
@@ -159,50 +160,49 @@ export const EVIDENCE_TEXT = (col: string) =>
   `array_to_string(list_transform(from_json(${col}, '[{"feed":"VARCHAR","record_id":"VARCHAR","date":"VARCHAR"}]'),
      e -> e.feed || ':' || e.record_id || coalesce('@' || e.date, '')), ', ')`;
 
-export async function runQuarter(db: Db, config: Config, opts: QuarterOptions): Promise<QuarterResult> {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(opts.asOf) || Number.isNaN(Date.parse(opts.asOf))) throw new Error(`--as-of: expected YYYY-MM-DD, got "${opts.asOf}"`);
-  const asOf = opts.asOf;
+/** Starts (or restarts) the run of quarter `asOf`: an earlier run of the same quarter is replaced. */
+export async function beginRun(db: Db, config: Config, asOf: string): Promise<string> {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf) || Number.isNaN(Date.parse(asOf))) throw new Error(`--as-of: expected YYYY-MM-DD, got "${asOf}"`);
   const runId = runIdFor(asOf);
-  const timings: Record<string, number> = {};
-  let t = performance.now();
-  const lap = (name: string) => {
-    const now = performance.now();
-    timings[name] = Math.round(now - t) / 1000;
-    t = now;
-  };
-
-  await db.run(`DELETE FROM flags WHERE run_id = ${lit(runId)}`);
-  await db.run(`DELETE FROM resolved_flags WHERE run_id = ${lit(runId)}`);
-  await db.run(`DELETE FROM suppressed_flags WHERE run_id = ${lit(runId)}`);
-  await db.run(`DELETE FROM runs WHERE run_id = ${lit(runId)}`);
+  for (const table of ['flags', 'resolved_flags', 'suppressed_flags', 'runs']) await db.run(`DELETE FROM ${table} WHERE run_id = ${lit(runId)}`);
   await db.run(
     `INSERT INTO runs (run_id, as_of, status, started_at, config, input_batches) VALUES (${lit(runId)}, DATE ${lit(asOf)}, 'running', now(), ${lit(JSON.stringify(config))}, [])`,
   );
+  return runId;
+}
 
-  const ingest = opts.skipIngest ? [] : await ingestInbox(db, config, { inbox: opts.inbox });
-  lap('ingest');
-  const linked = await linkPersons(db, { runId });
-  lap('match');
-  const { children, people } = await gatherFacts(db, asOf, config.profile.adultAge);
-  lap('gather');
-
+/** Evaluates the rules for the children of the gathered facts, within the configured jurisdiction. */
+export function evaluateFacts(config: Config, asOf: string, facts: GatheredFacts): FlagRow[] {
   const ctx = new RuleContext(asOf, config.profile);
-  let rows: FlagRow[] = [];
-  for (const child of children) {
-    const { flags } = evaluateChild(ctx, child, people);
+  const rows: FlagRow[] = [];
+  for (const child of facts.children) {
+    const { flags } = evaluateChild(ctx, child, facts.people);
     if (flags.length) rows.push(...flagRows(asOf, child, flags).filter((r) => inJurisdiction(config, r.county_code)));
   }
-  // Two flags of one kind for one child (e.g. the same duplicate row reached twice) are one flag.
-  rows = [...new Map(rows.map((r) => [r.flag_id, r])).values()];
-  lap('evaluate');
+  // The same flag reached twice (e.g. one duplicate row seen from two children) is one flag.
+  return [...new Map(rows.map((r) => [r.flag_id, r])).values()];
+}
 
+/**
+ * Stores the flags of a run: suppression of rejected flags with unchanged evidence, lifecycle
+ * against the previous quarter, flags.csv in `out`, the summary on the runs row.
+ */
+export async function finishRun(
+  db: Db,
+  runId: string,
+  rows: FlagRow[],
+  opts: { out?: string; ingest?: BatchReport[]; timings?: Record<string, number>; matchSettings?: unknown; matchCounts?: unknown; status?: 'complete' | 'incomplete' } = {},
+): Promise<QuarterResult> {
+  const [{ as_of: asOf }] = (await queryRows<{ as_of: string }>(db, `SELECT as_of::VARCHAR AS as_of FROM runs WHERE run_id = ${lit(runId)}`)) as [{ as_of: string }];
+  const timings = { ...(opts.timings ?? {}) };
+  let t = performance.now();
+  await db.run(`DELETE FROM flags WHERE run_id = ${lit(runId)}`);
+  await db.run(`DELETE FROM resolved_flags WHERE run_id = ${lit(runId)}`);
+  await db.run(`DELETE FROM suppressed_flags WHERE run_id = ${lit(runId)}`);
   await stageFlags(db, rows);
   // A flag a reviewer rejected is not raised again while its evidence is unchanged.
   await db.run(`INSERT INTO suppressed_flags
-    SELECT ${lit(runId)}, f.flag_key, f.fingerprint, d.decision_id FROM run_flags f
-    JOIN (SELECT flag_key, fingerprint, arg_max(decision, decision_id) AS decision, max(decision_id) AS decision_id
-          FROM decisions GROUP BY ALL) d USING (flag_key, fingerprint)
-    WHERE d.decision = 'rejected'`);
+    SELECT ${lit(runId)}, f.flag_key, f.fingerprint, d.decision_id FROM run_flags f JOIN (${SUPPRESSION_SQL}) d USING (flag_key, fingerprint)`);
   const [previous] = await queryRows<{ run_id: string }>(
     db,
     `SELECT run_id FROM runs WHERE as_of < DATE ${lit(asOf)} AND status = 'complete' ORDER BY as_of DESC LIMIT 1`,
@@ -218,8 +218,6 @@ export async function runQuarter(db: Db, config: Config, opts: QuarterOptions): 
     await db.run(`INSERT INTO resolved_flags SELECT ${lit(runId)}, p.flag_id, ${lit(prev)} FROM flags p
       WHERE p.run_id = ${lit(prev)} AND p.flag_key NOT IN (SELECT flag_key FROM flags WHERE run_id = ${lit(runId)})`);
   }
-  lap('store');
-
   const files: string[] = [];
   if (opts.out) {
     const out = resolve(opts.out);
@@ -231,7 +229,8 @@ export async function runQuarter(db: Db, config: Config, opts: QuarterOptions): 
       TO ${lit(file)} (HEADER, DELIMITER ',')`);
     files.push(file);
   }
-  lap('write');
+  timings.store = Math.round(performance.now() - t) / 1000;
+  t = performance.now();
 
   const stored = await queryRows<{ flag: string; category: string | null; county_code: string | null; lifecycle: string }>(
     db,
@@ -246,7 +245,7 @@ export async function runQuarter(db: Db, config: Config, opts: QuarterOptions): 
     runId,
     asOf,
     previousRunId: prev,
-    ingest,
+    ingest: opts.ingest ?? [],
     flags: stored.length,
     suppressed: counts.suppressed,
     resolved: counts.resolved,
@@ -257,12 +256,33 @@ export async function runQuarter(db: Db, config: Config, opts: QuarterOptions): 
     timings,
     files,
   };
-  await db.run(`UPDATE runs SET status = 'complete', finished_at = now(), previous_run_id = ${prev ? lit(prev) : 'NULL'},
-      match_settings = ${lit(JSON.stringify(linked.settings))},
+  await db.run(`UPDATE runs SET status = ${lit(opts.status ?? 'complete')}, finished_at = now(), previous_run_id = ${prev ? lit(prev) : 'NULL'},
+      match_settings = ${opts.matchSettings === undefined ? 'match_settings' : lit(JSON.stringify(opts.matchSettings))},
       input_batches = (SELECT coalesce(list(batch_id ORDER BY batch_id), []) FROM ingest_batches WHERE status = 'loaded'),
       timings = ${lit(JSON.stringify(timings))},
-      summary = ${lit(JSON.stringify({ byFlag: result.byFlag, byCategory: result.byCategory, byCounty: result.byCounty, lifecycle: result.lifecycle, match: linked.counts }))}
+      summary = ${lit(JSON.stringify({ byFlag: result.byFlag, byCategory: result.byCategory, byCounty: result.byCounty, lifecycle: result.lifecycle, match: opts.matchCounts ?? null }))}
     WHERE run_id = ${lit(runId)}`);
-  log.info({ runId, flags: result.flags, timings }, 'quarter complete');
+  log.info({ runId, flags: result.flags, timings }, 'quarter finished');
   return result;
+}
+
+/** The whole quarter in this process: ingest, link, evaluate, store. */
+export async function runQuarter(db: Db, config: Config, opts: QuarterOptions): Promise<QuarterResult> {
+  const timings: Record<string, number> = {};
+  let t = performance.now();
+  const lap = (name: string) => {
+    const now = performance.now();
+    timings[name] = Math.round(now - t) / 1000;
+    t = now;
+  };
+  const runId = await beginRun(db, config, opts.asOf);
+  const ingest = opts.skipIngest ? [] : await ingestInbox(db, config, { inbox: opts.inbox });
+  lap('ingest');
+  const linked = await linkPersons(db, { runId });
+  lap('match');
+  const facts = await gatherFacts(db, opts.asOf, config.profile.adultAge);
+  lap('gather');
+  const rows = evaluateFacts(config, opts.asOf, facts);
+  lap('evaluate');
+  return finishRun(db, runId, rows, { out: opts.out, ingest, timings, matchSettings: linked.settings, matchCounts: linked.counts });
 }

@@ -1,0 +1,88 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig, type Config } from '../../config/index.js';
+import { openStore, queryRows, type Db } from '../../pipeline/store/index.js';
+import { decide } from '../../review/index.js';
+import { beginRun, evaluateFacts, finishRun, gatherFacts, runQuarter } from '../../rules/index.js';
+import { generateProvince, synthOptionsSchema } from '../../synth/index.js';
+import { scoreAgainstTruth } from '../../benchmarks/quarter-truth.js';
+import { tempDir } from '../helpers.js';
+
+const AS_OF = '2026-09-30';
+let synth: string;
+
+async function freshRun(name: string): Promise<{ db: Db; cfg: Config; out: string }> {
+  const dir = tempDir(`bidui-q-${name}-`);
+  const cfg = loadConfig(undefined, { database: join(dir, 'bidui.duckdb'), inbox: join(synth, 'inbox') });
+  const db = await openStore(cfg.database);
+  const out = join(dir, 'out');
+  await runQuarter(db, cfg, { asOf: AS_OF, out });
+  return { db, cfg, out };
+}
+
+const flagsOf = (db: Db) => queryRows(db, `SELECT * EXCLUDE (lifecycle) FROM flags ORDER BY flag_id`);
+
+beforeAll(async () => {
+  synth = tempDir('bidui-q-synth-');
+  await generateProvince(synthOptionsSchema.parse({ seed: 7, size: 'tiny', out: synth, asOf: AS_OF }));
+});
+
+describe('quarterly run', () => {
+  it('is reproducible: same inputs and settings give the same flags, ids and flags.csv', async () => {
+    const a = await freshRun('a');
+    const b = await freshRun('b');
+    const fa = await flagsOf(a.db);
+    expect(fa.length).toBeGreaterThan(0);
+    expect(await flagsOf(b.db)).toEqual(fa);
+    expect(readFileSync(join(a.out, 'flags.csv'), 'utf8')).toBe(readFileSync(join(b.out, 'flags.csv'), 'utf8'));
+    const header = readFileSync(join(a.out, 'flags.csv'), 'utf8').split('\n')[0];
+    expect(header).toBe('run_id,as_of,flag,category,previous_category,reason,child_name,child_id_number,child_ref,county_code,effective_from,overpaid_months,priority,score,evidence');
+  });
+
+  it('matches the ground truth of the synthetic province', async () => {
+    const { db } = await freshRun('truth');
+    const { scores } = await scoreAgainstTruth(db, `Q${AS_OF}`, synth);
+    for (const s of scores) {
+      expect({ flag: s.flag, precision: s.precision, recall: s.recall }).toEqual({ flag: s.flag, precision: 1, recall: 1 });
+    }
+  });
+
+  it('re-running a quarter replaces it; the next quarter reports new, persisting and resolved flags', async () => {
+    const { db, cfg } = await freshRun('rerun');
+    const before = await flagsOf(db);
+    await runQuarter(db, cfg, { asOf: AS_OF });
+    expect(await flagsOf(db)).toEqual(before);
+    expect(await queryRows(db, `SELECT run_id FROM runs`)).toEqual([{ run_id: `Q${AS_OF}` }]);
+
+    const next = await runQuarter(db, cfg, { asOf: '2026-12-31' });
+    expect(next.previousRunId).toBe(`Q${AS_OF}`);
+    const persisting = next.lifecycle.persisting ?? 0;
+    expect(persisting).toBeGreaterThan(0);
+    expect(persisting + (next.lifecycle.new ?? 0)).toBe(next.flags);
+    const [r] = await queryRows<{ n: number }>(
+      db,
+      `SELECT count(*)::INTEGER AS n FROM flags p WHERE run_id = 'Q${AS_OF}' AND flag_key NOT IN (SELECT flag_key FROM flags WHERE run_id = 'Q2026-12-31')`,
+    );
+    expect(next.resolved).toBe(r!.n);
+  });
+
+  it('does not raise a rejected flag again while its evidence is unchanged, and does when it changes', async () => {
+    const { db, cfg } = await freshRun('reject');
+    const [target] = await queryRows<{ flag_id: string; flag_key: string }>(db, `SELECT flag_id, flag_key FROM flags WHERE flag IN ('ADD', 'REMOVE') ORDER BY flag_id LIMIT 1`);
+    expect(target).toBeDefined();
+    await decide(db, { flagId: target!.flag_id, decision: 'rejected', reason: '已核实:父亲已回家照料', by: 'reviewer-a' });
+
+    const again = await runQuarter(db, cfg, { asOf: AS_OF });
+    expect(again.suppressed).toBe(1);
+    expect(await queryRows(db, `SELECT flag_id FROM flags WHERE flag_key = '${target!.flag_key}'`)).toEqual([]);
+
+    // New evidence (another record behind the flag) changes its fingerprint: the flag is raised again.
+    const runId = await beginRun(db, cfg, AS_OF);
+    const rows = evaluateFacts(cfg, AS_OF, await gatherFacts(db, AS_OF, cfg.profile.adultAge));
+    const changed = rows.map((r) => (r.flag_key === target!.flag_key ? { ...r, fingerprint: r.fingerprint + 'x' } : r));
+    const result = await finishRun(db, runId, changed);
+    expect(result.suppressed).toBe(0);
+    expect(await queryRows(db, `SELECT flag_id FROM flags WHERE flag_key = '${target!.flag_key}'`)).toEqual([{ flag_id: target!.flag_id }]);
+  });
+});
