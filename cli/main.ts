@@ -114,24 +114,11 @@ program
 
 program
   .command('demo')
-  .description('quick start: synthesise a small province, ingest it and show the store (all under data/demo/)')
+  .description('quick start: a small synthetic province, one quarter end to end, review decisions and exports (under data/demo/)')
   .option('--dir <dir>', 'where the demo writes', 'data/demo')
   .action(async (o: { dir: string }) => {
-    const { generateProvince, synthOptionsSchema } = await import('../synth/index.js');
-    const dir = resolve(o.dir);
-    const out = join(dir, 'province');
-    if (!existsSync(join(out, 'truth'))) {
-      await generateProvince(synthOptionsSchema.parse({ seed: 1, size: 'small', out }));
-      console.log(`① 合成省份数据: ${out}/inbox (真值: ${out}/truth)`);
-    } else console.log(`① 合成省份数据已存在: ${out}/inbox`);
-    const cfg = loadConfig(undefined, { database: join(dir, 'bidui.duckdb'), inbox: join(out, 'inbox') });
-    const db = await openStore(cfg.database);
-    const started = performance.now();
-    const reports = await ingestInbox(db, cfg);
-    console.log(`② 数据导入 (${cfg.database}):`);
-    printIngestSummary(reports, (performance.now() - started) / 1000);
-    console.log('③ 数据库状态:');
-    printStatus(await storeStatus(db));
+    const { runDemo } = await import('./demo.js');
+    await runDemo(o.dir);
   });
 
 // review decide|list and export national|education|flags|summary (review/cli.ts, exports/cli.ts)

@@ -1,4 +1,5 @@
 import type { BatchReport, StoreStatus } from '../connectors/index.js';
+import { categoryLabel, flagLabel } from '../review/index.js';
 import type { QuarterResult } from '../rules/index.js';
 
 /** One self-overwriting progress line on stderr; null clears it. */
@@ -43,15 +44,6 @@ export function printStatus(s: StoreStatus): void {
   }
 }
 
-const FLAG_LABEL: Record<string, string> = {
-  ADD: '疑似保障对象(新增)',
-  REMOVE: '应退未退',
-  RECLASSIFY: '类别变更',
-  URGENT: '突发事件需紧急关爱',
-  EDUCATION: '控辍保学',
-  WATCH: '临近阈值(关注)',
-};
-
 export function printQuarter(r: QuarterResult): void {
   const loaded = r.ingest.filter((b) => b.status === 'loaded');
   const failed = r.ingest.filter((b) => b.status === 'failed');
@@ -59,11 +51,12 @@ export function printQuarter(r: QuarterResult): void {
   console.log(`新导入文件 ${loaded.length} 个 (${loaded.reduce((a, b) => a + b.rowsLoaded, 0)} 行)${failed.length ? `, 失败 ${failed.length} 个` : ''}`);
   console.log(`共 ${r.flags} 条标记 (新增 ${r.lifecycle.new ?? 0}, 持续 ${r.lifecycle.persisting ?? 0}, 已解决 ${r.resolved}, 因已驳回而未再提出 ${r.suppressed})`);
   console.log('按标记类型:');
-  for (const [k, v] of Object.entries(r.byFlag)) console.log(`  ${(FLAG_LABEL[k] ?? k).padEnd(12, '　')} ${k.padEnd(11)} ${v}`);
+  for (const [k, v] of Object.entries(r.byFlag)) console.log(`  ${flagLabel(k).padEnd(10, '　')} ${k.padEnd(11)} ${v}`);
   console.log('按保障类别:');
-  for (const [k, v] of Object.entries(r.byCategory)) console.log(`  ${(k || '(无)').padEnd(18)} ${v}`);
-  console.log('按区县:');
-  for (const [k, v] of Object.entries(r.byCounty)) console.log(`  ${(k || '(未知)').padEnd(8)} ${v}`);
+  for (const [k, v] of Object.entries(r.byCategory)) console.log(`  ${(k ? categoryLabel(k) : '(无)').padEnd(10, '　')} ${v}`);
+  const counties = Object.entries(r.byCounty).sort(([, a], [, b]) => b - a);
+  console.log(`按区县 (${counties.length} 个区县${counties.length > 10 ? ', 前 10 个' : ''}):`);
+  for (const [k, v] of counties.slice(0, 10)) console.log(`  ${(k || '(未知)').padEnd(8)} ${v}`);
   console.log(`用时(秒): ${Object.entries(r.timings).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   for (const f of r.files) console.log(`已写入 ${f}`);
 }
