@@ -145,6 +145,10 @@ export class RuleContext {
     const cite = (e: Evidence) => s.evidence.push({ ...e, role });
     const status = recorded?.status ?? 'NORMAL';
     const since = recorded?.since ?? null;
+    // A recorded death, disappearance or restriction dated within the window is a new event too.
+    const recordedEvent = () => {
+      if (since !== null && since <= T && daysBetween(since, T) <= p.urgent.windowDays) s.urgentEvent = maxDate(s.urgentEvent, since);
+    };
     const restrictions = facts?.restrictions ?? [];
     const certs = facts?.certificates ?? [];
 
@@ -156,11 +160,14 @@ export class RuleContext {
     switch (status) {
       case 'DEAD':
         gone(since);
+        recordedEvent();
         break;
       case 'MISSING':
       case 'NOT_FOUND':
-        if (reappeared === null) gone(since);
-        else s.ended = { reason: 'PARENT_REAPPEARED', date: reappeared };
+        if (reappeared === null) {
+          gone(since);
+          if (status === 'MISSING') recordedEvent();
+        } else s.ended = { reason: 'PARENT_REAPPEARED', date: reappeared };
         break;
       case 'LOST_CONTACT': {
         const reach = since === null ? T : addMonths(since, p.lostContact.minMonths);
@@ -240,7 +247,11 @@ export class RuleContext {
       } else released = maxDate(released, r.release);
     }
     if (RESTRICTING.has(status)) {
-      if (!restricting.length) q(since);
+      if (!restricting.length) {
+        q(since);
+        s.notPresent = true;
+        recordedEvent();
+      }
       else if (!restrictedNow && released !== null) {
         s.ended = { reason: 'PARENT_RELEASED', date: released };
         restricting.forEach(cite);

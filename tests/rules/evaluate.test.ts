@@ -207,3 +207,19 @@ describe('urgent, education, duplicates', () => {
     expect(flagsOf(child({ registry: reg }), [f, m])).toEqual(['RECLASSIFY:PARENTS_QUALIFY:DE_FACTO']);
   });
 });
+
+describe('registry statuses as evidence', () => {
+  it('a death recorded by the registry within the urgent window is a new event', () => {
+    const reg = (since: string) => [registry({ category: 'ORPHAN', father: { personId: null, status: 'DEAD', since: '2026-01-18' }, mother: { personId: null, status: 'DEAD', since } })];
+    expect(flagsOf(child({ birthDate: '2026-07-27', registry: reg('2026-07-27'), own: person('K') }), [])).toContain('URGENT:PARENT_EVENT_NO_CARER:ORPHAN');
+    expect(flagsOf(child({ birthDate: '2026-01-01', registry: reg('2026-06-29'), own: person('K') }), [])).not.toContain('URGENT:PARENT_EVENT_NO_CARER:ORPHAN');
+  });
+
+  it('a recorded imprisonment stands while the feed has no record of it, and a release in the feed ends it', () => {
+    const reg = [registry()];
+    const noRecord = person('F');
+    expect(flagsOf(child({ registry: reg }), [noRecord])).toEqual([]);
+    const released = person('F', { restrictions: [restriction('2023-01-01', '2026-08-01', '2026-08-01')] });
+    expect(flagsOf(child({ registry: reg }), [released])).toEqual(['REMOVE:PARENT_RELEASED:DE_FACTO']);
+  });
+});
