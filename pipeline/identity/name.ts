@@ -39,23 +39,55 @@ const SPACE_RE = /[\s\u200B-\u200D\u2060\uFEFF]+/g;
 const PRIVATE_USE_RE = /[\uE000-\uF8FF]/g;
 const HAN_RE = /^\p{Script=Han}/u;
 
+// Pinyin-pro and OpenCC cost tens of µs a call; a feed has far fewer distinct characters (and
+// surnames) than distinct names, so both are looked up per character and cached. A given name is
+// read character by character, which is what matching needs: the same characters always give the
+// same reading.
 let toSimplifiedFn: ((s: string) => string) | null = null;
-function toSimplified(s: string): string {
-  const convert = (toSimplifiedFn ??= Converter({ from: 't', to: 'cn' }));
-  return convert(s);
-}
-
 const PINYIN_OPTS = { toneType: 'none', type: 'array', v: true } as const;
 
-function syllables(s: string, surnameMode = false): string[] {
-  if (!s) return [];
-  const out = pinyin(s, surnameMode ? { ...PINYIN_OPTS, mode: 'surname' } : PINYIN_OPTS);
-  return out.map((p) => p.toLowerCase().replace(/\s+/g, ''));
+interface CharInfo {
+  simple: string;
+  /** The usual reading. */
+  primary: string;
+  /** Every reading, the usual one first. */
+  all: string[];
+}
+const charCache = new Map<string, CharInfo>();
+const surnameCache = new Map<string, string[]>();
+
+function charInfo(ch: string): CharInfo {
+  let info = charCache.get(ch);
+  if (!info) {
+    const simple = (toSimplifiedFn ??= Converter({ from: 't', to: 'cn' }))(ch);
+    const primary = (pinyin(simple, PINYIN_OPTS)[0] ?? simple).toLowerCase().replace(/\s+/g, '');
+    const all = [primary, ...(polyphonic(simple, PINYIN_OPTS)[0] ?? []).map((r) => r.toLowerCase()).filter((r) => r !== primary)];
+    info = { simple, primary, all };
+    charCache.set(ch, info);
+  }
+  return info;
 }
 
-/** Every reading of every character, one list per character (one pinyin-pro call for the whole name). */
+/** Simplified form, character by character (a name has no multi-character phrases to convert). */
+function toSimplified(s: string): string {
+  return Array.from(s, (ch) => charInfo(ch).simple).join('');
+}
+
+/** Syllables of a name part; in surname mode pinyin-pro's surname table decides (单 shan, 曾 zeng, 区 ou). */
+function syllables(s: string, surnameMode = false): string[] {
+  if (!s) return [];
+  if (!surnameMode) return Array.from(s, (ch) => charInfo(ch).primary);
+  let out = surnameCache.get(s);
+  if (!out) {
+    out = pinyin(s, { ...PINYIN_OPTS, mode: 'surname' }).map((p) => p.toLowerCase().replace(/\s+/g, ''));
+    surnameCache.set(s, out);
+  }
+  return out;
+}
+
+/** Every reading of every character, one list per character. */
 function readingsOf(s: string): string[][] {
-  return polyphonic(s, PINYIN_OPTS).map((r) => r.map((p) => p.toLowerCase()));
+  return Array.from(s, (ch) => charInfo(ch).all);
 }
 
 /** Normalised form of a name only (cheap; no pinyin). Null when nothing is left. */
