@@ -7,6 +7,7 @@ import { ingestInbox, storeStatus } from '../connectors/index.js';
 import { openStore } from '../pipeline/store/index.js';
 import { registerExportCommands } from '../exports/cli.js';
 import { registerReviewCommands } from '../review/cli.js';
+import { registerWebCommands } from '../web/cli.js';
 import { printIngestSummary, printQuarter, printStatus, progressLine } from './print.js';
 
 const program = new Command();
@@ -72,8 +73,25 @@ program
   .command('status')
   .description('batches, rows, quarantine and data-quality counts per feed')
   .option('--json', 'print as JSON')
-  .action(async (o: { json?: boolean }) => {
+  .option('--queue [url]', 'also show the job queues, running and failed jobs and the schedules (Redis URL; default: jobs.queue)')
+  .action(async (o: { json?: boolean; queue?: string | boolean }) => {
     const cfg = config();
+    if (o.queue) {
+      // jobs/: queues first; the store may be held by a running owner process (DuckDB allows one).
+      const { queueStatus, queueUrl, formatQueueStatus } = await import('../jobs/index.js');
+      const qs = await queueStatus(cfg, queueUrl(cfg, o.queue));
+      if (o.json) console.log(JSON.stringify(qs, null, 2));
+      else console.log(formatQueueStatus(qs).join('\n'));
+      try {
+        const db = await openStore(cfg.database);
+        const status = await storeStatus(db);
+        if (o.json) console.log(JSON.stringify(status, null, 2));
+        else printStatus(status);
+      } catch (err) {
+        if (!o.json) console.log(`数据库正被其他进程使用 (store busy): ${(err as Error).message.split('\n')[0]}`);
+      }
+      return;
+    }
     const db = await openStore(cfg.database);
     const status = await storeStatus(db);
     if (o.json) console.log(JSON.stringify(status, null, 2));
@@ -87,10 +105,28 @@ program
   .option('--inbox <dir>', 'drop folder to ingest first (overrides the configuration)')
   .requiredOption('--out <dir>', 'folder for flags.csv')
   .option('--json', 'print the run summary as JSON')
-  .action(async (o: { asOf: string; inbox?: string; out: string; json?: boolean }) => {
+  .option('--queue [url]', 'split matching and rule evaluation into partitions worked by `bidui worker` processes (Redis URL; default: jobs.queue)')
+  .action(async (o: { asOf: string; inbox?: string; out: string; json?: boolean; queue?: string | boolean }) => {
     const { runQuarter } = await import('../rules/index.js');
     const cfg = config();
     const db = await openStore(cfg.database);
+    if (o.queue || cfg.jobs.partitionBy !== null) {
+      // jobs/: partitioned run; in this process (jobs.partitionBy set) or on workers (--queue).
+      const jobs = await import('../jobs/index.js');
+      const executor = o.queue ? jobs.queueExecutor(cfg, jobs.queueUrl(cfg, o.queue)) : jobs.embeddedExecutor(jobs.resultsRoot(cfg));
+      try {
+        const result = await jobs.runJobQuarter(db, cfg, executor, { asOf: o.asOf, inbox: o.inbox, out: o.out });
+        if (o.json) console.log(JSON.stringify(result, null, 2));
+        else {
+          printQuarter(result);
+          if (result.status === 'incomplete') console.log(`本次比对不完整 (run incomplete): ${result.failures.map((f) => `${f.step} ${f.partition}: ${f.error}`).join('; ')}`);
+        }
+        if (result.status === 'incomplete') process.exitCode = 3;
+      } finally {
+        await executor.close?.();
+      }
+      return;
+    }
     const result = await runQuarter(db, cfg, { asOf: o.asOf, inbox: o.inbox, out: o.out });
     if (o.json) console.log(JSON.stringify(result, null, 2));
     else printQuarter(result);
@@ -116,14 +152,60 @@ program
   .command('demo')
   .description('quick start: a small synthetic province, one quarter end to end, review decisions and exports (under data/demo/)')
   .option('--dir <dir>', 'where the demo writes', 'data/demo')
-  .action(async (o: { dir: string }) => {
+  .option('--serve', 'then start the web review queue (bidui serve) on the demo store')
+  .option('--port <n>', 'port of the web review queue', '8080')
+  .action(async (o: { dir: string; serve?: boolean; port: string }) => {
     const { runDemo } = await import('./demo.js');
-    await runDemo(o.dir);
+    const demo = await runDemo(o.dir);
+    // The end: demo accounts and the URL of the web review queue (web/demo.ts).
+    const { demoReviewQueue } = await import('../web/demo.js');
+    await demoReviewQueue(demo.db, { database: demo.database, serve: o.serve, port: Number(o.port) });
+  });
+
+// jobs/: bidui worker, bidui schedule (BullMQ on Redis)
+program
+  .command('worker')
+  .description('work the job queues: partition steps; with --owner also scans, ingests and quarterly runs (the process that owns the DuckDB file)')
+  .option('--queue <url>', 'Redis URL (default: jobs.queue)')
+  .option('--concurrency <n>', 'jobs at a time in this process (default: jobs.concurrency)')
+  .option('--owner', 'also work the store queue: open the DuckDB file (one process per file)')
+  .addOption(new Option('--step-delay <ms>', 'hold each partition step (tests)').hideHelp())
+  .action(async (o: { queue?: string; concurrency?: string; owner?: boolean; stepDelay?: string }) => {
+    const { startWorkers, queueUrl } = await import('../jobs/index.js');
+    const cfg = config();
+    const running = await startWorkers(cfg, {
+      url: queueUrl(cfg, o.queue),
+      concurrency: o.concurrency ? Number(o.concurrency) : undefined,
+      owner: o.owner,
+      stepDelayMs: o.stepDelay ? Number(o.stepDelay) : undefined,
+    });
+    console.log(`工作进程已启动 (worker started, pid ${process.pid})`);
+    const stop = () => void running.close().then(() => process.exit(0));
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+
+program
+  .command('schedule')
+  .description('register one job scheduler per source (its cron) and the quarterly run; removed sources lose theirs')
+  .option('--queue <url>', 'Redis URL (default: jobs.queue)')
+  .option('--json', 'print as JSON')
+  .action(async (o: { queue?: string; json?: boolean }) => {
+    const { registerSchedules, queueUrl } = await import('../jobs/index.js');
+    const cfg = config();
+    const r = await registerSchedules(cfg, queueUrl(cfg, o.queue));
+    if (o.json) console.log(JSON.stringify(r, null, 2));
+    else {
+      for (const s of r.registered) console.log(`已登记 ${s.id}: ${s.pattern} (${s.tz})`);
+      for (const id of r.removed) console.log(`已删除 ${id}`);
+    }
   });
 
 // review decide|list and export national|education|flags|summary (review/cli.ts, exports/cli.ts)
 registerReviewCommands(program, () => openStore(config().database));
 registerExportCommands(program, () => openStore(config().database));
+// bidui serve, bidui users add|list: the web review queue (web/cli.ts)
+registerWebCommands(program, () => openStore(config().database));
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError) {

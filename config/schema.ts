@@ -78,6 +78,44 @@ export const sourceConfig = z.strictObject({
 });
 export type SourceConfig = z.infer<typeof sourceConfig>;
 
+/** Scheduled and distributed runs (jobs/): all optional; without `queue` everything runs in one process. */
+export const jobsConfig = z.strictObject({
+  /** Redis URL of the job queue (e.g. redis://10.0.0.5:6379); none = embedded (no Redis). */
+  queue: z.string().regex(/^rediss?:\/\//, 'expected redis://HOST:PORT').nullable().default(null),
+  /** Prefix of the BullMQ queue names (two queues: <prefix>-store and <prefix>-partitions). */
+  queuePrefix: z.string().regex(/^[A-Za-z0-9_-]+$/).default('bidui'),
+  /**
+   * Partitions of matching and rule evaluation: the region-code prefix length (2 province, 4 city,
+   * 6 county) of a mention's county. null = no partitions in the embedded run; a run with a queue
+   * then uses 4. The embedded and the distributed run give the same flags when this is set.
+   */
+  partitionBy: z.union([z.literal(2), z.literal(4), z.literal(6)]).nullable().default(null),
+  /** Shared results folder (every worker machine mounts it): partition inputs and results as Parquet. */
+  resultsDir: z.string().default('data/jobs'),
+  /** Keep a run's partition files after it finished (they hold personal data: default no). */
+  keepResults: z.boolean().default(false),
+  /** Where a scheduled quarterly run writes flags.csv (<outDir>/<run id>/). */
+  outDir: z.string().default('data/out'),
+  /** Time zone of every schedule (sources' `schedule` and the quarterly run). */
+  timezone: z.string().default('Asia/Shanghai'),
+  quarterly: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** Default 02:00 on the 1st of January, April, July and October; as-of = the previous quarter's last day. */
+      cron: z.string().default('0 2 1 1,4,7,10 *'),
+    })
+    .prefault({}),
+  /** Attempts per job (1 + retries) and the first backoff delay (doubled each retry). */
+  attempts: z.number().int().min(1).default(3),
+  backoffMs: z.number().int().min(0).default(5_000),
+  /** Worker lock: a worker that dies loses its job after lockMs; stalled jobs are looked for every stalledCheckMs. */
+  lockMs: z.number().int().min(500).default(30_000),
+  stalledCheckMs: z.number().int().min(200).default(30_000),
+  /** Jobs per worker process at a time (`bidui worker --concurrency` overrides). */
+  concurrency: z.number().int().min(1).default(1),
+});
+export type JobsConfig = z.infer<typeof jobsConfig>;
+
 export const configSchema = z.strictObject({
   database: z.string().default('data/bidui.duckdb'),
   inbox: z.string().default('data/inbox'),
@@ -93,6 +131,7 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   profile: ruleProfile.prefault({}),
+  jobs: jobsConfig.prefault({}),
 });
 export type Config = z.infer<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;

@@ -6,15 +6,21 @@ import { addNotesSheet, addSheet, newWorkbook, safeFilePart, saveWorkbook, write
 import { NATIONAL_FLAGS, NATIONAL_TEMPLATE_NAME, NATIONAL_TEMPLATE_VERSION, NATIONAL_V1_COLUMNS, nationalV1Row } from './templates/national-v1.js';
 
 /**
- * The file for the national child welfare information system: one row per confirmed ADD,
- * REMOVE or RECLASSIFY flag of the run (latest decision confirmed, or approved), as XLSX and
+ * The file for the national child welfare information system: one row per confirmed ADD or
+ * RECLASSIFY flag of the run (latest decision confirmed, or approved) and per approved REMOVE
+ * (four-eyes: confirmed by a reviewer, then approved by another user, a supervisor), as XLSX and
  * GB18030 CSV. Each file gets its audit_log row.
  */
 export async function exportNational(db: Db, opts: ExportOptions): Promise<ExportResult> {
   const ctx = await prepareExport(db, opts);
   const flagList = NATIONAL_FLAGS.map((f) => `'${f}'`).join(', ');
   const confirming = CONFIRMING.map((d) => `'${d}'`).join(', ');
-  const flags = await loadRunFlags(db, ctx, `f.flag IN (${flagList}) AND d.decision IN (${confirming})`);
+  // Four-eyes: a REMOVE goes out only once a supervisor approved the confirmation (latest decision 'approved').
+  const flags = await loadRunFlags(
+    db,
+    ctx,
+    `f.flag IN (${flagList}) AND CASE WHEN f.flag = 'REMOVE' THEN d.decision = 'approved' ELSE d.decision IN (${confirming}) END`,
+  );
   const order = (flag: string) => NATIONAL_FLAGS.indexOf(flag as (typeof NATIONAL_FLAGS)[number]);
   flags.sort((a, b) => order(a.flag) - order(b.flag) || (a.county_code ?? '').localeCompare(b.county_code ?? '') || a.flag_id.localeCompare(b.flag_id));
   const rows = flags.map(nationalV1Row);
@@ -30,7 +36,7 @@ export async function exportNational(db: Db, opts: ExportOptions): Promise<Expor
     ['数据截止日期', ctx.run.asOf],
     ['区划范围', ctx.county ?? '全部'],
     ['记录数', `${rows.length}（新增 ${count('ADD')}，退出 ${count('REMOVE')}，类别变更 ${count('RECLASSIFY')}）`],
-    ['收录范围', '仅收录审核结论为"已确认"的新增、退出、类别变更标记'],
+    ['收录范围', '仅收录审核结论为"已确认"的新增、类别变更标记，以及经主管复核（"已复核"）的退出标记'],
     ['导出人', ctx.by],
     ['导出时间', new Date().toISOString().replace('T', ' ').slice(0, 19) + ' UTC'],
     ['注意', '身份证号为文本格式，请勿转换为数字；本文件含个人信息，仅限审核人员使用'],

@@ -1,5 +1,6 @@
 // DuckDB scalar UDFs for comparing Chinese identity fields per character (DuckDB's built-ins count UTF-8 bytes).
 import { DuckDBScalarFunction, INTEGER, VARCHAR, type DuckDBConnection } from '@duckdb/node-api';
+import { regionCurrent } from '../pipeline/identity/id.js';
 import { charDamerau } from '../pipeline/identity/text.js';
 
 export type IdRelation = 'exact' | 'one_substitution' | 'adjacent_transposition' | 'same_birth_region' | 'other';
@@ -25,8 +26,32 @@ export function idRelation(a: string | null | undefined, b: string | null | unde
   return 'other';
 }
 
-/** Registers bidui_char_damerau(VARCHAR, VARCHAR) -> INTEGER and bidui_id_relation(VARCHAR, VARCHAR) -> VARCHAR on a connection. */
+/** The in-use county code an address code (6+ digits) maps to today: itself, its first successor, or null when unknown. */
+export function currentCounty(code: string | null | undefined): string | null {
+  if (code == null) return null;
+  const c = code.trim().slice(0, 6);
+  if (!/^\d{6}$/.test(c)) return null;
+  return regionCurrent(c)[0] ?? null;
+}
+
+/**
+ * Registers bidui_char_damerau(VARCHAR, VARCHAR) -> INTEGER, bidui_id_relation(VARCHAR, VARCHAR) -> VARCHAR and
+ * bidui_region_current(VARCHAR) -> VARCHAR on a connection.
+ */
 export function registerMatchFunctions(conn: DuckDBConnection): void {
+  conn.registerScalarFunction(
+    DuckDBScalarFunction.create({
+      name: 'bidui_region_current',
+      parameterTypes: [VARCHAR],
+      returnType: VARCHAR,
+      specialHandling: true,
+      mainFunction: (_info, input, output) => {
+        const va = input.getColumnVector(0);
+        for (let i = 0; i < input.rowCount; i++) output.setItem(i, currentCounty(va.getItem(i) as string | null));
+        output.flush();
+      },
+    }),
+  );
   conn.registerScalarFunction(
     DuckDBScalarFunction.create({
       name: 'bidui_char_damerau',

@@ -2,13 +2,14 @@
 // Each stage is one or a few statements over whole tables; JavaScript only loops over EM iterations
 // and label-propagation rounds, never over record pairs.
 import { ident, lit, queryRows, type Db } from '../pipeline/store/db.js';
-import { levelIndices, parseSettings, type ComparisonSettings, type LinkageSettings } from './settings.js';
+import { levelIndices, parseSettings, type BlockingRule, type ComparisonSettings, type LinkageSettings } from './settings.js';
 import {
   blockingSql,
   gammaCol,
   nodesSql,
   num,
   pairFilter,
+  ruleLabel,
   ruleUsesComparison,
   rulePairsSql,
   tableNames,
@@ -271,7 +272,9 @@ async function estimateU(db: Db, s: LinkageSettings, nodes: string, params: Trai
   const seed = s.uSampling?.seed ?? 42;
   const fraction = Math.min(1, Math.sqrt(maxPairs / Math.max(1, params.totalPairs)));
   const cut = Math.floor(fraction * 1_000_000);
-  const sample = `(SELECT * FROM ${nodes} WHERE hash(__rid, ${seed}::INTEGER) % 1000000 < ${cut})`;
+  // Materialised first: inlined, the planner may join the whole table with itself before sampling.
+  const sample = ident(`${nodes.replaceAll('"', '')}__u_sample`);
+  await db.run(`CREATE OR REPLACE TEMP TABLE ${sample} AS SELECT * FROM ${nodes} WHERE hash(__rid, ${seed}::INTEGER) % 1000000 < ${cut}`);
   const pairs = `(${rulePairsSql(s, sample, 'TRUE')})`;
   const counts = s.comparisons.flatMap((c, ci) =>
     levelIndices(c)
@@ -282,6 +285,7 @@ async function estimateU(db: Db, s: LinkageSettings, nodes: string, params: Trai
     db,
     `WITH v AS (${vectorsSelect(s, sample, pairs, false)}) SELECT count(*)::DOUBLE AS __n, ${counts.join(', ')} FROM v`,
   );
+  await db.run(`DROP TABLE IF EXISTS ${sample}`);
   params.uSample = { pairs: row.__n!, fraction, seed };
   s.comparisons.forEach((c, ci) => {
     const levels = params.comparisons[ci]!.levels;
@@ -315,12 +319,14 @@ const logit2 = (x: number) => Math.log2(x / (1 - x));
  * keys, so they are neither random pairs nor conditionally independent.)
  */
 async function estimateM(db: Db, s: LinkageSettings, nodes: string, vectors: string, params: TrainedParams, prefix: string): Promise<void> {
-  const sessions: (string | null)[] = s.em.trainingBlockingRules.length
+  const sessions: (BlockingRule | null)[] = s.em.trainingBlockingRules.length
     ? s.em.trainingBlockingRules
     : s.blockingRules.length
       ? s.blockingRules
       : [null];
   const sums = params.comparisons.map((c) => c.levels.map(() => 0));
+  const alpha = s.em.mPriorPairs ?? 0;
+  const priorM = params.comparisons.map((c) => c.levels.map((l) => l.m ?? 0));
   const patterns = ident(prefix + 'em_patterns');
   const gcols = s.comparisons.map(gammaCol).join(', ');
   for (const rule of sessions) {
@@ -352,12 +358,12 @@ async function estimateM(db: Db, s: LinkageSettings, nodes: string, vectors: str
       for (const { i } of active) {
         const nn = row[`nn${i}`] ?? 0;
         if (!(nn > 0)) continue;
-        for (const l of local.comparisons[i]!.levels) {
-          if (l.index < 0) continue;
-          const m = Math.max((row[`m${i}_${l.index}`] ?? 0) / nn, M_FLOOR);
+        local.comparisons[i]!.levels.forEach((l, li) => {
+          if (l.index < 0 || s.comparisons[i]!.levels[li]!.fixed) return;
+          const m = Math.max(((row[`m${i}_${l.index}`] ?? 0) + alpha * priorM[i]![li]!) / (nn + alpha), M_FLOOR);
           delta = Math.max(delta, Math.abs(m - l.m!));
           l.m = m;
-        }
+        });
       }
       converged = delta < s.em.tolerance;
     }
@@ -366,11 +372,11 @@ async function estimateM(db: Db, s: LinkageSettings, nodes: string, vectors: str
         if (l.index >= 0) sums[i]![li]! += l.m!;
       });
     for (const { i } of active) for (const l of params.comparisons[i]!.levels) l.mSessions++;
-    params.em.push({ rule, pairs, trained: active.map(({ c }) => c.name), iterations, converged, lambda });
+    params.em.push({ rule: rule == null ? null : ruleLabel(rule), pairs, trained: active.map(({ c }) => c.name), iterations, converged, lambda });
   }
   params.comparisons.forEach((c, ci) =>
     c.levels.forEach((l, li) => {
-      if (l.index >= 0 && l.mSessions > 0) l.m = sums[ci]![li]! / l.mSessions;
+      if (l.index >= 0 && l.mSessions > 0 && !s.comparisons[ci]!.levels[li]!.fixed) l.m = sums[ci]![li]! / l.mSessions;
     }),
   );
   await db.run(`DROP TABLE IF EXISTS ${patterns}`);

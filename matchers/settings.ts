@@ -15,8 +15,20 @@ export const levelSchema = z
     m: z.number().gt(0).lte(1).optional(),
     /** P(level | non-match): used as given (not re-estimated) when present. */
     u: z.number().gt(0).lte(1).optional(),
+    /**
+     * m and u are used as given and never estimated (for evidence the training pairs cannot show, e.g. two
+     * valid IDs of twins). Needs both m and u.
+     */
+    fixed: z.boolean().optional(),
+    /**
+     * For callers that re-estimate u (they drop the u of other levels): keep this level's u as given. For rates
+     * far below what a random-pair sample can measure (e.g. two different people's IDs one digit apart).
+     */
+    fixedU: z.boolean().optional(),
   })
-  .strict();
+  .strict()
+  .refine((l) => !l.fixed || (l.m != null && l.u != null), { message: 'a fixed level needs m and u' })
+  .refine((l) => !l.fixedU || l.u != null, { message: 'a fixedU level needs u' });
 
 export const comparisonSchema = z
   .object({
@@ -46,13 +58,32 @@ export const comparisonSchema = z
     }
   });
 
+/**
+ * A blocking rule over generated keys: every record yields a list of keys (an SQL expression over its own
+ * columns, unqualified, giving a LIST of VARCHAR); two records are candidates when they share a key. Use it
+ * where an equi-join condition cannot express the rule (e.g. one of several readings equal, IDs that differ
+ * in one position) and a condition over l./r. would be a nested loop.
+ */
+export const keyRuleSchema = z
+  .object({
+    name: z.string().min(1),
+    keys: z.string().min(1),
+    /** Optional extra condition over l./r. applied to the pairs sharing a key. */
+    where: z.string().min(1).optional(),
+    /** Keys shared by more records than this are skipped (a guard against runaway blocks). */
+    maxBlockSize: z.number().int().min(2).optional(),
+  })
+  .strict();
+
+export const blockingRuleSchema = z.union([z.string().min(1), keyRuleSchema]);
+
 export const settingsSchema = z
   .object({
     linkType: z.enum(['link_only', 'dedupe_only', 'link_and_dedupe']),
     uniqueIdColumn: z.string().min(1),
     sourceColumn: z.string().min(1).optional(),
     /** SQL conditions over l./r.; candidates are the union (rule i excludes pairs of rules < i). Empty = all pairs. */
-    blockingRules: z.array(z.string().min(1)),
+    blockingRules: z.array(blockingRuleSchema),
     comparisons: z.array(comparisonSchema).min(1),
     /** Prior λ over all record pairs; estimated when absent (and training is on). */
     probabilityTwoRandomRecordsMatch: z.number().gt(0).lt(1).optional(),
@@ -66,6 +97,11 @@ export const settingsSchema = z
         tolerance: z.number().gt(0),
         /** One EM session per rule (Splink style: u fixed, comparisons whose columns the rule uses are not trained in it). Empty = the blocking rules. */
         trainingBlockingRules: z.array(z.string().min(1)),
+        /**
+         * Pseudo-pairs of the settings' m (or the default m) added to every EM session's M-step: a Dirichlet
+         * prior that keeps a level the training pairs never show from collapsing to m ≈ 0. 0 or absent = plain EM.
+         */
+        mPriorPairs: z.number().min(0).optional(),
       })
       .strict(),
     /** Random-pair sampling for u. */
@@ -93,6 +129,8 @@ export type LinkageSettings = z.infer<typeof settingsSchema>;
 export type LinkageSettingsInput = z.input<typeof settingsSchema>;
 export type ComparisonSettings = z.infer<typeof comparisonSchema>;
 export type LevelSettings = z.infer<typeof levelSchema>;
+export type KeyRule = z.infer<typeof keyRuleSchema>;
+export type BlockingRule = z.infer<typeof blockingRuleSchema>;
 
 /** Validates settings (object or JSON text); throws a readable error listing every problem. */
 export function parseSettings(input: unknown): LinkageSettings {

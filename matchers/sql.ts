@@ -1,6 +1,6 @@
 // SQL generation from linkage settings. Every function returns text; nothing here touches a database.
 import { ident } from '../pipeline/store/db.js';
-import { levelIndices, type ComparisonSettings, type LinkageSettings } from './settings.js';
+import { levelIndices, type BlockingRule, type ComparisonSettings, type KeyRule, type LinkageSettings } from './settings.js';
 
 /** Table names used by one run, all under the caller's prefix. */
 export interface TableNames {
@@ -61,21 +61,49 @@ FROM ${inputTable}`;
 
 /** Candidate pairs from the blocking rules: rule i excludes pairs any earlier rule produced (Splink's scheme). */
 export function blockingSql(s: LinkageSettings, nodes: string, candidates: string): string {
-  const rules = s.blockingRules.length ? s.blockingRules : ['TRUE'];
+  const rules: BlockingRule[] = s.blockingRules.length ? s.blockingRules : ['TRUE'];
+  const anyKeys = rules.some((r) => typeof r !== 'string');
   const parts = rules.map((rule, i) => {
+    if (typeof rule !== 'string') return keyRulePairsSql(s, nodes, rule, i);
     const earlier = rules
       .slice(0, i)
+      .filter((p): p is string => typeof p === 'string')
       .map((p) => `NOT coalesce((${p}), FALSE)`)
       .join(' AND ');
     return `SELECT l.__rid AS rid_l, r.__rid AS rid_r, ${i} AS match_key
 FROM ${nodes} AS l JOIN ${nodes} AS r ON (${rule}) AND ${pairFilter(s)}${earlier ? ' AND ' + earlier : ''}`;
   });
-  return `CREATE OR REPLACE TABLE ${candidates} AS\n${parts.join('\nUNION ALL\n')}`;
+  if (!anyKeys) return `CREATE OR REPLACE TABLE ${candidates} AS\n${parts.join('\nUNION ALL\n')}`;
+  // Key rules cannot be negated per pair cheaply: a pair produced by several rules keeps the first.
+  return `CREATE OR REPLACE TABLE ${candidates} AS
+SELECT rid_l, rid_r, min(match_key) AS match_key FROM (
+${parts.join('\nUNION ALL\n')}
+) GROUP BY rid_l, rid_r`;
+}
+
+/** Pairs sharing a generated key (each pair once), with the rule's optional extra condition. */
+export function keyRulePairsSql(s: LinkageSettings, nodes: string, rule: KeyRule, matchKey: number): string {
+  const ab = pairFilter(s).replace(/\bl\./g, 'a.').replace(/\br\./g, 'b.');
+  const keys = `SELECT __rid, __src, unnest(${rule.keys}) AS __k FROM ${nodes}`;
+  const kept = rule.maxBlockSize
+    ? `SELECT * FROM k0 WHERE __k NOT IN (SELECT __k FROM k0 GROUP BY __k HAVING count(*) > ${rule.maxBlockSize})`
+    : 'SELECT * FROM k0';
+  const pairs = `SELECT DISTINCT a.__rid AS rid_l, b.__rid AS rid_r FROM k AS a JOIN k AS b ON a.__k = b.__k AND ${ab}`;
+  const body = rule.where
+    ? `SELECT p.rid_l, p.rid_r, ${matchKey} AS match_key FROM kp AS p JOIN ${nodes} AS l ON l.__rid = p.rid_l JOIN ${nodes} AS r ON r.__rid = p.rid_r WHERE ${rule.where}`
+    : `SELECT rid_l, rid_r, ${matchKey} AS match_key FROM kp`;
+  return `SELECT * FROM (WITH k0 AS (SELECT * FROM (${keys}) WHERE __k IS NOT NULL), k AS (${kept}), kp AS (${pairs}) ${body})`;
 }
 
 /** Pairs satisfying one rule (for an EM training session). */
-export function rulePairsSql(s: LinkageSettings, nodes: string, rule: string): string {
+export function rulePairsSql(s: LinkageSettings, nodes: string, rule: BlockingRule): string {
+  if (typeof rule !== 'string') return keyRulePairsSql(s, nodes, rule, 0);
   return `SELECT l.__rid AS rid_l, r.__rid AS rid_r, 0 AS match_key FROM ${nodes} AS l JOIN ${nodes} AS r ON (${rule}) AND ${pairFilter(s)}`;
+}
+
+/** A rule's text as shown in reports. */
+export function ruleLabel(rule: BlockingRule): string {
+  return typeof rule === 'string' ? rule : rule.name;
 }
 
 /** SQL CASE giving a comparison's level index (−1 for the null level). */
@@ -96,10 +124,12 @@ FROM ${pairsFrom} AS c JOIN ${nodes} AS l ON l.__rid = c.rid_l JOIN ${nodes} AS 
 }
 
 /** Whether a rule mentions any of a comparison's columns as l.col / r.col (then EM cannot train it on that rule's pairs). */
-export function ruleUsesComparison(rule: string, c: ComparisonSettings): boolean {
+export function ruleUsesComparison(rule: BlockingRule, c: ComparisonSettings): boolean {
   return c.columns.some((col) => {
     const esc = col.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    return new RegExp(`\\b[lr]\\s*\\.\\s*("${esc}"|${esc}\\b)`, 'i').test(rule);
+    const qualified = new RegExp(`\\b[lr]\\s*\\.\\s*("${esc}"|${esc}\\b)`, 'i');
+    if (typeof rule === 'string') return qualified.test(rule);
+    return new RegExp(`(^|[^A-Za-z0-9_."])("${esc}"|${esc})\\b`, 'i').test(rule.keys) || (rule.where != null && qualified.test(rule.where));
   });
 }
 

@@ -128,6 +128,44 @@ CREATE TABLE audit_log (             -- append-only: exports, unmasked views, de
 );
 `,
   },
+  {
+    version: 3,
+    name: 'web review queue: users, sessions, flag assignments, login attempts',
+    sql: `
+CREATE TABLE users (                 -- accounts of the web review queue (bidui users add)
+  username VARCHAR PRIMARY KEY,
+  role VARCHAR NOT NULL,             -- reviewer | supervisor | admin
+  areas VARCHAR[] NOT NULL,          -- county codes (reviewer), city codes (supervisor); admin: any
+  password_hash VARCHAR NOT NULL,    -- scrypt$N$r$p$salt$hash
+  display_name VARCHAR,
+  active BOOLEAN NOT NULL DEFAULT true,
+  created_at TIMESTAMP NOT NULL,
+  updated_at TIMESTAMP
+);
+CREATE TABLE sessions (
+  session_hash VARCHAR PRIMARY KEY,  -- sha256 of the cookie value; the value itself is never stored
+  username VARCHAR NOT NULL,
+  csrf_token VARCHAR NOT NULL,
+  created_at TIMESTAMP NOT NULL,
+  last_seen TIMESTAMP NOT NULL,
+  expires_at TIMESTAMP NOT NULL,
+  ip VARCHAR
+);
+CREATE TABLE flag_assignments (      -- "assign to me": a flag locked by one reviewer
+  run_id VARCHAR NOT NULL,
+  flag_id VARCHAR NOT NULL,
+  assigned_to VARCHAR NOT NULL,
+  assigned_at TIMESTAMP NOT NULL,
+  PRIMARY KEY (run_id, flag_id)
+);
+CREATE TABLE login_attempts (        -- for rate limiting the login
+  attempted_at TIMESTAMP NOT NULL,
+  username VARCHAR NOT NULL,
+  ip VARCHAR,
+  success BOOLEAN NOT NULL
+);
+`,
+  },
 ];
 
 export async function migrate(db: Db): Promise<number[]> {

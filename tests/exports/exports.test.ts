@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { exportEducation, exportFlags, exportNational, exportSummary, NATIONAL_V1_COLUMNS, EDUCATION_COLUMNS, type ExportResult } from '../../exports/index.js';
 import { openStore, queryRows, lit, type Db } from '../../pipeline/store/index.js';
 import { tempDir } from '../helpers.js';
-import { IDS, insertRun, RUN, seed } from '../review/fixture.js';
+import { IDS, insertDecision, insertRun, RUN, seed } from '../review/fixture.js';
 
 let db: Db;
 let out: string;
@@ -46,8 +46,18 @@ async function expectAudited(result: ExportResult, by: string) {
 
 describe('national template export', () => {
   let result: ExportResult;
+  let unapproved: ExportResult;
   beforeAll(async () => {
+    unapproved = await exportNational(db, { outDir: join(out, 'before-approval'), by: '导出员' });
+    // Four-eyes: the confirmed REMOVE goes to the national file only once a supervisor approved it.
+    await insertDecision(db, 'F-REM-1', 'approved', '主管丙', '2026-10-14 09:00:00');
     result = await exportNational(db, { outDir: out, by: '导出员' });
+  });
+
+  it('leaves out a confirmed REMOVE until a supervisor approved it', async () => {
+    expect(unapproved.files.map((f) => f.rows)).toEqual([2, 2]);
+    const { rows, header } = await readSheet(unapproved.files[0]!.path);
+    expect(rows.slice(1).map((r) => r.getCell(header.indexOf('标记编号') + 1).value)).toEqual(['F-ADD-1', 'F-RCL-1']);
   });
 
   it('names the files by run and county and audits each with its row count', async () => {
@@ -85,7 +95,7 @@ describe('national template export', () => {
     expect(add!.getCell(col('审核日期')).value).toBe('2026-10-11');
     expect(remove!.getCell(col('多发月数')).value).toBe(2);
     expect(remove!.getCell(col('生效日期')).value).toBe('2026-08-01');
-    expect(remove!.getCell(col('审核人')).value).toBe('审核员乙');
+    expect(remove!.getCell(col('审核人')).value).toBe('主管丙');
     expect(remove!.getCell(col('变动原因')).value).toBe('父母刑满释放或解除限制人身自由');
     expect(reclassify!.getCell(col('原保障类别')).value).toBe('留守儿童');
     expect(reclassify!.getCell(col('比对批次')).value).toBe(RUN);
@@ -151,7 +161,7 @@ describe('analyst export', () => {
       db,
       `SELECT decision, overpaid_months, CAST(effective_from AS VARCHAR) AS effective_from FROM read_parquet(${lit(parquet!.path)}) WHERE flag_id = 'F-REM-1'`,
     );
-    expect(rem).toEqual({ decision: 'confirmed', overpaid_months: 2, effective_from: '2026-08-01' });
+    expect(rem).toEqual({ decision: 'approved', overpaid_months: 2, effective_from: '2026-08-01' });
 
     const table = tableFromIPC(readFileSync(arrow!.path));
     expect(table.numRows).toBe(11);

@@ -1,0 +1,88 @@
+/**
+ * npm run bench:distributed [-- --size medium|province --seed 1 --queue redis://HOST:PORT]
+ * A partitioned quarter on a synthetic province (generated and ingested once, then reused), run
+ * through the job queue with 1 and with 2 `bidui worker` processes; prints both times and the ratio.
+ * Without --queue a redis-server is started on a free loopback port (and stopped afterwards).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config/index.js';
+import { queueExecutor, runJobQuarter } from '../jobs/index.js';
+import { openStore } from '../pipeline/store/index.js';
+import { generateProvince, synthOptionsSchema } from '../synth/index.js';
+
+const { values } = parseArgs({
+  options: {
+    size: { type: 'string', default: 'medium' },
+    seed: { type: 'string', default: '1' },
+    dir: { type: 'string', default: 'bench-output/distributed' },
+    'as-of': { type: 'string', default: '2026-09-30' },
+    queue: { type: 'string' },
+    'partition-by': { type: 'string', default: '4' },
+  },
+});
+const root = resolve('.');
+const dir = resolve(values.dir!, `${values.size}-seed${values.seed}`);
+const asOf = values['as-of']!;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+if (!existsSync(join(dir, 'truth'))) {
+  const t0 = performance.now();
+  await generateProvince(synthOptionsSchema.parse({ seed: Number(values.seed), size: values.size, out: dir, asOf }));
+  console.log(`generated ${values.size} province in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+const base = join(dir, 'ingested.duckdb');
+if (!existsSync(base)) {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', '--db', base, 'ingest', '--inbox', join(dir, 'inbox')], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0 && r.status !== 3) throw new Error('ingest failed');
+  console.log(`ingested in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+let redis: ChildProcess | null = null;
+let url = values.queue;
+if (!url) {
+  const port = await new Promise<number>((ok) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const p = (srv.address() as { port: number }).port;
+      srv.close(() => ok(p));
+    });
+  });
+  redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  url = `redis://127.0.0.1:${port}`;
+  await sleep(500);
+}
+
+async function run(workers: number): Promise<number> {
+  const db = join(dir, `run-${workers}.duckdb`);
+  for (const f of [db, db + '.wal']) rmSync(f, { force: true });
+  copyFileSync(base, db);
+  const file = join(dir, `run-${workers}.json`);
+  writeFileSync(file, JSON.stringify({ database: db, inbox: join(dir, 'inbox'), jobs: { partitionBy: Number(values['partition-by']), resultsDir: join(dir, 'shared'), queuePrefix: `bench${workers}` } }));
+  const cfg = loadConfig(file);
+  const procs: ChildProcess[] = [];
+  for (let i = 0; i < workers; i++) {
+    const p = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', '--config', file, 'worker', '--queue', url!], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((ok) => p.stdout!.on('data', () => ok()));
+    procs.push(p);
+  }
+  const store = await openStore(db);
+  const executor = queueExecutor(cfg, url!);
+  const t0 = performance.now();
+  const r = await runJobQuarter(store, cfg, executor, { asOf, out: join(dir, `out-${workers}`), skipIngest: true });
+  const seconds = (performance.now() - t0) / 1000;
+  await executor.close?.();
+  for (const p of procs) p.kill('SIGTERM');
+  console.log(`${workers} worker(s): ${seconds.toFixed(1)} s, ${r.flags} flags, ${r.partitions.match} partitions, status ${r.status} (${Object.entries(r.timings).map(([k, v]) => `${k} ${v}`).join(', ')})`);
+  return seconds;
+}
+
+const one = await run(1);
+const two = await run(2);
+const same = spawnSync('cmp', [join(dir, 'out-1', 'flags.csv'), join(dir, 'out-2', 'flags.csv')]).status === 0;
+console.log(`size ${values.size}: 1 worker ${one.toFixed(1)} s, 2 workers ${two.toFixed(1)} s, ratio ${(one / two).toFixed(2)}x; flags.csv identical: ${same}`);
+if (redis) redis.kill('SIGTERM');
+process.exit(0);

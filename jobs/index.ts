@@ -1,0 +1,12 @@
+export {
+  runStep, exportMatchInputs, mergeMatches, exportEvaluateInputs, mergeFlags, partitionKeySql, partitionOf, stepFiles, readDone, NO_REGION,
+  type StepTask, type StepName, type StepDone, type StepProgress,
+} from './steps.js';
+export {
+  runJobQuarter, embeddedExecutor, resultsRoot, partitionLength, scanSource, sourceByName, ingestFileStep, previousQuarterEnd,
+  type StepExecutor, type StepOutcome, type JobQuarterOptions, type JobQuarterResult,
+} from './quarter.js';
+export {
+  queueExecutor, startWorkers, registerSchedules, queueStatus, formatQueueStatus, queueNames, queueUrl, connect, jobOptions,
+  type WorkerOptions, type RunningWorkers, type ScheduleReport, type QueueStatus,
+} from './queue.js';

@@ -1,0 +1,177 @@
+// The partitioned quarter, run by the process that owns the DuckDB file: ingest (scan each source,
+// ingest each file), export the partitions, have an executor run the match and evaluate steps of every
+// partition (in this process, or as BullMQ jobs on any number of workers), merge, finish the run.
+// The embedded executor and the queue executor run the same step functions on the same files, so the
+// flags are identical.
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { effectiveSources, type Config, type SourceConfig } from '../config/index.js';
+import { ingestFile, sourceFiles, type BatchReport } from '../connectors/index.js';
+import { log } from '../pipeline/log.js';
+import { queryRows, type Db } from '../pipeline/store/index.js';
+import { beginRun, finishRun, type QuarterResult } from '../rules/run.js';
+import { gatherFacts } from '../rules/gather.js';
+import { exportEvaluateInputs, exportMatchInputs, mergeFlags, mergeMatches, readDone, runStep, type StepDone, type StepTask } from './steps.js';
+
+export interface StepOutcome {
+  task: StepTask;
+  done: StepDone | null;
+  /** The reason of the last attempt when the step failed for good (dead letter). */
+  error?: string;
+}
+
+/** Runs the steps of many partitions and reports each one's outcome (never throws for one partition). */
+export interface StepExecutor {
+  readonly kind: 'embedded' | 'queue';
+  run(tasks: StepTask[]): Promise<StepOutcome[]>;
+  close?(): Promise<void>;
+}
+
+/** Runs every step in this process, one after the other. */
+export function embeddedExecutor(root: string): StepExecutor {
+  return {
+    kind: 'embedded',
+    async run(tasks) {
+      const out: StepOutcome[] = [];
+      for (const task of tasks) {
+        try {
+          out.push({ task, done: await runStep(root, task) });
+        } catch (err) {
+          log.error({ step: task.step, partition: task.key, error: (err as Error).message }, 'partition step failed');
+          out.push({ task, done: null, error: (err as Error).message });
+        }
+      }
+      return out;
+    },
+  };
+}
+
+/** The results folder as this process sees it. */
+export const resultsRoot = (config: Config) => resolve(config.jobs.resultsDir);
+
+/** Partition prefix length of a partitioned run: the configured one; a queued run without one uses cities (4). */
+export function partitionLength(config: Config, queued: boolean): number | null {
+  return config.jobs.partitionBy ?? (queued ? 4 : null);
+}
+
+// ---- Ingest steps (owner only: they write the store) -------------------------------------------------
+
+/** Scan a source: the files it holds now. */
+export async function scanSource(config: Config, source: SourceConfig, inbox?: string): Promise<string[]> {
+  return sourceFiles(source, inbox ? resolve(inbox) : config.inbox);
+}
+
+export function sourceByName(config: Config, name: string): SourceConfig {
+  const s = effectiveSources(config).find((x) => x.name === name);
+  if (!s) throw new Error(`no source named "${name}" in the configuration`);
+  return s;
+}
+
+/** Ingest a file: idempotent by content hash (a file already loaded is a 'duplicate'). */
+export const ingestFileStep = (db: Db, config: Config, source: SourceConfig, path: string): Promise<BatchReport> => ingestFile(db, config, source, path);
+
+export interface JobQuarterOptions {
+  asOf: string;
+  inbox?: string;
+  out?: string;
+  skipIngest?: boolean;
+  /** Prefix length of the partitions (default: partitionLength(config, executor is a queue)). */
+  partitionBy?: number | null;
+}
+
+export interface JobQuarterResult extends QuarterResult {
+  status: 'complete' | 'incomplete';
+  partitions: { match: number; evaluate: number };
+  failures: { step: string; partition: string; error: string }[];
+}
+
+/** Quarters running in this process, by run id: a second request for the same run waits for the first. */
+const running = new Map<string, Promise<JobQuarterResult>>();
+
+export function runJobQuarter(db: Db, config: Config, executor: StepExecutor, opts: JobQuarterOptions): Promise<JobQuarterResult> {
+  const key = `Q${opts.asOf}`;
+  const current = running.get(key);
+  if (current) return current;
+  const p = doRun(db, config, executor, opts).finally(() => running.delete(key));
+  running.set(key, p);
+  return p;
+}
+
+async function doRun(db: Db, config: Config, executor: StepExecutor, opts: JobQuarterOptions): Promise<JobQuarterResult> {
+  const timings: Record<string, number> = {};
+  let t = performance.now();
+  const lap = (name: string) => {
+    const now = performance.now();
+    timings[name] = Math.round(now - t) / 1000;
+    t = now;
+  };
+  const prefix = opts.partitionBy !== undefined ? opts.partitionBy : partitionLength(config, executor.kind === 'queue');
+  const root = resultsRoot(config);
+  const runId = await beginRun(db, config, opts.asOf);
+  const failures: JobQuarterResult['failures'] = [];
+
+  const ingest: BatchReport[] = [];
+  if (!opts.skipIngest) {
+    for (const source of effectiveSources(config)) {
+      for (const path of await scanSource(config, source, opts.inbox)) {
+        const report = await ingestFileStep(db, config, source, path);
+        ingest.push(report);
+        if (report.status === 'failed') failures.push({ step: 'ingest', partition: source.name, error: report.error ?? 'failed' });
+      }
+    }
+  }
+  lap('ingest');
+
+  // One folder per attempt of the run: a restarted run never reads an earlier attempt's files.
+  const rel = `${runId}/${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+  const settle = (outcomes: StepOutcome[]) => {
+    for (const o of outcomes) if (!o.done) failures.push({ step: o.task.step, partition: o.task.key, error: o.error ?? 'failed' });
+    return outcomes.filter((o) => o.done).map((o) => o.task.key);
+  };
+  try {
+    const matchKeys = await exportMatchInputs(db, root, rel, prefix);
+    log.info({ runId, partitions: matchKeys.length, executor: executor.kind }, 'match partitions exported');
+    const matched = settle(await executor.run(matchKeys.map((key) => ({ step: 'match', runId, rel, key }))));
+    await mergeMatches(db, root, rel, matched);
+    lap('match');
+
+    const facts = await gatherFacts(db, opts.asOf, config.profile.adultAge);
+    lap('gather');
+    const evalKeys = await exportEvaluateInputs(db, root, rel, facts, prefix);
+    const evaluated = settle(
+      await executor.run(
+        evalKeys.map((key) => ({ step: 'evaluate', runId, rel, key, asOf: opts.asOf, profile: config.profile, jurisdiction: config.jurisdiction })),
+      ),
+    );
+    const rows = await mergeFlags(db, root, rel, evaluated);
+    lap('evaluate');
+
+    const dones = matched.map((key) => readDone(root, { rel, step: 'match', key })!);
+    const matchCounts = {
+      partitionBy: prefix,
+      partitions: matchKeys.length,
+      mentions: dones.reduce((a, d) => a + (d.mentions ?? 0), 0),
+      persons: (await queryRows<{ n: number }>(db, 'SELECT count(DISTINCT person_id)::DOUBLE AS n FROM persons'))[0]!.n,
+      linkedPairs: dones.reduce((a, d) => a + (d.linkedPairs ?? 0), 0),
+    };
+    const matchSettings = { partitionBy: prefix, partitions: dones.map((d) => ({ key: d.key, trained: d.trained, lambda: d.lambda, mentions: d.mentions })) };
+    const status = failures.length ? 'incomplete' : 'complete';
+    if (failures.length) log.warn({ runId, failures: failures.length }, 'run incomplete');
+    const result = await finishRun(db, runId, rows, { out: opts.out, ingest, timings, matchSettings, matchCounts, status });
+    return { ...result, status, partitions: { match: matchKeys.length, evaluate: evalKeys.length }, failures };
+  } finally {
+    if (!config.jobs.keepResults) rmSync(resolve(root, rel), { recursive: true, force: true });
+  }
+}
+
+/** The last day of the quarter before the one `now` falls in, in time zone `tz` (the as-of of a scheduled run). */
+export function previousQuarterEnd(now: Date, tz: string): string {
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit' }).formatToParts(now);
+  const year = Number(parts.find((p) => p.type === 'year')!.value);
+  const month = Number(parts.find((p) => p.type === 'month')!.value);
+  const qStart = Math.floor((month - 1) / 3) * 3 + 1;
+  if (qStart === 1) return `${year - 1}-12-31`;
+  const end = qStart - 1;
+  return `${year}-${String(end).padStart(2, '0')}-${end === 6 ? '30' : end === 9 ? '30' : '31'}`;
+}

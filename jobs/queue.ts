@@ -1,0 +1,320 @@
+// BullMQ on Redis: two queues. `<prefix>-store` holds the jobs that write the store (scan a source,
+// ingest a file, the quarterly run) and is worked only by the owner of the DuckDB file
+// (`bidui worker --owner`); `<prefix>-partitions` holds the match and evaluate steps of partitions,
+// worked by any number of `bidui worker` processes on any number of machines that share the results
+// folder. A partition step is done when its results are in the shared folder: Redis is the transport,
+// so a run survives a Redis restart (jobs that vanished are added again) and a killed worker (its
+// job is stalled, then retried by another worker).
+import { createHash } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Job, Queue, UnrecoverableError, Worker, type JobsOptions } from 'bullmq';
+import { Redis } from 'ioredis';
+import { effectiveSources, type Config } from '../config/index.js';
+import { log } from '../pipeline/log.js';
+import { openStore, type Db } from '../pipeline/store/index.js';
+import { ingestFileStep, previousQuarterEnd, resultsRoot, runJobQuarter, scanSource, sourceByName, type StepExecutor, type StepOutcome } from './quarter.js';
+import { readDone, runStep, type StepTask } from './steps.js';
+
+export const queueNames = (config: Config) => ({ store: `${config.jobs.queuePrefix}-store`, partitions: `${config.jobs.queuePrefix}-partitions` });
+
+/** An ioredis connection as BullMQ needs it: commands wait (never fail) while Redis is away. */
+export function connect(url: string): Redis {
+  const redis = new Redis(url, {
+    maxRetriesPerRequest: null,
+    enableReadyCheck: true,
+    retryStrategy: (times) => Math.min(100 * times, 2_000),
+  });
+  // While Redis is away ioredis retries; one line per outage instead of an unhandled error per attempt.
+  let down = false;
+  redis.on('error', (err) => {
+    if (!down) log.warn({ error: err.message }, 'redis unreachable; retrying');
+    down = true;
+  });
+  redis.on('ready', () => {
+    if (down) log.info('redis reconnected');
+    down = false;
+  });
+  return redis;
+}
+
+export function queueUrl(config: Config, flag?: string | boolean): string {
+  const url = typeof flag === 'string' ? flag : config.jobs.queue;
+  if (!url) throw new Error('no queue: pass --queue redis://HOST:PORT or set jobs.queue in the configuration');
+  return url;
+}
+
+export function jobOptions(config: Config): JobsOptions {
+  return {
+    attempts: config.jobs.attempts,
+    backoff: { type: 'exponential', delay: config.jobs.backoffMs },
+    removeOnComplete: { age: 7 * 86_400, count: 10_000 },
+    // Failed after the last attempt = the dead-letter state: kept with its reason for `bidui status`.
+    removeOnFail: { age: 90 * 86_400 },
+  };
+}
+
+const jobIdOf = (t: StepTask) => `${t.step}.${t.rel.replaceAll('/', '.')}.${t.key}`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Runs the steps as jobs of the partitions queue and waits for their results in the shared folder. */
+export function queueExecutor(config: Config, url: string, opts: { pollMs?: number } = {}): StepExecutor {
+  const connection = connect(url);
+  const queue = new Queue(queueNames(config).partitions, { connection });
+  const root = resultsRoot(config);
+  const pollMs = opts.pollMs ?? 250;
+  const add = (tasks: StepTask[]) =>
+    queue.addBulk(tasks.map((t) => ({ name: t.step, data: t, opts: { ...jobOptions(config), jobId: jobIdOf(t) } })));
+  return {
+    kind: 'queue',
+    async run(tasks) {
+      if (!tasks.length) return [];
+      await add(tasks);
+      const outcomes = new Map<string, StepOutcome>();
+      let lastLog = 0;
+      while (outcomes.size < tasks.length) {
+        for (const task of tasks) {
+          const id = jobIdOf(task);
+          if (outcomes.has(id)) continue;
+          const done = readDone(root, task);
+          if (done) {
+            outcomes.set(id, { task, done });
+            continue;
+          }
+          const job = await Job.fromId<StepTask>(queue, id);
+          if (!job) {
+            // Redis lost it (restarted without persistence): add it again; the step is idempotent.
+            log.warn({ jobId: id }, 'job vanished from the queue; adding it again');
+            await add([task]);
+            continue;
+          }
+          const state = await job.getState();
+          if (state === 'failed') {
+            outcomes.set(id, { task, done: null, error: job.failedReason || 'failed' });
+            log.error({ jobId: id, attempts: job.attemptsMade, error: job.failedReason }, 'partition step failed for good (dead letter)');
+          } else if (state === 'completed' && !readDone(root, task)) {
+            outcomes.set(id, { task, done: null, error: `completed but no result in ${root} (is the results folder shared by every worker?)` });
+          }
+        }
+        if (Date.now() - lastLog > 10_000) {
+          lastLog = Date.now();
+          log.info({ step: tasks[0]!.step, done: outcomes.size, total: tasks.length }, 'waiting for partition jobs');
+        }
+        if (outcomes.size < tasks.length) await sleep(pollMs);
+      }
+      return tasks.map((t) => outcomes.get(jobIdOf(t))!);
+    },
+    async close() {
+      await queue.close();
+      connection.disconnect();
+    },
+  };
+}
+
+// ---- Workers -------------------------------------------------------------------------------------------
+
+export interface WorkerOptions {
+  url: string;
+  concurrency?: number;
+  /** Also work the store queue (scan, ingest, quarterly run): only the process that may open the DuckDB file. */
+  owner?: boolean;
+  /** Hold each partition step this long (tests and diagnostics). */
+  stepDelayMs?: number;
+}
+
+export interface RunningWorkers {
+  workers: Worker[];
+  close(): Promise<void>;
+}
+
+interface StoreJobData {
+  source?: string;
+  path?: string;
+  asOf?: string;
+  inbox?: string;
+  out?: string;
+}
+
+export async function startWorkers(config: Config, opts: WorkerOptions): Promise<RunningWorkers> {
+  const names = queueNames(config);
+  const root = resultsRoot(config);
+  const common = {
+    lockDuration: config.jobs.lockMs,
+    stalledInterval: config.jobs.stalledCheckMs,
+    maxStalledCount: config.jobs.attempts,
+  };
+  const connections: Redis[] = [];
+  const conn = () => {
+    const c = connect(opts.url);
+    connections.push(c);
+    return c;
+  };
+  const workers: Worker[] = [];
+  const closables: (() => Promise<void>)[] = [];
+  const onFailed = (job: Job | undefined, err: Error) => {
+    if (!job) return;
+    const last = job.attemptsMade >= (job.opts.attempts ?? 1) || err instanceof UnrecoverableError;
+    (last ? log.error : log.warn).call(log, { jobId: job.id, job: job.name, attempt: job.attemptsMade, error: err.message }, last ? 'job failed for good (dead letter)' : 'job failed; will retry');
+  };
+
+  const partitions = new Worker<StepTask>(
+    names.partitions,
+    async (job) => {
+      const done = await runStep(root, job.data, { delayMs: opts.stepDelayMs, progress: (p) => job.updateProgress(p) });
+      return { rows: done.rows, seconds: done.seconds };
+    },
+    { connection: conn(), concurrency: opts.concurrency ?? config.jobs.concurrency, ...common },
+  );
+  partitions.on('failed', onFailed);
+  partitions.on('error', (err) => log.warn({ queue: names.partitions, error: err.message }, 'worker error'));
+  workers.push(partitions);
+
+  let db: Db | null = null;
+  if (opts.owner) {
+    db = await openStore(config.database);
+    const store = new Queue(names.store, { connection: conn() });
+    const ownerDb = db;
+    const w = new Worker<StoreJobData>(
+      names.store,
+      async (job) => {
+        if (job.name === 'scan-source') {
+          const source = sourceByName(config, job.data.source!);
+          const files = await scanSource(config, source, job.data.inbox);
+          // One ingest job per file version: a file seen again unchanged is not queued twice.
+          await store.addBulk(
+            files.map((path) => {
+              const st = statSync(path);
+              const id = createHash('sha1').update(`${path}|${st.size}|${st.mtimeMs}`).digest('hex').slice(0, 20);
+              return { name: 'ingest-file', data: { source: source.name, path }, opts: { ...jobOptions(config), jobId: `ingest.${id}` } };
+            }),
+          );
+          return { files: files.length };
+        }
+        if (job.name === 'ingest-file') {
+          const source = sourceByName(config, job.data.source!);
+          if (!existsSync(job.data.path!)) throw new UnrecoverableError(`file gone: ${job.data.path}`);
+          const report = await ingestFileStep(ownerDb, config, source, job.data.path!);
+          // A file that cannot be read fails the same way every time: straight to the dead letters.
+          if (report.status === 'failed') throw new UnrecoverableError(report.error ?? 'ingest failed');
+          return { status: report.status, batchId: report.batchId, rowsLoaded: report.rowsLoaded };
+        }
+        if (job.name === 'quarter') {
+          const asOf = job.data.asOf ?? previousQuarterEnd(new Date(), config.jobs.timezone);
+          const executor = queueExecutor(config, opts.url);
+          try {
+            await job.updateProgress({ step: 'quarter', asOf, stage: 'running' });
+            const out = job.data.out ?? join(resolve(config.jobs.outDir), `Q${asOf}`);
+            const r = await runJobQuarter(ownerDb, config, executor, { asOf, out, inbox: job.data.inbox });
+            return { runId: r.runId, status: r.status, flags: r.flags, failures: r.failures.length, files: r.files };
+          } finally {
+            await executor.close?.();
+          }
+        }
+        throw new UnrecoverableError(`unknown job "${job.name}"`);
+      },
+      { connection: conn(), concurrency: 1, ...common },
+    );
+    w.on('failed', onFailed);
+    w.on('error', (err) => log.warn({ queue: names.store, error: err.message }, 'worker error'));
+    workers.push(w);
+    closables.push(() => store.close());
+  }
+  log.info({ queues: opts.owner ? [names.store, names.partitions] : [names.partitions], concurrency: opts.concurrency ?? config.jobs.concurrency }, 'worker started');
+  return {
+    workers,
+    async close() {
+      for (const w of workers) await w.close();
+      for (const c of closables) await c();
+      for (const c of connections) c.disconnect();
+    },
+  };
+}
+
+// ---- Schedules -----------------------------------------------------------------------------------------
+
+export interface ScheduleReport {
+  registered: { id: string; pattern: string; tz: string }[];
+  removed: string[];
+}
+
+/** One job scheduler per source (its cron) and the quarterly run; schedulers of removed sources are removed. */
+export async function registerSchedules(config: Config, url: string): Promise<ScheduleReport> {
+  const connection = connect(url);
+  const queue = new Queue(queueNames(config).store, { connection });
+  try {
+    const tz = config.jobs.timezone;
+    const registered: ScheduleReport['registered'] = [];
+    const wanted = new Set<string>();
+    for (const s of effectiveSources(config)) {
+      const id = `scan.${s.name}`;
+      await queue.upsertJobScheduler(id, { pattern: s.schedule, tz }, { name: 'scan-source', data: { source: s.name }, opts: jobOptions(config) });
+      wanted.add(id);
+      registered.push({ id, pattern: s.schedule, tz });
+    }
+    if (config.jobs.quarterly.enabled) {
+      await queue.upsertJobScheduler('quarter', { pattern: config.jobs.quarterly.cron, tz }, { name: 'quarter', data: {}, opts: jobOptions(config) });
+      wanted.add('quarter');
+      registered.push({ id: 'quarter', pattern: config.jobs.quarterly.cron, tz });
+    }
+    const removed: string[] = [];
+    for (const s of await queue.getJobSchedulers(0, -1)) {
+      if (!wanted.has(s.key)) {
+        await queue.removeJobScheduler(s.key);
+        removed.push(s.key);
+      }
+    }
+    log.info({ registered: registered.length, removed: removed.length }, 'schedules registered');
+    return { registered, removed };
+  } finally {
+    await queue.close();
+    connection.disconnect();
+  }
+}
+
+// ---- Status --------------------------------------------------------------------------------------------
+
+export interface QueueStatus {
+  queues: { name: string; counts: Record<string, number> }[];
+  active: { queue: string; id: string; name: string; progress: unknown; attempts: number; startedAt: string | null }[];
+  failed: { queue: string; id: string; name: string; attempts: number; reason: string; failedAt: string | null }[];
+  schedules: { id: string; job: string; pattern: string | null; tz: string | null; next: string | null }[];
+}
+
+export async function queueStatus(config: Config, url: string): Promise<QueueStatus> {
+  const connection = connect(url);
+  const qs = Object.values(queueNames(config)).map((n) => new Queue(n, { connection }));
+  const iso = (ms: number | undefined | null) => (ms ? new Date(ms).toISOString() : null);
+  try {
+    const status: QueueStatus = { queues: [], active: [], failed: [], schedules: [] };
+    for (const q of qs) {
+      status.queues.push({ name: q.name, counts: await q.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized', 'waiting-children') });
+      for (const j of await q.getActive(0, 99)) {
+        status.active.push({ queue: q.name, id: j.id ?? '', name: j.name, progress: j.progress, attempts: j.attemptsMade, startedAt: iso(j.processedOn) });
+      }
+      for (const j of await q.getFailed(0, 99)) {
+        status.failed.push({ queue: q.name, id: j.id ?? '', name: j.name, attempts: j.attemptsMade, reason: j.failedReason, failedAt: iso(j.finishedOn) });
+      }
+    }
+    for (const s of await qs[0]!.getJobSchedulers(0, -1)) {
+      status.schedules.push({ id: s.key, job: s.name, pattern: s.pattern ?? null, tz: s.tz ?? null, next: iso(s.next) });
+    }
+    return status;
+  } finally {
+    for (const q of qs) await q.close();
+    connection.disconnect();
+  }
+}
+
+/** Lines for `bidui status --queue` (Chinese, like the rest of the CLI's output). */
+export function formatQueueStatus(s: QueueStatus): string[] {
+  const lines = ['队列 (queues):'];
+  for (const q of s.queues) lines.push(`  ${q.name}: ${Object.entries(q.counts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  lines.push(`运行中的任务 (running): ${s.active.length}`);
+  for (const a of s.active) lines.push(`  ${a.queue} ${a.name} ${a.id} 进度 ${JSON.stringify(a.progress)} 尝试 ${a.attempts}`);
+  lines.push(`失败的任务 (failed, dead letters): ${s.failed.length}`);
+  for (const f of s.failed) lines.push(`  ${f.queue} ${f.name} ${f.id} 尝试 ${f.attempts}: ${f.reason}`);
+  lines.push(`定时任务 (schedules): ${s.schedules.length}`);
+  for (const x of s.schedules) lines.push(`  ${x.id} (${x.job}) ${x.pattern ?? ''} ${x.tz ?? ''} 下次 ${x.next ?? '-'}`);
+  return lines;
+}
+

@@ -1,0 +1,85 @@
+// Person mentions: one row per person named in any feed row (registry children and their parents and
+// carers, the subjects of the agency feeds, the guardians of enrollment records), built in one SQL
+// statement over the whole feed tables of the store.
+import { FEED_SPECS, type FeedSpec } from '../pipeline/feeds.js';
+import { ident, lit } from '../pipeline/store/db.js';
+
+/** Stable uid of a mention: batch, source row and role index packed into one BIGINT. */
+export function mentionUid(batchId: number, srcRow: number, roleIndex: number): bigint {
+  return (BigInt(batchId) << 32n) | (BigInt(srcRow) << 3n) | BigInt(roleIndex);
+}
+
+/** Roles whose mention stands for a record that can belong to one person only (one-to-one in linkage). */
+export const ONE_TO_ONE_FEEDS = ['death', 'disability'] as const;
+
+/** Columns of the mentions table (documentation and tests). */
+export const MENTION_COLUMNS = [
+  'uid', 'mention_key', 'feed', 'role', 'batch_id', 'src_row',
+  'name_raw', 'name_norm', 'name_simp', 'name_pinyin', 'name_alts', 'name_surname', 'name_given', 'name_tokens',
+  'name_nodots', 'name_pinyin_nodots',
+  'id', 'id_valid', 'id_damaged', 'id_15', 'id_birth_date', 'id_region',
+  'birth_date', 'birth_ymd', 'gender', 'region6', 'county',
+] as const;
+
+function roleSelect(spec: FeedSpec, roleIndex: number): string {
+  const p = spec.people[roleIndex]!;
+  const c = (key: string) => `t.${ident(key)}`;
+  const n = (suffix: string) => c(p.name + suffix);
+  const id = (suffix: string) => c(p.id + suffix);
+  // The record's own region column describes its subject (the registry child, the deceased), not the
+  // parents or guardians named in the same row.
+  const hasRegion = !!p.birthDate && spec.fields.some((f) => f.key === 'region_code');
+  const recordRegion = hasRegion ? c('region_code_county') : 'NULL::VARCHAR';
+  // What an ID says (birth date, sex, address code) counts only when its digits can be trusted: a valid ID,
+  // or the surviving leading digits of a spreadsheet-damaged one. An ID with a wrong check digit may carry
+  // the error in exactly those digits, and the ID comparison already weighs it.
+  const trusted = `(coalesce(${id('_valid')}, false) OR coalesce(${id('_damaged')}, false))`;
+  const fromId = (suffix: string) => `CASE WHEN ${trusted} THEN ${id(suffix)} END`;
+  // Subjects carry their own birth date and sex columns (the store already fills them from a valid ID).
+  const birth = p.birthDate ? `coalesce(${c(p.birthDate)}, ${fromId('_birth_date')})` : fromId('_birth_date');
+  const gender = p.gender ? `coalesce(${c(p.gender)}, ${fromId('_gender')})` : fromId('_gender');
+  const region6 = `coalesce(${fromId('_region')}, ${recordRegion})`;
+  return `SELECT
+  ((t.batch_id::BIGINT << 32) | (t.src_row::BIGINT << 3) | ${roleIndex})::BIGINT AS uid,
+  ${lit(spec.feed + ':')} || t.batch_id || ':' || t.src_row || ${lit(':' + p.role)} AS mention_key,
+  ${lit(spec.feed)} AS feed, ${lit(p.role)} AS role, t.batch_id, t.src_row,
+  ${c(p.name)} AS name_raw, ${n('_norm')} AS name_norm, ${n('_simplified')} AS name_simp, ${n('_pinyin')} AS name_pinyin,
+  ${n('_pinyin_alts')} AS name_alts, nullif(${n('_surname')}, '') AS name_surname, ${n('_given')} AS name_given, ${n('_tokens')} AS name_tokens,
+  ${c(p.id)} AS id, coalesce(${id('_valid')}, false) AS id_valid, coalesce(${id('_damaged')}, false) AS id_damaged,
+  coalesce(list_contains(${id('_issues')}, 'UPGRADED_15'), false) AS id_15,
+  ${id('_birth_date')} AS id_birth_date, ${id('_region')} AS id_region,
+  ${birth} AS birth_date, ${gender} AS gender,
+  ${region6} AS region6,
+  ${fromId('_region_current')}[1] AS id_county
+FROM ${ident(spec.table)} AS t
+WHERE ${c(p.name)} IS NOT NULL OR ${c(p.id)} IS NOT NULL`;
+}
+
+/**
+ * CREATE statement for the mentions table (needs bidui_region_current: registerMatchFunctions).
+ * `where` optionally restricts the feed rows (e.g. to some batches), as SQL over t.batch_id / t.src_row.
+ */
+export function mentionsSql(table = 'mentions', opts: { where?: string } = {}): string {
+  const parts: string[] = [];
+  for (const spec of Object.values(FEED_SPECS)) {
+    spec.people.forEach((_, i) => {
+      const sel = roleSelect(spec, i);
+      parts.push(opts.where ? `${sel} AND (${opts.where})` : sel);
+    });
+  }
+  // The county today: the ID's own mapping when trusted, else the record's code mapped once per distinct value.
+  const regionSources = Object.values(FEED_SPECS)
+    .filter((spec) => spec.fields.some((f) => f.key === 'region_code'))
+    .map((spec) => `SELECT DISTINCT region_code_county AS region6 FROM ${ident(spec.table)}`);
+  return `CREATE OR REPLACE TABLE ${ident(table)} AS
+WITH reg AS (SELECT region6, bidui_region_current(region6) AS cur FROM (${regionSources.join(' UNION ')}) WHERE region6 IS NOT NULL),
+base AS (
+${parts.join('\nUNION ALL\n')}
+)
+SELECT base.* EXCLUDE (id_county),
+  coalesce(base.id_county, reg.cur, base.region6) AS county,
+  CASE WHEN name_simp LIKE '%·%' THEN replace(name_simp, '·', '') ELSE name_simp END AS name_nodots,
+  replace(name_pinyin, '.', '') AS name_pinyin_nodots,
+  strftime(birth_date, '%Y%m%d') AS birth_ymd
+FROM base LEFT JOIN reg USING (region6)`;
+}

@@ -1,0 +1,62 @@
+// Person linkage on a tiny synthetic province with every noise type raised, scored against its ground truth.
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../config/index.js';
+import { ingestInbox } from '../../connectors/index.js';
+import { linkPersons, type LinkPersonsResult } from '../../matchers/index.js';
+import { lit, openStore, queryRows, type Db } from '../../pipeline/store/index.js';
+import { generateProvince, synthOptionsSchema } from '../../synth/index.js';
+import { tempDir } from '../helpers.js';
+
+let db: Db;
+let r: LinkPersonsResult;
+let perNoise: Map<string, { pairs: number; together: number }>;
+
+beforeAll(async () => {
+  const out = tempDir('bidui-match-synth-');
+  await generateProvince(
+    synthOptionsSchema.parse({
+      seed: 3,
+      size: 'tiny',
+      out,
+      noise: {
+        idDigit: 0.05, idTranspose: 0.04, id15: 0.1, idLowerX: 0.3, idFullWidth: 0.04, idMissing: 0.04, idSci: 0.03,
+        id000: 0.04, idNumeric: 0.2, nameHomophone: 0.1, nameTraditional: 0.08, nameSeparator: 0.6, birthSwap: 0.2,
+      },
+    }),
+  );
+  const inbox = join(out, 'inbox');
+  db = await openStore(':memory:');
+  await ingestInbox(db, loadConfig(undefined, { database: ':memory:', inbox }));
+  await db.run(`CREATE TABLE truth_labels AS
+SELECT t.feed || ':' || b.batch_id || ':' || t."row" || ':' || t.role AS mention_key, t.person_id AS label, nullif(t.noise, '') AS noise
+FROM read_csv(${lit(join(out, 'truth', 'mentions.csv'))}, header = true, all_varchar = true) t
+JOIN ingest_batches b ON b.status = 'loaded' AND b.feed = t.feed AND b.file_path = ${lit(inbox + '/')} || t.file`);
+  r = await linkPersons(db, { labelsTable: 'truth_labels' });
+  const rows = await queryRows<{ noise: string; pairs: number; together: number }>(
+    db,
+    `WITH m AS (SELECT m.uid, m.true_label, p.person_id, tl.noise FROM mentions m JOIN persons p USING (uid, feed) JOIN truth_labels tl ON tl.mention_key = m.mention_key),
+noisy AS (SELECT uid, true_label, person_id, unnest(string_split(noise, ';')) AS noise FROM m WHERE noise IS NOT NULL)
+SELECT n.noise, count(o.uid)::INTEGER AS pairs, count(o.uid) FILTER (WHERE o.person_id = n.person_id)::INTEGER AS together
+FROM noisy n JOIN m o ON o.true_label = n.true_label AND o.uid <> n.uid GROUP BY 1`,
+  );
+  perNoise = new Map(rows.map((x) => [x.noise, x]));
+}, 120_000);
+
+describe('linkPersons on a tiny synthetic province with raised noise', () => {
+  it('links persons with high pair precision and recall', () => {
+    const c = r.clusterEvaluation!;
+    expect(c.truePairs).toBeGreaterThan(100);
+    expect(c.precision).toBeGreaterThanOrEqual(0.99);
+    expect(c.recall).toBeGreaterThanOrEqual(0.97);
+    expect(r.evaluation!.blockingRecall).toBeGreaterThanOrEqual(0.98);
+  });
+
+  it('keeps most pairs damaged by each noise type that occurred', () => {
+    expect(perNoise.size).toBeGreaterThanOrEqual(8);
+    for (const [noise, x] of perNoise) {
+      if (x.pairs < 5) continue;
+      expect({ noise, recall: x.together / x.pairs }).toEqual({ noise, recall: expect.toSatisfy((v: number) => v >= 0.85) });
+    }
+  });
+});

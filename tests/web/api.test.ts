@@ -1,0 +1,340 @@
+// The web review queue's API through app.request(): sessions, CSRF, the login rate limit, area
+// isolation on every endpoint (two counties of one city, one county of another), four-eyes on
+// REMOVE, need-to-know, unmasking and the audit log.
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { lit, queryRows } from '../../pipeline/store/index.js';
+import { createApp } from '../../web/app.js';
+import { RESTRICTED } from '../../web/data.js';
+import { buildFixture, PASSWORD, type WebFixture } from './fixture.js';
+
+let fx: WebFixture;
+let app: ReturnType<typeof createApp>;
+let exportDir: string;
+
+beforeAll(async () => {
+  fx = await buildFixture();
+  exportDir = join(fx.dir, 'exports');
+  app = createApp(fx.db, { exportDir, today: () => '2026-10-20' });
+});
+
+/** A signed-in client: keeps the cookies, sends the CSRF token on changes. */
+class Client {
+  cookies = new Map<string, string>();
+  csrf = '';
+  constructor(readonly name: string) {}
+
+  private store(res: Response) {
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(';');
+      const i = pair!.indexOf('=');
+      const k = pair!.slice(0, i);
+      const v = pair!.slice(i + 1);
+      if (/max-age=0/i.test(c) || v === '') this.cookies.delete(k);
+      else this.cookies.set(k, v);
+    }
+  }
+  private cookieHeader() {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+  async raw(path: string, init: RequestInit = {}) {
+    const headers = new Headers(init.headers);
+    if (this.cookies.size) headers.set('cookie', this.cookieHeader());
+    const res = await app.request(path, { ...init, headers });
+    this.store(res);
+    return res;
+  }
+  async login(password = PASSWORD) {
+    const page = await this.raw('/login');
+    const token = /name="_csrf" value="([^"]+)"/.exec(await page.text())![1]!;
+    const res = await this.raw('/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: this.name, password, _csrf: token }),
+    });
+    if (res.ok) this.csrf = ((await res.json()) as { csrfToken: string }).csrfToken;
+    return res;
+  }
+  get(path: string) {
+    return this.raw(path);
+  }
+  async json<T = any>(path: string): Promise<{ status: number; body: T }> {
+    const res = await this.get(path);
+    return { status: res.status, body: (await res.json()) as T };
+  }
+  post(path: string, body: unknown, headers: Record<string, string> = {}) {
+    return this.raw(path, { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': this.csrf, ...headers }, body: JSON.stringify(body) });
+  }
+}
+
+async function signedIn(name: string): Promise<Client> {
+  const c = new Client(name);
+  const res = await c.login();
+  expect(res.status).toBe(200);
+  return c;
+}
+
+const decisionsOf = (flagId: string) => queryRows<{ decision: string; decided_by: string }>(fx.db, `SELECT decision, decided_by FROM decisions WHERE flag_id = ${lit(flagId)} ORDER BY decision_id`);
+const auditOf = (where: string) => queryRows<{ actor: string; action: string; target: string | null; detail: string | null }>(fx.db, `SELECT actor, action, target, CAST(detail AS VARCHAR) AS detail FROM audit_log WHERE ${where} ORDER BY audit_id`);
+
+describe('sessions, login and CSRF', () => {
+  it('logs in with a login CSRF token, sets an httpOnly SameSite session cookie and audits success and failure', async () => {
+    const c = new Client('rev_a');
+    const noToken = await c.raw('/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'rev_a', password: PASSWORD }) });
+    expect(noToken.status).toBe(403);
+    expect((await c.login('wrong-password')).status).toBe(401);
+    const res = await c.login();
+    expect(res.status).toBe(200);
+    const cookie = res.headers.getSetCookie().find((x) => x.startsWith('bidui_session='))!;
+    expect(cookie).toMatch(/HttpOnly/i);
+    expect(cookie).toMatch(/SameSite=Strict/i);
+    const logins = await auditOf(`action = 'login' AND actor = 'rev_a'`);
+    expect(logins.map((l) => JSON.parse(l.detail!).success)).toEqual([false, true]);
+    // The stored session is a hash, never the cookie value.
+    const value = cookie.split(';')[0]!.split('=')[1]!;
+    expect(await queryRows(fx.db, `SELECT 1 FROM sessions WHERE session_hash = ${lit(value)}`)).toHaveLength(0);
+  });
+
+  it('rate-limits the login after repeated failures, even with the right password', async () => {
+    const c = new Client('locked_out');
+    for (let i = 0; i < 5; i++) expect((await c.login('nope-nope')).status).toBe(401);
+    expect((await c.login()).status).toBe(429);
+    const rows = await auditOf(`action = 'login' AND actor = 'locked_out'`);
+    expect(JSON.parse(rows.at(-1)!.detail!)).toMatchObject({ success: false, reason: 'rate_limited' });
+  });
+
+  it('refuses the API and the pages without a valid session', async () => {
+    const anon = new Client('nobody');
+    expect((await anon.get('/api/flags')).status).toBe(401);
+    const page = await anon.get('/queue');
+    expect(page.status).toBe(303);
+    expect(page.headers.get('location')).toBe('/login');
+    anon.cookies.set('bidui_session', 'forged-session-value');
+    expect((await anon.get('/api/flags')).status).toBe(401);
+    expect((await anon.post('/api/flags/W-A-ADD/decide', { decision: 'confirmed' })).status).toBe(401);
+  });
+
+  it('requires the CSRF token and a same-site origin on every change; logout ends the session', async () => {
+    const c = await signedIn('rev_a2');
+    const body = { decision: 'needs_info', reason: '请补充户籍证明' };
+    expect((await c.post('/api/flags/W-A-ADD/decide', body, { 'x-csrf-token': '' })).status).toBe(403);
+    expect((await c.post('/api/flags/W-A-ADD/decide', body, { 'x-csrf-token': 'not-the-token' })).status).toBe(403);
+    expect((await c.post('/api/flags/W-A-ADD/decide', body, { origin: 'http://evil.example' })).status).toBe(403);
+    expect(await decisionsOf('W-A-ADD')).toHaveLength(0);
+    expect((await c.post('/api/flags/W-A-ADD/decide', body)).status).toBe(200);
+    expect(await decisionsOf('W-A-ADD')).toEqual([{ decision: 'needs_info', decided_by: 'rev_a2' }]);
+    expect((await c.post('/logout', {})).status).toBe(200);
+    expect((await c.get('/api/flags')).status).toBe(401);
+  });
+});
+
+describe('area isolation', () => {
+  let a: Client;
+  let b: Client;
+  beforeAll(async () => {
+    a = await signedIn('rev_a');
+    b = await signedIn('rev_b');
+  });
+
+  it('list: a reviewer sees the flags of its county only; a supervisor those of its city', async () => {
+    const ids = async (c: Client) => (await c.json<{ items: { flagId: string; countyCode: string }[] }>('/api/flags')).body.items;
+    const la = await ids(a);
+    expect(la.map((i) => i.flagId)).toEqual(expect.arrayContaining(['W-A-ADD', 'W-A-REM', 'W-A-HIV', fx.realRemove.flagId]));
+    expect(new Set(la.map((i) => i.countyCode))).toEqual(new Set([fx.A]));
+    expect((await ids(b)).map((i) => i.flagId).sort()).toEqual(['W-B-ADD', 'W-B-REM']);
+    const s = await ids(await signedIn('sup_1'));
+    expect(new Set(s.map((i) => i.countyCode))).toEqual(new Set([fx.A, fx.B]));
+    expect((await ids(await signedIn('sup_x'))).map((i) => i.flagId)).toEqual(['W-C-ADD']);
+    const all = await ids(await signedIn('admin'));
+    expect(all.map((i) => i.flagId)).toEqual(expect.arrayContaining(['W-A-ADD', 'W-B-ADD', 'W-C-ADD']));
+  });
+
+  it('get by id: another county\'s flag answers exactly like a missing one (API and page)', async () => {
+    const other = await a.get('/api/flags/W-B-ADD');
+    const missing = await a.get('/api/flags/NO-SUCH-FLAG');
+    expect(other.status).toBe(404);
+    expect(await other.text()).toBe(await missing.text());
+    expect((await a.get(`/api/flags/W-B-ADD?run=Q2026-09-30`)).status).toBe(404);
+    expect((await a.get('/flags/W-B-ADD')).status).toBe(404);
+    expect((await b.get('/api/flags/W-B-ADD')).status).toBe(200);
+    expect((await a.get('/api/flags/W-B-ADD/trace')).status).toBe(404);
+  });
+
+  it('search: finds by name, child ref or full ID only inside the scope', async () => {
+    const q = async (c: Client, s: string) => (await c.json<{ items: { flagId: string }[] }>(`/api/flags?q=${encodeURIComponent(s)}`)).body.items.map((i) => i.flagId);
+    expect(await q(b, '李四')).toEqual(['W-B-ADD']);
+    expect(await q(a, '李四')).toEqual([]);
+    expect(await q(a, fx.ids.bAdd)).toEqual([]);
+    expect(await q(a, fx.ids.aAdd)).toEqual(['W-A-ADD']);
+  });
+
+  it('decide, bulk, assign, unmask and approve: 404 outside the scope, and nothing is written', async () => {
+    expect((await a.post('/api/flags/W-B-ADD/decide', { decision: 'confirmed' })).status).toBe(404);
+    const bulk = await a.post('/api/flags/bulk', { flagIds: ['W-A-REM', 'W-B-ADD'], decision: 'rejected', reason: '测试' });
+    expect(bulk.status).toBe(404);
+    expect(await decisionsOf('W-B-ADD')).toHaveLength(0);
+    expect(await decisionsOf('W-A-REM')).toHaveLength(0); // all or nothing
+    expect((await a.post('/api/flags/W-B-ADD/assign', {})).status).toBe(404);
+    expect((await a.post('/api/flags/W-B-ADD/unmask', {})).status).toBe(404);
+    expect((await (await signedIn('sup_x')).post('/api/flags/W-B-REM/approve', {})).status).toBe(404);
+    expect(await auditOf(`target = 'W-B-ADD'`)).toEqual([expect.objectContaining({ actor: 'rev_b', action: 'view' })]);
+  });
+
+  it('export: only the own county, and its files hold only the own county\'s flags', async () => {
+    expect((await a.post('/api/exports', { kind: 'flags', county: fx.B })).status).toBe(404);
+    expect((await a.post('/api/exports', { kind: 'flags', county: fx.city })).status).toBe(404);
+    expect((await a.post('/api/exports', { kind: 'flags', county: fx.A.slice(0, 4) })).status).toBe(404);
+    const res = await a.post('/api/exports', { kind: 'flags' });
+    expect(res.status).toBe(200);
+    const out = (await res.json()) as { county: string; files: { name: string; url: string }[] };
+    expect(out.county).toBe(fx.A);
+    const parquet = join(exportDir, 'rev_a', readdirSync(join(exportDir, 'rev_a'))[0]!, out.files[0]!.name);
+    const counties = await queryRows<{ c: string }>(fx.db, `SELECT DISTINCT county_code AS c FROM read_parquet(${lit(parquet)})`);
+    expect(counties).toEqual([{ c: fx.A }]);
+    // The download is the user's own export only.
+    expect((await a.get(out.files[0]!.url)).status).toBe(200);
+    expect((await b.get(out.files[0]!.url)).status).toBe(404);
+  });
+
+  it('audit: a reviewer reads its own actions; a supervisor its city; another city sees none of it; admin all', async () => {
+    const actors = async (c: Client) => new Set((await c.json<{ items: { actor: string }[] }>('/api/audit')).body.items.map((i) => i.actor));
+    expect(await actors(a)).toEqual(new Set(['rev_a']));
+    expect(await actors(b)).toEqual(new Set(['rev_b']));
+    const sup = await actors(await signedIn('sup_1'));
+    expect(sup.has('rev_a') && sup.has('rev_b')).toBe(true);
+    const x = await actors(await signedIn('sup_x'));
+    expect(x.has('rev_a') || x.has('rev_b')).toBe(false);
+    const admin = await actors(await signedIn('admin'));
+    expect(admin.has('rev_a') && admin.has('sup_x')).toBe(true);
+  });
+
+  it('dashboard: counts of the own scope; another county is refused', async () => {
+    expect((await a.get(`/api/dashboard?county=${fx.B}`)).status).toBe(404);
+    const d = (await a.json<{ byCounty: { code: string }[] }>('/api/dashboard')).body;
+    expect(d.byCounty.map((c) => c.code)).toEqual([fx.A]);
+    expect((await a.get('/dashboard')).status).toBe(200);
+  });
+});
+
+describe('four-eyes on REMOVE, locks and bulk decisions', () => {
+  it('a REMOVE confirmed by a reviewer waits for a supervisor; the reviewer cannot approve it; the export takes it only once approved', async () => {
+    const a = await signedIn('rev_a');
+    expect((await a.post('/api/flags/W-A-REM/decide', { decision: 'confirmed' })).status).toBe(200);
+    const item = (await a.json<{ flag: { status: string } }>('/api/flags/W-A-REM')).body.flag;
+    expect(item.status).toBe('awaiting_approval');
+    expect((await a.post('/api/flags/W-A-REM/approve', {})).status).toBe(403);
+
+    const s1 = await signedIn('sup_1');
+    const before = (await (await s1.post('/api/exports', { kind: 'national' })).json()) as { files: { rows: number; url: string }[] };
+    const csvBefore = await (await s1.get(before.files[1]!.url)).arrayBuffer();
+    expect(Buffer.from(csvBefore).toString('latin1')).not.toContain('W-A-REM');
+    expect((await s1.post('/api/flags/W-A-REM/approve', { note: '核实无误' })).status).toBe(200);
+    expect(await decisionsOf('W-A-REM')).toEqual([
+      { decision: 'confirmed', decided_by: 'rev_a' },
+      { decision: 'approved', decided_by: 'sup_1' },
+    ]);
+    const after = (await (await s1.post('/api/exports', { kind: 'national' })).json()) as { files: { rows: number; url: string }[] };
+    expect(Buffer.from(await (await s1.get(after.files[1]!.url)).arrayBuffer()).toString('latin1')).toContain('W-A-REM');
+    // Once approved, a reviewer cannot change it.
+    expect((await a.post('/api/flags/W-A-REM/decide', { decision: 'rejected', reason: 'x' })).status).toBe(409);
+  });
+
+  it('nobody approves their own confirmation: another supervisor must', async () => {
+    const s1 = await signedIn('sup_1');
+    expect((await s1.post('/api/flags/W-B-REM/decide', { decision: 'confirmed' })).status).toBe(200);
+    const self = await s1.post('/api/flags/W-B-REM/approve', {});
+    expect(self.status).toBe(403);
+    expect(((await self.json()) as { error: string }).error).toMatch(/不能复核自己/);
+    expect((await (await signedIn('admin')).post('/api/flags/W-B-REM/approve', {})).status).toBe(403);
+    expect((await (await signedIn('sup_2')).post('/api/flags/W-B-REM/approve', {})).status).toBe(200);
+    expect((await decisionsOf('W-B-REM')).map((d) => d.decision)).toEqual(['confirmed', 'approved']);
+    const audit = await auditOf(`action = 'decide' AND target = 'W-B-REM'`);
+    expect(audit.map((r) => [r.actor, JSON.parse(r.detail!).decision])).toEqual([
+      ['sup_1', 'confirmed'],
+      ['sup_2', 'approved'],
+    ]);
+  });
+
+  it('"assign to me" locks a flag for others; bulk decisions take one reason, rejections need it', async () => {
+    const a = await signedIn('rev_a');
+    const a2 = await signedIn('rev_a2');
+    expect((await a.post('/api/flags/W-A-HIV/assign', {})).status).toBe(200);
+    expect((await a2.post('/api/flags/W-A-HIV/assign', {})).status).toBe(409);
+    expect((await a2.post('/api/flags/W-A-HIV/decide', { decision: 'confirmed' })).status).toBe(409);
+    expect((await a2.post('/api/flags/bulk', { flagIds: ['W-A-HIV', 'W-A-ADD'], decision: 'confirmed' })).status).toBe(409);
+    expect((await a.post('/api/flags/bulk', { flagIds: ['W-A-HIV', 'W-A-ADD'], decision: 'rejected' })).status).toBe(400);
+    expect((await a.post('/api/flags/bulk', { flagIds: ['W-A-HIV', 'W-A-ADD'], decision: 'rejected', reason: '经核实不符合' })).status).toBe(200);
+    for (const id of ['W-A-HIV', 'W-A-ADD']) expect((await decisionsOf(id)).at(-1)).toEqual({ decision: 'rejected', decided_by: 'rev_a' });
+    expect((await a.post('/api/flags/bulk', { flagIds: [], decision: 'confirmed' })).status).toBe(400);
+  });
+});
+
+describe('privacy', () => {
+  it('masks ID numbers in lists and flag views; unmasking is a POST with CSRF that is audited', async () => {
+    const a = await signedIn('rev_a');
+    const list = await (await a.get('/api/flags')).text();
+    expect(list).not.toContain(fx.ids.aAdd);
+    expect(list).toContain(fx.ids.aAdd.slice(0, 6) + '********' + fx.ids.aAdd.slice(-4));
+    const view = await (await a.get(`/api/flags/${fx.realRemove.flagId}`)).text();
+    expect(view).not.toContain(fx.realRemove.childIdNumber);
+    const page = await (await a.get(`/flags/${fx.realRemove.flagId}`)).text();
+    expect(page).not.toContain(fx.realRemove.childIdNumber);
+    expect((await a.raw(`/api/flags/${fx.realRemove.flagId}/unmask`, { method: 'GET' })).status).toBe(404);
+    expect((await a.post(`/api/flags/${fx.realRemove.flagId}/unmask`, {}, { 'x-csrf-token': '' })).status).toBe(403);
+    const res = await a.post(`/api/flags/${fx.realRemove.flagId}/unmask`, {});
+    expect(await res.json()).toEqual({ id: fx.realRemove.childIdNumber });
+    const rows = await auditOf(`action = 'unmask' AND actor = 'rev_a' AND target = ${lit(fx.realRemove.flagId)}`);
+    expect(rows).toHaveLength(1);
+    // A record that is not part of the flag cannot be unmasked through it.
+    const bad = await a.post(`/api/flags/${fx.realRemove.flagId}/unmask`, { record: { feed: 'registry', batchId: 1, srcRow: 999999, column: 'id_number' } });
+    expect(bad.status).toBe(404);
+  });
+
+  it('HIV status and incarceration details only for roles with the need-to-know grant', async () => {
+    const a = await signedIn('rev_a');
+    const s = await signedIn('sup_1');
+    const cat = async (c: Client) => (await c.json<{ flag: { categoryLabel: string } }>('/api/flags/W-A-HIV')).body.flag.categoryLabel;
+    expect(await cat(a)).toBe(RESTRICTED);
+    expect(await cat(s)).toBe('艾滋病病毒感染儿童');
+    expect((await a.json<{ items: unknown[] }>('/api/flags?category=HIV')).body.items).toEqual([]);
+    expect((await s.json<{ items: unknown[] }>('/api/flags?category=HIV')).body.items).toHaveLength(1);
+    expect(await (await a.get('/queue')).text()).not.toContain('艾滋病病毒感染儿童');
+    // Incarceration evidence of the real quarter (if any): measure and institution hidden from reviewers.
+    const detail = (await a.json<{ evidence: { record: { feed: string; fields: { key: string; value: string }[] } | null }[] }>(`/api/flags/${fx.realRemove.flagId}`)).body;
+    for (const e of detail.evidence) {
+      if (e.record?.feed !== 'incarceration') continue;
+      for (const f of e.record.fields.filter((x) => ['measure', 'institution'].includes(x.key) && x.value)) expect(f.value).toBe(RESTRICTED);
+    }
+  });
+
+  it('the flag view shows the registry record, the evidence with its comparison and match explanation, and the rule parameters', async () => {
+    const s = await signedIn('sup_1');
+    const { status, body } = await s.json<any>(`/api/flags/${fx.realRemove.flagId}`);
+    expect(status).toBe(200);
+    expect(body.registry.fields.find((f: { key: string }) => f.key === 'name').value).toBeTruthy();
+    expect(body.evidence.length).toBeGreaterThan(0);
+    const withMatch = body.evidence.filter((e: { match: unknown }) => e.match);
+    for (const e of withMatch) {
+      expect(e.match.steps.length).toBeGreaterThan(0);
+      expect(e.match.steps[0]).toHaveProperty('weight');
+    }
+    expect(body.history[0].runId).toBe('Q2026-09-30');
+    const page = await (await s.get(`/flags/${fx.realRemove.flagId}`)).text();
+    expect(page).toContain('名册记录');
+    expect(page).toContain('规则说明');
+    const trace = await s.json<{ available: boolean; lines: string[] }>(`/api/flags/${fx.realRemove.flagId}/trace`);
+    expect(trace.body.available).toBe(true);
+    expect(trace.body.lines.join('\n')).toContain('REMOVE');
+  });
+
+  it('the audit log records logins, views, unmasks, decisions and exports', async () => {
+    const actions = new Set((await auditOf('TRUE')).map((r) => r.action));
+    for (const a of ['login', 'view', 'unmask', 'decide', 'export']) expect(actions.has(a)).toBe(true);
+    const admin = await signedIn('admin');
+    const filtered = (await admin.json<{ items: { action: string; actor: string }[] }>('/api/audit?action=unmask&actor=rev_a')).body.items;
+    expect(filtered.length).toBeGreaterThan(0);
+    expect(filtered.every((r) => r.action === 'unmask' && r.actor === 'rev_a')).toBe(true);
+    expect((await admin.get('/audit?action=export')).status).toBe(200);
+  });
+});

@@ -1,0 +1,154 @@
+// Every change the web review queue makes: decisions (through review/decide), the second approval
+// of a REMOVE (four-eyes), assignments, and audited unmasking. Each first finds the flag in the
+// user's scope (data.findFlag): outside it, the flag does not exist.
+import { lit, queryRows } from '../pipeline/store/index.js';
+import { appendAudit, decide, UserError, type DecisionKind } from '../review/index.js';
+import { findFlag, parseEvidence, recordIdValue, registryRecordOf, type Ctx, type FlagDetail } from './data.js';
+
+/** An error with an HTTP status and a Chinese message for the user. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: 400 | 401 | 403 | 404 | 409 | 429,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const NOT_FOUND = '找不到该标记（可能不存在，或不在您的管辖区域内）';
+
+export async function requireFlag(ctx: Ctx, flagId: string, runId?: string | null): Promise<FlagDetail> {
+  const flag = await findFlag(ctx, flagId, runId);
+  if (!flag) throw new HttpError(404, NOT_FOUND);
+  return flag;
+}
+
+function lockedByOther(ctx: Ctx, flag: FlagDetail): string | null {
+  return flag.assignedTo && flag.assignedTo !== ctx.user.username ? flag.assignedTo : null;
+}
+
+/** Why this user may not record a reviewer's decision on this flag, or null. */
+function decideBlock(ctx: Ctx, flag: FlagDetail): string | null {
+  const other = lockedByOther(ctx, flag);
+  if (other) return `该标记已由 ${other} 认领，其他人不能审核`;
+  if (flag.status === 'approved' && ctx.user.role === 'reviewer') return '该退出标记已经主管复核，不能再修改';
+  return null;
+}
+
+export interface DecideRequest {
+  decision: DecisionKind;
+  reason?: string | null;
+  runId?: string | null;
+}
+
+export async function decideFlag(ctx: Ctx, flagId: string, req: DecideRequest) {
+  const flag = await requireFlag(ctx, flagId, req.runId);
+  const block = decideBlock(ctx, flag);
+  if (block) throw new HttpError(409, block);
+  try {
+    return await decide(ctx.db, { flagId: flag.flagId, runId: flag.runId, decision: req.decision, reason: req.reason, by: ctx.user.username });
+  } catch (err) {
+    if (err instanceof UserError) throw new HttpError(400, err.message.replace(/（--reason）|（--by）/g, ''));
+    throw err;
+  }
+}
+
+/**
+ * The second approval of a confirmed REMOVE (four-eyes): by a user whose role may approve, never
+ * by the user who confirmed it.
+ */
+export async function approveFlag(ctx: Ctx, flagId: string, opts: { runId?: string | null; note?: string | null }) {
+  const flag = await requireFlag(ctx, flagId, opts.runId);
+  if (!ctx.roles[ctx.user.role].canApprove) throw new HttpError(403, '只有主管可以复核退出标记');
+  if (flag.flag !== 'REMOVE') throw new HttpError(409, '只有“应退未退”标记需要主管复核');
+  if (flag.status !== 'awaiting_approval') throw new HttpError(409, '该标记当前不是“待主管复核”状态（需先由审核员确认）');
+  if (flag.decidedBy === ctx.user.username) throw new HttpError(403, '不能复核自己的审核决定：须由另一位主管复核');
+  const note = opts.note?.trim() || null;
+  await ctx.db.run('BEGIN TRANSACTION');
+  try {
+    const [row] = await queryRows<{ decision_id: number }>(
+      ctx.db,
+      `INSERT INTO decisions (flag_id, run_id, flag_key, fingerprint, decision, reason, decided_by, decided_at)
+       VALUES (${lit(flag.flagId)}, ${lit(flag.runId)}, ${lit(flag.flagKey)}, ${lit(flag.fingerprint)}, 'approved', ${note ? lit(note) : 'NULL'}, ${lit(ctx.user.username)}, now())
+       RETURNING decision_id`,
+    );
+    await appendAudit(ctx.db, {
+      actor: ctx.user.username,
+      action: 'decide',
+      runId: flag.runId,
+      target: flag.flagId,
+      rows: 1,
+      detail: { decision_id: Number(row!.decision_id), decision: 'approved', confirmed_by: flag.decidedBy, flag_key: flag.flagKey, fingerprint: flag.fingerprint },
+    });
+    await ctx.db.run('COMMIT');
+    return { decisionId: Number(row!.decision_id), flagId: flag.flagId, runId: flag.runId, decision: 'approved' as const, decidedBy: ctx.user.username };
+  } catch (err) {
+    await ctx.db.run('ROLLBACK');
+    throw err;
+  }
+}
+
+/** "Assign to me" (locks the flag for others) or release it. */
+export async function assignFlag(ctx: Ctx, flagId: string, opts: { runId?: string | null; release?: boolean }) {
+  const flag = await requireFlag(ctx, flagId, opts.runId);
+  const other = lockedByOther(ctx, flag);
+  if (opts.release) {
+    if (other && ctx.user.role === 'reviewer') throw new HttpError(409, `该标记由 ${other} 认领，只有本人或主管可以释放`);
+    await ctx.db.run(`DELETE FROM flag_assignments WHERE run_id = ${lit(flag.runId)} AND flag_id = ${lit(flag.flagId)}`);
+    return { flagId: flag.flagId, runId: flag.runId, assignedTo: null };
+  }
+  if (other) throw new HttpError(409, `该标记已由 ${other} 认领`);
+  await ctx.db.run(
+    `INSERT OR REPLACE INTO flag_assignments VALUES (${lit(flag.runId)}, ${lit(flag.flagId)}, ${lit(ctx.user.username)}, now())`,
+  );
+  return { flagId: flag.flagId, runId: flag.runId, assignedTo: ctx.user.username };
+}
+
+/**
+ * One decision with one reason for many flags. All or nothing: a flag that is missing or outside
+ * the scope fails the whole request (404) and one locked by another user fails it too (409).
+ */
+export async function bulkDecide(ctx: Ctx, req: { flagIds: string[]; decision: 'confirmed' | 'rejected'; reason?: string | null; runId?: string | null }) {
+  const ids = [...new Set(req.flagIds)];
+  if (req.decision === 'rejected' && !req.reason?.trim()) throw new HttpError(400, '批量驳回必须填写驳回理由');
+  const flags: FlagDetail[] = [];
+  for (const id of ids) flags.push(await requireFlag(ctx, id, req.runId));
+  for (const f of flags) {
+    const block = decideBlock(ctx, f);
+    if (block) throw new HttpError(409, `${f.flagId}: ${block}`);
+  }
+  const out = [];
+  for (const f of flags) out.push(await decide(ctx.db, { flagId: f.flagId, runId: f.runId, decision: req.decision, reason: req.reason, by: ctx.user.username }));
+  return out;
+}
+
+export interface UnmaskRequest {
+  runId?: string | null;
+  /** A stored record of the flag (its registry row or an evidence record) and its ID column; absent: the flag's child. */
+  record?: { feed: string; batchId: number; srcRow: number; column: string } | null;
+}
+
+/** The full ID number behind a mask, written to the audit log (action unmask). */
+export async function unmask(ctx: Ctx, flagId: string, req: UnmaskRequest): Promise<{ id: string }> {
+  const flag = await requireFlag(ctx, flagId, req.runId);
+  let id: string | null = null;
+  if (!req.record) id = flag.childIdNumber;
+  else {
+    const r = req.record;
+    const allowed = parseEvidence(flag.evidence).some((e) => e.feed === r.feed && Number(e.batch_id) === r.batchId && Number(e.src_row) === r.srcRow);
+    const registry = r.feed === 'registry' ? await registryRecordOf(ctx, flag) : null;
+    const isRegistry = registry !== null && registry.batchId === r.batchId && registry.srcRow === r.srcRow;
+    if (!allowed && !isRegistry) throw new HttpError(404, '该记录不属于此标记');
+    id = await recordIdValue(ctx, r.feed, r.batchId, r.srcRow, r.column);
+  }
+  if (!id) throw new HttpError(404, '没有可显示的身份证号');
+  await appendAudit(ctx.db, {
+    actor: ctx.user.username,
+    action: 'unmask',
+    runId: flag.runId,
+    target: flag.flagId,
+    rows: 1,
+    detail: req.record ? { feed: req.record.feed, batch_id: req.record.batchId, src_row: req.record.srcRow, column: req.record.column } : { field: 'child_id_number' },
+  });
+  return { id };
+}

@@ -1,0 +1,49 @@
+// The rules' trace for the child of a flag (rules/evaluateChild), computed on demand on the persons
+// of the latest linkage, which is valid only for the run that made that linkage.
+import type { Config } from '../config/index.js';
+import { lit, queryRows, type Db } from '../pipeline/store/index.js';
+import { evaluateChild, gatherFacts, RuleContext, type GatheredFacts } from '../rules/index.js';
+import { canSeeRestricted, type Ctx, type FlagDetail } from './data.js';
+
+let cache: { key: string; facts: Promise<GatheredFacts> } | null = null;
+
+async function facts(db: Db, runId: string, asOf: string, adultAge: number): Promise<GatheredFacts> {
+  const key = `${runId}|${asOf}|${adultAge}`;
+  if (!cache || cache.key !== key) cache = { key, facts: gatherFacts(db, asOf, adultAge) };
+  try {
+    return await cache.facts;
+  } catch (err) {
+    cache = null;
+    throw err;
+  }
+}
+
+/** Forget the cached facts (after a new quarterly run). */
+export function clearTraceCache(): void {
+  cache = null;
+}
+
+const RESTRICTED_TOKENS = /\b(INCARCERATED|COMPULSORY_REHAB|OTHER_RESTRICTION|COMMUNITY_CORRECTION|HIV)\b/g;
+
+export type TraceResult = { available: true; lines: string[] } | { available: false; message: string };
+
+export async function ruleTrace(ctx: Ctx, flag: FlagDetail): Promise<TraceResult> {
+  const [latest] = await queryRows<{ run_id: string }>(
+    ctx.db,
+    `SELECT run_id FROM match_runs ORDER BY created_at DESC LIMIT 1`,
+  ).catch(() => [] as { run_id: string }[]);
+  if (!latest || latest.run_id !== flag.runId) {
+    return { available: false, message: '该比对批次的人员匹配结果已被之后的批次替换（或不存在），此处只显示标记保存的证据和参数。' };
+  }
+  if (!flag.childPersonId) return { available: false, message: '该标记没有记录儿童的人员编号。' };
+  const [run] = await queryRows<{ config: string }>(ctx.db, `SELECT CAST(config AS VARCHAR) AS config FROM runs WHERE run_id = ${lit(flag.runId)}`);
+  const config = JSON.parse(run?.config ?? '{}') as Config;
+  if (!config.profile) return { available: false, message: '该批次没有保存规则配置。' };
+  const g = await facts(ctx.db, flag.runId, flag.asOf, config.profile.adultAge);
+  const child = g.children.find((c) => c.personId === flag.childPersonId);
+  if (!child) return { available: false, message: '在当前匹配结果中找不到该儿童。' };
+  const { trace, flags } = evaluateChild(new RuleContext(flag.asOf, config.profile), child, g.people);
+  const lines = [...trace];
+  for (const f of flags) lines.push(`${f.flag} ${f.reason}: ${f.evidence.map((e) => `${e.role} ${e.feed}:${e.recordId}@${e.date ?? ''}`).join('; ') || '-'}`);
+  return { available: true, lines: canSeeRestricted(ctx) ? lines : lines.map((l) => l.replace(RESTRICTED_TOKENS, '[限制知悉]')) };
+}
