@@ -2,6 +2,7 @@
 // Each decision is traced (which predicate held, on which evidence, with which parameter) so that
 // `bidui rules explain` and the review queue can show it.
 import type { RuleProfile } from '../config/index.js';
+import { categoryLabel, flagLabel, reasonLabel } from '../review/labels.js';
 import {
   addDays,
   addMonths,
@@ -352,18 +353,25 @@ export function evaluateChild(ctx: RuleContext, child: ChildFacts, people: Map<s
       return !seen.has(key) && seen.add(key);
     });
     flags.push({ ...x, evidence, params: params(x.params ?? []) });
-    trace.push(`→ ${x.flag} ${x.reason} ${x.category ?? ''}${x.previousCategory ? ` (was ${x.previousCategory})` : ''} effective ${x.effectiveFrom ?? '-'}`);
+    trace.push(
+      `→ ${flagLabel(x.flag)}: ${reasonLabel(x.reason)}${x.category ? `，${categoryLabel(x.category)}` : ''}` +
+        `${x.previousCategory ? `（原为${categoryLabel(x.previousCategory)}）` : ''}，生效日期 ${x.effectiveFrom ?? '-'}`,
+    );
   };
 
-  trace.push(`as of ${T}; birth ${birth ?? 'unknown'}; ${adult ? 'adult' : 'under ' + p.adultAge}${deathDate ? `; died ${deathDate}` : ''}`);
-  for (const [role, s] of [['father', f], ['mother', m]] as const) {
+  // The trace is read by caseworkers (CLI and review queue): Chinese.
+  trace.push(
+    `截至 ${T}；出生日期 ${birth ?? '未知'}；${adult ? `已满${p.adultAge}周岁` : `未满${p.adultAge}周岁`}${deathDate ? `；已于 ${deathDate} 死亡` : ''}`,
+  );
+  for (const [role, s] of [['父亲', f], ['母亲', m]] as const) {
     trace.push(
-      `${role}: ${s.known ? 'linked' : 'not linked'}; ${s.gone ? `GONE since ${s.goneSince}` : s.q ? `in Q since ${s.qSince}` : 'not in Q'}` +
-        `${s.pending ? `; reaches threshold ${s.pending}` : ''}${s.ended ? `; ${s.ended.reason} ${s.ended.date}` : ''}` +
-        `${s.urgentEvent ? `; new event ${s.urgentEvent}` : ''}${s.notPresent ? '; not present' : ''}`,
+      `${role}：${s.known ? '已匹配到人员' : '未匹配到人员'}；` +
+        `${s.gone ? `死亡或失踪（自 ${s.goneSince ?? '日期不详'}）` : s.q ? `符合条件的情形（自 ${s.qSince ?? '日期不详'}，限制人身自由满 ${p.restriction.minMonths} 个月、失联满 ${p.lostContact.minMonths} 个月等）` : '不符合条件的情形'}` +
+        `${s.pending ? `；将于 ${s.pending} 达到月数要求` : ''}${s.ended ? `；${reasonLabel(s.ended.reason)}（${s.ended.date}）` : ''}` +
+        `${s.urgentEvent ? `；近 ${p.urgent.windowDays} 天内发生突发事件（${s.urgentEvent}）` : ''}${s.notPresent ? '；无法履行监护' : ''}`,
     );
   }
-  trace.push(`qualifies: ${best ? `${best.category} (${best.reason}) since ${best.since}` : 'no category'}`);
+  trace.push(`符合类别：${best ? `${categoryLabel(best.category)}（${reasonLabel(best.reason)}，自 ${best.since ?? '日期不详'}）` : '无'}`);
 
   for (const dup of active.slice(1)) {
     const eff = firstOfNextMonth(dup.startDate ?? T);
@@ -388,7 +396,7 @@ export function evaluateChild(ctx: RuleContext, child: ChildFacts, people: Map<s
     else if (limitDay !== null && limitDay <= T && !continued) {
       remove('AGED_OUT', limitDay, [], C === 'LEFT_BEHIND' ? ['leftBehind.maxAge'] : ['adultAge', 'adultContinuation']);
     } else {
-      if (continued && limitDay !== null && limitDay <= T) trace.push(`adult continuation: enrolled in ${p.adultContinuation.levels.join('/')}, under ${p.adultContinuation.maxAge}`);
+      if (continued && limitDay !== null && limitDay <= T) trace.push(`年满${p.adultAge}周岁后继续保障：在读 ${p.adultContinuation.levels.join('/')}，未满${p.adultContinuation.maxAge}周岁`);
       if (best && CATEGORY_RANK[best.category] > CATEGORY_RANK[C]) {
         raise({ flag: 'RECLASSIFY', reason: best.reason, category: best.category, previousCategory: C, effectiveFrom: best.since ? firstOfNextMonth(best.since) : null, overpaidMonths: null, registry: primary, evidence: [...parentEvidence, ...childEvidence(cd.evidence)], params: ['restriction', 'severeDisability', 'lostContact'] });
       } else if (C !== 'LEFT_BEHIND' && C !== 'HIV' && !(best && best.category === C)) {

@@ -325,7 +325,7 @@ describe('privacy', () => {
     expect(page).toContain('规则说明');
     const trace = await s.json<{ available: boolean; lines: string[] }>(`/api/flags/${fx.realRemove.flagId}/trace`);
     expect(trace.body.available).toBe(true);
-    expect(trace.body.lines.join('\n')).toContain('REMOVE');
+    expect(trace.body.lines.join('\n')).toContain('应退未退');
   });
 
   it('the audit log records logins, views, unmasks, decisions and exports', async () => {
