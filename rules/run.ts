@@ -284,5 +284,7 @@ export async function runQuarter(db: Db, config: Config, opts: QuarterOptions): 
   lap('gather');
   const rows = evaluateFacts(config, opts.asOf, facts);
   lap('evaluate');
-  return finishRun(db, runId, rows, { out: opts.out, ingest, timings, matchSettings: linked.settings, matchCounts: linked.counts });
+  // A file that could not be loaded leaves the quarter incomplete: its records are missing.
+  const status = ingest.some((b) => b.status === 'failed') ? 'incomplete' : 'complete';
+  return finishRun(db, runId, rows, { out: opts.out, ingest, timings, matchSettings: linked.settings, matchCounts: linked.counts, status });
 }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../config/index.js';
@@ -84,5 +84,17 @@ describe('quarterly run', () => {
     const result = await finishRun(db, runId, changed);
     expect(result.suppressed).toBe(0);
     expect(await queryRows(db, `SELECT flag_id FROM flags WHERE flag_key = '${target!.flag_key}'`)).toEqual([{ flag_id: target!.flag_id }]);
+  });
+
+  it('marks the quarter incomplete when a file of the inbox cannot be read, and still raises the flags of the rest', async () => {
+    const dir = tempDir('bidui-q-broken-');
+    cpSync(join(synth, 'inbox'), join(dir, 'inbox'), { recursive: true });
+    writeFileSync(join(dir, 'inbox', 'death', 'broken.xlsx'), 'not a workbook');
+    const cfg = loadConfig(undefined, { database: join(dir, 'bidui.duckdb'), inbox: join(dir, 'inbox') });
+    const db = await openStore(cfg.database);
+    const result = await runQuarter(db, cfg, { asOf: AS_OF });
+    expect(result.ingest.filter((b) => b.status === 'failed').map((b) => b.file)).toEqual([join(dir, 'inbox', 'death', 'broken.xlsx')]);
+    expect(result.flags).toBeGreaterThan(0);
+    expect(await queryRows(db, `SELECT status FROM runs`)).toEqual([{ status: 'incomplete' }]);
   });
 });
