@@ -1,3 +1,5 @@
+export { parseEvidence, type EvidenceItem } from '../rules/evidence.js';
+import type { FlagRow } from '../rules/run.js';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { lit, queryRows, type Db } from '../pipeline/store/index.js';
@@ -67,28 +69,11 @@ export async function auditFile(db: Db, ctx: ExportContext, kind: ExportKind, fi
   });
 }
 
-/** One flag row with its latest decision; dates as 'YYYY-MM-DD' text. */
-export interface FlagRecord {
-  flag_id: string;
+/** One stored flag row with its latest decision; dates as 'YYYY-MM-DD' text. */
+export interface FlagRecord extends Omit<FlagRow, 'params' | 'child_person_id'> {
   run_id: string;
-  flag_key: string;
   as_of: string;
-  flag: string;
-  category: string | null;
-  previous_category: string | null;
-  reason: string;
   child_person_id: string | null;
-  child_name: string | null;
-  child_id_number: string | null;
-  child_ref: string | null;
-  county_code: string | null;
-  effective_from: string | null;
-  overpaid_months: number | null;
-  priority: number;
-  score: number | null;
-  /** The JSON text of flags.evidence. */
-  evidence: string;
-  fingerprint: string;
   lifecycle: string | null;
   decision: string | null;
   decision_id: number | null;
@@ -122,24 +107,3 @@ export async function loadRunFlags(db: Db, ctx: ExportContext, where = 'TRUE'): 
   }));
 }
 
-/** One evidence item of flags.evidence (RULES.md §3): the record a flag rests on. */
-export interface EvidenceItem {
-  feed?: string;
-  record_id?: string | null;
-  date?: string | null;
-  score?: number | null;
-  role?: string | null;
-  batch_id?: number | null;
-  src_row?: number | null;
-  [k: string]: unknown;
-}
-
-export function parseEvidence(json: string | null | undefined): EvidenceItem[] {
-  if (!json) return [];
-  try {
-    const v: unknown = JSON.parse(json);
-    return Array.isArray(v) ? (v.filter((x) => x && typeof x === 'object') as EvidenceItem[]) : [];
-  } catch {
-    return [];
-  }
-}

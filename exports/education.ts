@@ -20,8 +20,8 @@ export const EDUCATION_COLUMNS: readonly ColumnSpec[] = [
 ];
 
 /**
- * School names of the enrollment records in the flags' evidence: an evidence item's own
- * `school_name` when the engine wrote one, else the feed_enrollment row (batch_id, src_row).
+ * School names of the enrollment records in the flags' evidence, from their feed_enrollment
+ * rows (batch_id, src_row).
  */
 async function schoolNames(db: Db, flags: readonly FlagRecord[]): Promise<Map<string, string>> {
   const out = new Map<string, string>();
@@ -29,16 +29,8 @@ async function schoolNames(db: Db, flags: readonly FlagRecord[]): Promise<Map<st
   for (const f of flags) {
     for (const e of parseEvidence(f.evidence)) {
       if (e.feed !== 'enrollment') continue;
-      if (typeof e.school_name === 'string' && e.school_name.trim()) {
-        out.set(f.flag_id, e.school_name.trim());
-        break;
-      }
-      const batch = Number(e.batch_id);
-      const row = Number(e.src_row);
-      if (Number.isInteger(batch) && Number.isInteger(row) && e.batch_id != null && e.src_row != null) {
-        const k = `${batch}:${row}`;
-        wanted.set(k, [...(wanted.get(k) ?? []), { flagId: f.flag_id, batch, row }]);
-      }
+      const k = `${e.batch_id}:${e.src_row}`;
+      wanted.set(k, [...(wanted.get(k) ?? []), { flagId: f.flag_id, batch: e.batch_id, row: e.src_row }]);
     }
   }
   if (wanted.size === 0) return out;

@@ -13,6 +13,7 @@ import { queryRows, type Db } from '../pipeline/store/index.js';
 import { beginRun, finishRun, type QuarterResult } from '../rules/run.js';
 import { gatherFacts } from '../rules/gather.js';
 import { exportEvaluateInputs, exportMatchInputs, mergeFlags, mergeMatches, readDone, runStep, type StepDone, type StepTask } from './steps.js';
+import { stopwatch } from '../pipeline/timing.js';
 
 export interface StepOutcome {
   task: StepTask;
@@ -99,13 +100,7 @@ export function runJobQuarter(db: Db, config: Config, executor: StepExecutor, op
 }
 
 async function doRun(db: Db, config: Config, executor: StepExecutor, opts: JobQuarterOptions): Promise<JobQuarterResult> {
-  const timings: Record<string, number> = {};
-  let t = performance.now();
-  const lap = (name: string) => {
-    const now = performance.now();
-    timings[name] = Math.round(now - t) / 1000;
-    t = now;
-  };
+  const { timings, lap } = stopwatch();
   const prefix = opts.partitionBy !== undefined ? opts.partitionBy : partitionLength(config, executor.kind === 'queue');
   const root = resultsRoot(config);
   const runId = await beginRun(db, config, opts.asOf);

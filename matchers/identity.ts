@@ -9,6 +9,7 @@ import { registerMatchFunctions } from './functions.js';
 import { runLinkage, settingsWithParams, type RunLinkageResult, type TrainedParams } from './linkage.js';
 import { mentionsSql } from './mentions.js';
 import { levelIndices, parseSettings, type LinkageSettings } from './settings.js';
+import { stopwatch } from '../pipeline/timing.js';
 
 const registered = new WeakSet<Db>();
 
@@ -106,13 +107,7 @@ export async function linkPersons(db: Db, opts: LinkPersonsOptions = {}): Promis
   ensureMatchFunctions(db);
   const prefix = opts.prefix ?? 'match_';
   const runId = opts.runId ?? new Date().toISOString();
-  const timings: Record<string, number> = {};
-  let t = performance.now();
-  const lap = (name: string) => {
-    const now = performance.now();
-    timings[name] = Math.round(now - t) / 1000;
-    t = now;
-  };
+  const { timings, lap, restart } = stopwatch();
 
   if (!opts.existingMentions) await db.run(mentionsSql('mentions', { where: opts.where }));
   if (opts.labelsTable) {
@@ -141,7 +136,7 @@ export async function linkPersons(db: Db, opts: LinkPersonsOptions = {}): Promis
     labelsColumn: opts.labelsTable ? 'true_label' : undefined,
   });
   for (const [k, v] of Object.entries(r.timings)) if (k !== 'total') timings[k] = v;
-  t = performance.now();
+  restart();
 
   const P = (s: string) => ident(prefix + s);
   await db.run(`CREATE OR REPLACE TABLE persons AS

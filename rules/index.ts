@@ -2,3 +2,4 @@ export { runQuarter, beginRun, evaluateFacts, finishRun, runIdFor, flagRows, EVI
 export { RuleContext, evaluateChild, CATEGORY_RANK, FLAG_PRIORITY, type RaisedFlag, type ParentState, type Category, type FlagType } from './evaluate.js';
 export { gatherFacts, type GatheredFacts } from './gather.js';
 export * from './facts.js';
+export { evidenceItemSchema, parseEvidence, type EvidenceItem } from './evidence.js';

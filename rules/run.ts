@@ -11,7 +11,9 @@ import { SUPPRESSION_SQL } from '../review/index.js';
 import { lit, queryRows, type Db } from '../pipeline/store/index.js';
 import { FLAG_PRIORITY, RuleContext, evaluateChild, type RaisedFlag } from './evaluate.js';
 import { gatherFacts, type GatheredFacts } from './gather.js';
+import type { EvidenceItem } from './evidence.js';
 import type { ChildFacts } from './facts.js';
+import { stopwatch } from '../pipeline/timing.js';
 
 export interface QuarterOptions {
   asOf: string;
@@ -69,7 +71,7 @@ export function flagRows(asOf: string, child: ChildFacts, raised: RaisedFlag[]):
   return raised.map((f) => {
     const childKey = child.idNumber ?? child.personId;
     const flagKey = sha([f.flag, f.category ?? '', childKey, f.registry?.childRef ?? ''].join('|')).slice(0, 24);
-    const evidence = f.evidence.map((e) => ({
+    const evidence = f.evidence.map((e): EvidenceItem => ({
       feed: e.feed,
       record_id: e.recordId,
       date: e.date,
@@ -268,13 +270,7 @@ export async function finishRun(
 
 /** The whole quarter in this process: ingest, link, evaluate, store. */
 export async function runQuarter(db: Db, config: Config, opts: QuarterOptions): Promise<QuarterResult> {
-  const timings: Record<string, number> = {};
-  let t = performance.now();
-  const lap = (name: string) => {
-    const now = performance.now();
-    timings[name] = Math.round(now - t) / 1000;
-    t = now;
-  };
+  const { timings, lap } = stopwatch();
   const runId = await beginRun(db, config, opts.asOf);
   const ingest = opts.skipIngest ? [] : await ingestInbox(db, config, { inbox: opts.inbox });
   lap('ingest');

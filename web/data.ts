@@ -1,3 +1,4 @@
+import { parseEvidence, type EvidenceItem } from '../rules/evidence.js';
 // Every read of the web review queue. Each query takes the signed-in user and applies the area
 // scope in SQL (roles.ts scopeSql): a flag outside the scope is indistinguishable from a missing one.
 import { FEED_SPECS, type FeedSpec, type FieldSpec } from '../pipeline/feeds.js';
@@ -330,24 +331,7 @@ export async function flagHistory(ctx: Ctx, flag: FlagDetail): Promise<HistoryEn
 
 // ---------- records side by side ----------
 
-export interface EvidenceItem {
-  feed: string;
-  record_id?: string | null;
-  date?: string | null;
-  score?: number | null;
-  role?: string | null;
-  batch_id?: number | null;
-  src_row?: number | null;
-}
-
-export function parseEvidence(json: string): EvidenceItem[] {
-  try {
-    const v: unknown = JSON.parse(json);
-    return Array.isArray(v) ? (v.filter((x) => x && typeof x === 'object' && typeof (x as EvidenceItem).feed === 'string') as EvidenceItem[]) : [];
-  } catch {
-    return [];
-  }
-}
+export { parseEvidence, type EvidenceItem };
 
 export const FEED_LABELS: Readonly<Record<string, string>> = {
   registry: '儿童福利信息系统（保障名册）',

@@ -81,7 +81,7 @@ export async function seed(db: Db): Promise<void> {
   await insertRun(db, RUN, '2026-09-30', 'complete', OLD_RUN);
   // The raw/normalised enrollment row the DROPPED_OUT evidence points to.
   await db.run(
-    `INSERT INTO feed_enrollment (batch_id, src_row, src_line, raw, school_name, status) VALUES (7, 3, 4, '{}', '南山区第一实验学校', 'DROPPED_OUT')`,
+    `INSERT INTO feed_enrollment (batch_id, src_row, src_line, raw, school_name, status) VALUES (7, 3, 4, '{}', '南山区第一实验学校', 'DROPPED_OUT'), (8, 1, 2, '{}', '白云区第二中学', 'DROPPED_OUT')`,
   );
   const flags: FlagInput[] = [
     { flag_id: 'F-ADD-1', flag: 'ADD', category: 'DE_FACTO', reason: 'PARENTS_QUALIFY', child_name: '张小明', child_id_number: IDS.add1, county_code: '440305', effective_from: '2026-10-01', priority: 2, score: 0.98, evidence: [{ feed: 'incarceration', record_id: 'J-1', date: '2025-01-02', score: 0.98, role: 'father', batch_id: 2, src_row: 5 }] },
@@ -91,9 +91,9 @@ export async function seed(db: Db): Promise<void> {
     { flag_id: 'F-REM-2', flag: 'REMOVE', category: 'ORPHAN', reason: 'CHILD_DEAD', child_name: '孙丽', child_id_number: IDS.rem2, county_code: '440306', effective_from: '2026-07-01', overpaid_months: 3, priority: 1 },
     { flag_id: 'F-RCL-1', flag: 'RECLASSIFY', category: 'DE_FACTO', previous_category: 'LEFT_BEHIND', reason: 'PARENTS_QUALIFY', child_name: '周杰', child_id_number: IDS.rcl1, county_code: '440111', effective_from: '2026-10-01' },
     { flag_id: 'F-URG-1', flag: 'URGENT', category: 'DE_FACTO', reason: 'PARENT_EVENT_NO_CARER', child_name: '吴婷', child_id_number: IDS.urg1, county_code: '440305', priority: 1 },
-    { flag_id: 'F-EDU-1', flag: 'EDUCATION', category: 'LEFT_BEHIND', reason: 'DROPPED_OUT', child_name: '郑浩', child_id_number: IDS.edu1, county_code: '440305', evidence: [{ feed: 'enrollment', record_id: null, date: '2026-09-01', score: 1, role: 'subject', batch_id: 7, src_row: 3 }] },
+    { flag_id: 'F-EDU-1', flag: 'EDUCATION', category: 'LEFT_BEHIND', reason: 'DROPPED_OUT', child_name: '郑浩', child_id_number: IDS.edu1, county_code: '440305', evidence: [{ feed: 'enrollment', record_id: '7:3', date: '2026-09-01', score: 1, role: 'child', batch_id: 7, src_row: 3 }] },
     { flag_id: 'F-EDU-2', flag: 'EDUCATION', category: 'ORPHAN', reason: 'NOT_ENROLLED', child_name: '冯雪', child_id_number: IDS.edu2, county_code: '440306' },
-    { flag_id: 'F-EDU-3', flag: 'EDUCATION', category: 'DE_FACTO', reason: 'DROPPED_OUT', child_name: '陈晨', child_id_number: IDS.edu3, county_code: '440111', evidence: [{ feed: 'enrollment', school_name: '白云区第二中学', batch_id: 8, src_row: 1 }] },
+    { flag_id: 'F-EDU-3', flag: 'EDUCATION', category: 'DE_FACTO', reason: 'DROPPED_OUT', child_name: '陈晨', child_id_number: IDS.edu3, county_code: '440111', evidence: [{ feed: 'enrollment', record_id: '8:1', date: '2026-09-01', score: 1, role: 'child', batch_id: 8, src_row: 1 }] },
     { flag_id: 'F-WAT-1', flag: 'WATCH', category: 'ORPHAN', reason: 'AGES_OUT_NEXT_QUARTER', child_name: '褚亮', child_id_number: IDS.wat1, county_code: '440305', priority: 4 },
     // The same condition in the previous quarter (same key, other flag id).
     { flag_id: 'F-ADD-1-Q2', run_id: OLD_RUN, flag_key: 'key-F-ADD-1', flag: 'ADD', category: 'DE_FACTO', reason: 'PARENTS_QUALIFY', child_name: '张小明', child_id_number: IDS.add1, county_code: '440305', fingerprint: 'fp-old' },
