@@ -28,13 +28,9 @@ export async function installIdentity(conn: DuckDBConnection): Promise<void> {
   appender.closeSync();
 }
 
-/**
- * The GB 11643 check character of `s`, whose first 17 characters are digits (an SQL expression).
- * Integer arithmetic on the 17 digits as one BIGINT is a few times cheaper than 17 substrings.
- */
+/** The GB 11643 check character of the first 17 digits of `s` (an SQL expression). */
 function checkDigitSql(s: string): string {
-  const n = `try_cast(left(${s}, 17) AS BIGINT)`;
-  const sum = WEIGHTS.map((w, i) => `((${n} // ${10n ** BigInt(16 - i)}) % 10) * ${w}`).join(' + ');
+  const sum = WEIGHTS.map((w, i) => `(ascii(substr(${s}, ${i + 1}, 1)) - 48) * ${w}`).join(' + ');
   return `(['1','0','X','9','8','7','6','5','4','3','2'])[((${sum}) % 11) + 1]`;
 }
 
