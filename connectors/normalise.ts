@@ -114,7 +114,6 @@ export function planNormalise(args: {
   // The normalised row, as a query over the pre table: `<key>$…` columns are intermediate.
   const rawJson = `to_json(struct_pack(${headers.map((h) => `${q(h)} := t.${q(h)}`).join(', ')}))`;
   const select: string[] = ['t.src_row', 't.src_line', `${rawJson} AS raw`];
-  const errorChecks: { field: string; reason: string; when: string; detail: string }[] = [];
   const regionValue = (k: string) => `regexp_replace(translate(${src(k)}, '０１２３４５６７８９', '0123456789'), '\\s', '', 'g')`;
   for (const f of spec.fields) {
     const k = f.key;
@@ -132,49 +131,41 @@ export function planNormalise(args: {
         select.push(`${idValue.get(k)} AS ${q(k + '$')}`);
         break;
       case 'date':
-        select.push(value(`${q('d_' + k)}.f.date`), `${present ? `${q('d_' + k)}.f.error` : 'NULL'} AS ${q(k + '$error')}`);
-        errorChecks.push({ field: k, reason: `${q(k + '$error')}`, when: `${q(k + '$error')} IS NOT NULL`, detail: `'value "' || ${q(k + '$value')} || '"'` });
-        select.push(`${src(k)} AS ${q(k + '$value')}`);
+        select.push(value(`${q('d_' + k)}.f.date`));
         break;
       case 'month':
-        select.push(value(`${q('m_' + k)}.f.month`), `${present ? `${q('m_' + k)}.f.error` : 'NULL'} AS ${q(k + '$error')}`);
-        errorChecks.push({ field: k, reason: `${q(k + '$error')}`, when: `${q(k + '$error')} IS NOT NULL`, detail: `'value "' || ${q(k + '$value')} || '"'` });
-        select.push(`${src(k)} AS ${q(k + '$value')}`);
+        select.push(value(`${q('m_' + k)}.f.month`));
         break;
       case 'region':
         select.push(`${regionValue(k)} AS ${q(k)}`);
-        errorChecks.push({
-          field: k,
-          reason: `'INVALID_REGION_CODE'`,
-          when: `${q(k)} IS NOT NULL AND NOT regexp_full_match(${q(k)}, '\\d{6}(\\d{3}|\\d{6})?')`,
-          detail: `'value "' || ${q(k)} || '"'`,
-        });
         break;
       case 'code':
-        select.push(value(`${q('c_' + k)}.f.code`), `${present ? `${q('c_' + k)}.f.error` : 'NULL'} AS ${q(k + '$error')}`);
+        select.push(value(`${q('c_' + k)}.f.code`));
         if (f.kind.subtype) select.push(`${present ? `${q('c_' + k)}.f.subtype` : 'NULL'} AS ${q(k + '_subtype')}`);
-        errorChecks.push({ field: k, reason: `'INVALID_CODE'`, when: `${q(k + '$error')} IS NOT NULL`, detail: `'value "' || ${q(k + '$value')} || '": ' || ${q(k + '$error')}` });
-        select.push(`${src(k)} AS ${q(k + '$value')}`);
         break;
     }
   }
   const norm = `(SELECT ${select.join(',\n  ')}\nFROM ${table('pre')} t\n${joins.join('\n')})`;
 
-  // Errors: required cells that are empty, then values that cannot be interpreted.
+  // Errors: required cells that are empty, then values that cannot be interpreted. A value's error
+  // is known from its lookup row, so only the (few) values in error are joined back to the rows.
+  const row = (field: string, reason: string, detail: string, from: string) =>
+    `SELECT t.src_row, t.src_line, ${lit(field)} AS field, ${reason} AS reason, ${detail} AS detail FROM ${q(stage)} t ${from}`;
+  const lookupError = (f: FieldSpec, lookupTable: string, reason: (l: string) => string, detail: (l: string) => string, onSet = '') => {
+    const l = q('e_' + f.key);
+    return row(f.key, reason(l), detail(l), `JOIN (SELECT * FROM ${lookupTable} WHERE f.error IS NOT NULL${onSet}) ${l} ON ${l}.v = ${src(f.key)}`);
+  };
   const errors = [
-    ...spec.fields
-      .filter((f) => f.required && has(f.key))
-      .map(
-        (f) =>
-          `SELECT src_row, src_line, ${lit(f.key)} AS field, 'MISSING_REQUIRED' AS reason, 'required field is empty' AS detail FROM ${q(stage)} t WHERE ${src(f.key)} IS NULL`,
-      ),
-    ...(errorChecks.length
-      ? [
-          `SELECT src_row, src_line, field, reason, detail FROM (SELECT src_row, src_line, unnest([${errorChecks
-            .map((e) => `CASE WHEN ${e.when} THEN struct_pack(field := ${lit(e.field)}, reason := ${e.reason}, detail := ${e.detail}) END`)
-            .join(', ')}], recursive := true) FROM ${norm}) WHERE reason IS NOT NULL`,
-        ]
-      : []),
+    ...spec.fields.filter((f) => f.required && has(f.key)).map((f) => row(f.key, `'MISSING_REQUIRED'`, `'required field is empty'`, `WHERE ${src(f.key)} IS NULL`)),
+    ...fields('date').map((f) => lookupError(f, table('dates'), (l) => `${l}.f.error`, (l) => `'value "' || ${l}.v || '"'`)),
+    ...fields('month').map((f) => lookupError(f, table('months'), (l) => `${l}.f.error`, (l) => `'value "' || ${l}.v || '"'`)),
+    ...codeFields.map((f) =>
+      lookupError(f, table('codes'), () => `'INVALID_CODE'`, (l) => `'value "' || ${l}.v || '": ' || ${l}.f.error`, ` AND set_name = ${lit(f.kind.type === 'code' ? f.kind.set : '')}`),
+    ),
+    ...fields('region').map((f) => {
+      const v = regionValue(f.key);
+      return row(f.key, `'INVALID_REGION_CODE'`, `'value "' || ${v} || '"'`, `WHERE ${v} IS NOT NULL AND NOT regexp_full_match(${v}, '\\d{6}(\\d{3}|\\d{6})?')`);
+    }),
   ];
   statements.push(
     `CREATE OR REPLACE TEMP TABLE ${table('err')} AS ${
