@@ -99,7 +99,8 @@ export async function ingestFile(db: Db, config: Config, source: SourceConfig, p
     await db.run(
       `UPDATE ingest_batches SET status = 'failed', error = ${lit(message)}, encoding = ${encoding ? lit(encoding) : 'NULL'}, finished_at = now() WHERE batch_id = ${batchId}`,
     );
-    log.warn({ batchId, feed: source.feed, file, error: message }, 'batch failed');
+    // The reason can quote a line of the file (names, ID numbers): it stays in the store, not the log.
+    log.warn({ batchId, feed: source.feed, file }, 'batch failed (reason in ingest_batches.error)');
     return { ...base, batchId, status: 'failed', error: message, seconds: (performance.now() - started) / 1000 };
   };
   if (!format) return fail(`unknown file type "${file}": expected .csv, .xlsx, .jsonl or .parquet`);

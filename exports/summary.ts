@@ -116,8 +116,11 @@ export async function exportSummary(db: Db, opts: ExportOptions): Promise<Export
 
   const [extra] = (await queryRows<{ resolved: number; suppressed: number }>(
     db,
-    `SELECT (SELECT count(*)::INTEGER FROM resolved_flags WHERE run_id = ${lit(ctx.run.runId)}) AS resolved,
-            (SELECT count(*)::INTEGER FROM suppressed_flags WHERE run_id = ${lit(ctx.run.runId)}) AS suppressed`,
+    // Counted within the export's area only, like every other figure of the report.
+    `SELECT (SELECT count(*)::INTEGER FROM resolved_flags r JOIN flags p ON p.run_id = r.previous_run_id AND p.flag_id = r.flag_id
+             WHERE r.run_id = ${lit(ctx.run.runId)} AND starts_with(coalesce(p.county_code, ''), ${lit(ctx.county ?? '')})) AS resolved,
+            (SELECT count(DISTINCT s.flag_key)::INTEGER FROM suppressed_flags s JOIN flags p ON p.flag_key = s.flag_key
+             WHERE s.run_id = ${lit(ctx.run.runId)} AND starts_with(coalesce(p.county_code, ''), ${lit(ctx.county ?? '')})) AS suppressed`,
   )) as [{ resolved: number; suppressed: number }];
   const total = totalOf(byType);
   const jurisdiction = (ctx.run.config as { jurisdiction?: { name?: unknown } } | null)?.jurisdiction?.name;

@@ -11,7 +11,7 @@ import type { Config, RuleProfile } from '../config/index.js';
 import { ensureMatchFunctions, linkPersons, mentionsSql } from '../matchers/index.js';
 import { log } from '../pipeline/log.js';
 import { lit, queryRows, type Db } from '../pipeline/store/index.js';
-import { evaluateFacts, type FlagRow } from '../rules/run.js';
+import { evaluateFacts, uniqueFlags, type FlagRow } from '../rules/run.js';
 import type { GatheredFacts } from '../rules/gather.js';
 import type { ChildFacts, PersonFacts } from '../rules/facts.js';
 
@@ -241,5 +241,5 @@ export async function mergeFlags(db: Db, root: string, rel: string, keys: string
     const file = stepFiles(root, { rel, step: 'evaluate', key: k }).flags;
     for (const r of await queryRows<{ flag: string }>(db, `SELECT flag FROM read_parquet(${lit(file)}) ORDER BY ord`)) rows.push(JSON.parse(r.flag) as FlagRow);
   }
-  return [...new Map(rows.map((r) => [r.flag_id, r])).values()];
+  return uniqueFlags(rows);
 }

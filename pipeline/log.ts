@@ -7,14 +7,26 @@ export function maskId(id: string | null | undefined): string {
   return id.slice(0, 6) + '*'.repeat(id.length - 10) + id.slice(-4);
 }
 
-/** Keys that may carry personal data: redacted at the top level and one level down. */
-const PERSONAL_KEYS = ['id_number', 'name', 'raw', 'row'];
+/**
+ * Keys that may carry personal data (every person field of the feeds, flags and rules), redacted at
+ * the top level and two levels down. Log ids and counts, never rows.
+ */
+const PERSON_ROLES = ['', 'father_', 'mother_', 'carer_', 'guardian1_', 'guardian2_', 'child_'];
+const PERSONAL_KEYS = [
+  ...PERSON_ROLES.flatMap((r) => [`${r}name`, `${r}id_number`]),
+  'idNumber',
+  'name_raw',
+  'raw',
+  'row',
+  'rows',
+  'certificate_no',
+];
 
 export function createLogger(destination: DestinationStream = pino.destination(2)) {
   return pino(
     {
       level: process.env.BIDUI_LOG_LEVEL ?? (process.env.VITEST ? 'silent' : 'info'),
-      redact: { paths: [...PERSONAL_KEYS, ...PERSONAL_KEYS.map((k) => `*.${k}`)], censor: '[redacted]' },
+      redact: { paths: PERSONAL_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]), censor: '[redacted]' },
     },
     destination,
   );

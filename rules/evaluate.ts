@@ -16,7 +16,7 @@ import {
   monthEndAfter,
   monthsInclusive,
 } from './dates.js';
-import type { CertificateRecord, ChildFacts, Evidence, PersonFacts, RecordedParent, RegistryRecord, RestrictionRecord } from './facts.js';
+import { EMPTY_FACTS, type CertificateRecord, type ChildFacts, type Evidence, type PersonFacts, type RecordedParent, type RegistryRecord, type RestrictionRecord } from './facts.js';
 
 export type Category = 'ORPHAN' | 'HIV' | 'DE_FACTO' | 'DIFFICULTY_FAMILY' | 'DIFFICULTY_SELF' | 'LEFT_BEHIND';
 export type FlagType = 'ADD' | 'REMOVE' | 'RECLASSIFY' | 'URGENT' | 'EDUCATION' | 'WATCH';
@@ -171,11 +171,12 @@ export class RuleContext {
         } else s.ended = { reason: 'PARENT_REAPPEARED', date: reappeared };
         break;
       case 'LOST_CONTACT': {
-        const reach = since === null ? T : addMonths(since, p.lostContact.minMonths);
+        // Without the date contact was lost the months cannot be counted: not (yet) in Q.
+        const reach = since === null ? null : addMonths(since, p.lostContact.minMonths);
         if (reappeared !== null) s.ended = { reason: 'PARENT_REAPPEARED', date: reappeared };
         else {
-          if (reach <= T) q(reach);
-          else if (reach <= this.horizon) s.pending = reach;
+          if (reach !== null && reach <= T) q(reach);
+          else if (reach !== null && reach <= this.horizon) s.pending = reach;
           s.notPresent = true;
         }
         break;
@@ -212,11 +213,13 @@ export class RuleContext {
       if (this.severe(c, familyLevels)) familySevere(c.issue);
     }
     if (status === 'SEVERE_DISABLED') {
+      // A feed record counts against the recorded status only when it is newer than it.
+      const newer = certs.filter((c) => since === null || !(c.status === 'CANCELLED' && c.statusDate !== null && c.statusDate <= since));
       if (severeNow) familySevere(since);
-      else if (certs.length) {
-        const cancelled = certs.filter((c) => c.status === 'CANCELLED' && c.statusDate !== null && c.statusDate <= T);
+      else if (newer.length) {
+        const cancelled = newer.filter((c) => c.status === 'CANCELLED' && c.statusDate !== null && c.statusDate <= T);
         s.ended = { reason: 'PARENT_DISABILITY_ENDED', date: maxDate(...cancelled.map((c) => c.statusDate)) ?? T };
-        certs.forEach(cite);
+        newer.forEach(cite);
       } else {
         // No certificate in the feed: the registry's verified status stands.
         q(since);
@@ -226,7 +229,6 @@ export class RuleContext {
 
     // Restrictions: the feed decides when it has records; otherwise the registry's status stands.
     let restrictedNow = false;
-    let released: string | null = null;
     const restricting = restrictions.filter((r) => RESTRICTING.has(r.measure) && r.start <= T);
     for (const r of restricting) {
       const a = this.restriction(r);
@@ -245,17 +247,22 @@ export class RuleContext {
           s.urgentEvent = maxDate(s.urgentEvent, r.start);
           cite(r);
         }
-      } else released = maxDate(released, r.release);
+      }
     }
     if (RESTRICTING.has(status)) {
-      if (!restricting.length) {
+      // A restriction that ended before the recorded date is an older one: it does not end this.
+      const current = restricting.filter((r) => since === null || r.release === null || r.release > since);
+      if (!current.length) {
         q(since);
         s.notPresent = true;
         recordedEvent();
       }
-      else if (!restrictedNow && released !== null) {
-        s.ended = { reason: 'PARENT_RELEASED', date: released };
-        restricting.forEach(cite);
+      else if (!restrictedNow) {
+        const release = maxDate(...current.map((r) => r.release));
+        if (release !== null) {
+          s.ended = { reason: 'PARENT_RELEASED', date: release };
+          current.forEach(cite);
+        }
       }
     }
 
@@ -335,8 +342,10 @@ export function evaluateChild(ctx: RuleContext, child: ChildFacts, people: Map<s
   const recordRow = primary ?? child.registry[child.registry.length - 1] ?? null;
   const fatherId = recordRow?.father.personId ?? child.listedFatherId;
   const motherId = recordRow?.mother.personId ?? child.listedMotherId;
-  const f = ctx.parentState('father', fatherId ? people.get(fatherId) ?? null : null, recordRow ? recordRow.father : null);
-  const m = ctx.parentState('mother', motherId ? people.get(motherId) ?? null : null, recordRow ? recordRow.mother : null);
+  // A linked parent with no feed record is known (and present); only a parent nobody lists is unknown.
+  const factsOf = (id: string | null) => (id ? people.get(id) ?? EMPTY_FACTS(id) : null);
+  const f = ctx.parentState('father', factsOf(fatherId), recordRow ? recordRow.father : null);
+  const m = ctx.parentState('mother', factsOf(motherId), recordRow ? recordRow.mother : null);
   const deathDate = minDate(...self.deaths.filter((d) => d.deathDate <= T).map((d) => d.deathDate));
   const birth = child.birthDate;
   const adultDay = birth ? birthday(birth, p.adultAge) : null;
@@ -442,7 +451,7 @@ export function evaluateChild(ctx: RuleContext, child: ChildFacts, people: Map<s
       raise({ flag: 'URGENT', reason: 'PARENT_EVENT_NO_CARER', category, previousCategory: null, effectiveFrom: latest, overpaidMonths: null, registry: primary ?? recordRow, evidence: parentEvidence, params: ['urgent.windowDays'] });
     }
     if (primary && registryCategory(primary, cd.holds) === 'LEFT_BEHIND' && primary.carerPersonId) {
-      const carer = ctx.parentState('carer', people.get(primary.carerPersonId) ?? null, null);
+      const carer = ctx.parentState('carer', factsOf(primary.carerPersonId), null);
       if (carer.urgentEvent) {
         raise({ flag: 'URGENT', reason: 'CARER_EVENT', category, previousCategory: null, effectiveFrom: carer.urgentEvent, overpaidMonths: null, registry: primary, evidence: carer.evidence, params: ['urgent.windowDays'] });
       }

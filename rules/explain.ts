@@ -1,8 +1,17 @@
 import type { Config } from '../config/index.js';
 import { maskId } from '../pipeline/log.js';
 import { lit, type Db } from '../pipeline/store/index.js';
-import { RuleContext, evaluateChild } from './evaluate.js';
+import { flagLabel, reasonLabel } from '../review/labels.js';
+import { RuleContext, evaluateChild, type RaisedFlag } from './evaluate.js';
 import { gatherFacts } from './gather.js';
+
+/** A raised flag in words: the rule, each evidence record with its match score, the parameters. */
+export function explainFlagLines(f: RaisedFlag): string[] {
+  const evidence = f.evidence.map((e) => `${e.role} ${e.feed}:${e.recordId}@${e.date ?? ''}（匹配概率 ${e.score.toFixed(3)}）`).join('；');
+  const lines = [`${flagLabel(f.flag)}（${reasonLabel(f.reason)}）证据：${evidence || '无'}`];
+  if (Object.keys(f.params).length) lines.push(`  参数 ${JSON.stringify(f.params)}`);
+  return lines;
+}
 
 /**
  * The trace of the rules for one child (by ID number, child ref or person id) as of T, on the
@@ -18,13 +27,10 @@ export async function explainChild(db: Db, config: Config, child: string, asOf: 
     const { trace, flags } = evaluateChild(ctx, c, people);
     lines.push(`儿童 ${c.name ?? ''} ${maskId(c.idNumber)} (person ${c.personId})`);
     lines.push(...trace.map((t) => '  ' + t));
-    for (const f of flags) {
-      lines.push(`  ${f.flag} ${f.reason}: evidence ${f.evidence.map((e) => `${e.role} ${e.feed}:${e.recordId}@${e.date ?? ''} (${e.score.toFixed(3)})`).join('; ') || '-'}`);
-      if (Object.keys(f.params).length) lines.push(`    parameters ${JSON.stringify(f.params)}`);
-    }
+    for (const f of flags) lines.push(...explainFlagLines(f).map((l) => '  ' + l));
   }
   await db.run(
-    `INSERT INTO audit_log (logged_at, actor, action, target, detail) VALUES (now(), ${lit(actor)}, 'view', ${lit(child)}, ${lit(JSON.stringify({ what: 'rules explain', asOf }))})`,
+    `INSERT INTO audit_log (logged_at, actor, action, target, detail) VALUES (now(), ${lit(actor)}, 'view', ${lit(/^\d{15}(\d{2}[\dXx])?$/.test(child) ? maskId(child) : child)}, ${lit(JSON.stringify({ what: 'rules explain', asOf }))})`,
   );
   return lines;
 }

@@ -58,21 +58,24 @@ const STATEMENTS = (asOf: string, adultAge: number) => [
           ca.person_id AS carer_id, c.score, t.batch_id, t.src_row
    FROM feed_registry t
    JOIN rule_pm c ON c.batch_id = t.batch_id AND c.src_row = t.src_row AND c.role = 'child'
+   -- The roster is delivered again every quarter: a child ref's latest row is its registration.
+   -- (Rows without a child ref stand for themselves.)
    LEFT JOIN rule_pm f ON f.batch_id = t.batch_id AND f.src_row = t.src_row AND f.role = 'father'
    LEFT JOIN rule_pm mo ON mo.batch_id = t.batch_id AND mo.src_row = t.src_row AND mo.role = 'mother'
-   LEFT JOIN rule_pm ca ON ca.batch_id = t.batch_id AND ca.src_row = t.src_row AND ca.role = 'carer'`,
+   LEFT JOIN rule_pm ca ON ca.batch_id = t.batch_id AND ca.src_row = t.src_row AND ca.role = 'carer'
+   QUALIFY t.child_ref IS NULL OR row_number() OVER (PARTITION BY t.child_ref ORDER BY t.batch_id DESC, t.src_row DESC) = 1`,
   `CREATE OR REPLACE TEMP TABLE rule_people AS
    SELECT person_id FROM rule_children
    UNION SELECT father_id FROM rule_registry WHERE father_id IS NOT NULL
    UNION SELECT mother_id FROM rule_registry WHERE mother_id IS NOT NULL
    UNION SELECT carer_id FROM rule_registry WHERE carer_id IS NOT NULL
    UNION SELECT lp.parent_id FROM rule_listed_parents lp JOIN rule_children c ON c.person_id = lp.child_id`,
-  // Who the child is: the registry's mention first, then enrollment, then any; a valid ID first.
+  // Who the child is: a mention with a valid ID first, then the registry's, then enrollment's.
   `CREATE OR REPLACE TEMP TABLE rule_identity AS
    SELECT c.person_id, arg_min(struct_pack(name := m.name_raw, id := m.id,
               -- RULES.md: the ID's birth date wins over a birth-date column that contradicts it.
               birth := coalesce(CASE WHEN m.id_valid THEN m.id_birth_date END, m.birth_date)::VARCHAR, county := m.county),
-            [CASE m.feed WHEN 'registry' THEN 0 WHEN 'enrollment' THEN 1 ELSE 2 END, CASE WHEN m.id_valid THEN 0 ELSE 1 END, m.uid]) AS who
+            [CASE WHEN m.id_valid THEN 0 ELSE 1 END, CASE m.feed WHEN 'registry' THEN 0 WHEN 'enrollment' THEN 1 ELSE 2 END, m.uid]) AS who
    FROM rule_children c JOIN rule_pm pm ON pm.person_id = c.person_id JOIN mentions m ON m.uid = pm.uid
    WHERE pm.role IN ('child', 'subject')
    GROUP BY c.person_id`,
@@ -95,6 +98,8 @@ export interface GatheredFacts {
 }
 
 export async function gatherFacts(db: Db, asOf: string, adultAge: number): Promise<GatheredFacts> {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf) || Number.isNaN(Date.parse(asOf))) throw new Error(`as-of date: expected YYYY-MM-DD, got "${asOf}"`);
+  if (!Number.isInteger(adultAge)) throw new Error(`adult age: expected an integer, got ${adultAge}`);
   for (const sql of STATEMENTS(asOf, adultAge)) await db.run(sql);
   const people = new Map<string, PersonFacts>();
   const facts = (id: string) => {

@@ -70,7 +70,11 @@ const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 export function flagRows(asOf: string, child: ChildFacts, raised: RaisedFlag[]): FlagRow[] {
   return raised.map((f) => {
     const childKey = child.idNumber ?? child.personId;
-    const flagKey = sha([f.flag, f.category ?? '', childKey, f.registry?.childRef ?? ''].join('|')).slice(0, 24);
+    // The same condition in another quarter keeps its key: a REMOVE whose reason changes is still
+    // the one REMOVE; two URGENT or WATCH flags of one child with other reasons are two flags.
+    const registryRow = f.registry ? f.registry.childRef ?? `${f.registry.batchId}:${f.registry.srcRow}` : '';
+    const discriminator = f.flag === 'URGENT' || f.flag === 'WATCH' || f.flag === 'EDUCATION' ? f.reason : '';
+    const flagKey = sha([f.flag, f.category ?? '', childKey, registryRow, discriminator].join('|')).slice(0, 24);
     const evidence = f.evidence.map((e): EvidenceItem => ({
       feed: e.feed,
       record_id: e.recordId,
@@ -181,7 +185,11 @@ export function evaluateFacts(config: Config, asOf: string, facts: GatheredFacts
     const { flags } = evaluateChild(ctx, child, facts.people);
     if (flags.length) rows.push(...flagRows(asOf, child, flags).filter((r) => inJurisdiction(config, r.county_code)));
   }
-  // The same flag reached twice (e.g. one duplicate row seen from two children) is one flag.
+  return uniqueFlags(rows);
+}
+
+/** The same flag reached twice (e.g. one duplicate row seen from two children, or from two partitions) is one flag. */
+export function uniqueFlags(rows: FlagRow[]): FlagRow[] {
   return [...new Map(rows.map((r) => [r.flag_id, r])).values()];
 }
 
@@ -218,7 +226,8 @@ export async function finishRun(
     FROM run_flags f ANTI JOIN suppressed_flags s ON s.run_id = ${lit(runId)} AND s.flag_key = f.flag_key AND s.fingerprint = f.fingerprint`);
   if (prev) {
     await db.run(`INSERT INTO resolved_flags SELECT ${lit(runId)}, p.flag_id, ${lit(prev)} FROM flags p
-      WHERE p.run_id = ${lit(prev)} AND p.flag_key NOT IN (SELECT flag_key FROM flags WHERE run_id = ${lit(runId)})`);
+      WHERE p.run_id = ${lit(prev)} AND p.flag_key NOT IN (SELECT flag_key FROM flags WHERE run_id = ${lit(runId)})
+        AND p.flag_key NOT IN (SELECT flag_key FROM suppressed_flags WHERE run_id = ${lit(runId)})`);
   }
   const files: string[] = [];
   if (opts.out) {

@@ -14,10 +14,18 @@ describe('personal data in logs', () => {
     const sink = new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) });
     const logger = createLogger(sink as never);
     logger.level = 'info';
-    logger.info({ id_number: '44030520120315123X', name: '王小明', batch: { raw: '{"姓名":"王小明"}', row: 3 }, feed: 'death' }, 'x');
+    logger.info(
+      {
+        id_number: '44030520120315123X',
+        name: '王小明',
+        batch: { raw: '{"姓名":"王小明"}', row: 3 },
+        flag: { child_name: '李小红', child_id_number: '440305201001011234', parents: { father_id_number: '440305198001011235', mother_name: '张芳' } },
+        feed: 'death',
+      },
+      'x',
+    );
     const text = lines.join('');
-    expect(text).not.toContain('44030520120315123X');
-    expect(text).not.toContain('王小明');
+    for (const secret of ['44030520120315123X', '王小明', '李小红', '440305201001011234', '440305198001011235', '张芳']) expect(text).not.toContain(secret);
     expect(JSON.parse(text)).toMatchObject({ id_number: '[redacted]', feed: 'death', batch: { raw: '[redacted]' } });
   });
 });

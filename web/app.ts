@@ -34,7 +34,7 @@ import {
   type StoredRecord,
 } from './data.js';
 import { auditPage, dashboardPage, errorPage, exportsPage, flagPage, loginPage, queuePage, REGISTRY_ROLE_FOR, TRACE_JS, type EvidenceView, type PageUser } from './pages.js';
-import { DEFAULT_ROLE_SETTINGS, inScope, scopePrefixes, type Role, type RoleSettings } from './roles.js';
+import { DEFAULT_ROLE_SETTINGS, inScope, scopePrefixes, scopeSql, type Role, type RoleSettings } from './roles.js';
 import { ruleTrace } from './trace.js';
 
 export interface AppOptions {
@@ -348,11 +348,7 @@ export function createApp(db: Db, options: AppOptions = {}) {
     return c.html(exportsPage(pageUser(c), await scopedRuns(ctx), exportAreas(ctx)));
   });
 
-  function scopeOf(ctx: Ctx): string {
-    const p = scopePrefixes(ctx.user, roles);
-    if (p === 'all') return 'TRUE';
-    return p.length ? `(${p.map((x) => `starts_with(county_code, ${lit(x)})`).join(' OR ')})` : 'FALSE';
-  }
+  const scopeOf = (ctx: Ctx) => scopeSql(ctx.user, roles, 'county_code');
 
   /** The area codes a user may export: its counties, its cities' prefixes; an admin also everything (''). */
   function exportAreas(ctx: Ctx): string[] {

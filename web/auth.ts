@@ -97,11 +97,6 @@ export async function listUsers(db: Db): Promise<(User & { active: boolean })[]>
   return rows.map((r) => ({ ...toUser(r), active: r.active }));
 }
 
-export async function getUser(db: Db, username: string): Promise<User | null> {
-  const rows = await queryRows<UserRow>(db, `SELECT username, role, areas, display_name, password_hash, active FROM users WHERE username = ${lit(username)} AND active`);
-  return rows[0] ? toUser(rows[0]) : null;
-}
-
 export interface LoginLimits {
   /** Failed attempts per user name within the window before logins are refused. */
   maxFailuresPerUser: number;

@@ -158,6 +158,13 @@ function filterSql(ctx: Ctx, f: QueueFilters, skip: (keyof QueueFilters)[] = [])
 
 const days = (from: string, to: string) => Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000);
 
+/** Reasons that tell a criminal record (RULES.md §4): a role without the grant sees that a Q status ended. */
+const RESTRICTED_REASONS = new Set(['PARENT_RELEASED']);
+
+export function visibleReason(ctx: Ctx, reason: string): string {
+  return RESTRICTED_REASONS.has(reason) && !canSeeRestricted(ctx) ? '父母符合条件的情形已消失（限制知悉）' : reasonLabel(reason);
+}
+
 function toQueueRow(ctx: Ctx, r: Record<string, unknown>): QueueRow {
   const status = r.status as QueueStatus;
   const open = OPEN_STATUSES.includes(status);
@@ -170,7 +177,7 @@ function toQueueRow(ctx: Ctx, r: Record<string, unknown>): QueueRow {
     flag: String(r.flag),
     flagLabel: flagLabel(String(r.flag)),
     reason: String(r.reason),
-    reasonLabel: reasonLabel(String(r.reason)),
+    reasonLabel: visibleReason(ctx, String(r.reason)),
     category,
     categoryLabel: restrictedCategory(ctx, category),
     previousCategoryLabel: restrictedCategory(ctx, (r.previous_category as string | null) ?? null),
@@ -323,7 +330,7 @@ export async function flagHistory(ctx: Ctx, flag: FlagDetail): Promise<HistoryEn
     asOf: String(r.as_of),
     flagId: String(r.flag_id),
     flagLabel: flagLabel(String(r.flag)),
-    reasonLabel: reasonLabel(String(r.reason)),
+    reasonLabel: visibleReason(ctx, String(r.reason)),
     lifecycle: (r.lifecycle as string | null) ?? null,
     decision: decisionLabel((r.decision as string | null) ?? null),
   }));
@@ -461,10 +468,12 @@ export async function registryRecordOf(ctx: Ctx, flag: FlagDetail): Promise<Stor
   const conds: string[] = [];
   if (flag.childRef) conds.push(`child_ref = ${lit(flag.childRef)}`);
   if (flag.childIdNumber) conds.push(`id_number = ${lit(flag.childIdNumber)}`);
-  if (!conds.length) return null;
+  // Only a row of the flag's own county: the user's scope was checked on the flag, not on other rows.
+  if (!conds.length || !flag.countyCode) return null;
   const [r] = await queryRows<{ batch_id: number; src_row: number }>(
     ctx.db,
-    `SELECT batch_id, src_row FROM feed_registry WHERE ${conds.join(' OR ')} ORDER BY batch_id DESC, src_row LIMIT 1`,
+    `SELECT batch_id, src_row FROM feed_registry WHERE (${conds.join(' OR ')}) AND region_code_county = ${lit(flag.countyCode)}
+      ORDER BY batch_id DESC, src_row LIMIT 1`,
   );
   return r ? loadRecord(ctx, 'registry', Number(r.batch_id), Number(r.src_row)) : null;
 }

@@ -2,13 +2,15 @@
 // of the latest linkage, which is valid only for the run that made that linkage.
 import type { Config } from '../config/index.js';
 import { lit, queryRows, type Db } from '../pipeline/store/index.js';
-import { evaluateChild, gatherFacts, RuleContext, type GatheredFacts } from '../rules/index.js';
+import { evaluateChild, explainFlagLines, gatherFacts, RuleContext, type GatheredFacts } from '../rules/index.js';
 import { canSeeRestricted, type Ctx, type FlagDetail } from './data.js';
 
 let cache: { key: string; facts: Promise<GatheredFacts> } | null = null;
 
 async function facts(db: Db, runId: string, asOf: string, adultAge: number): Promise<GatheredFacts> {
-  const key = `${runId}|${asOf}|${adultAge}`;
+  // A quarter run again keeps its run id: its finish time tells the runs apart.
+  const [run] = await queryRows<{ finished: string | null }>(db, `SELECT CAST(finished_at AS VARCHAR) AS finished FROM runs WHERE run_id = ${lit(runId)}`);
+  const key = `${runId}|${run?.finished ?? ''}|${asOf}|${adultAge}`;
   if (!cache || cache.key !== key) cache = { key, facts: gatherFacts(db, asOf, adultAge) };
   try {
     return await cache.facts;
@@ -17,13 +19,6 @@ async function facts(db: Db, runId: string, asOf: string, adultAge: number): Pro
     throw err;
   }
 }
-
-/** Forget the cached facts (after a new quarterly run). */
-export function clearTraceCache(): void {
-  cache = null;
-}
-
-const RESTRICTED_TOKENS = /\b(INCARCERATED|COMPULSORY_REHAB|OTHER_RESTRICTION|COMMUNITY_CORRECTION|HIV)\b/g;
 
 export type TraceResult = { available: true; lines: string[] } | { available: false; message: string };
 
@@ -43,7 +38,11 @@ export async function ruleTrace(ctx: Ctx, flag: FlagDetail): Promise<TraceResult
   const child = g.children.find((c) => c.personId === flag.childPersonId);
   if (!child) return { available: false, message: '在当前匹配结果中找不到该儿童。' };
   const { trace, flags } = evaluateChild(new RuleContext(flag.asOf, config.profile), child, g.people);
+  if (!canSeeRestricted(ctx)) {
+    // The trace names statuses and records (prison, health) a role without the grant may not see.
+    return { available: false, message: '推理过程涉及限制知悉的信息（刑事、健康），仅对有权限的角色显示；上面的原因、证据和参数即为判定依据。' };
+  }
   const lines = [...trace];
-  for (const f of flags) lines.push(`${f.flag} ${f.reason}: ${f.evidence.map((e) => `${e.role} ${e.feed}:${e.recordId}@${e.date ?? ''}`).join('; ') || '-'}`);
-  return { available: true, lines: canSeeRestricted(ctx) ? lines : lines.map((l) => l.replace(RESTRICTED_TOKENS, '[限制知悉]')) };
+  for (const f of flags) lines.push(...explainFlagLines(f));
+  return { available: true, lines };
 }

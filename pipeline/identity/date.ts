@@ -126,16 +126,3 @@ export function parseMonth(raw: string | number | Date | null | undefined, opts:
   const d = parseDate(raw, opts);
   return { month: d.date ? d.date.slice(0, 7) : null, error: d.error };
 }
-
-/**
- * The same date with day and month exchanged, when that is a different real date
- * (2024-03-05 → 2024-05-03); null otherwise. Used to recognise a date keyed in the wrong order.
- */
-export function swapDayMonth(iso: string): string | null {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
-  if (!m) return null;
-  const month = +m[2]!;
-  const day = +m[3]!;
-  if (day === month) return null;
-  return isoDate(+m[1]!, day, month);
-}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isoDate, parseDate, parseMonth, swapDayMonth } from '../../pipeline/identity/index.js';
+import { isoDate, parseDate, parseMonth } from '../../pipeline/identity/index.js';
 
 describe('parseDate', () => {
   it.each([
@@ -86,17 +86,7 @@ describe('parseMonth', () => {
   });
 });
 
-describe('swapDayMonth / isoDate', () => {
-  it('swaps when the result is a different real date', () => {
-    expect(swapDayMonth('2024-03-05')).toBe('2024-05-03');
-    expect(swapDayMonth('2024-12-01')).toBe('2024-01-12');
-  });
-  it('returns null when no distinct swap exists', () => {
-    expect(swapDayMonth('2024-03-03')).toBeNull();
-    expect(swapDayMonth('2024-03-13')).toBeNull();
-    expect(swapDayMonth('2023-02-29')).toBeNull();
-    expect(swapDayMonth('not a date')).toBeNull();
-  });
+describe('isoDate', () => {
   it('validates calendar dates', () => {
     expect(isoDate(2024, 2, 29)).toBe('2024-02-29');
     expect(isoDate(2023, 2, 29)).toBeNull();

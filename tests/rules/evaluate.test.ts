@@ -223,3 +223,33 @@ describe('registry statuses as evidence', () => {
     expect(flagsOf(child({ registry: reg }), [released])).toEqual(['REMOVE:PARENT_RELEASED:DE_FACTO']);
   });
 });
+
+describe('findings of the review', () => {
+  it('a listed parent with no feed record is present: the other parent\'s new event is no URGENT', () => {
+    const m = person('M', { deaths: [{ ...ev('death'), deathDate: '2026-09-01' }] });
+    expect(flagsOf(child({ listedFatherId: 'F', listedMotherId: 'M' }), [m]).filter((f) => f.startsWith('URGENT'))).toEqual([]);
+    expect(flagsOf(child({ listedFatherId: null, listedMotherId: 'M' }), [m]).filter((f) => f.startsWith('URGENT'))).toEqual(['URGENT:PARENT_EVENT_NO_CARER']);
+  });
+
+  it('a release older than the recorded imprisonment does not end it', () => {
+    const reg = [registry({ father: { personId: 'F', status: 'INCARCERATED', since: '2024-01-01' } })];
+    const old = person('F', { restrictions: [restriction('2016-01-01', '2018-01-01', '2018-01-01')] });
+    expect(flagsOf(child({ registry: reg }), [old])).toEqual([]);
+  });
+
+  it('lost contact with no recorded date does not count its months', () => {
+    const reg = [registry({ father: { personId: 'F', status: 'LOST_CONTACT', since: null } })];
+    expect(flagsOf(child({ registry: reg }), [])).toContain('REMOVE:BASIS_NO_LONGER_HOLDS:DE_FACTO');
+  });
+
+  it('a parent event and a carer event of one left-behind child are two URGENT flags with distinct keys', async () => {
+    const { flagRows } = await import('../../rules/index.js');
+    const reg = [registry({ category: 'LEFT_BEHIND', father: { personId: 'F', status: 'NORMAL', since: null }, mother: { personId: null, status: 'DEAD', since: '2020-01-01' }, carerPersonId: 'C' })];
+    const f = person('F', { restrictions: [restriction('2026-09-01', '2027-09-01')] });
+    const carer = person('C', { deaths: [{ ...ev('death'), deathDate: '2026-09-10' }] });
+    const c = child({ registry: reg });
+    const raised = evaluateChild(new RuleContext(T, national), c, new Map([['F', f], ['C', carer]])).flags.filter((x) => x.flag === 'URGENT');
+    expect(raised.map((x) => x.reason).sort()).toEqual(['CARER_EVENT', 'PARENT_EVENT_NO_CARER']);
+    expect(new Set(flagRows(T, c, raised).map((r) => r.flag_id)).size).toBe(2);
+  });
+});

@@ -97,4 +97,16 @@ describe('quarterly run', () => {
     expect(result.flags).toBeGreaterThan(0);
     expect(await queryRows(db, `SELECT status FROM runs`)).toEqual([{ status: 'incomplete' }]);
   });
+
+  it('a flag held back by a rejection in the next quarter is suppressed, not resolved', async () => {
+    const { db, cfg } = await freshRun('next-suppressed');
+    const rows = evaluateFacts(cfg, AS_OF, await gatherFacts(db, AS_OF, cfg.profile.adultAge));
+    const target = rows.find((r) => r.flag === 'REMOVE' || r.flag === 'ADD')!;
+    await decide(db, { flagId: target.flag_id, decision: 'rejected', reason: '已核实', by: 'reviewer-a' });
+    // The next quarter finds the same conditions (same keys and evidence).
+    const next = await beginRun(db, cfg, '2026-12-31');
+    const result = await finishRun(db, next, rows);
+    expect(result).toMatchObject({ suppressed: 1, resolved: 0, flags: rows.length - 1 });
+    expect(result.lifecycle.persisting).toBe(rows.length - 1);
+  });
 });

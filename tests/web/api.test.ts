@@ -306,6 +306,14 @@ describe('privacy', () => {
       if (e.record?.feed !== 'incarceration') continue;
       for (const f of e.record.fields.filter((x) => ['measure', 'institution'].includes(x.key) && x.value)) expect(f.value).toBe(RESTRICTED);
     }
+    // A release from prison is a criminal record too: reviewers see only that a qualifying status ended.
+    const reason = async (c: Client) => (await c.json<{ flag: { reasonLabel: string } }>('/api/flags/W-B-REM')).body.flag.reasonLabel;
+    expect(await reason(await signedIn('rev_b'))).toBe('父母符合条件的情形已消失（限制知悉）');
+    expect(await reason(s)).toBe('父母刑满释放或解除限制人身自由');
+    // The rules' trace names prison and health statuses: not for a role without the grant.
+    const trace = await a.json<{ available: boolean; message?: string }>(`/api/flags/${fx.realRemove.flagId}/trace`);
+    expect(trace.body).toMatchObject({ available: false });
+    expect(trace.body.message).toContain('限制知悉');
   });
 
   it('the flag view shows the registry record, the evidence with its comparison and match explanation, and the rule parameters', async () => {

@@ -62,7 +62,8 @@ describe('review queue in the browser', () => {
     await page.screenshot({ path: join(SHOTS, 'flag-top.png') });
     await page.locator('.evidence').first().screenshot({ path: join(SHOTS, 'flag-evidence.png') });
     await page.locator('details#trace summary').click();
-    await expect.poll(() => page.locator('#trace-body').textContent()).toContain('REMOVE');
+    // A reviewer has no need-to-know grant: the trace says so instead of naming prison or health statuses.
+    await expect.poll(() => page.locator('#trace-body').textContent()).toContain('限制知悉');
     await page.screenshot({ path: join(SHOTS, 'flag.png'), fullPage: true });
 
     await page.check('input[name=decision][value=confirmed]');
