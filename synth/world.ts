@@ -385,7 +385,9 @@ export class WorldBuilder {
     /** Father in prison, mother dead: the canonical DE_FACTO family, for the event scenarios. */
     const prisonAndDead = (f: Fam, releaseAt: number | null, endAt: number | null): [ParentLink, ParentLink, number] => {
       const d = this.die(f.mother, this.past(W + 100, 4000, f.child.birth), r.chance(0.8));
-      const start = this.past(800, 2500, f.child.birth);
+      // The imprisonment starts well before a release (a record never ends before it starts).
+      const start0 = this.past(800, 2500, f.child.birth);
+      const start = releaseAt !== null ? Math.min(start0, releaseAt - 180) : start0;
       this.restrict(f.father, '服刑在押', start, endAt ?? addMonths(start, 60), releaseAt);
       return [this.parent(f.father, '服刑在押', start), this.parent(f.mother, '死亡', d), Math.max(start, d)];
     };
@@ -397,7 +399,7 @@ export class WorldBuilder {
       this.usualEnroll(f, carer, null);
     });
     add('DE_FACTO_PARENT_RELEASED', 0.01, 3, (n) => {
-      const f = this.family(...this.bornYoung());
+      const f = this.family(...this.bornYoung(18, 3));
       const first = (this.w.scenarioCounts.get(n) ?? 0) === 0;
       const rel = first ? T : this.past(0, 250); // released on T counts as released
       const [a, b, q] = prisonAndDead(f, rel, rel + r.range(-30, 60));
@@ -406,13 +408,13 @@ export class WorldBuilder {
     });
     add('DE_FACTO_RELEASE_AFTER_T', 0.005, 2, (n) => {
       // expected end already passed, but the release happens after T (or is not recorded): still in prison.
-      const f = this.family(...this.bornYoung());
+      const f = this.family(...this.bornYoung(18, 3));
       const [a, b, q] = prisonAndDead(f, r.chance(0.5) ? T + r.range(1, 40) : null, this.past(1, 40));
       this.reg(f, 'DE_FACTO', a, b, q, { scenario: n });
       this.usualEnroll(f, null, null);
     });
     add('DE_FACTO_DISABILITY_ENDED', 0.004, 2, (n) => {
-      const f = this.family(...this.bornYoung());
+      const f = this.family(...this.bornYoung(18, 3));
       const i = this.past(1500, 4000, f.child.birth);
       const cancel = this.past(0, 300);
       this.cert(f.father, 5, 3, i, cancel);
@@ -429,7 +431,7 @@ export class WorldBuilder {
       this.usualEnroll(f, null, null);
     });
     add('DE_FACTO_PARENT_REAPPEARED', 0.003, 2, (n) => {
-      const f = this.family(...this.bornYoung());
+      const f = this.family(...this.bornYoung(18, 3));
       const s = longTerm(f.father);
       const lc = this.past(900, 3000, f.child.birth);
       this.reg(f, 'DE_FACTO', this.parent(f.father, '服刑在押', s), this.parent(f.mother, '失联', lc), Math.max(s, addMonths(lc, 6)), { scenario: n, start: Math.max(s, addMonths(lc, 6)) + 30 });
