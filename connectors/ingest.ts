@@ -179,7 +179,7 @@ export async function ingestFile(db: Db, config: Config, source: SourceConfig, p
   } catch (err) {
     return fail(`cannot load: ${(err as Error).message}`, read.encoding);
   } finally {
-    for (const t of ['', '_pre', '_ids', '_names', '_dates', '_months', '_codes', '_norm', '_err']) await db.run(`DROP TABLE IF EXISTS ${stage}${t}`);
+    for (const t of ['', '_pre', '_names', '_dates', '_months', '_codes', '_norm', '_err']) await db.run(`DROP TABLE IF EXISTS ${stage}${t}`);
   }
 }
 

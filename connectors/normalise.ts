@@ -1,5 +1,5 @@
 import type { FeedSpec, FieldSpec } from '../pipeline/feeds.js';
-import { idCleanSql, idPartsSql, idSql, REGION_TABLE } from '../pipeline/identity/index.js';
+import { idPartsSql, idSql, REGION_TABLE } from '../pipeline/identity/index.js';
 import { ident, lit } from '../pipeline/store/index.js';
 import { NUMERIC_SEP } from './readers/index.js';
 
@@ -91,7 +91,6 @@ export function planNormalise(args: {
   // ID numbers: the SQL fast path for clean values, the bidui_id UDF for the rest. A disability
   // record's ID may come from its certificate number (the first 18 characters).
   const idParts: string[] = [];
-  const slowIds: string[] = [];
   const idValue = new Map<string, string>();
   for (const f of spec.fields.filter((x) => x.kind.type === 'id')) {
     const fromCertificate = spec.feed === 'disability' && f.key === 'id_number' && has('certificate_no');
@@ -106,19 +105,11 @@ export function planNormalise(args: {
         ? 'false'
         : `coalesce(contains(${lit(NUMERIC_SEP)} || t.numeric_cols || ${lit(NUMERIC_SEP)}, ${lit(NUMERIC_SEP + header + NUMERIC_SEP)}), false)`;
     const rg = q('rg_' + f.key);
-    const slow = q('x_' + f.key);
     idParts.push(...idPartsSql(raw, f.key));
     joins.push(`LEFT JOIN ${REGION_TABLE} ${rg} ON ${rg}.code = substr(t.${q(f.key + '$s')}, 1, 6)`);
-    // IDs off the fast path are normalised once per distinct value, like names (a UDF inside the
-    // CASE would be called on every row of every vector holding one such value).
-    slowIds.push(`SELECT DISTINCT ${lit(f.key)} AS field, ${raw} AS v, ${numeric} AS numeric FROM ${table('pre')} t WHERE ${raw} IS NOT NULL AND NOT ${idCleanSql('t', f.key, numeric)}`);
-    joins.push(`LEFT JOIN ${table('ids')} ${slow} ON ${slow}.field = ${lit(f.key)} AND ${slow}.v = ${raw} AND ${slow}.numeric = ${numeric}`);
-    idValue.set(f.key, idSql('t', f.key, raw, numeric, rg, `${slow}.f`));
+    idValue.set(f.key, idSql('t', f.key, raw, numeric, rg));
   }
   statements.push(`CREATE OR REPLACE TEMP TABLE ${table('pre')} AS SELECT t.*${idParts.map((p) => ', ' + p).join('')} FROM ${q(stage)} t`);
-  if (slowIds.length) {
-    statements.push(`CREATE OR REPLACE TEMP TABLE ${table('ids')} AS SELECT field, v, numeric, bidui_id(v, numeric) AS f FROM (${slowIds.join(' UNION ')})`);
-  }
 
   // The normalised row, as a query over the pre table: `<key>$…` columns are intermediate.
   const rawJson = `to_json(struct_pack(${headers.map((h) => `${q(h)} := t.${q(h)}`).join(', ')}))`;

@@ -48,25 +48,18 @@ export function idPartsSql(raw: string, name: string): string[] {
   ];
 }
 
-/** Whether an ID takes the fast path: 17 digits and a digit or upper-case X, no numeric cell, not a zero tail. */
-export function idCleanSql(parts: string, name: string, numeric: string): string {
-  const col = (part: string) => `${parts}."${name}$${part}"`;
-  const checkOk = `(${col('check')} = substr(${col('s')}, 18, 1))`;
-  return `(${col('check')} IS NOT NULL AND NOT coalesce(${numeric}, false) AND NOT (suffix(${col('s')}, '000') AND NOT ${checkOk}))`;
-}
-
 /**
  * SQL for one ID field, giving the same STRUCT as bidui_id(raw, numeric). `parts` is the table
  * alias carrying the columns of idPartsSql(raw, name); `region` is the alias of a LEFT JOIN of
- * REGION_TABLE on `substr(<name>$s, 1, 6)`. Values off the fast path get `otherwise`: by default
- * the UDF, but DuckDB then calls it on whole vectors, so callers with many rows pass the result of
- * a lookup of the (few, distinct) values off the fast path instead.
+ * REGION_TABLE on `substr(<name>$s, 1, 6)`.
  */
-export function idSql(parts: string, name: string, raw: string, numeric: string, region: string, otherwise = `bidui_id(${raw}, ${numeric})`): string {
+export function idSql(parts: string, name: string, raw: string, numeric: string, region: string): string {
   const col = (part: string) => `${parts}."${name}$${part}"`;
   const s = col('s');
   const checkOk = `(${col('check')} = substr(${s}, 18, 1))`;
   const birthOk = `coalesce(${col('birth')} BETWEEN DATE '1900-01-01' AND current_date, false)`;
+  // Clean: 17 digits and a digit or upper-case X, no numeric cell, not a spreadsheet zero tail.
+  const clean = `(${col('check')} IS NOT NULL AND NOT coalesce(${numeric}, false) AND NOT (suffix(${s}, '000') AND NOT ${checkOk}))`;
   const fast = `struct_pack(
       id := ${s},
       valid := ${checkOk} AND ${birthOk} AND ${region}.code IS NOT NULL,
@@ -80,5 +73,5 @@ export function idSql(parts: string, name: string, raw: string, numeric: string,
       gender := CASE WHEN (ascii(substr(${s}, 17, 1)) - 48) % 2 = 1 THEN 'M' ELSE 'F' END,
       region := substr(${s}, 1, 6),
       region_current := coalesce(${region}.current, []::VARCHAR[]))`;
-  return `CASE WHEN ${raw} IS NULL THEN NULL WHEN ${idCleanSql(parts, name, numeric)} THEN ${fast} ELSE ${otherwise} END`;
+  return `CASE WHEN ${raw} IS NULL THEN NULL WHEN ${clean} THEN ${fast} ELSE bidui_id(${raw}, ${numeric}) END`;
 }
