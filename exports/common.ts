@@ -4,6 +4,8 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { lit, queryRows, type Db } from '../pipeline/store/index.js';
 import { appendAudit, latestDecisionsSql, resolveRun, UserError, type RunInfo } from '../review/index.js';
+import type ExcelJS from 'exceljs';
+import { saveWorkbook, writeGb18030Csv, type Cell, type ColumnSpec } from './files.js';
 
 export type ExportKind = 'national' | 'education' | 'flags' | 'summary';
 export const EXPORT_KINDS: readonly ExportKind[] = ['national', 'education', 'flags', 'summary'];
@@ -107,3 +109,27 @@ export async function loadRunFlags(db: Db, ctx: ExportContext, where = 'TRUE'): 
   }));
 }
 
+
+/**
+ * The two forms of a sheet export: the workbook as `<base>.xlsx`, the same rows as GB18030
+ * `<base>.csv`; each file audited.
+ */
+export async function writeSheetExport(
+  db: Db,
+  ctx: ExportContext,
+  kind: ExportKind,
+  templateVersion: string,
+  base: string,
+  wb: ExcelJS.Workbook,
+  columns: readonly ColumnSpec[],
+  rows: readonly Record<string, Cell>[],
+): Promise<ExportResult> {
+  const files: ExportedFile[] = [
+    { path: `${base}.xlsx`, format: 'xlsx', rows: rows.length },
+    { path: `${base}.csv`, format: 'csv', rows: rows.length },
+  ];
+  await saveWorkbook(wb, files[0]!.path);
+  writeGb18030Csv(files[1]!.path, columns, rows);
+  for (const f of files) await auditFile(db, ctx, kind, f, templateVersion);
+  return { kind, runId: ctx.run.runId, county: ctx.county, templateVersion, files };
+}

@@ -2,8 +2,8 @@ import { join } from 'node:path';
 import { normalizeId } from '../pipeline/identity/id.js';
 import { queryRows, type Db } from '../pipeline/store/index.js';
 import { categoryLabel, reasonLabel } from '../review/index.js';
-import { auditFile, countyPart, loadRunFlags, parseEvidence, prepareExport, type ExportOptions, type ExportResult, type ExportedFile, type FlagRecord } from './common.js';
-import { addNotesSheet, addSheet, newWorkbook, safeFilePart, saveWorkbook, writeGb18030Csv, type Cell, type ColumnSpec } from './files.js';
+import { countyPart, loadRunFlags, parseEvidence, prepareExport, writeSheetExport, type ExportOptions, type ExportResult, type FlagRecord } from './common.js';
+import { addNotesSheet, addSheet, newWorkbook, safeFilePart, type Cell, type ColumnSpec } from './files.js';
 
 export const EDUCATION_TEMPLATE_VERSION = 'education-v1';
 
@@ -85,12 +85,5 @@ export async function exportEducation(db: Db, opts: ExportOptions): Promise<Expo
     ['导出人', ctx.by],
     ['注意', '本名单含个人信息，仅限控辍保学工作使用，不得公开'],
   ]);
-  const files: ExportedFile[] = [
-    { path: `${base}.xlsx`, format: 'xlsx', rows: rows.length },
-    { path: `${base}.csv`, format: 'csv', rows: rows.length },
-  ];
-  await saveWorkbook(wb, files[0]!.path);
-  writeGb18030Csv(files[1]!.path, EDUCATION_COLUMNS, rows);
-  for (const f of files) await auditFile(db, ctx, 'education', f, EDUCATION_TEMPLATE_VERSION);
-  return { kind: 'education', runId: ctx.run.runId, county: ctx.county, templateVersion: EDUCATION_TEMPLATE_VERSION, files };
+  return writeSheetExport(db, ctx, 'education', EDUCATION_TEMPLATE_VERSION, base, wb, EDUCATION_COLUMNS, rows);
 }

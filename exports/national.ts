@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import type { Db } from '../pipeline/store/index.js';
 import { CHANGE_TYPE_LABELS, CONFIRMING } from '../review/index.js';
-import { auditFile, countyPart, loadRunFlags, prepareExport, type ExportOptions, type ExportResult, type ExportedFile } from './common.js';
-import { addNotesSheet, addSheet, newWorkbook, safeFilePart, saveWorkbook, writeGb18030Csv } from './files.js';
+import { countyPart, loadRunFlags, prepareExport, writeSheetExport, type ExportOptions, type ExportResult } from './common.js';
+import { addNotesSheet, addSheet, newWorkbook, safeFilePart } from './files.js';
 import { NATIONAL_FLAGS, NATIONAL_TEMPLATE_NAME, NATIONAL_TEMPLATE_VERSION, NATIONAL_V1_COLUMNS, nationalV1Row } from './templates/national-v1.js';
 
 /**
@@ -41,12 +41,5 @@ export async function exportNational(db: Db, opts: ExportOptions): Promise<Expor
     ['导出时间', new Date().toISOString().replace('T', ' ').slice(0, 19) + ' UTC'],
     ['注意', '身份证号为文本格式，请勿转换为数字；本文件含个人信息，仅限审核人员使用'],
   ]);
-  const files: ExportedFile[] = [
-    { path: `${base}.xlsx`, format: 'xlsx', rows: rows.length },
-    { path: `${base}.csv`, format: 'csv', rows: rows.length },
-  ];
-  await saveWorkbook(wb, files[0]!.path);
-  writeGb18030Csv(files[1]!.path, NATIONAL_V1_COLUMNS, rows);
-  for (const f of files) await auditFile(db, ctx, 'national', f, NATIONAL_TEMPLATE_VERSION);
-  return { kind: 'national', runId: ctx.run.runId, county: ctx.county, templateVersion: NATIONAL_TEMPLATE_VERSION, files };
+  return writeSheetExport(db, ctx, 'national', NATIONAL_TEMPLATE_VERSION, base, wb, NATIONAL_V1_COLUMNS, rows);
 }
