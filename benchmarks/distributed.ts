@@ -1,8 +1,10 @@
 /**
- * npm run bench:distributed [-- --size medium|province --seed 1 --queue redis://HOST:PORT]
+ * npm run bench:distributed [-- --size medium|province --seed 1 --queue redis://HOST:PORT --partition-by 4
+ *   --match-partitions 8 --no-reference]
  * A partitioned quarter on a synthetic province (generated and ingested once, then reused), run
- * through the job queue with 1 and with 2 `bidui worker` processes; prints both times and the ratio.
- * Without --queue a redis-server is started on a free loopback port (and stopped afterwards).
+ * through the job queue with 1 and with 2 `bidui worker` processes; prints both times and the ratio,
+ * and whether both flags.csv equal the one of the embedded unpartitioned run (also timed; skipped with
+ * --no-reference). Without --queue a redis-server is started on a free loopback port (and stopped afterwards).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/index.js';
 import { queueExecutor, runJobQuarter } from '../jobs/index.js';
 import { openStore } from '../pipeline/store/index.js';
+import { runQuarter } from '../rules/index.js';
 import { generateProvince, synthOptionsSchema } from '../synth/index.js';
 
 const { values } = parseArgs({
@@ -22,6 +25,8 @@ const { values } = parseArgs({
     'as-of': { type: 'string', default: '2026-09-30' },
     queue: { type: 'string' },
     'partition-by': { type: 'string', default: '4' },
+    'match-partitions': { type: 'string', default: '8' },
+    'no-reference': { type: 'boolean', default: false },
   },
 });
 const root = resolve('.');
@@ -56,13 +61,31 @@ if (!url) {
   await sleep(500);
 }
 
-async function run(workers: number): Promise<number> {
-  const db = join(dir, `run-${workers}.duckdb`);
+function scenario(name: string, jobs: Record<string, unknown>) {
+  const db = join(dir, `${name}.duckdb`);
   for (const f of [db, db + '.wal']) rmSync(f, { force: true });
   copyFileSync(base, db);
-  const file = join(dir, `run-${workers}.json`);
-  writeFileSync(file, JSON.stringify({ database: db, inbox: join(dir, 'inbox'), jobs: { partitionBy: Number(values['partition-by']), resultsDir: join(dir, 'shared'), queuePrefix: `bench${workers}` } }));
-  const cfg = loadConfig(file);
+  const file = join(dir, `${name}.json`);
+  writeFileSync(file, JSON.stringify({ database: db, inbox: join(dir, 'inbox'), jobs: { resultsDir: join(dir, 'shared'), ...jobs } }));
+  return { db, file, cfg: loadConfig(file) };
+}
+
+/** The embedded default: one process, no partitions. */
+async function reference(): Promise<number> {
+  const { db, cfg } = scenario('reference', { partitionBy: null });
+  const t0 = performance.now();
+  const r = await runQuarter(await openStore(db), cfg, { asOf, out: join(dir, 'out-reference'), skipIngest: true });
+  const seconds = (performance.now() - t0) / 1000;
+  console.log(`embedded, unpartitioned: ${seconds.toFixed(1)} s, ${r.flags} flags (${Object.entries(r.timings).map(([k, v]) => `${k} ${v}`).join(', ')})`);
+  return seconds;
+}
+
+async function run(workers: number): Promise<number> {
+  const { db, file, cfg } = scenario(`run-${workers}`, {
+    partitionBy: Number(values['partition-by']),
+    matchPartitions: Number(values['match-partitions']),
+    queuePrefix: `bench${workers}`,
+  });
   const procs: ChildProcess[] = [];
   for (let i = 0; i < workers; i++) {
     const p = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', '--config', file, 'worker', '--queue', url!], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -80,9 +103,11 @@ async function run(workers: number): Promise<number> {
   return seconds;
 }
 
+const same = (a: string, b: string) => spawnSync('cmp', ['-s', join(dir, a, 'flags.csv'), join(dir, b, 'flags.csv')]).status === 0;
+const ref = values['no-reference'] ? null : await reference();
 const one = await run(1);
 const two = await run(2);
-const same = spawnSync('cmp', [join(dir, 'out-1', 'flags.csv'), join(dir, 'out-2', 'flags.csv')]).status === 0;
-console.log(`size ${values.size}: 1 worker ${one.toFixed(1)} s, 2 workers ${two.toFixed(1)} s, ratio ${(one / two).toFixed(2)}x; flags.csv identical: ${same}`);
+console.log(`size ${values.size}: 1 worker ${one.toFixed(1)} s, 2 workers ${two.toFixed(1)} s, ratio ${(one / two).toFixed(2)}x; flags.csv of 1 and 2 workers identical: ${same('out-1', 'out-2')}`);
+if (ref !== null) console.log(`embedded unpartitioned ${ref.toFixed(1)} s; flags.csv identical to it: 1 worker ${same('out-reference', 'out-1')}, 2 workers ${same('out-reference', 'out-2')}`);
 if (redis) redis.kill('SIGTERM');
 process.exit(0);

@@ -85,11 +85,16 @@ export const jobsConfig = z.strictObject({
   /** Prefix of the BullMQ queue names (two queues: <prefix>-store and <prefix>-partitions). */
   queuePrefix: z.string().regex(/^[A-Za-z0-9_-]+$/).default('bidui'),
   /**
-   * Partitions of matching and rule evaluation: the region-code prefix length (2 province, 4 city,
-   * 6 county) of a mention's county. null = no partitions in the embedded run; a run with a queue
-   * then uses 4. The embedded and the distributed run give the same flags when this is set.
+   * Partitions of rule evaluation: the region-code prefix length (2 province, 4 city, 6 county) of a
+   * child's county. null = an unpartitioned embedded run; a run with a queue then uses 4. Partitioned or
+   * not, embedded or distributed, a run gives the same flags.
    */
   partitionBy: z.union([z.literal(2), z.literal(4), z.literal(6)]).nullable().default(null),
+  /**
+   * Partitions of matching in a partitioned run: the blocking keys are shared out by hash into this many
+   * (matching cannot be split by region: one person's records carry different region codes).
+   */
+  matchPartitions: z.number().int().min(1).max(256).default(8),
   /** Shared results folder (every worker machine mounts it): partition inputs and results as Parquet. */
   resultsDir: z.string().default('data/jobs'),
   /** Keep a run's partition files after it finished (they hold personal data: default no). */

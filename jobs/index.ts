@@ -1,5 +1,5 @@
 export {
-  runStep, exportMatchInputs, mergeMatches, exportEvaluateInputs, mergeFlags, partitionKeySql, partitionOf, stepFiles, readDone, NO_REGION,
+  runStep, exportMatchInputs, mergeMatches, exportEvaluateInputs, mergeFlags, partitionOf, stepFiles, readDone, NO_REGION,
   type StepTask, type StepName, type StepDone, type StepProgress,
 } from './steps.js';
 export {

@@ -1,18 +1,18 @@
 // The partitioned quarter, run by the process that owns the DuckDB file: ingest (scan each source,
 // ingest each file), export the partitions, have an executor run the match and evaluate steps of every
 // partition (in this process, or as BullMQ jobs on any number of workers), merge, finish the run.
-// The embedded executor and the queue executor run the same step functions on the same files, so the
-// flags are identical.
+// The merged partitions give the persons and the flags of the unpartitioned run (runQuarter), whichever
+// executor ran the steps (see steps.ts).
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { effectiveSources, type Config, type SourceConfig } from '../config/index.js';
 import { ingestFile, sourceFiles, type BatchReport } from '../connectors/index.js';
 import { log } from '../pipeline/log.js';
-import { queryRows, type Db } from '../pipeline/store/index.js';
+import type { Db } from '../pipeline/store/index.js';
 import { beginRun, finishRun, type QuarterResult } from '../rules/run.js';
 import { gatherFacts } from '../rules/gather.js';
-import { exportEvaluateInputs, exportMatchInputs, mergeFlags, mergeMatches, readDone, runStep, type StepDone, type StepTask } from './steps.js';
+import { exportEvaluateInputs, exportMatchInputs, mergeFlags, mergeMatches, runStep, type StepDone, type StepTask } from './steps.js';
 import { stopwatch } from '../pipeline/timing.js';
 
 export interface StepOutcome {
@@ -125,10 +125,11 @@ async function doRun(db: Db, config: Config, executor: StepExecutor, opts: JobQu
     return outcomes.filter((o) => o.done).map((o) => o.task.key);
   };
   try {
-    const matchKeys = await exportMatchInputs(db, root, rel, prefix);
+    const buckets = prefix === null ? 1 : config.jobs.matchPartitions;
+    const { keys: matchKeys, prepared } = await exportMatchInputs(db, root, rel, buckets, runId);
     log.info({ runId, partitions: matchKeys.length, executor: executor.kind }, 'match partitions exported');
-    const matched = settle(await executor.run(matchKeys.map((key) => ({ step: 'match', runId, rel, key }))));
-    await mergeMatches(db, root, rel, matched);
+    const matched = settle(await executor.run(matchKeys.map((key) => ({ step: 'match', runId, rel, key, of: buckets }))));
+    const linked = await mergeMatches(db, root, rel, matched, prepared);
     lap('match');
 
     const facts = await gatherFacts(db, opts.asOf, config.profile.adultAge);
@@ -142,18 +143,10 @@ async function doRun(db: Db, config: Config, executor: StepExecutor, opts: JobQu
     const rows = await mergeFlags(db, root, rel, evaluated);
     lap('evaluate');
 
-    const dones = matched.map((key) => readDone(root, { rel, step: 'match', key })!);
-    const matchCounts = {
-      partitionBy: prefix,
-      partitions: matchKeys.length,
-      mentions: dones.reduce((a, d) => a + (d.mentions ?? 0), 0),
-      persons: (await queryRows<{ n: number }>(db, 'SELECT count(DISTINCT person_id)::DOUBLE AS n FROM persons'))[0]!.n,
-      linkedPairs: dones.reduce((a, d) => a + (d.linkedPairs ?? 0), 0),
-    };
-    const matchSettings = { partitionBy: prefix, partitions: dones.map((d) => ({ key: d.key, trained: d.trained, lambda: d.lambda, mentions: d.mentions })) };
+    const matchCounts = { ...linked.counts, partitions: matchKeys.length, partitionsMatched: matched.length };
     const status = failures.length ? 'incomplete' : 'complete';
     if (failures.length) log.warn({ runId, failures: failures.length }, 'run incomplete');
-    const result = await finishRun(db, runId, rows, { out: opts.out, ingest, timings, matchSettings, matchCounts, status });
+    const result = await finishRun(db, runId, rows, { out: opts.out, ingest, timings, matchSettings: linked.settings, matchCounts, status });
     return { ...result, status, partitions: { match: matchKeys.length, evaluate: evalKeys.length }, failures };
   } finally {
     if (!config.jobs.keepResults) rmSync(resolve(root, rel), { recursive: true, force: true });

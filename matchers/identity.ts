@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ident, lit, queryRows, type Db } from '../pipeline/store/db.js';
 import { registerMatchFunctions } from './functions.js';
-import { runLinkage, settingsWithParams, type RunLinkageResult, type TrainedParams } from './linkage.js';
+import { compareCandidates, finishLinkage, prepareLinkage, settingsWithParams, type LinkageState, type RunLinkageResult, type TrainedParams } from './linkage.js';
 import { mentionsSql } from './mentions.js';
 import { levelIndices, parseSettings, type LinkageSettings } from './settings.js';
 import { stopwatch } from '../pipeline/timing.js';
@@ -104,10 +104,33 @@ export function defaultLambda(mentions: number): number {
  * - the engine's tables under `prefix` (candidates, comparison vectors, pairs, links, clusters).
  */
 export async function linkPersons(db: Db, opts: LinkPersonsOptions = {}): Promise<LinkPersonsResult> {
+  const prepared = await preparePersonLinkage(db, opts);
+  const compared = await compareCandidates(db, prepared.state.settings, prepared.state.prefix);
+  Object.assign(prepared.state.timings, compared.timings);
+  return finishPersonLinkage(db, prepared);
+}
+
+/** A person linkage between its stages (see LinkageState): what the owner of the store keeps while buckets are compared. */
+export interface PreparedPersonLinkage {
+  runId: string;
+  mentions: number;
+  train: boolean;
+  labelled: boolean;
+  state: LinkageState;
+  /** Seconds of the stages before the engine's (mentions). */
+  timings: Record<string, number>;
+}
+
+/**
+ * The first stage of linkPersons: the mentions table (unless it exists), the training decision (over all
+ * mentions) and the engine's nodes. The candidates are then compared here or bucket by bucket elsewhere
+ * (compareCandidates), and finishPersonLinkage does the rest.
+ */
+export async function preparePersonLinkage(db: Db, opts: LinkPersonsOptions = {}): Promise<PreparedPersonLinkage> {
   ensureMatchFunctions(db);
   const prefix = opts.prefix ?? 'match_';
   const runId = opts.runId ?? new Date().toISOString();
-  const { timings, lap, restart } = stopwatch();
+  const { timings, lap } = stopwatch();
 
   if (!opts.existingMentions) await db.run(mentionsSql('mentions', { where: opts.where }));
   if (opts.labelsTable) {
@@ -127,7 +150,7 @@ export async function linkPersons(db: Db, opts: LinkPersonsOptions = {}): Promis
     settings.probabilityTwoRandomRecordsMatch ??= defaultLambda(mentions);
   }
 
-  const r = await runLinkage(db, {
+  const state = await prepareLinkage(db, {
     settings,
     inputTable: 'mentions',
     outputPrefix: prefix,
@@ -135,8 +158,17 @@ export async function linkPersons(db: Db, opts: LinkPersonsOptions = {}): Promis
     explain: opts.explainAllPairs ?? false,
     labelsColumn: opts.labelsTable ? 'true_label' : undefined,
   });
+  return { runId, mentions, train, labelled: !!opts.labelsTable, state, timings };
+}
+
+/** The last stage of linkPersons, once the comparison vectors of every candidate exist: persons, person_links, match_runs. */
+export async function finishPersonLinkage(db: Db, prepared: PreparedPersonLinkage): Promise<LinkPersonsResult> {
+  const { runId, mentions, train } = prepared;
+  const prefix = prepared.state.prefix;
+  const r = await finishLinkage(db, prepared.state);
+  const { timings, lap } = stopwatch();
+  Object.assign(timings, prepared.timings);
   for (const [k, v] of Object.entries(r.timings)) if (k !== 'total') timings[k] = v;
-  restart();
 
   const P = (s: string) => ident(prefix + s);
   await db.run(`CREATE OR REPLACE TABLE persons AS
@@ -172,7 +204,7 @@ FROM mentions m JOIN ${P('clusters')} c ON c.uid = m.uid AND c.source = m.feed`)
   );
 
   let clusterEvaluation: PairEvaluation | undefined;
-  if (opts.labelsTable) clusterEvaluation = await evaluateClusters(db);
+  if (prepared.labelled) clusterEvaluation = await evaluateClusters(db);
 
   return {
     runId,

@@ -1,11 +1,11 @@
-export { runLinkage, settingsWithParams } from './linkage.js';
-export type { RunLinkageOptions, RunLinkageResult, TrainedParams, ComparisonParams, LevelParams, Evaluation, EmSessionReport } from './linkage.js';
+export { runLinkage, prepareLinkage, compareCandidates, mergeVectors, finishLinkage, settingsWithParams } from './linkage.js';
+export type { LinkageState, Bucket, RunLinkageOptions, RunLinkageResult, TrainedParams, ComparisonParams, LevelParams, Evaluation, EmSessionReport } from './linkage.js';
 export { parseSettings, settingsSchema, levelIndices, SettingsError } from './settings.js';
 export type { LinkageSettings, LinkageSettingsInput, ComparisonSettings, LevelSettings } from './settings.js';
 export { registerMatchFunctions, idRelation, currentCounty } from './functions.js';
 export type { IdRelation } from './functions.js';
-export { linkPersons, identitySettings, ensureMatchFunctions, evaluateClusters, defaultLambda } from './identity.js';
-export type { LinkPersonsOptions, LinkPersonsResult, PairEvaluation } from './identity.js';
+export { linkPersons, preparePersonLinkage, finishPersonLinkage, identitySettings, ensureMatchFunctions, evaluateClusters, defaultLambda } from './identity.js';
+export type { LinkPersonsOptions, LinkPersonsResult, PairEvaluation, PreparedPersonLinkage } from './identity.js';
 export { mentionsSql, mentionUid, MENTION_COLUMNS, ONE_TO_ONE_FEEDS } from './mentions.js';
 export { keyRuleSchema, blockingRuleSchema } from './settings.js';
 export type { KeyRule, BlockingRule } from './settings.js';

@@ -125,14 +125,98 @@ export function settingsWithParams(settings: LinkageSettings, params: TrainedPar
   return copy;
 }
 
+/**
+ * A linkage between its stages: the nodes are built, and the comparison vectors of the candidates are
+ * computed either here (`compareCandidates` over all buckets) or elsewhere, bucket by bucket, and read back
+ * (`mergeVectorsSql`), before `finishLinkage` trains, scores and clusters.
+ */
+export interface LinkageState {
+  settings: LinkageSettings;
+  train: boolean;
+  explain: boolean;
+  labelsColumn?: string;
+  prefix: string;
+  records: number;
+  totalPairs: number;
+  timings: Record<string, number>;
+}
+
+/** One share of the blocking work: the keys whose hash falls in bucket `index` of `count`. */
+export interface Bucket {
+  index: number;
+  count: number;
+}
+
 /** Runs blocking, comparison, estimation, scoring, explanation and clustering; all results are DuckDB tables. */
 export async function runLinkage(db: Db, opts: RunLinkageOptions): Promise<RunLinkageResult> {
+  const state = await prepareLinkage(db, opts);
+  const compared = await compareCandidates(db, state.settings, state.prefix);
+  Object.assign(state.timings, compared.timings);
+  return finishLinkage(db, state);
+}
+
+/** Stage 1: the nodes table (internal ids, source, uid, term frequencies over all records). */
+export async function prepareLinkage(db: Db, opts: RunLinkageOptions): Promise<LinkageState> {
   const s = parseSettings(opts.settings);
-  const train = opts.train ?? true;
-  const explain = opts.explain ?? true;
-  const p = opts.outputPrefix;
+  const T = tableNames(opts.outputPrefix);
+  const t0 = performance.now();
+  const input = opts.inputTable.trim().startsWith('(') ? opts.inputTable : ident(opts.inputTable);
+  await db.run(nodesSql(s, input, T.nodes));
+  const rc = await one<{ n: number; dupes: number }>(
+    db,
+    `SELECT count(*)::BIGINT::DOUBLE AS n, (count(*) - count(DISTINCT (__src, __uid)))::DOUBLE AS dupes FROM ${T.nodes}`,
+  );
+  if (rc.dupes > 0) throw new Error(`${rc.dupes} duplicate values of ${s.uniqueIdColumn}${s.sourceColumn ? ` within ${s.sourceColumn}` : ''}`);
+  return {
+    settings: s,
+    train: opts.train ?? true,
+    explain: opts.explain ?? true,
+    labelsColumn: opts.labelsColumn,
+    prefix: opts.outputPrefix,
+    records: rc.n,
+    totalPairs: await countAllPairs(db, s, T.nodes),
+    timings: { nodes: Math.round(performance.now() - t0) / 1000 },
+  };
+}
+
+/**
+ * Stage 2: candidate pairs and their comparison vectors (tables `<prefix>candidates`, `<prefix>comparison_vectors`),
+ * for every pair or for one bucket's share. Buckets together give every candidate pair of the whole run: a key
+ * rule's pairs come from the bucket of their key's hash (so each block, and its size guard, stays whole), a
+ * condition rule's pairs from bucket 0. A pair two keys produce can come from two buckets: mergeVectorsSql
+ * keeps it once, with the first rule that produced it, as the unbucketed run does.
+ */
+export async function compareCandidates(
+  db: Db,
+  s: LinkageSettings,
+  prefix: string,
+  bucket?: Bucket,
+): Promise<{ candidatePairs: number; timings: Record<string, number> }> {
+  const T = tableNames(prefix);
+  const t0 = performance.now();
+  await db.run(blockingSql(s, T.nodes, T.candidates, bucket));
+  const t1 = performance.now();
+  await db.run(`CREATE OR REPLACE TABLE ${T.vectors} AS ${vectorsSelect(s, T.nodes, T.candidates, true)}`);
+  const { n } = await one<{ n: number }>(db, `SELECT count(*)::DOUBLE AS n FROM ${T.vectors}`);
+  const secs = (a: number, b: number) => Math.round(b - a) / 1000;
+  return { candidatePairs: n, timings: { blocking: secs(t0, t1), comparison_vectors: secs(t1, performance.now()) } };
+}
+
+/** Stage 2, merged: the comparison vectors of every bucket (a query over their files), each pair once. */
+export async function mergeVectors(db: Db, prefix: string, source: string): Promise<void> {
+  const T = tableNames(prefix);
+  await db.run(`CREATE OR REPLACE TABLE ${T.vectors} AS
+SELECT DISTINCT ON (rid_l, rid_r) * FROM (${source}) ORDER BY rid_l, rid_r, match_key`);
+  await db.run(`CREATE OR REPLACE TABLE ${T.candidates} AS SELECT rid_l, rid_r, match_key FROM ${T.vectors}`);
+}
+
+/** Stage 3: estimation, scoring, explanations, the one-to-one filter and clusters over the comparison vectors. */
+export async function finishLinkage(db: Db, state: LinkageState): Promise<RunLinkageResult> {
+  const s = state.settings;
+  const { train, explain } = state;
+  const p = state.prefix;
   const T = tableNames(p);
-  const timings: Record<string, number> = {};
+  const timings: Record<string, number> = { ...state.timings };
   const t0 = performance.now();
   let tPrev = t0;
   const lap = (name: string) => {
@@ -140,21 +224,8 @@ export async function runLinkage(db: Db, opts: RunLinkageOptions): Promise<RunLi
     timings[name] = Math.round(now - tPrev) / 1000;
     tPrev = now;
   };
-  const input = opts.inputTable.trim().startsWith('(') ? opts.inputTable : ident(opts.inputTable);
+  const totalPairs = state.totalPairs;
 
-  // 1. Nodes: internal ids, source, uid, term frequencies.
-  await db.run(nodesSql(s, input, T.nodes));
-  const rc = await one<{ n: number; dupes: number }>(
-    db,
-    `SELECT count(*)::BIGINT::DOUBLE AS n, (count(*) - count(DISTINCT (__src, __uid)))::DOUBLE AS dupes FROM ${T.nodes}`,
-  );
-  if (rc.dupes > 0) throw new Error(`${rc.dupes} duplicate values of ${s.uniqueIdColumn}${s.sourceColumn ? ` within ${s.sourceColumn}` : ''}`);
-  const records = rc.n;
-  const totalPairs = await countAllPairs(db, s, T.nodes);
-  lap('nodes');
-
-  // 2. Candidates.
-  await db.run(blockingSql(s, T.nodes, T.candidates));
   const perRule = await queryRows<{ k: number; n: number }>(
     db,
     `SELECT match_key AS k, count(*)::DOUBLE AS n FROM ${T.candidates} GROUP BY 1 ORDER BY 1`,
@@ -162,13 +233,8 @@ export async function runLinkage(db: Db, opts: RunLinkageOptions): Promise<RunLi
   const nRules = Math.max(1, s.blockingRules.length);
   const candidatesPerRule = Array.from({ length: nRules }, (_, i) => perRule.find((r) => r.k === i)?.n ?? 0);
   const candidatePairs = candidatesPerRule.reduce((a, b) => a + b, 0);
-  lap('blocking');
 
-  // 3. Comparison vectors for all candidates in one statement.
-  await db.run(`CREATE OR REPLACE TABLE ${T.vectors} AS ${vectorsSelect(s, T.nodes, T.candidates, true)}`);
-  lap('comparison_vectors');
-
-  // 4. Estimation.
+  // Estimation.
   const params = initialParams(s, totalPairs);
   if (train) {
     await estimateU(db, s, T.nodes, params);
@@ -184,28 +250,26 @@ export async function runLinkage(db: Db, opts: RunLinkageOptions): Promise<RunLi
   }
   finaliseWeights(s, params);
 
-  // 5. Scoring.
   await db.run(scoreSql(s, params, T));
   lap('scoring');
 
-  // 7. Explanations.
   if (explain) {
     await db.run(explanationSql(s, params, T));
     lap('explanations');
   }
 
-  // 6. One-to-one filter, then clusters.
+  // One-to-one filter, then clusters.
   await db.run(linksSql(s, T));
   const linkedPairs = (await one<{ n: number }>(db, `SELECT count(*)::DOUBLE AS n FROM ${T.links}`)).n;
   const nClusters = await clusterSql(db, s, T, p);
   lap('clustering');
 
   let evaluation: Evaluation | undefined;
-  if (opts.labelsColumn) {
-    evaluation = await evaluate(db, s, T, opts.labelsColumn);
+  if (state.labelsColumn) {
+    evaluation = await evaluate(db, s, T, state.labelsColumn);
     lap('evaluation');
   }
-  timings.total = Math.round(performance.now() - t0) / 1000;
+  timings.total = Object.entries(timings).reduce((a, [k, v]) => (k === 'total' ? a : a + v), 0);
 
   return {
     settings: s,
@@ -218,7 +282,7 @@ export async function runLinkage(db: Db, opts: RunLinkageOptions): Promise<RunLi
       links: p + 'links',
       clusters: p + 'clusters',
     },
-    counts: { records, candidatePairs, candidatesPerRule, linkedPairs, clusters: nClusters },
+    counts: { records: state.records, candidatePairs, candidatesPerRule, linkedPairs, clusters: nClusters },
     params,
     timings,
     evaluation,

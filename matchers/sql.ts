@@ -59,20 +59,30 @@ SELECT (row_number() OVER (ORDER BY ${src}, ${uid}))::INTEGER AS __rid, ${src} A
 FROM ${inputTable}`;
 }
 
-/** Candidate pairs from the blocking rules: rule i excludes pairs any earlier rule produced (Splink's scheme). */
-export function blockingSql(s: LinkageSettings, nodes: string, candidates: string): string {
+/**
+ * Candidate pairs from the blocking rules: rule i excludes pairs any earlier rule produced (Splink's scheme).
+ * With a bucket: only the key rules' keys hashing into it, and the condition rules in bucket 0 (see
+ * compareCandidates).
+ */
+export function blockingSql(s: LinkageSettings, nodes: string, candidates: string, bucket?: { index: number; count: number }): string {
   const rules: BlockingRule[] = s.blockingRules.length ? s.blockingRules : ['TRUE'];
   const anyKeys = rules.some((r) => typeof r !== 'string');
-  const parts = rules.map((rule, i) => {
-    if (typeof rule !== 'string') return keyRulePairsSql(s, nodes, rule, i);
+  const parts: string[] = [];
+  rules.forEach((rule, i) => {
+    if (typeof rule !== 'string') {
+      parts.push(keyRulePairsSql(s, nodes, rule, i, bucket));
+      return;
+    }
+    if (bucket && bucket.index !== 0) return;
     const earlier = rules
       .slice(0, i)
       .filter((p): p is string => typeof p === 'string')
       .map((p) => `NOT coalesce((${p}), FALSE)`)
       .join(' AND ');
-    return `SELECT l.__rid AS rid_l, r.__rid AS rid_r, ${i} AS match_key
-FROM ${nodes} AS l JOIN ${nodes} AS r ON (${rule}) AND ${pairFilter(s)}${earlier ? ' AND ' + earlier : ''}`;
+    parts.push(`SELECT l.__rid AS rid_l, r.__rid AS rid_r, ${i} AS match_key
+FROM ${nodes} AS l JOIN ${nodes} AS r ON (${rule}) AND ${pairFilter(s)}${earlier ? ' AND ' + earlier : ''}`);
   });
+  if (!parts.length) return `CREATE OR REPLACE TABLE ${candidates} AS SELECT __rid AS rid_l, __rid AS rid_r, 0 AS match_key FROM ${nodes} WHERE FALSE`;
   if (!anyKeys) return `CREATE OR REPLACE TABLE ${candidates} AS\n${parts.join('\nUNION ALL\n')}`;
   // Key rules cannot be negated per pair cheaply: a pair produced by several rules keeps the first.
   return `CREATE OR REPLACE TABLE ${candidates} AS
@@ -81,10 +91,11 @@ ${parts.join('\nUNION ALL\n')}
 ) GROUP BY rid_l, rid_r`;
 }
 
-/** Pairs sharing a generated key (each pair once), with the rule's optional extra condition. */
-export function keyRulePairsSql(s: LinkageSettings, nodes: string, rule: KeyRule, matchKey: number): string {
+/** Pairs sharing a generated key (each pair once), with the rule's optional extra condition; optionally one bucket's keys. */
+export function keyRulePairsSql(s: LinkageSettings, nodes: string, rule: KeyRule, matchKey: number, bucket?: { index: number; count: number }): string {
   const ab = pairFilter(s).replace(/\bl\./g, 'a.').replace(/\br\./g, 'b.');
   const keys = `SELECT __rid, __src, unnest(${rule.keys}) AS __k FROM ${nodes}`;
+  const inBucket = bucket && bucket.count > 1 ? ` AND hash(__k) % ${bucket.count} = ${bucket.index}` : '';
   const kept = rule.maxBlockSize
     ? `SELECT * FROM k0 WHERE __k NOT IN (SELECT __k FROM k0 GROUP BY __k HAVING count(*) > ${rule.maxBlockSize})`
     : 'SELECT * FROM k0';
@@ -92,7 +103,7 @@ export function keyRulePairsSql(s: LinkageSettings, nodes: string, rule: KeyRule
   const body = rule.where
     ? `SELECT p.rid_l, p.rid_r, ${matchKey} AS match_key FROM kp AS p JOIN ${nodes} AS l ON l.__rid = p.rid_l JOIN ${nodes} AS r ON r.__rid = p.rid_r WHERE ${rule.where}`
     : `SELECT rid_l, rid_r, ${matchKey} AS match_key FROM kp`;
-  return `SELECT * FROM (WITH k0 AS (SELECT * FROM (${keys}) WHERE __k IS NOT NULL), k AS (${kept}), kp AS (${pairs}) ${body})`;
+  return `SELECT * FROM (WITH k0 AS (SELECT * FROM (${keys}) WHERE __k IS NOT NULL${inBucket}), k AS (${kept}), kp AS (${pairs}) ${body})`;
 }
 
 /** Pairs satisfying one rule (for an EM training session). */

@@ -107,7 +107,8 @@ export async function gatherFacts(db: Db, asOf: string, adultAge: number): Promi
     if (!f) people.set(id, (f = EMPTY_FACTS(id)));
     return f;
   };
-  const inScope = (t: string) => `SELECT t.* FROM ${t} t JOIN rule_people p USING (person_id)`;
+  // Ordered: the evidence lists, and so flags.csv and the fingerprints, must not depend on DuckDB's threads.
+  const inScope = (t: string) => `SELECT t.* FROM ${t} t JOIN rule_people p USING (person_id) ORDER BY t.person_id, t.batch_id, t.src_row`;
   for (const r of await queryRows<Row>(db, inScope('rule_deaths'))) facts(String(r.person_id)).deaths.push({ ...evidence('death', r, r.death_date), deathDate: String(r.death_date) });
   for (const r of await queryRows<Row>(db, inScope('rule_restrictions'))) {
     facts(String(r.person_id)).restrictions.push({
@@ -128,7 +129,7 @@ export async function gatherFacts(db: Db, asOf: string, adultAge: number): Promi
       statusDate: str(r.status_date),
     });
   }
-  for (const r of await queryRows<Row>(db, `SELECT t.* FROM rule_enrollments t JOIN rule_children c USING (person_id)`)) {
+  for (const r of await queryRows<Row>(db, `SELECT t.* FROM rule_enrollments t JOIN rule_children c USING (person_id) ORDER BY t.person_id, t.batch_id, t.src_row`)) {
     facts(String(r.person_id)).enrollments.push({
       ...evidence('enrollment', r, r.as_of),
       status: String(r.status),

@@ -1,6 +1,6 @@
 // Jobs on a real redis-server (Debian's, started on a free loopback port): schedules from config fired on
 // a short cron, a distributed quarter on 2 worker processes giving the same flags.csv as the embedded
-// partitioned run, a worker killed with SIGKILL mid-partition, Redis stopped and restarted mid-run.
+// unpartitioned run, a worker killed with SIGKILL mid-partition, Redis stopped and restarted mid-run.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -9,8 +9,10 @@ import { Queue, Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../config/index.js';
 import { connect, embeddedExecutor, queueExecutor, queueNames, queueStatus, registerSchedules, resultsRoot, runJobQuarter, startWorkers, stepFiles } from '../../jobs/index.js';
-import { writeParquet } from '../../jobs/steps.js';
+import { writeJsonAtomic, writeParquet } from '../../jobs/steps.js';
+import { identitySettings } from '../../matchers/index.js';
 import { openStore, queryRows } from '../../pipeline/store/index.js';
+import { runQuarter } from '../../rules/index.js';
 import { generateProvince, synthOptionsSchema } from '../../synth/index.js';
 import { tempDir } from '../helpers.js';
 
@@ -122,19 +124,27 @@ beforeAll(async () => {
     encoding: 'utf8',
   });
   expect(r.status, r.stderr).toBe(0);
-  // The embedded partitioned run: the reference every distributed run must equal byte for byte.
-  const e = scenario('embedded');
-  const db = await openStore(e.db);
-  const res = await runJobQuarter(db, e.cfg, embeddedExecutor(resultsRoot(e.cfg)), { asOf: AS_OF, out: e.out });
-  expect(res.status).toBe('complete');
+  // The embedded default (one process, no partitions): the reference every partitioned run must equal byte for byte.
+  const e = scenario('embedded', { partitionBy: null });
+  const res = await runQuarter(await openStore(e.db), e.cfg, { asOf: AS_OF, out: e.out, skipIngest: true });
   expect(res.flags).toBeGreaterThan(0);
-  expect(res.partitions.match).toBeGreaterThan(4);
   embeddedCsv = readFileSync(join(e.out, 'flags.csv'), 'utf8');
 }, 120_000);
 
 afterAll(async () => {
   for (const c of children) await stopWorker(c, 'SIGKILL');
   await stopRedis();
+});
+
+describe('partitioned runs', () => {
+  it('an embedded run split into match and evaluate partitions gives the flags.csv of the unpartitioned run', async () => {
+    const s = scenario('parts', { matchPartitions: 5 });
+    const res = await runJobQuarter(await openStore(s.db), s.cfg, embeddedExecutor(resultsRoot(s.cfg)), { asOf: AS_OF, out: s.out });
+    expect(res.status).toBe('complete');
+    expect(res.partitions.match).toBe(5);
+    expect(res.partitions.evaluate).toBeGreaterThan(1);
+    expect(readFileSync(join(s.out, 'flags.csv'), 'utf8')).toBe(embeddedCsv);
+  }, 120_000);
 });
 
 describe('jobs on Redis', () => {
@@ -194,20 +204,26 @@ describe('jobs on Redis', () => {
     expect(readdirSync(join(dir, 'shared', res.runId))).toEqual([]);
 
     // A poisoned partition input: its job fails after the retries with the reason (dead letter); the others finish.
-    const poisoned = { step: 'match' as const, runId: 'Qpoison', rel: 'Qpoison/a1', key: '9999' };
-    const healthy = { ...poisoned, key: '9998' };
-    mkdirSync(join(dir, 'shared', 'Qpoison', 'a1', 'in'), { recursive: true });
-    writeFileSync(stepFiles(join(dir, 'shared'), poisoned).input, 'not parquet');
-    const mentions = await openStore(s.db);
-    await writeParquet(mentions, `SELECT * FROM mentions LIMIT 20`, stepFiles(join(dir, 'shared'), healthy).input);
+    const shared = join(dir, 'shared');
+    const poisoned = { step: 'match' as const, runId: 'Qpoison', rel: 'Qpoison/a1', key: '0', of: 1 };
+    const healthy = { ...poisoned, rel: 'Qpoison/a2' };
+    mkdirSync(join(shared, 'Qpoison', 'a1', 'in'), { recursive: true });
+    writeFileSync(stepFiles(shared, poisoned).input, 'not parquet');
+    writeJsonAtomic(stepFiles(shared, poisoned).settings, identitySettings());
+    // The healthy bucket compares the nodes the distributed run left in its store.
+    const store = await openStore(s.db);
+    await writeParquet(store, `SELECT * FROM match_nodes`, stepFiles(shared, healthy).input);
+    writeJsonAtomic(stepFiles(shared, healthy).settings, identitySettings());
+    const [cand] = await queryRows<{ n: number }>(store, 'SELECT count(*)::INT AS n FROM match_candidates');
     const executor = queueExecutor(s.cfg, url, { pollMs: 100 });
     const outcomes = await executor.run([poisoned, healthy]);
     await executor.close?.();
     expect(outcomes[0]!.done).toBeNull();
     expect(outcomes[0]!.error).toMatch(/parquet|magic|file/i);
-    expect(outcomes[1]!.done?.mentions).toBe(20);
+    expect(outcomes[1]!.done?.candidatePairs).toBe(cand!.n);
+    expect(cand!.n).toBeGreaterThan(0);
     const failed = await queueStatus(s.cfg, url);
-    expect(failed.failed.map((f) => [f.attempts, f.id])).toEqual([[3, 'match.Qpoison.a1.9999']]);
+    expect(failed.failed.map((f) => [f.attempts, f.id])).toEqual([[3, 'match.Qpoison.a1.0']]);
     for (const w of workers) await stopWorker(w);
   }, 120_000);
 

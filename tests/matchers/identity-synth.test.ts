@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/index.js';
 import { ingestInbox } from '../../connectors/index.js';
-import { linkPersons, type LinkPersonsResult } from '../../matchers/index.js';
+import { compareCandidates, linkPersons, mergeVectors, type LinkPersonsResult } from '../../matchers/index.js';
 import { lit, openStore, queryRows, type Db } from '../../pipeline/store/index.js';
 import { generateProvince, synthOptionsSchema } from '../../synth/index.js';
 import { tempDir } from '../helpers.js';
@@ -58,5 +58,31 @@ describe('linkPersons on a tiny synthetic province with raised noise', () => {
       if (x.pairs < 5) continue;
       expect({ noise, recall: x.together / x.pairs }).toEqual({ noise, recall: expect.toSatisfy((v: number) => v >= 0.85) });
     }
+  });
+});
+
+describe('blocking split into buckets (partitioned runs)', () => {
+  it('the buckets together give every candidate pair and comparison vector of the whole run, each pair once', async () => {
+    const settings = r.settings;
+    const cols = `rid_l, rid_r, match_key, ${settings.comparisons.map((c) => `gamma_${c.name}`).join(', ')}`;
+    await db.run(`CREATE TABLE whole_vectors AS SELECT ${cols} FROM match_comparison_vectors`);
+    await db.run(`CREATE TABLE bucket_vectors AS SELECT *, 0 AS bucket FROM match_comparison_vectors WHERE FALSE`);
+    const count = 4;
+    for (let index = 0; index < count; index++) {
+      const c = await compareCandidates(db, settings, 'match_', { index, count });
+      await db.run(`INSERT INTO bucket_vectors SELECT *, ${index} FROM match_comparison_vectors`);
+      expect(c.candidatePairs).toBeGreaterThan(0);
+    }
+    const one = async (sql: string) => (await queryRows<{ n: number }>(db, sql))[0]!.n;
+    const dupes = await one('SELECT (count(*) - count(DISTINCT (rid_l, rid_r)))::INT AS n FROM bucket_vectors');
+    await mergeVectors(db, 'match_', 'SELECT * EXCLUDE (bucket) FROM bucket_vectors');
+    const diff = await one(
+      `SELECT count(*)::INT AS n FROM ((SELECT ${cols} FROM match_comparison_vectors EXCEPT ALL SELECT * FROM whole_vectors)
+        UNION ALL (SELECT * FROM whole_vectors EXCEPT ALL SELECT ${cols} FROM match_comparison_vectors))`,
+    );
+    expect(diff).toBe(0);
+    expect(await one('SELECT count(*)::INT AS n FROM whole_vectors')).toBe(r.counts.candidatePairs);
+    // Pairs sharing keys of two buckets come twice before the merge, once after it.
+    expect(dupes).toBeGreaterThan(0);
   });
 });
