@@ -18,6 +18,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { Config, RuleProfile } from '../config/index.js';
 import {
+  bucketKeysQuery,
   compareCandidates,
   ensureMatchFunctions,
   finishPersonLinkage,
@@ -83,6 +84,8 @@ export const stepFiles = (root: string, t: Pick<StepTask, 'rel' | 'step' | 'key'
   return {
     input: join(dir, 'in', t.step === 'match' ? 'match-nodes.parquet' : `${base}.parquet`),
     settings: join(dir, 'in', 'match-settings.json'),
+    /** The keys of every blocking key rule, hive-partitioned by bucket (bucket=<key>/…). */
+    keys: join(dir, 'in', 'match-keys'),
     vectors: join(dir, 'out', `${base}.vectors.parquet`),
     flags: join(dir, 'out', `${base}.flags.parquet`),
     done: join(dir, 'out', `${base}.done.json`),
@@ -145,15 +148,25 @@ export async function runStep(root: string, task: StepTask, opts: { progress?: S
   };
   let done: StepDone;
   if (task.step === 'match') {
-    const bucket = { index: Number(task.key), count: task.of ?? 1 };
-    if (!Number.isInteger(bucket.index) || bucket.index < 0 || bucket.index >= bucket.count) throw new Error(`match step: bad bucket ${task.key} of ${task.of}`);
+    const index = Number(task.key);
+    if (!Number.isInteger(index) || index < 0 || index >= (task.of ?? 1)) throw new Error(`match step: bad bucket ${task.key} of ${task.of}`);
     const settings = parseSettings(readFileSync(files.settings, 'utf8'));
+    if (!existsSync(files.keys)) throw new Error(`match step: blocking keys missing (${task.rel}); is the results folder shared?`);
+    // A bucket no key hashed into has no folder.
+    const bucketDir = join(files.keys, `bucket=${index}`);
     done = await withMemoryDb(async (db) => {
       ensureMatchFunctions(db);
-      await db.run(`CREATE TABLE ${MATCH_PREFIX}nodes AS SELECT * FROM read_parquet(${lit(files.input)})`);
+      // A view: the joins read only the columns they need from the file, and a worker never holds all the
+      // province's mentions in memory.
+      await db.run(`CREATE VIEW ${MATCH_PREFIX}nodes AS SELECT * FROM read_parquet(${lit(files.input)})`);
+      await db.run(
+        existsSync(bucketDir)
+          ? `CREATE TABLE bucket_keys AS SELECT rule, __rid, __src, __k FROM read_parquet(${lit(join(bucketDir, '*.parquet'))})`
+          : `CREATE TABLE bucket_keys (rule INTEGER, __rid INTEGER, __src VARCHAR, __k VARCHAR)`,
+      );
       await progress('comparing', 10);
       await hold();
-      const r = await compareCandidates(db, settings, MATCH_PREFIX, bucket);
+      const r = await compareCandidates(db, settings, MATCH_PREFIX, { index, keys: 'bucket_keys' });
       await progress('writing', 80);
       await writeParquet(db, `SELECT * FROM ${MATCH_PREFIX}comparison_vectors ORDER BY rid_l, rid_r`, files.vectors);
       return { step: task.step, key: task.key, rows: r.candidatePairs, candidatePairs: r.candidatePairs, seconds: 0 };
@@ -213,6 +226,10 @@ export async function exportMatchInputs(
   const files = stepFiles(root, { rel, step: 'match', key: '0' });
   await writeParquet(db, `SELECT * FROM ${MATCH_PREFIX}nodes ORDER BY __rid`, files.input);
   writeJsonAtomic(files.settings, prepared.state.settings);
+  // The keys are computed once here rather than by every bucket (for the ID rule alone, 11 per mention).
+  const tmp = tempName(files.keys);
+  await db.run(`COPY (${bucketKeysQuery(prepared.state.settings, MATCH_PREFIX, buckets)}) TO ${lit(tmp)} (FORMAT parquet, PARTITION_BY (bucket))`);
+  renameSync(tmp, files.keys);
   return { keys: Array.from({ length: buckets }, (_, i) => String(i)), prepared };
 }
 

@@ -1,4 +1,4 @@
-export { runLinkage, prepareLinkage, compareCandidates, mergeVectors, finishLinkage, settingsWithParams } from './linkage.js';
+export { runLinkage, prepareLinkage, compareCandidates, bucketKeysQuery, mergeVectors, finishLinkage, settingsWithParams } from './linkage.js';
 export type { LinkageState, Bucket, RunLinkageOptions, RunLinkageResult, TrainedParams, ComparisonParams, LevelParams, Evaluation, EmSessionReport } from './linkage.js';
 export { parseSettings, settingsSchema, levelIndices, SettingsError } from './settings.js';
 export type { LinkageSettings, LinkageSettingsInput, ComparisonSettings, LevelSettings } from './settings.js';

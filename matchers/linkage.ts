@@ -5,6 +5,7 @@ import { ident, lit, queryRows, type Db } from '../pipeline/store/db.js';
 import { levelIndices, parseSettings, type BlockingRule, type ComparisonSettings, type LinkageSettings } from './settings.js';
 import {
   blockingSql,
+  bucketKeysSql,
   gammaCol,
   nodesSql,
   num,
@@ -141,10 +142,13 @@ export interface LinkageState {
   timings: Record<string, number>;
 }
 
-/** One share of the blocking work: the keys whose hash falls in bucket `index` of `count`. */
+/**
+ * One share of the blocking work: bucket `index`, with its keys (a table or sub-query over that bucket's rows
+ * of bucketKeysSql: rule, __rid, __src, __k).
+ */
 export interface Bucket {
   index: number;
-  count: number;
+  keys: string;
 }
 
 /** Runs blocking, comparison, estimation, scoring, explanation and clustering; all results are DuckDB tables. */
@@ -182,9 +186,9 @@ export async function prepareLinkage(db: Db, opts: RunLinkageOptions): Promise<L
 /**
  * Stage 2: candidate pairs and their comparison vectors (tables `<prefix>candidates`, `<prefix>comparison_vectors`),
  * for every pair or for one bucket's share. Buckets together give every candidate pair of the whole run: a key
- * rule's pairs come from the bucket of their key's hash (so each block, and its size guard, stays whole), a
- * condition rule's pairs from bucket 0. A pair two keys produce can come from two buckets: mergeVectorsSql
- * keeps it once, with the first rule that produced it, as the unbucketed run does.
+ * rule's pairs come from the bucket of their key's hash (bucketKeysSql: each block, and its size guard, stays
+ * whole), a condition rule's pairs from bucket 0. A pair two keys produce can come from two buckets:
+ * mergeVectors keeps it once, with the first rule that produced it, as the unbucketed run does.
  */
 export async function compareCandidates(
   db: Db,
@@ -200,6 +204,11 @@ export async function compareCandidates(
   const { n } = await one<{ n: number }>(db, `SELECT count(*)::DOUBLE AS n FROM ${T.vectors}`);
   const secs = (a: number, b: number) => Math.round(b - a) / 1000;
   return { candidatePairs: n, timings: { blocking: secs(t0, t1), comparison_vectors: secs(t1, performance.now()) } };
+}
+
+/** Stage 2, shared out: the query giving every key rule's keys of every node with its bucket (of `count`). */
+export function bucketKeysQuery(s: LinkageSettings, prefix: string, count: number): string {
+  return bucketKeysSql(s, tableNames(prefix).nodes, count);
 }
 
 /** Stage 2, merged: the comparison vectors of every bucket (a query over their files), each pair once. */

@@ -61,16 +61,16 @@ FROM ${inputTable}`;
 
 /**
  * Candidate pairs from the blocking rules: rule i excludes pairs any earlier rule produced (Splink's scheme).
- * With a bucket: only the key rules' keys hashing into it, and the condition rules in bucket 0 (see
- * compareCandidates).
+ * With a bucket: the key rules read their keys from `bucket.keys` (one bucket's share of bucketKeysSql), and
+ * the condition rules run in bucket 0 only (see compareCandidates).
  */
-export function blockingSql(s: LinkageSettings, nodes: string, candidates: string, bucket?: { index: number; count: number }): string {
+export function blockingSql(s: LinkageSettings, nodes: string, candidates: string, bucket?: { index: number; keys: string }): string {
   const rules: BlockingRule[] = s.blockingRules.length ? s.blockingRules : ['TRUE'];
   const anyKeys = rules.some((r) => typeof r !== 'string');
   const parts: string[] = [];
   rules.forEach((rule, i) => {
     if (typeof rule !== 'string') {
-      parts.push(keyRulePairsSql(s, nodes, rule, i, bucket));
+      parts.push(keyRulePairsSql(s, nodes, rule, i, bucket?.keys));
       return;
     }
     if (bucket && bucket.index !== 0) return;
@@ -91,11 +91,27 @@ ${parts.join('\nUNION ALL\n')}
 ) GROUP BY rid_l, rid_r`;
 }
 
-/** Pairs sharing a generated key (each pair once), with the rule's optional extra condition; optionally one bucket's keys. */
-export function keyRulePairsSql(s: LinkageSettings, nodes: string, rule: KeyRule, matchKey: number, bucket?: { index: number; count: number }): string {
+/** The keys of key rule `index` for every node (non-null). */
+const ruleKeysSql = (nodes: string, rule: KeyRule) =>
+  `SELECT __rid, __src, __k FROM (SELECT __rid, __src, unnest(${rule.keys}) AS __k FROM ${nodes}) WHERE __k IS NOT NULL`;
+
+/**
+ * Every key rule's keys of every node with the bucket of `count` each key hashes into: computed once and
+ * shared out by bucket, so that a block (and its size guard) stays whole in one bucket.
+ */
+export function bucketKeysSql(s: LinkageSettings, nodes: string, count: number): string {
+  const parts = s.blockingRules.flatMap((rule, i) => (typeof rule === 'string' ? [] : [`SELECT ${i} AS rule, * FROM (${ruleKeysSql(nodes, rule)})`]));
+  if (!parts.length) return `SELECT 0 AS rule, __rid, __src, NULL::VARCHAR AS __k, 0 AS bucket FROM ${nodes} WHERE FALSE`;
+  return `SELECT *, (hash(__k) % ${count})::INTEGER AS bucket FROM (${parts.join(' UNION ALL ')})`;
+}
+
+/**
+ * Pairs sharing a generated key (each pair once), with the rule's optional extra condition. `keysFrom`: a
+ * table of (rule, __rid, __src, __k) to read the keys from instead of computing them.
+ */
+export function keyRulePairsSql(s: LinkageSettings, nodes: string, rule: KeyRule, matchKey: number, keysFrom?: string): string {
   const ab = pairFilter(s).replace(/\bl\./g, 'a.').replace(/\br\./g, 'b.');
-  const keys = `SELECT __rid, __src, unnest(${rule.keys}) AS __k FROM ${nodes}`;
-  const inBucket = bucket && bucket.count > 1 ? ` AND hash(__k) % ${bucket.count} = ${bucket.index}` : '';
+  const keys = keysFrom ? `SELECT __rid, __src, __k FROM ${keysFrom} WHERE rule = ${matchKey}` : ruleKeysSql(nodes, rule);
   const kept = rule.maxBlockSize
     ? `SELECT * FROM k0 WHERE __k NOT IN (SELECT __k FROM k0 GROUP BY __k HAVING count(*) > ${rule.maxBlockSize})`
     : 'SELECT * FROM k0';
@@ -103,7 +119,7 @@ export function keyRulePairsSql(s: LinkageSettings, nodes: string, rule: KeyRule
   const body = rule.where
     ? `SELECT p.rid_l, p.rid_r, ${matchKey} AS match_key FROM kp AS p JOIN ${nodes} AS l ON l.__rid = p.rid_l JOIN ${nodes} AS r ON r.__rid = p.rid_r WHERE ${rule.where}`
     : `SELECT rid_l, rid_r, ${matchKey} AS match_key FROM kp`;
-  return `SELECT * FROM (WITH k0 AS (SELECT * FROM (${keys}) WHERE __k IS NOT NULL${inBucket}), k AS (${kept}), kp AS (${pairs}) ${body})`;
+  return `SELECT * FROM (WITH k0 AS (${keys}), k AS (${kept}), kp AS (${pairs}) ${body})`;
 }
 
 /** Pairs satisfying one rule (for an EM training session). */

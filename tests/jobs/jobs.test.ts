@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../config/index.js';
 import { connect, embeddedExecutor, queueExecutor, queueNames, queueStatus, registerSchedules, resultsRoot, runJobQuarter, startWorkers, stepFiles } from '../../jobs/index.js';
 import { writeJsonAtomic, writeParquet } from '../../jobs/steps.js';
-import { identitySettings } from '../../matchers/index.js';
-import { openStore, queryRows } from '../../pipeline/store/index.js';
+import { bucketKeysQuery, identitySettings } from '../../matchers/index.js';
+import { lit, openStore, queryRows } from '../../pipeline/store/index.js';
 import { runQuarter } from '../../rules/index.js';
 import { generateProvince, synthOptionsSchema } from '../../synth/index.js';
 import { tempDir } from '../helpers.js';
@@ -210,10 +210,13 @@ describe('jobs on Redis', () => {
     mkdirSync(join(shared, 'Qpoison', 'a1', 'in'), { recursive: true });
     writeFileSync(stepFiles(shared, poisoned).input, 'not parquet');
     writeJsonAtomic(stepFiles(shared, poisoned).settings, identitySettings());
+    mkdirSync(stepFiles(shared, poisoned).keys);
     // The healthy bucket compares the nodes the distributed run left in its store.
     const store = await openStore(s.db);
-    await writeParquet(store, `SELECT * FROM match_nodes`, stepFiles(shared, healthy).input);
-    writeJsonAtomic(stepFiles(shared, healthy).settings, identitySettings());
+    const files = stepFiles(shared, healthy);
+    await writeParquet(store, `SELECT * FROM match_nodes`, files.input);
+    writeJsonAtomic(files.settings, identitySettings());
+    await store.run(`COPY (${bucketKeysQuery(identitySettings(), 'match_', 1)}) TO ${lit(files.keys)} (FORMAT parquet, PARTITION_BY (bucket))`);
     const [cand] = await queryRows<{ n: number }>(store, 'SELECT count(*)::INT AS n FROM match_candidates');
     const executor = queueExecutor(s.cfg, url, { pollMs: 100 });
     const outcomes = await executor.run([poisoned, healthy]);

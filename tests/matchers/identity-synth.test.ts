@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/index.js';
 import { ingestInbox } from '../../connectors/index.js';
-import { compareCandidates, linkPersons, mergeVectors, type LinkPersonsResult } from '../../matchers/index.js';
+import { bucketKeysQuery, compareCandidates, linkPersons, mergeVectors, type LinkPersonsResult } from '../../matchers/index.js';
 import { lit, openStore, queryRows, type Db } from '../../pipeline/store/index.js';
 import { generateProvince, synthOptionsSchema } from '../../synth/index.js';
 import { tempDir } from '../helpers.js';
@@ -68,8 +68,9 @@ describe('blocking split into buckets (partitioned runs)', () => {
     await db.run(`CREATE TABLE whole_vectors AS SELECT ${cols} FROM match_comparison_vectors`);
     await db.run(`CREATE TABLE bucket_vectors AS SELECT *, 0 AS bucket FROM match_comparison_vectors WHERE FALSE`);
     const count = 4;
+    await db.run(`CREATE TABLE bucket_keys AS ${bucketKeysQuery(settings, 'match_', count)}`);
     for (let index = 0; index < count; index++) {
-      const c = await compareCandidates(db, settings, 'match_', { index, count });
+      const c = await compareCandidates(db, settings, 'match_', { index, keys: `(SELECT * FROM bucket_keys WHERE bucket = ${index})` });
       await db.run(`INSERT INTO bucket_vectors SELECT *, ${index} FROM match_comparison_vectors`);
       expect(c.candidatePairs).toBeGreaterThan(0);
     }
