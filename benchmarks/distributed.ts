@@ -1,6 +1,6 @@
 /**
  * npm run bench:distributed [-- --size medium|province --seed 1 --queue redis://HOST:PORT --partition-by 4
- *   --match-partitions 8 --no-reference]
+ *   --match-partitions 8 --no-reference --memory 8GB]
  * A partitioned quarter on a synthetic province (generated and ingested once, then reused), run
  * through the job queue with 1 and with 2 `bidui worker` processes; prints both times and the ratio,
  * and whether both flags.csv equal the one of the embedded unpartitioned run (also timed; skipped with
@@ -27,6 +27,8 @@ const { values } = parseArgs({
     'partition-by': { type: 'string', default: '4' },
     'match-partitions': { type: 'string', default: '8' },
     'no-reference': { type: 'boolean', default: false },
+    /** DuckDB memory limit of the owner's store (e.g. 8GB), so that the owner and the workers share one machine. */
+    memory: { type: 'string' },
   },
 });
 const root = resolve('.');
@@ -70,11 +72,17 @@ function scenario(name: string, jobs: Record<string, unknown>) {
   return { db, file, cfg: loadConfig(file) };
 }
 
+async function ownerStore(path: string) {
+  const store = await openStore(path);
+  if (values.memory) await store.run(`SET memory_limit = '${values.memory.replace(/[^0-9A-Za-z.]/g, '')}'`);
+  return store;
+}
+
 /** The embedded default: one process, no partitions. */
 async function reference(): Promise<number> {
   const { db, cfg } = scenario('reference', { partitionBy: null });
   const t0 = performance.now();
-  const r = await runQuarter(await openStore(db), cfg, { asOf, out: join(dir, 'out-reference'), skipIngest: true });
+  const r = await runQuarter(await ownerStore(db), cfg, { asOf, out: join(dir, 'out-reference'), skipIngest: true });
   const seconds = (performance.now() - t0) / 1000;
   console.log(`embedded, unpartitioned: ${seconds.toFixed(1)} s, ${r.flags} flags (${Object.entries(r.timings).map(([k, v]) => `${k} ${v}`).join(', ')})`);
   return seconds;
@@ -92,7 +100,7 @@ async function run(workers: number): Promise<number> {
     await new Promise<void>((ok) => p.stdout!.on('data', () => ok()));
     procs.push(p);
   }
-  const store = await openStore(db);
+  const store = await ownerStore(db);
   const executor = queueExecutor(cfg, url!);
   const t0 = performance.now();
   const r = await runJobQuarter(store, cfg, executor, { asOf, out: join(dir, `out-${workers}`), skipIngest: true });
@@ -109,5 +117,6 @@ const one = await run(1);
 const two = await run(2);
 console.log(`size ${values.size}: 1 worker ${one.toFixed(1)} s, 2 workers ${two.toFixed(1)} s, ratio ${(one / two).toFixed(2)}x; flags.csv of 1 and 2 workers identical: ${same('out-1', 'out-2')}`);
 if (ref !== null) console.log(`embedded unpartitioned ${ref.toFixed(1)} s; flags.csv identical to it: 1 worker ${same('out-reference', 'out-1')}, 2 workers ${same('out-reference', 'out-2')}`);
+console.log(`peak memory of the owner process (max RSS): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
 if (redis) redis.kill('SIGTERM');
 process.exit(0);
