@@ -3,16 +3,17 @@
 // partition (in this process, or as BullMQ jobs on any number of workers), merge, finish the run.
 // The merged partitions give the persons and the flags of the unpartitioned run (runQuarter), whichever
 // executor ran the steps (see steps.ts).
-import { randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { effectiveSources, type Config, type SourceConfig } from '../config/index.js';
 import { ingestFile, sourceFiles, type BatchReport } from '../connectors/index.js';
 import { log } from '../pipeline/log.js';
-import type { Db } from '../pipeline/store/index.js';
+import { queryRows, type Db } from '../pipeline/store/index.js';
+import { identitySettings } from '../matchers/index.js';
 import { beginRun, finishRun, type QuarterResult } from '../rules/run.js';
 import { gatherFacts } from '../rules/gather.js';
-import { exportEvaluateInputs, exportMatchInputs, mergeFlags, mergeMatches, runStep, type StepDone, type StepTask } from './steps.js';
+import { exportEvaluateInputs, exportMatchInputs, mergeFlags, mergeMatches, readDone, runStep, type StepDone, type StepTask } from './steps.js';
 import { stopwatch } from '../pipeline/timing.js';
 
 export interface StepOutcome {
@@ -118,39 +119,50 @@ async function doRun(db: Db, config: Config, executor: StepExecutor, opts: JobQu
   }
   lap('ingest');
 
-  // One folder per attempt of the run: a restarted run never reads an earlier attempt's files.
-  const rel = `${runId}/${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+  // The run's folder is named by what its results depend on: a coordinator restarted on the same inputs
+  // (after a crash, or a failure of its own) finds the steps that finished and runs only the others; new
+  // inputs or settings give a new folder.
+  const buckets = prefix === null ? 1 : config.jobs.matchPartitions;
+  const rel = `${runId}/${await inputsFingerprint(db, config, opts.asOf, prefix, buckets)}`;
   const settle = (outcomes: StepOutcome[]) => {
     for (const o of outcomes) if (!o.done) failures.push({ step: o.task.step, partition: o.task.key, error: o.error ?? 'failed' });
     return outcomes.filter((o) => o.done).map((o) => o.task.key);
   };
-  try {
-    const buckets = prefix === null ? 1 : config.jobs.matchPartitions;
-    const { keys: matchKeys, prepared } = await exportMatchInputs(db, root, rel, buckets, runId);
-    log.info({ runId, partitions: matchKeys.length, executor: executor.kind }, 'match partitions exported');
-    const matched = settle(await executor.run(matchKeys.map((key) => ({ step: 'match', runId, rel, key, of: buckets }))));
-    const linked = await mergeMatches(db, root, rel, matched, prepared);
-    lap('match');
+  const execute = async (tasks: StepTask[]) => {
+    const finished = tasks.filter((t) => readDone(root, t));
+    if (finished.length) log.info({ runId, step: tasks[0]!.step, reused: finished.length }, 'partition results of an earlier attempt reused');
+    const outcomes = await executor.run(tasks.filter((t) => !finished.includes(t)));
+    return settle([...finished.map((task) => ({ task, done: readDone(root, task) })), ...outcomes]);
+  };
+  const { keys: matchKeys, prepared } = await exportMatchInputs(db, root, rel, buckets, runId);
+  log.info({ runId, partitions: matchKeys.length, executor: executor.kind }, 'match partitions exported');
+  const matched = await execute(matchKeys.map((key) => ({ step: 'match', runId, rel, key, of: buckets })));
+  const linked = await mergeMatches(db, root, rel, matched, prepared);
+  lap('match');
 
-    const facts = await gatherFacts(db, opts.asOf, config.profile.adultAge);
-    lap('gather');
-    const evalKeys = await exportEvaluateInputs(db, root, rel, facts, prefix);
-    const evaluated = settle(
-      await executor.run(
-        evalKeys.map((key) => ({ step: 'evaluate', runId, rel, key, asOf: opts.asOf, profile: config.profile, jurisdiction: config.jurisdiction })),
-      ),
-    );
-    const rows = await mergeFlags(db, root, rel, evaluated);
-    lap('evaluate');
+  const facts = await gatherFacts(db, opts.asOf, config.profile.adultAge);
+  lap('gather');
+  const evalKeys = await exportEvaluateInputs(db, root, rel, facts, prefix);
+  const evaluated = await execute(
+    evalKeys.map((key) => ({ step: 'evaluate', runId, rel, key, asOf: opts.asOf, profile: config.profile, jurisdiction: config.jurisdiction })),
+  );
+  const rows = await mergeFlags(db, root, rel, evaluated);
+  lap('evaluate');
 
-    const matchCounts = { ...linked.counts, partitions: matchKeys.length, partitionsMatched: matched.length };
-    const status = failures.length ? 'incomplete' : 'complete';
-    if (failures.length) log.warn({ runId, failures: failures.length }, 'run incomplete');
-    const result = await finishRun(db, runId, rows, { out: opts.out, ingest, timings, matchSettings: linked.settings, matchCounts, status });
-    return { ...result, status, partitions: { match: matchKeys.length, evaluate: evalKeys.length }, failures };
-  } finally {
-    if (!config.jobs.keepResults) rmSync(resolve(root, rel), { recursive: true, force: true });
-  }
+  const matchCounts = { ...linked.counts, partitions: matchKeys.length, partitionsMatched: matched.length };
+  const status = failures.length ? 'incomplete' : 'complete';
+  if (failures.length) log.warn({ runId, failures: failures.length }, 'run incomplete');
+  const result = await finishRun(db, runId, rows, { out: opts.out, ingest, timings, matchSettings: linked.settings, matchCounts, status });
+  // Partition files hold personal data: gone once the run is stored (a run that failed keeps them to resume).
+  if (!config.jobs.keepResults) rmSync(resolve(root, rel), { recursive: true, force: true });
+  return { ...result, status, partitions: { match: matchKeys.length, evaluate: evalKeys.length }, failures };
+}
+
+/** What a run's partition results depend on: the loaded batches, the as-of, the partitions, the settings and the rules. */
+async function inputsFingerprint(db: Db, config: Config, asOf: string, prefix: number | null, buckets: number): Promise<string> {
+  const [b] = await queryRows<{ batches: string }>(db, `SELECT coalesce(list(batch_id ORDER BY batch_id), [])::VARCHAR AS batches FROM ingest_batches WHERE status = 'loaded'`);
+  const inputs = { asOf, batches: b!.batches, prefix, buckets, settings: identitySettings(), profile: config.profile, jurisdiction: config.jurisdiction };
+  return createHash('sha256').update(JSON.stringify(inputs)).digest('hex').slice(0, 16);
 }
 
 /** The last day of the quarter before the one `now` falls in, in time zone `tz` (the as-of of a scheduled run). */

@@ -69,6 +69,13 @@ export function queueExecutor(config: Config, url: string, opts: { pollMs?: numb
     kind: 'queue',
     async run(tasks) {
       if (!tasks.length) return [];
+      // The job of a step an earlier attempt of the run (same folder, same job id) finished or gave up keeps
+      // its id; the step's results are not there (or it would not be asked for again): run it anew. A job still
+      // waiting or running is left to finish (steps are idempotent).
+      for (const t of tasks) {
+        const old = await Job.fromId(queue, jobIdOf(t));
+        if (old && ['failed', 'completed'].includes(await old.getState())) await old.remove();
+      }
       await add(tasks);
       const outcomes = new Map<string, StepOutcome>();
       let lastLog = 0;

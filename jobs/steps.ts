@@ -224,12 +224,16 @@ export async function exportMatchInputs(
 ): Promise<{ keys: string[]; prepared: PreparedPersonLinkage }> {
   const prepared = await preparePersonLinkage(db, { runId, prefix: MATCH_PREFIX });
   const files = stepFiles(root, { rel, step: 'match', key: '0' });
-  await writeParquet(db, `SELECT * FROM ${MATCH_PREFIX}nodes ORDER BY __rid`, files.input);
-  writeJsonAtomic(files.settings, prepared.state.settings);
-  // The keys are computed once here rather than by every bucket (for the ID rule alone, 11 per mention).
-  const tmp = tempName(files.keys);
-  await db.run(`COPY (${bucketKeysQuery(prepared.state.settings, MATCH_PREFIX, buckets)}) TO ${lit(tmp)} (FORMAT parquet, PARTITION_BY (bucket))`);
-  renameSync(tmp, files.keys);
+  // A folder holds one run's inputs (see runJobQuarter): files an earlier attempt wrote are the same, and
+  // each was written whole (temp name + rename).
+  if (!existsSync(files.input)) await writeParquet(db, `SELECT * FROM ${MATCH_PREFIX}nodes ORDER BY __rid`, files.input);
+  if (!existsSync(files.settings)) writeJsonAtomic(files.settings, prepared.state.settings);
+  if (!existsSync(files.keys)) {
+    // The keys are computed once here rather than by every bucket (for the ID rule alone, 11 per mention).
+    const tmp = tempName(files.keys);
+    await db.run(`COPY (${bucketKeysQuery(prepared.state.settings, MATCH_PREFIX, buckets)}) TO ${lit(tmp)} (FORMAT parquet, PARTITION_BY (bucket))`);
+    renameSync(tmp, files.keys);
+  }
   return { keys: Array.from({ length: buckets }, (_, i) => String(i)), prepared };
 }
 

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { Queue, Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../config/index.js';
-import { connect, embeddedExecutor, queueExecutor, queueNames, queueStatus, registerSchedules, resultsRoot, runJobQuarter, startWorkers, stepFiles } from '../../jobs/index.js';
+import { connect, embeddedExecutor, type StepExecutor, queueExecutor, queueNames, queueStatus, registerSchedules, resultsRoot, runJobQuarter, startWorkers, stepFiles } from '../../jobs/index.js';
 import { writeJsonAtomic, writeParquet } from '../../jobs/steps.js';
 import { bucketKeysQuery, identitySettings } from '../../matchers/index.js';
 import { lit, openStore, queryRows } from '../../pipeline/store/index.js';
@@ -144,6 +144,29 @@ describe('partitioned runs', () => {
     expect(res.partitions.match).toBe(5);
     expect(res.partitions.evaluate).toBeGreaterThan(1);
     expect(readFileSync(join(s.out, 'flags.csv'), 'utf8')).toBe(embeddedCsv);
+  }, 120_000);
+
+  it('a coordinator that died after matching resumes: the re-run reuses the finished match partitions', async () => {
+    const s = scenario('resume', { matchPartitions: 3 });
+    const db = await openStore(s.db);
+    const inner = embeddedExecutor(resultsRoot(s.cfg));
+    const steps = (log: string[], crashOn?: string): StepExecutor => ({
+      kind: 'embedded',
+      async run(tasks) {
+        if (crashOn && tasks[0]?.step === crashOn) throw new Error('coordinator died');
+        log.push(...tasks.map((t) => t.step));
+        return inner.run(tasks);
+      },
+    });
+    const first: string[] = [];
+    await expect(runJobQuarter(db, s.cfg, steps(first, 'evaluate'), { asOf: AS_OF, out: s.out })).rejects.toThrow('coordinator died');
+    expect(first).toEqual(['match', 'match', 'match']);
+    const again: string[] = [];
+    const res = await runJobQuarter(db, s.cfg, steps(again), { asOf: AS_OF, out: s.out });
+    expect(res.status).toBe('complete');
+    expect(again).toEqual(Array(res.partitions.evaluate).fill('evaluate'));
+    expect(readFileSync(join(s.out, 'flags.csv'), 'utf8')).toBe(embeddedCsv);
+    expect(readdirSync(join(dir, 'shared', res.runId))).toEqual([]);
   }, 120_000);
 });
 
