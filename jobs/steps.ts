@@ -1,7 +1,7 @@
 // The steps of a partitioned quarter, as functions that run the same in-process (embedded) or in a job
 // worker. The owner of the DuckDB file exports the steps' inputs as Parquet into the results folder; a
 // step reads them into its own in-memory DuckDB and writes its results as Parquet next to them,
-// atomically (temp name + rename) and keyed by run + attempt + step + partition, so that a step run
+// atomically (temp name + rename) and keyed by run + inputs + step + partition, so that a step run
 // twice, or again after a crash half-way, leaves the same files.
 //
 // Matching is split by blocking key, not by region: a person's records carry different region codes
@@ -40,7 +40,7 @@ export type StepName = 'match' | 'evaluate';
 export interface StepTask {
   step: StepName;
   runId: string;
-  /** `<run id>/<attempt>`: the folder of this attempt of the run inside the results folder. */
+  /** `<run id>/<inputs fingerprint>`: the run's folder inside the results folder (see runJobQuarter). */
   rel: string;
   /**
    * Partition key. Match: the bucket of blocking keys, '0' … of−1. Evaluate: the children's region-code

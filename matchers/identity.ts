@@ -43,11 +43,6 @@ export interface LinkPersonsOptions {
   prefix?: string;
   /** Restrict the feed rows, as SQL over t.batch_id / t.src_row (default: every row). */
   where?: string;
-  /**
-   * The `mentions` table already exists (e.g. one partition's mentions read from Parquet by a job
-   * worker): link it as it is instead of building it from the feed tables. Default false.
-   */
-  existingMentions?: boolean;
   /** Table with (mention_key, label): true identities, for evaluation only (never used to train). */
   labelsTable?: string;
   /** Also write the engine's per-pair, per-comparison explanation table for every candidate pair (default false: large). */
@@ -132,7 +127,7 @@ export async function preparePersonLinkage(db: Db, opts: LinkPersonsOptions = {}
   const runId = opts.runId ?? new Date().toISOString();
   const { timings, lap } = stopwatch();
 
-  if (!opts.existingMentions) await db.run(mentionsSql('mentions', { where: opts.where }));
+  await db.run(mentionsSql('mentions', { where: opts.where }));
   if (opts.labelsTable) {
     await db.run(`CREATE OR REPLACE TABLE mentions AS SELECT m.*, lb.label AS true_label FROM mentions m LEFT JOIN ${ident(opts.labelsTable)} lb USING (mention_key)`);
   }
