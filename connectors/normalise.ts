@@ -1,13 +1,14 @@
 import type { FeedSpec, FieldSpec } from '../pipeline/feeds.js';
-import { idPartsSql, idSql, REGION_TABLE } from '../pipeline/identity/index.js';
-import { ident, lit } from '../pipeline/store/index.js';
+import { idPartsSql, idSql, nameFormsSql, REGION_TABLE } from '../pipeline/identity/index.js';
+import { ident, lit, NAME_FORM_COLUMNS } from '../pipeline/store/index.js';
 import { NUMERIC_SEP } from './readers/index.js';
 
 /**
  * SQL that turns a staging table (see readers/types.ts) into stored feed rows, quarantined rows
  * and findings, as a few statements over the whole batch:
  *
- *  1. lookup tables: each distinct name, date, month and code is normalised once (JS UDFs);
+ *  1. lookup tables: each distinct date, month and code is normalised once (JS UDFs); names the
+ *     store has not seen before get their forms in name_forms (insertNames);
  *  2. `<stage>_pre`: the staging rows plus the ID parts the SQL fast path reuses;
  *  3. `<stage>_err`: one row per (row, field) problem that quarantines the row;
  *  4. the rows without problems are inserted into the feed table straight from a query;
@@ -18,6 +19,8 @@ import { NUMERIC_SEP } from './readers/index.js';
 export interface NormalisePlan {
   /** Run in order before the inserts. */
   statements: string[];
+  /** Adds the forms of the batch's new names to name_forms; null when the feed has no name field. */
+  insertNames: string | null;
   insertRows: string;
   insertQuarantine: string;
   /** Run after insertRows: reads the stored rows of the batch. */
@@ -28,16 +31,6 @@ export interface NormalisePlan {
 const cell = (col: string) => `nullif(trim(${col}), '')`;
 const q = ident;
 
-/** Stored columns of a name field and the NameForms field each comes from. */
-const NAME_PARTS = [
-  ['_norm', 'norm'],
-  ['_simplified', 'simplified'],
-  ['_pinyin', 'pinyin'],
-  ['_pinyin_alts', 'pinyin_alts'],
-  ['_surname', 'surname'],
-  ['_given', 'given'],
-  ['_tokens', 'tokens'],
-] as const;
 const ID_PARTS = [
   ['', 'id'],
   ['_valid', 'valid'],
@@ -71,7 +64,19 @@ export function planNormalise(args: {
     statements.push(`CREATE OR REPLACE TEMP TABLE ${table(name)} AS SELECT v, ${fn} AS f FROM (${distinctValues(fs)}) WHERE v IS NOT NULL`);
     for (const f of fs) joins.push(`LEFT JOIN ${table(name)} ${q(alias + f.key)} ON ${q(alias + f.key)}.v = ${src(f.key)}`);
   };
-  lookup('names', fields('name'), 'bidui_name(v)', 'n_');
+  // Names: each is computed once for the store, not once per batch (names repeat across files and
+  // feeds, and pinyin is the costliest step of an ingest). INSERT OR IGNORE: a concurrent batch may
+  // have added the same name since.
+  const nameFields = fields('name');
+  let insertNames: string | null = null;
+  if (nameFields.length) {
+    statements.push(
+      `CREATE OR REPLACE TEMP TABLE ${table('names')} AS SELECT v FROM (${distinctValues(nameFields)}) s
+       WHERE v IS NOT NULL AND NOT EXISTS (SELECT 1 FROM name_forms nf WHERE nf.name = s.v)`,
+    );
+    insertNames = `INSERT OR IGNORE INTO name_forms (name, ${NAME_FORM_COLUMNS.map((c) => c.name).join(', ')})
+      SELECT v, ${nameFormsSql('p')} FROM (SELECT v, string_split(bidui_name(v), chr(31)) AS p FROM ${table('names')})`;
+  }
   lookup('dates', fields('date'), `bidui_date(v, ${dateBase1904})`, 'd_');
   lookup('months', fields('month'), 'bidui_month(v)', 'm_');
   const codeFields = fields('code');
@@ -90,7 +95,8 @@ export function planNormalise(args: {
 
   // ID numbers: the SQL fast path for clean values, the bidui_id UDF for the rest. A disability
   // record's ID may come from its certificate number (the first 18 characters).
-  const idParts: string[] = [];
+  const idValues: string[] = [];
+  const idDerived: string[] = [];
   const idValue = new Map<string, string>();
   for (const f of spec.fields.filter((x) => x.kind.type === 'id')) {
     const fromCertificate = spec.feed === 'disability' && f.key === 'id_number' && has('certificate_no');
@@ -105,11 +111,14 @@ export function planNormalise(args: {
         ? 'false'
         : `coalesce(contains(${lit(NUMERIC_SEP)} || t.numeric_cols || ${lit(NUMERIC_SEP)}, ${lit(NUMERIC_SEP + header + NUMERIC_SEP)}), false)`;
     const rg = q('rg_' + f.key);
-    idParts.push(...idPartsSql(raw, f.key));
+    const parts = idPartsSql(raw, f.key);
+    idValues.push(...parts.value);
+    idDerived.push(...parts.derived);
     joins.push(`LEFT JOIN ${REGION_TABLE} ${rg} ON ${rg}.code = substr(t.${q(f.key + '$s')}, 1, 6)`);
     idValue.set(f.key, idSql('t', f.key, raw, numeric, rg));
   }
-  statements.push(`CREATE OR REPLACE TEMP TABLE ${table('pre')} AS SELECT t.*${idParts.map((p) => ', ' + p).join('')} FROM ${q(stage)} t`);
+  const withParts = (items: string[], from: string) => `(SELECT t.*${items.map((p) => ', ' + p).join('')} FROM ${from} t)`;
+  const pre = `${withParts(idDerived, withParts(idValues, q(stage)))} t`;
 
   // The normalised row, as a query over the pre table: `<key>$…` columns are intermediate.
   const rawJson = `to_json(struct_pack(${headers.map((h) => `${q(h)} := t.${q(h)}`).join(', ')}))`;
@@ -121,11 +130,8 @@ export function planNormalise(args: {
     const value = (expr: string) => `${present ? expr : 'NULL'} AS ${q(k)}`;
     switch (f.kind.type) {
       case 'text':
-        select.push(`${src(k)} AS ${q(k)}`);
-        break;
       case 'name':
         select.push(`${src(k)} AS ${q(k)}`);
-        for (const [suffix, part] of NAME_PARTS) select.push(`${present ? `${q('n_' + k)}.f.${part}` : 'NULL'} AS ${q(k + suffix)}`);
         break;
       case 'id':
         select.push(`${idValue.get(k)} AS ${q(k + '$')}`);
@@ -145,7 +151,7 @@ export function planNormalise(args: {
         break;
     }
   }
-  const norm = `(SELECT ${select.join(',\n  ')}\nFROM ${table('pre')} t\n${joins.join('\n')})`;
+  const norm = `(SELECT ${select.join(',\n  ')}\nFROM ${pre}\n${joins.join('\n')})`;
 
   // Errors: required cells that are empty, then values that cannot be interpreted. A value's error
   // is known from its lookup row, so only the (few) values in error are joined back to the rows.
@@ -185,7 +191,6 @@ export function planNormalise(args: {
     const k = f.key;
     if (f.kind.type === 'id') for (const [suffix, part] of ID_PARTS) stored.push([k + suffix, `n.${q(k + '$')}.${part}`]);
     else if (f.kind.type === 'region') stored.push([k, `n.${q(k)}`], [k + '_county', `left(n.${q(k)}, 6)`]);
-    else if (f.kind.type === 'name') for (const suffix of ['', ...NAME_PARTS.map(([s]) => s)]) stored.push([k + suffix, `n.${q(k + suffix)}`]);
     else if ((k === 'gender' || k === 'birth_date') && hasPersonId) {
       const fromId = `CASE WHEN n."id_number$".valid THEN n."id_number$".${k} END`;
       stored.push([k, `coalesce(n.${q(k)}, ${fromId})`]);
@@ -222,5 +227,5 @@ export function planNormalise(args: {
     );
   }
   const insertFindings = `INSERT INTO findings SELECT ${batchId}, f.* FROM (${findings.join('\nUNION ALL\n')}) f`;
-  return { statements, insertRows, insertQuarantine, insertFindings };
+  return { statements, insertNames, insertRows, insertQuarantine, insertFindings };
 }

@@ -24,7 +24,7 @@ export const MENTION_COLUMNS = [
 function roleSelect(spec: FeedSpec, roleIndex: number): string {
   const p = spec.people[roleIndex]!;
   const c = (key: string) => `t.${ident(key)}`;
-  const n = (suffix: string) => c(p.name + suffix);
+  const n = (form: string) => `nf.${form}`;
   const id = (suffix: string) => c(p.id + suffix);
   // The record's own region column describes its subject (the registry child, the deceased), not the
   // parents or guardians named in the same row.
@@ -43,16 +43,16 @@ function roleSelect(spec: FeedSpec, roleIndex: number): string {
   ((t.batch_id::BIGINT << 32) | (t.src_row::BIGINT << 3) | ${roleIndex})::BIGINT AS uid,
   ${lit(spec.feed + ':')} || t.batch_id || ':' || t.src_row || ${lit(':' + p.role)} AS mention_key,
   ${lit(spec.feed)} AS feed, ${lit(p.role)} AS role, t.batch_id, t.src_row,
-  ${c(p.name)} AS name_raw, ${n('_norm')} AS name_norm, ${n('_simplified')} AS name_simp, ${n('_pinyin')} AS name_pinyin,
-  ${n('_pinyin_alts')} AS name_alts, nullif(${n('_surname')}, '') AS name_surname, ${n('_given')} AS name_given, ${n('_tokens')} AS name_tokens,
+  ${c(p.name)} AS name_raw, ${n('norm')} AS name_norm, ${n('simplified')} AS name_simp, ${n('pinyin')} AS name_pinyin,
+  ${n('pinyin_alts')} AS name_alts, nullif(${n('surname')}, '') AS name_surname, ${n('given')} AS name_given, ${n('tokens')} AS name_tokens,
   ${c(p.id)} AS id, coalesce(${id('_valid')}, false) AS id_valid, coalesce(${id('_damaged')}, false) AS id_damaged,
   coalesce(list_contains(${id('_issues')}, 'UPGRADED_15'), false) AS id_15,
   ${id('_birth_date')} AS id_birth_date, ${id('_region')} AS id_region,
   ${birth} AS birth_date, ${gender} AS gender,
   ${region6} AS region6,
   ${fromId('_region_current')}[1] AS id_county
-FROM ${ident(spec.table)} AS t
-WHERE ${c(p.name)} IS NOT NULL OR ${c(p.id)} IS NOT NULL`;
+FROM ${ident(spec.table)} AS t LEFT JOIN name_forms AS nf ON nf.name = ${c(p.name)}
+WHERE (${c(p.name)} IS NOT NULL OR ${c(p.id)} IS NOT NULL)`;
 }
 
 /**

@@ -4,6 +4,7 @@ import { parseEvidence, type EvidenceItem } from '../rules/evidence.js';
 import { FEED_SPECS, type FeedSpec, type FieldSpec } from '../pipeline/feeds.js';
 import { codeLabel } from '../pipeline/identity/codes.js';
 import { regionInfo } from '../pipeline/identity/id.js';
+import { normalizeNameText } from '../pipeline/identity/name.js';
 import { maskId } from '../pipeline/log.js';
 import { lit, queryRows, type Db } from '../pipeline/store/index.js';
 import { categoryLabel, decisionLabel, flagLabel, latestDecisionsSql, reasonLabel, type RunInfo } from '../review/index.js';
@@ -434,7 +435,7 @@ export async function loadRecord(ctx: Ctx, feed: string, batchId: number, srcRow
     const str = (k: string | undefined) => (k && row[k] != null ? String(row[k]) : null);
     identity[p.role] = {
       name: str(p.name),
-      name_norm: str(`${p.name}_norm`),
+      name_norm: normalizeNameText(str(p.name)),
       id: str(p.id),
       gender: str(p.gender) ?? str(`${p.id}_gender`),
       birth_date: (str(p.birthDate) ?? str(`${p.id}_birth_date`))?.slice(0, 10) ?? null,

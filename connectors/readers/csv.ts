@@ -33,19 +33,27 @@ export async function readCsv(db: Db, path: string, table: string, opts: ReadOpt
     );
     const rejectedLines = rejects.map((r) => r.line);
     const [{ n }] = (await queryRows<{ n: number }>(db, `SELECT count(*)::INTEGER AS n FROM ${tag}_scan`)) as [{ n: number }];
-    // The k-th good record sits on the k-th line (from 2, after the header) that was not rejected.
+    const columns = rawHeaders.map((h, i) => `s.${ident(h)} AS ${ident(headers[i]!)}`).join(', ');
     await db.run(`DROP TABLE IF EXISTS ${ident(table)}`);
-    await db.run(`
-      CREATE TEMP TABLE ${ident(table)} AS
-      WITH lines AS (
-        SELECT l, (row_number() OVER (ORDER BY l) - 1)::BIGINT AS k
-        FROM range(2, ${n + rejectedLines.length + 2}) t(l)
-        WHERE NOT list_contains([${rejectedLines.join(',')}]::BIGINT[], l)
-      )
-      SELECT (lines.l - 1)::INTEGER AS src_row, lines.l::INTEGER AS src_line, NULL::VARCHAR AS numeric_cols,
-             ${rawHeaders.map((h, i) => `s.${ident(h)} AS ${ident(headers[i]!)}`).join(', ')}
-      FROM (SELECT rowid AS k, * FROM ${tag}_scan) s JOIN lines USING (k)
-      ORDER BY src_row`);
+    if (!rejectedLines.length) {
+      // Every line was read, in file order (DuckDB preserves insertion order): record k is line k + 2.
+      await db.run(`
+        CREATE TEMP TABLE ${ident(table)} AS
+        SELECT (s.rowid + 1)::INTEGER AS src_row, (s.rowid + 2)::INTEGER AS src_line, NULL::VARCHAR AS numeric_cols, ${columns}
+        FROM ${tag}_scan s`);
+    } else {
+      // The k-th good record sits on the k-th line (from 2, after the header) that was not rejected.
+      await db.run(`
+        CREATE TEMP TABLE ${ident(table)} AS
+        WITH lines AS (
+          SELECT l, (row_number() OVER (ORDER BY l) - 1)::BIGINT AS k
+          FROM range(2, ${n + rejectedLines.length + 2}) t(l)
+          WHERE NOT list_contains([${rejectedLines.join(',')}]::BIGINT[], l)
+        )
+        SELECT (lines.l - 1)::INTEGER AS src_row, lines.l::INTEGER AS src_line, NULL::VARCHAR AS numeric_cols, ${columns}
+        FROM (SELECT rowid AS k, * FROM ${tag}_scan) s JOIN lines USING (k)
+        ORDER BY src_row`);
+    }
     await db.run(`DROP TABLE ${tag}_scan`);
     const rejected: RejectedRecord[] = rejects.map((r) => ({
       srcRow: r.line - 1,

@@ -32,7 +32,10 @@ export async function detectEncoding(path: string): Promise<Encoding> {
   }
 }
 
-/** Streams a GB18030 file into a UTF-8 copy that DuckDB's CSV reader can scan. */
+/**
+ * Streams a GB18030 file into a UTF-8 copy that DuckDB's CSV reader can scan. The write stream
+ * encodes the decoded text as UTF-8 itself; 1 MiB chunks keep the per-chunk overhead down.
+ */
 export async function transcodeToUtf8(src: string, dest: string): Promise<void> {
-  await pipeline(createReadStream(src), iconv.decodeStream('gb18030'), iconv.encodeStream('utf-8'), createWriteStream(dest));
+  await pipeline(createReadStream(src, { highWaterMark: 1 << 20 }), iconv.decodeStream('gb18030'), createWriteStream(dest, { highWaterMark: 1 << 20 }));
 }

@@ -5,7 +5,7 @@ import { Converter } from 'opencc-js/t2cn';
 import { pinyin, polyphonic } from 'pinyin-pro';
 
 export interface NameForms {
-  /** NFKC, trimmed, whitespace removed, separator dots unified to '·', private-use characters → '?'. */
+  /** NFKC, trimmed, whitespace and control characters removed, separator dots unified to '·', private-use characters → '?'. */
   norm: string;
   /** Traditional → simplified of norm; a comparison aid only. */
   simplified: string;
@@ -37,6 +37,7 @@ export const COMPOUND_SURNAMES: ReadonlySet<string> = new Set([
 const DOTS_RE = /[.\u00B7\u2022\u2027\u2219\u22C5\u30FB\u318D\u2E31\u16EB\u2981]+/g;
 const SPACE_RE = /[\s\u200B-\u200D\u2060\uFEFF]+/g;
 const PRIVATE_USE_RE = /[\uE000-\uF8FF]/g;
+const CONTROL_RE = /[\u0000-\u001F\u007F-\u009F]/g;
 const HAN_RE = /^\p{Script=Han}/u;
 
 // Pinyin-pro and OpenCC cost tens of µs a call; a feed has far fewer distinct characters (and
@@ -96,6 +97,7 @@ export function normalizeNameText(raw: string | null | undefined): string | null
   const s = String(raw)
     .normalize('NFKC')
     .replace(PRIVATE_USE_RE, '?')
+    .replace(CONTROL_RE, '')
     .replace(SPACE_RE, '')
     .replace(DOTS_RE, '·')
     .replace(/^·+|·+$/g, '');
@@ -155,55 +157,11 @@ function buildForms(norm: string): NameForms {
   return { norm, simplified, pinyin: primary, pinyinAlts: [...alts], surname, given, tokens };
 }
 
-/** All forms of a name, or null when the input is empty. Costs tens of µs: see nameFormsCached. */
+/**
+ * All forms of a name, or null when the input is empty. Costs several µs: the store computes them
+ * once per distinct name (name_forms), not once per row.
+ */
 export function normalizeName(raw: string | null | undefined): NameForms | null {
   const norm = normalizeNameText(raw);
   return norm === null ? null : buildForms(norm);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Cache: pinyin dominates the cost and a feed repeats names heavily, so callers go through here.
-
-const DEFAULT_CACHE_MAX = 500_000;
-let cacheMax = DEFAULT_CACHE_MAX;
-const cache = new Map<string, NameForms>();
-
-/**
- * normalizeName with an LRU cache keyed by the normalised text. The returned object is
- * frozen and shared between callers: copy it before changing anything.
- */
-export function nameFormsCached(raw: string | null | undefined): NameForms | null {
-  const norm = normalizeNameText(raw);
-  if (norm === null) return null;
-  const hit = cache.get(norm);
-  if (hit) {
-    // Re-insert so that Map order approximates recency.
-    cache.delete(norm);
-    cache.set(norm, hit);
-    return hit;
-  }
-  const forms = buildForms(norm);
-  Object.freeze(forms.pinyinAlts);
-  Object.freeze(forms.tokens);
-  Object.freeze(forms);
-  cache.set(norm, forms);
-  if (cache.size > cacheMax) {
-    // Evict the oldest tenth at once so that eviction is not paid on every insert.
-    let drop = Math.max(1, Math.floor(cacheMax / 10));
-    for (const key of cache.keys()) {
-      cache.delete(key);
-      if (--drop === 0) break;
-    }
-  }
-  return forms;
-}
-
-/** Empties the name cache and optionally changes its bound (tests, long-lived workers). */
-export function resetNameCache(maxEntries: number = DEFAULT_CACHE_MAX): void {
-  cache.clear();
-  cacheMax = Math.max(1, maxEntries);
-}
-
-export function nameCacheSize(): number {
-  return cache.size;
 }

@@ -35,17 +35,21 @@ function checkDigitSql(s: string): string {
 }
 
 /**
- * The per-row parts of an ID that the fast path uses several times, computed once in a staging
- * step: select items `<raw> AS <name>$s`, its check character and its birth date.
+ * The per-row parts of an ID that the fast path uses several times, computed once in two staging
+ * projections: `value` selects `<raw> AS <name>$s` (trimmed), `derived` selects its check character
+ * and birth date from the `<name>$s` column of the projection below. (Written as one projection,
+ * DuckDB would trim the raw value again for each of the 17 digits of the check sum.)
  */
-export function idPartsSql(raw: string, name: string): string[] {
+export function idPartsSql(raw: string, name: string): { value: string[]; derived: string[] } {
   const q = (part: string) => `"${name}$${part}"`;
-  const s = `trim(${raw})`;
-  return [
-    `${s} AS ${q('s')}`,
-    `CASE WHEN regexp_full_match(${s}, '[0-9]{17}[0-9X]') THEN ${checkDigitSql(s)} END AS ${q('check')}`,
-    `try_strptime(substr(${s}, 7, 8), '%Y%m%d')::DATE AS ${q('birth')}`,
-  ];
+  const s = q('s');
+  return {
+    value: [`trim(${raw}) AS ${s}`],
+    derived: [
+      `CASE WHEN regexp_full_match(${s}, '[0-9]{17}[0-9X]') THEN ${checkDigitSql(s)} END AS ${q('check')}`,
+      `try_strptime(substr(${s}, 7, 8), '%Y%m%d')::DATE AS ${q('birth')}`,
+    ],
+  };
 }
 
 /**
@@ -64,11 +68,11 @@ export function idSql(parts: string, name: string, raw: string, numeric: string,
       id := ${s},
       valid := ${checkOk} AND ${birthOk} AND ${region}.code IS NOT NULL,
       damaged := false,
-      issues := list_filter([
+      issues := CASE WHEN ${checkOk} AND ${birthOk} AND ${region}.in_use THEN []::VARCHAR[] ELSE list_filter([
         CASE WHEN NOT ${checkOk} THEN 'BAD_CHECK_DIGIT' END,
         CASE WHEN NOT ${birthOk} THEN 'BAD_BIRTH_DATE' END,
         CASE WHEN ${region}.code IS NULL THEN 'UNKNOWN_REGION' END,
-        CASE WHEN NOT ${region}.in_use THEN 'RETIRED_REGION' END], x -> x IS NOT NULL),
+        CASE WHEN NOT ${region}.in_use THEN 'RETIRED_REGION' END], x -> x IS NOT NULL) END,
       birth_date := CASE WHEN ${birthOk} THEN ${col('birth')} END,
       gender := CASE WHEN (ascii(substr(${s}, 17, 1)) - 48) % 2 = 1 THEN 'M' ELSE 'F' END,
       region := substr(${s}, 1, 6),

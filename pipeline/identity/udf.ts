@@ -21,7 +21,7 @@ import {
 import { isCodeSet, parseCode } from './codes.js';
 import { parseDate, parseMonth } from './date.js';
 import { normalizeId } from './id.js';
-import { nameFormsCached } from './name.js';
+import { normalizeName } from './name.js';
 import { charDamerau } from './text.js';
 
 const DAY_MS = 86_400_000;
@@ -46,15 +46,29 @@ const ID_TYPE = STRUCT({
   region_current: LIST(VARCHAR),
 });
 
-const NAME_TYPE = STRUCT({
-  norm: VARCHAR,
-  simplified: VARCHAR,
-  pinyin: VARCHAR,
-  pinyin_alts: LIST(VARCHAR),
-  surname: VARCHAR,
-  given: VARCHAR,
-  tokens: LIST(VARCHAR),
-});
+// bidui_name returns the forms of a name packed in one string, parts separated by U+001F and list
+// items by U+001E (normalizeNameText removes control characters, so neither occurs in a name).
+// A STRUCT with two lists costs DuckDB's client about as much again as computing the forms.
+const NAME_PART_SEP = '\u001f';
+const NAME_ITEM_SEP = '\u001e';
+const NAME_PARTS = [
+  ['norm', false],
+  ['simplified', false],
+  ['pinyin', false],
+  ['pinyin_alts', true],
+  ['surname', false],
+  ['given', false],
+  ['tokens', true],
+] as const;
+
+/**
+ * Select items unpacking bidui_name's result into the columns of a name's forms (norm, simplified,
+ * pinyin, pinyin_alts, surname, given, tokens). `parts` is `string_split(bidui_name(v), chr(31))`,
+ * computed once in a subquery.
+ */
+export function nameFormsSql(parts: string): string {
+  return NAME_PARTS.map(([name, list], i) => (list ? `string_split(${parts}[${i + 1}], chr(30))` : `${parts}[${i + 1}]`) + ` AS ${name}`).join(', ');
+}
 
 const DATE_TYPE = STRUCT({ date: DATE, error: VARCHAR });
 const MONTH_TYPE = STRUCT({ month: VARCHAR, error: VARCHAR });
@@ -111,18 +125,10 @@ export function registerIdentityFunctions(conn: DuckDBConnection): void {
     });
   });
 
-  register(conn, 'bidui_name', [VARCHAR], NAME_TYPE, ([raw]) => {
-    const f = nameFormsCached(raw as string);
+  register(conn, 'bidui_name', [VARCHAR], VARCHAR, ([raw]) => {
+    const f = normalizeName(raw as string);
     if (!f) return null;
-    return structValue({
-      norm: f.norm,
-      simplified: f.simplified,
-      pinyin: f.pinyin,
-      pinyin_alts: strings(f.pinyinAlts),
-      surname: f.surname,
-      given: f.given,
-      tokens: strings(f.tokens),
-    });
+    return [f.norm, f.simplified, f.pinyin, f.pinyinAlts.join(NAME_ITEM_SEP), f.surname, f.given, f.tokens.join(NAME_ITEM_SEP)].join(NAME_PART_SEP);
   });
 
   register(conn, 'bidui_date', [VARCHAR, BOOLEAN], DATE_TYPE, ([raw, base1904]) => {

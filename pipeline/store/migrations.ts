@@ -1,6 +1,6 @@
 import type { Db } from './db.js';
 import { queryRows } from './db.js';
-import { ALL_FEED_SPECS, feedTableDdl } from './schema.js';
+import { ALL_FEED_SPECS, feedTableDdl, NAME_FORM_COLUMNS, NAME_FORMS_DDL } from './schema.js';
 
 /**
  * Versioned schema migrations, applied in order, each once. Never edit a migration that has
@@ -48,7 +48,7 @@ CREATE TABLE findings (
   field VARCHAR NOT NULL,
   code VARCHAR NOT NULL             -- e.g. SCIENTIFIC_NOTATION, BAD_CHECK_DIGIT, BIRTH_DATE_CONTRADICTS_ID
 );
-${ALL_FEED_SPECS.map(feedTableDdl).join('\n')}
+${ALL_FEED_SPECS.map((spec) => feedTableDdl(spec, { inlineNameForms: true })).join('\n')}
 `,
   },
   {
@@ -166,7 +166,25 @@ CREATE TABLE login_attempts (        -- for rate limiting the login
 );
 `,
   },
+  {
+    version: 4,
+    name: 'name forms kept once per name in name_forms, not on every feed row',
+    sql: moveNameForms(),
+  },
 ];
+
+/** v4: name_forms filled from the feed tables' inline `<name>_<form>` columns, which are then dropped. */
+function moveNameForms(): string {
+  const nameColumns = ALL_FEED_SPECS.flatMap((spec) => spec.fields.filter((f) => f.kind.type === 'name').map((f) => ({ table: spec.table, name: f.key })));
+  const forms = nameColumns.map(
+    ({ table, name }) =>
+      `SELECT "${name}" AS name, ${NAME_FORM_COLUMNS.map((c) => `"${name}_${c.name}" AS ${c.name}`).join(', ')} FROM ${table} WHERE "${name}" IS NOT NULL`,
+  );
+  const drops = nameColumns.flatMap(({ table, name }) => NAME_FORM_COLUMNS.map((c) => `ALTER TABLE ${table} DROP COLUMN "${name}_${c.name}";`));
+  return `${NAME_FORMS_DDL}
+INSERT INTO name_forms SELECT DISTINCT ON (name) * FROM (${forms.join('\nUNION ALL\n')});
+${drops.join('\n')}`;
+}
 
 export async function migrate(db: Db): Promise<number[]> {
   await db.run(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)`);

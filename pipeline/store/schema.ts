@@ -12,6 +12,27 @@ const str = z.string().nullable();
 const bool = z.boolean().nullable();
 const strList = z.array(z.string()).nullable();
 
+/**
+ * The forms of a name (pipeline/identity nameForms), kept once per distinct name in the
+ * name_forms table rather than on every feed row: names repeat across rows, files and feeds,
+ * and writing seven more columns per name field was half the cost of storing a batch.
+ */
+export const NAME_FORM_COLUMNS: Column[] = [
+  { name: 'norm', sql: 'VARCHAR', zod: str },
+  { name: 'simplified', sql: 'VARCHAR', zod: str },
+  { name: 'pinyin', sql: 'VARCHAR', zod: str },
+  { name: 'pinyin_alts', sql: 'VARCHAR[]', zod: strList },
+  { name: 'surname', sql: 'VARCHAR', zod: str },
+  { name: 'given', sql: 'VARCHAR', zod: str },
+  { name: 'tokens', sql: 'VARCHAR[]', zod: strList },
+];
+
+/** name_forms: the forms of every name value stored in a feed's name column (the key). */
+export const NAME_FORMS_DDL = `CREATE TABLE name_forms (
+  name VARCHAR PRIMARY KEY,
+${NAME_FORM_COLUMNS.map((c) => `  ${c.name} ${c.sql}`).join(',\n')}
+);`;
+
 /** The stored columns that one field of a feed becomes. */
 export function fieldColumns(f: FieldSpec): Column[] {
   const k = f.key;
@@ -27,16 +48,7 @@ export function fieldColumns(f: FieldSpec): Column[] {
     case 'code':
       return f.kind.subtype ? [col('', 'VARCHAR', str), col('_subtype', 'VARCHAR', str)] : [col('', 'VARCHAR', str)];
     case 'name':
-      return [
-        col('', 'VARCHAR', str),
-        col('_norm', 'VARCHAR', str),
-        col('_simplified', 'VARCHAR', str),
-        col('_pinyin', 'VARCHAR', str),
-        col('_pinyin_alts', 'VARCHAR[]', strList),
-        col('_surname', 'VARCHAR', str),
-        col('_given', 'VARCHAR', str),
-        col('_tokens', 'VARCHAR[]', strList),
-      ];
+      return [col('', 'VARCHAR', str)];
     case 'id':
       return [
         col('', 'VARCHAR', str),
@@ -70,8 +82,13 @@ export function storedRowSchema(spec: FeedSpec) {
   return z.object(Object.fromEntries(feedColumns(spec).map((c) => [c.name, c.zod])));
 }
 
-export function feedTableDdl(spec: FeedSpec): string {
-  const cols = feedColumns(spec).map((c) => `  "${c.name}" ${c.sql}`);
+/** `inlineNameForms`: the layout of schema version 1, with each name's forms as `<name>_<form>` columns. */
+export function feedTableDdl(spec: FeedSpec, opts: { inlineNameForms?: boolean } = {}): string {
+  const columns = feedColumns(spec).flatMap((c) => {
+    const isName = spec.fields.some((f) => f.key === c.name && f.kind.type === 'name');
+    return opts.inlineNameForms && isName ? [c, ...NAME_FORM_COLUMNS.map((n) => ({ ...n, name: `${c.name}_${n.name}` }))] : [c];
+  });
+  const cols = columns.map((c) => `  "${c.name}" ${c.sql}`);
   return `CREATE TABLE ${spec.table} (\n${cols.join(',\n')},\n  PRIMARY KEY (batch_id, src_row)\n);`;
 }
 

@@ -5,6 +5,7 @@ import iconv from 'iconv-lite';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../config/index.js';
 import { ingestInbox, storeStatus } from '../../connectors/index.js';
+import { normalizeName } from '../../pipeline/identity/index.js';
 import { openStore, queryRows, type Db } from '../../pipeline/store/index.js';
 import { makeId, tempDir, writeFile } from '../helpers.js';
 
@@ -31,7 +32,7 @@ describe('ingest', () => {
     expect(report).toMatchObject({ status: 'loaded', rowsLoaded: 1, rowsQuarantined: 0 });
     const [batch] = await rows<{ encoding: string }>('SELECT encoding FROM ingest_batches');
     expect(batch!.encoding).toBe('gb18030');
-    const [r] = await rows<Record<string, unknown>>('SELECT * FROM feed_death');
+    const [r] = await rows<Record<string, unknown>>('SELECT t.*, nf.pinyin AS name_pinyin FROM feed_death t LEFT JOIN name_forms nf ON nf.name = t.name');
     expect(r).toMatchObject({ name: '陈欣怡', name_pinyin: 'chenxinyi', id_number: ID_A, id_number_valid: true, gender: 'M', death_date: '2024-03-01', source: '公安', record_id: 'D-1', birth_date: '2012-03-15' });
   });
 
@@ -191,5 +192,28 @@ describe('ingest', () => {
     expect(got[1]).toMatchObject({ category: 'ORPHAN', category_subtype: 'SCATTERED', status: 'STOPPED', last_paid_month: '2026-08' });
     const f = await rows<{ code: string }>(`SELECT code FROM findings ORDER BY code`);
     expect(f.map((x) => x.code)).toEqual(['BIRTH_DATE_CONTRADICTS_ID', 'GENDER_CONTRADICTS_ID']);
+  });
+
+  it('computes the forms of a name once for the store, whatever file or feed repeats it', async () => {
+    writeFile(inbox, 'death/a.csv', `姓名,身份证号,死亡日期\n 欧阳·娜娜 ,${ID_A},2024-01-01\n陳欣怡,${ID_B},2024-01-02\n`);
+    await ingestInbox(db, cfg);
+    writeFile(inbox, 'death/b.csv', `姓名,身份证号,死亡日期\n陳欣怡,${ID_A},2024-02-01\n李雷,,2024-02-02\n`);
+    writeFile(inbox, 'enrollment/c.csv', `姓名,学籍状态,监护人一姓名\n李雷,在读,欧阳·娜娜\n`);
+    const reports = await ingestInbox(db, cfg);
+    expect(reports.map((r) => r.status)).toEqual(['duplicate', 'loaded', 'loaded']);
+    const forms = await rows<{ name: string; simplified: string; pinyin: string; surname: string }>(
+      'SELECT name, simplified, pinyin, surname FROM name_forms ORDER BY name',
+    );
+    // The stored name is the trimmed cell; its forms are those of the identity module.
+    expect(forms).toEqual(
+      ['李雷', '欧阳·娜娜', '陳欣怡'].map((name) => {
+        const f = normalizeName(name)!;
+        return { name, simplified: f.simplified, pinyin: f.pinyin, surname: f.surname };
+      }),
+    );
+    const joined = await rows<{ name: string; pinyin: string | null }>(
+      'SELECT t.name, nf.pinyin FROM feed_enrollment t LEFT JOIN name_forms nf ON nf.name = t.guardian1_name',
+    );
+    expect(joined).toEqual([{ name: '李雷', pinyin: normalizeName('欧阳·娜娜')!.pinyin }]);
   });
 });

@@ -1,10 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   charDamerau,
-  nameCacheSize,
-  nameFormsCached,
   normalizeName,
-  resetNameCache,
 } from '../../pipeline/identity/index.js';
 
 describe('normalizeName', () => {
@@ -104,25 +101,10 @@ describe('normalizeName', () => {
     expect(f.norm).toBe('张?三');
     expect(f.norm).not.toMatch(/[\uE000-\uF8FF]/);
   });
-});
 
-describe('nameFormsCached', () => {
-  it('returns the same frozen forms for names that normalise alike', () => {
-    resetNameCache(1000);
-    const a = nameFormsCached('单田芳')!;
-    const b = nameFormsCached(' 单 田芳 ')!;
-    expect(b).toBe(a);
-    expect(Object.isFrozen(a)).toBe(true);
-    expect(a).toEqual(normalizeName('单田芳'));
-    expect(nameFormsCached('')).toBeNull();
-    expect(nameCacheSize()).toBe(1);
-  });
-
-  it('stays within its bound', () => {
-    resetNameCache(100);
-    for (let i = 0; i < 1000; i++) nameFormsCached('张' + String.fromCodePoint(0x4e00 + i));
-    expect(nameCacheSize()).toBeLessThanOrEqual(100);
-    resetNameCache();
+  it('removes control characters (spreadsheet residue; bidui_name uses two as separators)', () => {
+    expect(normalizeName('张\u001f三\u001e\u0007')).toMatchObject({ norm: '张三', pinyin: 'zhangsan' });
+    expect(normalizeName('\u001f')).toBeNull();
   });
 });
 

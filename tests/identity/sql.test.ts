@@ -36,7 +36,7 @@ describe('SQL fast path for ID numbers', () => {
     const rows = await queryRows<{ raw: string; r: Record<string, unknown> | null }>(
       db,
       `SELECT t.raw, ${fastOnly} AS r
-       FROM (SELECT raw, ${idPartsSql('raw', 'k').join(', ')} FROM ids) t
+       FROM (SELECT *, ${idPartsSql('raw', 'k').derived.join(', ')} FROM (SELECT raw, ${idPartsSql('raw', 'k').value.join(', ')} FROM ids)) t
        LEFT JOIN ${REGION_TABLE} rg ON rg.code = substr(t."k$s", 1, 6)`,
     );
     expect(rows).toHaveLength(ids.length);

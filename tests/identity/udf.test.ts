@@ -1,6 +1,6 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkDigit, registerIdentityFunctions } from '../../pipeline/identity/index.js';
+import { checkDigit, nameFormsSql, registerIdentityFunctions } from '../../pipeline/identity/index.js';
 
 let instance: DuckDBInstance;
 let conn: DuckDBConnection;
@@ -44,13 +44,14 @@ describe('DuckDB UDFs', () => {
     expect(r[0]!.d).toBeNull();
   });
 
-  it('bidui_name returns names as a struct', async () => {
-    const r = await rows(`select bidui_name('單田芳') as a, bidui_name('阿依古丽•买买提') as b, bidui_name('') as c, bidui_name(null) as d`);
-    expect(r[0]!.a).toMatchObject({ norm: '單田芳', simplified: '单田芳', pinyin: 'shantianfang', surname: '單', given: '田芳', tokens: ['單田芳'] });
-    expect((r[0]!.a as { pinyin_alts: string[] }).pinyin_alts).toContain('dantianfang');
-    expect(r[0]!.b).toMatchObject({ norm: '阿依古丽·买买提', pinyin: 'ayiguli.maimaiti', surname: '', tokens: ['阿依古丽', '买买提'] });
-    expect(r[0]!.c).toBeNull();
-    expect(r[0]!.d).toBeNull();
+  it('bidui_name returns the forms of a name, unpacked by nameFormsSql', async () => {
+    const forms = async (v: string) => (await rows(`SELECT ${nameFormsSql('p')} FROM (SELECT string_split(bidui_name(${v}), chr(31)) AS p)`))[0]!;
+    const a = await forms("'單田芳'");
+    expect(a).toMatchObject({ norm: '單田芳', simplified: '单田芳', pinyin: 'shantianfang', surname: '單', given: '田芳', tokens: ['單田芳'] });
+    expect(a.pinyin_alts).toContain('dantianfang');
+    expect(await forms("'阿依古丽•买买提'")).toMatchObject({ norm: '阿依古丽·买买提', pinyin: 'ayiguli.maimaiti', surname: '', tokens: ['阿依古丽', '买买提'] });
+    const r = await rows(`select bidui_name('') as c, bidui_name(null) as d`);
+    expect(r[0]).toEqual({ c: null, d: null });
   });
 
   it('bidui_date and bidui_month', async () => {
