@@ -33,8 +33,10 @@ const cfg = loadConfig(undefined, { database: dbPath, inbox });
 const db = await openStore(dbPath, { threads: Number(values.threads) });
 
 const started = performance.now();
+const cpuStart = process.cpuUsage();
 const reports = await ingestInbox(db, cfg);
 const seconds = (performance.now() - started) / 1000;
+const cpu = process.cpuUsage(cpuStart);
 
 const perFeed = new Map<FeedName, { rows: number; seconds: number; files: number; quarantined: number }>();
 for (const r of reports) {
@@ -54,6 +56,8 @@ for (const [feed, f] of perFeed) {
 const total = [...perFeed.values()].reduce((a, f) => a + f.rows + f.quarantined, 0);
 const failed = reports.filter((r) => r.status === 'failed');
 console.log(`total: ${total} rows in ${seconds.toFixed(1)} s = ${Math.round(total / seconds)} rows/s end to end (threads ${values.threads})`);
+// CPU time varies less than wall time on a shared machine: compare runs by both.
+console.log(`CPU time: ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s (user + system, every thread of the process)`);
 console.log(`peak memory (max RSS): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
 if (failed.length) {
   console.log(`FAILED batches: ${failed.map((f) => `${f.file}: ${f.error}`).join('; ')}`);

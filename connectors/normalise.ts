@@ -1,5 +1,5 @@
 import type { FeedSpec, FieldSpec } from '../pipeline/feeds.js';
-import { idPartsSql, idSql, nameFormsSql, REGION_TABLE } from '../pipeline/identity/index.js';
+import { ID_PARTS, idPartSql, idPartsSql, idSql, nameFormsSql, REGION_TABLE, type IdPart } from '../pipeline/identity/index.js';
 import { ident, lit, NAME_FORM_COLUMNS } from '../pipeline/store/index.js';
 import { NUMERIC_SEP } from './readers/index.js';
 
@@ -30,17 +30,6 @@ export interface NormalisePlan {
 /** A text cell as the value to normalise: trimmed, empty → NULL. */
 const cell = (col: string) => `nullif(trim(${col}), '')`;
 const q = ident;
-
-const ID_PARTS = [
-  ['', 'id'],
-  ['_valid', 'valid'],
-  ['_damaged', 'damaged'],
-  ['_issues', 'issues'],
-  ['_birth_date', 'birth_date'],
-  ['_gender', 'gender'],
-  ['_region', 'region'],
-  ['_region_current', 'region_current'],
-] as const;
 
 export function planNormalise(args: {
   spec: FeedSpec;
@@ -97,13 +86,10 @@ export function planNormalise(args: {
   // record's ID may come from its certificate number (the first 18 characters).
   const idValues: string[] = [];
   const idDerived: string[] = [];
-  const idValue = new Map<string, string>();
+  const idItems = new Map<string, string[]>();
   for (const f of spec.fields.filter((x) => x.kind.type === 'id')) {
     const fromCertificate = spec.feed === 'disability' && f.key === 'id_number' && has('certificate_no');
-    if (!has(f.key) && !fromCertificate) {
-      idValue.set(f.key, 'bidui_id(NULL::VARCHAR, false)');
-      continue;
-    }
+    if (!has(f.key) && !fromCertificate) continue;
     const raw = fromCertificate ? `coalesce(${src(f.key)}, left(${src('certificate_no')}, 18))` : src(f.key);
     const header = mapping.get(f.key);
     const numeric =
@@ -115,7 +101,7 @@ export function planNormalise(args: {
     idValues.push(...parts.value);
     idDerived.push(...parts.derived);
     joins.push(`LEFT JOIN ${REGION_TABLE} ${rg} ON ${rg}.code = substr(t.${q(f.key + '$s')}, 1, 6)`);
-    idValue.set(f.key, idSql('t', f.key, raw, numeric, rg));
+    idItems.set(f.key, idSql('t', f.key, raw, numeric, rg));
   }
   const withParts = (items: string[], from: string) => `(SELECT t.*${items.map((p) => ', ' + p).join('')} FROM ${from} t)`;
   const pre = `${withParts(idDerived, withParts(idValues, q(stage)))} t`;
@@ -134,7 +120,7 @@ export function planNormalise(args: {
         select.push(`${src(k)} AS ${q(k)}`);
         break;
       case 'id':
-        select.push(`${idValue.get(k)} AS ${q(k + '$')}`);
+        select.push(...(idItems.get(k) ?? []));
         break;
       case 'date':
         select.push(value(`${q('d_' + k)}.f.date`));
@@ -179,7 +165,8 @@ export function planNormalise(args: {
     }`,
   );
 
-  // The stored row: ID structs unpacked, region county, gender and birth date derived from a valid ID when empty.
+  // The stored row: ID parts, region county, gender and birth date derived from a valid ID when empty.
+  const idPart = (k: string, part: IdPart) => (idItems.has(k) ? idPartSql('n', k, part) : 'NULL');
   const stored: [string, string][] = [
     ['batch_id', String(batchId)],
     ['src_row', 'n.src_row'],
@@ -189,10 +176,10 @@ export function planNormalise(args: {
   const hasPersonId = spec.fields.some((x) => x.key === 'id_number');
   for (const f of spec.fields) {
     const k = f.key;
-    if (f.kind.type === 'id') for (const [suffix, part] of ID_PARTS) stored.push([k + suffix, `n.${q(k + '$')}.${part}`]);
+    if (f.kind.type === 'id') for (const part of ID_PARTS) stored.push([part === 'id' ? k : `${k}_${part}`, idPart(k, part)]);
     else if (f.kind.type === 'region') stored.push([k, `n.${q(k)}`], [k + '_county', `left(n.${q(k)}, 6)`]);
     else if ((k === 'gender' || k === 'birth_date') && hasPersonId) {
-      const fromId = `CASE WHEN n."id_number$".valid THEN n."id_number$".${k} END`;
+      const fromId = `CASE WHEN ${idPart('id_number', 'valid')} THEN ${idPart('id_number', k as IdPart)} END`;
       stored.push([k, `coalesce(n.${q(k)}, ${fromId})`]);
     } else {
       stored.push([k, `n.${q(k)}`]);

@@ -52,30 +52,48 @@ export function idPartsSql(raw: string, name: string): { value: string[]; derive
   };
 }
 
+/** The parts of a normalised ID: the fields of bidui_id's STRUCT, and the stored columns' suffixes. */
+export const ID_PARTS = ['id', 'valid', 'damaged', 'issues', 'birth_date', 'gender', 'region', 'region_current'] as const;
+export type IdPart = (typeof ID_PARTS)[number];
+
 /**
- * SQL for one ID field, giving the same STRUCT as bidui_id(raw, numeric). `parts` is the table
- * alias carrying the columns of idPartsSql(raw, name); `region` is the alias of a LEFT JOIN of
- * REGION_TABLE on `substr(<name>$s, 1, 6)`.
+ * Select items deciding one ID field, for the projection above idPartsSql's: `<name>$fast` (the
+ * SQL fast path decides), `<name>$slow` (bidui_id's STRUCT, computed only where it does not) and
+ * `<name>$<part>` for each of ID_PARTS as the fast path computes it. idPartSql picks between them.
+ * `parts` is the alias carrying idPartsSql's columns; `region` the alias of a LEFT JOIN of
+ * REGION_TABLE on `substr(<name>$s, 1, 6)`. (Separate columns, not a STRUCT per row: building and
+ * unpacking the STRUCT cost more than deciding the ID.)
  */
-export function idSql(parts: string, name: string, raw: string, numeric: string, region: string): string {
+export function idSql(parts: string, name: string, raw: string, numeric: string, region: string): string[] {
   const col = (part: string) => `${parts}."${name}$${part}"`;
+  const out = (part: string) => `"${name}$${part}"`;
   const s = col('s');
   const checkOk = `(${col('check')} = substr(${s}, 18, 1))`;
   const birthOk = `coalesce(${col('birth')} BETWEEN DATE '1900-01-01' AND current_date, false)`;
   // Clean: 17 digits and a digit or upper-case X, no numeric cell, not a spreadsheet zero tail.
   const clean = `(${col('check')} IS NOT NULL AND NOT coalesce(${numeric}, false) AND NOT (suffix(${s}, '000') AND NOT ${checkOk}))`;
-  const fast = `struct_pack(
-      id := ${s},
-      valid := ${checkOk} AND ${birthOk} AND ${region}.code IS NOT NULL,
-      damaged := false,
-      issues := CASE WHEN ${checkOk} AND ${birthOk} AND ${region}.in_use THEN []::VARCHAR[] ELSE list_filter([
+  const fast: Record<IdPart, string> = {
+    id: s,
+    valid: `${checkOk} AND ${birthOk} AND ${region}.code IS NOT NULL`,
+    damaged: 'false',
+    issues: `CASE WHEN ${checkOk} AND ${birthOk} AND ${region}.in_use THEN []::VARCHAR[] ELSE list_filter([
         CASE WHEN NOT ${checkOk} THEN 'BAD_CHECK_DIGIT' END,
         CASE WHEN NOT ${birthOk} THEN 'BAD_BIRTH_DATE' END,
         CASE WHEN ${region}.code IS NULL THEN 'UNKNOWN_REGION' END,
-        CASE WHEN NOT ${region}.in_use THEN 'RETIRED_REGION' END], x -> x IS NOT NULL) END,
-      birth_date := CASE WHEN ${birthOk} THEN ${col('birth')} END,
-      gender := CASE WHEN (ascii(substr(${s}, 17, 1)) - 48) % 2 = 1 THEN 'M' ELSE 'F' END,
-      region := substr(${s}, 1, 6),
-      region_current := coalesce(${region}.current, []::VARCHAR[]))`;
-  return `CASE WHEN ${raw} IS NULL THEN NULL WHEN ${clean} THEN ${fast} ELSE bidui_id(${raw}, ${numeric}) END`;
+        CASE WHEN NOT ${region}.in_use THEN 'RETIRED_REGION' END], x -> x IS NOT NULL) END`,
+    birth_date: `CASE WHEN ${birthOk} THEN ${col('birth')} END`,
+    gender: `CASE WHEN (ascii(substr(${s}, 17, 1)) - 48) % 2 = 1 THEN 'M' ELSE 'F' END`,
+    region: `substr(${s}, 1, 6)`,
+    region_current: `coalesce(${region}.current, []::VARCHAR[])`,
+  };
+  return [
+    `${raw} IS NOT NULL AND ${clean} AS ${out('fast')}`,
+    `CASE WHEN ${raw} IS NOT NULL AND NOT ${clean} THEN bidui_id(${raw}, ${numeric}) END AS ${out('slow')}`,
+    ...ID_PARTS.map((p) => `${fast[p]} AS ${out(p)}`),
+  ];
+}
+
+/** One part of an ID field decided by idSql's items in the projection `row`: NULL when the cell is empty. */
+export function idPartSql(row: string, name: string, part: IdPart): string {
+  return `CASE WHEN ${row}."${name}$fast" THEN ${row}."${name}$${part}" ELSE ${row}."${name}$slow".${part} END`;
 }
