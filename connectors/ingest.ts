@@ -174,13 +174,14 @@ export async function ingestFile(db: Db, config: Config, source: SourceConfig, p
       log.info({ batchId, feed: source.feed, file, rowsLoaded: counts.loaded, rowsQuarantined: counts.quarantined, findings: counts.findings }, 'batch loaded');
       return report;
     } catch (err) {
-      await db.run('ROLLBACK');
+      // A failed COMMIT has already ended the transaction: keep the error that says why.
+      await db.run('ROLLBACK').catch(() => undefined);
       throw err;
     }
   } catch (err) {
     return fail(`cannot load: ${(err as Error).message}`, read.encoding);
   } finally {
-    for (const t of ['', '_pre', '_names', '_dates', '_months', '_codes', '_norm', '_err']) await db.run(`DROP TABLE IF EXISTS ${stage}${t}`);
+    for (const t of ['', '_names', '_dates', '_months', '_codes', '_err']) await db.run(`DROP TABLE IF EXISTS ${stage}${t}`);
   }
 }
 
@@ -221,10 +222,9 @@ async function checkpointOnce<T>(db: Db, fn: () => Promise<T>): Promise<T> {
   try {
     result = await fn();
   } finally {
-    await db.run(`SET checkpoint_threshold = ${lit(threshold)}`);
+    await db.run(`SET checkpoint_threshold = ${lit(threshold)}`).catch((err: Error) => log.warn({ err: err.message }, 'checkpoint_threshold not restored'));
   }
-  // Best effort: DuckDB refuses while another connection has a transaction open; the WAL then
-  // keeps everything until the next automatic checkpoint.
+  // Best effort: on failure the WAL keeps everything until the next automatic checkpoint.
   await db.run('CHECKPOINT').catch((err: Error) => log.warn({ err: err.message }, 'checkpoint after ingest deferred'));
   return result;
 }

@@ -1,6 +1,6 @@
 import type { FeedSpec, FieldSpec } from '../pipeline/feeds.js';
 import { ID_PARTS, idPartSql, idPartsSql, idSql, nameFormsSql, REGION_TABLE, type IdPart } from '../pipeline/identity/index.js';
-import { ident, lit, NAME_FORM_COLUMNS } from '../pipeline/store/index.js';
+import { ident, lit } from '../pipeline/store/index.js';
 import { NUMERIC_SEP } from './readers/index.js';
 
 /**
@@ -9,7 +9,7 @@ import { NUMERIC_SEP } from './readers/index.js';
  *
  *  1. lookup tables: each distinct date, month and code is normalised once (JS UDFs); names the
  *     store has not seen before get their forms in name_forms (insertNames);
- *  2. `<stage>_pre`: the staging rows plus the ID parts the SQL fast path reuses;
+ *  2. the staging rows plus the ID parts the SQL fast path reuses (stacked projections);
  *  3. `<stage>_err`: one row per (row, field) problem that quarantines the row;
  *  4. the rows without problems are inserted into the feed table straight from a query;
  *  5. quarantine (with the raw row) and findings (data-quality remarks on loaded rows).
@@ -54,8 +54,9 @@ export function planNormalise(args: {
     for (const f of fs) joins.push(`LEFT JOIN ${table(name)} ${q(alias + f.key)} ON ${q(alias + f.key)}.v = ${src(f.key)}`);
   };
   // Names: each is computed once for the store, not once per batch (names repeat across files and
-  // feeds, and pinyin is the costliest step of an ingest). INSERT OR IGNORE: a concurrent batch may
-  // have added the same name since.
+  // feeds, and pinyin is the costliest step of an ingest). Ingest is serialised per store (one
+  // owner process, one job at a time); should two batches ever add the same new name at once,
+  // the primary key fails the later commit rather than duplicate the name's mentions.
   const nameFields = fields('name');
   let insertNames: string | null = null;
   if (nameFields.length) {
@@ -63,8 +64,8 @@ export function planNormalise(args: {
       `CREATE OR REPLACE TEMP TABLE ${table('names')} AS SELECT v FROM (${distinctValues(nameFields)}) s
        WHERE v IS NOT NULL AND NOT EXISTS (SELECT 1 FROM name_forms nf WHERE nf.name = s.v)`,
     );
-    insertNames = `INSERT OR IGNORE INTO name_forms (name, ${NAME_FORM_COLUMNS.map((c) => c.name).join(', ')})
-      SELECT v, ${nameFormsSql('p')} FROM (SELECT v, string_split(bidui_name(v), chr(31)) AS p FROM ${table('names')})`;
+    insertNames = `INSERT INTO name_forms BY NAME
+      SELECT v AS name, ${nameFormsSql('p')} FROM (SELECT v, string_split(bidui_name(v), chr(31)) AS p FROM ${table('names')})`;
   }
   lookup('dates', fields('date'), `bidui_date(v, ${dateBase1904})`, 'd_');
   lookup('months', fields('month'), 'bidui_month(v)', 'm_');
@@ -106,7 +107,7 @@ export function planNormalise(args: {
   const withParts = (items: string[], from: string) => `(SELECT t.*${items.map((p) => ', ' + p).join('')} FROM ${from} t)`;
   const pre = `${withParts(idDerived, withParts(idValues, q(stage)))} t`;
 
-  // The normalised row, as a query over the pre table: `<key>$…` columns are intermediate.
+  // The normalised row, as a query over those projections: `<key>$…` columns are intermediate.
   const rawJson = `to_json(struct_pack(${headers.map((h) => `${q(h)} := t.${q(h)}`).join(', ')}))`;
   const select: string[] = ['t.src_row', 't.src_line', `${rawJson} AS raw`];
   const regionValue = (k: string) => `regexp_replace(translate(${src(k)}, '０１２３４５６７８９', '0123456789'), '\\s', '', 'g')`;

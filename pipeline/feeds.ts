@@ -16,7 +16,7 @@ export type CodeSet =
 
 /**
  * How a field is read and which stored columns it becomes (see store/schema.ts):
- * text → key; name → key (as given) + key_norm/_simplified/_pinyin/_pinyin_alts/_surname/_given/_tokens;
+ * text → key; name → key (as given, trimmed; its forms are in the name_forms table, keyed by it);
  * id → key (cleaned, null when damaged) + key_valid/_damaged/_issues/_birth_date/_gender/_region/_region_current;
  * date → key DATE; month → key 'YYYY-MM'; region → key digits + key_county; code → key (canonical) [+ key_subtype].
  */

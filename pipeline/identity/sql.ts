@@ -28,25 +28,28 @@ export async function installIdentity(conn: DuckDBConnection): Promise<void> {
   appender.closeSync();
 }
 
-/** The GB 11643 check character of the first 17 digits of `s` (an SQL expression). */
-function checkDigitSql(s: string): string {
-  const sum = WEIGHTS.map((w, i) => `(ascii(substr(${s}, ${i + 1}, 1)) - 48) * ${w}`).join(' + ');
+/**
+ * The GB 11643 check character of a 17-digit BIGINT (an SQL expression). Digits by integer
+ * division: half the cost of 17 substrings of the text.
+ */
+function checkDigitSql(n: string): string {
+  const sum = WEIGHTS.map((w, i) => `((${n} // ${10n ** BigInt(16 - i)}) % 10) * ${w}`).join(' + ');
   return `(['1','0','X','9','8','7','6','5','4','3','2'])[((${sum}) % 11) + 1]`;
 }
 
 /**
  * The per-row parts of an ID that the fast path uses several times, computed once in two staging
- * projections: `value` selects `<raw> AS <name>$s` (trimmed), `derived` selects its check character
- * and birth date from the `<name>$s` column of the projection below. (Written as one projection,
- * DuckDB would trim the raw value again for each of the 17 digits of the check sum.)
+ * projections: `value` selects `<raw> AS <name>$s` (trimmed) and its first 17 characters as a
+ * BIGINT, `derived` selects the check character and birth date from those columns of the
+ * projection below. (Written as one projection, DuckDB would compute the value again for each use.)
  */
 export function idPartsSql(raw: string, name: string): { value: string[]; derived: string[] } {
   const q = (part: string) => `"${name}$${part}"`;
   const s = q('s');
   return {
-    value: [`trim(${raw}) AS ${s}`],
+    value: [`trim(${raw}) AS ${s}`, `TRY_CAST(substr(trim(${raw}), 1, 17) AS BIGINT) AS ${q('n')}`],
     derived: [
-      `CASE WHEN regexp_full_match(${s}, '[0-9]{17}[0-9X]') THEN ${checkDigitSql(s)} END AS ${q('check')}`,
+      `CASE WHEN regexp_full_match(${s}, '[0-9]{17}[0-9X]') THEN ${checkDigitSql(q('n'))} END AS ${q('check')}`,
       `try_strptime(substr(${s}, 7, 8), '%Y%m%d')::DATE AS ${q('birth')}`,
     ],
   };

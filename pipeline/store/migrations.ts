@@ -1,6 +1,32 @@
 import type { Db } from './db.js';
 import { queryRows } from './db.js';
-import { ALL_FEED_SPECS, feedTableDdl, NAME_FORM_COLUMNS, NAME_FORMS_DDL } from './schema.js';
+import { ALL_FEED_SPECS, feedTableDdl, NAME_FORMS_DDL } from './schema.js';
+
+/** The name columns of the feed tables when v4 ran (a migration keeps the schema it was written for). */
+const V4_NAME_COLUMNS: [table: string, names: string[]][] = [
+  ['feed_registry', ['name', 'father_name', 'mother_name', 'carer_name']],
+  ['feed_death', ['name']],
+  ['feed_incarceration', ['name']],
+  ['feed_disability', ['name']],
+  ['feed_enrollment', ['name', 'guardian1_name', 'guardian2_name']],
+];
+const V4_FORMS = ['norm', 'simplified', 'pinyin', 'pinyin_alts', 'surname', 'given', 'tokens'];
+
+/**
+ * v4: name_forms filled from the feed tables' inline `<name>_<form>` columns, which are then
+ * dropped. A name stored by several batches keeps the forms of the latest.
+ */
+function moveNameForms(): string {
+  const nameColumns = V4_NAME_COLUMNS.flatMap(([table, names]) => names.map((name) => ({ table, name })));
+  const forms = nameColumns.map(
+    ({ table, name }) =>
+      `SELECT "${name}" AS name, batch_id, ${V4_FORMS.map((f) => `"${name}_${f}" AS ${f}`).join(', ')} FROM ${table} WHERE "${name}" IS NOT NULL`,
+  );
+  const drops = nameColumns.flatMap(({ table, name }) => V4_FORMS.map((f) => `ALTER TABLE ${table} DROP COLUMN "${name}_${f}";`));
+  return `${NAME_FORMS_DDL}
+INSERT INTO name_forms BY NAME SELECT DISTINCT ON (name) * EXCLUDE (batch_id) FROM (${forms.join('\nUNION ALL\n')}) ORDER BY name, batch_id DESC;
+${drops.join('\n')}`;
+}
 
 /**
  * Versioned schema migrations, applied in order, each once. Never edit a migration that has
@@ -172,19 +198,6 @@ CREATE TABLE login_attempts (        -- for rate limiting the login
     sql: moveNameForms(),
   },
 ];
-
-/** v4: name_forms filled from the feed tables' inline `<name>_<form>` columns, which are then dropped. */
-function moveNameForms(): string {
-  const nameColumns = ALL_FEED_SPECS.flatMap((spec) => spec.fields.filter((f) => f.kind.type === 'name').map((f) => ({ table: spec.table, name: f.key })));
-  const forms = nameColumns.map(
-    ({ table, name }) =>
-      `SELECT "${name}" AS name, ${NAME_FORM_COLUMNS.map((c) => `"${name}_${c.name}" AS ${c.name}`).join(', ')} FROM ${table} WHERE "${name}" IS NOT NULL`,
-  );
-  const drops = nameColumns.flatMap(({ table, name }) => NAME_FORM_COLUMNS.map((c) => `ALTER TABLE ${table} DROP COLUMN "${name}_${c.name}";`));
-  return `${NAME_FORMS_DDL}
-INSERT INTO name_forms SELECT DISTINCT ON (name) * FROM (${forms.join('\nUNION ALL\n')});
-${drops.join('\n')}`;
-}
 
 export async function migrate(db: Db): Promise<number[]> {
   await db.run(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)`);

@@ -1,16 +1,10 @@
-import { z } from 'zod';
 import { FEED_SPECS, type FeedSpec, type FieldSpec } from '../feeds.js';
 
-/** One stored column: its SQL type and the zod type of its JSON value when read back. */
+/** One stored column and its SQL type. */
 export interface Column {
   name: string;
   sql: string;
-  zod: z.ZodType;
 }
-
-const str = z.string().nullable();
-const bool = z.boolean().nullable();
-const strList = z.array(z.string()).nullable();
 
 /**
  * The forms of a name (pipeline/identity nameForms), kept once per distinct name in the
@@ -18,16 +12,20 @@ const strList = z.array(z.string()).nullable();
  * and writing seven more columns per name field was half the cost of storing a batch.
  */
 export const NAME_FORM_COLUMNS: Column[] = [
-  { name: 'norm', sql: 'VARCHAR', zod: str },
-  { name: 'simplified', sql: 'VARCHAR', zod: str },
-  { name: 'pinyin', sql: 'VARCHAR', zod: str },
-  { name: 'pinyin_alts', sql: 'VARCHAR[]', zod: strList },
-  { name: 'surname', sql: 'VARCHAR', zod: str },
-  { name: 'given', sql: 'VARCHAR', zod: str },
-  { name: 'tokens', sql: 'VARCHAR[]', zod: strList },
+  { name: 'norm', sql: 'VARCHAR' },
+  { name: 'simplified', sql: 'VARCHAR' },
+  { name: 'pinyin', sql: 'VARCHAR' },
+  { name: 'pinyin_alts', sql: 'VARCHAR[]' },
+  { name: 'surname', sql: 'VARCHAR' },
+  { name: 'given', sql: 'VARCHAR' },
+  { name: 'tokens', sql: 'VARCHAR[]' },
 ];
 
-/** name_forms: the forms of every name value stored in a feed's name column (the key). */
+/**
+ * name_forms: the forms of every name value stored in a feed's name column (the key), as computed
+ * when the name was first ingested. Nothing links a name to its batches: a purge of old batches
+ * must also delete the names no feed row uses any more.
+ */
 export const NAME_FORMS_DDL = `CREATE TABLE name_forms (
   name VARCHAR PRIMARY KEY,
 ${NAME_FORM_COLUMNS.map((c) => `  ${c.name} ${c.sql}`).join(',\n')}
@@ -36,50 +34,45 @@ ${NAME_FORM_COLUMNS.map((c) => `  ${c.name} ${c.sql}`).join(',\n')}
 /** The stored columns that one field of a feed becomes. */
 export function fieldColumns(f: FieldSpec): Column[] {
   const k = f.key;
-  const col = (suffix: string, sql: string, zod: z.ZodType): Column => ({ name: k + suffix, sql, zod });
+  const col = (suffix: string, sql: string): Column => ({ name: k + suffix, sql });
   switch (f.kind.type) {
     case 'text':
     case 'month':
-      return [col('', 'VARCHAR', str)];
+      return [col('', 'VARCHAR')];
     case 'date':
-      return [col('', 'DATE', str)];
+      return [col('', 'DATE')];
     case 'region':
-      return [col('', 'VARCHAR', str), col('_county', 'VARCHAR', str)];
+      return [col('', 'VARCHAR'), col('_county', 'VARCHAR')];
     case 'code':
-      return f.kind.subtype ? [col('', 'VARCHAR', str), col('_subtype', 'VARCHAR', str)] : [col('', 'VARCHAR', str)];
+      return f.kind.subtype ? [col('', 'VARCHAR'), col('_subtype', 'VARCHAR')] : [col('', 'VARCHAR')];
     case 'name':
-      return [col('', 'VARCHAR', str)];
+      return [col('', 'VARCHAR')];
     case 'id':
       return [
-        col('', 'VARCHAR', str),
-        col('_valid', 'BOOLEAN', bool),
-        col('_damaged', 'BOOLEAN', bool),
-        col('_issues', 'VARCHAR[]', strList),
-        col('_birth_date', 'DATE', str),
-        col('_gender', 'VARCHAR', str),
-        col('_region', 'VARCHAR', str),
-        col('_region_current', 'VARCHAR[]', strList),
+        col('', 'VARCHAR'),
+        col('_valid', 'BOOLEAN'),
+        col('_damaged', 'BOOLEAN'),
+        col('_issues', 'VARCHAR[]'),
+        col('_birth_date', 'DATE'),
+        col('_gender', 'VARCHAR'),
+        col('_region', 'VARCHAR'),
+        col('_region_current', 'VARCHAR[]'),
       ];
   }
 }
 
 const BASE_COLUMNS: Column[] = [
-  { name: 'batch_id', sql: 'INTEGER NOT NULL', zod: z.number().int() },
+  { name: 'batch_id', sql: 'INTEGER NOT NULL' },
   /** Ordinal of the record among the file's data records, 1-based. */
-  { name: 'src_row', sql: 'INTEGER NOT NULL', zod: z.number().int() },
+  { name: 'src_row', sql: 'INTEGER NOT NULL' },
   /** Where a person finds it: the spreadsheet row / CSV or JSONL line. */
-  { name: 'src_line', sql: 'INTEGER NOT NULL', zod: z.number().int() },
+  { name: 'src_line', sql: 'INTEGER NOT NULL' },
   /** The row exactly as read, every column including unknown ones, as JSON. */
-  { name: 'raw', sql: 'JSON NOT NULL', zod: z.string() },
+  { name: 'raw', sql: 'JSON NOT NULL' },
 ];
 
 export function feedColumns(spec: FeedSpec): Column[] {
   return [...BASE_COLUMNS, ...spec.fields.flatMap(fieldColumns)];
-}
-
-/** zod schema of a stored feed row (as returned by getRowObjectsJson), derived from the feed spec. */
-export function storedRowSchema(spec: FeedSpec) {
-  return z.object(Object.fromEntries(feedColumns(spec).map((c) => [c.name, c.zod])));
 }
 
 /** `inlineNameForms`: the layout of schema version 1, with each name's forms as `<name>_<form>` columns. */

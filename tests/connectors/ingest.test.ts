@@ -146,6 +146,35 @@ describe('ingest', () => {
     expect(loaded[1]).toMatchObject({ id_number: null, id_number_issues: expect.arrayContaining(['ZERO_TAIL']) });
   });
 
+  it('keeps the line each CSV record starts on across quoted line breaks and blank lines', async () => {
+    writeFile(
+      inbox,
+      'death/m1.csv',
+      ['姓名,身份证号,死亡日期', `甲,${ID_A},2024-01-01`, `"乙\n丙",${ID_B},2024-01-02`, '', `丁,${ID_A},2024-01-03`, '戊,x,y,z', `己,${ID_B},bad-date`, `庚,${ID_A},2024-01-04`].join('\n') + '\n',
+    );
+    // No rejected line, CRLF line ends, a line break inside a quoted cell, no newline at the end.
+    writeFile(inbox, 'death/m2.csv', ['姓名,身份证号,死亡日期', `"辛\r\n壬",${ID_A},2024-02-01`, `癸,${ID_B},2024-02-02`].join('\r\n'));
+    const reports = await ingestInbox(db, cfg);
+    expect(reports.map((r) => [r.status, r.rowsLoaded, r.rowsQuarantined])).toEqual([
+      ['loaded', 4, 2],
+      ['loaded', 2, 0],
+    ]);
+    const got = await rows<{ batch_id: number; src_line: number; name: string }>('SELECT batch_id, src_line, name FROM feed_death ORDER BY batch_id, src_row');
+    expect(got.map((r) => [r.batch_id, r.src_line, r.name])).toEqual([
+      [1, 2, '甲'],
+      [1, 3, '乙\n丙'],
+      [1, 6, '丁'],
+      [1, 9, '庚'],
+      [2, 2, '辛\r\n壬'],
+      [2, 4, '癸'],
+    ]);
+    const q = await rows<{ src_line: number; reason: string }>('SELECT src_line, reason FROM quarantine ORDER BY src_line');
+    expect(q).toEqual([
+      { src_line: 7, reason: 'UNREADABLE_LINE' },
+      { src_line: 8, reason: 'UNRECOGNISED_FORMAT' },
+    ]);
+  });
+
   it('records an unreadable file as a failed batch and loses nothing else', async () => {
     writeFile(inbox, 'death/good.csv', `姓名,身份证号,死亡日期\n甲,${ID_A},2024-01-01\n`);
     writeFile(inbox, 'death/broken.xlsx', 'this is not a zip archive');

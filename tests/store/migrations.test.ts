@@ -13,17 +13,17 @@ describe('store migrations', () => {
     await db.run(`INSERT INTO feed_death (batch_id, src_row, src_line, raw, name, name_norm, name_simplified, name_pinyin, name_pinyin_alts, name_surname, name_given, name_tokens, death_date)
       VALUES (1, 1, 2, '{}', '陳欣怡', '陳欣怡', '陈欣怡', 'chenxinyi', ['chenxinyi'], '陈', '欣怡', ['陈', '欣', '怡'], DATE '2024-01-01'),
              (1, 2, 3, '{}', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, DATE '2024-01-02')`);
-    // The same name in another feed and role has the same forms (they are a function of the name).
+    // The same name in a later batch, stored with other forms (an older normalisation): the latest wins.
     await db.run(`INSERT INTO feed_enrollment (batch_id, src_row, src_line, raw, name, name_pinyin, guardian1_name, guardian1_name_norm, guardian1_name_simplified,
         guardian1_name_pinyin, guardian1_name_pinyin_alts, guardian1_name_surname, guardian1_name_given, guardian1_name_tokens, status)
-      VALUES (2, 1, 2, '{}', '李雷', 'lilei', '陳欣怡', '陳欣怡', '陈欣怡', 'chenxinyi', ['chenxinyi'], '陈', '欣怡', ['陈', '欣', '怡'], 'ENROLLED')`);
+      VALUES (2, 1, 2, '{}', '李雷', 'lilei', '陳欣怡', '陳欣怡', '陈欣怡', 'chenxinyi', ['chenxinyi', 'chenxinyi2'], '陈', '欣怡', ['陈', '欣', '怡'], 'ENROLLED')`);
 
     expect(await migrate(db)).toEqual(MIGRATIONS.filter((m) => m.version > 3).map((m) => m.version));
 
     const forms = await queryRows(db, `SELECT name, simplified, pinyin, pinyin_alts, surname, tokens FROM name_forms ORDER BY name`);
     expect(forms).toEqual([
       { name: '李雷', simplified: null, pinyin: 'lilei', pinyin_alts: null, surname: null, tokens: null },
-      { name: '陳欣怡', simplified: '陈欣怡', pinyin: 'chenxinyi', pinyin_alts: ['chenxinyi'], surname: '陈', tokens: ['陈', '欣', '怡'] },
+      { name: '陳欣怡', simplified: '陈欣怡', pinyin: 'chenxinyi', pinyin_alts: ['chenxinyi', 'chenxinyi2'], surname: '陈', tokens: ['陈', '欣', '怡'] },
     ]);
     const cols = await queryRows<{ column_name: string }>(db, `SELECT column_name FROM (DESCRIBE feed_death)`);
     expect(cols.map((c) => c.column_name).filter((c) => c.startsWith('name'))).toEqual(['name']);
