@@ -1,6 +1,5 @@
 export { openDb, queryRows, ident, lit, type Db } from './db.js';
 export { migrate, MIGRATIONS } from './migrations.js';
-export { feedTableDdl, NAME_FORM_COLUMNS } from './schema.js';
 
 import { openDb, type Db } from './db.js';
 import { migrate } from './migrations.js';

@@ -1,6 +1,6 @@
 import type { Db } from './db.js';
 import { queryRows } from './db.js';
-import { ALL_FEED_SPECS, feedTableDdl, NAME_FORMS_DDL } from './schema.js';
+import { ALL_FEED_SPECS, feedTableDdlV1, NAME_FORMS_DDL } from './schema.js';
 
 /** The name columns of the feed tables when v4 ran (a migration keeps the schema it was written for). */
 const V4_NAME_COLUMNS: [table: string, names: string[]][] = [
@@ -74,7 +74,7 @@ CREATE TABLE findings (
   field VARCHAR NOT NULL,
   code VARCHAR NOT NULL             -- e.g. SCIENTIFIC_NOTATION, BAD_CHECK_DIGIT, BIRTH_DATE_CONTRADICTS_ID
 );
-${ALL_FEED_SPECS.map((spec) => feedTableDdl(spec, { inlineNameForms: true })).join('\n')}
+${ALL_FEED_SPECS.map(feedTableDdlV1).join('\n')}
 `,
   },
   {

@@ -75,11 +75,14 @@ export function feedColumns(spec: FeedSpec): Column[] {
   return [...BASE_COLUMNS, ...spec.fields.flatMap(fieldColumns)];
 }
 
-/** `inlineNameForms`: the layout of schema version 1, with each name's forms as `<name>_<form>` columns. */
-export function feedTableDdl(spec: FeedSpec, opts: { inlineNameForms?: boolean } = {}): string {
+/**
+ * A feed table as migration 1 creates it, with each name's forms inline as `<name>_<form>`
+ * columns; migration 4 moves those to name_forms, which leaves the columns of feedColumns.
+ */
+export function feedTableDdlV1(spec: FeedSpec): string {
   const columns = feedColumns(spec).flatMap((c) => {
     const isName = spec.fields.some((f) => f.key === c.name && f.kind.type === 'name');
-    return opts.inlineNameForms && isName ? [c, ...NAME_FORM_COLUMNS.map((n) => ({ ...n, name: `${c.name}_${n.name}` }))] : [c];
+    return isName ? [c, ...NAME_FORM_COLUMNS.map((n) => ({ ...n, name: `${c.name}_${n.name}` }))] : [c];
   });
   const cols = columns.map((c) => `  "${c.name}" ${c.sql}`);
   return `CREATE TABLE ${spec.table} (\n${cols.join(',\n')},\n  PRIMARY KEY (batch_id, src_row)\n);`;
