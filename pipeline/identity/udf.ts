@@ -51,7 +51,8 @@ const ID_TYPE = STRUCT({
 // A STRUCT with two lists costs DuckDB's client about as much again as computing the forms.
 const NAME_PART_SEP = '\u001f';
 const NAME_ITEM_SEP = '\u001e';
-const NAME_PARTS = [
+/** The forms of a name in bidui_name's order, and whether each is a list (the columns of name_forms). */
+export const NAME_FORM_PARTS = [
   ['norm', false],
   ['simplified', false],
   ['pinyin', false],
@@ -67,7 +68,7 @@ const NAME_PARTS = [
  * computed once in a subquery.
  */
 export function nameFormsSql(parts: string): string {
-  return NAME_PARTS.map(([name, list], i) => (list ? `string_split(${parts}[${i + 1}], chr(30))` : `${parts}[${i + 1}]`) + ` AS ${name}`).join(', ');
+  return NAME_FORM_PARTS.map(([name, list], i) => (list ? `string_split(${parts}[${i + 1}], chr(30))` : `${parts}[${i + 1}]`) + ` AS ${name}`).join(', ');
 }
 
 const DATE_TYPE = STRUCT({ date: DATE, error: VARCHAR });

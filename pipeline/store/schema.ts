@@ -1,4 +1,5 @@
 import { FEED_SPECS, type FeedSpec, type FieldSpec } from '../feeds.js';
+import { NAME_FORM_PARTS } from '../identity/udf.js';
 
 /** One stored column and its SQL type. */
 export interface Column {
@@ -11,15 +12,7 @@ export interface Column {
  * name_forms table rather than on every feed row: names repeat across rows, files and feeds,
  * and writing seven more columns per name field was half the cost of storing a batch.
  */
-export const NAME_FORM_COLUMNS: Column[] = [
-  { name: 'norm', sql: 'VARCHAR' },
-  { name: 'simplified', sql: 'VARCHAR' },
-  { name: 'pinyin', sql: 'VARCHAR' },
-  { name: 'pinyin_alts', sql: 'VARCHAR[]' },
-  { name: 'surname', sql: 'VARCHAR' },
-  { name: 'given', sql: 'VARCHAR' },
-  { name: 'tokens', sql: 'VARCHAR[]' },
-];
+export const NAME_FORM_COLUMNS: Column[] = NAME_FORM_PARTS.map(([name, list]) => ({ name, sql: list ? 'VARCHAR[]' : 'VARCHAR' }));
 
 /**
  * name_forms: the forms of every name value stored in a feed's name column (the key), as computed
