@@ -79,6 +79,14 @@ describe('normalizeName', () => {
     expect(normalizeName('张单')!.pinyin).toBe('zhangdan');
   });
 
+  it('reads a character by its place in the name, whichever name came first (parts are cached)', () => {
+    expect(normalizeName('张单')).toMatchObject({ pinyin: 'zhangdan', surname: '张', given: '单' });
+    expect(normalizeName('单张')).toMatchObject({ pinyin: 'shanzhang', surname: '单', given: '张' });
+    expect(normalizeName('单单')).toMatchObject({ pinyin: 'shandan', surname: '单', given: '单' });
+    expect(normalizeName('張单')).toMatchObject({ simplified: '张单', pinyin: 'zhangdan', surname: '張' });
+    expect(normalizeName('单單')!.pinyinAlts).toEqual(normalizeName('单单')!.pinyinAlts);
+  });
+
   it('writes ü as v so that pinyin stays ASCII', () => {
     expect(normalizeName('吕绿')!.pinyin).toBe('lvlv');
   });
