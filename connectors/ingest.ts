@@ -7,7 +7,7 @@ import { effectiveSources, type Config, type FeedName, type SourceConfig } from 
 import { FEED_SPECS, mapHeaders } from '../pipeline/feeds.js';
 import { installIdentity } from '../pipeline/identity/index.js';
 import { log } from '../pipeline/log.js';
-import { lit, queryRows, type Db } from '../pipeline/store/index.js';
+import { connectAlso, lit, queryRows, type Db } from '../pipeline/store/index.js';
 import { planNormalise } from './normalise.js';
 import { formatOf, readFile, type FileFormat } from './readers/index.js';
 
@@ -63,14 +63,47 @@ export async function sourceFiles(source: SourceConfig, inbox: string): Promise<
     .sort();
 }
 
+/**
+ * The steps of a batch that must not overlap another batch's when several are ingested at once
+ * (ingestInbox). Each runs `fn` when it is the batch's turn.
+ */
+export interface BatchTurns {
+  /**
+   * Looking for a loaded batch of the same content (`content`: feed and hash) and registering the
+   * batch: batch ids follow the order of the files, and a file waits for an earlier one with the
+   * same content to finish.
+   */
+  register<T>(content: string, fn: () => Promise<T>): Promise<T>;
+  /** Adding the batch's new names to name_forms: one batch at a time. */
+  addNames<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+/** One batch at a time: every step runs at once. */
+const ALONE: BatchTurns = { register: (_content, fn) => fn(), addNames: (fn) => fn() };
+
 /** Ingests one file as one batch. Same content already loaded for this feed → 'duplicate'. */
-export async function ingestFile(db: Db, config: Config, source: SourceConfig, path: string): Promise<BatchReport> {
+export async function ingestFile(db: Db, config: Config, source: SourceConfig, path: string, turns: BatchTurns = ALONE): Promise<BatchReport> {
   await ensureIdentity(db);
   const started = performance.now();
   const spec = FEED_SPECS[source.feed];
   const file = basename(path);
+  const format: FileFormat | null = source.format === 'auto' ? formatOf(path) : source.format;
   const size = statSync(path).size;
   const hash = await sha256File(path);
+  const registered = await turns.register(`${source.feed}:${hash}`, async (): Promise<{ batchId: number; duplicate: boolean }> => {
+    const seen = await queryRows<{ batch_id: number }>(
+      db,
+      `SELECT batch_id FROM ingest_batches WHERE content_hash = ${lit(hash)} AND feed = ${lit(source.feed)} AND status = 'loaded'`,
+    );
+    if (seen.length) return { batchId: seen[0]!.batch_id, duplicate: true };
+    const [{ batch_id: batchId }] = (await queryRows<{ batch_id: number }>(
+      db,
+      `INSERT INTO ingest_batches (feed, source, file_name, file_path, file_size, content_hash, format, status, started_at)
+       VALUES (${lit(source.feed)}, ${lit(source.name)}, ${lit(file)}, ${lit(resolve(path))}, ${size}, ${lit(hash)}, ${format ? lit(format) : 'NULL'}, 'loading', now())
+       RETURNING batch_id`,
+    )) as [{ batch_id: number }];
+    return { batchId, duplicate: false };
+  });
   const base: Omit<BatchReport, 'status' | 'batchId'> = {
     feed: source.feed,
     source: source.name,
@@ -81,19 +114,8 @@ export async function ingestFile(db: Db, config: Config, source: SourceConfig, p
     findings: 0,
     seconds: 0,
   };
-  const seen = await queryRows<{ batch_id: number }>(
-    db,
-    `SELECT batch_id FROM ingest_batches WHERE content_hash = ${lit(hash)} AND feed = ${lit(source.feed)} AND status = 'loaded'`,
-  );
-  if (seen.length) return { ...base, batchId: seen[0]!.batch_id, status: 'duplicate' };
-
-  const format: FileFormat | null = source.format === 'auto' ? formatOf(path) : source.format;
-  const [{ batch_id: batchId }] = (await queryRows<{ batch_id: number }>(
-    db,
-    `INSERT INTO ingest_batches (feed, source, file_name, file_path, file_size, content_hash, format, status, started_at)
-     VALUES (${lit(source.feed)}, ${lit(source.name)}, ${lit(file)}, ${lit(resolve(path))}, ${size}, ${lit(hash)}, ${format ? lit(format) : 'NULL'}, 'loading', now())
-     RETURNING batch_id`,
-  )) as [{ batch_id: number }];
+  const { batchId } = registered;
+  if (registered.duplicate) return { ...base, batchId, status: 'duplicate' };
   const stage = `stage_${batchId}`;
   const fail = async (message: string, encoding: string | null = null): Promise<BatchReport> => {
     await db.run(
@@ -136,10 +158,12 @@ export async function ingestFile(db: Db, config: Config, source: SourceConfig, p
     dateBase1904: read.dateBase1904 || source.dateBase === '1904',
   });
   try {
+    await turns.addNames(async () => {
+      for (const sql of plan.addNames) await db.run(sql);
+    });
     for (const sql of plan.statements) await db.run(sql);
     await db.run('BEGIN TRANSACTION');
     try {
-      if (plan.insertNames) await db.run(plan.insertNames);
       await db.run(plan.insertRows);
       await db.run(plan.insertQuarantine);
       for (const r of read.rejected) {
@@ -185,7 +209,13 @@ export async function ingestFile(db: Db, config: Config, source: SourceConfig, p
   }
 }
 
-/** Ingests every new file of every configured source (or of `<inbox>/<feed>/` by default). */
+/** Batches ingested at once by ingestInbox: while one batch is in DuckDB, the next one's JS work (hashing, reading a spreadsheet, computing names) runs. */
+const BATCHES_AT_ONCE = 2;
+
+/**
+ * Ingests every new file of every configured source (or of `<inbox>/<feed>/` by default), two at a
+ * time on two connections; the reports and batch ids follow the order of the files.
+ */
 export async function ingestInbox(
   db: Db,
   config: Config,
@@ -196,16 +226,67 @@ export async function ingestInbox(
   const work: { source: SourceConfig; path: string }[] = [];
   for (const source of sources) for (const path of await sourceFiles(source, inbox)) work.push({ source, path });
   return checkpointOnce(db, async () => {
-    const reports: BatchReport[] = [];
+    const registered = work.map(() => deferred());
+    const finished = work.map(() => deferred());
+    const contentOwner = new Map<string, number>();
+    let names: Promise<unknown> = Promise.resolve();
+    const turnsOf = (index: number): BatchTurns => ({
+      register: async (content, fn) => {
+        try {
+          if (index > 0) await registered[index - 1]!.promise;
+          const owner = contentOwner.get(content);
+          if (owner === undefined) contentOwner.set(content, index);
+          else await finished[owner]!.promise;
+          return await fn();
+        } finally {
+          registered[index]!.resolve();
+        }
+      },
+      addNames: (fn) => {
+        const mine = names.then(fn);
+        names = mine.catch(() => undefined);
+        return mine;
+      },
+    });
+
+    const reports: BatchReport[] = new Array(work.length);
+    let next = 0;
     let rows = 0;
-    for (const [index, { source, path }] of work.entries()) {
-      opts.onProgress?.({ file: path, index, total: work.length, feed: source.feed, rowsSoFar: rows });
-      const report = await ingestFile(db, config, source, path);
-      rows += report.rowsLoaded;
-      reports.push(report);
+    // A batch that fails is reported as failed; an error thrown here is the store's, so no further
+    // file is started, the batch on the other connection finishes, and the error is thrown.
+    let error: unknown = null;
+    const connections = [db];
+    try {
+      for (let i = 1; i < Math.min(BATCHES_AT_ONCE, work.length); i++) connections.push(await connectAlso(db));
+      await Promise.all(
+        connections.map(async (conn) => {
+          for (let index = next++; index < work.length && error === null; index = next++) {
+            const { source, path } = work[index]!;
+            opts.onProgress?.({ file: path, index, total: work.length, feed: source.feed, rowsSoFar: rows });
+            try {
+              reports[index] = await ingestFile(conn, config, source, path, turnsOf(index));
+              rows += reports[index]!.rowsLoaded;
+            } catch (err) {
+              error ??= err;
+            } finally {
+              registered[index]!.resolve();
+              finished[index]!.resolve();
+            }
+          }
+        }),
+      );
+    } finally {
+      for (const conn of connections.slice(1)) conn.closeSync();
     }
+    if (error !== null) throw error;
     return reports;
   });
+}
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
 }
 
 /**

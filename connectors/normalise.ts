@@ -7,8 +7,8 @@ import { NUMERIC_SEP } from './readers/index.js';
  * SQL that turns a staging table (see readers/types.ts) into stored feed rows, quarantined rows
  * and findings, as a few statements over the whole batch:
  *
- *  1. lookup tables: each distinct date, month and code is normalised once (JS UDFs); names the
- *     store has not seen before get their forms in name_forms (insertNames);
+ *  1. names the store has not seen get their forms in name_forms (addNames); lookup tables: each
+ *     distinct date, month and code is normalised once (JS UDFs);
  *  2. the staging rows plus the ID parts the SQL fast path reuses (stacked projections);
  *  3. `<stage>_err`: one row per (row, field) problem that quarantines the row;
  *  4. the rows without problems are inserted into the feed table straight from a query;
@@ -17,10 +17,14 @@ import { NUMERIC_SEP } from './readers/index.js';
  * Needs installIdentity (pipeline/identity) on the connection.
  */
 export interface NormalisePlan {
+  /**
+   * Adds the forms of the names the store has not seen to name_forms, in order and each committed
+   * on its own, before the batch's transaction; empty when the feed has no name field. One batch
+   * at a time: two batches adding the same new name at once would fail on name_forms' key.
+   */
+  addNames: string[];
   /** Run in order before the inserts. */
   statements: string[];
-  /** Adds the forms of the batch's new names to name_forms; null when the feed has no name field. */
-  insertNames: string | null;
   insertRows: string;
   insertQuarantine: string;
   /** Run after insertRows: reads the stored rows of the batch. */
@@ -54,18 +58,17 @@ export function planNormalise(args: {
     for (const f of fs) joins.push(`LEFT JOIN ${table(name)} ${q(alias + f.key)} ON ${q(alias + f.key)}.v = ${src(f.key)}`);
   };
   // Names: each is computed once for the store, not once per batch (names repeat across files and
-  // feeds, and pinyin is the costliest step of an ingest). Ingest is serialised per store (one
-  // owner process, one job at a time); should two batches ever add the same new name at once,
-  // the primary key fails the later commit rather than duplicate the name's mentions.
+  // feeds, and pinyin is the costliest step of an ingest). A name added by a batch that then fails
+  // stays, like the names of a purged batch: name_forms is keyed by the name, not by its batches.
   const nameFields = fields('name');
-  let insertNames: string | null = null;
+  const addNames: string[] = [];
   if (nameFields.length) {
-    statements.push(
+    addNames.push(
       `CREATE OR REPLACE TEMP TABLE ${table('names')} AS SELECT v FROM (${distinctValues(nameFields)}) s
        WHERE v IS NOT NULL AND NOT EXISTS (SELECT 1 FROM name_forms nf WHERE nf.name = s.v)`,
+      `INSERT INTO name_forms BY NAME
+      SELECT v AS name, ${nameFormsSql('p')} FROM (SELECT v, string_split(bidui_name(v), chr(31)) AS p FROM ${table('names')})`,
     );
-    insertNames = `INSERT INTO name_forms BY NAME
-      SELECT v AS name, ${nameFormsSql('p')} FROM (SELECT v, string_split(bidui_name(v), chr(31)) AS p FROM ${table('names')})`;
   }
   lookup('dates', fields('date'), `bidui_date(v, ${dateBase1904})`, 'd_');
   lookup('months', fields('month'), 'bidui_month(v)', 'm_');
@@ -215,5 +218,5 @@ export function planNormalise(args: {
     );
   }
   const insertFindings = `INSERT INTO findings SELECT ${batchId}, f.* FROM (${findings.join('\nUNION ALL\n')}) f`;
-  return { statements, insertNames, insertRows, insertQuarantine, insertFindings };
+  return { addNames, statements, insertRows, insertQuarantine, insertFindings };
 }

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { effectiveSources, type Config, type SourceConfig } from '../config/index.js';
-import { ingestFile, sourceFiles, type BatchReport } from '../connectors/index.js';
+import { ingestFile, ingestInbox, sourceFiles, type BatchReport } from '../connectors/index.js';
 import { log } from '../pipeline/log.js';
 import { queryRows, type Db } from '../pipeline/store/index.js';
 import { identitySettings } from '../matchers/index.js';
@@ -107,16 +107,8 @@ async function doRun(db: Db, config: Config, executor: StepExecutor, opts: JobQu
   const runId = await beginRun(db, config, opts.asOf);
   const failures: JobQuarterResult['failures'] = [];
 
-  const ingest: BatchReport[] = [];
-  if (!opts.skipIngest) {
-    for (const source of effectiveSources(config)) {
-      for (const path of await scanSource(config, source, opts.inbox)) {
-        const report = await ingestFileStep(db, config, source, path);
-        ingest.push(report);
-        if (report.status === 'failed') failures.push({ step: 'ingest', partition: source.name, error: report.error ?? 'failed' });
-      }
-    }
-  }
+  const ingest: BatchReport[] = opts.skipIngest ? [] : await ingestInbox(db, config, { inbox: opts.inbox });
+  for (const r of ingest) if (r.status === 'failed') failures.push({ step: 'ingest', partition: r.source, error: r.error ?? 'failed' });
   lap('ingest');
 
   // The run's folder is named by what its results depend on: a coordinator restarted on the same inputs

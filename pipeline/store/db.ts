@@ -17,7 +17,22 @@ export async function openDb(path: string, opts: { threads?: number } = {}): Pro
     full === ':memory:'
       ? await DuckDBInstance.create(':memory:', settings)
       : await DuckDBInstance.fromCache(full, settings);
-  return instance.connect();
+  return connectTo(instance);
+}
+
+const instances = new WeakMap<Db, DuckDBInstance>();
+
+async function connectTo(instance: DuckDBInstance): Promise<Db> {
+  const conn = await instance.connect();
+  instances.set(conn, instance);
+  return conn;
+}
+
+/** Another connection to the database of `db` (a connection of openDb): its own transactions and temp tables. */
+export async function connectAlso(db: Db): Promise<Db> {
+  const instance = instances.get(db);
+  if (!instance) throw new Error('connectAlso: not a connection opened by openDb');
+  return connectTo(instance);
 }
 
 /** Runs a query and returns its rows as JSON-safe objects (bigints become numbers or strings). */

@@ -245,4 +245,27 @@ describe('ingest', () => {
     );
     expect(joined).toEqual([{ name: '李雷', pinyin: normalizeName('欧阳·娜娜')!.pinyin }]);
   });
+  it('ingests two files at a time: batch ids follow the files, the same content loads once, a shared new name is added once', async () => {
+    const file = (n: number) => ['姓名,身份证号,死亡日期', ...Array.from({ length: 300 }, (_, i) => `张三,${ID_A},2024-01-${String((i % 28) + 1).padStart(2, '0')}`), `李${n},,2024-02-01`].join('\n');
+    writeFile(inbox, 'death/a.csv', file(1));
+    writeFile(inbox, 'death/b.csv', file(1)); // the content of a.csv, ingested alongside it
+    writeFile(inbox, 'death/c.xlsx', 'not a spreadsheet');
+    writeFile(inbox, 'death/d.csv', file(2));
+    writeFile(inbox, 'death/e.csv', file(3));
+    const reports = await ingestInbox(db, cfg);
+    expect(reports.map((r) => [r.file.split('/').pop(), r.status])).toEqual([
+      ['a.csv', 'loaded'],
+      ['b.csv', 'duplicate'],
+      ['c.xlsx', 'failed'],
+      ['d.csv', 'loaded'],
+      ['e.csv', 'loaded'],
+    ]);
+    expect(reports[1]!.batchId).toBe(reports[0]!.batchId);
+    const batches = await rows<{ batch_id: number; file_name: string }>('SELECT batch_id, file_name FROM ingest_batches ORDER BY batch_id');
+    expect(batches.map((b) => b.file_name)).toEqual(['a.csv', 'c.xlsx', 'd.csv', 'e.csv']);
+    const names = await rows<{ name: string; n: number }>('SELECT name, count(*)::INTEGER AS n FROM name_forms GROUP BY name ORDER BY name');
+    expect(names).toEqual(['张三', '李1', '李2', '李3'].sort().map((name) => ({ name, n: 1 })));
+    const [{ n }] = (await rows<{ n: number }>('SELECT count(*)::INTEGER AS n FROM feed_death')) as [{ n: number }];
+    expect(n).toBe(3 * 301);
+  });
 });
