@@ -7,7 +7,7 @@ import { effectiveSources, type Config, type FeedName, type SourceConfig } from 
 import { FEED_SPECS, mapHeaders } from '../pipeline/feeds.js';
 import { installIdentity } from '../pipeline/identity/index.js';
 import { log } from '../pipeline/log.js';
-import { connectAlso, lit, queryRows, type Db } from '../pipeline/store/index.js';
+import { connectAlso, exclusive, lit, queryRows, type Db } from '../pipeline/store/index.js';
 import { planNormalise } from './normalise.js';
 import { formatOf, readFile, type FileFormat } from './readers/index.js';
 
@@ -64,25 +64,18 @@ export async function sourceFiles(source: SourceConfig, inbox: string): Promise<
 }
 
 /**
- * The steps of a batch that must not overlap another batch's when several are ingested at once
- * (ingestInbox). Each runs `fn` when it is the batch's turn.
+ * When several files are ingested at once (ingestInbox), a batch's registration waits its turn:
+ * looking for a loaded batch of the same content (`content`: feed and hash) and registering the
+ * batch run in the order of the files (batch ids follow it), and after any earlier file with the
+ * same content has finished. `fn` runs when it is the batch's turn.
  */
-export interface BatchTurns {
-  /**
-   * Looking for a loaded batch of the same content (`content`: feed and hash) and registering the
-   * batch: batch ids follow the order of the files, and a file waits for an earlier one with the
-   * same content to finish.
-   */
-  register<T>(content: string, fn: () => Promise<T>): Promise<T>;
-  /** Adding the batch's new names to name_forms: one batch at a time. */
-  addNames<T>(fn: () => Promise<T>): Promise<T>;
-}
+export type RegisterTurn = <T>(content: string, fn: () => Promise<T>) => Promise<T>;
 
-/** One batch at a time: every step runs at once. */
-const ALONE: BatchTurns = { register: (_content, fn) => fn(), addNames: (fn) => fn() };
+/** No other batch in flight: register at once. */
+const AT_ONCE: RegisterTurn = (_content, fn) => fn();
 
 /** Ingests one file as one batch. Same content already loaded for this feed → 'duplicate'. */
-export async function ingestFile(db: Db, config: Config, source: SourceConfig, path: string, turns: BatchTurns = ALONE): Promise<BatchReport> {
+export async function ingestFile(db: Db, config: Config, source: SourceConfig, path: string, registerTurn: RegisterTurn = AT_ONCE): Promise<BatchReport> {
   await ensureIdentity(db);
   const started = performance.now();
   const spec = FEED_SPECS[source.feed];
@@ -90,7 +83,7 @@ export async function ingestFile(db: Db, config: Config, source: SourceConfig, p
   const format: FileFormat | null = source.format === 'auto' ? formatOf(path) : source.format;
   const size = statSync(path).size;
   const hash = await sha256File(path);
-  const registered = await turns.register(`${source.feed}:${hash}`, async (): Promise<{ batchId: number; duplicate: boolean }> => {
+  const registered = await registerTurn(`${source.feed}:${hash}`, async (): Promise<{ batchId: number; duplicate: boolean }> => {
     const seen = await queryRows<{ batch_id: number }>(
       db,
       `SELECT batch_id FROM ingest_batches WHERE content_hash = ${lit(hash)} AND feed = ${lit(source.feed)} AND status = 'loaded'`,
@@ -158,7 +151,8 @@ export async function ingestFile(db: Db, config: Config, source: SourceConfig, p
     dateBase1904: read.dateBase1904 || source.dateBase === '1904',
   });
   try {
-    await turns.addNames(async () => {
+    // A name is added only when name_forms lacks it, so one batch at a time (name_forms has no key).
+    await exclusive(db, 'name_forms', async () => {
       for (const sql of plan.addNames) await db.run(sql);
     });
     for (const sql of plan.statements) await db.run(sql);
@@ -229,9 +223,9 @@ export async function ingestInbox(
     const registered = work.map(() => deferred());
     const finished = work.map(() => deferred());
     const contentOwner = new Map<string, number>();
-    let names: Promise<unknown> = Promise.resolve();
-    const turnsOf = (index: number): BatchTurns => ({
-      register: async (content, fn) => {
+    const turnOf =
+      (index: number): RegisterTurn =>
+      async (content, fn) => {
         try {
           if (index > 0) await registered[index - 1]!.promise;
           const owner = contentOwner.get(content);
@@ -241,13 +235,7 @@ export async function ingestInbox(
         } finally {
           registered[index]!.resolve();
         }
-      },
-      addNames: (fn) => {
-        const mine = names.then(fn);
-        names = mine.catch(() => undefined);
-        return mine;
-      },
-    });
+      };
 
     const reports: BatchReport[] = new Array(work.length);
     let next = 0;
@@ -264,7 +252,7 @@ export async function ingestInbox(
             const { source, path } = work[index]!;
             opts.onProgress?.({ file: path, index, total: work.length, feed: source.feed, rowsSoFar: rows });
             try {
-              reports[index] = await ingestFile(conn, config, source, path, turnsOf(index));
+              reports[index] = await ingestFile(conn, config, source, path, turnOf(index));
               rows += reports[index]!.rowsLoaded;
             } catch (err) {
               error ??= err;

@@ -20,7 +20,7 @@ export interface NormalisePlan {
   /**
    * Adds the forms of the names the store has not seen to name_forms, in order and each committed
    * on its own, before the batch's transaction; empty when the feed has no name field. One batch
-   * at a time: two batches adding the same new name at once would fail on name_forms' key.
+   * at a time: two batches adding the same new name at once would add it twice.
    */
   addNames: string[];
   /** Run in order before the inserts. */

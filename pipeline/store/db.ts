@@ -35,6 +35,25 @@ export async function connectAlso(db: Db): Promise<Db> {
   return connectTo(instance);
 }
 
+const locks = new WeakMap<DuckDBInstance, Map<string, Promise<unknown>>>();
+
+/**
+ * Runs `fn` when no other `fn` under the same `name` runs on the database of `db` (any of its
+ * connections) in this process; DuckDB lets one process at a time write a database file.
+ */
+export function exclusive<T>(db: Db, name: string, fn: () => Promise<T>): Promise<T> {
+  const instance = instances.get(db);
+  if (!instance) throw new Error('exclusive: not a connection opened by openDb');
+  let byName = locks.get(instance);
+  if (!byName) locks.set(instance, (byName = new Map()));
+  const mine = (byName.get(name) ?? Promise.resolve()).then(fn);
+  byName.set(
+    name,
+    mine.catch(() => undefined),
+  );
+  return mine;
+}
+
 /** Runs a query and returns its rows as JSON-safe objects (bigints become numbers or strings). */
 export async function queryRows<T = Record<string, unknown>>(db: Db, sql: string, params?: unknown[]): Promise<T[]> {
   const reader = params ? await db.runAndReadAll(sql, params as never) : await db.runAndReadAll(sql);

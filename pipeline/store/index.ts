@@ -1,4 +1,4 @@
-export { openDb, connectAlso, queryRows, ident, lit, type Db } from './db.js';
+export { openDb, connectAlso, exclusive, queryRows, ident, lit, type Db } from './db.js';
 export { migrate, MIGRATIONS } from './migrations.js';
 
 import { openDb, type Db } from './db.js';

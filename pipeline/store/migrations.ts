@@ -1,6 +1,6 @@
 import type { Db } from './db.js';
 import { queryRows } from './db.js';
-import { ALL_FEED_SPECS, feedTableDdlV1, NAME_FORMS_DDL } from './schema.js';
+import { ALL_FEED_SPECS, feedTableDdlV1 } from './schema.js';
 
 /** The name columns of the feed tables when v4 ran (a migration keeps the schema it was written for). */
 const V4_NAME_COLUMNS: [table: string, names: string[]][] = [
@@ -11,6 +11,16 @@ const V4_NAME_COLUMNS: [table: string, names: string[]][] = [
   ['feed_enrollment', ['name', 'guardian1_name', 'guardian2_name']],
 ];
 const V4_FORMS = ['norm', 'simplified', 'pinyin', 'pinyin_alts', 'surname', 'given', 'tokens'];
+const V4_NAME_FORMS_DDL = `CREATE TABLE name_forms (
+  name VARCHAR PRIMARY KEY,
+  norm VARCHAR,
+  simplified VARCHAR,
+  pinyin VARCHAR,
+  pinyin_alts VARCHAR[],
+  surname VARCHAR,
+  given VARCHAR,
+  tokens VARCHAR[]
+);`;
 
 /**
  * v4: name_forms filled from the feed tables' inline `<name>_<form>` columns, which are then
@@ -23,7 +33,7 @@ function moveNameForms(): string {
       `SELECT "${name}" AS name, batch_id, ${V4_FORMS.map((f) => `"${name}_${f}" AS ${f}`).join(', ')} FROM ${table} WHERE "${name}" IS NOT NULL`,
   );
   const drops = nameColumns.flatMap(({ table, name }) => V4_FORMS.map((f) => `ALTER TABLE ${table} DROP COLUMN "${name}_${f}";`));
-  return `${NAME_FORMS_DDL}
+  return `${V4_NAME_FORMS_DDL}
 INSERT INTO name_forms BY NAME SELECT DISTINCT ON (name) * EXCLUDE (batch_id) FROM (${forms.join('\nUNION ALL\n')}) ORDER BY name, batch_id DESC;
 ${drops.join('\n')}`;
 }
@@ -196,6 +206,20 @@ CREATE TABLE login_attempts (        -- for rate limiting the login
     version: 4,
     name: 'name forms kept once per name in name_forms, not on every feed row',
     sql: moveNameForms(),
+  },
+  {
+    // name_forms (the forms of every name stored in a feed's name column, as computed when the
+    // name was first ingested) without its primary key: the index cost as much as the insert and
+    // grew with the store. The ingest adds a name only when it is not there, one batch at a time
+    // (the database's 'name_forms' lock, one read-write process per file). Nothing links a name to
+    // its batches: a purge of old batches must also delete the names no feed row uses any more.
+    version: 5,
+    name: 'name_forms without its primary key',
+    sql: `
+CREATE TABLE name_forms_v5 AS SELECT * FROM name_forms;
+DROP TABLE name_forms;
+ALTER TABLE name_forms_v5 RENAME TO name_forms;
+`,
   },
 ];
 

@@ -14,16 +14,6 @@ export interface Column {
  */
 export const NAME_FORM_COLUMNS: Column[] = NAME_FORM_PARTS.map(([name, list]) => ({ name, sql: list ? 'VARCHAR[]' : 'VARCHAR' }));
 
-/**
- * name_forms: the forms of every name value stored in a feed's name column (the key), as computed
- * when the name was first ingested. Nothing links a name to its batches: a purge of old batches
- * must also delete the names no feed row uses any more.
- */
-export const NAME_FORMS_DDL = `CREATE TABLE name_forms (
-  name VARCHAR PRIMARY KEY,
-${NAME_FORM_COLUMNS.map((c) => `  ${c.name} ${c.sql}`).join(',\n')}
-);`;
-
 /** The stored columns that one field of a feed becomes. */
 export function fieldColumns(f: FieldSpec): Column[] {
   const k = f.key;

@@ -246,12 +246,15 @@ describe('ingest', () => {
     expect(joined).toEqual([{ name: '李雷', pinyin: normalizeName('欧阳·娜娜')!.pinyin }]);
   });
   it('ingests two files at a time: batch ids follow the files, the same content loads once, a shared new name is added once', async () => {
-    const file = (n: number) => ['姓名,身份证号,死亡日期', ...Array.from({ length: 300 }, (_, i) => `张三,${ID_A},2024-01-${String((i % 28) + 1).padStart(2, '0')}`), `李${n},,2024-02-01`].join('\n');
-    writeFile(inbox, 'death/a.csv', file(1));
-    writeFile(inbox, 'death/b.csv', file(1)); // the content of a.csv, ingested alongside it
+    // d.csv and e.csv, ingested alongside each other, share 300 names the store has not seen.
+    const shared = Array.from({ length: 300 }, (_, i) => `王${String.fromCodePoint(0x4e00 + i)}`);
+    const file = (n: number, names: string[]) =>
+      ['姓名,身份证号,死亡日期', ...names.map((name, i) => `${name},${ID_A},2024-01-${String((i % 28) + 1).padStart(2, '0')}`), `李${n},,2024-02-01`].join('\n');
+    writeFile(inbox, 'death/a.csv', file(1, Array(300).fill('张三')));
+    writeFile(inbox, 'death/b.csv', file(1, Array(300).fill('张三'))); // the content of a.csv, ingested alongside it
     writeFile(inbox, 'death/c.xlsx', 'not a spreadsheet');
-    writeFile(inbox, 'death/d.csv', file(2));
-    writeFile(inbox, 'death/e.csv', file(3));
+    writeFile(inbox, 'death/d.csv', file(2, shared));
+    writeFile(inbox, 'death/e.csv', file(3, shared));
     const reports = await ingestInbox(db, cfg);
     expect(reports.map((r) => [r.file.split('/').pop(), r.status])).toEqual([
       ['a.csv', 'loaded'],
@@ -264,7 +267,7 @@ describe('ingest', () => {
     const batches = await rows<{ batch_id: number; file_name: string }>('SELECT batch_id, file_name FROM ingest_batches ORDER BY batch_id');
     expect(batches.map((b) => b.file_name)).toEqual(['a.csv', 'c.xlsx', 'd.csv', 'e.csv']);
     const names = await rows<{ name: string; n: number }>('SELECT name, count(*)::INTEGER AS n FROM name_forms GROUP BY name ORDER BY name');
-    expect(names).toEqual(['张三', '李1', '李2', '李3'].sort().map((name) => ({ name, n: 1 })));
+    expect(names).toEqual(['张三', '李1', '李2', '李3', ...shared].sort().map((name) => ({ name, n: 1 })));
     const [{ n }] = (await rows<{ n: number }>('SELECT count(*)::INTEGER AS n FROM feed_death')) as [{ n: number }];
     expect(n).toBe(3 * 301);
   });

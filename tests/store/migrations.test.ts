@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { migrate, MIGRATIONS, openDb, queryRows } from '../../pipeline/store/index.js';
 
 describe('store migrations', () => {
-  it('v4 moves the inline name forms of a v3 store into name_forms and drops the columns', async () => {
+  it('v4 moves the inline name forms of a v3 store into name_forms and drops the columns; v5 drops the key', async () => {
     const db = await openDb(':memory:');
     // A store as version 3 left it, with rows in the v1 layout.
     await db.run(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)`);
@@ -25,6 +25,9 @@ describe('store migrations', () => {
       { name: '李雷', simplified: null, pinyin: 'lilei', pinyin_alts: null, surname: null, tokens: null },
       { name: '陳欣怡', simplified: '陈欣怡', pinyin: 'chenxinyi', pinyin_alts: ['chenxinyi', 'chenxinyi2'], surname: '陈', tokens: ['陈', '欣', '怡'] },
     ]);
+    // v5: the same rows, without the primary key.
+    const constraints = await queryRows(db, `SELECT constraint_type FROM duckdb_constraints() WHERE table_name = 'name_forms'`);
+    expect(constraints).toEqual([]);
     const cols = await queryRows<{ column_name: string }>(db, `SELECT column_name FROM (DESCRIBE feed_death)`);
     expect(cols.map((c) => c.column_name).filter((c) => c.startsWith('name'))).toEqual(['name']);
     const rows = await queryRows(db, `SELECT src_row, name, death_date FROM feed_death ORDER BY src_row`);

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { connectAlso, exclusive, openDb } from '../../pipeline/store/index.js';
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('exclusive', () => {
+  it('runs one fn at a time per database and name, across connections; other names and databases do not wait', async () => {
+    const db = await openDb(':memory:');
+    const other = await connectAlso(db);
+    const elsewhere = await openDb(':memory:');
+    const log: string[] = [];
+    const step = (label: string, ms: number) => async () => {
+      log.push(`${label} start`);
+      await pause(ms);
+      log.push(`${label} end`);
+      return label;
+    };
+    const results = await Promise.all([
+      exclusive(db, 'names', step('a', 40)),
+      exclusive(other, 'names', step('b', 1)),
+      exclusive(db, 'other', step('c', 1)),
+      exclusive(elsewhere, 'names', step('d', 1)),
+    ]);
+    expect(results).toEqual(['a', 'b', 'c', 'd']);
+    // b (same database, same name) starts only after a ends; c and d finish while a runs.
+    expect(log.indexOf('b start')).toBeGreaterThan(log.indexOf('a end'));
+    expect(log.indexOf('c end')).toBeLessThan(log.indexOf('a end'));
+    expect(log.indexOf('d end')).toBeLessThan(log.indexOf('a end'));
+  });
+
+  it('a failing fn rejects its own call and does not block the next', async () => {
+    const db = await openDb(':memory:');
+    const failing = exclusive(db, 'names', async () => {
+      throw new Error('boom');
+    });
+    const next = exclusive(db, 'names', async () => 'ran');
+    await expect(failing).rejects.toThrow('boom');
+    await expect(next).resolves.toBe('ran');
+  });
+});
