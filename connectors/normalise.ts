@@ -1,5 +1,5 @@
 import type { FeedSpec, FieldSpec } from '../pipeline/feeds.js';
-import { ID_PARTS, idPartSql, idPartsSql, idSql, nameFormsSql, REGION_TABLE, type IdPart } from '../pipeline/identity/index.js';
+import { ID_PARTS, idPartSql, idPartsSql, idSql, insertNameFormsSql, REGION_TABLE, type IdPart } from '../pipeline/identity/index.js';
 import { ident, lit } from '../pipeline/store/index.js';
 import { NUMERIC_SEP } from './readers/index.js';
 
@@ -59,15 +59,15 @@ export function planNormalise(args: {
   };
   // Names: each is computed once for the store, not once per batch (names repeat across files and
   // feeds, and pinyin is the costliest step of an ingest). A name added by a batch that then fails
-  // stays, like the names of a purged batch: name_forms is keyed by the name, not by its batches.
+  // stays until the forms are next recomputed (pipeline/store/name-forms.ts), which keeps only the
+  // names some feed row has.
   const nameFields = fields('name');
   const addNames: string[] = [];
   if (nameFields.length) {
     addNames.push(
       `CREATE OR REPLACE TEMP TABLE ${table('names')} AS SELECT v FROM (${distinctValues(nameFields)}) s
        WHERE v IS NOT NULL AND NOT EXISTS (SELECT 1 FROM name_forms nf WHERE nf.name = s.v)`,
-      `INSERT INTO name_forms BY NAME
-      SELECT v AS name, ${nameFormsSql('p')} FROM (SELECT v, string_split(bidui_name(v), chr(31)) AS p FROM ${table('names')})`,
+      insertNameFormsSql(table('names')),
     );
   }
   lookup('dates', fields('date'), `bidui_date(v, ${dateBase1904})`, 'd_');

@@ -212,7 +212,7 @@ CREATE TABLE login_attempts (        -- for rate limiting the login
     // name was first ingested) without its primary key: the index cost as much as the insert and
     // grew with the store. The ingest adds a name only when it is not there, one batch at a time
     // (the database's 'name_forms' lock, one read-write process per file). Nothing links a name to
-    // its batches: a purge of old batches must also delete the names no feed row uses any more.
+    // its batches: recomputing the forms (pipeline/store/name-forms.ts) drops the names no feed row has.
     version: 5,
     name: 'name_forms without its primary key',
     sql: `
@@ -220,6 +220,13 @@ CREATE TABLE name_forms_v5 AS SELECT * FROM name_forms;
 DROP TABLE name_forms;
 ALTER TABLE name_forms_v5 RENAME TO name_forms;
 `,
+  },
+  {
+    // The NAME_FORMS_VERSION (pipeline/identity) that computed name_forms. Left empty here, so the
+    // forms of a store from before it are recomputed once when it is next opened.
+    version: 6,
+    name: 'the version of the name normalisation that computed name_forms',
+    sql: `CREATE TABLE name_forms_version (version INTEGER NOT NULL, computed_at TIMESTAMP NOT NULL);`,
   },
 ];
 
