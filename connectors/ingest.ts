@@ -228,9 +228,11 @@ export async function ingestInbox(
       async (content, fn) => {
         try {
           if (index > 0) await registered[index - 1]!.promise;
-          const owner = contentOwner.get(content);
-          if (owner === undefined) contentOwner.set(content, index);
-          else await finished[owner]!.promise;
+          // Each file waits for the latest earlier file of the same content (that one waited for
+          // the one before it), so a third copy is a duplicate even when the first copy failed.
+          const previous = contentOwner.get(content);
+          contentOwner.set(content, index);
+          if (previous !== undefined) await finished[previous]!.promise;
           return await fn();
         } finally {
           registered[index]!.resolve();
@@ -250,12 +252,13 @@ export async function ingestInbox(
         connections.map(async (conn) => {
           for (let index = next++; index < work.length && error === null; index = next++) {
             const { source, path } = work[index]!;
-            opts.onProgress?.({ file: path, index, total: work.length, feed: source.feed, rowsSoFar: rows });
             try {
+              opts.onProgress?.({ file: path, index, total: work.length, feed: source.feed, rowsSoFar: rows });
               reports[index] = await ingestFile(conn, config, source, path, turnOf(index));
               rows += reports[index]!.rowsLoaded;
             } catch (err) {
-              error ??= err;
+              if (error === null) error = err;
+              else log.error({ file: basename(path), err: (err as Error).message }, 'ingest stopped; a further error');
             } finally {
               registered[index]!.resolve();
               finished[index]!.resolve();

@@ -17,40 +17,52 @@ export async function openDb(path: string, opts: { threads?: number } = {}): Pro
     full === ':memory:'
       ? await DuckDBInstance.create(':memory:', settings)
       : await DuckDBInstance.fromCache(full, settings);
-  return connectTo(instance);
+  // fromCache gives a new wrapper of the same database on every call: the file's path names it.
+  return connectTo({ instance, key: full === ':memory:' ? `:memory:${++memoryDatabases}` : full });
 }
 
-const instances = new WeakMap<Db, DuckDBInstance>();
+/** An open database: its instance, and the key its locks are kept under. */
+interface Database {
+  instance: DuckDBInstance;
+  key: string;
+}
 
-async function connectTo(instance: DuckDBInstance): Promise<Db> {
-  const conn = await instance.connect();
-  instances.set(conn, instance);
+let memoryDatabases = 0;
+const databases = new WeakMap<Db, Database>();
+
+async function connectTo(database: Database): Promise<Db> {
+  const conn = await database.instance.connect();
+  databases.set(conn, database);
   return conn;
+}
+
+function databaseOf(db: Db, caller: string): Database {
+  const database = databases.get(db);
+  if (!database) throw new Error(`${caller}: not a connection opened by openDb`);
+  return database;
 }
 
 /** Another connection to the database of `db` (a connection of openDb): its own transactions and temp tables. */
 export async function connectAlso(db: Db): Promise<Db> {
-  const instance = instances.get(db);
-  if (!instance) throw new Error('connectAlso: not a connection opened by openDb');
-  return connectTo(instance);
+  return connectTo(databaseOf(db, 'connectAlso'));
 }
 
-const locks = new WeakMap<DuckDBInstance, Map<string, Promise<unknown>>>();
+const locks = new Map<string, Promise<unknown>>();
 
 /**
  * Runs `fn` when no other `fn` under the same `name` runs on the database of `db` (any of its
- * connections) in this process; DuckDB lets one process at a time write a database file.
+ * connections, from any openDb of its file) in this process; DuckDB lets one process at a time
+ * write a database file.
  */
 export function exclusive<T>(db: Db, name: string, fn: () => Promise<T>): Promise<T> {
-  const instance = instances.get(db);
-  if (!instance) throw new Error('exclusive: not a connection opened by openDb');
-  let byName = locks.get(instance);
-  if (!byName) locks.set(instance, (byName = new Map()));
-  const mine = (byName.get(name) ?? Promise.resolve()).then(fn);
-  byName.set(
-    name,
-    mine.catch(() => undefined),
-  );
+  const key = `${databaseOf(db, 'exclusive').key}\u0000${name}`;
+  const mine = (locks.get(key) ?? Promise.resolve()).then(() => fn());
+  const settled = mine.catch(() => undefined);
+  locks.set(key, settled);
+  // The last holder of a lock removes it, so the map keeps only locks in use.
+  void settled.then(() => {
+    if (locks.get(key) === settled) locks.delete(key);
+  });
   return mine;
 }
 

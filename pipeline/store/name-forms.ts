@@ -29,7 +29,8 @@ export async function refreshNameForms(db: Db): Promise<{ from: number | null; n
       await db.run(`INSERT INTO name_forms_version VALUES (${NAME_FORMS_VERSION}, now())`);
       await db.run('COMMIT');
     } catch (err) {
-      await db.run('ROLLBACK');
+      // A COMMIT that failed has ended the transaction already: keep its error, not ROLLBACK's.
+      await db.run('ROLLBACK').catch(() => undefined);
       throw err;
     } finally {
       await db.run('DROP TABLE IF EXISTS name_forms_names');

@@ -271,4 +271,31 @@ describe('ingest', () => {
     const [{ n }] = (await rows<{ n: number }>('SELECT count(*)::INTEGER AS n FROM feed_death')) as [{ n: number }];
     expect(n).toBe(3 * 301);
   });
+
+  it('batch ids follow the files even when a later file is hashed and registered first', async () => {
+    // a.xlsx (40 MB, not a spreadsheet) takes far longer to hash than b.csv beside it.
+    writeFile(inbox, 'death/a.xlsx', Buffer.alloc(40 * 1024 * 1024, 7));
+    writeFile(inbox, 'death/b.csv', `姓名,身份证号,死亡日期\n李四,${ID_A},2024-01-02\n`);
+    const reports = await ingestInbox(db, cfg);
+    expect(reports.map((r) => [r.file.split('/').pop(), r.status, r.batchId])).toEqual([
+      ['a.xlsx', 'failed', 1],
+      ['b.csv', 'loaded', 2],
+    ]);
+  });
+
+  it('a third copy of a file is a duplicate, also when the first copy failed', async () => {
+    const csv = ['姓名,身份证号,死亡日期', ...Array.from({ length: 2000 }, (_, i) => `张${i},${ID_A},2024-01-02`)].join('\n');
+    writeFile(inbox, 'death/a.bak', csv); // not a file type bidui reads: a failed batch
+    writeFile(inbox, 'death/b.csv', csv);
+    writeFile(inbox, 'death/c.csv', csv);
+    const reports = await ingestInbox(db, cfg);
+    expect(reports.map((r) => [r.file.split('/').pop(), r.status])).toEqual([
+      ['a.bak', 'failed'],
+      ['b.csv', 'loaded'],
+      ['c.csv', 'duplicate'],
+    ]);
+    expect(reports[2]!.batchId).toBe(reports[1]!.batchId);
+    const [{ n }] = (await rows<{ n: number }>('SELECT count(*)::INTEGER AS n FROM feed_death')) as [{ n: number }];
+    expect(n).toBe(2000);
+  });
 });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { NAME_FORMS_VERSION, normalizeName } from '../../pipeline/identity/index.js';
+import { insertNameFormsSql, installIdentity, NAME_FORMS_VERSION } from '../../pipeline/identity/index.js';
+import { lit, openStore, queryRows } from '../../pipeline/store/index.js';
 
 // Names that exercise every step of normalizeName: traditional characters, polyphonic and compound
 // surnames, dotted minority names and their dot variants, full-width and Latin letters, spaces,
@@ -13,18 +14,24 @@ const SAMPLES = [
 ];
 
 /**
- * Stored names keep the forms they were given, so a change to normalizeName must raise
+ * Stored names keep the forms they were given, so a change to normalizeName (or to how bidui_name
+ * hands its forms to SQL and the store unpacks them) must raise
  * NAME_FORMS_VERSION (pipeline/identity/name.ts), which makes stores compute them again. This
  * pins the forms of the samples to the version: when it fails, raise the version and put the new
  * fingerprint here with it.
  */
 const FINGERPRINTS: Record<number, string> = {
-  1: '74752453bf6060b2',
+  1: '7b01b0a02209758d',
 };
 
 describe('NAME_FORMS_VERSION', () => {
-  it('is raised whenever the forms of a name change', () => {
-    const forms = SAMPLES.map((s) => normalizeName(s));
+  it('is raised whenever the stored forms of a name change', async () => {
+    const db = await openStore(':memory:');
+    await installIdentity(db);
+    await db.run(`CREATE TEMP TABLE samples AS SELECT unnest([${SAMPLES.map(lit).join(', ')}]) AS v`);
+    await db.run(insertNameFormsSql('samples'));
+    const forms = await queryRows(db, 'SELECT * FROM name_forms ORDER BY name');
+    expect(forms).toHaveLength(SAMPLES.length);
     const fingerprint = createHash('sha256').update(JSON.stringify(forms)).digest('hex').slice(0, 16);
     expect({ version: NAME_FORMS_VERSION, fingerprint }).toEqual({ version: NAME_FORMS_VERSION, fingerprint: FINGERPRINTS[NAME_FORMS_VERSION] });
   });

@@ -1,5 +1,7 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { connectAlso, exclusive, openDb } from '../../pipeline/store/index.js';
+import { tempDir } from '../helpers.js';
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -36,5 +38,22 @@ describe('exclusive', () => {
     const next = exclusive(db, 'names', async () => 'ran');
     await expect(failing).rejects.toThrow('boom');
     await expect(next).resolves.toBe('ran');
+  });
+
+  it('two openDb of one file are one database: their calls wait for each other', async () => {
+    const path = join(tempDir(), 'store.duckdb');
+    const first = await openDb(path);
+    const second = await openDb(path);
+    const log: string[] = [];
+    await Promise.all(
+      [first, second].map((db, i) =>
+        exclusive(db, 'names', async () => {
+          log.push(`${i} start`);
+          await pause(20);
+          log.push(`${i} end`);
+        }),
+      ),
+    );
+    expect(log).toEqual(['0 start', '0 end', '1 start', '1 end']);
   });
 });
