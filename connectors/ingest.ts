@@ -29,13 +29,6 @@ export interface IngestProgress {
   (event: { file: string; index: number; total: number; feed: FeedName; rowsSoFar: number }): void;
 }
 
-const installed = new WeakSet<Db>();
-async function ensureIdentity(db: Db): Promise<void> {
-  if (installed.has(db)) return;
-  await installIdentity(db);
-  installed.add(db);
-}
-
 export async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
@@ -76,7 +69,7 @@ const AT_ONCE: RegisterTurn = (_content, fn) => fn();
 
 /** Ingests one file as one batch. Same content already loaded for this feed → 'duplicate'. */
 export async function ingestFile(db: Db, config: Config, source: SourceConfig, path: string, registerTurn: RegisterTurn = AT_ONCE): Promise<BatchReport> {
-  await ensureIdentity(db);
+  await installIdentity(db);
   const started = performance.now();
   const spec = FEED_SPECS[source.feed];
   const file = basename(path);

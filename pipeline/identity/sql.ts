@@ -10,14 +10,24 @@ export const REGION_TABLE = 'bidui_regions';
 
 const WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 
-/** Registers the identity UDFs and loads the region-code table the SQL fast path joins. */
-export async function installIdentity(conn: DuckDBConnection): Promise<void> {
+const installed = new WeakMap<DuckDBConnection, Promise<void>>();
+
+/**
+ * Registers the identity UDFs and loads the region-code table the SQL fast path joins, once per
+ * connection (both are the connection's own: functions and a temp table).
+ */
+export function installIdentity(conn: DuckDBConnection): Promise<void> {
+  let done = installed.get(conn);
+  if (!done) {
+    installed.set(conn, (done = install(conn)));
+    done.catch(() => installed.delete(conn)); // a failed install is tried again by the next call
+  }
+  return done;
+}
+
+async function install(conn: DuckDBConnection): Promise<void> {
   registerIdentityFunctions(conn);
-  const exists = await conn.runAndReadAll(
-    `SELECT count(*)::INTEGER AS n FROM duckdb_tables() WHERE table_name = '${REGION_TABLE}' AND temporary`,
-  );
-  if ((exists.getRows()[0]?.[0] as number) > 0) return;
-  await conn.run(`CREATE TEMP TABLE ${REGION_TABLE} (code VARCHAR PRIMARY KEY, in_use BOOLEAN, current VARCHAR[])`);
+  await conn.run(`CREATE OR REPLACE TEMP TABLE ${REGION_TABLE} (code VARCHAR PRIMARY KEY, in_use BOOLEAN, current VARCHAR[])`);
   const appender = await conn.createAppender(REGION_TABLE, 'main', 'temp');
   for (const r of allRegions()) {
     appender.appendVarchar(r.code);
