@@ -12,9 +12,8 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/index.js';
-import { queueExecutor, runJobQuarter } from '../jobs/index.js';
+import { queueExecutor, runQuarter } from '../jobs/index.js';
 import { openStore } from '../pipeline/store/index.js';
-import { runQuarter } from '../rules/index.js';
 import { generateProvince, synthOptionsSchema } from '../synth/index.js';
 
 const { values } = parseArgs({
@@ -103,7 +102,7 @@ async function run(workers: number): Promise<number> {
   const store = await ownerStore(db);
   const executor = queueExecutor(cfg, url!);
   const t0 = performance.now();
-  const r = await runJobQuarter(store, cfg, executor, { asOf, out: join(dir, `out-${workers}`), skipIngest: true });
+  const r = await runQuarter(store, cfg, { asOf, out: join(dir, `out-${workers}`), skipIngest: true, executor });
   const seconds = (performance.now() - t0) / 1000;
   await executor.close?.();
   for (const p of procs) p.kill('SIGTERM');

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/index.js';
 import { openStore } from '../pipeline/store/index.js';
-import { runQuarter } from '../rules/index.js';
+import { runQuarter } from '../jobs/index.js';
 import { generateProvince, synthOptionsSchema } from '../synth/index.js';
 import { scoreAgainstTruth } from './quarter-truth.js';
 

@@ -6,7 +6,7 @@ import { loadConfig } from '../config/index.js';
 import { EXPORT_KINDS, runExport } from '../exports/index.js';
 import { queryRows, openStore, type Db } from '../pipeline/store/index.js';
 import { decide } from '../review/index.js';
-import { runQuarter } from '../rules/index.js';
+import { runQuarter } from '../jobs/index.js';
 import { generateProvince, synthOptionsSchema } from '../synth/index.js';
 import { printQuarter } from './print.js';
 

@@ -107,30 +107,22 @@ program
   .option('--json', 'print the run summary as JSON')
   .option('--queue [url]', 'split matching and rule evaluation into partitions worked by `bidui worker` processes (Redis URL; default: jobs.queue)')
   .action(async (o: { asOf: string; inbox?: string; out: string; json?: boolean; queue?: string | boolean }) => {
-    const { runQuarter } = await import('../rules/index.js');
+    const jobs = await import('../jobs/index.js');
     const cfg = config();
     const db = await openStore(cfg.database);
-    if (o.queue || cfg.jobs.partitionBy !== null) {
-      // jobs/: partitioned run; in this process (jobs.partitionBy set) or on workers (--queue).
-      const jobs = await import('../jobs/index.js');
-      const executor = o.queue ? jobs.queueExecutor(cfg, jobs.queueUrl(cfg, o.queue)) : jobs.embeddedExecutor(jobs.resultsRoot(cfg));
-      try {
-        const result = await jobs.runJobQuarter(db, cfg, executor, { asOf: o.asOf, inbox: o.inbox, out: o.out });
-        if (o.json) console.log(JSON.stringify(result, null, 2));
-        else {
-          printQuarter(result);
-          if (result.status === 'incomplete') console.log(`本次比对不完整 (run incomplete): ${result.failures.map((f) => `${f.step} ${f.partition}: ${f.error}`).join('; ')}`);
-        }
-        if (result.status === 'incomplete') process.exitCode = 3;
-      } finally {
-        await executor.close?.();
+    // In this process by default; partition steps on `bidui worker` processes with --queue.
+    const executor = o.queue ? jobs.queueExecutor(cfg, jobs.queueUrl(cfg, o.queue)) : jobs.embeddedExecutor(jobs.resultsRoot(cfg));
+    try {
+      const result = await jobs.runQuarter(db, cfg, { asOf: o.asOf, inbox: o.inbox, out: o.out, executor });
+      if (o.json) console.log(JSON.stringify(result, null, 2));
+      else {
+        printQuarter(result);
+        if (result.status === 'incomplete') console.log(`本次比对不完整 (run incomplete): ${result.failures.map((f) => `${f.step} ${f.partition}: ${f.error}`).join('; ')}`);
       }
-      return;
+      if (result.status === 'incomplete') process.exitCode = 3;
+    } finally {
+      await executor.close?.();
     }
-    const result = await runQuarter(db, cfg, { asOf: o.asOf, inbox: o.inbox, out: o.out });
-    if (o.json) console.log(JSON.stringify(result, null, 2));
-    else printQuarter(result);
-    if (result.ingest.some((r) => r.status === 'failed')) process.exitCode = 3;
   });
 
 program

@@ -1,6 +1,6 @@
 import type { BatchReport, StoreStatus } from '../connectors/index.js';
-import { categoryLabel, flagLabel } from '../review/index.js';
-import type { QuarterResult } from '../rules/index.js';
+import { categoryLabel, flagLabel } from '../flags/index.js';
+import type { QuarterResult } from '../jobs/index.js';
 
 /** One self-overwriting progress line on stderr; null clears it. */
 export function progressLine(text: string | null): void {

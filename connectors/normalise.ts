@@ -33,7 +33,7 @@ export interface NormalisePlan {
 
 /** A text cell as the value to normalise: trimmed, empty → NULL. */
 const cell = (col: string) => `nullif(trim(${col}), '')`;
-const q = ident;
+const q = (name: string) => ident(name).quoted;
 
 export function planNormalise(args: {
   spec: FeedSpec;

@@ -2,24 +2,20 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBTypeId, type DuckDBType } from '@duckdb/node-api';
 import { Bool, DateDay, Float64, Int32, Int64, Table, TimestampMillisecond, Utf8, tableToIPC, vectorFromArray, type DataType, type Vector } from 'apache-arrow';
-import { lit, queryRows, type Db } from '../pipeline/store/index.js';
-import { latestDecisionsSql } from '../review/index.js';
+import { flagsWithStatus } from '../flags/index.js';
+import { exec, queryOne, readAll, sql, type Db, type Sql } from '../pipeline/store/index.js';
+import { z } from 'zod';
 import { auditFile, countyPart, prepareExport, type ExportOptions, type ExportResult, type ExportedFile } from './common.js';
 import { safeFilePart } from './files.js';
 
 export const FLAGS_EXPORT_VERSION = 'flags-v1';
 
-/**
- * Every column of `flags` (evidence and params as JSON text) plus the latest decision
- * (decision, decision_id, decided_by, decided_at, decision_reason).
- */
-export function analystFlagsSql(runId: string, county: string | null): string {
-  return `
-SELECT f.* EXCLUDE (evidence, params), CAST(f.evidence AS VARCHAR) AS evidence, CAST(f.params AS VARCHAR) AS params,
-       d.decision, d.decision_id, d.decided_by, d.decided_at, d.reason AS decision_reason
-  FROM flags f LEFT JOIN (${latestDecisionsSql(runId)}) d ON d.flag_id = f.flag_id
- WHERE f.run_id = ${lit(runId)} ${county ? `AND starts_with(f.county_code, ${lit(county)})` : ''}
- ORDER BY f.priority, f.county_code NULLS LAST, f.flag_id`;
+/** Every column of `flags` (evidence and params as JSON text) with the latest decision and the status. */
+export function analystFlagsSql(runId: string, county: string | null): Sql {
+  return sql`SELECT * EXCLUDE (evidence, params), CAST(evidence AS VARCHAR) AS evidence, CAST(params AS VARCHAR) AS params
+    FROM (${flagsWithStatus(runId)})
+   WHERE ${county}::VARCHAR IS NULL OR starts_with(county_code, ${county})
+   ORDER BY priority, county_code NULLS LAST, flag_id`;
 }
 
 /** The Arrow type of a DuckDB column and how its JS value (getColumnsObjectJS) becomes an Arrow value. */
@@ -57,8 +53,8 @@ function arrowColumn(type: DuckDBType): { type: DataType; convert: (v: unknown) 
  * type of its DuckDB type (type inference would turn an all-null text column or an INTEGER into
  * Float64, and a DATE into a timestamp).
  */
-export async function queryArrow(db: Db, sql: string): Promise<Table> {
-  const reader = await db.runAndReadAll(sql);
+export async function queryArrow(db: Db, query: Sql): Promise<Table> {
+  const reader = await readAll(db, query);
   const names = reader.columnNames();
   const types = reader.columnTypes();
   const data = reader.getColumnsObjectJS() as Record<string, unknown[]>;
@@ -73,14 +69,14 @@ export async function queryArrow(db: Db, sql: string): Promise<Table> {
 /** All flags of a run for analysts: Parquet (DuckDB COPY) and Arrow IPC file (apache-arrow). */
 export async function exportFlags(db: Db, opts: ExportOptions): Promise<ExportResult> {
   const ctx = await prepareExport(db, opts);
-  const sql = analystFlagsSql(ctx.run.runId, ctx.county);
+  const query = analystFlagsSql(ctx.run.runId, ctx.county);
   const base = join(ctx.outDir, `比对标记_${safeFilePart(ctx.run.runId)}_${countyPart(ctx)}`);
-  const [{ n }] = (await queryRows<{ n: number }>(db, `SELECT count(*)::INTEGER AS n FROM (${sql})`)) as [{ n: number }];
+  const { n } = (await queryOne(db, z.object({ n: z.int() }), sql`SELECT count(*)::INTEGER AS n FROM (${query})`))!;
 
   const parquet: ExportedFile = { path: `${base}.parquet`, format: 'parquet', rows: n };
-  await db.run(`COPY (${sql}) TO ${lit(parquet.path)} (FORMAT parquet)`);
+  await exec(db, sql`COPY (${query}) TO ${parquet.path} (FORMAT parquet)`);
 
-  const table = await queryArrow(db, sql);
+  const table = await queryArrow(db, query);
   const arrow: ExportedFile = { path: `${base}.arrow`, format: 'arrow', rows: table.numRows };
   writeFileSync(arrow.path, tableToIPC(table, 'file'));
 

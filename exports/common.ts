@@ -1,9 +1,8 @@
-export { parseEvidence, type EvidenceItem } from '../rules/evidence.js';
-import type { FlagRow } from '../rules/run.js';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { lit, queryRows, type Db } from '../pipeline/store/index.js';
-import { appendAudit, latestDecisionsSql, resolveRun, UserError, type RunInfo } from '../review/index.js';
+import { loadFlags, type FlagRecord } from '../flags/index.js';
+import type { Db, Sql } from '../pipeline/store/index.js';
+import { appendAudit, resolveRun, UserError, type RunInfo } from '../review/index.js';
 import type ExcelJS from 'exceljs';
 import { saveWorkbook, writeGb18030Csv, type Cell, type ColumnSpec } from './files.js';
 
@@ -71,44 +70,10 @@ export async function auditFile(db: Db, ctx: ExportContext, kind: ExportKind, fi
   });
 }
 
-/** One stored flag row with its latest decision; dates as 'YYYY-MM-DD' text. */
-export interface FlagRecord extends Omit<FlagRow, 'params' | 'child_person_id'> {
-  run_id: string;
-  as_of: string;
-  child_person_id: string | null;
-  lifecycle: string | null;
-  decision: string | null;
-  decision_id: number | null;
-  decided_by: string | null;
-  decided_at: string | null;
-  decision_reason: string | null;
+/** The flags of the export's run and county with their status, that `where` admits. */
+export function loadRunFlags(db: Db, ctx: ExportContext, where?: Sql): Promise<FlagRecord[]> {
+  return loadFlags(db, ctx.run.runId, { county: ctx.county, where });
 }
-
-/** SQL over the flags of a run joined with their latest decision, filtered by county prefix. */
-export function runFlagsSql(runId: string, county: string | null, where = 'TRUE'): string {
-  return `
-SELECT f.flag_id, f.run_id, f.flag_key, CAST(f.as_of AS VARCHAR) AS as_of, f.flag, f.category, f.previous_category, f.reason,
-       f.child_person_id, f.child_name, f.child_id_number, f.child_ref, f.county_code,
-       CAST(f.effective_from AS VARCHAR) AS effective_from, f.overpaid_months, f.priority, f.score,
-       CAST(f.evidence AS VARCHAR) AS evidence, f.fingerprint, f.lifecycle,
-       d.decision, d.decision_id, d.decided_by, CAST(d.decided_at AS VARCHAR) AS decided_at, d.reason AS decision_reason
-  FROM flags f LEFT JOIN (${latestDecisionsSql(runId)}) d ON d.flag_id = f.flag_id
- WHERE f.run_id = ${lit(runId)}
-   ${county ? `AND starts_with(f.county_code, ${lit(county)})` : ''}
-   AND (${where})
- ORDER BY f.county_code NULLS LAST, f.flag, f.priority, f.flag_id`;
-}
-
-export async function loadRunFlags(db: Db, ctx: ExportContext, where = 'TRUE'): Promise<FlagRecord[]> {
-  const rows = await queryRows<FlagRecord>(db, runFlagsSql(ctx.run.runId, ctx.county, where));
-  return rows.map((r) => ({
-    ...r,
-    overpaid_months: r.overpaid_months == null ? null : Number(r.overpaid_months),
-    priority: Number(r.priority),
-    decision_id: r.decision_id == null ? null : Number(r.decision_id),
-  }));
-}
-
 
 /**
  * The two forms of a sheet export: the workbook as `<base>.xlsx`, the same rows as GB18030

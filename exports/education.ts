@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import { normalizeId } from '../pipeline/identity/id.js';
 import { queryRows, type Db } from '../pipeline/store/index.js';
-import { categoryLabel, reasonLabel } from '../review/index.js';
-import { countyPart, loadRunFlags, parseEvidence, prepareExport, writeSheetExport, type ExportOptions, type ExportResult, type FlagRecord } from './common.js';
+import { categoryLabel, parseEvidence, reasonLabel, type FlagRecord } from '../flags/index.js';
+import { sql } from '../pipeline/store/index.js';
+import { countyPart, loadRunFlags, prepareExport, writeSheetExport, type ExportOptions, type ExportResult } from './common.js';
 import { addNotesSheet, addSheet, newWorkbook, safeFilePart, type Cell, type ColumnSpec } from './files.js';
 
 export const EDUCATION_TEMPLATE_VERSION = 'education-v1';
@@ -53,7 +54,7 @@ async function schoolNames(db: Db, flags: readonly FlagRecord[]): Promise<Map<st
  */
 export async function exportEducation(db: Db, opts: ExportOptions): Promise<ExportResult> {
   const ctx = await prepareExport(db, opts);
-  const flags = await loadRunFlags(db, ctx, `f.flag = 'EDUCATION' AND d.decision IS DISTINCT FROM 'rejected'`);
+  const flags = await loadRunFlags(db, ctx, sql`flag = 'EDUCATION' AND status <> 'rejected'`);
   const schools = await schoolNames(db, flags);
   const rows: Record<string, Cell>[] = flags.map((f) => {
     const id = f.child_id_number?.trim() || null;

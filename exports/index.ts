@@ -13,7 +13,7 @@ export { EDUCATION_COLUMNS, EDUCATION_TEMPLATE_VERSION } from './education.js';
 export { SUMMARY_TEMPLATE_VERSION } from './summary.js';
 export { NATIONAL_TEMPLATE_NAME, NATIONAL_TEMPLATE_VERSION, NATIONAL_V1_COLUMNS, NATIONAL_FLAGS, nationalV1Row } from './templates/national-v1.js';
 export { csvText, writeGb18030Csv, type ColumnSpec, type Cell } from './files.js';
-export { EXPORT_KINDS, runFlagsSql, parseEvidence, type ExportKind, type ExportOptions, type ExportResult, type ExportedFile, type FlagRecord, type EvidenceItem } from './common.js';
+export { EXPORT_KINDS, type ExportKind, type ExportOptions, type ExportResult, type ExportedFile } from './common.js';
 
 const EXPORTERS: Record<ExportKind, (db: Db, opts: ExportOptions) => Promise<ExportResult>> = {
   national: exportNational,

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Db } from '../pipeline/store/index.js';
-import { CHANGE_TYPE_LABELS, CONFIRMING } from '../review/index.js';
+import { CHANGE_TYPE_LABELS, CONFIRMED_STATUSES, NEEDS_APPROVAL } from '../flags/index.js';
+import { sql, textList } from '../pipeline/store/index.js';
 import { countyPart, loadRunFlags, prepareExport, writeSheetExport, type ExportOptions, type ExportResult } from './common.js';
 import { addNotesSheet, addSheet, newWorkbook, safeFilePart } from './files.js';
 import { NATIONAL_FLAGS, NATIONAL_TEMPLATE_NAME, NATIONAL_TEMPLATE_VERSION, NATIONAL_V1_COLUMNS, nationalV1Row } from './templates/national-v1.js';
@@ -13,13 +14,11 @@ import { NATIONAL_FLAGS, NATIONAL_TEMPLATE_NAME, NATIONAL_TEMPLATE_VERSION, NATI
  */
 export async function exportNational(db: Db, opts: ExportOptions): Promise<ExportResult> {
   const ctx = await prepareExport(db, opts);
-  const flagList = NATIONAL_FLAGS.map((f) => `'${f}'`).join(', ');
-  const confirming = CONFIRMING.map((d) => `'${d}'`).join(', ');
-  // Four-eyes: a REMOVE goes out only once a supervisor approved the confirmation (latest decision 'approved').
+  // Four-eyes: a REMOVE a reviewer confirmed is awaiting approval, not confirmed, until a supervisor approves it.
   const flags = await loadRunFlags(
     db,
     ctx,
-    `f.flag IN (${flagList}) AND CASE WHEN f.flag = 'REMOVE' THEN d.decision = 'approved' ELSE d.decision IN (${confirming}) END`,
+    sql`flag IN (SELECT unnest(${textList(NATIONAL_FLAGS)})) AND status IN (SELECT unnest(${textList(CONFIRMED_STATUSES)}))`,
   );
   const order = (flag: string) => NATIONAL_FLAGS.indexOf(flag as (typeof NATIONAL_FLAGS)[number]);
   flags.sort((a, b) => order(a.flag) - order(b.flag) || (a.county_code ?? '').localeCompare(b.county_code ?? '') || a.flag_id.localeCompare(b.flag_id));

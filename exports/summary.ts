@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import { regionInfo } from '../pipeline/identity/id.js';
 import { lit, queryRows, type Db } from '../pipeline/store/index.js';
-import { categoryLabel, FLAG_LABELS, FLAG_TYPES, profileName, type FlagType } from '../review/index.js';
-import { auditFile, countyPart, loadRunFlags, prepareExport, type ExportOptions, type ExportResult, type FlagRecord } from './common.js';
+import { categoryLabel, FLAG_LABELS, FLAG_TYPES, type FlagRecord, type FlagType } from '../flags/index.js';
+import { profileName } from '../review/index.js';
+import { auditFile, countyPart, loadRunFlags, prepareExport, type ExportOptions, type ExportResult } from './common.js';
 import { addNotesSheet, addSheet, newWorkbook, safeFilePart, saveWorkbook, type Cell, type ColumnSpec } from './files.js';
 
 export const SUMMARY_TEMPLATE_VERSION = 'summary-v1';

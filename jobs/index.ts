@@ -3,10 +3,11 @@ export {
   type StepTask, type StepName, type StepDone, type StepProgress,
 } from './steps.js';
 export {
-  runJobQuarter, embeddedExecutor, resultsRoot, partitionLength, scanSource, sourceByName, ingestFileStep, previousQuarterEnd,
-  type StepExecutor, type StepOutcome, type JobQuarterOptions, type JobQuarterResult,
+  runQuarter, embeddedExecutor, resultsRoot, partitionLength, scanSource, sourceByName, ingestFileStep, previousQuarterEnd,
+  type StepExecutor, type StepOutcome, type QuarterOptions, type QuarterRunResult,
 } from './quarter.js';
 export {
   queueExecutor, startWorkers, registerSchedules, queueStatus, formatQueueStatus, queueNames, queueUrl, connect, jobOptions,
   type WorkerOptions, type RunningWorkers, type ScheduleReport, type QueueStatus,
 } from './queue.js';
+export { beginRun, finishRun, runIdFor, type QuarterResult, type FinishOptions } from './run.js';

@@ -1,8 +1,8 @@
-// The partitioned quarter, run by the process that owns the DuckDB file: ingest (scan each source,
-// ingest each file), export the partitions, have an executor run the match and evaluate steps of every
-// partition (in this process, or as BullMQ jobs on any number of workers), merge, finish the run.
-// The merged partitions give the persons and the flags of the unpartitioned run (runQuarter), whichever
-// executor ran the steps (see steps.ts).
+// The quarter driver, the one way a quarter runs, in the process that owns the DuckDB file: ingest
+// what is new, export the partitions, have an executor run the match and evaluate steps of every
+// partition (in this process, or as BullMQ jobs on any number of workers), merge, store the flags.
+// An unpartitioned run is the in-process executor with one partition; the merged partitions give
+// the persons and the flags of that run whichever executor ran the steps (see steps.ts).
 import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -11,8 +11,8 @@ import { ingestFile, ingestInbox, sourceFiles, type BatchReport } from '../conne
 import { log } from '../pipeline/log.js';
 import { queryRows, type Db } from '../pipeline/store/index.js';
 import { identitySettings } from '../matchers/index.js';
-import { beginRun, finishRun, type QuarterResult } from '../rules/run.js';
-import { gatherFacts } from '../rules/gather.js';
+import { gatherFacts } from '../rules/index.js';
+import { beginRun, finishRun, runIdFor, type QuarterResult } from './run.js';
 import { exportEvaluateInputs, exportMatchInputs, mergeFlags, mergeMatches, readDone, runStep, type StepDone, type StepTask } from './steps.js';
 import { stopwatch } from '../pipeline/timing.js';
 
@@ -30,7 +30,7 @@ export interface StepExecutor {
   close?(): Promise<void>;
 }
 
-/** Runs every step in this process, one after the other. */
+/** The in-process executor: runs every step in this process, one after the other. */
 export function embeddedExecutor(root: string): StepExecutor {
   return {
     kind: 'embedded',
@@ -73,39 +73,46 @@ export function sourceByName(config: Config, name: string): SourceConfig {
 /** Ingest a file: idempotent by content hash (a file already loaded is a 'duplicate'). */
 export const ingestFileStep = (db: Db, config: Config, source: SourceConfig, path: string): Promise<BatchReport> => ingestFile(db, config, source, path);
 
-export interface JobQuarterOptions {
+export interface QuarterOptions {
+  /** The as-of date T (YYYY-MM-DD). */
   asOf: string;
+  /** Drop folder to ingest first (default: the configuration's inbox). */
   inbox?: string;
+  /** Folder for flags.csv; nothing written when absent. */
   out?: string;
+  /** Skip ingest (the store already holds the inputs). */
   skipIngest?: boolean;
+  /** Runs the partitions' steps (default: in this process). */
+  executor?: StepExecutor;
   /** Prefix length of the partitions (default: partitionLength(config, executor is a queue)). */
   partitionBy?: number | null;
 }
 
-export interface JobQuarterResult extends QuarterResult {
-  status: 'complete' | 'incomplete';
+export interface QuarterRunResult extends QuarterResult {
   partitions: { match: number; evaluate: number };
   failures: { step: string; partition: string; error: string }[];
 }
 
 /** Quarters running in this process, by run id: a second request for the same run waits for the first. */
-const running = new Map<string, Promise<JobQuarterResult>>();
+const running = new Map<string, Promise<QuarterRunResult>>();
 
-export function runJobQuarter(db: Db, config: Config, executor: StepExecutor, opts: JobQuarterOptions): Promise<JobQuarterResult> {
-  const key = `Q${opts.asOf}`;
+/** Runs the quarter `opts.asOf`: ingest, link, evaluate, store the flags, write flags.csv. */
+export function runQuarter(db: Db, config: Config, opts: QuarterOptions): Promise<QuarterRunResult> {
+  const key = runIdFor(opts.asOf);
   const current = running.get(key);
   if (current) return current;
+  const executor = opts.executor ?? embeddedExecutor(resultsRoot(config));
   const p = doRun(db, config, executor, opts).finally(() => running.delete(key));
   running.set(key, p);
   return p;
 }
 
-async function doRun(db: Db, config: Config, executor: StepExecutor, opts: JobQuarterOptions): Promise<JobQuarterResult> {
+async function doRun(db: Db, config: Config, executor: StepExecutor, opts: QuarterOptions): Promise<QuarterRunResult> {
   const { timings, lap } = stopwatch();
   const prefix = opts.partitionBy !== undefined ? opts.partitionBy : partitionLength(config, executor.kind === 'queue');
   const root = resultsRoot(config);
   const runId = await beginRun(db, config, opts.asOf);
-  const failures: JobQuarterResult['failures'] = [];
+  const failures: QuarterRunResult['failures'] = [];
 
   const ingest: BatchReport[] = opts.skipIngest ? [] : await ingestInbox(db, config, { inbox: opts.inbox });
   for (const r of ingest) if (r.status === 'failed') failures.push({ step: 'ingest', partition: r.source, error: r.error ?? 'failed' });

@@ -13,7 +13,7 @@ import { Redis } from 'ioredis';
 import { effectiveSources, type Config } from '../config/index.js';
 import { log } from '../pipeline/log.js';
 import { openStore, type Db } from '../pipeline/store/index.js';
-import { ingestFileStep, previousQuarterEnd, resultsRoot, runJobQuarter, scanSource, sourceByName, type StepExecutor, type StepOutcome } from './quarter.js';
+import { ingestFileStep, previousQuarterEnd, resultsRoot, runQuarter, scanSource, sourceByName, type StepExecutor, type StepOutcome } from './quarter.js';
 import { readDone, runStep, type StepTask } from './steps.js';
 
 export const queueNames = (config: Config) => ({ store: `${config.jobs.queuePrefix}-store`, partitions: `${config.jobs.queuePrefix}-partitions` });
@@ -211,7 +211,7 @@ export async function startWorkers(config: Config, opts: WorkerOptions): Promise
           try {
             await job.updateProgress({ step: 'quarter', asOf, stage: 'running' });
             const out = job.data.out ?? join(resolve(config.jobs.outDir), `Q${asOf}`);
-            const r = await runJobQuarter(ownerDb, config, executor, { asOf, out, inbox: job.data.inbox });
+            const r = await runQuarter(ownerDb, config, { asOf, out, inbox: job.data.inbox, executor });
             return { runId: r.runId, status: r.status, flags: r.flags, failures: r.failures.length, files: r.files };
           } finally {
             await executor.close?.();

@@ -30,9 +30,8 @@ import {
 } from '../matchers/index.js';
 import { log } from '../pipeline/log.js';
 import { lit, queryRows, type Db } from '../pipeline/store/index.js';
-import { evaluateFacts, uniqueFlags, type FlagRow } from '../rules/run.js';
-import type { GatheredFacts } from '../rules/gather.js';
-import type { ChildFacts, PersonFacts } from '../rules/facts.js';
+import { raiseFlags, uniqueFlags, type FlagRow } from '../flags/index.js';
+import type { ChildFacts, GatheredFacts, PersonFacts } from '../rules/index.js';
 
 export type StepName = 'match' | 'evaluate';
 
@@ -40,7 +39,7 @@ export type StepName = 'match' | 'evaluate';
 export interface StepTask {
   step: StepName;
   runId: string;
-  /** `<run id>/<inputs fingerprint>`: the run's folder inside the results folder (see runJobQuarter). */
+  /** `<run id>/<inputs fingerprint>`: the run's folder inside the results folder (see runQuarter). */
   rel: string;
   /**
    * Partition key. Match: the bucket of blocking keys, '0' … of−1. Evaluate: the children's region-code
@@ -185,8 +184,7 @@ export async function runStep(root: string, task: StepTask, opts: { progress?: S
       }
       await progress('evaluating', 30);
       await hold();
-      // evaluateFacts reads the profile and the jurisdiction of the configuration only.
-      const flags = evaluateFacts({ profile, jurisdiction } as Config, asOf, { children, people });
+      const flags = raiseFlags({ profile, jurisdiction }, asOf, { children, people });
       await progress('writing', 80);
       await db.run('CREATE TABLE step_flags (ord INTEGER, flag VARCHAR)');
       const app = await db.createAppender('step_flags');
@@ -224,7 +222,7 @@ export async function exportMatchInputs(
 ): Promise<{ keys: string[]; prepared: PreparedPersonLinkage }> {
   const prepared = await preparePersonLinkage(db, { runId, prefix: MATCH_PREFIX });
   const files = stepFiles(root, { rel, step: 'match', key: '0' });
-  // A folder holds one run's inputs (see runJobQuarter): files an earlier attempt wrote are the same, and
+  // A folder holds one run's inputs (see runQuarter): files an earlier attempt wrote are the same, and
   // each was written whole (temp name + rename).
   if (!existsSync(files.input)) await writeParquet(db, `SELECT * FROM ${MATCH_PREFIX}nodes ORDER BY __rid`, files.input);
   if (!existsSync(files.settings)) writeJsonAtomic(files.settings, prepared.state.settings);
@@ -273,7 +271,7 @@ export async function exportEvaluateInputs(db: Db, root: string, rel: string, fa
   return keys;
 }
 
-/** The flags of the finished partitions, in partition order; one flag reached twice is one flag (as evaluateFacts). */
+/** The flags of the finished partitions, in partition order; one flag reached twice is one flag (as raiseFlags). */
 export async function mergeFlags(db: Db, root: string, rel: string, keys: string[]): Promise<FlagRow[]> {
   const rows: FlagRow[] = [];
   for (const k of keys) {

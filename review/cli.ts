@@ -2,9 +2,9 @@
 import type { Command } from 'commander';
 import { maskId } from '../pipeline/log.js';
 import type { Db } from '../pipeline/store/index.js';
-import { decide, reviewQueue } from './decisions.js';
+import { categoryLabel, flagLabel, reasonLabel, statusLabel, type DecisionKind } from '../flags/index.js';
+import { approve, decide, reviewQueue } from './decisions.js';
 import { UserError } from './errors.js';
-import { categoryLabel, decisionLabel, flagLabel, reasonLabel, type DecisionKind } from './labels.js';
 import { resolveRun } from './runs.js';
 
 export function registerReviewCommands(program: Command, openDb: () => Promise<Db>): void {
@@ -28,7 +28,21 @@ export function registerReviewCommands(program: Command, openDb: () => Promise<D
       if (chosen.length !== 1) throw new UserError('请在 --confirm、--reject、--needs-info 中选择且只选择一项');
       const db = await openDb();
       const d = await decide(db, { flagId, runId: o.run, decision: chosen[0]!, reason: o.reason, by: o.by });
-      console.log(`已记录审核决定 #${d.decisionId}: 标记 ${d.flagId}（比对批次 ${d.runId}）${decisionLabel(d.decision)}，审核人 ${d.decidedBy}`);
+      console.log(`已记录审核决定 #${d.decisionId}: 标记 ${d.flagId}（比对批次 ${d.runId}）${statusLabel(d.decision)}，审核人 ${d.decidedBy}`);
+    });
+
+  review
+    .command('approve')
+    .description('approve a REMOVE a reviewer confirmed (four-eyes: a supervisor other than the one who confirmed it)')
+    .argument('<flagId>', 'flag id (标记编号)')
+    .requiredOption('--by <user>', 'supervisor who approves (复核人)')
+    .option('--note <text>', 'note on the approval')
+    .option('--run <runId>', 'run of the flag (default: the latest run that has it)')
+    .action(async (flagId: string, o: { by: string; note?: string; run?: string }) => {
+      const db = await openDb();
+      // The CLI runs on the bureau's own machine: whoever runs it speaks for a supervisor.
+      const d = await approve(db, { flagId, runId: o.run, by: o.by, note: o.note, mayApprove: true });
+      console.log(`已记录主管复核 #${d.decisionId}: 标记 ${d.flagId}（比对批次 ${d.runId}）${statusLabel(d.decision)}，复核人 ${d.decidedBy}`);
     });
 
   review
@@ -58,7 +72,7 @@ export function registerReviewCommands(program: Command, openDb: () => Promise<D
             i.childIdNumber,
             i.countyCode ?? '',
             String(i.priority),
-            decisionLabel(i.decision),
+            i.statusLabel,
             i.decidedBy ?? '',
           ].join('\t'),
         );

@@ -1,9 +1,19 @@
-import { lit, queryRows, type Db } from '../pipeline/store/index.js';
+// Decisions on flags: a reviewer's confirm / reject / needs-info, and the second approval of a flag
+// that needs one (four-eyes, flags/status.ts). Each decision is audited.
+import { z } from 'zod';
+import {
+  approvalRefusal,
+  DECISION_KINDS,
+  flagsWithStatus,
+  latestDecisionsSql,
+  statusLabel,
+  type DecisionKind,
+  type FlagStatus,
+  type StoredDecision,
+} from '../flags/index.js';
+import { queryAll, queryOne, sql, transaction, type Db } from '../pipeline/store/index.js';
 import { appendAudit } from './audit.js';
 import { UserError } from './errors.js';
-import { DECISION_LABELS, type DecisionKind, type StoredDecision } from './labels.js';
-
-export const DECISION_KINDS: readonly DecisionKind[] = ['confirmed', 'rejected', 'needs_info'];
 
 export interface DecideInput {
   flagId: string;
@@ -15,6 +25,18 @@ export interface DecideInput {
   /** The reviewer's user name. */
   by: string;
 }
+
+const decisionRowSchema = z.object({
+  decision_id: z.coerce.number(),
+  flag_id: z.string(),
+  run_id: z.string(),
+  flag_key: z.string(),
+  fingerprint: z.string(),
+  decision: z.enum(['confirmed', 'rejected', 'needs_info', 'approved']),
+  reason: z.string().nullable(),
+  decided_by: z.string(),
+  decided_at: z.string(),
+});
 
 export interface Decision {
   decisionId: number;
@@ -29,23 +51,11 @@ export interface Decision {
   decidedAt: string;
 }
 
-interface DecisionRow {
-  decision_id: number;
-  flag_id: string;
-  run_id: string;
-  flag_key: string;
-  fingerprint: string;
-  decision: StoredDecision;
-  reason: string | null;
-  decided_by: string;
-  decided_at: string;
-}
+const DECISION_COLS = sql`decision_id, flag_id, run_id, flag_key, fingerprint, decision, reason, decided_by, CAST(decided_at AS VARCHAR) AS decided_at`;
 
-const DECISION_COLS = `decision_id, flag_id, run_id, flag_key, fingerprint, decision, reason, decided_by, CAST(decided_at AS VARCHAR) AS decided_at`;
-
-function toDecision(r: DecisionRow): Decision {
+function toDecision(r: z.infer<typeof decisionRowSchema>): Decision {
   return {
-    decisionId: Number(r.decision_id),
+    decisionId: r.decision_id,
     flagId: r.flag_id,
     runId: r.run_id,
     flagKey: r.flag_key,
@@ -57,10 +67,60 @@ function toDecision(r: DecisionRow): Decision {
   };
 }
 
+const flagStateSchema = z.object({
+  run_id: z.string(),
+  flag_id: z.string(),
+  flag_key: z.string(),
+  fingerprint: z.string(),
+  flag: z.string(),
+  status: z.enum(['pending', 'confirmed', 'awaiting_approval', 'approved', 'rejected', 'needs_info']),
+  decided_by: z.string().nullable(),
+});
+
+/** The flag with its status: in the given run, else in the latest run (by as-of date) that has it. */
+async function flagState(db: Db, flagId: string, runId?: string | null): Promise<z.infer<typeof flagStateSchema>> {
+  const found = await queryOne(
+    db,
+    z.object({ run_id: z.string() }),
+    sql`SELECT f.run_id FROM flags f LEFT JOIN runs r ON r.run_id = f.run_id
+         WHERE f.flag_id = ${flagId} AND (${runId ?? null}::VARCHAR IS NULL OR f.run_id = ${runId ?? null})
+         ORDER BY coalesce(r.as_of, f.as_of) DESC, r.started_at DESC NULLS LAST LIMIT 1`,
+  );
+  if (!found) throw new UserError(runId ? `比对批次 ${runId} 中没有标记 ${flagId}` : `找不到标记 ${flagId}`);
+  const flag = await queryOne(
+    db,
+    flagStateSchema,
+    sql`SELECT run_id, flag_id, flag_key, fingerprint, flag, status, decided_by FROM (${flagsWithStatus(found.run_id)}) WHERE flag_id = ${flagId}`,
+  );
+  return flag!;
+}
+
+async function record(db: Db, flag: z.infer<typeof flagStateSchema>, decision: StoredDecision, reason: string | null, by: string, detail: Record<string, unknown> = {}): Promise<Decision> {
+  return transaction(db, async () => {
+    const [row] = await queryAll(
+      db,
+      decisionRowSchema,
+      sql`INSERT INTO decisions (flag_id, run_id, flag_key, fingerprint, decision, reason, decided_by, decided_at)
+          VALUES (${flag.flag_id}, ${flag.run_id}, ${flag.flag_key}, ${flag.fingerprint}, ${decision}, ${reason}, ${by}, now())
+          RETURNING ${DECISION_COLS}`,
+    );
+    const d = toDecision(row!);
+    await appendAudit(db, {
+      actor: by,
+      action: 'decide',
+      runId: flag.run_id,
+      target: flag.flag_id,
+      rows: 1,
+      detail: { decision_id: d.decisionId, decision, flag_key: flag.flag_key, fingerprint: flag.fingerprint, ...detail },
+    });
+    return d;
+  });
+}
+
 /**
  * Records a reviewer's decision on one flag and writes an audit_log row (action 'decide').
  * The decision carries the flag's flag_key and fingerprint, so that a rejection suppresses the
- * same condition with the same evidence in later runs (see suppressionFor).
+ * same condition with the same evidence in later runs (flags/store.ts).
  */
 export async function decide(db: Db, input: DecideInput): Promise<Decision> {
   const flagId = (input.flagId ?? '').trim();
@@ -68,96 +128,50 @@ export async function decide(db: Db, input: DecideInput): Promise<Decision> {
   const reason = (input.reason ?? '').trim() || null;
   if (!flagId) throw new UserError('请指定标记编号');
   if (!by) throw new UserError('请指定审核人（--by）');
-  if (!DECISION_KINDS.includes(input.decision)) throw new UserError(`未知的审核决定: ${String(input.decision)}（应为 confirmed、rejected 或 needs_info）`);
+  if (!(DECISION_KINDS as readonly string[]).includes(input.decision)) throw new UserError(`未知的审核决定: ${String(input.decision)}（应为 confirmed、rejected 或 needs_info）`);
   if (input.decision === 'rejected' && !reason) throw new UserError('驳回标记必须填写驳回理由（--reason）');
   if (input.decision === 'needs_info' && !reason) throw new UserError('要求补充材料时必须说明需要补充的内容（--reason）');
+  const flag = await flagState(db, flagId, input.runId);
+  return record(db, flag, input.decision, reason, by);
+}
 
-  const runFilter = input.runId ? `AND f.run_id = ${lit(input.runId)}` : '';
-  const flags = await queryRows<{ run_id: string; flag_id: string; flag_key: string; fingerprint: string }>(
-    db,
-    `SELECT f.run_id, f.flag_id, f.flag_key, f.fingerprint
-       FROM flags f LEFT JOIN runs r ON r.run_id = f.run_id
-      WHERE f.flag_id = ${lit(flagId)} ${runFilter}
-      ORDER BY coalesce(r.as_of, f.as_of) DESC, r.started_at DESC NULLS LAST
-      LIMIT 1`,
-  );
-  const flag = flags[0];
-  if (!flag) throw new UserError(input.runId ? `比对批次 ${input.runId} 中没有标记 ${flagId}` : `找不到标记 ${flagId}`);
+export interface ApproveInput {
+  flagId: string;
+  runId?: string | null;
+  note?: string | null;
+  /** The approver's user name. */
+  by: string;
+  /** Whether the approver's role may approve (web: the role's setting; CLI: the operator's word). */
+  mayApprove: boolean;
+}
 
-  await db.run('BEGIN TRANSACTION');
-  try {
-    const rows = await queryRows<DecisionRow>(
-      db,
-      `INSERT INTO decisions (flag_id, run_id, flag_key, fingerprint, decision, reason, decided_by, decided_at)
-       VALUES (${lit(flag.flag_id)}, ${lit(flag.run_id)}, ${lit(flag.flag_key)}, ${lit(flag.fingerprint)}, ${lit(input.decision)},
-               ${reason == null ? 'NULL' : lit(reason)}, ${lit(by)}, now())
-       RETURNING ${DECISION_COLS}`,
-    );
-    const decision = toDecision(rows[0]!);
-    await appendAudit(db, {
-      actor: by,
-      action: 'decide',
-      runId: flag.run_id,
-      target: flag.flag_id,
-      rows: 1,
-      detail: { decision_id: decision.decisionId, decision: decision.decision, flag_key: flag.flag_key, fingerprint: flag.fingerprint },
-    });
-    await db.run('COMMIT');
-    return decision;
-  } catch (err) {
-    await db.run('ROLLBACK');
-    throw err;
+/** An approval the four-eyes rule refuses: `kind` says whether the user may never, or not now. */
+export class ApprovalRefused extends UserError {
+  constructor(
+    readonly kind: 'forbidden' | 'conflict',
+    message: string,
+  ) {
+    super(message);
   }
 }
 
-/** SQL: the latest decision per flag of one run (ties broken by decision id). */
-export function latestDecisionsSql(runId: string): string {
-  return `SELECT * FROM decisions WHERE run_id = ${lit(runId)}
-          QUALIFY row_number() OVER (PARTITION BY flag_id ORDER BY decided_at DESC, decision_id DESC) = 1`;
+/** The second approval of a confirmed flag that needs one (four-eyes: never by the one who confirmed it). */
+export async function approve(db: Db, input: ApproveInput): Promise<Decision> {
+  const by = (input.by ?? '').trim();
+  if (!by) throw new UserError('请指定复核人（--by）');
+  const flag = await flagState(db, (input.flagId ?? '').trim(), input.runId);
+  const refusal = approvalRefusal({ flag: flag.flag, status: flag.status, decidedBy: flag.decided_by }, { username: by, mayApprove: input.mayApprove });
+  if (refusal) throw new ApprovalRefused(refusal.kind, refusal.message);
+  return record(db, flag, 'approved', input.note?.trim() || null, by, { confirmed_by: flag.decided_by });
 }
 
 /** The latest decision on each flag of a run that has one. */
 export async function latestDecisions(db: Db, runId: string): Promise<Decision[]> {
-  const rows = await queryRows<DecisionRow>(db, `SELECT ${DECISION_COLS} FROM (${latestDecisionsSql(runId)}) ORDER BY flag_id`);
+  const rows = await queryAll(db, decisionRowSchema, sql`SELECT ${DECISION_COLS} FROM (${latestDecisionsSql(runId)}) ORDER BY flag_id`);
   return rows.map(toDecision);
 }
 
-/**
- * SQL giving (flag_key, fingerprint, decision_id) for every pair whose latest decision is a
- * rejection: the rules engine does not raise such a flag again while its fingerprint is the same.
- * A later confirmed / needs_info / approved decision on the same pair lifts the suppression; a
- * flag whose evidence changed has another fingerprint and is not suppressed.
- */
-export const SUPPRESSION_SQL = `
-SELECT flag_key, fingerprint, decision_id FROM decisions
-QUALIFY row_number() OVER (PARTITION BY flag_key, fingerprint ORDER BY decided_at DESC, decision_id DESC) = 1
-    AND decision = 'rejected'`;
-
-export interface Suppression {
-  flagKey: string;
-  fingerprint: string;
-  /** The rejection that suppresses it (suppressed_flags.decision_id). */
-  decisionId: number;
-}
-
-/** The suppressed (flag_key, fingerprint) pairs, optionally only for some flag keys. */
-export async function suppressionFor(db: Db, flagKeys?: readonly string[]): Promise<Suppression[]> {
-  if (flagKeys && flagKeys.length === 0) return [];
-  const filter = flagKeys ? `WHERE flag_key IN (SELECT unnest([${flagKeys.map(lit).join(', ')}]::VARCHAR[]))` : '';
-  const rows = await queryRows<{ flag_key: string; fingerprint: string; decision_id: number }>(
-    db,
-    `SELECT * FROM (${SUPPRESSION_SQL}) ${filter} ORDER BY flag_key, fingerprint`,
-  );
-  return rows.map((r) => ({ flagKey: r.flag_key, fingerprint: r.fingerprint, decisionId: Number(r.decision_id) }));
-}
-
-/** A lookup over suppressionFor's result: the suppressing decision id, or undefined. */
-export function suppressionIndex(list: readonly Suppression[]): (flagKey: string, fingerprint: string) => number | undefined {
-  const m = new Map(list.map((s) => [`${s.flagKey}\u0000${s.fingerprint}`, s.decisionId]));
-  return (flagKey, fingerprint) => m.get(`${flagKey}\u0000${fingerprint}`);
-}
-
-/** One flag of a run with its latest decision, as the review list shows it. */
+/** One flag of a run with its status, as the review list shows it. */
 export interface QueueItem {
   flagId: string;
   runId: string;
@@ -170,38 +184,53 @@ export interface QueueItem {
   countyCode: string | null;
   priority: number;
   lifecycle: string | null;
-  decision: StoredDecision | null;
-  decisionLabel: string;
+  status: FlagStatus;
+  statusLabel: string;
   decidedBy: string | null;
   decidedAt: string | null;
 }
 
-/** The flags of a run (optionally of one county or city code prefix) with their latest decision, most urgent first. */
+const queueRowSchema = z.object({
+  flag_id: z.string(),
+  run_id: z.string(),
+  flag: z.string(),
+  reason: z.string(),
+  category: z.string().nullable(),
+  previous_category: z.string().nullable(),
+  child_name: z.string().nullable(),
+  child_id_number: z.string().nullable(),
+  county_code: z.string().nullable(),
+  priority: z.coerce.number(),
+  lifecycle: z.string().nullable(),
+  status: flagStateSchema.shape.status,
+  decided_by: z.string().nullable(),
+  decided_at: z.string().nullable(),
+});
+
+/** The flags of a run (optionally of one county or city code prefix) with their status, most urgent first. */
 export async function reviewQueue(db: Db, runId: string, opts: { county?: string | null } = {}): Promise<QueueItem[]> {
-  const county = opts.county ? `AND starts_with(f.county_code, ${lit(opts.county)})` : '';
-  const rows = await queryRows<Record<string, unknown>>(
+  const rows = await queryAll(
     db,
-    `SELECT f.flag_id, f.run_id, f.flag, f.reason, f.category, f.previous_category, f.child_name, f.child_id_number,
-            f.county_code, f.priority, f.lifecycle, d.decision, d.decided_by, CAST(d.decided_at AS VARCHAR) AS decided_at
-       FROM flags f LEFT JOIN (${latestDecisionsSql(runId)}) d ON d.flag_id = f.flag_id
-      WHERE f.run_id = ${lit(runId)} ${county}
-      ORDER BY f.priority, f.county_code, f.flag_id`,
+    queueRowSchema,
+    sql`SELECT * FROM (${flagsWithStatus(runId)})
+         WHERE ${opts.county ?? null}::VARCHAR IS NULL OR starts_with(county_code, ${opts.county ?? null})
+         ORDER BY priority, county_code, flag_id`,
   );
   return rows.map((r) => ({
-    flagId: r.flag_id as string,
-    runId: r.run_id as string,
-    flag: r.flag as string,
-    reason: r.reason as string,
-    category: (r.category as string | null) ?? null,
-    previousCategory: (r.previous_category as string | null) ?? null,
-    childName: (r.child_name as string | null) ?? null,
-    childIdNumber: (r.child_id_number as string | null) ?? null,
-    countyCode: (r.county_code as string | null) ?? null,
-    priority: Number(r.priority),
-    lifecycle: (r.lifecycle as string | null) ?? null,
-    decision: (r.decision as StoredDecision | null) ?? null,
-    decisionLabel: r.decision ? (DECISION_LABELS[r.decision as StoredDecision] ?? (r.decision as string)) : DECISION_LABELS.pending,
-    decidedBy: (r.decided_by as string | null) ?? null,
-    decidedAt: (r.decided_at as string | null) ?? null,
+    flagId: r.flag_id,
+    runId: r.run_id,
+    flag: r.flag,
+    reason: r.reason,
+    category: r.category,
+    previousCategory: r.previous_category,
+    childName: r.child_name,
+    childIdNumber: r.child_id_number,
+    countyCode: r.county_code,
+    priority: r.priority,
+    lifecycle: r.lifecycle,
+    status: r.status,
+    statusLabel: statusLabel(r.status),
+    decidedBy: r.decided_by,
+    decidedAt: r.decided_at,
   }));
 }

@@ -1,4 +1,5 @@
-import { lit, queryRows, type Db } from '../pipeline/store/index.js';
+import { queryAll, sql, type Db } from '../pipeline/store/index.js';
+import { z } from 'zod';
 import { UserError } from './errors.js';
 
 export interface RunInfo {
@@ -12,17 +13,18 @@ export interface RunInfo {
   previousRunId: string | null;
 }
 
-interface RunRow {
-  run_id: string;
-  as_of: string;
-  status: string;
-  started_at: string;
-  finished_at: string | null;
-  config: string | null;
-  previous_run_id: string | null;
-}
+const runRowSchema = z.object({
+  run_id: z.string(),
+  as_of: z.string(),
+  status: z.string(),
+  started_at: z.string(),
+  finished_at: z.string().nullable(),
+  config: z.string().nullable(),
+  previous_run_id: z.string().nullable(),
+});
+type RunRow = z.infer<typeof runRowSchema>;
 
-const COLS = `run_id, CAST(as_of AS VARCHAR) AS as_of, status, CAST(started_at AS VARCHAR) AS started_at,
+const COLS = sql`run_id, CAST(as_of AS VARCHAR) AS as_of, status, CAST(started_at AS VARCHAR) AS started_at,
   CAST(finished_at AS VARCHAR) AS finished_at, CAST(config AS VARCHAR) AS config, previous_run_id`;
 
 function toRun(r: RunRow): RunInfo {
@@ -40,15 +42,16 @@ export const EXPORTABLE_STATUSES = ['complete', 'incomplete'] as const;
 
 /** The latest complete run (by as-of date, then finish time), or null. */
 export async function latestCompleteRun(db: Db): Promise<RunInfo | null> {
-  const rows = await queryRows<RunRow>(
+  const rows = await queryAll(
     db,
-    `SELECT ${COLS} FROM runs WHERE status = 'complete' ORDER BY as_of DESC, finished_at DESC NULLS LAST, started_at DESC LIMIT 1`,
+    runRowSchema,
+    sql`SELECT ${COLS} FROM runs WHERE status = 'complete' ORDER BY as_of DESC, finished_at DESC NULLS LAST, started_at DESC LIMIT 1`,
   );
   return rows[0] ? toRun(rows[0]) : null;
 }
 
 export async function getRun(db: Db, runId: string): Promise<RunInfo | null> {
-  const rows = await queryRows<RunRow>(db, `SELECT ${COLS} FROM runs WHERE run_id = ${lit(runId)}`);
+  const rows = await queryAll(db, runRowSchema, sql`SELECT ${COLS} FROM runs WHERE run_id = ${runId}`);
   return rows[0] ? toRun(rows[0]) : null;
 }
 

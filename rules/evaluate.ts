@@ -2,7 +2,7 @@
 // Each decision is traced (which predicate held, on which evidence, with which parameter) so that
 // `bidui rules explain` and the review queue can show it.
 import type { RuleProfile } from '../config/index.js';
-import { categoryLabel, flagLabel, reasonLabel } from '../review/labels.js';
+import { CATEGORY_RANK, categoryLabel, flagLabel, reasonLabel, type Category, type FlagType } from './vocabulary.js';
 import {
   addDays,
   addMonths,
@@ -17,20 +17,6 @@ import {
   monthsInclusive,
 } from './dates.js';
 import { EMPTY_FACTS, type CertificateRecord, type ChildFacts, type Evidence, type PersonFacts, type RecordedParent, type RegistryRecord, type RestrictionRecord } from './facts.js';
-
-export type Category = 'ORPHAN' | 'HIV' | 'DE_FACTO' | 'DIFFICULTY_FAMILY' | 'DIFFICULTY_SELF' | 'LEFT_BEHIND';
-export type FlagType = 'ADD' | 'REMOVE' | 'RECLASSIFY' | 'URGENT' | 'EDUCATION' | 'WATCH';
-
-export const CATEGORY_RANK: Record<Category, number> = {
-  ORPHAN: 5,
-  HIV: 5,
-  DE_FACTO: 4,
-  DIFFICULTY_FAMILY: 3,
-  DIFFICULTY_SELF: 2,
-  LEFT_BEHIND: 1,
-};
-
-export const FLAG_PRIORITY: Record<FlagType, number> = { URGENT: 1, REMOVE: 2, ADD: 3, RECLASSIFY: 4, EDUCATION: 5, WATCH: 6 };
 
 export interface RaisedFlag {
   flag: FlagType;

@@ -1,7 +1,7 @@
 import type { Config } from '../config/index.js';
 import { maskId } from '../pipeline/log.js';
 import { lit, type Db } from '../pipeline/store/index.js';
-import { flagLabel, reasonLabel } from '../review/labels.js';
+import { flagLabel, reasonLabel } from './vocabulary.js';
 import { RuleContext, evaluateChild, type RaisedFlag } from './evaluate.js';
 import { gatherFacts } from './gather.js';
 

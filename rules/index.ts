@@ -1,5 +1,6 @@
-export { runQuarter, beginRun, evaluateFacts, finishRun, uniqueFlags, runIdFor, flagRows, EVIDENCE_TEXT, type QuarterOptions, type QuarterResult, type FlagRow } from './run.js';
-export { RuleContext, evaluateChild, CATEGORY_RANK, FLAG_PRIORITY, type RaisedFlag, type ParentState, type Category, type FlagType } from './evaluate.js';
+// rules/: the rules of RULES.md as pure functions of the gathered facts and the rule profile.
+export { RuleContext, evaluateChild, type RaisedFlag, type ParentState } from './evaluate.js';
+export * from './vocabulary.js';
 export { gatherFacts, type GatheredFacts } from './gather.js';
 export * from './facts.js';
 export { evidenceItemSchema, parseEvidence, type EvidenceItem } from './evidence.js';

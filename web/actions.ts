@@ -2,7 +2,8 @@
 // of a REMOVE (four-eyes), assignments, and audited unmasking. Each first finds the flag in the
 // user's scope (data.findFlag): outside it, the flag does not exist.
 import { lit, queryRows } from '../pipeline/store/index.js';
-import { appendAudit, decide, UserError, type DecisionKind } from '../review/index.js';
+import type { DecisionKind } from '../flags/index.js';
+import { appendAudit, approve, ApprovalRefused, decide, UserError } from '../review/index.js';
 import { findFlag, parseEvidence, recordIdValue, registryRecordOf, type Ctx, type FlagDetail } from './data.js';
 
 /** An error with an HTTP status and a Chinese message for the user. */
@@ -53,37 +54,14 @@ export async function decideFlag(ctx: Ctx, flagId: string, req: DecideRequest) {
   }
 }
 
-/**
- * The second approval of a confirmed REMOVE (four-eyes): by a user whose role may approve, never
- * by the user who confirmed it.
- */
+/** The second approval of a confirmed REMOVE (four-eyes, flags/status.ts), by a role that may approve. */
 export async function approveFlag(ctx: Ctx, flagId: string, opts: { runId?: string | null; note?: string | null }) {
   const flag = await requireFlag(ctx, flagId, opts.runId);
-  if (!ctx.roles[ctx.user.role].canApprove) throw new HttpError(403, '只有主管可以复核退出标记');
-  if (flag.flag !== 'REMOVE') throw new HttpError(409, '只有“应退未退”标记需要主管复核');
-  if (flag.status !== 'awaiting_approval') throw new HttpError(409, '该标记当前不是“待主管复核”状态（需先由审核员确认）');
-  if (flag.decidedBy === ctx.user.username) throw new HttpError(403, '不能复核自己的审核决定：须由另一位主管复核');
-  const note = opts.note?.trim() || null;
-  await ctx.db.run('BEGIN TRANSACTION');
   try {
-    const [row] = await queryRows<{ decision_id: number }>(
-      ctx.db,
-      `INSERT INTO decisions (flag_id, run_id, flag_key, fingerprint, decision, reason, decided_by, decided_at)
-       VALUES (${lit(flag.flagId)}, ${lit(flag.runId)}, ${lit(flag.flagKey)}, ${lit(flag.fingerprint)}, 'approved', ${note ? lit(note) : 'NULL'}, ${lit(ctx.user.username)}, now())
-       RETURNING decision_id`,
-    );
-    await appendAudit(ctx.db, {
-      actor: ctx.user.username,
-      action: 'decide',
-      runId: flag.runId,
-      target: flag.flagId,
-      rows: 1,
-      detail: { decision_id: Number(row!.decision_id), decision: 'approved', confirmed_by: flag.decidedBy, flag_key: flag.flagKey, fingerprint: flag.fingerprint },
-    });
-    await ctx.db.run('COMMIT');
-    return { decisionId: Number(row!.decision_id), flagId: flag.flagId, runId: flag.runId, decision: 'approved' as const, decidedBy: ctx.user.username };
+    const d = await approve(ctx.db, { flagId: flag.flagId, runId: flag.runId, note: opts.note, by: ctx.user.username, mayApprove: ctx.roles[ctx.user.role].canApprove });
+    return { decisionId: d.decisionId, flagId: d.flagId, runId: d.runId, decision: 'approved' as const, decidedBy: d.decidedBy };
   } catch (err) {
-    await ctx.db.run('ROLLBACK');
+    if (err instanceof ApprovalRefused) throw new HttpError(err.kind === 'forbidden' ? 403 : 409, err.message);
     throw err;
   }
 }

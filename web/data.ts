@@ -1,4 +1,3 @@
-import { parseEvidence, type EvidenceItem } from '../rules/evidence.js';
 // Every read of the web review queue. Each query takes the signed-in user and applies the area
 // scope in SQL (roles.ts scopeSql): a flag outside the scope is indistinguishable from a missing one.
 import { FEED_SPECS, type FeedSpec, type FieldSpec } from '../pipeline/feeds.js';
@@ -7,7 +6,8 @@ import { regionInfo } from '../pipeline/identity/id.js';
 import { normalizeNameText } from '../pipeline/identity/name.js';
 import { maskId } from '../pipeline/log.js';
 import { lit, queryRows, type Db } from '../pipeline/store/index.js';
-import { categoryLabel, decisionLabel, flagLabel, latestDecisionsSql, reasonLabel, type RunInfo } from '../review/index.js';
+import { categoryLabel, flagLabel, parseEvidence, reasonLabel, statusLabel, type EvidenceItem, type FlagStatus } from '../flags/index.js';
+import type { RunInfo } from '../review/index.js';
 import { scopeSql, type Role, type RoleSettings, type User } from './roles.js';
 
 export const RESTRICTED = '符合条件的情形（限制知悉）';
@@ -31,21 +31,17 @@ export interface Ctx {
 
 export const canSeeRestricted = (ctx: Ctx) => ctx.roles[ctx.user.role].needToKnow;
 
-/** Status of a flag in the queue, from its latest decision. */
-export type QueueStatus = 'pending' | 'confirmed' | 'awaiting_approval' | 'approved' | 'rejected' | 'needs_info';
-export const STATUS_LABELS: Readonly<Record<QueueStatus, string>> = {
-  pending: '待审核',
-  confirmed: '已确认',
-  awaiting_approval: '待主管复核',
-  approved: '已复核',
-  rejected: '已驳回',
-  needs_info: '待补充材料',
-};
-export const OPEN_STATUSES: readonly QueueStatus[] = ['pending', 'needs_info', 'awaiting_approval'];
+export { STATUS_LABELS, OPEN_STATUSES } from '../flags/index.js';
+import { OPEN_STATUSES, STATUS_LABELS } from '../flags/index.js';
+export type QueueStatus = FlagStatus;
 
+// TEMPORARY until web/ queries move to the sql template: flags/status.ts STATUS_SQL and
+// latestDecisionsSql as text.
 const STATUS_SQL = `CASE WHEN d.decision IS NULL THEN 'pending'
   WHEN d.decision = 'confirmed' AND f.flag = 'REMOVE' THEN 'awaiting_approval'
   ELSE d.decision END`;
+const latestDecisionsSql = (runId: string) => `SELECT * FROM decisions WHERE run_id = ${lit(runId)}
+  QUALIFY row_number() OVER (PARTITION BY flag_id ORDER BY decided_at DESC, decision_id DESC) = 1`;
 
 export const AGE_FILTERS = {
   lt7: '7 天内',
@@ -190,7 +186,7 @@ function toQueueRow(ctx: Ctx, r: Record<string, unknown>): QueueRow {
     priority: Number(r.priority),
     lifecycle: (r.lifecycle as string | null) ?? null,
     status,
-    statusLabel: STATUS_LABELS[status] ?? decisionLabel(status),
+    statusLabel: STATUS_LABELS[status] ?? statusLabel(status),
     decidedBy: (r.decided_by as string | null) ?? null,
     decidedAt: (r.decided_at as string | null) ?? null,
     assignedTo: (r.assigned_to as string | null) ?? null,
@@ -300,7 +296,7 @@ export async function flagDecisions(ctx: Ctx, flag: FlagDetail): Promise<Decisio
   return rows.map((r) => ({
     decisionId: Number(r.decision_id),
     decision: String(r.decision),
-    label: decisionLabel(String(r.decision)),
+    label: statusLabel(String(r.decision)),
     reason: (r.reason as string | null) ?? null,
     decidedBy: String(r.decided_by),
     decidedAt: String(r.decided_at).slice(0, 19),
@@ -333,7 +329,7 @@ export async function flagHistory(ctx: Ctx, flag: FlagDetail): Promise<HistoryEn
     flagLabel: flagLabel(String(r.flag)),
     reasonLabel: visibleReason(ctx, String(r.reason)),
     lifecycle: (r.lifecycle as string | null) ?? null,
-    decision: decisionLabel((r.decision as string | null) ?? null),
+    decision: statusLabel((r.decision as string | null) ?? null),
   }));
 }
 

@@ -1,5 +1,6 @@
 // The server-rendered pages (zh-CN). Data comes from data.ts, already scoped and masked.
-import { FLAG_LABELS, FLAG_TYPES, REASON_CODES, REASON_LABELS, type RunInfo } from '../review/index.js';
+import { FLAG_LABELS, FLAG_TYPES, REASON_CODES, REASON_LABELS } from '../flags/index.js';
+import type { RunInfo } from '../review/index.js';
 import { barChart, lineChart, PALETTE, waterfallChart } from './charts.js';
 import {
   AGE_FILTERS,

@@ -3,8 +3,7 @@
 // national-v2.ts rather than changing a version that has shipped.
 
 import { normalizeId } from '../../pipeline/identity/id.js';
-import { CHANGE_TYPE_LABELS, categoryLabel, reasonLabel } from '../../review/labels.js';
-import type { FlagRecord } from '../common.js';
+import { CHANGE_TYPE_LABELS, categoryLabel, reasonLabel, type FlagRecord } from '../../flags/index.js';
 import type { Cell, ColumnSpec } from '../files.js';
 
 export const NATIONAL_TEMPLATE_VERSION = 'national-v1';

@@ -66,13 +66,16 @@ export function exclusive<T>(db: Db, name: string, fn: () => Promise<T>): Promis
   return mine;
 }
 
-/** Runs a query and returns its rows as JSON-safe objects (bigints become numbers or strings). */
-export async function queryRows<T = Record<string, unknown>>(db: Db, sql: string, params?: unknown[]): Promise<T[]> {
-  const reader = params ? await db.runAndReadAll(sql, params as never) : await db.runAndReadAll(sql);
+/**
+ * Runs a query given as text and returns its rows as JSON-safe objects (bigints become numbers or
+ * strings). For SQL with values, use the `sql` template and `queryAll` (sql.ts).
+ */
+export async function queryRows<T = Record<string, unknown>>(db: Db, text: string): Promise<T[]> {
+  const reader = await db.runAndReadAll(text);
   return reader.getRowObjectsJson() as T[];
 }
 
-/** Quotes an SQL identifier. */
+/** Quotes an SQL identifier as text, for SQL built as text (the `sql` template takes sql.ts's `ident`). */
 export function ident(name: string): string {
   return '"' + name.replaceAll('"', '""') + '"';
 }

@@ -1,4 +1,5 @@
-export { openDb, connectAlso, exclusive, queryRows, ident, lit, type Db } from './db.js';
+export { openDb, connectAlso, exclusive, queryRows, lit, type Db } from './db.js';
+export { sql, ident, textList, exec, readAll, queryAll, queryOne, transaction, Sql, type SqlValue } from './sql.js';
 export { migrate, MIGRATIONS } from './migrations.js';
 export { refreshNameForms } from './name-forms.js';
 

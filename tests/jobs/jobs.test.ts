@@ -8,11 +8,10 @@ import { join, resolve } from 'node:path';
 import { Queue, Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../config/index.js';
-import { connect, embeddedExecutor, type StepExecutor, queueExecutor, queueNames, queueStatus, registerSchedules, resultsRoot, runJobQuarter, startWorkers, stepFiles } from '../../jobs/index.js';
+import { connect, embeddedExecutor, type StepExecutor, queueExecutor, queueNames, queueStatus, registerSchedules, resultsRoot, runQuarter, startWorkers, stepFiles } from '../../jobs/index.js';
 import { writeJsonAtomic, writeParquet } from '../../jobs/steps.js';
 import { bucketKeysQuery, identitySettings } from '../../matchers/index.js';
 import { lit, openStore, queryRows } from '../../pipeline/store/index.js';
-import { runQuarter } from '../../rules/index.js';
 import { generateProvince, synthOptionsSchema } from '../../synth/index.js';
 import { tempDir } from '../helpers.js';
 
@@ -103,7 +102,7 @@ async function distributedRun(s: ReturnType<typeof scenario>) {
   const db = await openStore(s.db);
   const executor = queueExecutor(s.cfg, url, { pollMs: 100 });
   try {
-    return await runJobQuarter(db, s.cfg, executor, { asOf: AS_OF, out: s.out });
+    return await runQuarter(db, s.cfg, { asOf: AS_OF, out: s.out, executor });
   } finally {
     await executor.close?.();
   }
@@ -139,7 +138,7 @@ afterAll(async () => {
 describe('partitioned runs', () => {
   it('an embedded run split into match and evaluate partitions gives the flags.csv of the unpartitioned run', async () => {
     const s = scenario('parts', { matchPartitions: 5 });
-    const res = await runJobQuarter(await openStore(s.db), s.cfg, embeddedExecutor(resultsRoot(s.cfg)), { asOf: AS_OF, out: s.out });
+    const res = await runQuarter(await openStore(s.db), s.cfg, { asOf: AS_OF, out: s.out, executor: embeddedExecutor(resultsRoot(s.cfg)) });
     expect(res.status).toBe('complete');
     expect(res.partitions.match).toBe(5);
     expect(res.partitions.evaluate).toBeGreaterThan(1);
@@ -159,10 +158,10 @@ describe('partitioned runs', () => {
       },
     });
     const first: string[] = [];
-    await expect(runJobQuarter(db, s.cfg, steps(first, 'evaluate'), { asOf: AS_OF, out: s.out })).rejects.toThrow('coordinator died');
+    await expect(runQuarter(db, s.cfg, { asOf: AS_OF, out: s.out, executor: steps(first, 'evaluate') })).rejects.toThrow('coordinator died');
     expect(first).toEqual(['match', 'match', 'match']);
     const again: string[] = [];
-    const res = await runJobQuarter(db, s.cfg, steps(again), { asOf: AS_OF, out: s.out });
+    const res = await runQuarter(db, s.cfg, { asOf: AS_OF, out: s.out, executor: steps(again) });
     expect(res.status).toBe('complete');
     expect(again).toEqual(Array(res.partitions.evaluate).fill('evaluate'));
     expect(readFileSync(join(s.out, 'flags.csv'), 'utf8')).toBe(embeddedCsv);

@@ -38,9 +38,11 @@ describe('bidui review and export commands', () => {
     const ok = await bidui(['--db', dbPath, 'review', 'decide', 'F-ADD-2', '--confirm', '--by', '审核员丁']);
     expect(ok.stdout).toMatch(/已记录审核决定 #\d+: 标记 F-ADD-2（比对批次 Q2026-09-30）已确认/);
 
-    const list = JSON.parse((await bidui(['--db', dbPath, 'review', 'list', '--json'])).stdout) as { flagId: string; childIdNumber: string; decision: string | null }[];
+    const list = JSON.parse((await bidui(['--db', dbPath, 'review', 'list', '--json'])).stdout) as { flagId: string; childIdNumber: string; status: string; statusLabel: string }[];
     expect(list).toHaveLength(11);
-    expect(list.find((i) => i.flagId === 'F-ADD-2')).toMatchObject({ decision: 'confirmed', childIdNumber: maskId(IDS.add2) });
+    expect(list.find((i) => i.flagId === 'F-ADD-2')).toMatchObject({ status: 'confirmed', childIdNumber: maskId(IDS.add2) });
+    // A REMOVE a reviewer confirmed waits for a supervisor (four-eyes): not 已确认.
+    expect(list.find((i) => i.flagId === 'F-REM-1')).toMatchObject({ status: 'awaiting_approval', statusLabel: '待主管复核' });
     const text = (await bidui(['--db', dbPath, 'review', 'list', '--run', RUN])).stdout;
     expect(text).toContain('应退未退');
     expect(text).toContain(maskId(IDS.rem1));
@@ -65,5 +67,27 @@ describe('bidui review and export commands', () => {
     ]);
     db.closeSync();
     instance.closeSync();
+  });
+
+  it('review approve: the four-eyes approval of a confirmed REMOVE, never by the one who confirmed it; the national export then has it', async () => {
+    const self = await bidui(['--db', dbPath, 'review', 'approve', 'F-REM-1', '--by', '审核员乙']).catch((e: { stderr: string; code: number }) => e);
+    expect(self).toMatchObject({ code: 1 });
+    expect((self as { stderr: string }).stderr).toContain('不能复核自己的审核决定');
+    const notRemove = await bidui(['--db', dbPath, 'review', 'approve', 'F-ADD-2', '--by', '主管甲']).catch((e: { stderr: string }) => e);
+    expect((notRemove as { stderr: string }).stderr).toContain('只有“应退未退”标记需要主管复核');
+
+    const out = join(dir, 'out-approved');
+    const rows = async () => {
+      const r = JSON.parse((await bidui(['--db', dbPath, 'export', 'national', '--out', out, '--by', '导出员', '--county', '440305', '--json'])).stdout) as { files: { rows: number }[] };
+      return r.files[0]!.rows;
+    };
+    const before = await rows();
+    const ok = await bidui(['--db', dbPath, 'review', 'approve', 'F-REM-1', '--by', '主管甲', '--note', '已核实释放证明']);
+    expect(ok.stdout).toMatch(/已记录主管复核 #\d+: 标记 F-REM-1（比对批次 Q2026-09-30）已复核，复核人 主管甲/);
+    const list = JSON.parse((await bidui(['--db', dbPath, 'review', 'list', '--json'])).stdout) as { flagId: string; status: string }[];
+    expect(list.find((i) => i.flagId === 'F-REM-1')).toMatchObject({ status: 'approved' });
+    expect(await rows()).toBe(before + 1);
+    const again = await bidui(['--db', dbPath, 'review', 'approve', 'F-REM-1', '--by', '主管乙']).catch((e: { stderr: string }) => e);
+    expect((again as { stderr: string }).stderr).toContain('不是“待主管复核”状态');
   });
 });

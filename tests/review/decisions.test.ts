@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { openStore, queryRows, type Db } from '../../pipeline/store/index.js';
-import { decide, latestDecisions, reviewQueue, suppressionFor, suppressionIndex, UserError, REASON_CODES, REASON_LABELS } from '../../review/index.js';
+import { REASON_CODES, REASON_LABELS, suppressions } from '../../flags/index.js';
+import { decide, latestDecisions, reviewQueue, UserError } from '../../review/index.js';
 import { insertFlag, OLD_RUN, RUN, seed } from './fixture.js';
 
 let db: Db;
@@ -68,42 +69,42 @@ describe('latestDecisions and the review queue', () => {
     const all = await reviewQueue(db, RUN);
     expect(all).toHaveLength(11);
     expect(all[0]!.priority).toBe(1);
-    expect(all.find((i) => i.flagId === 'F-ADD-2')).toMatchObject({ decision: null, decisionLabel: '待审核' });
-    expect(all.find((i) => i.flagId === 'F-REM-2')).toMatchObject({ decision: 'rejected', decisionLabel: '已驳回' });
+    expect(all.find((i) => i.flagId === 'F-ADD-2')).toMatchObject({ status: 'pending', statusLabel: '待审核' });
+    expect(all.find((i) => i.flagId === 'F-REM-2')).toMatchObject({ status: 'rejected', statusLabel: '已驳回' });
     const nanshan = await reviewQueue(db, RUN, { county: '440305' });
     expect(nanshan.every((i) => i.countyCode === '440305')).toBe(true);
     expect((await reviewQueue(db, RUN, { county: '4403' })).length).toBe(nanshan.length + 3);
   });
 });
 
+/** The suppressing decision of a key and fingerprint, or undefined. */
+async function suppressedBy(key: string, fingerprint: string): Promise<number | undefined> {
+  return (await suppressions(db)).find((s) => s.flagKey === key && s.fingerprint === fingerprint)?.decisionId;
+}
+
 describe('suppression', () => {
   it('suppresses a rejected key+fingerprint, not a changed fingerprint, and a later decision lifts it', async () => {
-    const before = await suppressionFor(db);
+    const before = await suppressions(db);
     expect(before.map((s) => [s.flagKey, s.fingerprint])).toEqual([
       ['key-F-EDU-3', 'fp-F-EDU-3'],
       ['key-F-REM-2', 'fp-F-REM-2'],
     ]);
 
     const rej = await decide(db, { flagId: 'F-ADD-1', decision: 'rejected', reason: '父亲已于九月出狱', by: 'u1' });
-    let isSuppressed = suppressionIndex(await suppressionFor(db, ['key-F-ADD-1']));
-    expect(isSuppressed('key-F-ADD-1', 'fp-F-ADD-1')).toBe(rej.decisionId);
+    expect(await suppressedBy('key-F-ADD-1', 'fp-F-ADD-1')).toBe(rej.decisionId);
     // Next quarter the same condition with other evidence has another fingerprint: raised again.
-    expect(isSuppressed('key-F-ADD-1', 'fp-changed')).toBeUndefined();
+    expect(await suppressedBy('key-F-ADD-1', 'fp-changed')).toBeUndefined();
     // The previous quarter's flag of the same key had another fingerprint: not what was rejected.
-    expect(isSuppressed('key-F-ADD-1', 'fp-old')).toBeUndefined();
+    expect(await suppressedBy('key-F-ADD-1', 'fp-old')).toBeUndefined();
 
     // A later confirmation (or needs_info) of the same key+fingerprint lifts it.
     await decide(db, { flagId: 'F-ADD-1', decision: 'needs_info', reason: '核实出狱日期', by: 'u2' });
-    isSuppressed = suppressionIndex(await suppressionFor(db, ['key-F-ADD-1']));
-    expect(isSuppressed('key-F-ADD-1', 'fp-F-ADD-1')).toBeUndefined();
-    await decide(db, { flagId: 'F-ADD-1', decision: 'rejected', reason: '已核实出狱', by: 'u2' });
-    expect(await suppressionFor(db, ['key-F-ADD-1'])).toHaveLength(1);
+    expect(await suppressedBy('key-F-ADD-1', 'fp-F-ADD-1')).toBeUndefined();
+    const again = await decide(db, { flagId: 'F-ADD-1', decision: 'rejected', reason: '已核实出狱', by: 'u2' });
+    expect(await suppressedBy('key-F-ADD-1', 'fp-F-ADD-1')).toBe(again.decisionId);
     await decide(db, { flagId: 'F-ADD-1', decision: 'confirmed', by: 'u3' });
-    expect(await suppressionFor(db, ['key-F-ADD-1'])).toEqual([]);
-
-    // Filter by keys; an empty filter gives nothing.
-    expect((await suppressionFor(db, ['key-F-REM-2', 'key-none'])).map((s) => s.flagKey)).toEqual(['key-F-REM-2']);
-    expect(await suppressionFor(db, [])).toEqual([]);
+    expect(await suppressedBy('key-F-ADD-1', 'fp-F-ADD-1')).toBeUndefined();
+    expect((await suppressions(db)).map((s) => s.flagKey)).toEqual(['key-F-EDU-3', 'key-F-REM-2']);
   });
 });
 

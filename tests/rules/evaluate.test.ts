@@ -243,7 +243,7 @@ describe('findings of the review', () => {
   });
 
   it('a parent event and a carer event of one left-behind child are two URGENT flags with distinct keys', async () => {
-    const { flagRows } = await import('../../rules/index.js');
+    const { flagRows } = await import('../../flags/index.js');
     const reg = [registry({ category: 'LEFT_BEHIND', father: { personId: 'F', status: 'NORMAL', since: null }, mother: { personId: null, status: 'DEAD', since: '2020-01-01' }, carerPersonId: 'C' })];
     const f = person('F', { restrictions: [restriction('2026-09-01', '2027-09-01')] });
     const carer = person('C', { deaths: [{ ...ev('death'), deathDate: '2026-09-10' }] });

@@ -4,7 +4,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../config/index.js';
 import { openStore, queryRows, type Db } from '../../pipeline/store/index.js';
 import { decide } from '../../review/index.js';
-import { beginRun, evaluateFacts, finishRun, gatherFacts, runQuarter } from '../../rules/index.js';
+import { raiseFlags } from '../../flags/index.js';
+import { beginRun, finishRun, runQuarter } from '../../jobs/index.js';
+import { gatherFacts } from '../../rules/index.js';
 import { generateProvince, synthOptionsSchema } from '../../synth/index.js';
 import { scoreAgainstTruth } from '../../benchmarks/quarter-truth.js';
 import { tempDir } from '../helpers.js';
@@ -79,7 +81,7 @@ describe('quarterly run', () => {
 
     // New evidence (another record behind the flag) changes its fingerprint: the flag is raised again.
     const runId = await beginRun(db, cfg, AS_OF);
-    const rows = evaluateFacts(cfg, AS_OF, await gatherFacts(db, AS_OF, cfg.profile.adultAge));
+    const rows = raiseFlags(cfg, AS_OF, await gatherFacts(db, AS_OF, cfg.profile.adultAge));
     const changed = rows.map((r) => (r.flag_key === target!.flag_key ? { ...r, fingerprint: r.fingerprint + 'x' } : r));
     const result = await finishRun(db, runId, changed);
     expect(result.suppressed).toBe(0);
@@ -100,7 +102,7 @@ describe('quarterly run', () => {
 
   it('a flag held back by a rejection in the next quarter is suppressed, not resolved', async () => {
     const { db, cfg } = await freshRun('next-suppressed');
-    const rows = evaluateFacts(cfg, AS_OF, await gatherFacts(db, AS_OF, cfg.profile.adultAge));
+    const rows = raiseFlags(cfg, AS_OF, await gatherFacts(db, AS_OF, cfg.profile.adultAge));
     const target = rows.find((r) => r.flag === 'REMOVE' || r.flag === 'ADD')!;
     await decide(db, { flagId: target.flag_id, decision: 'rejected', reason: '已核实', by: 'reviewer-a' });
     // The next quarter finds the same conditions (same keys and evidence).

@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { loadConfig } from '../../config/index.js';
 import { lit, openStore, queryRows, type Db } from '../../pipeline/store/index.js';
-import { runQuarter } from '../../rules/index.js';
+import { runQuarter } from '../../jobs/index.js';
 import { generateProvince, synthOptionsSchema } from '../../synth/index.js';
 import { addUser } from '../../web/auth.js';
 import { makeId, tempDir } from '../helpers.js';

@@ -1,10 +1,32 @@
-// Chinese labels of the codes of docs/spec/RULES.md §3 (flag types, reason codes) and of review
-// decisions. Everything a user sees is Chinese; the codes stay English in the store.
+// The vocabulary of RULES.md §3: flag types, reason codes, categories, priorities and their Chinese
+// labels. The rules raise these codes; flags/ publishes them to every later stage, so a code and
+// its label are defined here once. Everything a user sees is Chinese; the codes stay English in the store.
 
 import { codeLabel } from '../pipeline/identity/codes.js';
 
+export type Category = 'ORPHAN' | 'HIV' | 'DE_FACTO' | 'DIFFICULTY_FAMILY' | 'DIFFICULTY_SELF' | 'LEFT_BEHIND';
+
+/** Categories that need the need-to-know grant (RULES.md §4). */
+export const RESTRICTED_CATEGORIES: readonly Category[] = ['HIV'];
+
+export const CATEGORY_RANK: Record<Category, number> = {
+  ORPHAN: 5,
+  HIV: 5,
+  DE_FACTO: 4,
+  DIFFICULTY_FAMILY: 3,
+  DIFFICULTY_SELF: 2,
+  LEFT_BEHIND: 1,
+};
+
 export const FLAG_TYPES = ['ADD', 'REMOVE', 'RECLASSIFY', 'URGENT', 'EDUCATION', 'WATCH'] as const;
 export type FlagType = (typeof FLAG_TYPES)[number];
+
+/** 1 = most urgent. */
+export const FLAG_PRIORITY: Readonly<Record<FlagType, number>> = { URGENT: 1, REMOVE: 2, ADD: 3, RECLASSIFY: 4, EDUCATION: 5, WATCH: 6 };
+
+/** Flags that change the rolls only after a second person approves the confirmation (four-eyes). */
+export const NEEDS_APPROVAL: readonly FlagType[] = ['REMOVE'];
+
 
 /** Flag type → Chinese name used in lists and reports. */
 export const FLAG_LABELS: Readonly<Record<FlagType, string>> = {
@@ -59,21 +81,6 @@ export const REASON_LABELS: Readonly<Record<string, string>> = {
   AGES_OUT_NEXT_QUARTER: '下季度年满18周岁',
 };
 
-export type DecisionKind = 'confirmed' | 'rejected' | 'needs_info';
-/** Stored decision values: the three a reviewer gives, and the second approval of a REMOVE. */
-export type StoredDecision = DecisionKind | 'approved';
-
-export const DECISION_LABELS: Readonly<Record<StoredDecision | 'pending', string>> = {
-  confirmed: '已确认',
-  rejected: '已驳回',
-  needs_info: '待补充材料',
-  approved: '已复核',
-  pending: '待审核',
-};
-
-/** Decisions that count as a confirmation (the national export takes these). */
-export const CONFIRMING: readonly StoredDecision[] = ['confirmed', 'approved'];
-
 export function flagLabel(flag: string | null | undefined): string {
   if (!flag) return '';
   return (FLAG_LABELS as Record<string, string>)[flag] ?? flag;
@@ -89,9 +96,4 @@ export function categoryLabel(category: string | null | undefined): string {
   if (!category) return '';
   const [code, subtype] = category.split(':');
   return codeLabel('category', code!, subtype ?? null) ?? category;
-}
-
-export function decisionLabel(decision: string | null | undefined): string {
-  if (!decision) return DECISION_LABELS.pending;
-  return (DECISION_LABELS as Record<string, string>)[decision] ?? decision;
 }

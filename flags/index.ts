@@ -1,0 +1,15 @@
+// flags/: what a flag is — the vocabulary the rules raise (types, reasons, categories, labels),
+// the flag row (one zod schema), its review status and the four-eyes rule, suppression, and
+// storing a run's flags. Review, exports and web read flags through this entry only.
+export {
+  FLAG_TYPES, FLAG_LABELS, FLAG_PRIORITY, NEEDS_APPROVAL, CHANGE_TYPE_LABELS, REASON_CODES, REASON_LABELS, CATEGORY_RANK, RESTRICTED_CATEGORIES,
+  flagLabel, reasonLabel, categoryLabel, type FlagType, type Category,
+} from '../rules/index.js';
+export { parseEvidence, evidenceItemSchema, type EvidenceItem } from '../rules/index.js';
+export { flagRowSchema, FLAG_COLUMNS, flagRows, raiseFlags, uniqueFlags, type FlagRow } from './row.js';
+export {
+  DECISION_KINDS, FLAG_STATUSES, STATUS_LABELS, OPEN_STATUSES, CONFIRMED_STATUSES, STATUS_SQL,
+  statusLabel, flagStatus, latestDecisionsSql, flagsWithStatus, flagRecordSchema, loadFlags, approvalRefusal,
+  type FlagRecord, type DecisionKind, type StoredDecision, type FlagStatus,
+} from './status.js';
+export { SUPPRESSION_SQL, suppressions, storeRunFlags, writeFlagsCsv, type Suppression } from './store.js';

@@ -1,0 +1,104 @@
+// Storing the flags of a run: a flag a reviewer rejected is not raised again while its evidence is
+// unchanged (suppression); each flag is new or persisting against the previous quarter, and the
+// previous quarter's flags that no longer hold are recorded as resolved.
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { exec, ident, queryAll, sql, type Db, type Sql } from '../pipeline/store/index.js';
+import { z } from 'zod';
+import { FLAG_COLUMNS, type FlagRow } from './row.js';
+
+/**
+ * SQL giving (flag_key, fingerprint, decision_id) for every pair whose latest decision is a
+ * rejection. A later confirmed / needs_info / approved decision on the same pair lifts the
+ * suppression; a flag whose evidence changed has another fingerprint and is not suppressed.
+ */
+export const SUPPRESSION_SQL: Sql = sql`
+SELECT flag_key, fingerprint, decision_id FROM decisions
+QUALIFY row_number() OVER (PARTITION BY flag_key, fingerprint ORDER BY decided_at DESC, decision_id DESC) = 1
+    AND decision = 'rejected'`;
+
+export interface Suppression {
+  flagKey: string;
+  fingerprint: string;
+  /** The rejection that suppresses it (suppressed_flags.decision_id). */
+  decisionId: number;
+}
+
+/** The suppressed (flag_key, fingerprint) pairs. */
+export async function suppressions(db: Db): Promise<Suppression[]> {
+  const rows = await queryAll(
+    db,
+    z.object({ flag_key: z.string(), fingerprint: z.string(), decision_id: z.coerce.number() }),
+    sql`SELECT * FROM (${SUPPRESSION_SQL}) ORDER BY flag_key, fingerprint`,
+  );
+  return rows.map((r) => ({ flagKey: r.flag_key, fingerprint: r.fingerprint, decisionId: r.decision_id }));
+}
+
+/** Appends the rows to a fresh temp table `run_flags` with the schema's columns. */
+async function stageFlags(db: Db, rows: readonly FlagRow[]): Promise<void> {
+  await db.run(`CREATE OR REPLACE TEMP TABLE run_flags (${FLAG_COLUMNS.map((c) => `${ident(c.name)} ${c.type}`).join(', ')})`);
+  const app = await db.createAppender('run_flags', 'main', 'temp');
+  for (const r of rows) {
+    for (const c of FLAG_COLUMNS) {
+      const v = r[c.name];
+      if (v === null || v === undefined) app.appendNull();
+      else if (c.type === 'INTEGER') app.appendInteger(v as number);
+      else if (c.type === 'DOUBLE') app.appendDouble(v as number);
+      else app.appendVarchar(String(v));
+    }
+    app.endRow();
+  }
+  app.closeSync();
+}
+
+/** The staged column as the flags table stores it. */
+const stored = (c: (typeof FLAG_COLUMNS)[number]): Sql =>
+  c.name === 'effective_from' ? sql`f.effective_from::DATE` : c.name === 'evidence' || c.name === 'params' ? sql`f.${ident(c.name)}::JSON` : sql`f.${ident(c.name)}`;
+
+/**
+ * Replaces the flags of run `runId` (as of `asOf`) with `rows`, less the suppressed ones, marks
+ * each new or persisting against `previousRunId`, and records that run's flags that are gone.
+ */
+export async function storeRunFlags(db: Db, runId: string, asOf: string, previousRunId: string | null, rows: readonly FlagRow[]): Promise<void> {
+  for (const table of ['flags', 'resolved_flags', 'suppressed_flags']) await exec(db, sql`DELETE FROM ${ident(table)} WHERE run_id = ${runId}`);
+  await stageFlags(db, rows);
+  await exec(db, sql`INSERT INTO suppressed_flags
+    SELECT ${runId}, f.flag_key, f.fingerprint, d.decision_id FROM run_flags f JOIN (${SUPPRESSION_SQL}) d USING (flag_key, fingerprint)`);
+  const lifecycle = previousRunId
+    ? sql`CASE WHEN f.flag_key IN (SELECT flag_key FROM flags WHERE run_id = ${previousRunId}) THEN 'persisting' ELSE 'new' END`
+    : sql`'new'`;
+  await exec(
+    db,
+    sql`INSERT INTO flags (run_id, as_of, lifecycle, ${sql.join(FLAG_COLUMNS.map((c) => sql`${ident(c.name)}`))})
+    SELECT ${runId}, ${asOf}::DATE, ${lifecycle}, ${sql.join(FLAG_COLUMNS.map(stored))}
+    FROM run_flags f ANTI JOIN suppressed_flags s ON s.run_id = ${runId} AND s.flag_key = f.flag_key AND s.fingerprint = f.fingerprint`,
+  );
+  if (previousRunId) {
+    await exec(
+      db,
+      sql`INSERT INTO resolved_flags SELECT ${runId}, p.flag_id, ${previousRunId} FROM flags p
+      WHERE p.run_id = ${previousRunId} AND p.flag_key NOT IN (SELECT flag_key FROM flags WHERE run_id = ${runId})
+        AND p.flag_key NOT IN (SELECT flag_key FROM suppressed_flags WHERE run_id = ${runId})`,
+    );
+  }
+  await db.run('DROP TABLE run_flags');
+}
+
+/** The `evidence` column as FEEDS.md's compact text: feed:record_id@date, … */
+const EVIDENCE_TEXT = sql`array_to_string(list_transform(from_json(evidence, '[{"feed":"VARCHAR","record_id":"VARCHAR","date":"VARCHAR"}]'),
+     e -> e.feed || ':' || e.record_id || coalesce('@' || e.date, '')), ', ')`;
+
+/** Writes `<out>/flags.csv` (FEEDS.md) for a run; returns its path. */
+export async function writeFlagsCsv(db: Db, runId: string, out: string): Promise<string> {
+  const dir = resolve(out);
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'flags.csv');
+  await exec(
+    db,
+    sql`COPY (SELECT run_id, as_of, flag, category, previous_category, reason, child_name, child_id_number, child_ref,
+        county_code, effective_from, overpaid_months, priority, round(score, 4) AS score, ${EVIDENCE_TEXT} AS evidence
+      FROM flags WHERE run_id = ${runId} ORDER BY priority, county_code, flag, child_id_number, child_ref, flag_id)
+      TO ${file} (HEADER, DELIMITER ',')`,
+  );
+  return file;
+}
