@@ -63,7 +63,7 @@ describe('review queue in the browser', () => {
     await page.locator('.evidence').first().screenshot({ path: join(SHOTS, 'flag-evidence.png') });
     await page.locator('details#trace summary').click();
     // A reviewer has no need-to-know grant: the trace says so instead of naming prison or health statuses.
-    await expect.poll(() => page.locator('#trace-body').textContent()).toContain('限制知悉');
+    await expect.poll(() => page.locator('#trace-body').textContent(), { timeout: 30_000 }).toContain('限制知悉');
     await page.screenshot({ path: join(SHOTS, 'flag.png'), fullPage: true });
 
     await page.check('input[name=decision][value=confirmed]');
