@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { lit, type Db } from '../pipeline/store/db.js';
+import { lit, type Db } from '../pipeline/store/index.js';
 import { runLinkage, type RunLinkageResult } from '../matchers/index.js';
 
 export const FEBRL_DIR = join(dirname(fileURLToPath(import.meta.url)), 'data', 'febrl');

@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { lit, openDb } from '../pipeline/store/db.js';
+import { lit, openDb } from '../pipeline/store/index.js';
 import { runFebrl, type FebrlDataset } from './febrl-data.js';
 
 const { values } = parseArgs({ options: { out: { type: 'string', default: 'bench-output/febrl' } } });

@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/index.js';
 import { ingestInbox } from '../connectors/index.js';
 import { linkPersons } from '../matchers/index.js';
-import { lit, queryRows } from '../pipeline/store/db.js';
+import { lit, queryRows } from '../pipeline/store/index.js';
 import { openStore } from '../pipeline/store/index.js';
 import { generateProvince, synthOptionsSchema } from '../synth/index.js';
 

@@ -5,8 +5,8 @@ import { Command, Option } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../config/index.js';
 import { ingestInbox, storeStatus } from '../connectors/index.js';
 import { openStore } from '../pipeline/store/index.js';
-import { registerExportCommands } from '../exports/cli.js';
-import { registerReviewCommands } from '../review/cli.js';
+import { registerExportCommands } from '../exports/index.js';
+import { registerReviewCommands } from '../review/index.js';
 import { registerWebCommands } from '../web/cli.js';
 import { printIngestSummary, printQuarter, printStatus, progressLine } from './print.js';
 
@@ -133,7 +133,7 @@ program
   .argument('<child>')
   .requiredOption('--as-of <date>', 'the as-of date T (YYYY-MM-DD)')
   .action(async (child: string, o: { asOf: string }) => {
-    const { explainChild } = await import('../rules/explain.js');
+    const { explainChild } = await import('../rules/index.js');
     const cfg = config();
     const db = await openStore(cfg.database);
     const lines = await explainChild(db, cfg, child, o.asOf);

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { normalizeId } from '../pipeline/identity/id.js';
+import { normalizeId } from '../pipeline/identity/index.js';
 import { queryRows, type Db } from '../pipeline/store/index.js';
 import { categoryLabel, parseEvidence, reasonLabel, type FlagRecord } from '../flags/index.js';
 import { sql } from '../pipeline/store/index.js';

@@ -26,3 +26,4 @@ const EXPORTERS: Record<ExportKind, (db: Db, opts: ExportOptions) => Promise<Exp
 export function runExport(db: Db, kind: ExportKind, opts: ExportOptions): Promise<ExportResult> {
   return EXPORTERS[kind](db, opts);
 }
+export { registerExportCommands } from './cli.js';

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { regionInfo } from '../pipeline/identity/id.js';
+import { regionInfo } from '../pipeline/identity/index.js';
 import { lit, queryRows, type Db } from '../pipeline/store/index.js';
 import { categoryLabel, FLAG_LABELS, FLAG_TYPES, type FlagRecord, type FlagType } from '../flags/index.js';
 import { profileName } from '../review/index.js';

@@ -5,3 +5,4 @@ export type { DecideInput, ApproveInput, Decision, QueueItem } from './decisions
 export { appendAudit, type AuditEntry, type AuditAction } from './audit.js';
 export { resolveRun, getRun, latestCompleteRun, profileName, EXPORTABLE_STATUSES, type RunInfo } from './runs.js';
 export { UserError } from './errors.js';
+export { registerReviewCommands } from './cli.js';

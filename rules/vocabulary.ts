@@ -2,7 +2,7 @@
 // labels. The rules raise these codes; flags/ publishes them to every later stage, so a code and
 // its label are defined here once. Everything a user sees is Chinese; the codes stay English in the store.
 
-import { codeLabel } from '../pipeline/identity/codes.js';
+import { codeLabel } from '../pipeline/identity/index.js';
 
 export type Category = 'ORPHAN' | 'HIV' | 'DE_FACTO' | 'DIFFICULTY_FAMILY' | 'DIFFICULTY_SELF' | 'LEFT_BEHIND';
 

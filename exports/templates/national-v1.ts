@@ -2,7 +2,7 @@
 // Documented column by column in NATIONAL-TEMPLATE.md: change both together, and add a
 // national-v2.ts rather than changing a version that has shipped.
 
-import { normalizeId } from '../../pipeline/identity/id.js';
+import { normalizeId } from '../../pipeline/identity/index.js';
 import { CHANGE_TYPE_LABELS, categoryLabel, reasonLabel, type FlagRecord } from '../../flags/index.js';
 import type { Cell, ColumnSpec } from '../files.js';
 
