@@ -16,7 +16,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import type { Config, RuleProfile } from '../config/index.js';
+import { z } from 'zod';
+import { configSchema, ruleProfile } from '../config/index.js';
 import {
   bucketKeysQuery,
   compareCandidates,
@@ -33,40 +34,43 @@ import { lit, queryRows, type Db } from '../pipeline/store/index.js';
 import { raiseFlags, uniqueFlags, type FlagRow } from '../flags/index.js';
 import type { ChildFacts, GatheredFacts, PersonFacts } from '../rules/index.js';
 
-export type StepName = 'match' | 'evaluate';
+export const STEP_NAMES = ['match', 'evaluate'] as const;
+export type StepName = (typeof STEP_NAMES)[number];
 
-/** One partition's work, as carried by a job: paths are relative to the results folder. */
-export interface StepTask {
-  step: StepName;
-  runId: string;
+/** One partition's work, as carried by a job (validated when a step starts): paths are relative to the results folder. */
+export const stepTaskSchema = z.object({
+  step: z.enum(STEP_NAMES),
+  runId: z.string().min(1),
   /** `<run id>/<inputs fingerprint>`: the run's folder inside the results folder (see runQuarter). */
-  rel: string;
+  rel: z.string().regex(/^[\w.:-]+\/[0-9a-f]+$/, 'rel: <run id>/<fingerprint>'),
   /**
    * Partition key. Match: the bucket of blocking keys, '0' … of−1. Evaluate: the children's region-code
    * prefix, '_' for children without one, 'all' when unpartitioned.
    */
-  key: string;
+  key: z.string().regex(/^(\d+|_|all)$/),
   /** Match only: the number of buckets. */
-  of?: number;
+  of: z.int().positive().optional(),
   /** Evaluate only: what the rules need from the owner's configuration. */
-  asOf?: string;
-  profile?: RuleProfile;
-  jurisdiction?: Config['jurisdiction'];
-}
+  asOf: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),
+  profile: ruleProfile.optional(),
+  jurisdiction: configSchema.shape.jurisdiction.optional(),
+});
+export type StepTask = z.infer<typeof stepTaskSchema>;
 
 export interface StepProgress {
   (p: { step: StepName; key: string; stage: string; percent: number }): void | Promise<void>;
 }
 
 /** What a finished step leaves beside its Parquet files (its presence marks the step done). */
-export interface StepDone {
-  step: StepName;
-  key: string;
-  rows: number;
-  candidatePairs?: number;
-  children?: number;
-  seconds: number;
-}
+export const stepDoneSchema = z.object({
+  step: z.enum(STEP_NAMES),
+  key: z.string(),
+  rows: z.int().nonnegative(),
+  candidatePairs: z.int().nonnegative().optional(),
+  children: z.int().nonnegative().optional(),
+  seconds: z.number().nonnegative(),
+});
+export type StepDone = z.infer<typeof stepDoneSchema>;
 
 export const NO_REGION = '_';
 
@@ -110,7 +114,16 @@ export function writeJsonAtomic(file: string, value: unknown): void {
 
 export function readDone(root: string, t: Pick<StepTask, 'rel' | 'step' | 'key'>): StepDone | null {
   const f = stepFiles(root, t).done;
-  return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as StepDone) : null;
+  if (!existsSync(f)) return null;
+  // A marker that does not parse (a foreign or damaged file) is not a finished step: it runs again.
+  const r = stepDoneSchema.safeParse((() => {
+    try {
+      return JSON.parse(readFileSync(f, 'utf8'));
+    } catch {
+      return null;
+    }
+  })());
+  return r.success ? r.data : null;
 }
 
 /** A fresh in-memory DuckDB for one step (a worker never opens the store). */
@@ -132,7 +145,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * are a function of the input file only, and each file is replaced atomically.
  * `delayMs` (tests, diagnostics) holds the step before it writes, reporting progress meanwhile.
  */
-export async function runStep(root: string, task: StepTask, opts: { progress?: StepProgress; delayMs?: number } = {}): Promise<StepDone> {
+export async function runStep(root: string, job: StepTask, opts: { progress?: StepProgress; delayMs?: number } = {}): Promise<StepDone> {
+  const parsed = stepTaskSchema.safeParse(job);
+  if (!parsed.success) throw new Error(`bad partition step: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const task = parsed.data;
   const started = performance.now();
   const files = stepFiles(root, task);
   if (!existsSync(files.input)) throw new Error(`partition input missing: ${task.step} ${task.key} (${task.rel}); is the results folder shared?`);
