@@ -3,7 +3,7 @@ import { DuckDBScalarFunction, INTEGER, VARCHAR, type DuckDBConnection } from '@
 import { regionCurrent } from '../pipeline/identity/id.js';
 import { charDamerau } from '../pipeline/identity/text.js';
 
-export type IdRelation = 'exact' | 'one_substitution' | 'adjacent_transposition' | 'same_birth_region' | 'other';
+type IdRelation = 'exact' | 'one_substitution' | 'adjacent_transposition' | 'same_birth_region' | 'other';
 
 /**
  * Relation between two 18-character resident ID numbers (compared case-insensitively on the X check digit):
@@ -27,7 +27,7 @@ export function idRelation(a: string | null | undefined, b: string | null | unde
 }
 
 /** The in-use county code an address code (6+ digits) maps to today: itself, its first successor, or null when unknown. */
-export function currentCounty(code: string | null | undefined): string | null {
+function currentCounty(code: string | null | undefined): string | null {
   if (code == null) return null;
   const c = code.trim().slice(0, 6);
   if (!/^\d{6}$/.test(c)) return null;

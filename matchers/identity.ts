@@ -1,19 +1,23 @@
 // Person linkage over every feed of the store: builds the mentions table, runs the Fellegi-Sunter engine
 // with the identity settings (settings/identity.json) and writes persons, links with explanations, and
-// the run (settings with the parameters it used).
+// the run (settings with the parameters it used). Statements come from mentions.ts and sql-persons.ts and run
+// through the stage runner, as the engine's do.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ident, lit, queryRows, type Db } from '../pipeline/store/db.js';
+import type { Db } from '../pipeline/store/db.js';
 import { registerMatchFunctions } from './functions.js';
-import { compareCandidates, finishLinkage, prepareLinkage, settingsWithParams, type LinkageState, type RunLinkageResult, type TrainedParams } from './linkage.js';
-import { mentionsSql } from './mentions.js';
-import { levelIndices, parseSettings, type LinkageSettings } from './settings.js';
-import { stopwatch } from '../pipeline/timing.js';
+import { compareCandidates, finishLinkage, prepareLinkage, type LinkageState, type RunLinkageResult } from './linkage.js';
+import { mentionsStage } from './mentions.js';
+import { settingsWithParams, type TrainedParams } from './params.js';
+import { parseSettings, type LinkageSettings } from './settings.js';
+import { countStage } from './sql.js';
+import { clusterEvaluationStage, labelledMentionsStage, matchRunStages, personCountsStage, personLinksStage, personsStage } from './sql-persons.js';
+import { StageRunner } from './stage.js';
 
 const registered = new WeakSet<Db>();
 
-/** Registers the matcher UDFs once per connection (bidui_char_damerau may already exist from ingest). */
+/** Registers the matcher UDFs (bidui_char_damerau, bidui_id_relation, bidui_region_current) once per connection. */
 export function ensureMatchFunctions(db: Db): void {
   if (registered.has(db)) return;
   registerMatchFunctions(db);
@@ -51,7 +55,7 @@ export interface LinkPersonsOptions {
   runId?: string;
 }
 
-export interface PairEvaluation {
+interface PairEvaluation {
   truePairs: number;
   linkedPairs: number;
   truePositives: number;
@@ -84,7 +88,7 @@ export interface LinkPersonsResult {
 }
 
 /** λ for an untrained run: about one other mention of the same person per mention. */
-export function defaultLambda(mentions: number): number {
+function defaultLambda(mentions: number): number {
   return Math.min(0.25, Math.max(1e-12, 1.5 / Math.max(1, mentions - 1)));
 }
 
@@ -125,14 +129,12 @@ export async function preparePersonLinkage(db: Db, opts: LinkPersonsOptions = {}
   ensureMatchFunctions(db);
   const prefix = opts.prefix ?? 'match_';
   const runId = opts.runId ?? new Date().toISOString();
-  const { timings, lap } = stopwatch();
+  const runner = new StageRunner(db);
 
-  await db.run(mentionsSql('mentions', { where: opts.where }));
-  if (opts.labelsTable) {
-    await db.run(`CREATE OR REPLACE TABLE mentions AS SELECT m.*, lb.label AS true_label FROM mentions m LEFT JOIN ${ident(opts.labelsTable)} lb USING (mention_key)`);
-  }
-  const mentions = (await queryRows<{ n: number }>(db, 'SELECT count(*)::DOUBLE AS n FROM mentions'))[0]!.n;
-  lap('mentions');
+  await runner.run(mentionsStage('mentions', { where: opts.where }));
+  if (opts.labelsTable) await runner.run(labelledMentionsStage(opts.labelsTable));
+  const mentions = (await runner.one<{ n: number }>(countStage('mentions_count', 'mentions'))).n;
+  runner.lap('mentions');
 
   const base = opts.settings === undefined ? identitySettings() : parseSettings(opts.settings);
   const train = opts.train === undefined || opts.train === 'auto' ? mentions >= (opts.minTrainMentions ?? 50_000) : opts.train;
@@ -153,7 +155,7 @@ export async function preparePersonLinkage(db: Db, opts: LinkPersonsOptions = {}
     explain: opts.explainAllPairs ?? false,
     labelsColumn: opts.labelsTable ? 'true_label' : undefined,
   });
-  return { runId, mentions, train, labelled: !!opts.labelsTable, state, timings };
+  return { runId, mentions, train, labelled: !!opts.labelsTable, state, timings: runner.timings };
 }
 
 /** The last stage of linkPersons, once the comparison vectors of every candidate exist: persons, person_links, match_runs. */
@@ -161,31 +163,20 @@ export async function finishPersonLinkage(db: Db, prepared: PreparedPersonLinkag
   const { runId, mentions, train } = prepared;
   const prefix = prepared.state.prefix;
   const r = await finishLinkage(db, prepared.state);
-  const { timings, lap } = stopwatch();
+  const runner = new StageRunner(db);
+  const timings = runner.timings;
   Object.assign(timings, prepared.timings);
   for (const [k, v] of Object.entries(r.timings)) if (k !== 'total') timings[k] = v;
 
-  const P = (s: string) => ident(prefix + s);
-  await db.run(`CREATE OR REPLACE TABLE persons AS
-SELECT m.uid, m.mention_key, m.feed, m.role, m.batch_id, m.src_row,
-  min(m.mention_key) OVER (PARTITION BY c.cluster_id) AS person_id, c.cluster_size
-FROM mentions m JOIN ${P('clusters')} c ON c.uid = m.uid AND c.source = m.feed`);
-  lap('persons');
+  await runner.run(personsStage(prefix));
+  runner.lap('persons');
 
-  await db.run(personLinksSql(r.settings, P('pairs'), P('links')));
-  lap('links');
+  await runner.run(personLinksStage(r.settings, prefix));
+  runner.lap('links');
 
-  const counts = (
-    await queryRows<{ linked: number; review: number; persons: number }>(
-      db,
-      `SELECT (SELECT count(*) FROM person_links WHERE match_class = 'linked' AND kept)::DOUBLE AS linked,
-        (SELECT count(*) FROM person_links WHERE match_class = 'review')::DOUBLE AS review,
-        (SELECT count(DISTINCT person_id) FROM persons)::DOUBLE AS persons`,
-    )
-  )[0]!;
+  const counts = await runner.one<{ linked: number; review: number; persons: number }>(personCountsStage());
 
   const stored = settingsWithParams(r.settings, r.params);
-  await db.run(`CREATE TABLE IF NOT EXISTS match_runs (run_id VARCHAR PRIMARY KEY, created_at TIMESTAMP, trained BOOLEAN, settings JSON, counts JSON, timings JSON)`);
   const countsJson = {
     mentions,
     candidatePairs: r.counts.candidatePairs,
@@ -194,12 +185,10 @@ FROM mentions m JOIN ${P('clusters')} c ON c.uid = m.uid AND c.source = m.feed`)
     reviewPairs: counts.review,
     persons: counts.persons,
   };
-  await db.run(
-    `INSERT OR REPLACE INTO match_runs VALUES (${lit(runId)}, now(), ${train}, ${lit(JSON.stringify(stored))}, ${lit(JSON.stringify(countsJson))}, ${lit(JSON.stringify(timings))})`,
-  );
+  await runner.run(...matchRunStages({ runId, train, settings: stored, counts: countsJson, timings }));
 
   let clusterEvaluation: PairEvaluation | undefined;
-  if (prepared.labelled) clusterEvaluation = await evaluateClusters(db);
+  if (prepared.labelled) clusterEvaluation = pairEvaluationFrom(await runner.one(clusterEvaluationStage()));
 
   return {
     runId,
@@ -214,40 +203,8 @@ FROM mentions m JOIN ${P('clusters')} c ON c.uid = m.uid AND c.source = m.feed`)
   };
 }
 
-/** Linked and review pairs with a readable explanation: for each comparison its level and weight (bits). */
-function personLinksSql(s: LinkageSettings, pairs: string, links: string): string {
-  const items = s.comparisons.map((c, ci) => {
-    const idx = levelIndices(c);
-    const label = `CASE p.${ident('gamma_' + c.name)} ${c.levels.map((l, i) => `WHEN ${idx[i]} THEN ${lit(l.label)}`).join(' ')} END`;
-    const w = `round(p.${ident('w_' + c.name)} + p.${ident('tfw_' + c.name)}, 2)`;
-    return { c, label, w };
-  });
-  const struct = `[${items.map(({ c, label, w }) => `{'comparison': ${lit(c.name)}, 'level': ${label}, 'weight': ${w}}`).join(', ')}]`;
-  const text = items.map(({ c, label, w }) => `${lit(c.name + ': ')} || ${label} || ' (' || CASE WHEN ${w} >= 0 THEN '+' ELSE '' END || ${w} || ')'`).join(` || '; ' || `);
-  return `CREATE OR REPLACE TABLE person_links AS
-SELECT ml.mention_key AS mention_key_l, mr.mention_key AS mention_key_r, p.uid_l, p.uid_r, p.src_l AS feed_l, p.src_r AS feed_r,
-  p.match_weight, p.match_probability, p.match_class,
-  (k.rid_l IS NOT NULL) AS kept,
-  ${struct} AS explanation,
-  ${text} AS explanation_text
-FROM ${pairs} p
-JOIN mentions ml ON ml.uid = p.uid_l AND ml.feed = p.src_l
-JOIN mentions mr ON mr.uid = p.uid_r AND mr.feed = p.src_r
-LEFT JOIN ${links} k ON k.rid_l = p.rid_l AND k.rid_r = p.rid_r
-WHERE p.match_class <> 'not_linked'`;
-}
-
-/** Pair precision / recall after clustering against mentions.true_label. */
-export async function evaluateClusters(db: Db): Promise<PairEvaluation> {
-  const row = (
-    await queryRows<{ t: number; l: number; tp: number }>(
-      db,
-      `WITH j AS (SELECT p.person_id, m.true_label FROM persons p JOIN mentions m USING (uid, feed))
-SELECT (SELECT sum(n * (n - 1) / 2) FROM (SELECT count(*)::DOUBLE AS n FROM j WHERE true_label IS NOT NULL GROUP BY true_label))::DOUBLE AS t,
-  (SELECT sum(n * (n - 1) / 2) FROM (SELECT count(*)::DOUBLE AS n FROM j WHERE true_label IS NOT NULL GROUP BY person_id))::DOUBLE AS l,
-  (SELECT sum(n * (n - 1) / 2) FROM (SELECT count(*)::DOUBLE AS n FROM j WHERE true_label IS NOT NULL GROUP BY person_id, true_label))::DOUBLE AS tp`,
-    )
-  )[0]!;
+/** Pair precision / recall after clustering, from clusterEvaluationStage's counts. */
+function pairEvaluationFrom(row: { t: number; l: number; tp: number }): PairEvaluation {
   const precision = row.l ? row.tp / row.l : 1;
   const recall = row.t ? row.tp / row.t : 1;
   return {

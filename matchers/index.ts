@@ -1,11 +1,7 @@
-export { runLinkage, prepareLinkage, compareCandidates, bucketKeysQuery, mergeVectors, finishLinkage, settingsWithParams } from './linkage.js';
-export type { LinkageState, Bucket, RunLinkageOptions, RunLinkageResult, TrainedParams, ComparisonParams, LevelParams, Evaluation, EmSessionReport } from './linkage.js';
-export { parseSettings, settingsSchema, levelIndices, SettingsError } from './settings.js';
-export type { LinkageSettings, LinkageSettingsInput, ComparisonSettings, LevelSettings } from './settings.js';
-export { registerMatchFunctions, idRelation, currentCounty } from './functions.js';
-export type { IdRelation } from './functions.js';
-export { linkPersons, preparePersonLinkage, finishPersonLinkage, identitySettings, ensureMatchFunctions, evaluateClusters, defaultLambda } from './identity.js';
-export type { LinkPersonsOptions, LinkPersonsResult, PairEvaluation, PreparedPersonLinkage } from './identity.js';
-export { mentionsSql, mentionUid, MENTION_COLUMNS, ONE_TO_ONE_FEEDS } from './mentions.js';
-export { keyRuleSchema, blockingRuleSchema } from './settings.js';
-export type { KeyRule, BlockingRule } from './settings.js';
+// The public entry of matchers/: code outside this folder imports from here only.
+export { runLinkage, compareCandidates, bucketKeysQuery, mergeVectors } from './linkage.js';
+export type { RunLinkageOptions, RunLinkageResult } from './linkage.js';
+export { settingsWithParams } from './params.js';
+export { parseSettings, SettingsError } from './settings.js';
+export { linkPersons, preparePersonLinkage, finishPersonLinkage, identitySettings, ensureMatchFunctions } from './identity.js';
+export type { LinkPersonsOptions, LinkPersonsResult, PreparedPersonLinkage } from './identity.js';

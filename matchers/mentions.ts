@@ -3,23 +3,7 @@
 // statement over the whole feed tables of the store.
 import { FEED_SPECS, type FeedSpec } from '../pipeline/feeds.js';
 import { ident, lit } from '../pipeline/store/db.js';
-
-/** Stable uid of a mention: batch, source row and role index packed into one BIGINT. */
-export function mentionUid(batchId: number, srcRow: number, roleIndex: number): bigint {
-  return (BigInt(batchId) << 32n) | (BigInt(srcRow) << 3n) | BigInt(roleIndex);
-}
-
-/** Roles whose mention stands for a record that can belong to one person only (one-to-one in linkage). */
-export const ONE_TO_ONE_FEEDS = ['death', 'disability'] as const;
-
-/** Columns of the mentions table (documentation and tests). */
-export const MENTION_COLUMNS = [
-  'uid', 'mention_key', 'feed', 'role', 'batch_id', 'src_row',
-  'name_raw', 'name_norm', 'name_simp', 'name_pinyin', 'name_alts', 'name_surname', 'name_given', 'name_tokens',
-  'name_nodots', 'name_pinyin_nodots',
-  'id', 'id_valid', 'id_damaged', 'id_15', 'id_birth_date', 'id_region',
-  'birth_date', 'birth_ymd', 'gender', 'region6', 'county',
-] as const;
+import type { Stage } from './stage.js';
 
 function roleSelect(spec: FeedSpec, roleIndex: number): string {
   const p = spec.people[roleIndex]!;
@@ -56,10 +40,11 @@ WHERE (${c(p.name)} IS NOT NULL OR ${c(p.id)} IS NOT NULL)`;
 }
 
 /**
- * CREATE statement for the mentions table (needs bidui_region_current: registerMatchFunctions).
- * `where` optionally restricts the feed rows (e.g. to some batches), as SQL over t.batch_id / t.src_row.
+ * Creates the mentions table (needs bidui_region_current: ensureMatchFunctions). `uid` = batch_id << 32 |
+ * src_row << 3 | role index (stable). `where` optionally restricts the feed rows (e.g. to some batches), as
+ * SQL over t.batch_id / t.src_row.
  */
-export function mentionsSql(table = 'mentions', opts: { where?: string } = {}): string {
+export function mentionsStage(table = 'mentions', opts: { where?: string } = {}): Stage {
   const parts: string[] = [];
   for (const spec of Object.values(FEED_SPECS)) {
     spec.people.forEach((_, i) => {
@@ -71,7 +56,7 @@ export function mentionsSql(table = 'mentions', opts: { where?: string } = {}): 
   const regionSources = Object.values(FEED_SPECS)
     .filter((spec) => spec.fields.some((f) => f.key === 'region_code'))
     .map((spec) => `SELECT DISTINCT region_code_county AS region6 FROM ${ident(spec.table)}`);
-  return `CREATE OR REPLACE TABLE ${ident(table)} AS
+  const sql = `CREATE OR REPLACE TABLE ${ident(table)} AS
 WITH reg AS (SELECT region6, bidui_region_current(region6) AS cur FROM (${regionSources.join(' UNION ')}) WHERE region6 IS NOT NULL),
 base AS (
 ${parts.join('\nUNION ALL\n')}
@@ -82,4 +67,5 @@ SELECT base.* EXCLUDE (id_county),
   replace(name_pinyin, '.', '') AS name_pinyin_nodots,
   strftime(birth_date, '%Y%m%d') AS birth_ymd
 FROM base LEFT JOIN reg USING (region6)`;
+  return { name: 'mentions', outputTable: table, sql };
 }

@@ -1,9 +1,12 @@
 import { z } from 'zod';
 
 /** One level of a comparison: an SQL condition over `l.` / `r.` columns of a candidate pair. */
-export const levelSchema = z
+const levelSchema = z
   .object({
+    /** The level's name in reports, explanations and the stored run (English, short). */
     label: z.string().min(1),
+    /** The same level in plain Chinese for caseworkers (the review pages show it beside the comparison's name). */
+    labelZh: z.string().min(1),
     /** SQL condition over l./r.; the null level comes first; the last level is the catch-all `ELSE`. */
     sql: z.string().min(1),
     isNull: z.boolean().optional(),
@@ -30,7 +33,7 @@ export const levelSchema = z
   .refine((l) => !l.fixed || (l.m != null && l.u != null), { message: 'a fixed level needs m and u' })
   .refine((l) => !l.fixedU || l.u != null, { message: 'a fixedU level needs u' });
 
-export const comparisonSchema = z
+const comparisonSchema = z
   .object({
     name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'comparison name must be an SQL-safe identifier'),
     columns: z.array(z.string().min(1)).min(1),
@@ -52,9 +55,12 @@ export const comparisonSchema = z
     const nonNull = c.levels.filter((l) => !l.isNull);
     if (nonNull.length < 2) ctx.addIssue({ code: 'custom', path: ['levels'], message: `comparison ${c.name}: needs at least two non-null levels` });
     const labels = new Set<string>();
+    const labelsZh = new Set<string>();
     for (const l of c.levels) {
       if (labels.has(l.label)) ctx.addIssue({ code: 'custom', path: ['levels'], message: `comparison ${c.name}: duplicate level label '${l.label}'` });
       labels.add(l.label);
+      if (labelsZh.has(l.labelZh)) ctx.addIssue({ code: 'custom', path: ['levels'], message: `comparison ${c.name}: duplicate level labelZh '${l.labelZh}'` });
+      labelsZh.add(l.labelZh);
     }
   });
 
@@ -64,7 +70,7 @@ export const comparisonSchema = z
  * where an equi-join condition cannot express the rule (e.g. one of several readings equal, IDs that differ
  * in one position) and a condition over l./r. would be a nested loop.
  */
-export const keyRuleSchema = z
+const keyRuleSchema = z
   .object({
     name: z.string().min(1),
     keys: z.string().min(1),
@@ -75,9 +81,9 @@ export const keyRuleSchema = z
   })
   .strict();
 
-export const blockingRuleSchema = z.union([z.string().min(1), keyRuleSchema]);
+const blockingRuleSchema = z.union([z.string().min(1), keyRuleSchema]);
 
-export const settingsSchema = z
+const settingsSchema = z
   .object({
     linkType: z.enum(['link_only', 'dedupe_only', 'link_and_dedupe']),
     uniqueIdColumn: z.string().min(1),
@@ -126,9 +132,7 @@ export const settingsSchema = z
   });
 
 export type LinkageSettings = z.infer<typeof settingsSchema>;
-export type LinkageSettingsInput = z.input<typeof settingsSchema>;
 export type ComparisonSettings = z.infer<typeof comparisonSchema>;
-export type LevelSettings = z.infer<typeof levelSchema>;
 export type KeyRule = z.infer<typeof keyRuleSchema>;
 export type BlockingRule = z.infer<typeof blockingRuleSchema>;
 

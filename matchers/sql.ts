@@ -1,8 +1,12 @@
-// SQL generation from linkage settings. Every function returns text; nothing here touches a database.
+// SQL generation from linkage settings, part 1: the pieces every stage shares (table names, the pair filter,
+// level CASEs, weights, numbers) and the stages up to the comparison vectors (nodes, blocking, vectors).
+// Every function returns text or a Stage; nothing here touches a database (stage.ts runs the stages).
 import { ident } from '../pipeline/store/db.js';
+import { M_FLOOR, type LevelParams } from './params.js';
 import { levelIndices, type BlockingRule, type ComparisonSettings, type KeyRule, type LinkageSettings } from './settings.js';
+import type { Stage } from './stage.js';
 
-/** Table names used by one run, all under the caller's prefix. */
+/** Table names used by one run, all under the caller's prefix (quoted identifiers). */
 export interface TableNames {
   nodes: string;
   candidates: string;
@@ -11,6 +15,14 @@ export interface TableNames {
   explanations: string;
   links: string;
   clusters: string;
+  /** Temporary: the record sample u is estimated on. */
+  uSample: string;
+  /** Temporary: comparison-vector patterns and their counts for one EM session. */
+  emPatterns: string;
+  /** Temporary: the graph and labels of connected-components rounds. */
+  ccEdges: string;
+  ccLabels: string;
+  ccNext: string;
 }
 
 export function tableNames(prefix: string): TableNames {
@@ -23,7 +35,22 @@ export function tableNames(prefix: string): TableNames {
     explanations: t('match_explanations'),
     links: t('links'),
     clusters: t('clusters'),
+    uSample: t('nodes__u_sample'),
+    emPatterns: t('em_patterns'),
+    ccEdges: t('cc_edges'),
+    ccLabels: t('cc_labels'),
+    ccNext: t('cc_next'),
   };
+}
+
+/** `SELECT count(*)` of a table as a DOUBLE `n`. */
+export function countStage(name: string, table: string): Stage {
+  return { name, sql: `SELECT count(*)::DOUBLE AS n FROM ${table}` };
+}
+
+/** Drops tables (temporary ones a stage left). */
+export function dropStage(name: string, ...tables: string[]): Stage {
+  return { name, sql: tables.map((t) => `DROP TABLE IF EXISTS ${t}`).join('; ') };
 }
 
 /** Condition restricting a self-join on the nodes table to the pairs the link type allows (each pair once). */
@@ -45,7 +72,7 @@ export function tfColumns(s: LinkageSettings): { column: string; tfCol: string }
 }
 
 /** Creates the nodes table: internal integer id ordered by (source, uid), source, uid, term frequencies, all input columns. */
-export function nodesSql(s: LinkageSettings, inputTable: string, nodes: string): string {
+export function nodesStage(s: LinkageSettings, inputTable: string, nodes: string): Stage {
   const src = s.sourceColumn ? `CAST(${ident(s.sourceColumn)} AS VARCHAR)` : 'NULL::VARCHAR';
   const uid = ident(s.uniqueIdColumn);
   const tf = tfColumns(s)
@@ -54,9 +81,44 @@ export function nodesSql(s: LinkageSettings, inputTable: string, nodes: string):
         `CASE WHEN ${ident(column)} IS NULL THEN NULL ELSE (count(*) OVER (PARTITION BY ${ident(column)}))::DOUBLE / count(${ident(column)}) OVER () END AS ${tfCol}`,
     )
     .join(', ');
-  return `CREATE OR REPLACE TABLE ${nodes} AS
+  const sql = `CREATE OR REPLACE TABLE ${nodes} AS
 SELECT (row_number() OVER (ORDER BY ${src}, ${uid}))::INTEGER AS __rid, ${src} AS __src, ${uid} AS __uid${tf ? ', ' + tf : ''}, *
 FROM ${inputTable}`;
+  return { name: 'nodes', outputTable: nodes, sql };
+}
+
+/** The number of nodes (n) and of duplicate (source, uid) among them (dupes: must be 0). */
+export function nodesCheckStage(nodes: string): Stage {
+  return {
+    name: 'nodes_check',
+    sql: `SELECT count(*)::BIGINT::DOUBLE AS n, (count(*) - count(DISTINCT (__src, __uid)))::DOUBLE AS dupes FROM ${nodes}`,
+  };
+}
+
+/**
+ * The record counts all possible pairs follow from (allPairs): one row, the number of nodes, or with
+ * link_only one row per source.
+ */
+export function pairSpaceStage(s: LinkageSettings, nodes: string): Stage {
+  return {
+    name: 'pair_space',
+    sql: s.linkType !== 'link_only' ? `SELECT count(*)::DOUBLE AS n FROM ${nodes}` : `SELECT count(*)::DOUBLE AS n FROM ${nodes} GROUP BY __src`,
+  };
+}
+
+/** The number of record pairs the link type allows, from pairSpaceStage's rows. */
+export function allPairs(s: LinkageSettings, rows: { n: number }[]): number {
+  if (s.linkType !== 'link_only') {
+    const n = rows[0]!.n;
+    return (n * (n - 1)) / 2;
+  }
+  let sum = 0;
+  let sq = 0;
+  for (const r of rows) {
+    sum += r.n;
+    sq += r.n * r.n;
+  }
+  return (sum * sum - sq) / 2;
 }
 
 /**
@@ -64,7 +126,11 @@ FROM ${inputTable}`;
  * With a bucket: the key rules read their keys from `bucket.keys` (one bucket's share of bucketKeysSql), and
  * the condition rules run in bucket 0 only (see compareCandidates).
  */
-export function blockingSql(s: LinkageSettings, nodes: string, candidates: string, bucket?: { index: number; keys: string }): string {
+export function blockingStage(s: LinkageSettings, nodes: string, candidates: string, bucket?: { index: number; keys: string }): Stage {
+  return { name: 'blocking', outputTable: candidates, sql: blockingSql(s, nodes, candidates, bucket) };
+}
+
+function blockingSql(s: LinkageSettings, nodes: string, candidates: string, bucket?: { index: number; keys: string }): string {
   const rules: BlockingRule[] = s.blockingRules.length ? s.blockingRules : ['TRUE'];
   const anyKeys = rules.some((r) => typeof r !== 'string');
   const parts: string[] = [];
@@ -109,7 +175,7 @@ export function bucketKeysSql(s: LinkageSettings, nodes: string, count: number):
  * Pairs sharing a generated key (each pair once), with the rule's optional extra condition. `keysFrom`: a
  * table of (rule, __rid, __src, __k) to read the keys from instead of computing them.
  */
-export function keyRulePairsSql(s: LinkageSettings, nodes: string, rule: KeyRule, matchKey: number, keysFrom?: string): string {
+function keyRulePairsSql(s: LinkageSettings, nodes: string, rule: KeyRule, matchKey: number, keysFrom?: string): string {
   const ab = pairFilter(s).replace(/\bl\./g, 'a.').replace(/\br\./g, 'b.');
   const keys = keysFrom ? `SELECT __rid, __src, __k FROM ${keysFrom} WHERE rule = ${matchKey}` : ruleKeysSql(nodes, rule);
   const kept = rule.maxBlockSize
@@ -134,7 +200,7 @@ export function ruleLabel(rule: BlockingRule): string {
 }
 
 /** SQL CASE giving a comparison's level index (−1 for the null level). */
-export function gammaCase(c: ComparisonSettings): string {
+function gammaCase(c: ComparisonSettings): string {
   const idx = levelIndices(c);
   const whens = c.levels.map((l, i) => (l.sql.trim().toUpperCase() === 'ELSE' ? `ELSE ${idx[i]}` : `WHEN (${l.sql}) THEN ${idx[i]}`));
   return `CASE ${whens.join(' ')} END`;
@@ -149,6 +215,38 @@ export function vectorsSelect(s: LinkageSettings, nodes: string, pairsFrom: stri
   return `SELECT c.rid_l, c.rid_r, c.match_key, ${[...gammas, ...tf].join(', ')}
 FROM ${pairsFrom} AS c JOIN ${nodes} AS l ON l.__rid = c.rid_l JOIN ${nodes} AS r ON r.__rid = c.rid_r`;
 }
+
+/** Creates the comparison vectors of the candidates, with the term frequencies of both sides. */
+export function vectorsStage(s: LinkageSettings, T: TableNames): Stage {
+  return { name: 'comparison_vectors', outputTable: T.vectors, sql: `CREATE OR REPLACE TABLE ${T.vectors} AS ${vectorsSelect(s, T.nodes, T.candidates, true)}` };
+}
+
+/** The comparison vectors of every bucket (`source`: a query over their files), each pair once, and the candidates they hold. */
+export function mergeVectorsStages(T: TableNames, source: string): Stage[] {
+  return [
+    {
+      name: 'merge_vectors',
+      outputTable: T.vectors,
+      sql: `CREATE OR REPLACE TABLE ${T.vectors} AS
+SELECT DISTINCT ON (rid_l, rid_r) * FROM (${source}) ORDER BY rid_l, rid_r, match_key`,
+    },
+    { name: 'merge_candidates', outputTable: T.candidates, sql: `CREATE OR REPLACE TABLE ${T.candidates} AS SELECT rid_l, rid_r, match_key FROM ${T.vectors}` },
+  ];
+}
+
+/** Candidate pairs per blocking rule (k: the rule's index, n: its pairs). */
+export function candidatesPerRuleStage(T: TableNames): Stage {
+  return { name: 'candidates_per_rule', sql: `SELECT match_key AS k, count(*)::DOUBLE AS n FROM ${T.candidates} GROUP BY 1 ORDER BY 1` };
+}
+
+/** log2 Bayes-factor CASE for a comparison with the given level parameters (m floored at M_FLOOR). */
+export function weightCase(c: ComparisonSettings, levels: LevelParams[]): string {
+  const whens = levels.filter((l) => l.index >= 0).map((l) => `WHEN ${l.index} THEN ${num(Math.log2(Math.max(l.m!, M_FLOOR) / l.u!))}`);
+  return `CASE ${gammaCol(c)} ${whens.join(' ')} ELSE 0::DOUBLE END`;
+}
+
+/** The match probability of a log2-odds expression (clamped so that pow cannot overflow). */
+export const posterior = (logOdds: string) => `1.0 / (1.0 + pow(2.0, -greatest(least(${logOdds}, 1000.0), -1000.0)))`;
 
 /** Whether a rule mentions any of a comparison's columns as l.col / r.col (then EM cannot train it on that rule's pairs). */
 export function ruleUsesComparison(rule: BlockingRule, c: ComparisonSettings): boolean {

@@ -526,31 +526,6 @@ export interface MatchExplanation {
 }
 
 export const COMPARISON_LABELS: Readonly<Record<string, string>> = { id: '身份证号', name: '姓名', birth_date: '出生日期', gender: '性别', region: '户籍地' };
-const LEVEL_LABELS: Readonly<Record<string, string>> = {
-  exact: '完全一致',
-  'exact as written': '写法完全一致',
-  'exact after normalisation': '规范化后一致',
-  'simplified forms equal': '简体形式一致',
-  'a pinyin reading equal': '拼音读音一致',
-  'one character edit': '相差一个字',
-  'same surname, a given-name character shared': '同姓且名中有相同字',
-  'dotted name: same tokens or same without separators': '带间隔号姓名一致',
-  'one substituted digit': '一位数字不同',
-  'adjacent transposition': '相邻两位颠倒',
-  'one side 15-digit, equal after upgrade': '15 位升 18 位后一致',
-  'both valid, same birth date and address code, other sequence': '出生日期与地址码相同，顺序码不同',
-  'both valid, different': '均有效但不同',
-  'day and month swapped': '日月颠倒',
-  'within 31 days': '相差 31 天以内',
-  'one digit differs': '一位数字不同',
-  same: '相同',
-  'same county': '同一区县',
-  'same city': '同一地市',
-  'same province': '同一省份',
-  'retired code = its successor': '旧区划代码对应新代码',
-  different: '不同',
-  missing: '缺失',
-};
 
 /**
  * How the linkage tied an evidence record to its person: the best link (person_links) of the
@@ -574,11 +549,12 @@ export async function matchExplanation(ctx: Ctx, e: EvidenceItem): Promise<Match
   );
   const r = rows[0];
   if (!r) return null;
-  const raw = Array.isArray(r.explanation) ? (r.explanation as { comparison: string; level: string; weight: number }[]) : [];
+  // level_zh: the caseworker's label of the level, written beside the level in the linkage settings (labelZh).
+  const raw = Array.isArray(r.explanation) ? (r.explanation as { comparison: string; level: string; level_zh?: string; weight: number }[]) : [];
   const steps = raw.map((s) => ({
     comparison: String(s.comparison),
     label: COMPARISON_LABELS[String(s.comparison)] ?? String(s.comparison),
-    level: LEVEL_LABELS[String(s.level)] ?? String(s.level ?? '缺失'),
+    level: String(s.level_zh ?? s.level ?? '缺失'),
     weight: Number(s.weight),
   }));
   const matchWeight = Number(r.match_weight);

@@ -6,7 +6,6 @@ import {
   DATE,
   DuckDBDateValue,
   DuckDBScalarFunction,
-  INTEGER,
   LIST,
   STRUCT,
   VARCHAR,
@@ -22,7 +21,6 @@ import { isCodeSet, parseCode } from './codes.js';
 import { parseDate, parseMonth } from './date.js';
 import { normalizeId } from './id.js';
 import { normalizeName } from './name.js';
-import { charDamerau } from './text.js';
 
 const DAY_MS = 86_400_000;
 
@@ -116,7 +114,10 @@ function register(
   );
 }
 
-/** Registers bidui_id, bidui_name, bidui_date, bidui_month, bidui_code and bidui_char_damerau on a connection. */
+/**
+ * Registers bidui_id, bidui_name, bidui_date, bidui_month and bidui_code on a connection. (bidui_char_damerau,
+ * which only linkage uses, is registered with the matcher functions: matchers/functions.ts.)
+ */
 export function registerIdentityFunctions(conn: DuckDBConnection): void {
   register(conn, 'bidui_id', [VARCHAR, BOOLEAN], ID_TYPE, ([raw, numeric]) => {
     const r = normalizeId(raw as string, { numericCell: numeric === true });
@@ -155,24 +156,4 @@ export function registerIdentityFunctions(conn: DuckDBConnection): void {
     const r = parseCode(set as Parameters<typeof parseCode>[0], raw as string);
     return structValue({ code: r.code, subtype: r.subtype, error: r.error });
   });
-
-  conn.registerScalarFunction(
-    DuckDBScalarFunction.create({
-      name: 'bidui_char_damerau',
-      parameterTypes: [VARCHAR, VARCHAR],
-      returnType: INTEGER,
-      specialHandling: true,
-      mainFunction: (_info, input, output) => {
-        const a = input.getColumnVector(0);
-        const b = input.getColumnVector(1);
-        const n = input.rowCount;
-        for (let i = 0; i < n; i++) {
-          const x = a.getItem(i) as string | null;
-          const y = b.getItem(i) as string | null;
-          output.setItem(i, x == null || y == null ? null : charDamerau(x, y));
-        }
-        output.flush();
-      },
-    }),
-  );
 }

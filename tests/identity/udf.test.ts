@@ -85,13 +85,6 @@ describe('DuckDB UDFs', () => {
     });
   });
 
-  it('bidui_char_damerau counts characters where the built-in counts bytes', async () => {
-    const r = await rows(`
-      select bidui_char_damerau('张三', '张山') as ours, damerau_levenshtein('张三', '张山')::int as builtin,
-             bidui_char_damerau('王明小', '王小明') as swap, bidui_char_damerau(null, 'a') as n`);
-    expect(r[0]).toEqual({ ours: 1, builtin: 3, swap: 1, n: null });
-  });
-
   it('works over more than one vector of rows', async () => {
     const r = await rows(`
       select count(*)::int as n, count(distinct bidui_id(s, false).id)::int as ids,

@@ -13,8 +13,8 @@ const chainSettings = {
       name: 'xy',
       columns: ['x', 'y'],
       levels: [
-        { label: 'x or y', sql: 'l.x = r.x OR l.y = r.y', m: 0.99, u: 0.001 },
-        { label: 'else', sql: 'ELSE', m: 0.01, u: 0.999 },
+        { label: 'x or y', labelZh: 'x 或 y 相同', sql: 'l.x = r.x OR l.y = r.y', m: 0.99, u: 0.001 },
+        { label: 'else', labelZh: '不同', sql: 'ELSE', m: 0.01, u: 0.999 },
       ],
     },
   ],

@@ -91,20 +91,20 @@ describe('comparison vectors', () => {
             name: 'name',
             columns: ['name'],
             levels: [
-              { label: 'null', sql: 'l.name IS NULL OR r.name IS NULL', isNull: true },
-              { label: 'exact', sql: 'l.name = r.name', m: 0.8, u: 0.01 },
-              { label: 'jw', sql: 'jaro_winkler_similarity(l.name, r.name) >= 0.9', m: 0.15, u: 0.02 },
-              { label: 'else', sql: 'ELSE', m: 0.05, u: 0.97 },
+              { label: 'null', labelZh: '缺失', sql: 'l.name IS NULL OR r.name IS NULL', isNull: true },
+              { label: 'exact', labelZh: '完全一致', sql: 'l.name = r.name', m: 0.8, u: 0.01 },
+              { label: 'jw', labelZh: '相近', sql: 'jaro_winkler_similarity(l.name, r.name) >= 0.9', m: 0.15, u: 0.02 },
+              { label: 'else', labelZh: '不同', sql: 'ELSE', m: 0.05, u: 0.97 },
             ],
           },
           {
             name: 'dob',
             columns: ['dob'],
             levels: [
-              { label: 'null', sql: 'l.dob IS NULL OR r.dob IS NULL', isNull: true },
-              { label: 'exact', sql: 'l.dob = r.dob', m: 0.9, u: 0.001 },
-              { label: 'one char', sql: 'damerau_levenshtein(l.dob, r.dob) <= 1', m: 0.05, u: 0.01 },
-              { label: 'else', sql: 'ELSE', m: 0.05, u: 0.989 },
+              { label: 'null', labelZh: '缺失', sql: 'l.dob IS NULL OR r.dob IS NULL', isNull: true },
+              { label: 'exact', labelZh: '完全一致', sql: 'l.dob = r.dob', m: 0.9, u: 0.001 },
+              { label: 'one char', labelZh: '相差一个字符', sql: 'damerau_levenshtein(l.dob, r.dob) <= 1', m: 0.05, u: 0.01 },
+              { label: 'else', labelZh: '不同', sql: 'ELSE', m: 0.05, u: 0.989 },
             ],
           },
         ],
@@ -186,9 +186,9 @@ describe('estimation', () => {
       name: c,
       columns: [c],
       levels: [
-        { label: 'null', sql: `l.${c} IS NULL OR r.${c} IS NULL`, isNull: true },
-        { label: 'exact', sql: `l.${c} = r.${c}` },
-        { label: 'else', sql: 'ELSE' },
+        { label: 'null', labelZh: '缺失', sql: `l.${c} IS NULL OR r.${c} IS NULL`, isNull: true },
+        { label: 'exact', labelZh: '完全一致', sql: `l.${c} = r.${c}` },
+        { label: 'else', labelZh: '不同', sql: 'ELSE' },
       ],
     });
     const r = await runLinkage(db, {

@@ -1,24 +1,26 @@
 import { describe, expect, it } from 'vitest';
-import { idRelation, registerMatchFunctions } from '../../matchers/functions.js';
+import { ensureMatchFunctions } from '../../matchers/index.js';
+import { idRelation } from '../../matchers/functions.js';
 import { memDb, queryRows } from './helpers.js';
 
 describe('Chinese identity UDFs', () => {
   it('bidui_char_damerau counts code points, not bytes or UTF-16 units', async () => {
     const db = await memDb();
-    registerMatchFunctions(db);
+    ensureMatchFunctions(db);
     const rows = await queryRows<Record<string, number | null>>(
       db,
       `SELECT bidui_char_damerau('张三', '张山') AS a, levenshtein('张三', '张山')::INTEGER AS bytes,
         bidui_char_damerau('张', '山') AS b, bidui_char_damerau('𠀀明', '𠀁明') AS astral,
         bidui_char_damerau('王𠀀', '王') AS astral_del, bidui_char_damerau('欧阳娜娜', '欧娜阳娜') AS transposed,
-        bidui_char_damerau('李四', '李四') AS same, bidui_char_damerau(NULL, '李四') AS nul, bidui_char_damerau('', '李四') AS empty`,
+        bidui_char_damerau('李四', '李四') AS same, bidui_char_damerau(NULL, '李四') AS nul, bidui_char_damerau('', '李四') AS empty,
+        bidui_char_damerau('王明小', '王小明') AS swap, damerau_levenshtein('张三', '张山')::INTEGER AS builtin`,
     );
-    expect(rows[0]).toEqual({ a: 1, bytes: 3, b: 1, astral: 1, astral_del: 1, transposed: 1, same: 0, nul: null, empty: 2 });
+    expect(rows[0]).toEqual({ a: 1, bytes: 3, b: 1, astral: 1, astral_del: 1, transposed: 1, same: 0, nul: null, empty: 2, swap: 1, builtin: 3 });
   });
 
   it('bidui_char_damerau works over a table column (vectorised, with NULLs)', async () => {
     const db = await memDb();
-    registerMatchFunctions(db);
+    ensureMatchFunctions(db);
     const rows = await queryRows<{ d: number | null }>(
       db,
       `SELECT bidui_char_damerau(a, b) AS d FROM (VALUES ('陈小明', '陈晓明'), (NULL, '陈'), ('王', '汪'), ('张伟', '伟张')) t(a, b)`,
@@ -28,7 +30,7 @@ describe('Chinese identity UDFs', () => {
 
   it('bidui_id_relation classifies two 18-character IDs', async () => {
     const db = await memDb();
-    registerMatchFunctions(db);
+    ensureMatchFunctions(db);
     const id = '11010519491231002X';
     const cases: [string | null, string | null, string | null][] = [
       [id, id.toLowerCase(), 'exact'],

@@ -21,9 +21,9 @@ export function exactComparison(name: string, column: string, m = 0.9, u = 0.01,
     name,
     columns: [column],
     levels: [
-      { label: 'null', sql: `l.${column} IS NULL OR r.${column} IS NULL`, isNull: true },
-      { label: 'exact', sql: `l.${column} = r.${column}`, m, u, ...(tf ? { tfAdjustColumn: column } : {}) },
-      { label: 'else', sql: 'ELSE', m: 1 - m, u: 1 - u },
+      { label: 'null', labelZh: '缺失', sql: `l.${column} IS NULL OR r.${column} IS NULL`, isNull: true },
+      { label: 'exact', labelZh: '完全一致', sql: `l.${column} = r.${column}`, m, u, ...(tf ? { tfAdjustColumn: column } : {}) },
+      { label: 'else', labelZh: '不同', sql: 'ELSE', m: 1 - m, u: 1 - u },
     ],
   };
 }

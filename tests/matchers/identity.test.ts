@@ -5,7 +5,8 @@ import { loadConfig } from '../../config/index.js';
 import { ingestInbox } from '../../connectors/index.js';
 import { checkDigit } from '../../pipeline/identity/index.js';
 import { openStore, queryRows, type Db } from '../../pipeline/store/index.js';
-import { identitySettings, linkPersons, mentionsSql, type LinkPersonsResult } from '../../matchers/index.js';
+import { identitySettings, linkPersons, type LinkPersonsResult } from '../../matchers/index.js';
+import { mentionsStage } from '../../matchers/mentions.js';
 import { makeId, tempDir, writeFile } from '../helpers.js';
 
 const NANSHAN = '440305';
@@ -208,6 +209,6 @@ describe('linkPersons: outputs', () => {
     const [c] = await queryRows<{ n: number }>(db, `SELECT count(*)::INTEGER AS n FROM mentions WHERE feed = 'registry'`);
     // 18 children + 1 father + 2 mothers
     expect(c!.n).toBe(21);
-    expect(mentionsSql()).toContain('UNION ALL');
+    expect(mentionsStage().sql).toContain('UNION ALL');
   });
 });

@@ -81,17 +81,17 @@ describe('EM extensions', () => {
           name: 'v',
           columns: ['v'],
           levels: [
-            { label: 'exact', sql: 'l.v = r.v', m: 0.9 },
-            { label: 'never seen', sql: "l.v = 'none'", m: 0.05 },
-            { label: 'else', sql: 'ELSE', m: 0.05 },
+            { label: 'exact', labelZh: '完全一致', sql: 'l.v = r.v', m: 0.9 },
+            { label: 'never seen', labelZh: '从未出现', sql: "l.v = 'none'", m: 0.05 },
+            { label: 'else', labelZh: '不同', sql: 'ELSE', m: 0.05 },
           ],
         },
         {
           name: 'w',
           columns: ['w'],
           levels: [
-            { label: 'exact', sql: 'l.w = r.w', m: 0.3, u: 0.01, fixed: true },
-            { label: 'else', sql: 'ELSE', m: 0.7 },
+            { label: 'exact', labelZh: '完全一致', sql: 'l.w = r.w', m: 0.3, u: 0.01, fixed: true },
+            { label: 'else', labelZh: '不同', sql: 'ELSE', m: 0.7 },
           ],
         },
       ],
@@ -104,7 +104,7 @@ describe('EM extensions', () => {
     const w = r.params.comparisons[1]!.levels[0]!;
     expect(w.m).toBe(0.3);
     expect(w.u).toBe(0.01);
-    expect(() => parseSettings({ ...settings, comparisons: [{ ...settings.comparisons[1], levels: [{ label: 'x', sql: 'TRUE', fixed: true, m: 0.5 }, { label: 'e', sql: 'ELSE' }] }] })).toThrow(
+    expect(() => parseSettings({ ...settings, comparisons: [{ ...settings.comparisons[1], levels: [{ label: 'x', labelZh: '真', sql: 'TRUE', fixed: true, m: 0.5 }, { label: 'e', labelZh: '其他', sql: 'ELSE' }] }] })).toThrow(
       /fixed level needs m and u/,
     );
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { levelIndices, parseSettings, SettingsError } from '../../matchers/settings.js';
+import { parseSettings, SettingsError } from '../../matchers/index.js';
+import { levelIndices } from '../../matchers/settings.js';
 import { readFileSync } from 'node:fs';
 
 const base = () => ({
@@ -11,10 +12,10 @@ const base = () => ({
       name: 'name',
       columns: ['name'],
       levels: [
-        { label: 'null', sql: 'l.name IS NULL OR r.name IS NULL', isNull: true },
-        { label: 'exact', sql: 'l.name = r.name', tfAdjustColumn: 'name' },
-        { label: 'close', sql: 'jaro_winkler_similarity(l.name, r.name) > 0.9' },
-        { label: 'else', sql: 'ELSE' },
+        { label: 'null', labelZh: '缺失', sql: 'l.name IS NULL OR r.name IS NULL', isNull: true },
+        { label: 'exact', labelZh: '完全一致', sql: 'l.name = r.name', tfAdjustColumn: 'name' },
+        { label: 'close', labelZh: '相近', sql: 'jaro_winkler_similarity(l.name, r.name) > 0.9' },
+        { label: 'else', labelZh: '不同', sql: 'ELSE' },
       ],
     },
   ],
@@ -66,6 +67,23 @@ describe('settings', () => {
     expect(errorOf(s)).toMatch(/SQL-safe identifier/);
     expect(errorOf({ ...base(), linkType: 'merge' })).toMatch(/linkType/);
     expect(errorOf({ ...base(), comparisons: [base().comparisons[0], base().comparisons[0]] })).toMatch(/duplicate comparison name/);
+  });
+
+  it('needs a Chinese label on every level, one per level of a comparison', () => {
+    const s = base();
+    delete (s.comparisons[0]!.levels[2] as { labelZh?: string }).labelZh;
+    expect(errorOf(s)).toMatch(/comparisons\.0\.levels\.2\.labelZh/);
+    const t = base();
+    t.comparisons[0]!.levels[2]!.labelZh = '完全一致';
+    expect(errorOf(t)).toMatch(/duplicate level labelZh '完全一致'/);
+    expect(errorOf({ ...base(), comparisons: [{ ...base().comparisons[0], levels: base().comparisons[0]!.levels.map((l) => ({ ...l, labelZh: '' })) }] })).toMatch(/labelZh/);
+  });
+
+  it('the shipped settings carry a Chinese label on every level', () => {
+    for (const file of ['identity.json', 'febrl.json']) {
+      const s = parseSettings(readFileSync(new URL(`../../matchers/settings/${file}`, import.meta.url), 'utf8'));
+      for (const c of s.comparisons) for (const l of c.levels) expect(l.labelZh, `${file} ${c.name} ${l.label}`).toMatch(/\p{Script=Han}/u);
+    }
   });
 
   it('rejects out-of-range probabilities', () => {

@@ -1,0 +1,59 @@
+// The one runner of linkage stages (Splink's pipeline object). A stage is an SQL statement that a pure
+// builder produced (sql.ts, sql-train.ts, sql-score.ts, sql-persons.ts); the runner executes it, times it and
+// logs it. The seconds a run reports are per phase: a phase is closed with lap() and holds every stage (and
+// the JavaScript between them) since the previous lap.
+import type { Logger } from 'pino';
+import { log } from '../pipeline/log.js';
+import { queryRows, type Db } from '../pipeline/store/db.js';
+import { stopwatch } from '../pipeline/timing.js';
+
+/** One SQL statement of a run. */
+export interface Stage {
+  /** What the stage computes (logged). */
+  name: string;
+  /** The table the statement creates or replaces; absent for a query read back into JavaScript or a DROP. */
+  outputTable?: string;
+  sql: string;
+}
+
+export class StageRunner {
+  /** Seconds per phase (see lap). */
+  readonly timings: Record<string, number>;
+  private readonly watch = stopwatch();
+
+  constructor(
+    readonly db: Db,
+    private readonly logger: Logger = log,
+  ) {
+    this.timings = this.watch.timings;
+  }
+
+  /** Runs statements in order. */
+  async run(...stages: Stage[]): Promise<void> {
+    for (const stage of stages) await this.timed(stage, () => this.db.run(stage.sql));
+  }
+
+  /** Runs a query and returns its rows. */
+  rows<T = Record<string, unknown>>(stage: Stage): Promise<T[]> {
+    return this.timed(stage, () => queryRows<T>(this.db, stage.sql));
+  }
+
+  /** Runs a query that returns one row. */
+  async one<T = Record<string, unknown>>(stage: Stage): Promise<T> {
+    const rows = await this.rows<T>(stage);
+    if (!rows[0]) throw new Error(`${stage.name}: query returned no rows`);
+    return rows[0];
+  }
+
+  /** Closes a phase: its seconds (since the previous lap or the runner's start) go to timings[phase]. */
+  lap(phase: string): void {
+    this.watch.lap(phase);
+  }
+
+  private async timed<T>(stage: Stage, fn: () => Promise<T>): Promise<T> {
+    const t0 = performance.now();
+    const out = await fn();
+    this.logger.debug({ stage: stage.name, table: stage.outputTable, ms: Math.round(performance.now() - t0) }, 'linkage stage');
+    return out;
+  }
+}
