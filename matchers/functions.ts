@@ -1,7 +1,7 @@
 // DuckDB scalar UDFs for comparing Chinese identity fields per character (DuckDB's built-ins count UTF-8 bytes).
 import { DuckDBScalarFunction, INTEGER, VARCHAR, type DuckDBConnection } from '@duckdb/node-api';
-import { regionCurrent } from '../pipeline/identity/id.js';
-import { charDamerau } from '../pipeline/identity/text.js';
+import { regionCurrent } from '../pipeline/identity/index.js';
+import { charDamerau } from '../pipeline/identity/index.js';
 
 type IdRelation = 'exact' | 'one_substitution' | 'adjacent_transposition' | 'same_birth_region' | 'other';
 

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Db } from '../pipeline/store/db.js';
+import type { Db } from '../pipeline/store/index.js';
 import { registerMatchFunctions } from './functions.js';
 import { compareCandidates, finishLinkage, prepareLinkage, type LinkageState, type RunLinkageResult } from './linkage.js';
 import { mentionsStage } from './mentions.js';

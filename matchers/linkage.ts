@@ -3,7 +3,7 @@
 // vectors; sql-train.ts: estimation; sql-score.ts: scores, links, clusters) and runs through one StageRunner,
 // which times and logs it. JavaScript only loops over EM iterations (estimate.ts) and label-propagation
 // rounds, never over record pairs.
-import { ident, type Db } from '../pipeline/store/db.js';
+import { quoteIdent, type Db } from '../pipeline/store/index.js';
 import { estimateLambda, estimateM, estimateU } from './estimate.js';
 import { finaliseWeights, initialParams, type TrainedParams } from './params.js';
 import { parseSettings, type LinkageSettings } from './settings.js';
@@ -107,7 +107,7 @@ export async function prepareLinkage(db: Db, opts: RunLinkageOptions): Promise<L
   const s = parseSettings(opts.settings);
   const T = tableNames(opts.outputPrefix);
   const runner = new StageRunner(db);
-  const input = opts.inputTable.trim().startsWith('(') ? opts.inputTable : ident(opts.inputTable);
+  const input = opts.inputTable.trim().startsWith('(') ? opts.inputTable : quoteIdent(opts.inputTable);
   await runner.run(nodesStage(s, input, T.nodes));
   const rc = await runner.one<{ n: number; dupes: number }>(nodesCheckStage(T.nodes));
   if (rc.dupes > 0) throw new Error(`${rc.dupes} duplicate values of ${s.uniqueIdColumn}${s.sourceColumn ? ` within ${s.sourceColumn}` : ''}`);

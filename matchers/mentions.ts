@@ -2,12 +2,12 @@
 // carers, the subjects of the agency feeds, the guardians of enrollment records), built in one SQL
 // statement over the whole feed tables of the store.
 import { FEED_SPECS, type FeedSpec } from '../pipeline/feeds.js';
-import { ident, lit } from '../pipeline/store/db.js';
+import { quoteIdent, lit } from '../pipeline/store/index.js';
 import type { Stage } from './stage.js';
 
 function roleSelect(spec: FeedSpec, roleIndex: number): string {
   const p = spec.people[roleIndex]!;
-  const c = (key: string) => `t.${ident(key)}`;
+  const c = (key: string) => `t.${quoteIdent(key)}`;
   const n = (form: string) => `nf.${form}`;
   const id = (suffix: string) => c(p.id + suffix);
   // The record's own region column describes its subject (the registry child, the deceased), not the
@@ -35,7 +35,7 @@ function roleSelect(spec: FeedSpec, roleIndex: number): string {
   ${birth} AS birth_date, ${gender} AS gender,
   ${region6} AS region6,
   ${fromId('_region_current')}[1] AS id_county
-FROM ${ident(spec.table)} AS t LEFT JOIN name_forms AS nf ON nf.name = ${c(p.name)}
+FROM ${quoteIdent(spec.table)} AS t LEFT JOIN name_forms AS nf ON nf.name = ${c(p.name)}
 WHERE (${c(p.name)} IS NOT NULL OR ${c(p.id)} IS NOT NULL)`;
 }
 
@@ -55,8 +55,8 @@ export function mentionsStage(table = 'mentions', opts: { where?: string } = {})
   // The county today: the ID's own mapping when trusted, else the record's code mapped once per distinct value.
   const regionSources = Object.values(FEED_SPECS)
     .filter((spec) => spec.fields.some((f) => f.key === 'region_code'))
-    .map((spec) => `SELECT DISTINCT region_code_county AS region6 FROM ${ident(spec.table)}`);
-  const sql = `CREATE OR REPLACE TABLE ${ident(table)} AS
+    .map((spec) => `SELECT DISTINCT region_code_county AS region6 FROM ${quoteIdent(spec.table)}`);
+  const sql = `CREATE OR REPLACE TABLE ${quoteIdent(table)} AS
 WITH reg AS (SELECT region6, bidui_region_current(region6) AS cur FROM (${regionSources.join(' UNION ')}) WHERE region6 IS NOT NULL),
 base AS (
 ${parts.join('\nUNION ALL\n')}

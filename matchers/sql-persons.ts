@@ -1,7 +1,7 @@
 // SQL generation, part 4: person linkage's own statements around the engine (the mentions' labels, persons,
 // person_links, match_runs, the evaluation after clustering). Pure: each function returns a Stage;
 // identity.ts runs them. The mentions table itself is built by mentions.ts.
-import { ident, lit } from '../pipeline/store/db.js';
+import { quoteIdent, lit } from '../pipeline/store/index.js';
 import { levelIndices, type LinkageSettings } from './settings.js';
 import type { Stage } from './stage.js';
 
@@ -10,7 +10,7 @@ export function labelledMentionsStage(labelsTable: string): Stage {
   return {
     name: 'mentions_labels',
     outputTable: 'mentions',
-    sql: `CREATE OR REPLACE TABLE mentions AS SELECT m.*, lb.label AS true_label FROM mentions m LEFT JOIN ${ident(labelsTable)} lb USING (mention_key)`,
+    sql: `CREATE OR REPLACE TABLE mentions AS SELECT m.*, lb.label AS true_label FROM mentions m LEFT JOIN ${quoteIdent(labelsTable)} lb USING (mention_key)`,
   };
 }
 
@@ -22,7 +22,7 @@ export function personsStage(prefix: string): Stage {
     sql: `CREATE OR REPLACE TABLE persons AS
 SELECT m.uid, m.mention_key, m.feed, m.role, m.batch_id, m.src_row,
   min(m.mention_key) OVER (PARTITION BY c.cluster_id) AS person_id, c.cluster_size
-FROM mentions m JOIN ${ident(prefix + 'clusters')} c ON c.uid = m.uid AND c.source = m.feed`,
+FROM mentions m JOIN ${quoteIdent(prefix + 'clusters')} c ON c.uid = m.uid AND c.source = m.feed`,
   };
 }
 
@@ -32,14 +32,14 @@ FROM mentions m JOIN ${ident(prefix + 'clusters')} c ON c.uid = m.uid AND c.sour
  * and as text.
  */
 export function personLinksStage(s: LinkageSettings, prefix: string): Stage {
-  const pairs = ident(prefix + 'pairs');
-  const links = ident(prefix + 'links');
+  const pairs = quoteIdent(prefix + 'pairs');
+  const links = quoteIdent(prefix + 'links');
   const items = s.comparisons.map((c) => {
     const idx = levelIndices(c);
-    const gamma = `p.${ident('gamma_' + c.name)}`;
+    const gamma = `p.${quoteIdent('gamma_' + c.name)}`;
     const label = `CASE ${gamma} ${c.levels.map((l, i) => `WHEN ${idx[i]} THEN ${lit(l.label)}`).join(' ')} END`;
     const labelZh = `CASE ${gamma} ${c.levels.map((l, i) => `WHEN ${idx[i]} THEN ${lit(l.labelZh)}`).join(' ')} END`;
-    const w = `round(p.${ident('w_' + c.name)} + p.${ident('tfw_' + c.name)}, 2)`;
+    const w = `round(p.${quoteIdent('w_' + c.name)} + p.${quoteIdent('tfw_' + c.name)}, 2)`;
     return { c, label, labelZh, w };
   });
   const struct = `[${items.map(({ c, label, labelZh, w }) => `{'comparison': ${lit(c.name)}, 'level': ${label}, 'level_zh': ${labelZh}, 'weight': ${w}}`).join(', ')}]`;

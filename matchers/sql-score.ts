@@ -1,6 +1,6 @@
 // SQL generation, part 3: the statements after estimation (scores, explanations, the one-to-one filter,
 // clusters, evaluation against labels). Pure: each function returns a Stage; linkage.ts runs them.
-import { ident, lit } from '../pipeline/store/db.js';
+import { quoteIdent, lit } from '../pipeline/store/index.js';
 import { logit2, type TrainedParams } from './params.js';
 import { gammaCol, num, pairFilter, posterior, tfColumns, weightCase, type TableNames } from './sql.js';
 import type { LinkageSettings } from './settings.js';
@@ -135,7 +135,7 @@ export function clusterCountStage(T: TableNames): Stage {
  * or above the link threshold (linked) and the true ones among them (tp).
  */
 export function evaluationStage(s: LinkageSettings, T: TableNames, labelsColumn: string): Stage {
-  const lc = ident(labelsColumn);
+  const lc = quoteIdent(labelsColumn);
   const truth = `SELECT l.__rid AS rid_l, r.__rid AS rid_r FROM ${T.nodes} l JOIN ${T.nodes} r ON l.${lc} = r.${lc} AND ${pairFilter(s)}`;
   const sql = `WITH truth AS (${truth})
 SELECT (SELECT count(*) FROM truth)::DOUBLE AS t,

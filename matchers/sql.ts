@@ -1,7 +1,7 @@
 // SQL generation from linkage settings, part 1: the pieces every stage shares (table names, the pair filter,
 // level CASEs, weights, numbers) and the stages up to the comparison vectors (nodes, blocking, vectors).
 // Every function returns text or a Stage; nothing here touches a database (stage.ts runs the stages).
-import { ident } from '../pipeline/store/db.js';
+import { quoteIdent } from '../pipeline/store/index.js';
 import { M_FLOOR, type LevelParams } from './params.js';
 import { levelIndices, type BlockingRule, type ComparisonSettings, type KeyRule, type LinkageSettings } from './settings.js';
 import type { Stage } from './stage.js';
@@ -26,7 +26,7 @@ export interface TableNames {
 }
 
 export function tableNames(prefix: string): TableNames {
-  const t = (s: string) => ident(prefix + s);
+  const t = (s: string) => quoteIdent(prefix + s);
   return {
     nodes: t('nodes'),
     candidates: t('candidates'),
@@ -73,12 +73,12 @@ export function tfColumns(s: LinkageSettings): { column: string; tfCol: string }
 
 /** Creates the nodes table: internal integer id ordered by (source, uid), source, uid, term frequencies, all input columns. */
 export function nodesStage(s: LinkageSettings, inputTable: string, nodes: string): Stage {
-  const src = s.sourceColumn ? `CAST(${ident(s.sourceColumn)} AS VARCHAR)` : 'NULL::VARCHAR';
-  const uid = ident(s.uniqueIdColumn);
+  const src = s.sourceColumn ? `CAST(${quoteIdent(s.sourceColumn)} AS VARCHAR)` : 'NULL::VARCHAR';
+  const uid = quoteIdent(s.uniqueIdColumn);
   const tf = tfColumns(s)
     .map(
       ({ column, tfCol }) =>
-        `CASE WHEN ${ident(column)} IS NULL THEN NULL ELSE (count(*) OVER (PARTITION BY ${ident(column)}))::DOUBLE / count(${ident(column)}) OVER () END AS ${tfCol}`,
+        `CASE WHEN ${quoteIdent(column)} IS NULL THEN NULL ELSE (count(*) OVER (PARTITION BY ${quoteIdent(column)}))::DOUBLE / count(${quoteIdent(column)}) OVER () END AS ${tfCol}`,
     )
     .join(', ');
   const sql = `CREATE OR REPLACE TABLE ${nodes} AS

@@ -4,7 +4,7 @@
 // the JavaScript between them) since the previous lap.
 import type { Logger } from 'pino';
 import { log } from '../pipeline/log.js';
-import { queryRows, type Db } from '../pipeline/store/db.js';
+import { queryRows, type Db } from '../pipeline/store/index.js';
 import { stopwatch } from '../pipeline/timing.js';
 
 /** One SQL statement of a run. */

@@ -76,7 +76,7 @@ export async function queryRows<T = Record<string, unknown>>(db: Db, text: strin
 }
 
 /** Quotes an SQL identifier as text, for SQL built as text (the `sql` template takes sql.ts's `ident`). */
-export function ident(name: string): string {
+export function quoteIdent(name: string): string {
   return '"' + name.replaceAll('"', '""') + '"';
 }
 

@@ -1,6 +1,6 @@
 import { installIdentity, insertNameFormsSql, NAME_FORMS_VERSION } from '../identity/index.js';
 import { log } from '../log.js';
-import { exclusive, ident, queryRows, type Db } from './db.js';
+import { exclusive, quoteIdent, queryRows, type Db } from './db.js';
 import { ALL_FEED_SPECS } from './schema.js';
 
 /**
@@ -18,7 +18,7 @@ export async function refreshNameForms(db: Db): Promise<{ from: number | null; n
     const started = performance.now();
     await installIdentity(db);
     const names = ALL_FEED_SPECS.flatMap((spec) =>
-      spec.fields.filter((f) => f.kind.type === 'name').map((f) => `SELECT ${ident(f.key)} AS v FROM ${ident(spec.table)}`),
+      spec.fields.filter((f) => f.kind.type === 'name').map((f) => `SELECT ${quoteIdent(f.key)} AS v FROM ${quoteIdent(spec.table)}`),
     );
     await db.run(`CREATE OR REPLACE TEMP TABLE name_forms_names AS SELECT DISTINCT v FROM (${names.join(' UNION ALL ')}) WHERE v IS NOT NULL`);
     await db.run('BEGIN TRANSACTION');

@@ -4,13 +4,13 @@
 // a zod schema at the boundary (`queryAll`), so a wrong column type fails where it is read.
 import { LIST, listValue, VARCHAR, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import type { z } from 'zod';
-import type { Db } from './db.js';
+import { quoteIdent, type Db } from './db.js';
 
 /** A quoted SQL identifier; its text is the quoted name, so it also works in plain string SQL. */
 export class Identifier {
   readonly quoted: string;
   constructor(name: string) {
-    this.quoted = '"' + name.replaceAll('"', '""') + '"';
+    this.quoted = quoteIdent(name);
   }
   toString(): string {
     return this.quoted;
