@@ -9,7 +9,8 @@ import { resolve } from 'node:path';
 import { effectiveSources, type Config, type SourceConfig } from '../config/index.js';
 import { ingestFile, ingestInbox, sourceFiles, type BatchReport } from '../connectors/index.js';
 import { log } from '../pipeline/log.js';
-import { queryRows, type Db } from '../pipeline/store/index.js';
+import { queryOne, sql, type Db } from '../pipeline/store/index.js';
+import { z } from 'zod';
 import { identitySettings } from '../matchers/index.js';
 import { gatherFacts } from '../rules/index.js';
 import { beginRun, finishRun, runIdFor, type QuarterResult } from './run.js';
@@ -159,7 +160,7 @@ async function doRun(db: Db, config: Config, executor: StepExecutor, opts: Quart
 
 /** What a run's partition results depend on: the loaded batches, the as-of, the partitions, the settings and the rules. */
 async function inputsFingerprint(db: Db, config: Config, asOf: string, prefix: number | null, buckets: number): Promise<string> {
-  const [b] = await queryRows<{ batches: string }>(db, `SELECT coalesce(list(batch_id ORDER BY batch_id), [])::VARCHAR AS batches FROM ingest_batches WHERE status = 'loaded'`);
+  const b = await queryOne(db, z.object({ batches: z.string() }), sql`SELECT coalesce(list(batch_id ORDER BY batch_id), [])::VARCHAR AS batches FROM ingest_batches WHERE status = 'loaded'`);
   const inputs = { asOf, batches: b!.batches, prefix, buckets, settings: identitySettings(), profile: config.profile, jurisdiction: config.jurisdiction };
   return createHash('sha256').update(JSON.stringify(inputs)).digest('hex').slice(0, 16);
 }

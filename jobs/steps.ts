@@ -30,8 +30,8 @@ import {
   type PreparedPersonLinkage,
 } from '../matchers/index.js';
 import { log } from '../pipeline/log.js';
-import { lit, queryRows, type Db } from '../pipeline/store/index.js';
-import { raiseFlags, uniqueFlags, type FlagRow } from '../flags/index.js';
+import { exec, ident, lit, queryAll, sql, type Db, type Sql } from '../pipeline/store/index.js';
+import { flagRowSchema, raiseFlags, uniqueFlags, type FlagRow } from '../flags/index.js';
 import type { ChildFacts, GatheredFacts, PersonFacts } from '../rules/index.js';
 
 export const STEP_NAMES = ['match', 'evaluate'] as const;
@@ -98,10 +98,10 @@ export const stepFiles = (root: string, t: Pick<StepTask, 'rel' | 'step' | 'key'
 const tempName = (file: string) => join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 
 /** COPY (query) TO file as Parquet, atomically. */
-export async function writeParquet(db: Db, query: string, file: string): Promise<void> {
+export async function writeParquet(db: Db, query: Sql, file: string): Promise<void> {
   mkdirSync(dirname(file), { recursive: true });
   const tmp = tempName(file);
-  await db.run(`COPY (${query}) TO ${lit(tmp)} (FORMAT parquet)`);
+  await exec(db, sql`COPY (${query}) TO ${tmp} (FORMAT parquet)`);
   renameSync(tmp, file);
 }
 
@@ -173,24 +173,26 @@ export async function runStep(root: string, job: StepTask, opts: { progress?: St
       ensureMatchFunctions(db);
       // A view: the joins read only the columns they need from the file, and a worker never holds all the
       // province's mentions in memory.
+      // A view cannot take bound parameters: the path (this process's own) is quoted.
       await db.run(`CREATE VIEW ${MATCH_PREFIX}nodes AS SELECT * FROM read_parquet(${lit(files.input)})`);
-      await db.run(
+      await exec(
+        db,
         existsSync(bucketDir)
-          ? `CREATE TABLE bucket_keys AS SELECT rule, __rid, __src, __k FROM read_parquet(${lit(join(bucketDir, '*.parquet'))})`
-          : `CREATE TABLE bucket_keys (rule INTEGER, __rid INTEGER, __src VARCHAR, __k VARCHAR)`,
+          ? sql`CREATE TABLE bucket_keys AS SELECT rule, __rid, __src, __k FROM read_parquet(${join(bucketDir, '*.parquet')})`
+          : sql`CREATE TABLE bucket_keys (rule INTEGER, __rid INTEGER, __src VARCHAR, __k VARCHAR)`,
       );
       await progress('comparing', 10);
       await hold();
       const r = await compareCandidates(db, settings, MATCH_PREFIX, { index, keys: 'bucket_keys' });
       await progress('writing', 80);
-      await writeParquet(db, `SELECT * FROM ${MATCH_PREFIX}comparison_vectors ORDER BY rid_l, rid_r`, files.vectors);
+      await writeParquet(db, sql`SELECT * FROM ${ident(`${MATCH_PREFIX}comparison_vectors`)} ORDER BY rid_l, rid_r`, files.vectors);
       return { step: task.step, key: task.key, rows: r.candidatePairs, candidatePairs: r.candidatePairs, seconds: 0 };
     });
   } else {
     if (!task.asOf || !task.profile || !task.jurisdiction) throw new Error('evaluate step: asOf, profile and jurisdiction are required');
     const { asOf, profile, jurisdiction } = task;
     done = await withMemoryDb(async (db) => {
-      const rows = await queryRows<{ facts: string }>(db, `SELECT facts FROM read_parquet(${lit(files.input)}) ORDER BY ord`);
+      const rows = await queryAll(db, z.object({ facts: z.string() }), sql`SELECT facts FROM read_parquet(${files.input}) ORDER BY ord`);
       const children: ChildFacts[] = [];
       const people = new Map<string, PersonFacts>();
       for (const r of rows) {
@@ -210,7 +212,7 @@ export async function runStep(root: string, job: StepTask, opts: { progress?: St
         app.endRow();
       });
       app.closeSync();
-      await writeParquet(db, 'SELECT * FROM step_flags ORDER BY ord', files.flags);
+      await writeParquet(db, sql`SELECT * FROM step_flags ORDER BY ord`, files.flags);
       return { step: task.step, key: task.key, rows: flags.length, children: children.length, seconds: 0 };
     });
   }
@@ -240,12 +242,13 @@ export async function exportMatchInputs(
   const files = stepFiles(root, { rel, step: 'match', key: '0' });
   // A folder holds one run's inputs (see runQuarter): files an earlier attempt wrote are the same, and
   // each was written whole (temp name + rename).
-  if (!existsSync(files.input)) await writeParquet(db, `SELECT * FROM ${MATCH_PREFIX}nodes ORDER BY __rid`, files.input);
+  if (!existsSync(files.input)) await writeParquet(db, sql`SELECT * FROM ${ident(`${MATCH_PREFIX}nodes`)} ORDER BY __rid`, files.input);
   if (!existsSync(files.settings)) writeJsonAtomic(files.settings, prepared.state.settings);
   if (!existsSync(files.keys)) {
     // The keys are computed once here rather than by every bucket (for the ID rule alone, 11 per mention).
     const tmp = tempName(files.keys);
-    await db.run(`COPY (${bucketKeysQuery(prepared.state.settings, MATCH_PREFIX, buckets)}) TO ${lit(tmp)} (FORMAT parquet, PARTITION_BY (bucket))`);
+    // The linkage builds its SQL as text (matchers/): trusted, not input.
+    await exec(db, sql`COPY (${sql.trusted(bucketKeysQuery(prepared.state.settings, MATCH_PREFIX, buckets))}) TO ${tmp} (FORMAT parquet, PARTITION_BY (bucket))`);
     renameSync(tmp, files.keys);
   }
   return { keys: Array.from({ length: buckets }, (_, i) => String(i)), prepared };
@@ -255,6 +258,7 @@ export async function exportMatchInputs(
 export async function mergeMatches(db: Db, root: string, rel: string, keys: string[], prepared: PreparedPersonLinkage): Promise<LinkPersonsResult> {
   if (!keys.length) throw new Error('no partition was matched: nothing to evaluate');
   const files = keys.map((k) => lit(stepFiles(root, { rel, step: 'match', key: k }).vectors));
+  // mergeVectors takes text SQL (matchers/): the paths, this process's own, are quoted.
   await mergeVectors(db, MATCH_PREFIX, `SELECT * FROM read_parquet([${files.join(', ')}])`);
   return finishPersonLinkage(db, prepared);
 }
@@ -279,9 +283,9 @@ export async function exportEvaluateInputs(db: Db, root: string, rel: string, fa
     app.endRow();
   });
   app.closeSync();
-  const keys = (await queryRows<{ k: string }>(db, 'SELECT DISTINCT part AS k FROM job_eval_in ORDER BY k')).map((r) => r.k);
+  const keys = (await queryAll(db, z.object({ k: z.string() }), sql`SELECT DISTINCT part AS k FROM job_eval_in ORDER BY k`)).map((r) => r.k);
   for (const k of keys) {
-    await writeParquet(db, `SELECT ord, facts FROM job_eval_in WHERE part = ${lit(k)} ORDER BY ord`, stepFiles(root, { rel, step: 'evaluate', key: k }).input);
+    await writeParquet(db, sql`SELECT ord, facts FROM job_eval_in WHERE part = ${k} ORDER BY ord`, stepFiles(root, { rel, step: 'evaluate', key: k }).input);
   }
   await db.run('DROP TABLE job_eval_in');
   return keys;
@@ -292,7 +296,7 @@ export async function mergeFlags(db: Db, root: string, rel: string, keys: string
   const rows: FlagRow[] = [];
   for (const k of keys) {
     const file = stepFiles(root, { rel, step: 'evaluate', key: k }).flags;
-    for (const r of await queryRows<{ flag: string }>(db, `SELECT flag FROM read_parquet(${lit(file)}) ORDER BY ord`)) rows.push(JSON.parse(r.flag) as FlagRow);
+    for (const r of await queryAll(db, z.object({ flag: z.string() }), sql`SELECT flag FROM read_parquet(${file}) ORDER BY ord`)) rows.push(flagRowSchema.parse(JSON.parse(r.flag)));
   }
   return uniqueFlags(rows);
 }

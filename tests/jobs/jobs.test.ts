@@ -11,7 +11,7 @@ import { loadConfig, type Config } from '../../config/index.js';
 import { connect, embeddedExecutor, type StepExecutor, queueExecutor, queueNames, queueStatus, registerSchedules, resultsRoot, runQuarter, startWorkers, stepFiles } from '../../jobs/index.js';
 import { writeJsonAtomic, writeParquet } from '../../jobs/steps.js';
 import { bucketKeysQuery, identitySettings } from '../../matchers/index.js';
-import { lit, openStore, queryRows } from '../../pipeline/store/index.js';
+import { lit, openStore, queryRows, sql } from '../../pipeline/store/index.js';
 import { generateProvince, synthOptionsSchema } from '../../synth/index.js';
 import { tempDir } from '../helpers.js';
 
@@ -236,7 +236,7 @@ describe('jobs on Redis', () => {
     // The healthy bucket compares the nodes the distributed run left in its store.
     const store = await openStore(s.db);
     const files = stepFiles(shared, healthy);
-    await writeParquet(store, `SELECT * FROM match_nodes`, files.input);
+    await writeParquet(store, sql`SELECT * FROM match_nodes`, files.input);
     writeJsonAtomic(files.settings, identitySettings());
     await store.run(`COPY (${bucketKeysQuery(identitySettings(), 'match_', 1)}) TO ${lit(files.keys)} (FORMAT parquet, PARTITION_BY (bucket))`);
     const [cand] = await queryRows<{ n: number }>(store, 'SELECT count(*)::INT AS n FROM match_candidates');
