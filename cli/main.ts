@@ -7,7 +7,7 @@ import { ingestInbox, storeStatus } from '../connectors/index.js';
 import { openStore } from '../pipeline/store/index.js';
 import { registerExportCommands } from '../exports/index.js';
 import { registerReviewCommands } from '../review/index.js';
-import { registerWebCommands } from '../web/cli.js';
+import { registerWebCommands } from '../web/index.js';
 import { printIngestSummary, printQuarter, printStatus, progressLine } from './print.js';
 
 const program = new Command();
@@ -150,7 +150,7 @@ program
     const { runDemo } = await import('./demo.js');
     const demo = await runDemo(o.dir);
     // The end: demo accounts and the URL of the web review queue (web/demo.ts).
-    const { demoReviewQueue } = await import('../web/demo.js');
+    const { demoReviewQueue } = await import('../web/index.js');
     await demoReviewQueue(demo.db, { database: demo.database, serve: o.serve, port: Number(o.port) });
   });
 

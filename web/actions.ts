@@ -1,26 +1,19 @@
 // Every change the web review queue makes: decisions (through review/decide), the second approval
 // of a REMOVE (four-eyes), assignments, and audited unmasking. Each first finds the flag in the
-// user's scope (data.findFlag): outside it, the flag does not exist.
-import { lit, queryRows } from '../pipeline/store/index.js';
-import type { DecisionKind } from '../flags/index.js';
+// user's scope (queries/queue.ts findFlag): outside it, the flag does not exist.
+import { parseEvidence, type DecisionKind } from '../flags/index.js';
+import { exec, sql } from '../pipeline/store/index.js';
 import { appendAudit, approve, ApprovalRefused, decide, UserError } from '../review/index.js';
-import { findFlag, parseEvidence, recordIdValue, registryRecordOf, type Ctx, type FlagDetail } from './data.js';
-
-/** An error with an HTTP status and a Chinese message for the user. */
-export class HttpError extends Error {
-  constructor(
-    readonly status: 400 | 401 | 403 | 404 | 409 | 429,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+import type { Ctx } from './context.js';
+import { WebError } from './errors.js';
+import { recordIdValue, registryRecordOf } from './queries/flag.js';
+import { findFlag, type FlagDetail } from './queries/queue.js';
 
 export const NOT_FOUND = '找不到该标记（可能不存在，或不在您的管辖区域内）';
 
 export async function requireFlag(ctx: Ctx, flagId: string, runId?: string | null): Promise<FlagDetail> {
   const flag = await findFlag(ctx, flagId, runId);
-  if (!flag) throw new HttpError(404, NOT_FOUND);
+  if (!flag) throw new WebError(404, NOT_FOUND);
   return flag;
 }
 
@@ -45,11 +38,11 @@ export interface DecideRequest {
 export async function decideFlag(ctx: Ctx, flagId: string, req: DecideRequest) {
   const flag = await requireFlag(ctx, flagId, req.runId);
   const block = decideBlock(ctx, flag);
-  if (block) throw new HttpError(409, block);
+  if (block) throw new WebError(409, block);
   try {
     return await decide(ctx.db, { flagId: flag.flagId, runId: flag.runId, decision: req.decision, reason: req.reason, by: ctx.user.username });
   } catch (err) {
-    if (err instanceof UserError) throw new HttpError(400, err.message.replace(/（--reason）|（--by）/g, ''));
+    if (err instanceof UserError) throw new WebError(400, err.message.replace(/（--reason）|（--by）/g, ''));
     throw err;
   }
 }
@@ -61,7 +54,7 @@ export async function approveFlag(ctx: Ctx, flagId: string, opts: { runId?: stri
     const d = await approve(ctx.db, { flagId: flag.flagId, runId: flag.runId, note: opts.note, by: ctx.user.username, mayApprove: ctx.roles[ctx.user.role].canApprove });
     return { decisionId: d.decisionId, flagId: d.flagId, runId: d.runId, decision: 'approved' as const, decidedBy: d.decidedBy };
   } catch (err) {
-    if (err instanceof ApprovalRefused) throw new HttpError(err.kind === 'forbidden' ? 403 : 409, err.message);
+    if (err instanceof ApprovalRefused) throw new WebError(err.kind === 'forbidden' ? 403 : 409, err.message);
     throw err;
   }
 }
@@ -71,14 +64,12 @@ export async function assignFlag(ctx: Ctx, flagId: string, opts: { runId?: strin
   const flag = await requireFlag(ctx, flagId, opts.runId);
   const other = lockedByOther(ctx, flag);
   if (opts.release) {
-    if (other && ctx.user.role === 'reviewer') throw new HttpError(409, `该标记由 ${other} 认领，只有本人或主管可以释放`);
-    await ctx.db.run(`DELETE FROM flag_assignments WHERE run_id = ${lit(flag.runId)} AND flag_id = ${lit(flag.flagId)}`);
+    if (other && ctx.user.role === 'reviewer') throw new WebError(409, `该标记由 ${other} 认领，只有本人或主管可以释放`);
+    await exec(ctx.db, sql`DELETE FROM flag_assignments WHERE run_id = ${flag.runId} AND flag_id = ${flag.flagId}`);
     return { flagId: flag.flagId, runId: flag.runId, assignedTo: null };
   }
-  if (other) throw new HttpError(409, `该标记已由 ${other} 认领`);
-  await ctx.db.run(
-    `INSERT OR REPLACE INTO flag_assignments VALUES (${lit(flag.runId)}, ${lit(flag.flagId)}, ${lit(ctx.user.username)}, now())`,
-  );
+  if (other) throw new WebError(409, `该标记已由 ${other} 认领`);
+  await exec(ctx.db, sql`INSERT OR REPLACE INTO flag_assignments VALUES (${flag.runId}, ${flag.flagId}, ${ctx.user.username}, now())`);
   return { flagId: flag.flagId, runId: flag.runId, assignedTo: ctx.user.username };
 }
 
@@ -88,12 +79,12 @@ export async function assignFlag(ctx: Ctx, flagId: string, opts: { runId?: strin
  */
 export async function bulkDecide(ctx: Ctx, req: { flagIds: string[]; decision: 'confirmed' | 'rejected'; reason?: string | null; runId?: string | null }) {
   const ids = [...new Set(req.flagIds)];
-  if (req.decision === 'rejected' && !req.reason?.trim()) throw new HttpError(400, '批量驳回必须填写驳回理由');
+  if (req.decision === 'rejected' && !req.reason?.trim()) throw new WebError(400, '批量驳回必须填写驳回理由');
   const flags: FlagDetail[] = [];
   for (const id of ids) flags.push(await requireFlag(ctx, id, req.runId));
   for (const f of flags) {
     const block = decideBlock(ctx, f);
-    if (block) throw new HttpError(409, `${f.flagId}: ${block}`);
+    if (block) throw new WebError(409, `${f.flagId}: ${block}`);
   }
   const out = [];
   for (const f of flags) out.push(await decide(ctx.db, { flagId: f.flagId, runId: f.runId, decision: req.decision, reason: req.reason, by: ctx.user.username }));
@@ -116,10 +107,10 @@ export async function unmask(ctx: Ctx, flagId: string, req: UnmaskRequest): Prom
     const allowed = parseEvidence(flag.evidence).some((e) => e.feed === r.feed && Number(e.batch_id) === r.batchId && Number(e.src_row) === r.srcRow);
     const registry = r.feed === 'registry' ? await registryRecordOf(ctx, flag) : null;
     const isRegistry = registry !== null && registry.batchId === r.batchId && registry.srcRow === r.srcRow;
-    if (!allowed && !isRegistry) throw new HttpError(404, '该记录不属于此标记');
+    if (!allowed && !isRegistry) throw new WebError(404, '该记录不属于此标记');
     id = await recordIdValue(ctx, r.feed, r.batchId, r.srcRow, r.column);
   }
-  if (!id) throw new HttpError(404, '没有可显示的身份证号');
+  if (!id) throw new WebError(404, '没有可显示的身份证号');
   await appendAudit(ctx.db, {
     actor: ctx.user.username,
     action: 'unmask',

@@ -117,3 +117,9 @@ export const JS = `
   if(all){all.addEventListener('change',function(){document.querySelectorAll('input[name="sel"]').forEach(function(c){c.checked=all.checked;});});}
 })();
 `;
+
+/** The flag page's rules' trace, loaded when its <details> is opened. */
+export const TRACE_JS = `
+(function(){var d=document.getElementById('trace');if(!d)return;var done=false;d.addEventListener('toggle',function(){if(done||!d.open)return;done=true;var pre=document.getElementById('trace-body');
+fetch(pre.dataset.src,{credentials:'same-origin'}).then(function(r){return r.json();}).then(function(j){pre.textContent=j.available?j.lines.join('\\n'):j.message;}).catch(function(){pre.textContent='加载失败';});});})();
+`;

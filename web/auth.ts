@@ -1,6 +1,7 @@
 // Accounts, password hashes (scrypt), sessions and the login rate limit of the web review queue.
 import { createHash, randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
-import { lit, queryRows, type Db } from '../pipeline/store/index.js';
+import { z } from 'zod';
+import { exec, queryAll, queryOne, sql, textList, type Db } from '../pipeline/store/index.js';
 import { UserError } from '../review/index.js';
 import { areaError, ROLES, type Role, type User } from './roles.js';
 
@@ -37,14 +38,16 @@ export function dummyPasswordHash(): Promise<string> {
 export const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 export const randomToken = (bytes = 32) => randomBytes(bytes).toString('base64url');
 
-interface UserRow {
-  username: string;
-  role: Role;
-  areas: string[];
-  display_name: string | null;
-  password_hash: string;
-  active: boolean;
-}
+const userRowSchema = z.object({
+  username: z.string(),
+  role: z.enum(ROLES),
+  areas: z.array(z.string()).nullable(),
+  display_name: z.string().nullable(),
+  password_hash: z.string(),
+  active: z.boolean(),
+});
+type UserRow = z.infer<typeof userRowSchema>;
+const USER_COLUMNS = sql`username, role, areas, display_name, password_hash, active`;
 
 function toUser(r: UserRow): User {
   return { username: r.username, role: r.role, areas: [...(r.areas ?? [])], displayName: r.display_name };
@@ -72,28 +75,29 @@ export async function addUser(db: Db, input: AddUserInput, opts: { replace?: boo
     if (err) throw new UserError(err);
   }
   if (input.password.length < MIN_PASSWORD_LENGTH) throw new UserError(`密码至少 ${MIN_PASSWORD_LENGTH} 个字符`);
-  const existing = await queryRows(db, `SELECT 1 FROM users WHERE username = ${lit(username)}`);
-  if (existing.length && !opts.replace) throw new UserError(`用户 ${username} 已存在`);
+  const existing = await queryOne(db, z.object({ one: z.number() }), sql`SELECT 1 AS one FROM users WHERE username = ${username}`);
+  if (existing && !opts.replace) throw new UserError(`用户 ${username} 已存在`);
   const hash = await hashPassword(input.password);
-  const areaList = `[${areas.map(lit).join(', ')}]::VARCHAR[]`;
-  const display = input.displayName?.trim() ? lit(input.displayName.trim()) : 'NULL';
-  if (existing.length) {
-    await db.run(
-      `UPDATE users SET role = ${lit(input.role)}, areas = ${areaList}, password_hash = ${lit(hash)}, display_name = ${display}, active = true, updated_at = now()
-        WHERE username = ${lit(username)}`,
+  const display = input.displayName?.trim() || null;
+  if (existing) {
+    await exec(
+      db,
+      sql`UPDATE users SET role = ${input.role}, areas = ${textList(areas)}, password_hash = ${hash}, display_name = ${display}::VARCHAR, active = true, updated_at = now()
+           WHERE username = ${username}`,
     );
-    await db.run(`DELETE FROM sessions WHERE username = ${lit(username)}`);
+    await exec(db, sql`DELETE FROM sessions WHERE username = ${username}`);
   } else {
-    await db.run(
-      `INSERT INTO users (username, role, areas, password_hash, display_name, active, created_at)
-       VALUES (${lit(username)}, ${lit(input.role)}, ${areaList}, ${lit(hash)}, ${display}, true, now())`,
+    await exec(
+      db,
+      sql`INSERT INTO users (username, role, areas, password_hash, display_name, active, created_at)
+          VALUES (${username}, ${input.role}, ${textList(areas)}, ${hash}, ${display}::VARCHAR, true, now())`,
     );
   }
   return { username, role: input.role, areas, displayName: input.displayName?.trim() || null };
 }
 
 export async function listUsers(db: Db): Promise<(User & { active: boolean })[]> {
-  const rows = await queryRows<UserRow>(db, `SELECT username, role, areas, display_name, password_hash, active FROM users ORDER BY role, username`);
+  const rows = await queryAll(db, userRowSchema, sql`SELECT ${USER_COLUMNS} FROM users ORDER BY role, username`);
   return rows.map((r) => ({ ...toUser(r), active: r.active }));
 }
 
@@ -111,18 +115,18 @@ export type LoginResult = { ok: true; user: User } | { ok: false; reason: 'rate_
 
 /** Checks a login, rate-limited per user name and per address; records the attempt. */
 export async function checkLogin(db: Db, username: string, password: string, ip: string, limits: LoginLimits): Promise<LoginResult> {
-  const [counts] = await queryRows<{ by_user: number; by_ip: number }>(
+  const counts = await queryOne(
     db,
-    `SELECT count(*) FILTER (WHERE username = ${lit(username)})::INTEGER AS by_user, count(*) FILTER (WHERE ip = ${lit(ip)})::INTEGER AS by_ip
-       FROM login_attempts WHERE NOT success AND attempted_at > now() - INTERVAL ${Math.trunc(limits.windowMinutes)} MINUTE`,
+    z.object({ by_user: z.number(), by_ip: z.number() }),
+    sql`SELECT count(*) FILTER (WHERE username = ${username})::INTEGER AS by_user, count(*) FILTER (WHERE ip = ${ip})::INTEGER AS by_ip
+          FROM login_attempts WHERE NOT success AND attempted_at > now() - to_minutes(${Math.trunc(limits.windowMinutes)}::INTEGER)`,
   );
   if ((counts?.by_user ?? 0) >= limits.maxFailuresPerUser || (counts?.by_ip ?? 0) >= limits.maxFailuresPerIp) {
     return { ok: false, reason: 'rate_limited' };
   }
-  const rows = await queryRows<UserRow>(db, `SELECT username, role, areas, display_name, password_hash, active FROM users WHERE username = ${lit(username)}`);
-  const row = rows[0];
+  const row = await queryOne(db, userRowSchema, sql`SELECT ${USER_COLUMNS} FROM users WHERE username = ${username}`);
   const ok = row && row.active ? await verifyPassword(password, row.password_hash) : (await verifyPassword(password, await dummyPasswordHash()), false);
-  await db.run(`INSERT INTO login_attempts VALUES (now(), ${lit(username)}, ${lit(ip)}, ${ok ? 'true' : 'false'})`);
+  await exec(db, sql`INSERT INTO login_attempts VALUES (now(), ${username}, ${ip}, ${!!ok})`);
   return ok && row ? { ok: true, user: toUser(row) } : { ok: false, reason: 'bad_credentials' };
 }
 
@@ -139,9 +143,10 @@ export const SESSION_MAX_HOURS = 12;
 export async function createSession(db: Db, username: string, ip: string): Promise<{ token: string; csrfToken: string }> {
   const token = randomToken();
   const csrfToken = randomToken();
-  await db.run(`DELETE FROM sessions WHERE expires_at < now()`);
-  await db.run(
-    `INSERT INTO sessions VALUES (${lit(sha256(token))}, ${lit(username)}, ${lit(csrfToken)}, now(), now(), now() + INTERVAL ${SESSION_MAX_HOURS} HOUR, ${lit(ip)})`,
+  await exec(db, sql`DELETE FROM sessions WHERE expires_at < now()`);
+  await exec(
+    db,
+    sql`INSERT INTO sessions VALUES (${sha256(token)}, ${username}, ${csrfToken}, now(), now(), now() + to_hours(${SESSION_MAX_HOURS}::INTEGER), ${ip})`,
   );
   return { token, csrfToken };
 }
@@ -150,18 +155,18 @@ export async function createSession(db: Db, username: string, ip: string): Promi
 export async function loadSession(db: Db, token: string | undefined): Promise<Session | null> {
   if (!token || token.length > 200) return null;
   const hash = sha256(token);
-  const rows = await queryRows<UserRow & { csrf_token: string }>(
+  const r = await queryOne(
     db,
-    `SELECT u.username, u.role, u.areas, u.display_name, u.password_hash, u.active, s.csrf_token
-       FROM sessions s JOIN users u USING (username)
-      WHERE s.session_hash = ${lit(hash)} AND s.expires_at > now() AND s.last_seen > now() - INTERVAL ${SESSION_IDLE_MINUTES} MINUTE AND u.active`,
+    userRowSchema.extend({ csrf_token: z.string() }),
+    sql`SELECT u.username, u.role, u.areas, u.display_name, u.password_hash, u.active, s.csrf_token
+          FROM sessions s JOIN users u USING (username)
+         WHERE s.session_hash = ${hash} AND s.expires_at > now() AND s.last_seen > now() - to_minutes(${SESSION_IDLE_MINUTES}::INTEGER) AND u.active`,
   );
-  const r = rows[0];
   if (!r) return null;
-  await db.run(`UPDATE sessions SET last_seen = now() WHERE session_hash = ${lit(hash)}`);
+  await exec(db, sql`UPDATE sessions SET last_seen = now() WHERE session_hash = ${hash}`);
   return { user: toUser(r), csrfToken: r.csrf_token, sessionHash: hash };
 }
 
 export async function deleteSession(db: Db, sessionHash: string): Promise<void> {
-  await db.run(`DELETE FROM sessions WHERE session_hash = ${lit(sessionHash)}`);
+  await exec(db, sql`DELETE FROM sessions WHERE session_hash = ${sessionHash}`);
 }

@@ -1,7 +1,8 @@
 // The end of `bidui demo`: demo accounts for the web review queue (a reviewer of the county with
 // the most flags, a supervisor of its city, an admin) with fixed passwords, and how to open it.
 import { relative } from 'node:path';
-import { queryRows, type Db } from '../pipeline/store/index.js';
+import { z } from 'zod';
+import { queryOne, sql, type Db } from '../pipeline/store/index.js';
 import { addUser } from './auth.js';
 
 export const DEMO_USERS = {
@@ -19,9 +20,10 @@ export interface DemoWebOptions {
 
 export async function demoReviewQueue(db: Db, opts: DemoWebOptions): Promise<{ county: string | null; url: string | null }> {
   // The county of a confirmed REMOVE waiting for approval if there is one, else the one with most flags.
-  const [row] = await queryRows<{ county_code: string }>(
+  const row = await queryOne(
     db,
-    `SELECT f.county_code FROM flags f
+    z.object({ county_code: z.string() }),
+    sql`SELECT f.county_code FROM flags f
        JOIN runs r ON r.run_id = f.run_id AND r.status = 'complete'
        LEFT JOIN decisions d ON d.run_id = f.run_id AND d.flag_id = f.flag_id AND d.decision = 'confirmed' AND f.flag = 'REMOVE'
       WHERE f.county_code IS NOT NULL AND NOT f.county_code LIKE '%00'

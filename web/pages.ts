@@ -1,34 +1,16 @@
-// The server-rendered pages (zh-CN). Data comes from data.ts, already scoped and masked.
-import { FLAG_LABELS, FLAG_TYPES, REASON_CODES, REASON_LABELS } from '../flags/index.js';
+// The server-rendered pages (zh-CN). Data comes from queries/, already scoped, masked and need-to-know filtered.
+import { FLAG_LABELS, FLAG_TYPES, REASON_CODES, REASON_LABELS, STATUS_LABELS } from '../flags/index.js';
 import type { RunInfo } from '../review/index.js';
 import { barChart, lineChart, PALETTE, waterfallChart } from './charts.js';
-import {
-  AGE_FILTERS,
-  compareIdentity,
-  FEED_LABELS,
-  paramLines,
-  restrictedCategory,
-  ROLE_LABELS as EVIDENCE_ROLE_LABELS,
-  STATUS_LABELS,
-  type AuditRow,
-  type Ctx,
-  type DashboardData,
-  type DecisionEntry,
-  type EvidenceItem,
-  type FlagDetail,
-  type HistoryEntry,
-  type MatchExplanation,
-  type QueueFilters,
-  type QueueResult,
-  type StoredRecord,
-} from './data.js';
+import type { Ctx, PageUser } from './context.js';
 import { h, json, raw, type Raw } from './html.js';
-import { ROLE_LABELS, type User } from './roles.js';
-
-export interface PageUser {
-  user: User;
-  csrf: string;
-}
+import { ACTION_LABELS, AGE_FILTERS, EVIDENCE_ROLE_LABELS, FEED_LABELS, paramLines, REGISTRY_ROLE_FOR } from './labels.js';
+import { categoryOptions, RESTRICTED } from './privacy.js';
+import type { AuditRow } from './queries/audit.js';
+import type { DashboardData } from './queries/dashboard.js';
+import { compareIdentity, type DecisionEntry, type EvidenceItem, type HistoryEntry, type MatchExplanation, type StoredRecord } from './queries/flag.js';
+import type { FlagDetail, QueueFilters, QueueResult } from './queries/queue.js';
+import { ROLE_LABELS } from './roles.js';
 
 const NAV: [string, string][] = [
   ['/queue', '审核队列'],
@@ -83,15 +65,6 @@ function options(values: [string, string][], selected: string | undefined, empty
   return h`<option value="">${empty}</option>${values.map(([v, l]) => h`<option value="${v}" ${v === selected ? raw('selected') : ''}>${l}</option>`)}`;
 }
 
-const CATEGORY_OPTIONS: [string, string][] = [
-  ['ORPHAN', '孤儿'],
-  ['DE_FACTO', '事实无人抚养儿童'],
-  ['DIFFICULTY_SELF', '自身困境儿童'],
-  ['DIFFICULTY_FAMILY', '家庭困境儿童'],
-  ['LEFT_BEHIND', '留守儿童'],
-  ['HIV', '艾滋病病毒感染儿童'],
-];
-
 function queryString(f: QueueFilters & { run?: string }, patch: Record<string, string | undefined>): string {
   const p = new URLSearchParams();
   for (const [k, v] of Object.entries({ ...f, ...patch })) if (v !== undefined && v !== '' && v !== false) p.set(k, String(v));
@@ -104,7 +77,6 @@ export function queuePage(pu: PageUser, ctx: Ctx, run: RunInfo | null, runs: { r
     return layout('审核队列', pu, '/queue', h`<h1>审核队列</h1><div class="card">您的管辖区域内还没有可审核的比对批次。</div>`);
   }
   const f = { ...filters, run: run.runId };
-  const grant = ctx.roles[ctx.user.role].needToKnow;
   const reasons = [...new Set(Object.values(REASON_CODES).flat())].map((r) => [r, REASON_LABELS[r] ?? r] as [string, string]);
   const chips = FLAG_TYPES.map((t) => {
     const c = result.byType[t] ?? { total: 0, open: 0, overdue: 0 };
@@ -136,7 +108,7 @@ export function queuePage(pu: PageUser, ctx: Ctx, run: RunInfo | null, runs: { r
 <div class="card"><form class="filters" method="get" action="/queue">
 <label>比对批次<select name="run">${runs.map((r) => h`<option value="${r.runId}" ${r.runId === run.runId ? raw('selected') : ''}>${r.runId}（${r.asOf}）</option>`)}</select></label>
 <label>标记类型<select name="flag">${options(FLAG_TYPES.map((t) => [t, FLAG_LABELS[t]]), filters.flag)}</select></label>
-<label>保障类别<select name="category">${options(CATEGORY_OPTIONS.filter(([c]) => grant || c !== 'HIV'), filters.category)}</select></label>
+<label>保障类别<select name="category">${options(categoryOptions(ctx), filters.category)}</select></label>
 <label>原因<select name="reason">${options(reasons, filters.reason)}</select></label>
 <label>优先级<select name="priority">${options(['1', '2', '3', '4', '5'].map((p) => [p, p]), filters.priority?.toString())}</select></label>
 <label>审核状态<select name="status">${options(Object.entries(STATUS_LABELS), filters.status)}</select></label>
@@ -167,14 +139,12 @@ function recordFields(rec: StoredRecord, flag: FlagDetail): Raw {
       (f) => h`<dt>${f.label}</dt><dd>${
         f.unmaskable
           ? h`<span class="idv" id="id-${rec.batchId}-${rec.srcRow}-${f.key}">${f.value}</span> <button type="button" class="link" data-post="/api/flags/${flag.flagId}/unmask" data-reveal="id-${rec.batchId}-${rec.srcRow}-${f.key}" data-body="${json({ runId: flag.runId, record: { feed: rec.feed, batchId: rec.batchId, srcRow: rec.srcRow, column: f.key } })}">显示</button>`
-          : f.value.startsWith('符合条件的情形')
+          : f.value === RESTRICTED
             ? h`<span class="restricted">${f.value}</span>`
             : f.value
       }</dd>`,
     )}</dl><p class="muted">来源文件：${rec.fileName ?? '—'}，第 ${rec.srcLine ?? rec.srcRow} 行</p>`;
 }
-
-export const REGISTRY_ROLE_FOR: Record<string, string> = { father: 'father', mother: 'mother', carer: 'carer' };
 
 export interface EvidenceView {
   item: EvidenceItem;
@@ -289,11 +259,6 @@ ${history.map((x) => h`<tr><td>${x.runId === flag.runId ? x.runId : h`<a href="/
   );
 }
 
-export const TRACE_JS = `
-(function(){var d=document.getElementById('trace');if(!d)return;var done=false;d.addEventListener('toggle',function(){if(done||!d.open)return;done=true;var pre=document.getElementById('trace-body');
-fetch(pre.dataset.src,{credentials:'same-origin'}).then(function(r){return r.json();}).then(function(j){pre.textContent=j.available?j.lines.join('\\n'):j.message;}).catch(function(){pre.textContent='加载失败';});});})();
-`;
-
 export function dashboardPage(pu: PageUser, runs: { runId: string; asOf: string }[], counties: string[], d: DashboardData): string {
   if (!d.run) return layout('统计看板', pu, '/dashboard', h`<h1>统计看板</h1><div class="card">您的管辖区域内还没有比对批次。</div>`);
   const types = FLAG_TYPES.filter((t) => d.trend.some((x) => x.byType[t]));
@@ -322,8 +287,6 @@ export function dashboardPage(pu: PageUser, runs: { runId: string; asOf: string 
 ${d.byCounty.map((c) => h`<tr><td>${c.code}</td><td>${c.name}</td><td>${c.total}</td><td>${c.decided}</td><td>${c.open}</td><td class="${c.overdue ? 'overdue' : ''}">${c.overdue}</td></tr>`)}</tbody></table>`,
   );
 }
-
-const ACTION_LABELS: Record<string, string> = { login: '登录', view: '查看', unmask: '显示身份证号', decide: '审核', export: '导出' };
 
 export function auditPage(pu: PageUser, rows: AuditRow[], f: Record<string, string | undefined>, scopeNote: string): string {
   return layout(
@@ -370,4 +333,3 @@ export function errorPage(pu: PageUser | null, status: number, message: string):
   return layout(status === 404 ? '找不到' : '错误', pu, '', h`<h1>${status === 404 ? '找不到页面' : '无法完成'}</h1><div class="card">${message}</div><p><a href="/queue">返回审核队列</a></p>`);
 }
 
-export { restrictedCategory };

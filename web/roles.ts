@@ -1,5 +1,5 @@
 // Roles of the web review queue, what each may do, and the area scope every query enforces.
-import { lit } from '../pipeline/store/index.js';
+import { sql, type Sql } from '../pipeline/store/index.js';
 
 export const ROLES = ['reviewer', 'supervisor', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -57,12 +57,18 @@ export function scopePrefixes(user: User, settings: Readonly<Record<Role, RoleSe
   return user.areas.map((a) => areaPrefix(user.role, a));
 }
 
-/** SQL predicate: the county code column lies in the user's areas (never true for a NULL county unless all areas). */
-export function scopeSql(user: User, settings: Readonly<Record<Role, RoleSettings>>, column = 'f.county_code'): string {
+/**
+ * SQL predicate: the county code `column` lies in the user's areas (never true for a NULL county
+ * unless all areas). The prefixes are bound as parameters.
+ */
+export function scopeSql(user: User, settings: Readonly<Record<Role, RoleSettings>>, column: Sql = sql`f.county_code`): Sql {
   const p = scopePrefixes(user, settings);
-  if (p === 'all') return 'TRUE';
-  if (!p.length) return 'FALSE';
-  return `(${column} IS NOT NULL AND (${p.map((x) => `starts_with(${column}, ${lit(x)})`).join(' OR ')}))`;
+  if (p === 'all') return sql`TRUE`;
+  if (!p.length) return sql`FALSE`;
+  return sql`(${column} IS NOT NULL AND (${sql.join(
+    p.map((x) => sql`starts_with(${column}, ${x})`),
+    sql` OR `,
+  )}))`;
 }
 
 /** Whether a code (county or prefix) lies inside the user's areas. */

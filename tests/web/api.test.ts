@@ -5,8 +5,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { lit, queryRows } from '../../pipeline/store/index.js';
-import { createApp } from '../../web/app.js';
-import { RESTRICTED } from '../../web/data.js';
+import { createApp, RESTRICTED } from '../../web/index.js';
 import { buildFixture, PASSWORD, type WebFixture } from './fixture.js';
 
 let fx: WebFixture;
@@ -19,10 +18,12 @@ beforeAll(async () => {
   app = createApp(fx.db, { exportDir, today: () => '2026-10-20' });
 });
 
-/** A signed-in client: keeps the cookies, sends the CSRF token on changes. */
+/** A signed-in client: keeps the cookies, sends the CSRF token and (as a browser does) its Origin on changes. */
 class Client {
   cookies = new Map<string, string>();
   csrf = '';
+  /** The Origin header of changes (app.request's URLs are http://localhost/…); null: none. */
+  origin: string | null = 'http://localhost';
   constructor(readonly name: string) {}
 
   private store(res: Response) {
@@ -41,6 +42,7 @@ class Client {
   async raw(path: string, init: RequestInit = {}) {
     const headers = new Headers(init.headers);
     if (this.cookies.size) headers.set('cookie', this.cookieHeader());
+    if ((init.method ?? 'GET') !== 'GET' && this.origin !== null && !headers.has('origin')) headers.set('origin', this.origin);
     const res = await app.request(path, { ...init, headers });
     this.store(res);
     return res;
@@ -126,6 +128,27 @@ describe('sessions, login and CSRF', () => {
     expect(await decisionsOf('W-A-ADD')).toEqual([{ decision: 'needs_info', decided_by: 'rev_a2' }]);
     expect((await c.post('/logout', {})).status).toBe(200);
     expect((await c.get('/api/flags')).status).toBe(401);
+  });
+
+  it('refuses a change with a valid CSRF token but no Origin, Origin null, or a foreign Referer; a same-site Referer will do', async () => {
+    const c = await signedIn('rev_a2');
+    const before = (await decisionsOf('W-A-ADD')).length;
+    const body = { decision: 'needs_info', reason: '请补充监护证明' };
+    c.origin = null;
+    const none = await c.post('/api/flags/W-A-ADD/decide', body);
+    expect(none.status).toBe(403);
+    expect(await none.json()).toEqual({ error: '跨站请求被拒绝' });
+    expect((await c.post('/api/flags/W-A-ADD/decide', body, { origin: 'null' })).status).toBe(403);
+    expect((await c.post('/api/flags/W-A-ADD/decide', body, { referer: 'http://evil.example/queue' })).status).toBe(403);
+    expect((await c.post('/api/flags/W-A-ADD/decide', body, { origin: 'null', referer: 'http://localhost/queue' })).status).toBe(403);
+    expect(await decisionsOf('W-A-ADD')).toHaveLength(before);
+    // The login form too: no Origin, no login.
+    const login = new Client('rev_a2');
+    login.origin = null;
+    expect((await login.login()).status).toBe(403);
+    // Without Origin, the Referer of this host is the source.
+    expect((await c.post('/api/flags/W-A-ADD/decide', body, { referer: 'http://localhost/flags/W-A-ADD' })).status).toBe(200);
+    expect(await decisionsOf('W-A-ADD')).toHaveLength(before + 1);
   });
 });
 

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import iconv from 'iconv-lite';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer } from '../../web/server.js';
+import { startServer } from '../../web/index.js';
 import { buildFixture, PASSWORD, type WebFixture } from './fixture.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

@@ -5,7 +5,7 @@ import { loadConfig } from '../../config/index.js';
 import { lit, openStore, queryRows, type Db } from '../../pipeline/store/index.js';
 import { runQuarter } from '../../jobs/index.js';
 import { generateProvince, synthOptionsSchema } from '../../synth/index.js';
-import { addUser } from '../../web/auth.js';
+import { addUser } from '../../web/index.js';
 import { makeId, tempDir } from '../helpers.js';
 import { insertFlag } from '../review/fixture.js';
 

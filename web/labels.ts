@@ -1,0 +1,99 @@
+// The Chinese labels the web adds to flags/' vocabulary (STATUS_LABELS, FLAG_LABELS… come from
+// there): age filters, feeds, evidence roles, comparison levels, rule parameters, audit actions.
+import { regionInfo } from '../pipeline/identity/index.js';
+
+export { STATUS_LABELS, FLAG_LABELS, REASON_LABELS } from '../flags/index.js';
+
+/** The queue's "时长" filter: days since the run raised the flag, or past its SLA. */
+export const AGE_FILTERS = {
+  lt7: '7 天内',
+  '7to30': '7–30 天',
+  '30to90': '30–90 天',
+  gt90: '90 天以上',
+  overdue: '已超期',
+} as const;
+export type AgeFilter = keyof typeof AGE_FILTERS;
+
+/** The queue's "保障类别" filter (restricted categories are dropped for roles without the grant: privacy.ts). */
+export const CATEGORY_OPTIONS: readonly [string, string][] = [
+  ['ORPHAN', '孤儿'],
+  ['DE_FACTO', '事实无人抚养儿童'],
+  ['DIFFICULTY_SELF', '自身困境儿童'],
+  ['DIFFICULTY_FAMILY', '家庭困境儿童'],
+  ['LEFT_BEHIND', '留守儿童'],
+  ['HIV', '艾滋病病毒感染儿童'],
+];
+
+export const FEED_LABELS: Readonly<Record<string, string>> = {
+  registry: '儿童福利信息系统（保障名册）',
+  death: '死亡（公安注销、卫健死亡证明、殡葬火化）',
+  incarceration: '限制人身自由记录（司法、公安）',
+  disability: '残疾人证（残联）',
+  enrollment: '学籍（教育）',
+};
+
+/** The person a record is about, as evidence names it. */
+export const EVIDENCE_ROLE_LABELS: Readonly<Record<string, string>> = {
+  registry: '儿童本人（名册）',
+  child: '儿童本人',
+  subject: '本人',
+  father: '父亲',
+  mother: '母亲',
+  carer: '委托照护人',
+  guardian1: '监护人一',
+  guardian2: '监护人二',
+};
+
+/** The registry person an evidence role is compared with (others: the child). */
+export const REGISTRY_ROLE_FOR: Readonly<Record<string, string>> = { father: 'father', mother: 'mother', carer: 'carer' };
+
+export const IDENTITY_LABELS: Readonly<Record<string, string>> = { name: '姓名', id: '身份证号', gender: '性别', birth_date: '出生日期' };
+
+export const COMPARISON_LABELS: Readonly<Record<string, string>> = { id: '身份证号', name: '姓名', birth_date: '出生日期', gender: '性别', region: '户籍地' };
+
+export const PARAM_LABELS: Readonly<Record<string, string>> = {
+  restriction: '限制人身自由',
+  minMonths: '最少月数',
+  measure: '措施范围',
+  severeDisability: '重残认定',
+  anyType: '任一类别的等级',
+  mentalIntellectual: '精神/智力残疾的等级',
+  lostContact: '失联',
+  difficulty: '困境儿童',
+  education: '义务教育',
+  minAge: '最小年龄',
+  maxAge: '最大年龄',
+  ageReferenceDay: '年龄计算基准日',
+  urgent: '紧急关爱',
+  windowDays: '时间窗（天）',
+  watch: '预警',
+  horizonMonths: '预警期（月）',
+  adultAge: '成年年龄',
+};
+
+export const ACTION_LABELS: Readonly<Record<string, string>> = { login: '登录', view: '查看', unmask: '显示身份证号', decide: '审核', export: '导出' };
+
+/** Profile parameters as "label: value" lines (nested keys joined). */
+export function paramLines(json: string): { key: string; label: string; value: string }[] {
+  let p: unknown;
+  try {
+    p = JSON.parse(json);
+  } catch {
+    return [];
+  }
+  const out: { key: string; label: string; value: string }[] = [];
+  const walk = (o: unknown, path: string[]) => {
+    if (o && typeof o === 'object' && !Array.isArray(o)) {
+      for (const [k, v] of Object.entries(o as Record<string, unknown>)) walk(v, [...path, k]);
+      return;
+    }
+    out.push({ key: path.join('.'), label: path.map((k) => PARAM_LABELS[k] ?? k).join(' · '), value: Array.isArray(o) ? o.join('、') : String(o) });
+  };
+  walk(p, []);
+  return out;
+}
+
+export function countyName(code: string | null): string {
+  if (!code) return '';
+  return regionInfo(code).name ?? '';
+}

@@ -1,0 +1,60 @@
+// Need-to-know (RULES.md §4): the HIV category (flags/' RESTRICTED_CATEGORIES) and criminal records
+// (incarceration details, a parent's restriction status, a release from prison) are shown only to
+// roles with the grant (RoleSettings.needToKnow); others read RESTRICTED. Every page and answer of
+// the web takes these rules from here.
+import { categoryLabel, reasonLabel, RESTRICTED_CATEGORIES } from '../flags/index.js';
+import type { Ctx } from './context.js';
+import { CATEGORY_OPTIONS } from './labels.js';
+
+export const RESTRICTED = '符合条件的情形（限制知悉）';
+/** What a role without the grant reads for a restricted reason. */
+export const RESTRICTED_REASON = '父母符合条件的情形已消失（限制知悉）';
+/** Why the rules' trace is not shown to a role without the grant. */
+export const RESTRICTED_TRACE = '推理过程涉及限制知悉的信息（刑事、健康），仅对有权限的角色显示；上面的原因、证据和参数即为判定依据。';
+
+export const canSeeRestricted = (ctx: Ctx): boolean => ctx.roles[ctx.user.role].needToKnow;
+
+/** Whether a category code (or `code:subtype`) needs the grant. */
+export function isRestrictedCategory(category: string | null | undefined): boolean {
+  return !!category && (RESTRICTED_CATEGORIES as readonly string[]).includes(category.split(':')[0]!);
+}
+
+/** A category's label, or RESTRICTED for a restricted one without the grant. */
+export function restrictedCategory(ctx: Ctx, category: string | null): string {
+  if (!category) return '';
+  if (isRestrictedCategory(category) && !canSeeRestricted(ctx)) return RESTRICTED;
+  return categoryLabel(category);
+}
+
+/** The category filter's choices this user may use (a filter on a restricted category would tell). */
+export function categoryOptions(ctx: Ctx): [string, string][] {
+  return CATEGORY_OPTIONS.filter(([c]) => canSeeRestricted(ctx) || !isRestrictedCategory(c));
+}
+
+/** Reasons that tell a criminal record: a role without the grant sees that a qualifying status ended. */
+const RESTRICTED_REASONS: ReadonlySet<string> = new Set(['PARENT_RELEASED']);
+
+export function visibleReason(ctx: Ctx, reason: string): string {
+  return RESTRICTED_REASONS.has(reason) && !canSeeRestricted(ctx) ? RESTRICTED_REASON : reasonLabel(reason);
+}
+
+/** A parent's status that is a criminal (or compulsory treatment) record. */
+const RESTRICTED_PARENT_STATUS: ReadonlySet<string> = new Set(['INCARCERATED', 'COMPULSORY_REHAB', 'OTHER_RESTRICTION']);
+/** Fields of a feed that are restricted whatever their value. */
+const RESTRICTED_FIELDS: Readonly<Record<string, readonly string[]>> = { incarceration: ['measure', 'institution'] };
+
+/**
+ * The value of one field of a stored feed row as this user may see it: `shown` (already labelled
+ * and masked), or RESTRICTED when the field, the row's category or a parent's status needs the grant.
+ */
+export function visibleFieldValue(ctx: Ctx, feed: string, row: Record<string, unknown>, key: string, shown: string): string {
+  if (!shown || canSeeRestricted(ctx)) return shown;
+  if (RESTRICTED_FIELDS[feed]?.includes(key)) return RESTRICTED;
+  if (feed === 'registry') {
+    if (isRestrictedCategory(String(row.category ?? '')) && (key === 'category' || key === 'basis')) return RESTRICTED;
+    const parentRestricted = RESTRICTED_PARENT_STATUS.has(String(row.father_status ?? '')) || RESTRICTED_PARENT_STATUS.has(String(row.mother_status ?? ''));
+    if (parentRestricted && key === 'basis') return RESTRICTED;
+  }
+  if ((key === 'father_status' || key === 'mother_status') && RESTRICTED_PARENT_STATUS.has(String(row[key]))) return RESTRICTED;
+  return shown;
+}

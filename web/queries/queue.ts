@@ -1,0 +1,225 @@
+// The queue page's queries: the flags of a run in the user's scope (flags/' flagsWithStatus with
+// assignment and SLA columns), filtered, counted per type; one flag of the scope for the flag page.
+import { z } from 'zod';
+import { flagLabel, flagRecordSchema, flagsWithStatus, OPEN_STATUSES, statusLabel, STATUS_LABELS, type FlagStatus } from '../../flags/index.js';
+import { maskId } from '../../pipeline/log.js';
+import { queryAll, queryOne, sql, textList, type Sql } from '../../pipeline/store/index.js';
+import type { RunInfo } from '../../review/index.js';
+import type { Ctx } from '../context.js';
+import { countyName, type AgeFilter } from '../labels.js';
+import { canSeeRestricted, isRestrictedCategory, restrictedCategory, visibleReason } from '../privacy.js';
+import { scopeSql } from '../roles.js';
+
+export interface QueueFilters {
+  flag?: string;
+  category?: string;
+  reason?: string;
+  priority?: number;
+  status?: FlagStatus;
+  age?: AgeFilter;
+  q?: string;
+  mine?: boolean;
+}
+
+export interface QueueRow {
+  flagId: string;
+  runId: string;
+  flag: string;
+  flagLabel: string;
+  reason: string;
+  reasonLabel: string;
+  category: string | null;
+  categoryLabel: string;
+  previousCategoryLabel: string;
+  childName: string | null;
+  childIdMasked: string;
+  childRef: string | null;
+  countyCode: string | null;
+  countyName: string;
+  priority: number;
+  lifecycle: string | null;
+  status: FlagStatus;
+  statusLabel: string;
+  decidedBy: string | null;
+  decidedAt: string | null;
+  assignedTo: string | null;
+  raisedOn: string;
+  dueOn: string;
+  ageDays: number;
+  /** Days left to the SLA (negative: overdue); null once decided. */
+  daysLeft: number | null;
+  overdue: boolean;
+}
+
+/** A flag with status (flags/), its assignment and its SLA dates, as queueSql gives it. */
+const queueRecordSchema = flagRecordSchema.extend({ assigned_to: z.string().nullable(), raised_on: z.string(), due_on: z.string() });
+type QueueRecord = z.infer<typeof queueRecordSchema>;
+
+/** SQL: the flags of a run in the user's scope with status, assignment and SLA columns (raised_on, due_on). */
+export function queueSql(ctx: Ctx, runId: string): Sql {
+  const raised = sql`coalesce(r.finished_at, r.started_at, q.as_of)::DATE`;
+  return sql`
+SELECT q.*, a.assigned_to,
+       CAST(${raised} AS VARCHAR) AS raised_on,
+       CAST(CASE WHEN q.flag = 'URGENT' THEN ${raised} + ${Math.trunc(ctx.sla.urgentDays)}::INTEGER
+                 ELSE last_day(q.as_of + to_months(${Math.trunc(ctx.sla.otherMonths)}::INTEGER)) END AS VARCHAR) AS due_on
+  FROM (${flagsWithStatus(runId)}) q
+  JOIN runs r ON r.run_id = q.run_id
+  LEFT JOIN flag_assignments a ON a.run_id = q.run_id AND a.flag_id = q.flag_id
+ WHERE ${scopeSql(ctx.user, ctx.roles, sql`q.county_code`)}`;
+}
+
+/** SQL: the row's status (a column of queueSql) is open: waiting for someone. */
+export const openSql = (): Sql => sql`list_contains(${textList(OPEN_STATUSES)}, status)`;
+/** SQL: open and past its due date. */
+export const overdueSql = (ctx: Ctx): Sql => sql`${openSql()} AND CAST(due_on AS DATE) < ${ctx.today}::DATE`;
+
+function filterSql(ctx: Ctx, f: QueueFilters, skip: (keyof QueueFilters)[] = []): Sql {
+  const w: Sql[] = [];
+  const use = (k: keyof QueueFilters) => f[k] !== undefined && f[k] !== '' && !skip.includes(k);
+  if (use('flag')) w.push(sql`flag = ${f.flag!}`);
+  if (use('category')) {
+    // Without the need-to-know grant, a filter on a restricted category finds nothing (it would tell).
+    if (isRestrictedCategory(f.category) && !canSeeRestricted(ctx)) w.push(sql`FALSE`);
+    else w.push(sql`(split_part(category, ':', 1) = ${f.category!} OR category = ${f.category!})`);
+  }
+  if (use('reason')) w.push(sql`reason = ${f.reason!}`);
+  if (use('priority')) w.push(sql`priority = ${Math.trunc(f.priority!)}::INTEGER`);
+  if (use('status')) w.push(sql`status = ${f.status!}`);
+  if (use('mine') && f.mine) w.push(sql`assigned_to = ${ctx.user.username}`);
+  if (use('q')) {
+    const q = f.q!.trim();
+    w.push(sql`(contains(child_name, ${q}) OR child_ref = ${q} OR upper(child_id_number) = upper(${q}) OR flag_id = ${q})`);
+  }
+  if (use('age')) {
+    const age = sql`date_diff('day', CAST(raised_on AS DATE), ${ctx.today}::DATE)`;
+    const cond: Record<AgeFilter, Sql> = {
+      lt7: sql`${age} < 7`,
+      '7to30': sql`${age} BETWEEN 7 AND 30`,
+      '30to90': sql`${age} BETWEEN 31 AND 90`,
+      gt90: sql`${age} > 90`,
+      overdue: overdueSql(ctx),
+    };
+    w.push(cond[f.age!]);
+  }
+  return w.length ? sql.join(w, sql` AND `) : sql`TRUE`;
+}
+
+const days = (from: string, to: string) => Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000);
+
+function toQueueRow(ctx: Ctx, r: QueueRecord): QueueRow {
+  const open = OPEN_STATUSES.includes(r.status);
+  const daysLeft = open ? days(ctx.today, r.due_on) : null;
+  return {
+    flagId: r.flag_id,
+    runId: r.run_id,
+    flag: r.flag,
+    flagLabel: flagLabel(r.flag),
+    reason: r.reason,
+    reasonLabel: visibleReason(ctx, r.reason),
+    category: r.category,
+    categoryLabel: restrictedCategory(ctx, r.category),
+    previousCategoryLabel: restrictedCategory(ctx, r.previous_category),
+    childName: r.child_name,
+    childIdMasked: maskId(r.child_id_number),
+    childRef: r.child_ref,
+    countyCode: r.county_code,
+    countyName: countyName(r.county_code),
+    priority: r.priority,
+    lifecycle: r.lifecycle,
+    status: r.status,
+    statusLabel: STATUS_LABELS[r.status] ?? statusLabel(r.status),
+    decidedBy: r.decided_by,
+    decidedAt: r.decided_at,
+    assignedTo: r.assigned_to,
+    raisedOn: r.raised_on,
+    dueOn: r.due_on,
+    ageDays: days(r.raised_on, ctx.today),
+    daysLeft,
+    overdue: daysLeft !== null && daysLeft < 0,
+  };
+}
+
+export const QUEUE_LIMIT = 500;
+
+export interface QueueResult {
+  rows: QueueRow[];
+  total: number;
+  /** Count per flag type, under every filter but the type. */
+  byType: Record<string, { total: number; open: number; overdue: number }>;
+}
+
+const countSchema = z.object({ n: z.number() });
+const typeCountSchema = z.object({ flag: z.string(), total: z.number(), open: z.number(), overdue: z.number() });
+
+export async function queue(ctx: Ctx, run: RunInfo, filters: QueueFilters): Promise<QueueResult> {
+  const base = queueSql(ctx, run.runId);
+  const where = filterSql(ctx, filters);
+  const rows = await queryAll(
+    ctx.db,
+    queueRecordSchema,
+    sql`SELECT * FROM (${base}) WHERE ${where}
+         ORDER BY CASE WHEN ${openSql()} THEN 0 ELSE 1 END, priority, due_on, county_code, flag_id
+         LIMIT ${QUEUE_LIMIT + 1}`,
+  );
+  const total = await queryOne(ctx.db, countSchema, sql`SELECT count(*)::INTEGER AS n FROM (${base}) WHERE ${where}`);
+  const counts = await queryAll(
+    ctx.db,
+    typeCountSchema,
+    sql`SELECT flag, count(*)::INTEGER AS total,
+               count(*) FILTER (WHERE ${openSql()})::INTEGER AS open,
+               count(*) FILTER (WHERE ${overdueSql(ctx)})::INTEGER AS overdue
+          FROM (${base}) WHERE ${filterSql(ctx, filters, ['flag'])} GROUP BY flag`,
+  );
+  return {
+    rows: rows.slice(0, QUEUE_LIMIT).map((r) => toQueueRow(ctx, r)),
+    total: total?.n ?? 0,
+    byType: Object.fromEntries(counts.map((c) => [c.flag, { total: c.total, open: c.open, overdue: c.overdue }])),
+  };
+}
+
+/** One flag of the scope with everything the flag page shows. */
+export interface FlagDetail extends QueueRow {
+  flagKey: string;
+  fingerprint: string;
+  asOf: string;
+  childIdNumber: string | null;
+  childPersonId: string | null;
+  /** JSON text of the evidence items. */
+  evidence: string;
+  /** JSON text of the rule's profile parameters. */
+  params: string;
+  effectiveFrom: string | null;
+  overpaidMonths: number | null;
+  score: number | null;
+  previousCategory: string | null;
+}
+
+/** One flag in scope: of the given run, else of the latest run that has it. Null when missing or outside the scope. */
+export async function findFlag(ctx: Ctx, flagId: string, runId?: string | null): Promise<FlagDetail | null> {
+  const found = await queryOne(
+    ctx.db,
+    z.object({ run_id: z.string() }),
+    sql`SELECT f.run_id FROM flags f JOIN runs r ON r.run_id = f.run_id
+         WHERE f.flag_id = ${flagId} AND (${runId ?? null}::VARCHAR IS NULL OR f.run_id = ${runId ?? null})
+           AND ${scopeSql(ctx.user, ctx.roles)} AND r.status IN ('complete', 'incomplete')
+         ORDER BY r.as_of DESC LIMIT 1`,
+  );
+  if (!found) return null;
+  const r = await queryOne(ctx.db, queueRecordSchema, sql`SELECT * FROM (${queueSql(ctx, found.run_id)}) WHERE flag_id = ${flagId}`);
+  if (!r) return null;
+  return {
+    ...toQueueRow(ctx, r),
+    flagKey: r.flag_key,
+    fingerprint: r.fingerprint,
+    asOf: r.as_of,
+    childIdNumber: r.child_id_number,
+    childPersonId: r.child_person_id,
+    evidence: r.evidence || '[]',
+    params: r.params || '{}',
+    effectiveFrom: r.effective_from,
+    overpaidMonths: r.overpaid_months,
+    score: r.score,
+    previousCategory: r.previous_category,
+  };
+}

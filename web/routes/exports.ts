@@ -1,0 +1,70 @@
+// Exports: the page /exports, POST /api/exports (files of the user's area, audited) and
+// GET /api/exports/:auditId/download (only one's own files, only from the export folder).
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { basename, join, relative, resolve, sep } from 'node:path';
+import { Readable } from 'node:stream';
+import { Hono } from 'hono';
+import { runExport } from '../../exports/index.js';
+import { randomToken } from '../auth.js';
+import { ctxOf, pageUser, type Ctx, type Env } from '../context.js';
+import { WebError } from '../errors.js';
+import { exportsPage } from '../pages.js';
+import { exportAuditIds, exportFileOf } from '../queries/audit.js';
+import { runFor, scopedRuns } from '../queries/runs.js';
+import { inScope, scopePrefixes } from '../roles.js';
+import { auditIdParam, exportBody } from '../schemas.js';
+import { json, params } from '../validate.js';
+
+/** The area codes a user may export: its counties, its cities' prefixes; an admin also everything (''). */
+function exportAreas(ctx: Ctx): string[] {
+  const p = scopePrefixes(ctx.user, ctx.roles);
+  if (p === 'all') return ['', ...ctx.user.areas.map((a) => a.replace(/(00)+$/, ''))];
+  return p;
+}
+
+export const exportRoutes = new Hono<Env>();
+
+exportRoutes.get('/exports', async (c) => {
+  const ctx = ctxOf(c);
+  return c.html(exportsPage(pageUser(c), await scopedRuns(ctx), exportAreas(ctx)));
+});
+
+exportRoutes.post('/api/exports', json(exportBody), async (c) => {
+  const ctx = ctxOf(c);
+  const b = c.req.valid('json');
+  const allowed = exportAreas(ctx);
+  const county = b.county ?? (allowed.length === 1 ? allowed[0]! : undefined);
+  if (county === undefined) throw new WebError(400, '请选择区划');
+  if (county === '' ? scopePrefixes(ctx.user, ctx.roles) !== 'all' : !inScope(ctx.user, ctx.roles, county)) throw new WebError(404, '该区划不在您的管辖区域内');
+  const run = await runFor(ctx, b.runId);
+  if (!run) throw new WebError(404, '没有可导出的比对批次');
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  const outDir = join(c.get('web').exportDir, ctx.user.username.replace(/[^\p{L}\p{N}_.-]/gu, '_'), `${stamp}-${randomToken(4)}`);
+  const result = await runExport(ctx.db, b.kind, { runId: run.runId, county: county || null, outDir, by: ctx.user.username });
+  const idOf = await exportAuditIds(ctx, result.files.map((f) => f.path));
+  return c.json({
+    ok: true,
+    kind: result.kind,
+    runId: result.runId,
+    county: result.county,
+    files: result.files.map((f) => ({ name: basename(f.path), format: f.format, rows: f.rows, url: `/api/exports/${idOf.get(f.path)}/download` })),
+  });
+});
+
+exportRoutes.get('/api/exports/:auditId/download', params(auditIdParam), async (c) => {
+  const ctx = ctxOf(c);
+  const exportDir = c.get('web').exportDir;
+  const target = await exportFileOf(ctx, c.req.valid('param').auditId);
+  const path = target ? resolve(target) : null;
+  const rel = path ? relative(exportDir, path) : '..';
+  if (!path || rel.startsWith('..') || rel.startsWith(sep) || !existsSync(path)) throw new WebError(404, '找不到该导出文件');
+  const name = basename(path);
+  return new Response(Readable.toWeb(createReadStream(path)) as unknown as ReadableStream, {
+    headers: {
+      'Content-Type': 'application/octet-stream',
+      'Content-Length': String(statSync(path).size),
+      'Content-Disposition': `attachment; filename="export${name.slice(name.lastIndexOf('.'))}"; filename*=UTF-8''${encodeURIComponent(name)}`,
+      'Cache-Control': 'no-store',
+    },
+  });
+});

@@ -1,0 +1,62 @@
+// The zod schemas of the web review queue's requests (query strings, path parameters, bodies).
+import { z } from 'zod';
+import { EXPORT_KINDS, type ExportKind } from '../exports/index.js';
+import { FLAG_STATUSES, FLAG_TYPES } from '../flags/index.js';
+import { AGE_FILTERS, type AgeFilter } from './labels.js';
+
+export const flagIdSchema = z.string().min(1).max(64).regex(/^[\w.:-]+$/);
+const runIdSchema = z.string().min(1).max(64).regex(/^[\w.:-]+$/);
+const optionalRun = runIdSchema.nullish();
+const areaCode = /^(\d{2}|\d{4}|\d{6})$/;
+
+export const flagParam = z.object({ flagId: flagIdSchema });
+export const auditIdParam = z.object({ auditId: z.coerce.number().int().positive() });
+export const runQuery = z.object({ run: optionalRun });
+
+export const queueQuery = z.object({
+  run: optionalRun,
+  flag: z.enum(FLAG_TYPES).optional(),
+  category: z.string().regex(/^[A-Z_]{2,30}$/).optional(),
+  reason: z.string().regex(/^[A-Z_]{2,40}$/).optional(),
+  priority: z.coerce.number().int().min(1).max(9).optional(),
+  status: z.enum(FLAG_STATUSES).optional(),
+  age: z.enum(Object.keys(AGE_FILTERS) as [AgeFilter, ...AgeFilter[]]).optional(),
+  q: z.string().max(60).optional(),
+  mine: z.enum(['1', 'true']).optional(),
+});
+export type QueueQuery = z.infer<typeof queueQuery>;
+
+export const decideBody = z.object({
+  decision: z.enum(['confirmed', 'rejected', 'needs_info']),
+  reason: z.string().max(1000).nullish(),
+  runId: optionalRun,
+});
+export const approveBody = z.object({ runId: optionalRun, note: z.string().max(1000).nullish() });
+export const assignBody = z.object({ runId: optionalRun, release: z.boolean().optional() });
+export const bulkBody = z.object({
+  flagIds: z.array(flagIdSchema).min(1).max(500),
+  decision: z.enum(['confirmed', 'rejected']),
+  reason: z.string().max(1000).nullish(),
+  runId: optionalRun,
+});
+export const unmaskBody = z.object({
+  runId: optionalRun,
+  record: z
+    .object({ feed: z.string().regex(/^[a-z_]+$/), batchId: z.number().int().nonnegative(), srcRow: z.number().int().nonnegative(), column: z.string().regex(/^[a-z_0-9]+$/) })
+    .nullish(),
+});
+export const exportBody = z.object({
+  kind: z.enum(EXPORT_KINDS as [ExportKind, ...ExportKind[]]),
+  runId: optionalRun,
+  county: z.string().regex(areaCode, '区划代码应为 6 位区县代码（或 4 位市级、2 位省级前缀）').nullish(),
+});
+export const auditQuery = z.object({
+  actor: z.string().max(60).optional(),
+  action: z.enum(['login', 'view', 'unmask', 'decide', 'export']).optional(),
+  target: z.string().max(200).optional(),
+  from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),
+  to: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),
+});
+export type AuditQuery = z.infer<typeof auditQuery>;
+export const dashboardQuery = z.object({ run: optionalRun, county: z.string().regex(areaCode).optional() });
+export const loginBody = z.object({ username: z.string().min(1).max(60), password: z.string().min(1).max(200), _csrf: z.string().max(200).optional() });
