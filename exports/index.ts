@@ -8,11 +8,9 @@ import { exportNational } from './national.js';
 import { exportSummary } from './summary.js';
 
 export { exportNational, exportEducation, exportFlags, exportSummary };
-export { queryArrow, analystFlagsSql, FLAGS_EXPORT_VERSION } from './analyst.js';
-export { EDUCATION_COLUMNS, EDUCATION_TEMPLATE_VERSION } from './education.js';
-export { SUMMARY_TEMPLATE_VERSION } from './summary.js';
-export { NATIONAL_TEMPLATE_NAME, NATIONAL_TEMPLATE_VERSION, NATIONAL_V1_COLUMNS, NATIONAL_FLAGS, nationalV1Row } from './templates/national-v1.js';
-export { csvText, writeGb18030Csv, type ColumnSpec, type Cell } from './files.js';
+export { EDUCATION_COLUMNS } from './education.js';
+export { NATIONAL_V1_COLUMNS } from './templates/national-v1.js';
+export type { ColumnSpec, Cell } from './files.js';
 export { EXPORT_KINDS, type ExportKind, type ExportOptions, type ExportResult, type ExportedFile } from './common.js';
 
 const EXPORTERS: Record<ExportKind, (db: Db, opts: ExportOptions) => Promise<ExportResult>> = {

@@ -8,8 +8,8 @@ export {
 export { parseEvidence, evidenceItemSchema, type EvidenceItem } from '../rules/index.js';
 export { flagRowSchema, FLAG_COLUMNS, flagRows, raiseFlags, uniqueFlags, type FlagRow } from './row.js';
 export {
-  DECISION_KINDS, FLAG_STATUSES, STATUS_LABELS, OPEN_STATUSES, CONFIRMED_STATUSES, STATUS_SQL,
-  statusLabel, flagStatus, latestDecisionsSql, flagsWithStatus, flagRecordSchema, loadFlags, approvalRefusal,
+  DECISION_KINDS, FLAG_STATUSES, STATUS_LABELS, OPEN_STATUSES, CONFIRMED_STATUSES,
+  statusLabel, latestDecisionsSql, flagsWithStatus, flagRecordSchema, loadFlags, approvalRefusal,
   type FlagRecord, type DecisionKind, type StoredDecision, type FlagStatus,
 } from './status.js';
-export { SUPPRESSION_SQL, suppressions, storeRunFlags, writeFlagsCsv, type Suppression } from './store.js';
+export { suppressions, storeRunFlags, writeFlagsCsv, type Suppression } from './store.js';

@@ -34,14 +34,7 @@ export function statusLabel(status: string | null | undefined): string {
   return (STATUS_LABELS as Record<string, string>)[status ?? 'pending'] ?? String(status);
 }
 
-/** The status of a flag of type `flag` whose latest decision is `decision` (null: none). */
-export function flagStatus(flag: string, decision: StoredDecision | null): FlagStatus {
-  if (!decision) return 'pending';
-  if (decision === 'confirmed' && (NEEDS_APPROVAL as readonly string[]).includes(flag)) return 'awaiting_approval';
-  return decision;
-}
-
-/** SQL: the status column from `f.flag` and the latest decision `d.decision` (as flagStatus). */
+/** SQL: the status column from `f.flag` and the latest decision `d.decision`. */
 export const STATUS_SQL = sql`CASE WHEN d.decision IS NULL THEN 'pending'
   WHEN d.decision = 'confirmed' AND f.flag IN (SELECT unnest(${textList(NEEDS_APPROVAL)})) THEN 'awaiting_approval'
   ELSE d.decision END`;

@@ -3,6 +3,6 @@
 export { decide, approve, latestDecisions, reviewQueue, ApprovalRefused } from './decisions.js';
 export type { DecideInput, ApproveInput, Decision, QueueItem } from './decisions.js';
 export { appendAudit, type AuditEntry, type AuditAction } from './audit.js';
-export { resolveRun, getRun, latestCompleteRun, profileName, EXPORTABLE_STATUSES, type RunInfo } from './runs.js';
+export { resolveRun, getRun, latestCompleteRun, profileName, type RunInfo } from './runs.js';
 export { UserError } from './errors.js';
 export { registerReviewCommands } from './cli.js';
