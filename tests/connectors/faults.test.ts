@@ -44,6 +44,7 @@ it('fault suite: hostile files beside good ones: no crash, good rows loaded, bad
   peak = Math.max(peak, process.memoryUsage().rss, process.resourceUsage().maxRSS * 1024);
 
   const byFile = new Map(reports.map((r) => [r.file, r]));
+  if (process.env.FAULT_TIMES) { const k = new Map<string, number>(); for (const r of reports) { const key = r.file.split('/').pop()!.replace(/\.\w+$/, ''); k.set(key, (k.get(key) ?? 0) + r.seconds); } console.log([...k].sort((a, b) => b[1] - a[1]).slice(0, 25).map(([a, b]) => `${a} ${b.toFixed(2)}`).join('\n')); }
   expect(reports.length).toBe(expects.length);
   const wrong: string[] = [];
   let goodRows = 0;
@@ -55,6 +56,8 @@ it('fault suite: hostile files beside good ones: no crash, good rows loaded, bad
     if (r.status !== e.outcome) wrong.push(`${what}: ${r.status} (${r.error ?? ''})`);
     else if (e.outcome === 'loaded' && (r.rowsLoaded !== e.good || r.rowsQuarantined !== e.bad)) wrong.push(`${what}: loaded ${r.rowsLoaded}/${e.good}, quarantined ${r.rowsQuarantined}/${e.bad}`);
     else if (e.outcome === 'failed' && !HAN.test(r.error ?? '')) wrong.push(`${what}: reason not in Chinese: ${r.error}`);
+    else if (e.kind === 'zip-bomb' && !/压缩比/.test(r.error ?? '')) wrong.push(`${what}: not stopped before it was inflated: ${r.error}`);
+    else if (['latin1', 'mixed-encoding'].includes(e.kind) && !/编码/.test(r.error ?? '')) wrong.push(`${what}: the encoding is not named as the cause: ${r.error}`);
     for (const s of e.secrets) if ((r.error ?? '').includes(s)) wrong.push(`${what}: personal data in the reason`);
     goodRows += r.rowsLoaded;
     quarantined += r.rowsQuarantined;
