@@ -1,3 +1,4 @@
-export { ingestFile, ingestInbox, sourceFiles, sha256File, type BatchReport } from './ingest.js';
+export { attemptKey, ingestFile, ingestInbox, prepareWorkDir, sourceFiles, sha256File, workDirOf, type BatchReport, type IngestOptions } from './ingest.js';
+export { InputError, LIMITS, scrubMessage } from './limits.js';
 export { readFile, formatOf, detectEncoding, type ReadResult, type FileFormat } from './readers/index.js';
 export { storeStatus, type StoreStatus } from './status.js';

@@ -66,7 +66,7 @@ export function prepareWorkDir(config: Config): Promise<void> {
       if (existsSync(dir)) {
         const left = await readdir(dir);
         if (left.length) log.warn({ dir, files: left.length }, 'temporary files of an earlier run removed');
-        await rm(dir, { recursive: true, force: true });
+        for (const name of left) await rm(join(dir, name), { recursive: true, force: true });
       }
       await mkdir(dir, { recursive: true, mode: 0o700 });
     })();
