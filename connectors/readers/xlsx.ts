@@ -151,12 +151,9 @@ async function readSheet(db: Db, path: string, table: string, opts: ReadOptions,
       continue;
     }
     for await (const row of sheet) {
-      if (row.cellCount > limits.maxColumns) {
-        if (!headers) throw new InputError(`表头有 ${row.cellCount} 列, 超过 ${limits.maxColumns} 列的上限 (too many columns)`);
-      }
+      if (!headers && row.cellCount > limits.maxColumns) throw new InputError(`表头有 ${row.cellCount} 列, 超过 ${limits.maxColumns} 列的上限 (too many columns)`);
       if (!headers) {
-        const width = Math.min(row.cellCount, limits.maxColumns);
-        const cells = Array.from({ length: width }, (_, i) => cellText(row.getCell(i + 1)));
+        const cells = Array.from({ length: row.cellCount }, (_, i) => cellText(row.getCell(i + 1)));
         headers = uniqueHeaders(cells.map((c) => c.text ?? ''));
         headerRow = row.number;
         await db.run(`DROP TABLE IF EXISTS ${ident(table)}`);
@@ -168,8 +165,13 @@ async function readSheet(db: Db, path: string, table: string, opts: ReadOptions,
         appender = await db.createAppender(table, 'main', 'temp');
         continue;
       }
-      const width = Math.min(row.cellCount, headers.length);
-      const cells = headers.map((_, i) => (i < width ? cellText(row.getCell(i + 1)) : EMPTY));
+      // row.values is the fast path; a formula (whose value exceljs may have emptied) is read from its cell.
+      const values = (row.values as unknown[]) ?? [];
+      const cells = headers.map((_, i) => {
+        const v = values[i + 1];
+        const plainObject = typeof v === 'object' && v !== null && !(v instanceof Date) && !('richText' in v) && !('error' in v) && !('text' in v);
+        return plainObject ? cellText(row.getCell(i + 1)) : valueText(v);
+      });
       if (cells.every((c) => !c.error && (c.text === null || c.text.trim() === ''))) continue;
       const app = appender!;
       const srcRow = row.number - headerRow;
