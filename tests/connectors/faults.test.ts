@@ -44,7 +44,6 @@ it('fault suite: hostile files beside good ones: no crash, good rows loaded, bad
   peak = Math.max(peak, process.memoryUsage().rss, process.resourceUsage().maxRSS * 1024);
 
   const byFile = new Map(reports.map((r) => [r.file, r]));
-  if (process.env.FAULT_TIMES) { const k = new Map<string, number>(); for (const r of reports) { const key = r.file.split('/').pop()!.replace(/\.\w+$/, ''); k.set(key, (k.get(key) ?? 0) + r.seconds); } console.log([...k].sort((a, b) => b[1] - a[1]).slice(0, 25).map(([a, b]) => `${a} ${b.toFixed(2)}`).join('\n')); }
   expect(reports.length).toBe(expects.length);
   const wrong: string[] = [];
   let goodRows = 0;
