@@ -53,12 +53,14 @@ program
   .description('load every new file of the inbox (<inbox>/<feed>/*) into the store; a file already loaded is skipped')
   .option('--inbox <dir>', 'drop folder (overrides the configuration)')
   .option('--json', 'print the batch reports as JSON')
-  .action(async (o: { inbox?: string; json?: boolean }) => {
+  .option('--retry-failed', 'read again the files whose same content failed before (they are skipped otherwise)')
+  .action(async (o: { inbox?: string; json?: boolean; retryFailed?: boolean }) => {
     const cfg = config();
     const db = await openStore(cfg.database);
     const started = performance.now();
     const reports = await ingestInbox(db, cfg, {
       inbox: o.inbox,
+      retryFailed: o.retryFailed,
       onProgress: process.stderr.isTTY
         ? (e) => progressLine(`ingest ${e.index + 1}/${e.total} ${e.feed}: ${e.file.split('/').pop()} (已载入 ${e.rowsSoFar} 行)`)
         : undefined,

@@ -31,6 +31,9 @@ export interface NormalisePlan {
   insertFindings: string;
 }
 
+/** Date fields that may lie in the future (an expected end); every other date after today is a FUTURE_DATE finding. */
+const FUTURE_ALLOWED = new Set(['end_date']);
+
 /** A text cell as the value to normalise: trimmed, empty → NULL. */
 const cell = (col: string) => `nullif(trim(${col}), '')`;
 const q = (name: string) => ident(name).quoted;
@@ -207,6 +210,15 @@ export function planNormalise(args: {
       `SELECT src_row, src_line, 'birth_date', 'BIRTH_DATE_CONTRADICTS_ID' ${mine} AND id_number_valid AND birth_date <> id_number_birth_date`,
       `SELECT src_row, src_line, 'gender', 'GENDER_CONTRADICTS_ID' ${mine} AND id_number_valid AND gender <> id_number_gender`,
     );
+  }
+  // A date that cannot have happened yet (a death in 9999, a birth in 2030) loads, with a finding.
+  // Only an expected end date may lie ahead.
+  for (const f of fields('date')) {
+    if (FUTURE_ALLOWED.has(f.key)) continue;
+    findings.push(`SELECT src_row, src_line, ${lit(f.key)}, 'FUTURE_DATE' ${mine} AND ${q(f.key)} > current_date`);
+  }
+  if (hasPersonId && !has('birth_date') && spec.fields.some((x) => x.key === 'birth_date')) {
+    findings.push(`SELECT src_row, src_line, 'birth_date', 'FUTURE_DATE' ${mine} AND birth_date > current_date`);
   }
   if (spec.feed === 'disability' && has('certificate_no')) {
     const c = 'certificate_no';

@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
+import { neutraliseFormula, neutraliseFormulaSql } from '../pipeline/identity/index.js';
 
 export type Cell = string | number | null | undefined;
 
@@ -23,9 +24,11 @@ export interface SheetSpec {
   totals?: readonly Record<string, Cell>[];
 }
 
+export { neutraliseFormula, neutraliseFormulaSql };
+
 function cellValue(col: ColumnSpec, v: Cell): string | number | null {
   if (v === undefined || v === null || v === '') return null;
-  if (col.text) return String(v);
+  if (col.text || typeof v === 'string') return neutraliseFormula(String(v));
   return v;
 }
 
@@ -76,7 +79,7 @@ export async function saveWorkbook(wb: ExcelJS.Workbook, path: string): Promise<
 
 function csvField(v: Cell): string {
   if (v === undefined || v === null) return '';
-  const s = String(v);
+  const s = typeof v === 'string' ? neutraliseFormula(v) : String(v);
   return /[",\r\n]|^\s|\s$/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 

@@ -3,6 +3,7 @@
 // previous quarter's flags that no longer hold are recorded as resolved.
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { neutraliseFormulaSql } from '../pipeline/identity/index.js';
 import { exec, ident, queryAll, sql, type Db, type Sql } from '../pipeline/store/index.js';
 import { z } from 'zod';
 import { FLAG_COLUMNS, type FlagRow } from './row.js';
@@ -85,8 +86,11 @@ export async function storeRunFlags(db: Db, runId: string, asOf: string, previou
 }
 
 /** The `evidence` column as FEEDS.md's compact text: feed:record_id@date, … */
-const EVIDENCE_TEXT = sql`array_to_string(list_transform(from_json(evidence, '[{"feed":"VARCHAR","record_id":"VARCHAR","date":"VARCHAR"}]'),
+const EVIDENCE_TEXT = `array_to_string(list_transform(from_json(flags.evidence, '[{"feed":"VARCHAR","record_id":"VARCHAR","date":"VARCHAR"}]'),
      e -> e.feed || ':' || e.record_id || coalesce('@' || e.date, '')), ', ')`;
+
+/** A text column of flags.csv as written: no cell a spreadsheet would run as a formula (names and ids come from the feeds). */
+const cell = (expr: string, name: string) => sql.trusted(`${neutraliseFormulaSql(expr)} AS ${name}`);
 
 /** Writes `<out>/flags.csv` (FEEDS.md) for a run; returns its path. */
 export async function writeFlagsCsv(db: Db, runId: string, out: string): Promise<string> {
@@ -95,9 +99,10 @@ export async function writeFlagsCsv(db: Db, runId: string, out: string): Promise
   const file = join(dir, 'flags.csv');
   await exec(
     db,
-    sql`COPY (SELECT run_id, as_of, flag, category, previous_category, reason, child_name, child_id_number, child_ref,
-        county_code, effective_from, overpaid_months, priority, round(score, 4) AS score, ${EVIDENCE_TEXT} AS evidence
-      FROM flags WHERE run_id = ${runId} ORDER BY priority, county_code, flag, child_id_number, child_ref, flag_id)
+    sql`COPY (SELECT run_id, as_of, flag, category, previous_category, reason, ${cell('flags.child_name', 'child_name')},
+        ${cell('flags.child_id_number', 'child_id_number')}, ${cell('flags.child_ref', 'child_ref')},
+        county_code, effective_from, overpaid_months, priority, round(score, 4) AS score, ${cell(EVIDENCE_TEXT, 'evidence')}
+      FROM flags WHERE run_id = ${runId} ORDER BY priority, county_code, flag, flags.child_id_number, flags.child_ref, flag_id)
       TO ${file} (HEADER, DELIMITER ',')`,
   );
   return file;

@@ -131,7 +131,8 @@ export interface WorkerOptions {
 
 export interface RunningWorkers {
   workers: Worker[];
-  close(): Promise<void>;
+  /** Stops taking jobs and returns within about `graceMs` (default CLOSE_GRACE_MS) plus a second, with or without Redis; never rejects. */
+  close(graceMs?: number): Promise<void>;
 }
 
 interface StoreJobData {
@@ -229,13 +230,31 @@ export async function startWorkers(config: Config, opts: WorkerOptions): Promise
   log.info({ queues: opts.owner ? [names.store, names.partitions] : [names.partitions], concurrency: opts.concurrency ?? config.jobs.concurrency }, 'worker started');
   return {
     workers,
-    async close() {
-      for (const w of workers) await w.close();
-      for (const c of closables) await c();
+    async close(graceMs = CLOSE_GRACE_MS) {
+      // Graceful: the running steps finish and BullMQ releases their locks. That needs Redis: with Redis
+      // away (or a long step) it would wait for ever, so after `graceMs` the workers are closed by force
+      // and the connections dropped; a step cut short keeps its lock until lockMs, then another worker
+      // takes it again (steps are idempotent).
+      const graceful = (async () => {
+        for (const w of workers) await w.close();
+        for (const c of closables) await c();
+      })();
+      const inTime = await Promise.race([graceful.then(() => true), sleep(graceMs).then(() => false)]).catch((err: Error) => {
+        log.warn({ error: err.message }, 'worker close failed; closing by force');
+        return false;
+      });
+      if (!inTime) {
+        log.warn({ graceMs }, 'workers not closed in time (redis away or a step still running): closing by force');
+        graceful.catch(() => undefined);
+        await Promise.race([Promise.allSettled(workers.map((w) => w.close(true))), sleep(1_000)]);
+      }
       for (const c of connections) c.disconnect();
     },
   };
 }
+
+/** How long `RunningWorkers.close` lets running steps finish before it closes by force. */
+export const CLOSE_GRACE_MS = 5_000;
 
 // ---- Schedules -----------------------------------------------------------------------------------------
 

@@ -1,14 +1,16 @@
 import { ident, lit, queryRows, type Db } from '../../pipeline/store/index.js';
+import { InputError, LIMITS } from '../limits.js';
 import { NUMERIC_SEP, type ReadOptions, type ReadResult } from './types.js';
 
 const NUMERIC_JSON_TYPES = `('BIGINT', 'UBIGINT', 'HUGEINT', 'DOUBLE')`;
 
 /** JSON Lines: one object a line; keys are headers; a number where text belongs is flagged. */
-export async function readJsonl(db: Db, path: string, table: string, _opts: ReadOptions): Promise<ReadResult> {
+export async function readJsonl(db: Db, path: string, table: string, opts: ReadOptions): Promise<ReadResult> {
+  const limits = opts.limits ?? LIMITS;
   const tag = table.replace(/\W/g, '_');
   await db.run(`DROP TABLE IF EXISTS ${tag}_scan`);
   await db.run(
-    `CREATE TEMP TABLE ${tag}_scan AS SELECT json FROM read_json_objects(${lit(path)}, format = 'newline_delimited', ignore_errors = true)`,
+    `CREATE TEMP TABLE ${tag}_scan AS SELECT json FROM read_json_objects(${lit(path)}, format = 'newline_delimited', ignore_errors = true, maximum_object_size = ${2 * limits.maxRowBytes})`,
   );
   // Insertion order is file order, so rowid + 1 is the line number.
   await db.run(`CREATE OR REPLACE TEMP TABLE ${tag}_scan AS SELECT (rowid + 1)::INTEGER AS line, json FROM ${tag}_scan`);
@@ -20,6 +22,7 @@ export async function readJsonl(db: Db, path: string, table: string, _opts: Read
          GROUP BY k ORDER BY min(line), k`,
       )
     ).map((r) => r.k);
+    if (keys.length > limits.maxColumns) throw new InputError(`JSON 对象共有 ${keys.length} 个不同的键, 超过 ${limits.maxColumns} 列的上限 (too many columns)`);
     const path_ = (k: string) => lit('$."' + k.replaceAll('\\', '\\\\').replaceAll('"', '\\"') + '"');
     const valueCols = keys.map((k) => `json_extract_string(json, ${path_(k)}) AS ${ident(k)}`);
     const numericFlags = keys.map((k) => `CASE WHEN json_type(json, ${path_(k)}) IN ${NUMERIC_JSON_TYPES} THEN ${lit(k)} END`);
@@ -44,8 +47,8 @@ export async function readJsonl(db: Db, path: string, table: string, _opts: Read
         srcRow: b.line,
         srcLine: b.line,
         reason: 'UNREADABLE_LINE',
-        detail: b.raw === null ? 'not valid JSON' : 'not a JSON object',
-        raw: b.raw,
+        detail: b.raw === null ? `第 ${b.line} 行不是有效的 JSON, 或超过单行上限 (not valid JSON)` : `第 ${b.line} 行不是 JSON 对象 (not a JSON object)`,
+        raw: b.raw === null ? null : b.raw.slice(0, limits.maxFieldChars),
       })),
       dateBase1904: false,
     };

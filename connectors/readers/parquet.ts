@@ -1,14 +1,17 @@
 import { ident, lit, queryRows, type Db } from '../../pipeline/store/index.js';
+import { InputError, LIMITS } from '../limits.js';
 import { NUMERIC_SEP, type ReadOptions, type ReadResult } from './types.js';
 
 const NUMERIC_TYPE = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|DECIMAL)/;
 
 /** Parquet: columns cast to text; a numeric column type flags every cell of that column. */
-export async function readParquet(db: Db, path: string, table: string, _opts: ReadOptions): Promise<ReadResult> {
+export async function readParquet(db: Db, path: string, table: string, opts: ReadOptions): Promise<ReadResult> {
+  const limits = opts.limits ?? LIMITS;
   const cols = await queryRows<{ column_name: string; column_type: string }>(
     db,
     `SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet(${lit(path)}))`,
   );
+  if (cols.length > limits.maxColumns) throw new InputError(`Parquet 文件有 ${cols.length} 列, 超过 ${limits.maxColumns} 列的上限 (too many columns)`);
   const headers = cols.map((c) => c.column_name);
   const numeric = cols.filter((c) => NUMERIC_TYPE.test(c.column_type)).map((c) => c.column_name);
   await db.run(`DROP TABLE IF EXISTS ${ident(table)}`);

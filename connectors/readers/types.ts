@@ -1,3 +1,5 @@
+import type { Limits } from '../limits.js';
+
 export type FileFormat = 'csv' | 'xlsx' | 'jsonl' | 'parquet';
 export type Encoding = 'utf-8' | 'gb18030';
 
@@ -8,6 +10,17 @@ export interface RejectedRecord {
   reason: string;
   detail: string;
   raw: string | null;
+  /** The canonical key or header of the field at fault; null for the whole row. */
+  field?: string | null;
+}
+
+/** A cell that holds no value to load (an XLSX error value, a formula without its result): its row is quarantined when the column is a feed field. */
+export interface CellError {
+  srcRow: number;
+  srcLine: number;
+  header: string;
+  reason: string;
+  detail: string;
 }
 
 /**
@@ -22,6 +35,8 @@ export interface ReadResult {
   headers: string[];
   rowsRead: number;
   rejected: RejectedRecord[];
+  /** Cells without a value to load (XLSX); the cell is NULL in the table. */
+  cellErrors?: CellError[];
   /** XLSX workbooks can use the 1904 date system. */
   dateBase1904: boolean;
 }
@@ -30,7 +45,10 @@ export interface ReadOptions {
   format: FileFormat;
   encoding: 'auto' | Encoding;
   sheet?: string;
+  /** Where copies of the file (transcoded, spooled) are written: inside the data folder; removed after the read. */
   workDir: string;
+  /** Bounds (connectors/limits.ts LIMITS by default). */
+  limits?: Limits;
 }
 
 export const NUMERIC_SEP = '\u001f';

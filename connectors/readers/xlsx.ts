@@ -1,27 +1,134 @@
+import { open } from 'node:fs/promises';
 import ExcelJS from 'exceljs';
 import { ident, type Db } from '../../pipeline/store/index.js';
-import { NUMERIC_SEP, uniqueHeaders, type ReadOptions, type ReadResult } from './types.js';
+import { InputError, LIMITS, scrubMessage, type Limits } from '../limits.js';
+import { NUMERIC_SEP, uniqueHeaders, type CellError, type ReadOptions, type ReadResult } from './types.js';
 
-type CellText = { text: string | null; numeric: boolean };
+/** A cell as text, never as a number: a numeric cell is flagged so an ID in it is reported as damaged; an error value or a formula without its value is an error. */
+export type CellText = { text: string | null; numeric: boolean; error?: string };
 
-/** A cell as text, never as a number: a numeric cell is flagged so an ID in it is reported as damaged. */
-function cellText(value: ExcelJS.CellValue): CellText {
-  if (value === null || value === undefined) return { text: null, numeric: false };
+const EMPTY: CellText = { text: null, numeric: false };
+
+/** The text of a cell value (what exceljs gives for a cell that is not a formula; also a formula's result). */
+export function valueText(value: unknown): CellText {
+  if (value === null || value === undefined) return EMPTY;
   if (typeof value === 'string') return { text: value, numeric: false };
-  if (typeof value === 'number') return { text: String(value), numeric: true };
-  if (typeof value === 'boolean') return { text: value ? 'TRUE' : 'FALSE', numeric: false };
-  if (value instanceof Date) return { text: Number.isNaN(value.getTime()) ? null : value.toISOString().slice(0, 10), numeric: false };
-  if (typeof value === 'object') {
-    if ('richText' in value) return { text: value.richText.map((r) => r.text).join(''), numeric: false };
-    if ('result' in value) return cellText((value.result ?? null) as ExcelJS.CellValue);
-    if ('text' in value) return { text: String(value.text), numeric: false };
-    if ('error' in value) return { text: null, numeric: false };
+  if (typeof value === 'number') {
+    // The streaming reader reads a formula's cached error (#N/A, #REF!, ...) as a number: NaN.
+    if (!Number.isFinite(value)) return { text: null, numeric: false, error: '公式结果为错误值 (如 #N/A、#REF!)' };
+    return { text: String(value), numeric: true };
   }
-  return { text: String(value), numeric: false };
+  if (typeof value === 'boolean') return { text: value ? 'TRUE' : 'FALSE', numeric: false };
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? { text: null, numeric: false, error: '日期值无效' } : { text: value.toISOString().slice(0, 10), numeric: false };
+  if (typeof value === 'object') {
+    const v = value as Record<string, unknown>;
+    if (Array.isArray(v.richText)) return { text: (v.richText as { text?: unknown }[]).map((r) => (typeof r.text === 'string' ? r.text : '')).join(''), numeric: false };
+    if ('error' in v) return { text: null, numeric: false, error: `单元格为错误值 ${typeof v.error === 'string' ? v.error : ''}`.trim() };
+    if ('formula' in v || 'sharedFormula' in v) {
+      if (!('result' in v) || v.result === undefined) return { text: null, numeric: false, error: '公式没有保存计算结果 (请在 Excel 中打开并保存后重新放入)' };
+      const r = valueText(v.result);
+      return r.error ? { ...r, error: r.error.startsWith('公式') ? r.error : `公式结果为错误值: ${r.error}` } : r;
+    }
+    if ('result' in v) return valueText(v.result);
+    if ('text' in v) return valueText(v.text); // a hyperlink: its text (plain or rich)
+    if ('sharedString' in v) return { text: null, numeric: false, error: '共享字符串缺失' };
+  }
+  return { text: null, numeric: false, error: '无法识别的单元格内容' };
+}
+
+/** A cell of a row of the streaming reader. Formulas are read from the cell's model: exceljs's `value` drops a cached result of 0, '' or an error. */
+export function cellText(cell: ExcelJS.Cell | undefined): CellText {
+  if (!cell) return EMPTY;
+  if (cell.type === ExcelJS.ValueType.Formula) {
+    const model = cell.model as { result?: unknown };
+    return valueText({ formula: '', result: model.result });
+  }
+  return valueText(cell.value);
+}
+
+/**
+ * Checks an XLSX (a ZIP archive) from its central directory before it is read: a truncated file
+ * has none, and a zip bomb declares (or compresses to) more than the bounds allow.
+ */
+export async function checkXlsxArchive(path: string, limits: Limits): Promise<void> {
+  const fh = await open(path, 'r');
+  try {
+    const size = (await fh.stat()).size;
+    const tailLen = Math.min(size, 65_557);
+    const tail = Buffer.alloc(tailLen);
+    await fh.read(tail, 0, tailLen, size - tailLen);
+    let eocd = -1;
+    for (let i = tailLen - 22; i >= 0; i--) {
+      if (tail.readUInt32LE(i) === 0x06054b50) {
+        eocd = i;
+        break;
+      }
+    }
+    if (eocd < 0) throw new InputError('XLSX 文件不完整或已损坏 (找不到 ZIP 目录; truncated or not an XLSX)');
+    const entries = tail.readUInt16LE(eocd + 10);
+    const cdSize = tail.readUInt32LE(eocd + 12);
+    const cdOffset = tail.readUInt32LE(eocd + 16);
+    if (cdOffset === 0xffffffff || entries === 0xffff) throw new InputError('XLSX 超过大小上限 (ZIP64 archive)');
+    if (cdOffset + cdSize > size) throw new InputError('XLSX 文件不完整或已损坏 (ZIP 目录超出文件末尾; truncated)');
+    const cd = Buffer.alloc(cdSize);
+    await fh.read(cd, 0, cdSize, cdOffset);
+    let total = 0;
+    for (let p = 0, n = 0; n < entries; n++) {
+      if (p + 46 > cd.length || cd.readUInt32LE(p) !== 0x02014b50) throw new InputError('XLSX 文件已损坏 (ZIP 目录无效)');
+      const compressed = cd.readUInt32LE(p + 20);
+      const uncompressed = cd.readUInt32LE(p + 24);
+      if (compressed === 0xffffffff || uncompressed === 0xffffffff) throw new InputError('XLSX 超过大小上限 (ZIP64 entry)');
+      total += uncompressed;
+      const name = cd.toString('utf8', p + 46, p + 46 + cd.readUInt16LE(p + 28));
+      if (/sharedStrings\.xml$/i.test(name) && uncompressed > limits.maxXlsxSharedStringsBytes) {
+        throw new InputError(`XLSX 共享字符串解压后 ${Math.round(uncompressed / 2 ** 20)} MiB, 超过 ${Math.round(limits.maxXlsxSharedStringsBytes / 2 ** 20)} MiB 的上限`);
+      }
+      if (uncompressed > 1 << 20 && uncompressed > limits.maxXlsxCompressionRatio * Math.max(compressed, 1)) {
+        throw new InputError(`XLSX 压缩比异常 (${Math.round(uncompressed / Math.max(compressed, 1))} : 1, 上限 ${limits.maxXlsxCompressionRatio} : 1; 疑似 zip 炸弹)`);
+      }
+      p += 46 + cd.readUInt16LE(p + 28) + cd.readUInt16LE(p + 30) + cd.readUInt16LE(p + 32);
+    }
+    if (total > limits.maxXlsxUncompressedBytes) {
+      throw new InputError(`XLSX 解压后 ${Math.round(total / 2 ** 20)} MiB, 超过 ${Math.round(limits.maxXlsxUncompressedBytes / 2 ** 20)} MiB 的上限`);
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+// exceljs spools a worksheet that comes before the shared strings in the archive to a temp file
+// (full ID numbers in it) in os.tmpdir(), and os.tmpdir() follows TMPDIR: while a workbook is read,
+// TMPDIR is the work folder inside the data folder, which ingest empties when it starts.
+let spooling = 0;
+let savedTmp: string | undefined;
+async function withTmpDir<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+  if (spooling++ === 0) savedTmp = process.env.TMPDIR;
+  process.env.TMPDIR = dir;
+  try {
+    return await fn();
+  } finally {
+    if (--spooling === 0) {
+      if (savedTmp === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = savedTmp;
+    }
+  }
 }
 
 /** XLSX, streamed (sheets of a million rows stay out of memory), appended to DuckDB in bulk. */
 export async function readXlsx(db: Db, path: string, table: string, opts: ReadOptions): Promise<ReadResult> {
+  const limits = opts.limits ?? LIMITS;
+  await checkXlsxArchive(path, limits);
+  return withTmpDir(opts.workDir, async () => {
+    try {
+      return await readSheet(db, path, table, opts, limits);
+    } catch (err) {
+      if (err instanceof InputError) throw err;
+      throw new InputError(`XLSX 无法读取 (cannot read xlsx file): ${scrubMessage((err as Error).message)}`);
+    }
+  });
+}
+
+async function readSheet(db: Db, path: string, table: string, opts: ReadOptions, limits: Limits): Promise<ReadResult> {
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(path, {
     worksheets: 'emit',
     sharedStrings: 'cache',
@@ -33,6 +140,7 @@ export async function readXlsx(db: Db, path: string, table: string, opts: ReadOp
   let headerRow = 0;
   let rowsRead = 0;
   let sheetIndex = 0;
+  const cellErrors: CellError[] = [];
   let appender: Awaited<ReturnType<Db['createAppender']>> | null = null;
   for await (const sheet of reader) {
     sheetIndex++;
@@ -43,9 +151,10 @@ export async function readXlsx(db: Db, path: string, table: string, opts: ReadOp
       continue;
     }
     for await (const row of sheet) {
-      const values = (row.values as ExcelJS.CellValue[]) ?? [];
+      if (!headers && row.cellCount > limits.maxColumns) throw new InputError(`表头有 ${row.cellCount} 列, 超过 ${limits.maxColumns} 列的上限 (too many columns)`);
       if (!headers) {
-        headers = uniqueHeaders(values.slice(1).map((v) => cellText(v).text ?? ''));
+        const cells = Array.from({ length: row.cellCount }, (_, i) => cellText(row.getCell(i + 1)));
+        headers = uniqueHeaders(cells.map((c) => c.text ?? ''));
         headerRow = row.number;
         await db.run(`DROP TABLE IF EXISTS ${ident(table)}`);
         await db.run(
@@ -56,24 +165,32 @@ export async function readXlsx(db: Db, path: string, table: string, opts: ReadOp
         appender = await db.createAppender(table, 'main', 'temp');
         continue;
       }
-      const cells = headers.map((_, i) => cellText(values[i + 1] ?? null));
-      if (cells.every((c) => c.text === null || c.text.trim() === '')) continue;
+      // row.values is the fast path; a formula (whose value exceljs may have emptied) is read from its cell.
+      const values = (row.values as unknown[]) ?? [];
+      const cells = headers.map((_, i) => {
+        const v = values[i + 1];
+        const plainObject = typeof v === 'object' && v !== null && !(v instanceof Date) && !('richText' in v) && !('error' in v) && !('text' in v);
+        return plainObject ? cellText(row.getCell(i + 1)) : valueText(v);
+      });
+      if (cells.every((c) => !c.error && (c.text === null || c.text.trim() === ''))) continue;
       const app = appender!;
-      app.appendInteger(row.number - headerRow);
+      const srcRow = row.number - headerRow;
+      app.appendInteger(srcRow);
       app.appendInteger(row.number);
       const numeric = headers.filter((_, i) => cells[i]!.numeric);
       if (numeric.length) app.appendVarchar(numeric.join(NUMERIC_SEP));
       else app.appendNull();
-      for (const c of cells) {
+      cells.forEach((c, i) => {
+        if (c.error) cellErrors.push({ srcRow, srcLine: row.number, header: headers![i]!, reason: 'CELL_ERROR', detail: c.error });
         if (c.text === null) app.appendNull();
         else app.appendVarchar(c.text);
-      }
+      });
       app.endRow();
       rowsRead++;
     }
   }
-  if (!headers) throw new Error(opts.sheet ? `sheet "${opts.sheet}" not found or empty` : 'the workbook has no rows');
+  if (!headers) throw new InputError(opts.sheet ? `工作表 "${opts.sheet}" 不存在或为空 (sheet not found or empty)` : 'XLSX 没有任何行 (the workbook has no rows)');
   appender!.closeSync();
   const dateBase1904 = Boolean((reader as unknown as { properties?: { date1904?: boolean } }).properties?.date1904);
-  return { format: 'xlsx', encoding: null, headers, rowsRead, rejected: [], dateBase1904 };
+  return { format: 'xlsx', encoding: null, headers, rowsRead, rejected: [], cellErrors, dateBase1904 };
 }

@@ -6,3 +6,4 @@ export * from './date.js';
 export * from './codes.js';
 export * from './udf.js';
 export * from './sql.js';
+export { neutraliseFormula, neutraliseFormulaSql } from './formula.js';

@@ -30,6 +30,8 @@ export interface NameForms {
 export const NAME_FORMS_VERSION = 1;
 
 const MAX_ALTS = 8;
+/** Given-name alternatives kept per given name: more than MAX_ALTS, as some may equal a surname reading. */
+const GIVEN_ALTS = 4 * MAX_ALTS;
 
 /** Compound surnames (复姓), simplified. A two-character prefix found here is the surname. */
 export const COMPOUND_SURNAMES: ReadonlySet<string> = new Set([
@@ -158,10 +160,15 @@ function givenPart(chars: readonly string[]): GivenPart {
   return cached(givenParts, chars.join(''), () => {
     const simpleChars = chars.map((ch) => charInfo(ch).simple);
     const giv = syllables(simpleChars);
+    // Each alternative is as long as the name: only the first few are ever used (buildForms keeps
+    // MAX_ALTS readings in all), so a name of n characters costs O(n), not O(n²) (a 40,000-character
+    // name took 4 GB). GIVEN_ALTS > MAX_ALTS leaves room for readings that coincide.
     const alts: string[] = [];
-    simpleChars.forEach((ch, i) => {
-      for (const r of charInfo(ch).all) if (r !== giv[i]) alts.push(giv.map((g, k) => (k === i ? r : g)).join(''));
-    });
+    for (let i = 0; i < simpleChars.length && alts.length < GIVEN_ALTS; i++) {
+      for (const r of charInfo(simpleChars[i]!).all) {
+        if (r !== giv[i] && alts.length < GIVEN_ALTS) alts.push(giv.map((g, k) => (k === i ? r : g)).join(''));
+      }
+    }
     return { simple: simpleChars.join(''), reading: giv.join(''), alts };
   });
 }

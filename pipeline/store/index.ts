@@ -1,9 +1,11 @@
 export { openDb, connectAlso, exclusive, queryRows, lit, quoteIdent, type Db } from './db.js';
 export { sql, ident, textList, exec, readAll, queryAll, queryOne, transaction, Sql, type SqlValue } from './sql.js';
 export { migrate, MIGRATIONS } from './migrations.js';
+// recoverInterrupted and INTERRUPTED_REASON are exported where they are defined, below.
 export { refreshNameForms } from './name-forms.js';
 
-import { openDb, type Db } from './db.js';
+import { resolve } from 'node:path';
+import { openDb, queryRows, type Db } from './db.js';
 import { migrate } from './migrations.js';
 import { refreshNameForms } from './name-forms.js';
 
@@ -11,6 +13,31 @@ import { refreshNameForms } from './name-forms.js';
 export async function openStore(path: string, opts: { threads?: number } = {}): Promise<Db> {
   const db = await openDb(path, opts);
   await migrate(db);
+  await recoverInterrupted(db, path);
   await refreshNameForms(db);
   return db;
+}
+
+/** The reason stored for a batch whose process ended while it was loading. */
+export const INTERRUPTED_REASON =
+  '载入中断 (interrupted): 处理此文件的进程异常退出 (如内存耗尽或被终止), 未载入任何行; 文件内容不变时不再重试, 修正文件后重新放入, 或用 bidui ingest --retry-failed 重试';
+
+const recovered = new Set<string>();
+
+/**
+ * A batch still `loading` when a process first opens the store was being loaded by a process that
+ * ended (DuckDB lets one process at a time write a file, and its transaction was rolled back): it is
+ * failed with INTERRUPTED_REASON, so that `bidui status` shows it and the same content is not tried
+ * again until it changes (a file that crashed the process would crash every later run).
+ */
+export async function recoverInterrupted(db: Db, path: string): Promise<number> {
+  if (path === ':memory:') return 0;
+  const key = resolve(path);
+  if (recovered.has(key)) return 0;
+  recovered.add(key);
+  const rows = await queryRows<{ batch_id: number }>(
+    db,
+    `UPDATE ingest_batches SET status = 'failed', error = '${INTERRUPTED_REASON}', finished_at = now() WHERE status = 'loading' RETURNING batch_id`,
+  );
+  return rows.length;
 }

@@ -228,6 +228,16 @@ ALTER TABLE name_forms_v5 RENAME TO name_forms;
     name: 'the version of the name normalisation that computed name_forms',
     sql: `CREATE TABLE name_forms_version (version INTEGER NOT NULL, computed_at TIMESTAMP NOT NULL);`,
   },
+  {
+    // What a failed batch was tried with: the content hash, the format and the source's reading
+    // configuration (encoding, sheet, header aliases, ...) and the bounds. The same attempt is not
+    // made again (a file that crashed a run would crash every later one); a changed file or a
+    // changed configuration is a new attempt. A batch still 'loading' when a process opens the store
+    // is 'failed' (its process ended; pipeline/store/index.ts recoverInterrupted).
+    version: 7,
+    name: 'ingest_batches.attempt_key: a failed attempt is not repeated until its file or configuration changes',
+    sql: `ALTER TABLE ingest_batches ADD COLUMN attempt_key VARCHAR;`,
+  },
 ];
 
 export async function migrate(db: Db): Promise<number[]> {
