@@ -10,6 +10,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Job, Queue, UnrecoverableError, Worker, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
+import { z } from 'zod';
 import { effectiveSources, type Config } from '../config/index.js';
 import { log } from '../pipeline/log.js';
 import { openStore, type Db } from '../pipeline/store/index.js';
@@ -135,12 +136,19 @@ export interface RunningWorkers {
   close(graceMs?: number): Promise<void>;
 }
 
-interface StoreJobData {
-  source?: string;
-  path?: string;
-  asOf?: string;
-  inbox?: string;
-  out?: string;
+/** The store queue's jobs, by name: their payloads are checked before any work starts. */
+const storeJobSchemas = {
+  'scan-source': z.object({ source: z.string().min(1), inbox: z.string().optional() }),
+  'ingest-file': z.object({ source: z.string().min(1), path: z.string().min(1) }),
+  quarter: z.object({ asOf: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(), inbox: z.string().optional(), out: z.string().optional() }),
+} as const;
+type StoreJobName = keyof typeof storeJobSchemas;
+
+/** A store job's payload, validated for its name; a bad one is a dead letter at once (retrying cannot mend it). */
+function storeJob<N extends StoreJobName>(name: N, data: unknown): z.infer<(typeof storeJobSchemas)[N]> {
+  const r = storeJobSchemas[name].safeParse(data);
+  if (!r.success) throw new UnrecoverableError(`bad ${name} job: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return r.data as z.infer<(typeof storeJobSchemas)[N]>;
 }
 
 export async function startWorkers(config: Config, opts: WorkerOptions): Promise<RunningWorkers> {
@@ -182,12 +190,13 @@ export async function startWorkers(config: Config, opts: WorkerOptions): Promise
     db = await openStore(config.database);
     const store = new Queue(names.store, { connection: conn() });
     const ownerDb = db;
-    const w = new Worker<StoreJobData>(
+    const w = new Worker<unknown>(
       names.store,
       async (job) => {
         if (job.name === 'scan-source') {
-          const source = sourceByName(config, job.data.source!);
-          const files = await scanSource(config, source, job.data.inbox);
+          const data = storeJob('scan-source', job.data);
+          const source = sourceByName(config, data.source);
+          const files = await scanSource(config, source, data.inbox);
           // One ingest job per file version: a file seen again unchanged is not queued twice.
           await store.addBulk(
             files.map((path) => {
@@ -199,20 +208,22 @@ export async function startWorkers(config: Config, opts: WorkerOptions): Promise
           return { files: files.length };
         }
         if (job.name === 'ingest-file') {
-          const source = sourceByName(config, job.data.source!);
-          if (!existsSync(job.data.path!)) throw new UnrecoverableError(`file gone: ${job.data.path}`);
-          const report = await ingestFileStep(ownerDb, config, source, job.data.path!);
+          const data = storeJob('ingest-file', job.data);
+          const source = sourceByName(config, data.source);
+          if (!existsSync(data.path)) throw new UnrecoverableError(`file gone: ${data.path}`);
+          const report = await ingestFileStep(ownerDb, config, source, data.path);
           // A file that cannot be read fails the same way every time: straight to the dead letters.
           if (report.status === 'failed') throw new UnrecoverableError(report.error ?? 'ingest failed');
           return { status: report.status, batchId: report.batchId, rowsLoaded: report.rowsLoaded };
         }
         if (job.name === 'quarter') {
-          const asOf = job.data.asOf ?? previousQuarterEnd(new Date(), config.jobs.timezone);
+          const data = storeJob('quarter', job.data);
+          const asOf = data.asOf ?? previousQuarterEnd(new Date(), config.jobs.timezone);
           const executor = queueExecutor(config, opts.url);
           try {
             await job.updateProgress({ step: 'quarter', asOf, stage: 'running' });
-            const out = job.data.out ?? join(resolve(config.jobs.outDir), `Q${asOf}`);
-            const r = await runQuarter(ownerDb, config, { asOf, out, inbox: job.data.inbox, executor });
+            const out = data.out ?? join(resolve(config.jobs.outDir), `Q${asOf}`);
+            const r = await runQuarter(ownerDb, config, { asOf, out, inbox: data.inbox, executor });
             return { runId: r.runId, status: r.status, flags: r.flags, failures: r.failures.length, files: r.files };
           } finally {
             await executor.close?.();
