@@ -119,7 +119,13 @@ function ensurePrograms(): void {
 }
 
 export default function setup(): () => void {
-  ensurePrograms();
+  try {
+    ensurePrograms();
+  } catch (e) {
+    // The message alone (vitest would add a stack and a code frame), and no test starts.
+    console.error(`\n${(e as Error).message}\n`);
+    process.exit(1);
+  }
   const cache = mkdtempSync(join(tmpdir(), 'bidui-test-stores-'));
   process.env.BIDUI_TEST_CACHE = cache;
   return () => rmSync(cache, { recursive: true, force: true });
