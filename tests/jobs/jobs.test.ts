@@ -12,8 +12,8 @@ import { connect, embeddedExecutor, type StepExecutor, queueExecutor, queueNames
 import { writeJsonAtomic, writeParquet } from '../../jobs/steps.js';
 import { bucketKeysQuery, identitySettings } from '../../matchers/index.js';
 import { lit, openStore, queryRows, sql } from '../../pipeline/store/index.js';
-import { generateProvince, synthOptionsSchema } from '../../synth/index.js';
 import { tempDir } from '../helpers.js';
+import { copyStore, ingestedProvince } from '../setup/stores.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const AS_OF = '2026-09-30';
@@ -42,7 +42,7 @@ let redis: ChildProcess | null = null;
 let port = 0;
 let url = '';
 async function startRedis(): Promise<void> {
-  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.env.REDIS_SERVER_PATH ?? 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   redis = proc;
@@ -113,16 +113,10 @@ beforeAll(async () => {
   url = `redis://127.0.0.1:${port}`;
   await startRedis();
   dir = tempDir('bidui-jobs-');
-  synth = join(dir, 'synth');
-  await generateProvince(synthOptionsSchema.parse({ seed: 7, size: 'tiny', out: synth, asOf: AS_OF }));
-  // One ingest (in a child process, which closes the file), copied for every scenario.
-  baseDb = join(dir, 'base.duckdb');
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', '--db', baseDb, 'ingest', '--inbox', join(synth, 'inbox')], {
-    cwd: ROOT,
-    env: { ...process.env, BIDUI_LOG_LEVEL: 'warn', VITEST: '' },
-    encoding: 'utf8',
-  });
-  expect(r.status, r.stderr).toBe(0);
+  // One ingest of the province (tests/setup/stores.ts, shared with other test files), copied for every scenario.
+  const province = await ingestedProvince({ seed: 7, size: 'tiny', asOf: AS_OF });
+  synth = province.province;
+  baseDb = copyStore(province.dir, join(dir, 'base.duckdb'));
   // The embedded default (one process, no partitions): the reference every partitioned run must equal byte for byte.
   const e = scenario('embedded', { partitionBy: null });
   const res = await runQuarter(await openStore(e.db), e.cfg, { asOf: AS_OF, out: e.out, skipIngest: true });

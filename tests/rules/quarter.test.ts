@@ -7,16 +7,20 @@ import { decide } from '../../review/index.js';
 import { raiseFlags } from '../../flags/index.js';
 import { beginRun, finishRun, runQuarter } from '../../jobs/index.js';
 import { gatherFacts } from '../../rules/index.js';
-import { generateProvince, synthOptionsSchema } from '../../synth/index.js';
 import { scoreAgainstTruth } from '../../benchmarks/quarter-truth.js';
 import { tempDir } from '../helpers.js';
+import { copyStore, ingestedProvince } from '../setup/stores.js';
 
 const AS_OF = '2026-09-30';
 let synth: string;
+/** The province's inbox ingested once (tests/setup/stores.ts); each run copies it. */
+let ingested: string;
 
-async function freshRun(name: string): Promise<{ db: Db; cfg: Config; out: string }> {
+/** A quarter on a copy of the ingested store (its own ingest finds nothing new), or on an empty store with `fromEmpty`. */
+async function freshRun(name: string, fromEmpty = false): Promise<{ db: Db; cfg: Config; out: string }> {
   const dir = tempDir(`bidui-q-${name}-`);
   const cfg = loadConfig(undefined, { database: join(dir, 'bidui.duckdb'), inbox: join(synth, 'inbox') });
+  if (!fromEmpty) copyStore(ingested, cfg.database);
   const db = await openStore(cfg.database);
   const out = join(dir, 'out');
   await runQuarter(db, cfg, { asOf: AS_OF, out });
@@ -26,13 +30,13 @@ async function freshRun(name: string): Promise<{ db: Db; cfg: Config; out: strin
 const flagsOf = (db: Db) => queryRows(db, `SELECT * EXCLUDE (lifecycle) FROM flags ORDER BY flag_id`);
 
 beforeAll(async () => {
-  synth = tempDir('bidui-q-synth-');
-  await generateProvince(synthOptionsSchema.parse({ seed: 7, size: 'tiny', out: synth, asOf: AS_OF }));
+  ({ dir: ingested, province: synth } = await ingestedProvince({ seed: 7, size: 'tiny', asOf: AS_OF }));
 });
 
 describe('quarterly run', () => {
   it('is reproducible: same inputs and settings give the same flags, ids and flags.csv', async () => {
-    const a = await freshRun('a');
+    // One run ingests the inbox itself, the other runs on the store prepared from it.
+    const a = await freshRun('a', true);
     const b = await freshRun('b');
     const fa = await flagsOf(a.db);
     expect(fa.length).toBeGreaterThan(0);
@@ -93,7 +97,7 @@ describe('quarterly run', () => {
     cpSync(join(synth, 'inbox'), join(dir, 'inbox'), { recursive: true });
     writeFileSync(join(dir, 'inbox', 'death', 'broken.xlsx'), 'not a workbook');
     const cfg = loadConfig(undefined, { database: join(dir, 'bidui.duckdb'), inbox: join(dir, 'inbox') });
-    const db = await openStore(cfg.database);
+    const db = await openStore(copyStore(ingested, cfg.database));
     const result = await runQuarter(db, cfg, { asOf: AS_OF });
     expect(result.ingest.filter((b) => b.status === 'failed').map((b) => b.file)).toEqual([join(dir, 'inbox', 'death', 'broken.xlsx')]);
     expect(result.flags).toBeGreaterThan(0);

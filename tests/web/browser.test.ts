@@ -1,4 +1,5 @@
-// The review queue in a real browser (playwright-core driving Debian's chromium, no download):
+// The review queue in a real browser (playwright-core driving Debian's chromium, no download; the
+// global setup passes its path in CHROMIUM_PATH):
 // a reviewer opens a flag, unmasks an ID and confirms a REMOVE; a supervisor approves it and the
 // national export contains it. Screenshots go to test-output/web/.
 import { existsSync, mkdirSync } from 'node:fs';
@@ -39,7 +40,7 @@ async function login(page: Page, username: string) {
 }
 
 describe('review queue in the browser', () => {
-  it('has Debian\'s chromium to drive (.ci/run installs it)', () => {
+  it('has Debian\'s chromium to drive (tests/setup/global.ts locates or installs it)', () => {
     expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium`).toBe(true);
   });
 
