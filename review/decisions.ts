@@ -6,8 +6,10 @@ import {
   DECISION_KINDS,
   flagsWithStatus,
   latestDecisionsSql,
+  loadFlags,
   statusLabel,
   type DecisionKind,
+  type FlagRecord,
   type FlagStatus,
   type StoredDecision,
 } from '../flags/index.js';
@@ -190,33 +192,12 @@ export interface QueueItem {
   decidedAt: string | null;
 }
 
-const queueRowSchema = z.object({
-  flag_id: z.string(),
-  run_id: z.string(),
-  flag: z.string(),
-  reason: z.string(),
-  category: z.string().nullable(),
-  previous_category: z.string().nullable(),
-  child_name: z.string().nullable(),
-  child_id_number: z.string().nullable(),
-  county_code: z.string().nullable(),
-  priority: z.coerce.number(),
-  lifecycle: z.string().nullable(),
-  status: flagStateSchema.shape.status,
-  decided_by: z.string().nullable(),
-  decided_at: z.string().nullable(),
-});
-
 /** The flags of a run (optionally of one county or city code prefix) with their status, most urgent first. */
 export async function reviewQueue(db: Db, runId: string, opts: { county?: string | null } = {}): Promise<QueueItem[]> {
-  const rows = await queryAll(
-    db,
-    queueRowSchema,
-    sql`SELECT * FROM (${flagsWithStatus(runId)})
-         WHERE ${opts.county ?? null}::VARCHAR IS NULL OR starts_with(county_code, ${opts.county ?? null})
-         ORDER BY priority, county_code, flag_id`,
-  );
-  return rows.map((r) => ({
+  const flags = await loadFlags(db, runId, { county: opts.county });
+  const byUrgency = (a: FlagRecord, b: FlagRecord) =>
+    a.priority - b.priority || (a.county_code ?? '\uffff').localeCompare(b.county_code ?? '\uffff') || a.flag_id.localeCompare(b.flag_id);
+  return flags.sort(byUrgency).map((r) => ({
     flagId: r.flag_id,
     runId: r.run_id,
     flag: r.flag,
