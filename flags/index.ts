@@ -8,7 +8,7 @@ export {
 export { parseEvidence, evidenceItemSchema, type EvidenceItem } from '../rules/index.js';
 export { flagRowSchema, FLAG_COLUMNS, flagRows, raiseFlags, uniqueFlags, type FlagRow } from './row.js';
 export {
-  DECISION_KINDS, FLAG_STATUSES, STATUS_LABELS, OPEN_STATUSES, CONFIRMED_STATUSES,
+  DECISION_KINDS, STORED_DECISIONS, FLAG_STATUSES, STATUS_LABELS, OPEN_STATUSES, CONFIRMED_STATUSES,
   statusLabel, latestDecisionsSql, flagsWithStatus, flagRecordSchema, loadFlags, approvalRefusal,
   type FlagRecord, type DecisionKind, type StoredDecision, type FlagStatus,
 } from './status.js';

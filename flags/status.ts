@@ -11,7 +11,8 @@ import { flagRowSchema } from './row.js';
 export const DECISION_KINDS = ['confirmed', 'rejected', 'needs_info'] as const;
 export type DecisionKind = (typeof DECISION_KINDS)[number];
 /** Stored decision values: the three a reviewer gives, and the second approval of a REMOVE. */
-export type StoredDecision = DecisionKind | 'approved';
+export const STORED_DECISIONS = [...DECISION_KINDS, 'approved'] as const;
+export type StoredDecision = (typeof STORED_DECISIONS)[number];
 
 export const FLAG_STATUSES = ['pending', 'confirmed', 'awaiting_approval', 'approved', 'rejected', 'needs_info'] as const;
 export type FlagStatus = (typeof FLAG_STATUSES)[number];
@@ -35,7 +36,7 @@ export function statusLabel(status: string | null | undefined): string {
 }
 
 /** SQL: the status column from `f.flag` and the latest decision `d.decision`. */
-export const STATUS_SQL = sql`CASE WHEN d.decision IS NULL THEN 'pending'
+const STATUS_SQL = sql`CASE WHEN d.decision IS NULL THEN 'pending'
   WHEN d.decision = 'confirmed' AND f.flag IN (SELECT unnest(${textList(NEEDS_APPROVAL)})) THEN 'awaiting_approval'
   ELSE d.decision END`;
 
@@ -63,7 +64,7 @@ export const flagRecordSchema = flagRowSchema.extend({
   as_of: z.string(),
   child_person_id: z.string().nullable(),
   lifecycle: z.string().nullable(),
-  decision: z.enum(['confirmed', 'rejected', 'needs_info', 'approved']).nullable(),
+  decision: z.enum(STORED_DECISIONS).nullable(),
   decision_id: z.int().nullable(),
   decided_by: z.string().nullable(),
   decided_at: z.string().nullable(),

@@ -4,6 +4,8 @@ import { z } from 'zod';
 import {
   approvalRefusal,
   DECISION_KINDS,
+  FLAG_STATUSES,
+  STORED_DECISIONS,
   flagsWithStatus,
   latestDecisionsSql,
   loadFlags,
@@ -34,7 +36,7 @@ const decisionRowSchema = z.object({
   run_id: z.string(),
   flag_key: z.string(),
   fingerprint: z.string(),
-  decision: z.enum(['confirmed', 'rejected', 'needs_info', 'approved']),
+  decision: z.enum(STORED_DECISIONS),
   reason: z.string().nullable(),
   decided_by: z.string(),
   decided_at: z.string(),
@@ -75,7 +77,7 @@ const flagStateSchema = z.object({
   flag_key: z.string(),
   fingerprint: z.string(),
   flag: z.string(),
-  status: z.enum(['pending', 'confirmed', 'awaiting_approval', 'approved', 'rejected', 'needs_info']),
+  status: z.enum(FLAG_STATUSES),
   decided_by: z.string().nullable(),
 });
 
