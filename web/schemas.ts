@@ -1,7 +1,7 @@
 // The zod schemas of the web review queue's requests (query strings, path parameters, bodies).
 import { z } from 'zod';
 import { EXPORT_KINDS, type ExportKind } from '../exports/index.js';
-import { FLAG_STATUSES, FLAG_TYPES } from '../flags/index.js';
+import { DECISION_KINDS, FLAG_STATUSES, FLAG_TYPES } from '../flags/index.js';
 import { AGE_FILTERS, type AgeFilter } from './labels.js';
 
 export const flagIdSchema = z.string().min(1).max(64).regex(/^[\w.:-]+$/);
@@ -27,7 +27,7 @@ export const queueQuery = z.object({
 export type QueueQuery = z.infer<typeof queueQuery>;
 
 export const decideBody = z.object({
-  decision: z.enum(['confirmed', 'rejected', 'needs_info']),
+  decision: z.enum(DECISION_KINDS),
   reason: z.string().max(1000).nullish(),
   runId: optionalRun,
 });
