@@ -1,8 +1,43 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 
 export type Db = DuckDBConnection;
+
+/** The store file is open in another process (DuckDB lets one process at a time write a file). */
+export class StoreBusyError extends Error {
+  constructor(
+    readonly path: string,
+    readonly pid: number | null,
+  ) {
+    super(
+      `数据库 ${path} 正被另一个进程使用${pid ? `（进程号 ${pid}）` : ''}，例如正在运行的 bidui serve 或 bidui worker。` +
+        `请先停止该进程，或用 --db 指定另一个数据库文件。`,
+    );
+    this.name = 'StoreBusyError';
+  }
+}
+
+/** DuckDB's lock error as a StoreBusyError; anything else as it is. */
+function busyOr(err: unknown, path: string): unknown {
+  const m = /Could not set lock on file[\s\S]*?PID (\d+)/.exec((err as Error)?.message ?? '');
+  return m || /Conflicting lock/.test((err as Error)?.message ?? '') ? new StoreBusyError(path, m ? Number(m[1]) : null) : err;
+}
+
+/**
+ * Throws StoreBusyError when another process holds the store file at `path` (checked by opening
+ * it, then closing it again). A missing file is not busy.
+ */
+export async function assertStoreFree(path: string): Promise<void> {
+  const full = resolve(path);
+  if (!existsSync(full)) return;
+  try {
+    const probe = await DuckDBInstance.create(full);
+    probe.closeSync();
+  } catch (err) {
+    throw busyOr(err, full);
+  }
+}
 
 /**
  * Opens (or reuses, within this process) the DuckDB file at `path` and returns a connection.
@@ -16,7 +51,9 @@ export async function openDb(path: string, opts: { threads?: number } = {}): Pro
   const instance =
     full === ':memory:'
       ? await DuckDBInstance.create(':memory:', settings)
-      : await DuckDBInstance.fromCache(full, settings);
+      : await DuckDBInstance.fromCache(full, settings).catch((err: unknown) => {
+          throw busyOr(err, full);
+        });
   // fromCache gives a new wrapper of the same database on every call: the file's path names it.
   return connectTo({ instance, key: full === ':memory:' ? `:memory:${++memoryDatabases}` : full });
 }

@@ -1,4 +1,4 @@
-export { openDb, connectAlso, exclusive, queryRows, lit, quoteIdent, type Db } from './db.js';
+export { openDb, assertStoreFree, connectAlso, exclusive, queryRows, lit, quoteIdent, StoreBusyError, type Db } from './db.js';
 export { sql, ident, textList, exec, readAll, queryAll, queryOne, transaction, Sql, type SqlValue } from './sql.js';
 export { migrate, MIGRATIONS } from './migrations.js';
 // recoverInterrupted and INTERRUPTED_REASON are exported where they are defined, below.
