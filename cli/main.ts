@@ -131,7 +131,7 @@ program
   .command('rules')
   .description('the rules of a run')
   .command('explain')
-  .description('which predicates held for a child, on which evidence (child: ID number, child ref or person id)')
+  .description('which predicates held for a child, on which evidence (child: ID number, child ref, person id, or a flag id as review list prints it)')
   .argument('<child>')
   .requiredOption('--as-of <date>', 'the as-of date T (YYYY-MM-DD)')
   .action(async (child: string, o: { asOf: string }) => {

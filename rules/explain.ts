@@ -1,6 +1,7 @@
 import type { Config } from '../config/index.js';
 import { maskId } from '../pipeline/log.js';
-import { lit, type Db } from '../pipeline/store/index.js';
+import { z } from 'zod';
+import { lit, queryOne, sql, type Db } from '../pipeline/store/index.js';
 import { flagLabel, reasonLabel } from './vocabulary.js';
 import { RuleContext, evaluateChild, type RaisedFlag } from './evaluate.js';
 import { gatherFacts } from './gather.js';
@@ -14,10 +15,17 @@ export function explainFlagLines(f: RaisedFlag): string[] {
 }
 
 /**
- * The trace of the rules for one child (by ID number, child ref or person id) as of T, on the
- * persons of the latest linkage. Written to the audit log: it shows personal data.
+ * The trace of the rules for one child (by ID number, child ref, person id, or the id of one of its
+ * flags as `bidui review list` prints it) as of T, on the persons of the latest linkage. Written
+ * to the audit log: it shows personal data.
  */
 export async function explainChild(db: Db, config: Config, child: string, asOf: string, actor = process.env.USER ?? 'cli'): Promise<string[]> {
+  const flag = await queryOne(
+    db,
+    z.object({ child_person_id: z.string().nullable() }),
+    sql`SELECT child_person_id FROM flags WHERE flag_id = ${child} ORDER BY as_of DESC LIMIT 1`,
+  );
+  if (flag?.child_person_id) child = flag.child_person_id;
   const { children, people } = await gatherFacts(db, asOf, config.profile.adultAge);
   const found = children.filter((c) => c.personId === child || c.idNumber === child || c.registry.some((r) => r.childRef === child));
   if (!found.length) return [`未找到儿童 ${child}`];

@@ -6,7 +6,7 @@ import { openStore, queryRows, type Db } from '../../pipeline/store/index.js';
 import { decide } from '../../review/index.js';
 import { raiseFlags } from '../../flags/index.js';
 import { beginRun, finishRun, runQuarter } from '../../jobs/index.js';
-import { gatherFacts } from '../../rules/index.js';
+import { explainChild, gatherFacts } from '../../rules/index.js';
 import { scoreAgainstTruth } from '../../benchmarks/quarter-truth.js';
 import { tempDir } from '../helpers.js';
 import { copyStore, ingestedProvince } from '../setup/stores.js';
@@ -114,5 +114,21 @@ describe('quarterly run', () => {
     const result = await finishRun(db, next, rows);
     expect(result).toMatchObject({ suppressed: 1, resolved: 0, flags: rows.length - 1 });
     expect(result.lifecycle.persisting).toBe(rows.length - 1);
+  });
+
+  it('rules explain takes a child by ID number or by the flag id review list prints, and audits the view', async () => {
+    const { db, cfg } = await freshRun('explain');
+    const [f] = await queryRows<{ flag_id: string; child_id_number: string }>(
+      db,
+      `SELECT flag_id, child_id_number FROM flags WHERE flag = 'REMOVE' AND child_id_number IS NOT NULL ORDER BY flag_id LIMIT 1`,
+    );
+    const byId = await explainChild(db, cfg, f!.child_id_number, AS_OF, 'tester');
+    const byFlag = await explainChild(db, cfg, f!.flag_id, AS_OF, 'tester');
+    expect(byFlag).toEqual(byId);
+    expect(byFlag.some((l) => l.includes('应退未退'))).toBe(true);
+    expect(byFlag.join('\n')).not.toContain(f!.child_id_number);
+    expect(await explainChild(db, cfg, 'no-such-child', AS_OF, 'tester')).toEqual(['未找到儿童 no-such-child']);
+    const audit = await queryRows<{ n: number }>(db, `SELECT count(*)::INT AS n FROM audit_log WHERE actor = 'tester' AND action = 'view'`);
+    expect(audit[0]!.n).toBe(2);
   });
 });
