@@ -97,7 +97,14 @@ program
     const db = await openStore(cfg.database);
     const status = await storeStatus(db);
     if (o.json) console.log(JSON.stringify(status, null, 2));
-    else printStatus(status);
+    else {
+      printStatus(status);
+      // The quick start writes its own store: an empty default store is most often the wrong one.
+      const demo = resolve('data/demo/bidui.duckdb');
+      if (!status.batches.length && resolve(cfg.database) !== demo && existsSync(demo)) {
+        console.log(`提示：数据库 ${resolve(cfg.database)} 中还没有数据。演示数据在 ${demo}，可用 bidui --db ${demo} status 查看。`);
+      }
+    }
   });
 
 program

@@ -1,6 +1,9 @@
-// Issue 17 item 1: re-running the demo while `bidui serve` has its store open must not delete the
-// store under the server; it stops with a Chinese message naming the other process.
-import { spawn, type ChildProcess } from 'node:child_process';
+// Issue 17 items 1 and 15: re-running the demo while `bidui serve` has its store open must not
+// delete the store under the server (it stops with a Chinese message naming the other process);
+// `bidui status` on an empty default store points to the demo's store.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
+import { pathToFileURL } from 'node:url';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -53,5 +56,20 @@ describe('a store another process has open', () => {
     } finally {
       other.kill('SIGKILL');
     }
+  });
+});
+
+describe('bidui status after the demo', () => {
+  it('on an empty default store, says where the demo store is', async () => {
+    const cwd = tempDir('bidui-status-hint-');
+    const run = promisify(execFile);
+    const tsx = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
+    const bidui = (args: string[]) => run(process.execPath, ['--import', tsx, join(ROOT, 'cli/main.ts'), ...args], { cwd, env: { ...process.env, BIDUI_LOG_LEVEL: 'warn' } });
+    const before = await bidui(['status']);
+    expect(before.stdout).not.toContain('演示数据在');
+    // The demo's store, as `npm run demo` leaves it (an empty one will do: the hint is about where it is).
+    await bidui(['--db', 'data/demo/bidui.duckdb', 'status']);
+    const after = await bidui(['status']);
+    expect(after.stdout).toContain(`演示数据在 ${join(cwd, 'data/demo/bidui.duckdb')}`);
   });
 });
