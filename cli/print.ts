@@ -1,3 +1,5 @@
+import { FEED_LABELS } from '../pipeline/feeds.js';
+import type { FeedName } from '../config/index.js';
 import type { BatchReport, StoreStatus } from '../connectors/index.js';
 import { categoryLabel, flagLabel } from '../flags/index.js';
 import type { QuarterResult } from '../jobs/index.js';
@@ -49,6 +51,9 @@ export function printQuarter(r: QuarterResult): void {
   const failed = r.ingest.filter((b) => b.status === 'failed');
   console.log(`比对批次 ${r.runId} (截至 ${r.asOf})${r.previousRunId ? `, 对比上一批次 ${r.previousRunId}` : ''}`);
   console.log(`新导入文件 ${loaded.length} 个 (${loaded.reduce((a, b) => a + b.rowsLoaded, 0)} 行)${failed.length ? `, 失败 ${failed.length} 个` : ''}`);
+  for (const feed of r.missingFeeds) {
+    console.log(`警告：本季度未收到应报送的${FEED_LABELS[feed as FeedName] ?? feed}数据${feed === 'enrollment' ? '，未判定“未入学”（控辍保学）' : ''}`);
+  }
   console.log(`共 ${r.flags} 条标记 (新增 ${r.lifecycle.new ?? 0}, 持续 ${r.lifecycle.persisting ?? 0}, 已解决 ${r.resolved}, 因已驳回而未再提出 ${r.suppressed})`);
   console.log('按标记类型:');
   for (const [k, v] of Object.entries(r.byFlag)) console.log(`  ${flagLabel(k).padEnd(10, '　')} ${k.padEnd(11)} ${v}`);

@@ -56,6 +56,8 @@ export const ruleProfile = z.strictObject({
     .prefault({}),
   watch: z.strictObject({ horizonMonths: z.number().int().min(1).default(3) }).prefault({}),
   retention: z.strictObject({ feedDays: z.number().int().min(1).default(400) }).prefault({}),
+  /** Feeds expected every quarter: a flag that rests on the absence of a record of one is not raised when none arrived (RULES.md §3). */
+  expectedFeeds: z.array(feedName).default([...FEEDS]),
 });
 export type RuleProfile = z.infer<typeof ruleProfile>;
 

@@ -1,6 +1,9 @@
 import { join } from 'node:path';
 import { regionInfo } from '../pipeline/identity/index.js';
-import { lit, queryRows, type Db } from '../pipeline/store/index.js';
+import { lit, queryOne, queryRows, sql, type Db } from '../pipeline/store/index.js';
+import { FEED_LABELS } from '../pipeline/feeds.js';
+import type { FeedName } from '../config/index.js';
+import { z } from 'zod';
 import { categoryLabel, FLAG_LABELS, FLAG_TYPES, type FlagRecord, type FlagType } from '../flags/index.js';
 import { profileName } from '../review/index.js';
 import { auditFile, countyPart, loadRunFlags, prepareExport, type ExportOptions, type ExportResult } from './common.js';
@@ -123,6 +126,8 @@ export async function exportSummary(db: Db, opts: ExportOptions): Promise<Export
             (SELECT count(DISTINCT s.flag_key)::INTEGER FROM suppressed_flags s JOIN flags p ON p.flag_key = s.flag_key
              WHERE s.run_id = ${lit(ctx.run.runId)} AND starts_with(coalesce(p.county_code, ''), ${lit(ctx.county ?? '')})) AS suppressed`,
   )) as [{ resolved: number; suppressed: number }];
+  const run = await queryOne(db, z.object({ missing: z.string().nullable() }), sql`SELECT CAST(summary->'missingFeeds' AS VARCHAR) AS missing FROM runs WHERE run_id = ${ctx.run.runId}`);
+  const missingFeeds = (JSON.parse(run?.missing ?? '[]') as FeedName[]).map((f) => FEED_LABELS[f] ?? f);
   const total = totalOf(byType);
   const jurisdiction = (ctx.run.config as { jurisdiction?: { name?: unknown } } | null)?.jurisdiction?.name;
   addNotesSheet(wb, [
@@ -136,6 +141,7 @@ export async function exportSummary(db: Db, opts: ExportOptions): Promise<Export
     ['辖区', typeof jurisdiction === 'string' ? jurisdiction : ''],
     ['区划范围', ctx.county ?? '全部'],
     ['上期比对批次', ctx.run.previousRunId ?? '（无）'],
+    ['本季度未收到的应报送数据', missingFeeds.length ? `${missingFeeds.join('、')}（据此不判定依赖其记录缺失的标记，如“未入学”）` : '无'],
     ['标记总数', String(total.total)],
     ['已审核', `${total.byBucket.confirmed + total.byBucket.rejected + total.byBucket.needs_info}（已确认 ${total.byBucket.confirmed}，已驳回 ${total.byBucket.rejected}，待补充材料 ${total.byBucket.needs_info}）`],
     ['待审核', String(total.byBucket.pending)],

@@ -106,8 +106,8 @@ function inJurisdiction(jurisdiction: Config['jurisdiction'], county: string | n
 }
 
 /** The flags of the gathered children, within the configured jurisdiction. */
-export function raiseFlags(config: Pick<Config, 'profile' | 'jurisdiction'>, asOf: string, facts: GatheredFacts): FlagRow[] {
-  const ctx = new RuleContext(asOf, config.profile);
+export function raiseFlags(config: Pick<Config, 'profile' | 'jurisdiction'>, asOf: string, facts: GatheredFacts, missingFeeds: readonly string[] = []): FlagRow[] {
+  const ctx = new RuleContext(asOf, config.profile, missingFeeds);
   const rows: FlagRow[] = [];
   for (const child of facts.children) {
     const { flags } = evaluateChild(ctx, child, facts.people);

@@ -6,10 +6,10 @@
 import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { effectiveSources, type Config, type SourceConfig } from '../config/index.js';
+import { effectiveSources, type Config, type FeedName, type SourceConfig } from '../config/index.js';
 import { ingestFile, ingestInbox, sourceFiles, type BatchReport } from '../connectors/index.js';
 import { log } from '../pipeline/log.js';
-import { queryOne, sql, type Db } from '../pipeline/store/index.js';
+import { queryAll, queryOne, sql, type Db } from '../pipeline/store/index.js';
 import { z } from 'zod';
 import { identitySettings } from '../matchers/index.js';
 import { gatherFacts } from '../rules/index.js';
@@ -140,11 +140,13 @@ async function doRun(db: Db, config: Config, executor: StepExecutor, opts: Quart
   const linked = await mergeMatches(db, root, rel, matched, prepared);
   lap('match');
 
+  const missingFeeds = await undeliveredFeeds(db, config, opts.asOf);
+  if (missingFeeds.length) log.warn({ runId, missingFeeds }, 'expected feeds not delivered this quarter');
   const facts = await gatherFacts(db, opts.asOf, config.profile.adultAge);
   lap('gather');
   const evalKeys = await exportEvaluateInputs(db, root, rel, facts, prefix);
   const evaluated = await execute(
-    evalKeys.map((key) => ({ step: 'evaluate', runId, rel, key, asOf: opts.asOf, profile: config.profile, jurisdiction: config.jurisdiction })),
+    evalKeys.map((key) => ({ step: 'evaluate', runId, rel, key, asOf: opts.asOf, profile: config.profile, jurisdiction: config.jurisdiction, missingFeeds })),
   );
   const rows = await mergeFlags(db, root, rel, evaluated);
   lap('evaluate');
@@ -152,10 +154,28 @@ async function doRun(db: Db, config: Config, executor: StepExecutor, opts: Quart
   const matchCounts = { ...linked.counts, partitions: matchKeys.length, partitionsMatched: matched.length };
   const status = failures.length ? 'incomplete' : 'complete';
   if (failures.length) log.warn({ runId, failures: failures.length }, 'run incomplete');
-  const result = await finishRun(db, runId, rows, { out: opts.out, ingest, timings, matchSettings: linked.settings, matchCounts, status });
+  const result = await finishRun(db, runId, rows, { out: opts.out, ingest, timings, matchSettings: linked.settings, matchCounts, status, missingFeeds });
   // Partition files hold personal data: gone once the run is stored (a run that failed keeps them to resume).
   if (!config.jobs.keepResults) rmSync(resolve(root, rel), { recursive: true, force: true });
   return { ...result, status, partitions: { match: matchKeys.length, evaluate: evalKeys.length }, failures };
+}
+
+/**
+ * The expected feeds (profile.expectedFeeds) of which no file arrived for quarter `asOf`: no loaded
+ * batch that the previous quarter's run had not read already (RULES.md §3, feeds not delivered).
+ */
+async function undeliveredFeeds(db: Db, config: Config, asOf: string): Promise<FeedName[]> {
+  const rows = await queryAll(
+    db,
+    z.object({ feed: z.string() }),
+    sql`WITH previous AS (
+          SELECT input_batches FROM runs WHERE as_of < ${asOf}::DATE AND status = 'complete' ORDER BY as_of DESC LIMIT 1)
+        SELECT DISTINCT feed FROM ingest_batches
+         WHERE status = 'loaded'
+           AND batch_id NOT IN (SELECT unnest(input_batches) FROM previous)`,
+  );
+  const delivered = new Set(rows.map((r) => r.feed));
+  return config.profile.expectedFeeds.filter((f) => !delivered.has(f));
 }
 
 /** What a run's partition results depend on: the loaded batches, the as-of, the partitions, the settings and the rules. */

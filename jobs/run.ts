@@ -20,6 +20,8 @@ export interface QuarterResult {
   byCategory: Record<string, number>;
   byCounty: Record<string, number>;
   lifecycle: Record<string, number>;
+  /** Expected feeds of which no file arrived for the quarter (RULES.md §3). */
+  missingFeeds: string[];
   timings: Record<string, number>;
   files: string[];
 }
@@ -54,6 +56,7 @@ export interface FinishOptions {
   matchSettings?: unknown;
   matchCounts?: unknown;
   status?: 'complete' | 'incomplete';
+  missingFeeds?: string[];
 }
 
 /** Stores the flags of a run (flags/), writes flags.csv, records the summary on the runs row. */
@@ -98,10 +101,18 @@ export async function finishRun(db: Db, runId: string, rows: readonly FlagRow[],
     byCategory: countBy(counts, (r) => r.category),
     byCounty: countBy(counts, (r) => r.county_code),
     lifecycle: { ...countBy(counts, (r) => r.lifecycle), resolved: other!.resolved },
+    missingFeeds: opts.missingFeeds ?? [],
     timings,
     files,
   };
-  const summary = { byFlag: result.byFlag, byCategory: result.byCategory, byCounty: result.byCounty, lifecycle: result.lifecycle, match: opts.matchCounts ?? null };
+  const summary = {
+    byFlag: result.byFlag,
+    byCategory: result.byCategory,
+    byCounty: result.byCounty,
+    lifecycle: result.lifecycle,
+    missingFeeds: result.missingFeeds,
+    match: opts.matchCounts ?? null,
+  };
   await exec(
     db,
     sql`UPDATE runs SET status = ${status}, finished_at = now(), previous_run_id = ${prev},

@@ -17,7 +17,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { basename, dirname, join, resolve } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { z } from 'zod';
-import { configSchema, ruleProfile } from '../config/index.js';
+import { configSchema, feedName, ruleProfile } from '../config/index.js';
 import {
   bucketKeysQuery,
   compareCandidates,
@@ -54,6 +54,8 @@ export const stepTaskSchema = z.object({
   asOf: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),
   profile: ruleProfile.optional(),
   jurisdiction: configSchema.shape.jurisdiction.optional(),
+  /** Evaluate only: expected feeds that did not arrive this quarter. */
+  missingFeeds: z.array(feedName).optional(),
 });
 export type StepTask = z.infer<typeof stepTaskSchema>;
 
@@ -202,7 +204,7 @@ export async function runStep(root: string, job: StepTask, opts: { progress?: St
       }
       await progress('evaluating', 30);
       await hold();
-      const flags = raiseFlags({ profile, jurisdiction }, asOf, { children, people });
+      const flags = raiseFlags({ profile, jurisdiction }, asOf, { children, people }, task.missingFeeds);
       await progress('writing', 80);
       await db.run('CREATE TABLE step_flags (ord INTEGER, flag VARCHAR)');
       const app = await db.createAppender('step_flags');

@@ -60,6 +60,15 @@ const person = (required = true): FieldSpec[] => [
   { key: 'birth_date', kind: date, headers: ['出生日期'] },
 ];
 
+/** Each feed's Chinese name, as users and reports name it. */
+export const FEED_LABELS: Readonly<Record<FeedName, string>> = {
+  registry: '儿童福利信息系统（保障名册）',
+  death: '死亡（公安注销、卫健死亡证明、殡葬火化）',
+  incarceration: '限制人身自由记录（司法、公安）',
+  disability: '残疾人证（残联）',
+  enrollment: '学籍（教育）',
+};
+
 export const FEED_SPECS: Record<FeedName, FeedSpec> = {
   registry: {
     feed: 'registry',

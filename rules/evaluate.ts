@@ -64,9 +64,14 @@ export interface ParentState {
 export class RuleContext {
   readonly horizon: string;
   readonly schoolAgeDay: string;
+  /**
+   * `missingFeeds`: expected feeds of which no file arrived for the quarter; a flag that rests on the
+   * absence of their records is not raised (RULES.md §3, feeds not delivered).
+   */
   constructor(
     readonly T: string,
     readonly profile: RuleProfile,
+    readonly missingFeeds: readonly string[] = [],
   ) {
     this.horizon = monthEndAfter(T, profile.watch.horizonMonths);
     this.schoolAgeDay = lastMonthDayBefore(T, profile.education.ageReferenceDay);
@@ -412,7 +417,8 @@ export function evaluateChild(ctx: RuleContext, child: ChildFacts, people: Map<s
         if (age >= p.education.minAge && age <= p.education.maxAge) {
           const current = self.enrollments.filter((e) => e.asOf === null || e.asOf <= T).sort((a, b) => (b.asOf ?? '').localeCompare(a.asOf ?? ''))[0];
           const eduParams = ['education'];
-          if (!current) raise({ flag: 'EDUCATION', reason: 'NOT_ENROLLED', category: C, previousCategory: null, effectiveFrom: null, overpaidMonths: null, registry: primary, params: eduParams });
+          if (!current && ctx.missingFeeds.includes('enrollment')) trace.push('本季度未收到学籍数据：不判定未入学');
+          else if (!current) raise({ flag: 'EDUCATION', reason: 'NOT_ENROLLED', category: C, previousCategory: null, effectiveFrom: null, overpaidMonths: null, registry: primary, params: eduParams });
           else if (current.status === 'DROPPED_OUT') raise({ flag: 'EDUCATION', reason: 'DROPPED_OUT', category: C, previousCategory: null, effectiveFrom: null, overpaidMonths: null, registry: primary, evidence: childEvidence([current]), params: eduParams });
         }
       }

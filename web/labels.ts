@@ -1,5 +1,6 @@
 // The Chinese labels the web adds to flags/' vocabulary (STATUS_LABELS, FLAG_LABELS… come from
 // there): age filters, feeds, evidence roles, comparison levels, rule parameters, audit actions.
+import { FEED_LABELS as FEED_SPEC_LABELS } from '../pipeline/feeds.js';
 import { regionInfo } from '../pipeline/identity/index.js';
 
 export { STATUS_LABELS, FLAG_LABELS, REASON_LABELS } from '../flags/index.js';
@@ -24,13 +25,7 @@ export const CATEGORY_OPTIONS: readonly [string, string][] = [
   ['HIV', '艾滋病病毒感染儿童'],
 ];
 
-export const FEED_LABELS: Readonly<Record<string, string>> = {
-  registry: '儿童福利信息系统（保障名册）',
-  death: '死亡（公安注销、卫健死亡证明、殡葬火化）',
-  incarceration: '限制人身自由记录（司法、公安）',
-  disability: '残疾人证（残联）',
-  enrollment: '学籍（教育）',
-};
+export const FEED_LABELS: Readonly<Record<string, string>> = FEED_SPEC_LABELS;
 
 /** The person a record is about, as evidence names it. */
 export const EVIDENCE_ROLE_LABELS: Readonly<Record<string, string>> = {

@@ -131,4 +131,31 @@ describe('quarterly run', () => {
     const audit = await queryRows<{ n: number }>(db, `SELECT count(*)::INT AS n FROM audit_log WHERE actor = 'tester' AND action = 'view'`);
     expect(audit[0]!.n).toBe(2);
   });
+
+  it('a quarter without an enrollment file raises no NOT_ENROLLED flag and names the missing feed; a later quarter with no new file names every feed', async () => {
+    const { db: withFile } = await freshRun('with-enrollment');
+    const [{ n: notEnrolled }] = (await queryRows<{ n: number }>(withFile, `SELECT count(*)::INT AS n FROM flags WHERE reason = 'NOT_ENROLLED'`)) as [{ n: number }];
+    expect(notEnrolled).toBeGreaterThan(0);
+
+    const { db, cfg, out } = await freshRun('no-enrollment');
+    // As if the education bureau had sent nothing: no enrollment batch in the store.
+    await db.run(`DELETE FROM feed_enrollment`);
+    await db.run(`DELETE FROM findings WHERE batch_id IN (SELECT batch_id FROM ingest_batches WHERE feed = 'enrollment')`);
+    await db.run(`DELETE FROM quarantine WHERE batch_id IN (SELECT batch_id FROM ingest_batches WHERE feed = 'enrollment')`);
+    await db.run(`DELETE FROM ingest_batches WHERE feed = 'enrollment'`);
+    const result = await runQuarter(db, cfg, { asOf: AS_OF, out, skipIngest: true });
+    expect(result.missingFeeds).toEqual(['enrollment']);
+    expect(await queryRows(db, `SELECT flag_id FROM flags WHERE reason = 'NOT_ENROLLED'`)).toEqual([]);
+    const { exportSummary } = await import('../../exports/index.js');
+    const summary = await exportSummary(db, { outDir: join(out, 'exports'), by: 'tester' });
+    const ExcelJS = (await import('exceljs')).default;
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(summary.files[0]!.path);
+    const notes: string[] = [];
+    wb.eachSheet((ws) => ws.eachRow((r) => notes.push(r.values.toString())));
+    expect(notes.some((t) => t.includes('本季度未收到的应报送数据') && t.includes('学籍（教育）'))).toBe(true);
+
+    const next = await runQuarter(db, cfg, { asOf: '2026-12-31', skipIngest: true });
+    expect(next.missingFeeds).toEqual(cfg.profile.expectedFeeds);
+  });
 });
