@@ -56,6 +56,12 @@ export const ruleProfile = z.strictObject({
     .prefault({}),
   watch: z.strictObject({ horizonMonths: z.number().int().min(1).default(3) }).prefault({}),
   retention: z.strictObject({ feedDays: z.number().int().min(1).default(400) }).prefault({}),
+  /**
+   * Monthly benefit standards in 元 (RULES.md §3, overpaid amount), by category code or
+   * `CATEGORY:SUBTYPE` (the subtype wins), e.g. { "ORPHAN:INSTITUTION": 1400, "ORPHAN:SCATTERED": 900 }.
+   * A category without a standard gives no amount.
+   */
+  benefits: z.strictObject({ monthly: z.record(z.string().regex(/^[A-Z_]+(:[A-Z_]+)?$/), z.number().nonnegative()).default({}) }).prefault({}),
   /** Feeds expected every quarter: a flag that rests on the absence of a record of one is not raised when none arrived (RULES.md §3). */
   expectedFeeds: z.array(feedName).default([...FEEDS]),
 });

@@ -6,7 +6,7 @@ export {
   flagLabel, reasonLabel, categoryLabel, type FlagType, type Category,
 } from '../rules/index.js';
 export { parseEvidence, evidenceItemSchema, type EvidenceItem } from '../rules/index.js';
-export { flagRowSchema, FLAG_COLUMNS, flagRows, raiseFlags, uniqueFlags, type FlagRow } from './row.js';
+export { flagRowSchema, FLAG_COLUMNS, flagRows, raiseFlags, uniqueFlags, monthlyBenefit, type FlagRow } from './row.js';
 export {
   DECISION_KINDS, STORED_DECISIONS, FLAG_STATUSES, STATUS_LABELS, OPEN_STATUSES, CONFIRMED_STATUSES,
   statusLabel, latestDecisionsSql, flagsWithStatus, flagRecordSchema, loadFlags, approvalRefusal,

@@ -2,7 +2,7 @@
 // the appender's order are derived. What the rules raised for a child becomes rows here.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { Config } from '../config/index.js';
+import type { Config, RuleProfile } from '../config/index.js';
 import {
   evaluateChild,
   FLAG_PRIORITY,
@@ -29,6 +29,8 @@ export const flagRowSchema = z.object({
   county_code: z.string().nullable(),
   effective_from: z.string().nullable(),
   overpaid_months: z.int().nullable(),
+  /** 元: overpaid_months × the monthly standard of the child's category (profile.benefits.monthly). */
+  overpaid_amount: z.number().nullable(),
   priority: z.int(),
   score: z.number().nullable(),
   /** JSON text of EvidenceItem[]. */
@@ -56,8 +58,15 @@ export const FLAG_COLUMNS: readonly { name: keyof FlagRow; type: ColumnType }[] 
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
+/** The monthly standard (元) of a category and subtype in the profile, or null when it has none. */
+export function monthlyBenefit(profile: RuleProfile, category: string | null, subtype: string | null): number | null {
+  if (!category) return null;
+  const monthly = profile.benefits.monthly;
+  return (subtype ? monthly[`${category}:${subtype}`] : undefined) ?? monthly[category] ?? null;
+}
+
 /** Flag rows for the flags table from what the rules raised for one child. */
-export function flagRows(asOf: string, child: ChildFacts, raised: RaisedFlag[]): FlagRow[] {
+export function flagRows(asOf: string, child: ChildFacts, raised: RaisedFlag[], profile?: RuleProfile): FlagRow[] {
   return raised.map((f) => {
     const childKey = child.idNumber ?? child.personId;
     // The same condition in another quarter keeps its key: a REMOVE whose reason changes is still
@@ -91,6 +100,7 @@ export function flagRows(asOf: string, child: ChildFacts, raised: RaisedFlag[]):
       county_code: f.registry?.county ?? child.county,
       effective_from: f.effectiveFrom,
       overpaid_months: f.overpaidMonths,
+      overpaid_amount: overpaidAmount(f, profile),
       priority: FLAG_PRIORITY[f.flag],
       score: evidence.length ? Math.max(...evidence.map((e) => e.score)) : null,
       evidence: JSON.stringify(evidence),
@@ -98,6 +108,13 @@ export function flagRows(asOf: string, child: ChildFacts, raised: RaisedFlag[]):
       fingerprint,
     };
   });
+}
+
+function overpaidAmount(f: RaisedFlag, profile: RuleProfile | undefined): number | null {
+  if (f.overpaidMonths === null || !profile) return null;
+  const subtype = f.registry && f.registry.category === f.category ? f.registry.subtype : null;
+  const monthly = monthlyBenefit(profile, f.category, subtype);
+  return monthly === null ? null : Math.round(f.overpaidMonths * monthly * 100) / 100;
 }
 
 function inJurisdiction(jurisdiction: Config['jurisdiction'], county: string | null): boolean {
@@ -111,7 +128,7 @@ export function raiseFlags(config: Pick<Config, 'profile' | 'jurisdiction'>, asO
   const rows: FlagRow[] = [];
   for (const child of facts.children) {
     const { flags } = evaluateChild(ctx, child, facts.people);
-    if (flags.length) rows.push(...flagRows(asOf, child, flags).filter((r) => inJurisdiction(config.jurisdiction, r.county_code)));
+    if (flags.length) rows.push(...flagRows(asOf, child, flags, config.profile).filter((r) => inJurisdiction(config.jurisdiction, r.county_code)));
   }
   return uniqueFlags(rows);
 }

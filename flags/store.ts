@@ -101,7 +101,7 @@ export async function writeFlagsCsv(db: Db, runId: string, out: string): Promise
     db,
     sql`COPY (SELECT run_id, as_of, flag, category, previous_category, reason, ${cell('flags.child_name', 'child_name')},
         ${cell('flags.child_id_number', 'child_id_number')}, ${cell('flags.child_ref', 'child_ref')},
-        county_code, effective_from, overpaid_months, priority, round(score, 4) AS score, ${cell(EVIDENCE_TEXT, 'evidence')}
+        county_code, effective_from, overpaid_months, overpaid_amount, priority, round(score, 4) AS score, ${cell(EVIDENCE_TEXT, 'evidence')}
       FROM flags WHERE run_id = ${runId} ORDER BY priority, county_code, flag, flags.child_id_number, flags.child_ref, flag_id)
       TO ${file} (HEADER, DELIMITER ',')`,
   );

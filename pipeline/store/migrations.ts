@@ -238,6 +238,11 @@ ALTER TABLE name_forms_v5 RENAME TO name_forms;
     name: 'ingest_batches.attempt_key: a failed attempt is not repeated until its file or configuration changes',
     sql: `ALTER TABLE ingest_batches ADD COLUMN attempt_key VARCHAR;`,
   },
+  {
+    version: 8,
+    name: 'flags.overpaid_amount: the money paid since a REMOVE took effect (元)',
+    sql: `ALTER TABLE flags ADD COLUMN overpaid_amount DOUBLE;`,
+  },
 ];
 
 export async function migrate(db: Db): Promise<number[]> {

@@ -200,6 +200,24 @@ describe('urgent, education, duplicates', () => {
     expect(dup.registry?.childRef).toBe('C2');
   });
 
+  it('a REMOVE states the money paid since it took effect: months × the monthly standard of the category (and subtype) in the profile', async () => {
+    const { flagRows, monthlyBenefit } = await import('../../flags/index.js');
+    const example = parseConfig({ profile: 'example-province' }).profile;
+    expect(monthlyBenefit(example, 'ORPHAN', 'INSTITUTION')).toBe(1400);
+    expect(monthlyBenefit(example, 'ORPHAN', 'SCATTERED')).toBe(900);
+    expect(monthlyBenefit(example, 'DIFFICULTY_SELF', null)).toBeNull();
+    const father = person('F', { restrictions: [restriction('2024-01-01', '2030-01-01')] });
+    const c = child({ registry: [registry(), registry({ childRef: 'C2', startDate: '2026-05-10', lastPaidMonth: '2026-09' })] });
+    const raised = evaluateChild(new RuleContext(T, example), c, new Map([['F', father]])).flags.filter((f) => f.reason === 'DUPLICATE_REGISTRATION');
+    // DE_FACTO at 900 元 a month, 4 months paid since 2026-06-01.
+    expect(flagRows(T, c, raised, example).map((r) => [r.overpaid_months, r.overpaid_amount])).toEqual([[4, 3600]]);
+    // The national profile sets no standard: months, no amount.
+    expect(flagRows(T, c, raised, national).map((r) => [r.overpaid_months, r.overpaid_amount])).toEqual([[4, null]]);
+    const orphan = child({ registry: [registry({ category: 'ORPHAN', subtype: 'INSTITUTION' }), registry({ category: 'ORPHAN', subtype: 'INSTITUTION', childRef: 'C2', startDate: '2026-05-10' })] });
+    const orphanDup = evaluateChild(new RuleContext(T, example), orphan, new Map()).flags.filter((f) => f.reason === 'DUPLICATE_REGISTRATION');
+    expect(flagRows(T, orphan, orphanDup, example).map((r) => r.overpaid_amount)).toEqual([4 * 1400]);
+  });
+
   it('a left-behind child whose parents now qualify is reclassified, not added', () => {
     const reg = [registry({ category: 'LEFT_BEHIND', father: { personId: 'F', status: 'NORMAL', since: null }, mother: { personId: 'M', status: 'NORMAL', since: null } })];
     const f = person('F', { restrictions: [restriction('2025-01-01', '2027-01-01')] });

@@ -43,7 +43,7 @@ describe('quarterly run', () => {
     expect(await flagsOf(b.db)).toEqual(fa);
     expect(readFileSync(join(a.out, 'flags.csv'), 'utf8')).toBe(readFileSync(join(b.out, 'flags.csv'), 'utf8'));
     const header = readFileSync(join(a.out, 'flags.csv'), 'utf8').split('\n')[0];
-    expect(header).toBe('run_id,as_of,flag,category,previous_category,reason,child_name,child_id_number,child_ref,county_code,effective_from,overpaid_months,priority,score,evidence');
+    expect(header).toBe('run_id,as_of,flag,category,previous_category,reason,child_name,child_id_number,child_ref,county_code,effective_from,overpaid_months,overpaid_amount,priority,score,evidence');
   });
 
   it('matches the ground truth of the synthetic province', async () => {
