@@ -8,15 +8,35 @@ import { openStore } from '../pipeline/store/index.js';
 import { registerExportCommands } from '../exports/index.js';
 import { registerReviewCommands } from '../review/index.js';
 import { registerWebCommands } from '../web/index.js';
-import { printIngestSummary, printQuarter, printStatus, progressLine } from './print.js';
+import { feedLabel, printIngestSummary, printQuarter, printStatus, progressLine } from './print.js';
+import { localise } from './zh.js';
 
-const program = new Command();
+// Chinese help and commander errors (cli/zh.ts): set before any command is added, so that every command inherits them.
+const program = localise(new Command());
 program
   .name('bidui')
-  .description('比对: compare the child-welfare registry with agency feeds, quarter by quarter')
-  .option('-c, --config <file>', 'configuration file (JSON); defaults apply without one')
-  .option('--db <path>', 'DuckDB database file (overrides the configuration)')
+  .description('比对：每季度将儿童福利保障名册与各部门数据（死亡、限制人身自由、残疾人证、学籍）逐一比对')
+  .option('-c, --config <file>', '配置文件（JSON 格式）；不指定时使用默认配置')
+  .option('--db <path>', '数据库文件（DuckDB），指定后不用配置文件中的数据库')
+  .addOption(
+    new Option('--log-level <level>', '运行日志（JSON 格式，写到标准错误）的详细程度；在终端上默认不显示，也可用环境变量 BIDUI_LOG_LEVEL 设置').choices([
+      'silent',
+      'error',
+      'warn',
+      'info',
+      'debug',
+    ]),
+  )
   .showHelpAfterError();
+
+// --log-level: the logger exists before the arguments are read; child processes (workers) inherit the variable.
+program.hook('preAction', async () => {
+  const level = program.opts<{ logLevel?: string }>().logLevel;
+  if (!level) return;
+  process.env.BIDUI_LOG_LEVEL = level;
+  const { log } = await import('../pipeline/log.js');
+  log.level = level;
+});
 
 function config(): Config {
   const opts = program.opts<{ config?: string; db?: string }>();
@@ -25,13 +45,13 @@ function config(): Config {
 
 program
   .command('synth')
-  .description('write a deterministic synthetic province: an inbox of feeds plus the ground truth')
-  .requiredOption('--out <dir>', 'output folder (inbox/ and truth/ are written inside)')
-  .option('--seed <n>', 'random seed', '1')
-  .addOption(new Option('--size <size>', 'how big').choices(['tiny', 'small', 'medium', 'province']).default('small'))
-  .option('--as-of <date>', 'the quarter end the ground-truth flags are computed for', '2026-09-30')
-  .option('--province <code>', '2-digit province code', '44')
-  .option('--json', 'print the summary as JSON')
+  .description('生成一套模拟数据（一个虚构的省）：各部门数据文件和标准答案，用于试用和测试')
+  .requiredOption('--out <dir>', '输出文件夹（其中写入 inbox/ 数据文件和 truth/ 标准答案）')
+  .option('--seed <n>', '随机数种子（同一种子生成同样的数据）', '1')
+  .addOption(new Option('--size <size>', '数据规模').choices(['tiny', 'small', 'medium', 'province']).default('small'))
+  .option('--as-of <date>', '标准答案对应的截止日期（季度末）', '2026-09-30')
+  .option('--province <code>', '省份代码（2 位数字）', '44')
+  .option('--json', '以 JSON 格式输出摘要')
   .action(async (o: { out: string; seed: string; size: string; asOf: string; province: string; json?: boolean }) => {
     const { generateProvince, synthOptionsSchema } = await import('../synth/index.js');
     const opts = synthOptionsSchema.parse({
@@ -40,7 +60,7 @@ program
       out: o.out,
       asOf: o.asOf,
       province: o.province,
-      onProgress: process.stderr.isTTY ? (stage: string, done: number, total: number) => progressLine(`synth ${stage} ${done}/${total}`) : undefined,
+      onProgress: process.stderr.isTTY ? (stage: string, done: number, total: number) => progressLine(`生成模拟数据 ${stage} ${done}/${total}`) : undefined,
     });
     const summary = await generateProvince(opts);
     if (process.stderr.isTTY) progressLine(null);
@@ -50,10 +70,10 @@ program
 
 program
   .command('ingest')
-  .description('load every new file of the inbox (<inbox>/<feed>/*) into the store; a file already loaded is skipped')
-  .option('--inbox <dir>', 'drop folder (overrides the configuration)')
-  .option('--json', 'print the batch reports as JSON')
-  .option('--retry-failed', 'read again the files whose same content failed before (they are skipped otherwise)')
+  .description('导入数据：把收件文件夹（<inbox>/<数据源>/*）中的新文件载入数据库；已导入过的文件自动跳过')
+  .option('--inbox <dir>', '收件文件夹（指定后不用配置文件中的设置）')
+  .option('--json', '以 JSON 格式输出每个文件的导入结果')
+  .option('--retry-failed', '重新读取以前导入失败的文件（否则内容未变的失败文件会被跳过）')
   .action(async (o: { inbox?: string; json?: boolean; retryFailed?: boolean }) => {
     const cfg = config();
     const db = await openStore(cfg.database);
@@ -62,7 +82,7 @@ program
       inbox: o.inbox,
       retryFailed: o.retryFailed,
       onProgress: process.stderr.isTTY
-        ? (e) => progressLine(`ingest ${e.index + 1}/${e.total} ${e.feed}: ${e.file.split('/').pop()} (已载入 ${e.rowsSoFar} 行)`)
+        ? (e) => progressLine(`导入 ${e.index + 1}/${e.total} ${feedLabel(e.feed)}：${e.file.split('/').pop()}（已载入 ${e.rowsSoFar} 行）`)
         : undefined,
     });
     if (process.stderr.isTTY) progressLine(null);
@@ -73,9 +93,9 @@ program
 
 program
   .command('status')
-  .description('batches, rows, quarantine and data-quality counts per feed')
-  .option('--json', 'print as JSON')
-  .option('--queue [url]', 'also show the job queues, running and failed jobs and the schedules (Redis URL; default: jobs.queue)')
+  .description('查看数据库状态：各数据源的导入批次、行数、隔离行和数据质量提示')
+  .option('--json', '以 JSON 格式输出')
+  .option('--queue [url]', '同时显示任务队列、运行中和失败的任务及定时任务（可跟 Redis 地址；默认用配置中的 jobs.queue）')
   .action(async (o: { json?: boolean; queue?: string | boolean }) => {
     const cfg = config();
     if (o.queue) {
@@ -90,7 +110,7 @@ program
         if (o.json) console.log(JSON.stringify(status, null, 2));
         else printStatus(status);
       } catch (err) {
-        if (!o.json) console.log(`数据库正被其他进程使用 (store busy): ${(err as Error).message.split('\n')[0]}`);
+        if (!o.json) console.log(`数据库正被其他进程使用：${(err as Error).message.split('\n')[0]}`);
       }
       return;
     }
@@ -109,12 +129,12 @@ program
 
 program
   .command('quarter')
-  .description('the quarterly comparison: ingest what is new, link persons, evaluate the rules as of a date, write flags.csv')
-  .requiredOption('--as-of <date>', 'the as-of date T (YYYY-MM-DD), normally a quarter end')
-  .option('--inbox <dir>', 'drop folder to ingest first (overrides the configuration)')
-  .requiredOption('--out <dir>', 'folder for flags.csv')
-  .option('--json', 'print the run summary as JSON')
-  .option('--queue [url]', 'split matching and rule evaluation into partitions worked by `bidui worker` processes (Redis URL; default: jobs.queue)')
+  .description('季度比对：导入新数据、匹配人员、按截止日期判定规则，写出标记清单 flags.csv')
+  .requiredOption('--as-of <date>', '数据截止日期（YYYY-MM-DD），通常为季度末')
+  .option('--inbox <dir>', '先导入的收件文件夹（指定后不用配置文件中的设置）')
+  .requiredOption('--out <dir>', '标记清单 flags.csv 的输出文件夹')
+  .option('--json', '以 JSON 格式输出比对结果摘要')
+  .option('--queue [url]', '把人员匹配和规则判定分片交给 bidui worker 工作进程处理（可跟 Redis 地址；默认用配置中的 jobs.queue）')
   .action(async (o: { asOf: string; inbox?: string; out: string; json?: boolean; queue?: string | boolean }) => {
     const jobs = await import('../jobs/index.js');
     const cfg = config();
@@ -126,7 +146,7 @@ program
       if (o.json) console.log(JSON.stringify(result, null, 2));
       else {
         printQuarter(result);
-        if (result.status === 'incomplete') console.log(`本次比对不完整 (run incomplete): ${result.failures.map((f) => `${f.step} ${f.partition}: ${f.error}`).join('; ')}`);
+        if (result.status === 'incomplete') console.log(`本次比对不完整：${result.failures.map((f) => `${f.step} ${f.partition}: ${f.error}`).join('; ')}`);
       }
       if (result.status === 'incomplete') process.exitCode = 3;
     } finally {
@@ -136,11 +156,11 @@ program
 
 program
   .command('rules')
-  .description('the rules of a run')
+  .description('比对规则')
   .command('explain')
-  .description('which predicates held for a child, on which evidence (child: ID number, child ref, person id, or a flag id as review list prints it)')
-  .argument('<child>')
-  .requiredOption('--as-of <date>', 'the as-of date T (YYYY-MM-DD)')
+  .description('说明某个儿童的判定过程：哪些条件成立、依据哪些记录')
+  .argument('<child>', '儿童的身份证号、儿童编号、人员编号，或 review list 列出的标记编号')
+  .requiredOption('--as-of <date>', '数据截止日期（YYYY-MM-DD）')
   .action(async (child: string, o: { asOf: string }) => {
     const { explainChild } = await import('../rules/index.js');
     const cfg = config();
@@ -151,10 +171,10 @@ program
 
 program
   .command('demo')
-  .description('quick start: a small synthetic province, one quarter end to end, review decisions and exports (under data/demo/)')
-  .option('--dir <dir>', 'where the demo writes', 'data/demo')
-  .option('--serve', 'then start the web review queue (bidui serve) on the demo store')
-  .option('--port <n>', 'port of the web review queue', '8080')
+  .description('快速体验：用一套小规模模拟数据完整走一遍季度比对、审核和导出（写在 data/demo/ 下）')
+  .option('--dir <dir>', '演示数据写入的文件夹', 'data/demo')
+  .option('--serve', '完成后启动网页审核队列（bidui serve），使用演示数据库')
+  .option('--port <n>', '网页审核队列的端口', '8080')
   .action(async (o: { dir: string; serve?: boolean; port: string }) => {
     const { runDemo } = await import('./demo.js');
     const demo = await runDemo(o.dir);
@@ -166,11 +186,11 @@ program
 // jobs/: bidui worker, bidui schedule (BullMQ on Redis)
 program
   .command('worker')
-  .description('work the job queues: partition steps; with --owner also scans, ingests and quarterly runs (the process that owns the DuckDB file)')
-  .option('--queue <url>', 'Redis URL (default: jobs.queue)')
-  .option('--concurrency <n>', 'jobs at a time in this process (default: jobs.concurrency)')
-  .option('--owner', 'also work the store queue: open the DuckDB file (one process per file)')
-  .addOption(new Option('--step-delay <ms>', 'hold each partition step (tests)').hideHelp())
+  .description('工作进程：处理任务队列中的分片任务；加 --owner 时还负责扫描收件文件夹、导入和季度比对（即管理数据库文件的进程）')
+  .option('--queue <url>', 'Redis 地址（默认用配置中的 jobs.queue）')
+  .option('--concurrency <n>', '本进程同时处理的任务数（默认用配置中的 jobs.concurrency）')
+  .option('--owner', '同时处理数据库任务：打开数据库文件（每个数据库文件只能有一个这样的进程）')
+  .addOption(new Option('--step-delay <ms>', '每个分片任务暂停的毫秒数（仅测试用）').hideHelp())
   .action(async (o: { queue?: string; concurrency?: string; owner?: boolean; stepDelay?: string }) => {
     const { startWorkers, queueUrl } = await import('../jobs/index.js');
     const cfg = config();
@@ -188,9 +208,9 @@ program
 
 program
   .command('schedule')
-  .description('register one job scheduler per source (its cron) and the quarterly run; removed sources lose theirs')
-  .option('--queue <url>', 'Redis URL (default: jobs.queue)')
-  .option('--json', 'print as JSON')
+  .description('登记定时任务：每个数据来源按其时间表自动导入，另加季度比对；已删除的来源的定时任务随之删除')
+  .option('--queue <url>', 'Redis 地址（默认用配置中的 jobs.queue）')
+  .option('--json', '以 JSON 格式输出')
   .action(async (o: { queue?: string; json?: boolean }) => {
     const { registerSchedules, queueUrl } = await import('../jobs/index.js');
     const cfg = config();
@@ -210,7 +230,7 @@ registerWebCommands(program, () => openStore(config().database));
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError) {
-    console.error(`配置错误 (configuration error):\n${err.message}`);
+    console.error(`配置错误：\n${err.message}`);
     process.exit(2);
   }
   console.error(err instanceof Error ? err.message : err);

@@ -1,13 +1,35 @@
-import { FEED_LABELS } from '../pipeline/feeds.js';
+import { FEED_LABELS, FEED_SPECS } from '../pipeline/feeds.js';
 import type { FeedName } from '../config/index.js';
-import type { BatchReport, StoreStatus } from '../connectors/index.js';
+import { findingLabel, quarantineReasonLabel, type BatchReport, type StoreStatus } from '../connectors/index.js';
 import { categoryLabel, flagLabel } from '../flags/index.js';
+import { regionInfo } from '../pipeline/identity/index.js';
 import type { QuarterResult } from '../jobs/index.js';
+import { alignColumns, padEndWidth, truncateWidth } from './zh.js';
+
+/** A feed's Chinese name (FEED_LABELS); an unknown feed as it is. */
+export function feedLabel(feed: string): string {
+  return FEED_LABELS[feed as FeedName] ?? feed;
+}
+
+/** A feed field (canonical key) by the first header real exports use, e.g. id_number → 身份证号. */
+function fieldLabel(feed: string, key: string | null): string {
+  if (key === null) return '（整行）';
+  return FEED_SPECS[feed as FeedName]?.fields.find((f) => f.key === key)?.headers[0] ?? key;
+}
+
+/** The stages of a quarterly run (jobs/quarter.ts, jobs/run.ts: the keys of QuarterResult.timings). */
+const STAGE_LABELS: Readonly<Record<string, string>> = {
+  ingest: '导入',
+  match: '人员匹配',
+  gather: '汇集事实',
+  evaluate: '规则判定',
+  store: '保存',
+};
 
 /** One self-overwriting progress line on stderr; null clears it. */
 export function progressLine(text: string | null): void {
   const cols = process.stderr.columns ?? 100;
-  process.stderr.write('\r' + (text === null ? ' '.repeat(cols - 1) + '\r' : text.slice(0, cols - 1).padEnd(cols - 1)));
+  process.stderr.write('\r' + (text === null ? ' '.repeat(cols - 1) + '\r' : padEndWidth(truncateWidth(text, cols - 1), cols - 1)));
 }
 
 const STATUS_LABEL: Record<BatchReport['status'], string> = { loaded: '已载入', failed: '失败', duplicate: '重复(跳过)' };
@@ -15,7 +37,7 @@ const STATUS_LABEL: Record<BatchReport['status'], string> = { loaded: '已载入
 export function printIngestSummary(reports: BatchReport[], seconds: number): void {
   for (const r of reports) {
     const counts = r.status === 'loaded' ? `  ${r.rowsLoaded} 行载入, ${r.rowsQuarantined} 行隔离, ${r.findings} 条数据质量提示` : '';
-    console.log(`${STATUS_LABEL[r.status]}  [${r.feed}] ${r.file}${counts}${r.error ? `\n    原因: ${r.error}` : ''}`);
+    console.log(`${STATUS_LABEL[r.status]}  [${feedLabel(r.feed)}] ${r.file}${counts}${r.error ? `\n    原因: ${r.error}` : ''}`);
   }
   const loaded = reports.filter((r) => r.status === 'loaded');
   const rows = loaded.reduce((a, r) => a + r.rowsLoaded, 0);
@@ -26,42 +48,53 @@ export function printIngestSummary(reports: BatchReport[], seconds: number): voi
 }
 
 export function printStatus(s: StoreStatus): void {
-  console.log('数据源      批次  失败  行数        隔离行  数据质量提示');
-  for (const f of s.feeds) {
-    const findings = Object.entries(f.findings)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(' ');
-    console.log(
-      `${f.feed.padEnd(12)}${String(f.batches).padStart(4)}  ${String(f.failedBatches).padStart(4)}  ${String(f.rows).padStart(10)}  ${String(f.quarantined).padStart(6)}  ${findings}`,
-    );
+  const right = new Set([1, 2, 3, 4, 5]);
+  const rows = s.feeds.map((f) => [
+    feedLabel(f.feed),
+    String(f.batches),
+    String(f.failedBatches),
+    String(f.rows),
+    String(f.quarantined),
+    String(Object.values(f.findings).reduce((a, n) => a + n, 0)),
+  ]);
+  for (const line of alignColumns([['数据源', '批次', '失败批次', '行数', '隔离行', '数据质量提示'], ...rows], right)) console.log(line);
+  const findings = s.feeds.flatMap((f) => Object.entries(f.findings).map(([code, n]) => [feedLabel(f.feed), findingLabel(code), `${n} 条`]));
+  if (findings.length) {
+    console.log('\n数据质量提示（已载入，请核对）：');
+    for (const line of alignColumns(findings, new Set([2]))) console.log('  ' + line);
   }
   const failed = s.batches.filter((b) => b.status === 'failed');
   if (failed.length) {
-    console.log('\n失败的批次:');
-    for (const b of failed) console.log(`  #${b.batch_id} [${b.feed}] ${b.file_name}: ${b.error}`);
+    console.log('\n失败的批次：');
+    for (const b of failed) console.log(`  #${b.batch_id} [${feedLabel(b.feed)}] ${b.file_name}：${b.error}`);
   }
   if (s.quarantineReasons.length) {
-    console.log('\n隔离原因:');
-    for (const q of s.quarantineReasons) console.log(`  [${q.feed}] ${q.field ?? '(整行)'} ${q.reason}: ${q.rows}`);
+    console.log('\n隔离原因（这些行未载入）：');
+    const lines = alignColumns(
+      s.quarantineReasons.map((q) => [feedLabel(q.feed), fieldLabel(q.feed, q.field), quarantineReasonLabel(q.reason), `${q.rows} 行`]),
+      new Set([3]),
+    );
+    for (const line of lines) console.log('  ' + line);
   }
 }
 
 export function printQuarter(r: QuarterResult): void {
   const loaded = r.ingest.filter((b) => b.status === 'loaded');
   const failed = r.ingest.filter((b) => b.status === 'failed');
-  console.log(`比对批次 ${r.runId} (截至 ${r.asOf})${r.previousRunId ? `, 对比上一批次 ${r.previousRunId}` : ''}`);
-  console.log(`新导入文件 ${loaded.length} 个 (${loaded.reduce((a, b) => a + b.rowsLoaded, 0)} 行)${failed.length ? `, 失败 ${failed.length} 个` : ''}`);
+  console.log(`比对批次 ${r.runId}（数据截止 ${r.asOf}）${r.previousRunId ? `，对比上一批次 ${r.previousRunId}` : ''}`);
+  console.log(`新导入文件 ${loaded.length} 个（${loaded.reduce((a, b) => a + b.rowsLoaded, 0)} 行）${failed.length ? `，失败 ${failed.length} 个` : ''}`);
   for (const feed of r.missingFeeds) {
     console.log(`警告：本季度未收到应报送的${FEED_LABELS[feed as FeedName] ?? feed}数据${feed === 'enrollment' ? '，未判定“未入学”（控辍保学）' : ''}`);
   }
-  console.log(`共 ${r.flags} 条标记 (新增 ${r.lifecycle.new ?? 0}, 持续 ${r.lifecycle.persisting ?? 0}, 已解决 ${r.resolved}, 因已驳回而未再提出 ${r.suppressed})`);
-  console.log('按标记类型:');
-  for (const [k, v] of Object.entries(r.byFlag)) console.log(`  ${flagLabel(k).padEnd(10, '　')} ${k.padEnd(11)} ${v}`);
-  console.log('按保障类别:');
-  for (const [k, v] of Object.entries(r.byCategory)) console.log(`  ${(k ? categoryLabel(k) : '(无)').padEnd(10, '　')} ${v}`);
+  console.log(`共 ${r.flags} 条标记（新增 ${r.lifecycle.new ?? 0}，持续 ${r.lifecycle.persisting ?? 0}，已解决 ${r.resolved}，因已驳回而未再提出 ${r.suppressed}）`);
+  const table = (rows: string[][]) => alignColumns(rows, new Set([rows[0] ? rows[0].length - 1 : 0])).map((l) => '  ' + l);
+  console.log('按标记类型：');
+  for (const l of table(Object.entries(r.byFlag).map(([k, v]) => [flagLabel(k), String(v)]))) console.log(l);
+  console.log('按保障类别：');
+  for (const l of table(Object.entries(r.byCategory).map(([k, v]) => [k ? categoryLabel(k) : '（无）', String(v)]))) console.log(l);
   const counties = Object.entries(r.byCounty).sort(([, a], [, b]) => b - a);
-  console.log(`按区县 (${counties.length} 个区县${counties.length > 10 ? ', 前 10 个' : ''}):`);
-  for (const [k, v] of counties.slice(0, 10)) console.log(`  ${(k || '(未知)').padEnd(8)} ${v}`);
-  console.log(`用时(秒): ${Object.entries(r.timings).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  console.log(`按区县（${counties.length} 个区县${counties.length > 10 ? '，列出前 10 个' : ''}）：`);
+  for (const l of table(counties.slice(0, 10).map(([k, v]) => [k || '（未知）', (k && regionInfo(k).name) || '', String(v)]))) console.log(l);
+  console.log(`用时：${Object.entries(r.timings).map(([k, v]) => `${STAGE_LABELS[k] ?? k} ${v} 秒`).join('，')}`);
   for (const f of r.files) console.log(`已写入 ${f}`);
 }

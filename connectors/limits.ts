@@ -42,3 +42,11 @@ export function scrubMessage(message: string): string {
     .replace(/\p{Script=Han}{2,}/gu, '…')
     .slice(0, 200);
 }
+
+/** Quarantine reasons of the readers and of these bounds (connectors/readers, ingest.ts), in Chinese: `bidui status` shows them. */
+export const READ_REASON_LABELS: Readonly<Record<string, string>> = {
+  ROW_TOO_LONG: '整行过长',
+  FIELD_TOO_LONG: '字段内容过长',
+  UNREADABLE_LINE: '该行无法读取',
+  CELL_ERROR: '单元格是错误值或没有计算结果的公式',
+};

@@ -34,6 +34,24 @@ export interface NormalisePlan {
 /** Date fields that may lie in the future (an expected end); every other date after today is a FUTURE_DATE finding. */
 const FUTURE_ALLOWED = new Set(['end_date']);
 
+/** The findings this plan adds beside the ID findings (ID_ISSUE_LABELS), in Chinese: `bidui status` shows them. */
+export const ROW_FINDING_LABELS: Readonly<Record<string, string>> = {
+  BIRTH_DATE_CONTRADICTS_ID: '出生日期与身份证号不符',
+  GENDER_CONTRADICTS_ID: '性别与身份证号不符',
+  FUTURE_DATE: '日期晚于今天',
+  CERTIFICATE_FORMAT: '残疾人证号不是 20 位',
+  CERTIFICATE_ID_MISMATCH: '残疾人证号与身份证号不符',
+  CERTIFICATE_TYPE_MISMATCH: '残疾人证号中的残疾类别与所填类别不符',
+  CERTIFICATE_LEVEL_MISMATCH: '残疾人证号中的残疾等级与所填等级不符',
+};
+
+/** The quarantine reasons this plan writes (besides the date errors, DATE_ERROR_LABELS), in Chinese. */
+export const NORMALISE_REASON_LABELS: Readonly<Record<string, string>> = {
+  MISSING_REQUIRED: '必填项为空',
+  INVALID_CODE: '代码无法识别',
+  INVALID_REGION_CODE: '行政区划代码格式不对',
+};
+
 /** A text cell as the value to normalise: trimmed, empty → NULL. */
 const cell = (col: string) => `nullif(trim(${col}), '')`;
 const q = (name: string) => ident(name).quoted;

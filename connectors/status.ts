@@ -1,5 +1,21 @@
 import { FEED_SPECS } from '../pipeline/feeds.js';
+import { DATE_ERROR_LABELS, ID_ISSUE_LABELS } from '../pipeline/identity/index.js';
 import { queryRows, type Db } from '../pipeline/store/index.js';
+import { READ_REASON_LABELS } from './limits.js';
+import { NORMALISE_REASON_LABELS, ROW_FINDING_LABELS } from './normalise.js';
+
+const FINDING_LABELS: Readonly<Record<string, string>> = { ...ID_ISSUE_LABELS, ...ROW_FINDING_LABELS };
+const QUARANTINE_REASON_LABELS: Readonly<Record<string, string>> = { ...NORMALISE_REASON_LABELS, ...DATE_ERROR_LABELS, ...READ_REASON_LABELS };
+
+/** A data-quality finding code (findings.code) in Chinese; an unknown code as it is. */
+export function findingLabel(code: string): string {
+  return FINDING_LABELS[code] ?? code;
+}
+
+/** A quarantine reason code (quarantine.reason) in Chinese; an unknown code as it is. */
+export function quarantineReasonLabel(code: string): string {
+  return QUARANTINE_REASON_LABELS[code] ?? code;
+}
 
 export interface StoreStatus {
   feeds: {

@@ -9,15 +9,15 @@ export function registerExportCommands(program: Command, openDb: () => Promise<D
   program
     .command('export')
     .description(
-      'write the files of a run: national (全国儿童福利信息系统变动, XLSX + GB18030 CSV), education (控辍保学名单), ' +
-        'flags (all flags for analysts, Parquet + Arrow), summary (季度汇总报告, XLSX); every file is audited',
+      '导出比对批次的文件：national（全国儿童福利信息系统变动表，XLSX 和 GB18030 编码的 CSV）、education（控辍保学名单）、' +
+        'flags（全部标记，供数据分析，Parquet 和 Arrow 格式）、summary（季度汇总报告，XLSX）；每次导出都记入审计日志',
     )
-    .addArgument(new Argument('<kind>', 'what to export').choices(KINDS))
-    .option('--run <runId>', 'run (default: the latest complete run)')
-    .option('--county <code>', 'only this county (6 digits) or city/province prefix')
-    .requiredOption('--out <dir>', 'output folder')
-    .requiredOption('--by <user>', 'who exports (written to the audit log)')
-    .option('--json', 'print the result as JSON')
+    .addArgument(new Argument('<kind>', '导出内容').choices(KINDS))
+    .option('--run <runId>', '比对批次（默认：最近一次完成的比对）')
+    .option('--county <code>', '只导出该区县（6 位代码），也可填市、省代码前几位')
+    .requiredOption('--out <dir>', '输出文件夹')
+    .requiredOption('--by <user>', '导出人（记入审计日志）')
+    .option('--json', '以 JSON 格式输出结果')
     .action(async (kind: (typeof KINDS)[number], o: { run?: string; county?: string; out: string; by: string; json?: boolean }) => {
       const { runExport } = await import('./index.js');
       const db = await openDb();

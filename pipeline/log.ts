@@ -22,10 +22,21 @@ const PERSONAL_KEYS = [
   'certificate_no',
 ];
 
+/**
+ * BIDUI_LOG_LEVEL (or the CLI's --log-level) when set. Otherwise: off in tests; on a terminal only
+ * errors (the JSON lines are for services and CI, not for the person at the keyboard, who reads
+ * the commands' Chinese output); 'info' when stderr is a file, a pipe or a journal.
+ */
+export function defaultLogLevel(env: NodeJS.ProcessEnv = process.env, stderrIsTty = !!process.stderr.isTTY): string {
+  if (env.BIDUI_LOG_LEVEL) return env.BIDUI_LOG_LEVEL;
+  if (env.VITEST) return 'silent';
+  return stderrIsTty ? 'error' : 'info';
+}
+
 export function createLogger(destination: DestinationStream = pino.destination(2)) {
   return pino(
     {
-      level: process.env.BIDUI_LOG_LEVEL ?? (process.env.VITEST ? 'silent' : 'info'),
+      level: defaultLogLevel(),
       redact: { paths: PERSONAL_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]), censor: '[redacted]' },
     },
     destination,

@@ -8,18 +8,18 @@ import { UserError } from './errors.js';
 import { resolveRun } from './runs.js';
 
 export function registerReviewCommands(program: Command, openDb: () => Promise<Db>): void {
-  const review = program.command('review').description('review decisions on the flags of a run (审核)');
+  const review = program.command('review').description('审核：对比对批次中的标记作出审核决定');
 
   review
     .command('decide')
-    .description('record a decision on one flag: confirm, reject (with a reason) or ask for more information')
-    .argument('<flagId>', 'flag id (标记编号)')
-    .option('--confirm', 'confirm the flag (确认)')
-    .option('--reject', 'reject the flag (驳回); needs --reason')
-    .option('--needs-info', 'ask for more information (待补充材料); needs --reason')
-    .option('--reason <text>', 'reason of a rejection, or what information is missing')
-    .requiredOption('--by <user>', 'reviewer (审核人)')
-    .option('--run <runId>', 'run of the flag (default: the latest run that has it)')
+    .description('对一条标记作出审核决定：确认、驳回（须写明理由）或要求补充材料')
+    .argument('<flagId>', '标记编号')
+    .option('--confirm', '确认该标记')
+    .option('--reject', '驳回该标记；须同时用 --reason 写明理由')
+    .option('--needs-info', '要求补充材料；须同时用 --reason 写明缺少什么')
+    .option('--reason <text>', '驳回理由，或需要补充的材料')
+    .requiredOption('--by <user>', '审核人')
+    .option('--run <runId>', '标记所在的比对批次（默认：含有该标记的最近一批）')
     .action(async (flagId: string, o: { confirm?: boolean; reject?: boolean; needsInfo?: boolean; reason?: string; by: string; run?: string }) => {
       const chosen: DecisionKind[] = [];
       if (o.confirm) chosen.push('confirmed');
@@ -33,11 +33,11 @@ export function registerReviewCommands(program: Command, openDb: () => Promise<D
 
   review
     .command('approve')
-    .description('approve a REMOVE a reviewer confirmed (four-eyes: a supervisor other than the one who confirmed it)')
-    .argument('<flagId>', 'flag id (标记编号)')
-    .requiredOption('--by <user>', 'supervisor who approves (复核人)')
-    .option('--note <text>', 'note on the approval')
-    .option('--run <runId>', 'run of the flag (default: the latest run that has it)')
+    .description('主管复核：批准审核人已确认的“应退未退”标记（须由确认人以外的主管复核）')
+    .argument('<flagId>', '标记编号')
+    .requiredOption('--by <user>', '复核人（主管）')
+    .option('--note <text>', '复核意见')
+    .option('--run <runId>', '标记所在的比对批次（默认：含有该标记的最近一批）')
     .action(async (flagId: string, o: { by: string; note?: string; run?: string }) => {
       const db = await openDb();
       // The CLI runs on the bureau's own machine: whoever runs it speaks for a supervisor.
@@ -47,10 +47,10 @@ export function registerReviewCommands(program: Command, openDb: () => Promise<D
 
   review
     .command('list')
-    .description('flags of a run with their latest decision; ID numbers masked')
-    .option('--run <runId>', 'run (default: the latest complete run)')
-    .option('--county <code>', 'only flags of this county (or city/province code prefix)')
-    .option('--json', 'print as JSON')
+    .description('列出比对批次中的标记及其最新审核状态；身份证号部分隐藏')
+    .option('--run <runId>', '比对批次（默认：最近一次完成的比对）')
+    .option('--county <code>', '只列出该区县的标记（也可填市、省代码前几位）')
+    .option('--json', '以 JSON 格式输出')
     .action(async (o: { run?: string; county?: string; json?: boolean }) => {
       const db = await openDb();
       const run = await resolveRun(db, o.run);

@@ -1,4 +1,5 @@
-import type { Config } from '../config/index.js';
+import type { Config, FeedName } from '../config/index.js';
+import { FEED_LABELS } from '../pipeline/feeds.js';
 import { maskId } from '../pipeline/log.js';
 import { z } from 'zod';
 import { lit, queryOne, sql, type Db } from '../pipeline/store/index.js';
@@ -6,11 +7,75 @@ import { flagLabel, reasonLabel } from './vocabulary.js';
 import { RuleContext, evaluateChild, type RaisedFlag } from './evaluate.js';
 import { gatherFacts } from './gather.js';
 
-/** A raised flag in words: the rule, each evidence record with its match score, the parameters. */
+/** Whose record a piece of evidence is (RaisedFlag evidence roles), as a caseworker says it. */
+export const EXPLAIN_ROLE_LABELS: Readonly<Record<string, string>> = {
+  registry: '保障名册',
+  child: '儿童本人',
+  father: '父亲',
+  mother: '母亲',
+  carer: '委托照护人',
+};
+
+/** The rule parameters of a flag (keys of the rule profile, config/schema.ts) in words. */
+export const EXPLAIN_PARAM_LABELS: Readonly<Record<string, string>> = {
+  restriction: '限制人身自由',
+  minMonths: '最少月数',
+  measure: '月数计算方式',
+  severeDisability: '重残认定',
+  anyType: '任一类别的残疾等级',
+  mentalIntellectual: '精神/智力残疾的等级',
+  lostContact: '失联',
+  difficulty: '困境儿童',
+  childDisabilityLevels: '儿童本人的残疾等级',
+  parentDisabilityLevels: '父母的残疾等级',
+  education: '义务教育',
+  minAge: '最小年龄',
+  maxAge: '最大年龄',
+  ageReferenceDay: '年龄计算基准日（月-日）',
+  urgent: '紧急关爱',
+  windowDays: '时间范围（天）',
+  watch: '预警',
+  horizonMonths: '提前预警（月）',
+  adultAge: '成年年龄',
+};
+
+const PARAM_VALUES: Readonly<Record<string, string>> = { term: '按整个期限', served: '按截至判定日已执行的部分', remaining: '按判定日后剩余的部分' };
+
+/** A parameter value in words: lists joined with '、', levels as 'N 级', null as 同重残认定 (parentDisabilityLevels) or 未设定. */
+function paramValue(path: string[], v: unknown): string {
+  const last = path[path.length - 1] ?? '';
+  if (v === null || v === undefined) return last === 'parentDisabilityLevels' ? '同重残认定' : '未设定';
+  if (typeof v === 'boolean') return v ? '是' : '否';
+  if (Array.isArray(v)) return v.join('、') + (path.some((k) => /Levels$|^anyType$|^mentalIntellectual$/.test(k)) ? ' 级' : '');
+  return PARAM_VALUES[String(v)] ?? String(v);
+}
+
+/** "限制人身自由 · 最少月数 6" for each leaf of the parameters (keys may be dotted paths: 'watch.horizonMonths'). */
+export function paramWords(params: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  const walk = (v: unknown, path: string[]) => {
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      for (const [k, x] of Object.entries(v as Record<string, unknown>)) walk(x, [...path, k]);
+      return;
+    }
+    out.push(`${path.map((k) => EXPLAIN_PARAM_LABELS[k] ?? k).join(' · ')} ${paramValue(path, v)}`);
+  };
+  for (const [k, v] of Object.entries(params)) walk(v, k.split('.'));
+  return out;
+}
+
+/** A raised flag in words: the rule, each evidence record (whose, which data, which record, when, match score), the parameters. */
 export function explainFlagLines(f: RaisedFlag): string[] {
-  const evidence = f.evidence.map((e) => `${e.role} ${e.feed}:${e.recordId}@${e.date ?? ''}（匹配概率 ${e.score.toFixed(3)}）`).join('；');
-  const lines = [`${flagLabel(f.flag)}（${reasonLabel(f.reason)}）证据：${evidence || '无'}`];
-  if (Object.keys(f.params).length) lines.push(`  参数 ${JSON.stringify(f.params)}`);
+  const evidence = f.evidence
+    .map((e) => {
+      const whose = EXPLAIN_ROLE_LABELS[e.role] ?? e.role;
+      const feed = FEED_LABELS[e.feed as FeedName] ?? e.feed;
+      return `${whose}：${feed} 记录 ${e.recordId}${e.date ? `，日期 ${e.date}` : ''}（匹配概率 ${(e.score * 100).toFixed(1)}%）`;
+    })
+    .join('；');
+  const lines = [`${flagLabel(f.flag)}（${reasonLabel(f.reason)}）依据：${evidence || '无'}`];
+  const params = paramWords(f.params);
+  if (params.length) lines.push(`  规则参数：${params.join('；')}`);
   return lines;
 }
 
@@ -33,7 +98,7 @@ export async function explainChild(db: Db, config: Config, child: string, asOf: 
   const lines: string[] = [];
   for (const c of found) {
     const { trace, flags } = evaluateChild(ctx, c, people);
-    lines.push(`儿童 ${c.name ?? ''} ${maskId(c.idNumber)} (person ${c.personId})`);
+    lines.push(`儿童 ${c.name ?? ''} ${maskId(c.idNumber)}（人员编号 ${c.personId}）`);
     lines.push(...trace.map((t) => '  ' + t));
     for (const f of flags) lines.push(...explainFlagLines(f).map((l) => '  ' + l));
   }

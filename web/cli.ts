@@ -8,12 +8,12 @@ import { ROLE_LABELS, ROLES, type Role } from './roles.js';
 export function registerWebCommands(program: Command, openDb: () => Promise<Db>): void {
   program
     .command('serve')
-    .description('the web review queue (审核队列): one process that owns the DuckDB file')
-    .option('--port <n>', 'port', '8080')
-    .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--export-dir <dir>', 'where web exports are written', 'data/exports/web')
-    .option('--secure-cookies', 'mark cookies Secure (behind HTTPS)')
-    .option('--urgent-sla-days <n>', 'days to decide an URGENT flag', '3')
+    .description('启动网页审核队列（由这一个进程管理数据库文件）')
+    .option('--port <n>', '端口', '8080')
+    .option('--host <host>', '监听地址', '127.0.0.1')
+    .option('--export-dir <dir>', '网页导出文件的存放文件夹', 'data/exports/web')
+    .option('--secure-cookies', 'Cookie 加 Secure 标记（通过 HTTPS 访问时使用）')
+    .option('--urgent-sla-days <n>', '“突发事件需紧急关爱”标记的办理时限（天）', '3')
     .action(async (o: { port: string; host: string; exportDir: string; secureCookies?: boolean; urgentSlaDays: string }) => {
       const { startServer } = await import('./server.js');
       const db = await openDb();
@@ -27,16 +27,16 @@ export function registerWebCommands(program: Command, openDb: () => Promise<Db>)
       console.log(`审核队列已启动: ${url}（按 Ctrl+C 停止）`);
     });
 
-  const users = program.command('users').description('accounts of the web review queue (审核账号)');
+  const users = program.command('users').description('网页审核队列的账号管理');
   users
     .command('add')
-    .description('add or update an account: reviewers get county codes, supervisors a city code, admins see everything')
-    .argument('<name>', 'user name (用户名)')
-    .addOption(new Option('--role <role>', 'role').choices([...ROLES]).makeOptionMandatory())
-    .option('--area <codes...>', 'area codes: county codes (reviewer), a city code such as 440300 (supervisor)', [])
-    .option('--password <password>', 'password (default: a random one, printed once)')
-    .option('--display-name <name>', 'name shown in the pages')
-    .option('--update', 'replace an existing account (role, areas, password)')
+    .description('添加或更新账号：审核人员填区县代码，主管填市代码，管理员可查看全部')
+    .argument('<name>', '用户名')
+    .addOption(new Option('--role <role>', '角色').choices([...ROLES]).makeOptionMandatory())
+    .option('--area <codes...>', '管辖区划代码：审核人员填区县代码，主管填市代码（如 440300）', [])
+    .option('--password <password>', '密码（不填则随机生成，只显示一次）')
+    .option('--display-name <name>', '页面上显示的姓名')
+    .option('--update', '替换已有账号的角色、区划和密码')
     .action(async (name: string, o: { role: Role; area: string[]; password?: string; displayName?: string; update?: boolean }) => {
       const { addUser } = await import('./auth.js');
       const db = await openDb();
@@ -47,7 +47,7 @@ export function registerWebCommands(program: Command, openDb: () => Promise<Db>)
     });
   users
     .command('list')
-    .description('list the accounts')
+    .description('列出所有账号')
     .action(async () => {
       const { listUsers } = await import('./auth.js');
       const db = await openDb();

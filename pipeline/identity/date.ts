@@ -3,6 +3,12 @@
 
 export type DateError = 'INVALID_DATE' | 'UNRECOGNISED_FORMAT';
 
+/** Each date error in Chinese (a row with one is quarantined: `bidui status` names the reason). */
+export const DATE_ERROR_LABELS: Readonly<Record<DateError, string>> = {
+  INVALID_DATE: '日期不存在',
+  UNRECOGNISED_FORMAT: '日期格式无法识别',
+};
+
 export interface DateResult {
   date: string | null;
   error: DateError | null;

@@ -34,6 +34,22 @@ export const ID_ISSUE_ORDER: readonly IdIssue[] = [
   'FULL_WIDTH',
 ];
 
+/** Each ID finding in Chinese, as `bidui status` and reports name it. */
+export const ID_ISSUE_LABELS: Readonly<Record<IdIssue, string>> = {
+  EMPTY: '身份证号为空',
+  NUMERIC_CELL: '身份证号存成了数字格式',
+  SCIENTIFIC_NOTATION: '身份证号被表格改成科学计数法',
+  ZERO_TAIL: '身份证号末几位被表格改成 0',
+  BAD_FORMAT: '身份证号格式不对',
+  BAD_CHECK_DIGIT: '身份证号校验位不对',
+  BAD_BIRTH_DATE: '身份证号中的出生日期不存在',
+  UNKNOWN_REGION: '身份证号中的地区代码不存在',
+  UPGRADED_15: '15 位旧身份证号（已升为 18 位）',
+  RETIRED_REGION: '身份证号中的地区代码已撤销',
+  LOWERCASE_X: '身份证号末位是小写 x',
+  FULL_WIDTH: '身份证号含全角字符',
+};
+
 export interface IdResult {
   /** Cleaned 18-character form (upper-case X); null when empty, malformed or spreadsheet-damaged. */
   id: string | null;
