@@ -82,7 +82,11 @@ export function flagRows(asOf: string, child: ChildFacts, raised: RaisedFlag[], 
       role: e.role,
       batch_id: e.batchId,
       src_row: e.srcRow,
+      ...(e.basis ? { basis: e.basis } : {}),
     }));
+    // The best match score in the evidence (FEEDS.md), but a flag that rests on a name-only link is no surer than it.
+    const nameOnly = evidence.filter((e) => e.basis === 'name_only').map((e) => e.score);
+    const best = evidence.length ? Math.max(...evidence.map((e) => e.score)) : null;
     const fingerprint = sha(
       [f.reason, f.category ?? '', ...evidence.map((e) => `${e.feed}:${e.record_id}@${e.date ?? ''}`).sort()].join('|'),
     ).slice(0, 24);
@@ -102,7 +106,7 @@ export function flagRows(asOf: string, child: ChildFacts, raised: RaisedFlag[], 
       overpaid_months: f.overpaidMonths,
       overpaid_amount: overpaidAmount(f, profile),
       priority: FLAG_PRIORITY[f.flag],
-      score: evidence.length ? Math.max(...evidence.map((e) => e.score)) : null,
+      score: best !== null && nameOnly.length ? Math.min(best, ...nameOnly) : best,
       evidence: JSON.stringify(evidence),
       params: JSON.stringify(f.params),
       fingerprint,

@@ -9,6 +9,7 @@ import type { Db } from '../pipeline/store/index.js';
 import { registerMatchFunctions } from './functions.js';
 import { compareCandidates, finishLinkage, prepareLinkage, type LinkageState, type RunLinkageResult } from './linkage.js';
 import { mentionsStage } from './mentions.js';
+import { nameOnlyCandidatesStage, nameOnlyLinksStage, nameOnlyPersonsStages, nameOnlySettings, nameOnlySettingsSchema, type NameOnlySettings } from './name-only.js';
 import { settingsWithParams, type TrainedParams } from './params.js';
 import { parseSettings, type LinkageSettings } from './settings.js';
 import { countStage } from './sql.js';
@@ -53,6 +54,8 @@ export interface LinkPersonsOptions {
   explainAllPairs?: boolean;
   /** Identifier of the run (default: a timestamp). */
   runId?: string;
+  /** Name-only guardian links (name-only.ts): settings overriding settings/name-only.json, or false to skip the stage. */
+  nameOnly?: Partial<NameOnlySettings> | false;
 }
 
 interface PairEvaluation {
@@ -76,6 +79,8 @@ export interface LinkPersonsResult {
     linkedPairs: number;
     reviewPairs: number;
     persons: number;
+    /** Guardians linked by name alone (name-only.ts), included in linkedPairs. */
+    nameOnlyLinks: number;
   };
   params: TrainedParams;
   /** Seconds per stage (mentions, the engine's stages, persons, links). */
@@ -112,6 +117,8 @@ export async function linkPersons(db: Db, opts: LinkPersonsOptions = {}): Promis
 /** A person linkage between its stages (see LinkageState): what the owner of the store keeps while buckets are compared. */
 export interface PreparedPersonLinkage {
   runId: string;
+  /** The name-only stage's settings, or null when it does not run. */
+  nameOnly: NameOnlySettings | null;
   mentions: number;
   train: boolean;
   labelled: boolean;
@@ -155,7 +162,8 @@ export async function preparePersonLinkage(db: Db, opts: LinkPersonsOptions = {}
     explain: opts.explainAllPairs ?? false,
     labelsColumn: opts.labelsTable ? 'true_label' : undefined,
   });
-  return { runId, mentions, train, labelled: !!opts.labelsTable, state, timings: runner.timings };
+  const nameOnly = opts.nameOnly === false ? null : nameOnlySettingsSchema.parse({ ...nameOnlySettings(), ...opts.nameOnly });
+  return { runId, nameOnly: nameOnly?.enabled ? nameOnly : null, mentions, train, labelled: !!opts.labelsTable, state, timings: runner.timings };
 }
 
 /** The last stage of linkPersons, once the comparison vectors of every candidate exist: persons, person_links, match_runs. */
@@ -174,6 +182,14 @@ export async function finishPersonLinkage(db: Db, prepared: PreparedPersonLinkag
   await runner.run(personLinksStage(r.settings, prefix));
   runner.lap('links');
 
+  // Name-only guardians, on the merged clusters (the same stage whether the buckets were compared here or elsewhere).
+  let nameOnlyLinks = 0;
+  if (prepared.nameOnly) {
+    await runner.run(nameOnlyCandidatesStage(prepared.nameOnly), ...nameOnlyPersonsStages(), nameOnlyLinksStage(prepared.nameOnly));
+    nameOnlyLinks = (await runner.one<{ n: number }>(countStage('name_only_count', 'name_only_links'))).n;
+    runner.lap('name_only');
+  }
+
   const counts = await runner.one<{ linked: number; review: number; persons: number }>(personCountsStage());
 
   const stored = settingsWithParams(r.settings, r.params);
@@ -184,6 +200,7 @@ export async function finishPersonLinkage(db: Db, prepared: PreparedPersonLinkag
     linkedPairs: counts.linked,
     reviewPairs: counts.review,
     persons: counts.persons,
+    nameOnlyLinks,
   };
   await runner.run(...matchRunStages({ runId, train, settings: stored, counts: countsJson, timings }));
 

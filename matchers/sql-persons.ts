@@ -49,7 +49,9 @@ SELECT ml.mention_key AS mention_key_l, mr.mention_key AS mention_key_r, p.uid_l
   p.match_weight, p.match_probability, p.match_class,
   (k.rid_l IS NOT NULL) AS kept,
   ${struct} AS explanation,
-  ${text} AS explanation_text
+  ${text} AS explanation_text,
+  -- 'model': the engine's link; 'name_only': a guardian linked by name alone (name-only.ts).
+  'model' AS basis
 FROM ${pairs} p
 JOIN mentions ml ON ml.uid = p.uid_l AND ml.feed = p.src_l
 JOIN mentions mr ON mr.uid = p.uid_r AND mr.feed = p.src_r

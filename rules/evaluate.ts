@@ -16,7 +16,7 @@ import {
   monthEndAfter,
   monthsInclusive,
 } from './dates.js';
-import { EMPTY_FACTS, type CertificateRecord, type ChildFacts, type Evidence, type PersonFacts, type RecordedParent, type RegistryRecord, type RestrictionRecord } from './facts.js';
+import { EMPTY_FACTS, throughNameOnlyLink, type CertificateRecord, type ChildFacts, type Evidence, type PersonFacts, type RecordedParent, type RegistryRecord, type RestrictionRecord } from './facts.js';
 
 export interface RaisedFlag {
   flag: FlagType;
@@ -333,10 +333,16 @@ export function evaluateChild(ctx: RuleContext, child: ChildFacts, people: Map<s
   const recordRow = primary ?? child.registry[child.registry.length - 1] ?? null;
   const fatherId = recordRow?.father.personId ?? child.listedFatherId;
   const motherId = recordRow?.mother.personId ?? child.listedMotherId;
+  // A parent known only from a name-only guardian link: its records count with the link's lower probability.
+  const fatherNameOnly = recordRow?.father.personId ? null : child.listedFatherNameOnly ?? null;
+  const motherNameOnly = recordRow?.mother.personId ? null : child.listedMotherNameOnly ?? null;
   // A linked parent with no feed record is known (and present); only a parent nobody lists is unknown.
-  const factsOf = (id: string | null) => (id ? people.get(id) ?? EMPTY_FACTS(id) : null);
-  const f = ctx.parentState('father', factsOf(fatherId), recordRow ? recordRow.father : null);
-  const m = ctx.parentState('mother', factsOf(motherId), recordRow ? recordRow.mother : null);
+  const factsOf = (id: string | null, nameOnly: number | null = null) => {
+    const facts = id ? people.get(id) ?? EMPTY_FACTS(id) : null;
+    return facts && nameOnly !== null ? throughNameOnlyLink(facts, nameOnly) : facts;
+  };
+  const f = ctx.parentState('father', factsOf(fatherId, fatherNameOnly), recordRow ? recordRow.father : null);
+  const m = ctx.parentState('mother', factsOf(motherId, motherNameOnly), recordRow ? recordRow.mother : null);
   const deathDate = minDate(...self.deaths.filter((d) => d.deathDate <= T).map((d) => d.deathDate));
   const birth = child.birthDate;
   const adultDay = birth ? birthday(birth, p.adultAge) : null;

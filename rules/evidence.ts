@@ -10,6 +10,8 @@ export const evidenceItemSchema = z.object({
   role: z.string(),
   batch_id: z.number().int(),
   src_row: z.number().int(),
+  /** 'name_only': the parent was linked by name alone (matchers/name-only.ts); the web shows 仅凭姓名匹配. */
+  basis: z.literal('name_only').optional(),
 });
 export type EvidenceItem = z.infer<typeof evidenceItemSchema>;
 

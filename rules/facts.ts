@@ -10,6 +10,8 @@ export interface Evidence {
   score: number;
   batchId: number;
   srcRow: number;
+  /** 'name_only': the record reaches this child's parent only through a name-only guardian link (score capped by it). */
+  basis?: 'name_only';
 }
 
 export interface DeathRecord extends Evidence {
@@ -82,6 +84,24 @@ export interface ChildFacts {
   /** Parents known from the enrollment feed's guardians (relation FATHER / MOTHER). */
   listedFatherId: string | null;
   listedMotherId: string | null;
+  /**
+   * When every listing of that parent is a name-only link (matchers/name-only.ts): the link's probability. The
+   * parent's records then count for this child with their score capped by it and marked basis 'name_only'.
+   */
+  listedFatherNameOnly?: number | null;
+  listedMotherNameOnly?: number | null;
+}
+
+/** A parent's facts as one child sees them through a name-only link: every record capped at the link's probability and marked. */
+export function throughNameOnlyLink(f: PersonFacts, probability: number): PersonFacts {
+  const mark = <T extends Evidence>(e: T): T => ({ ...e, score: Math.min(e.score, probability), basis: 'name_only' });
+  return {
+    personId: f.personId,
+    deaths: f.deaths.map(mark),
+    restrictions: f.restrictions.map(mark),
+    certificates: f.certificates.map(mark),
+    enrollments: f.enrollments.map(mark),
+  };
 }
 
 export const EMPTY_FACTS = (personId: string): PersonFacts => ({ personId, deaths: [], restrictions: [], certificates: [], enrollments: [] });

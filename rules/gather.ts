@@ -35,13 +35,18 @@ const STATEMENTS = (asOf: string, adultAge: number) => [
   `CREATE OR REPLACE TEMP TABLE rule_with_evidence AS
    SELECT person_id FROM rule_deaths UNION SELECT person_id FROM rule_restrictions UNION SELECT person_id FROM rule_certificates`,
   // Parents listed by the enrollment feed: a guardian whose relation is FATHER or MOTHER.
+  // A listing linked by name alone (person_links.basis = 'name_only', matchers/name-only.ts) carries its
+  // probability; a parent every listing of which is name-only is a name-only parent of the child.
   `CREATE OR REPLACE TEMP TABLE rule_listed_parents AS
    SELECT s.person_id AS child_id, g.person_id AS parent_id,
-          CASE WHEN g.role = 'guardian1' THEN t.guardian1_relation ELSE t.guardian2_relation END AS relation
+          CASE WHEN g.role = 'guardian1' THEN t.guardian1_relation ELSE t.guardian2_relation END AS relation,
+          CASE WHEN bool_and(nl.uid_l IS NOT NULL) THEN min(nl.match_probability) END AS name_only
    FROM feed_enrollment t
    JOIN rule_pm s ON s.batch_id = t.batch_id AND s.src_row = t.src_row AND s.role = 'subject'
    JOIN rule_pm g ON g.batch_id = t.batch_id AND g.src_row = t.src_row AND g.role IN ('guardian1', 'guardian2')
-   WHERE (CASE WHEN g.role = 'guardian1' THEN t.guardian1_relation ELSE t.guardian2_relation END) IN ('FATHER', 'MOTHER')`,
+   LEFT JOIN person_links nl ON nl.uid_l = g.uid AND nl.basis = 'name_only'
+   WHERE (CASE WHEN g.role = 'guardian1' THEN t.guardian1_relation ELSE t.guardian2_relation END) IN ('FATHER', 'MOTHER')
+   GROUP BY ALL`,
   // The children worth evaluating.
   `CREATE OR REPLACE TEMP TABLE rule_children AS
    SELECT pm.person_id FROM feed_registry t JOIN rule_pm pm ON pm.batch_id = t.batch_id AND pm.src_row = t.src_row AND pm.role = 'child'
@@ -157,11 +162,16 @@ export async function gatherFacts(db: Db, asOf: string, adultAge: number): Promi
     });
     registry.set(String(r.child_id), list);
   }
-  const listed = new Map<string, { father: string | null; mother: string | null }>();
-  for (const r of await queryRows<Row>(db, `SELECT lp.child_id, lp.parent_id, lp.relation FROM rule_listed_parents lp JOIN rule_children c ON c.person_id = lp.child_id ORDER BY lp.parent_id`)) {
-    const l = listed.get(String(r.child_id)) ?? { father: null, mother: null };
-    if (r.relation === 'FATHER') l.father ??= String(r.parent_id);
-    else l.mother ??= String(r.parent_id);
+  type Listed = { father: string | null; mother: string | null; fatherNameOnly: number | null; motherNameOnly: number | null };
+  const listed = new Map<string, Listed>();
+  for (const r of await queryRows<Row>(
+    db,
+    `SELECT lp.child_id, lp.parent_id, lp.relation, lp.name_only FROM rule_listed_parents lp JOIN rule_children c ON c.person_id = lp.child_id ORDER BY lp.parent_id`,
+  )) {
+    const l = listed.get(String(r.child_id)) ?? { father: null, mother: null, fatherNameOnly: null, motherNameOnly: null };
+    const nameOnly = r.name_only === null || r.name_only === undefined ? null : Number(r.name_only);
+    if (r.relation === 'FATHER' && l.father === null) [l.father, l.fatherNameOnly] = [String(r.parent_id), nameOnly];
+    else if (r.relation === 'MOTHER' && l.mother === null) [l.mother, l.motherNameOnly] = [String(r.parent_id), nameOnly];
     listed.set(String(r.child_id), l);
   }
 
@@ -181,6 +191,9 @@ export async function gatherFacts(db: Db, asOf: string, adultAge: number): Promi
       registry: registry.get(r.person_id) ?? [],
       listedFatherId: l?.father ?? null,
       listedMotherId: l?.mother ?? null,
+      // Only when set, so that the facts of children without name-only parents stay as they were.
+      ...(l?.fatherNameOnly != null ? { listedFatherNameOnly: l.fatherNameOnly } : {}),
+      ...(l?.motherNameOnly != null ? { listedMotherNameOnly: l.motherNameOnly } : {}),
     });
   }
   return { children, people };

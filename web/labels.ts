@@ -44,7 +44,7 @@ export const REGISTRY_ROLE_FOR: Readonly<Record<string, string>> = { father: 'fa
 
 export const IDENTITY_LABELS: Readonly<Record<string, string>> = { name: '姓名', id: '身份证号', gender: '性别', birth_date: '出生日期' };
 
-export const COMPARISON_LABELS: Readonly<Record<string, string>> = { id: '身份证号', name: '姓名', birth_date: '出生日期', gender: '性别', region: '户籍地' };
+export const COMPARISON_LABELS: Readonly<Record<string, string>> = { id: '身份证号', name: '姓名', birth_date: '出生日期', gender: '性别', region: '户籍地', name_only: '仅凭姓名匹配' };
 
 export const PARAM_LABELS: Readonly<Record<string, string>> = {
   restriction: '限制人身自由',

@@ -173,7 +173,8 @@ export function flagPage(
       const cmp = rec ? compareIdentity(registry, regRole, rec, subjectRole) : [];
       const mark = { same: '✓ 一致', different: '✗ 不一致', missing: '— 缺失' } as const;
       return h`<div class="card evidence">
-<h3>证据 ${i + 1}：${FEED_LABELS[e.item.feed] ?? e.item.feed} <span class="muted">（${EVIDENCE_ROLE_LABELS[evRole] ?? evRole}的记录，编号 ${e.item.record_id ?? '—'}，日期 ${e.item.date ?? '—'}，匹配概率 ${e.item.score ?? '—'}）</span></h3>
+<h3>证据 ${i + 1}：${FEED_LABELS[e.item.feed] ?? e.item.feed} <span class="muted">（${EVIDENCE_ROLE_LABELS[evRole] ?? evRole}的记录，编号 ${e.item.record_id ?? '—'}，日期 ${e.item.date ?? '—'}，匹配概率 ${e.item.score ?? '—'}${e.item.basis === 'name_only' ? '，仅凭姓名匹配' : ''}）</span></h3>
+${e.item.basis === 'name_only' ? h`<p class="warn">仅凭姓名匹配：学籍中的监护人只有姓名、没有身份证号，按同名、性别与关系相符、生育年龄合理、同一县区且唯一候选关联到此记录，请核实是否为同一人。</p>` : ''}
 ${
   rec
     ? h`<div class="side"><div class="h">比对项</div><div class="h">名册：${EVIDENCE_ROLE_LABELS[regRole] ?? regRole}</div><div class="h">证据记录</div>

@@ -1,0 +1,190 @@
+// Name-only guardian links (issue 14, class 1): school registries often list a student's father or mother
+// by name alone. After the Fellegi-Sunter clustering, this deterministic and conservative stage links such a
+// guardian to the subject of a death, restriction or disability record when the evidence around the name
+// makes it safe: the household (the student's county and the listed parents' names), the relation (a father is male), a plausible age at
+// the student's birth, a name rare enough in the area and in the store, and exactly one candidate each way.
+// The link carries a lower, fixed probability and is marked (person_links.basis = 'name_only') so that the
+// flags resting on it show it. Parameters: settings/name-only.json. Pure builders; identity.ts runs them on
+// the merged result (never inside a match partition). A parent that another record of the same household
+// (a sibling's, or the same student's in another delivery) lists with an ID is a candidate too: it links the
+// name-only mention to that person, and it makes a record subject of the same name a second candidate (no link).
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { lit } from '../pipeline/store/index.js';
+import type { Stage } from './stage.js';
+
+const ageRange = z.tuple([z.number().int().min(0), z.number().int().min(0)]).refine(([a, b]) => a <= b, { message: 'age range: min > max' });
+
+export const nameOnlySettingsSchema = z
+  .object({
+    /** Run the stage at all. */
+    enabled: z.boolean(),
+    /** The match probability a name-only link carries (person_links, the evidence's score, the flag's score). */
+    matchProbability: z.number().gt(0).lt(1),
+    /** Feeds whose subjects are candidates. */
+    eventFeeds: z.array(z.enum(['death', 'incarceration', 'disability'])).min(1),
+    /** Plausible age (full years) of a father / mother at the student's birth, inclusive. */
+    parentAge: z.object({ FATHER: ageRange, MOTHER: ageRange }).strict(),
+    /** The candidate lives where the student does: same county (6 digits, today's code) or same city (4). */
+    area: z.enum(['county', 'city']),
+    /** At most this many other persons of the store with the same name (and a compatible sex) in the area. */
+    maxNamesakes: z.number().int().min(0),
+    /** At most this share of the store's named mentions carry the name (term frequency) ... */
+    maxNameShare: z.number().gt(0).lte(1),
+    /** ... a share the stage estimates only from a store with at least this many named mentions. */
+    nameShareMinMentions: z.number().int().min(0),
+  })
+  .strict();
+export type NameOnlySettings = z.infer<typeof nameOnlySettingsSchema>;
+
+/** The shipped name-only settings (settings/name-only.json), validated. */
+export function nameOnlySettings(): NameOnlySettings {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const candidates = [join(here, 'settings', 'name-only.json'), join(here, '..', '..', 'matchers', 'settings', 'name-only.json')];
+  const file = candidates.find((f) => existsSync(f));
+  if (!file) throw new Error(`name-only settings not found (looked for ${candidates.join(', ')})`);
+  return nameOnlySettingsSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
+}
+
+/** The match weight (bits) of a probability. */
+const bits = (p: number) => Math.round(Math.log2(p / (1 - p)) * 100) / 100;
+
+/**
+ * `name_only_links`: one row per accepted link (g_uid / g_key: the guardian mention; c_uid / c_key: the record
+ * subject's mention; person_id: the subject's person; relation; match_probability). Needs mentions, persons
+ * and feed_enrollment.
+ */
+export function nameOnlyCandidatesStage(s: NameOnlySettings): Stage {
+  const area = (col: string) => (s.area === 'county' ? col : `left(${col}, 4)`);
+  const feeds = s.eventFeeds.map(lit).join(', ');
+  const [fMin, fMax] = s.parentAge.FATHER;
+  const [mMin, mMax] = s.parentAge.MOTHER;
+  const sql = `CREATE OR REPLACE TABLE name_only_links AS
+WITH listed AS (
+  -- Every father or mother an enrollment record lists, whatever its ID.
+  SELECT batch_id, src_row, 'guardian1' AS role, guardian1_relation AS relation FROM feed_enrollment WHERE guardian1_relation IN ('FATHER', 'MOTHER')
+  UNION ALL
+  SELECT batch_id, src_row, 'guardian2', guardian2_relation FROM feed_enrollment WHERE guardian2_relation IN ('FATHER', 'MOTHER')
+),
+g0 AS (
+  SELECT gm.uid, gm.mention_key, gm.batch_id, gm.src_row, l.relation, gm.name_nodots AS name,
+    (gm.id_valid OR gm.id_damaged) AS has_id, gp.person_id, gp.cluster_size, s.county, s.birth_date AS child_birth
+  FROM listed l
+  JOIN mentions gm ON gm.feed = 'enrollment' AND gm.batch_id = l.batch_id AND gm.src_row = l.src_row AND gm.role = l.role
+  JOIN persons gp ON gp.uid = gm.uid AND gp.feed = gm.feed
+  LEFT JOIN mentions s ON s.feed = 'enrollment' AND s.batch_id = l.batch_id AND s.src_row = l.src_row AND s.role = 'subject'
+),
+household AS (
+  -- The student's county and the names of the listed parents: siblings, and one student delivered again, share it.
+  SELECT batch_id, src_row,
+    coalesce(any_value(county), '') || '|' || coalesce(max(name) FILTER (WHERE relation = 'FATHER'), '') || '|' || coalesce(max(name) FILTER (WHERE relation = 'MOTHER'), '') AS household
+  FROM g0 GROUP BY batch_id, src_row
+),
+g AS (
+  -- Name-only guardians: a name, no usable ID, linked to nobody, a student with a county and a birth date.
+  SELECT g0.*, h.household FROM g0 JOIN household h USING (batch_id, src_row)
+  WHERE NOT g0.has_id AND g0.cluster_size = 1 AND g0.name IS NOT NULL AND g0.name <> '' AND g0.county IS NOT NULL AND g0.child_birth IS NOT NULL
+),
+cand AS (
+  SELECT m.uid, m.mention_key, m.name_nodots AS name, m.gender, m.birth_date, m.county, p.person_id
+  FROM mentions m JOIN persons p ON p.uid = m.uid AND p.feed = m.feed
+  WHERE m.role = 'subject' AND m.feed IN (${feeds}) AND m.name_nodots IS NOT NULL AND m.county IS NOT NULL
+),
+known AS (
+  -- Guardians with a usable ID, by household and relation: a sibling's record may name the parent with an ID.
+  SELECT DISTINCT h.household, g0.relation, g0.person_id, g0.uid, g0.mention_key FROM g0 JOIN household h USING (batch_id, src_row) WHERE g0.has_id
+),
+q AS (
+  -- Record subjects: same name, same area, the sex of the relation, a plausible age at the student's birth.
+  SELECT g.uid AS g_uid, g.mention_key AS g_key, g.relation, g.household, g.county AS g_county, g.name,
+    c.uid AS c_uid, c.mention_key AS c_key, c.person_id, c.gender AS c_gender
+  FROM g JOIN cand c ON c.name = g.name AND ${area('c.county')} = ${area('g.county')}
+  WHERE c.gender = CASE g.relation WHEN 'FATHER' THEN 'M' ELSE 'F' END
+    AND c.birth_date IS NOT NULL
+    AND date_sub('year', c.birth_date, g.child_birth) BETWEEN
+        CASE g.relation WHEN 'FATHER' THEN ${fMin} ELSE ${mMin} END AND CASE g.relation WHEN 'FATHER' THEN ${fMax} ELSE ${mMax} END
+  UNION ALL
+  -- The parent the household's other records list with an ID (same county, same names of both parents).
+  SELECT g.uid, g.mention_key, g.relation, g.household, g.county, g.name, k.uid, k.mention_key, k.person_id,
+    CASE g.relation WHEN 'FATHER' THEN 'M' ELSE 'F' END
+  FROM g JOIN known k ON k.household = g.household AND k.relation = g.relation
+),
+claims AS (
+  -- Households that claim a person as their father (mother): the name-only candidates and the guardians already linked.
+  SELECT person_id, relation, household FROM q
+  UNION SELECT g0.person_id, g0.relation, h.household FROM g0 JOIN household h USING (batch_id, src_row)
+),
+located AS (
+  SELECT m.name_nodots AS name, m.county, m.gender, p.person_id
+  FROM mentions m JOIN persons p ON p.uid = m.uid AND p.feed = m.feed
+  WHERE m.county IS NOT NULL AND m.name_nodots IN (SELECT DISTINCT name FROM q)
+),
+namesakes AS (
+  SELECT q.g_uid, q.person_id, count(DISTINCT o.person_id) AS n
+  FROM q JOIN located o ON o.name = q.name AND ${area('o.county')} = ${area('q.g_county')}
+    AND (o.gender IS NULL OR o.gender = q.c_gender) AND o.person_id <> q.person_id
+  GROUP BY q.g_uid, q.person_id
+),
+per_person AS (SELECT person_id, relation, count(DISTINCT household) AS households FROM claims GROUP BY person_id, relation),
+per_guardian AS (SELECT g_uid, count(DISTINCT person_id) AS persons FROM q GROUP BY g_uid),
+share AS (
+  SELECT name_nodots AS name, count(*) AS n, sum(count(*)) OVER () AS total
+  FROM mentions WHERE name_nodots IS NOT NULL AND name_nodots <> '' GROUP BY name_nodots
+),
+safe AS (
+  SELECT q.* FROM q
+  LEFT JOIN namesakes ns ON ns.g_uid = q.g_uid AND ns.person_id = q.person_id
+  JOIN share sh ON sh.name = q.name
+  -- one household per person and role
+  JOIN per_person pp ON pp.person_id = q.person_id AND pp.relation = q.relation
+  -- one candidate person per guardian (counted before the other filters: a second qualifying namesake is doubt)
+  JOIN per_guardian pg ON pg.g_uid = q.g_uid
+  WHERE coalesce(ns.n, 0) <= ${s.maxNamesakes}
+    AND (sh.total < ${s.nameShareMinMentions} OR sh.n <= ${s.maxNameShare} * sh.total)
+    AND pp.households = 1 AND pg.persons = 1
+)
+SELECT g_uid, g_key, relation, arg_min(c_uid, c_key) AS c_uid, min(c_key) AS c_key, any_value(person_id) AS person_id,
+  ${s.matchProbability}::DOUBLE AS match_probability
+FROM safe GROUP BY g_uid, g_key, relation`;
+  return { name: 'name_only_links', outputTable: 'name_only_links', sql };
+}
+
+/** The guardian mentions join the persons of their records' subjects (person ids unchanged: the subjects'). */
+export function nameOnlyPersonsStages(): Stage[] {
+  return [
+    {
+      name: 'name_only_persons',
+      outputTable: 'persons',
+      sql: `UPDATE persons SET person_id = n.person_id FROM name_only_links n WHERE persons.uid = n.g_uid AND persons.feed = 'enrollment'`,
+    },
+    {
+      name: 'name_only_cluster_sizes',
+      outputTable: 'persons',
+      sql: `UPDATE persons SET cluster_size = c.n
+FROM (SELECT person_id, count(*)::INTEGER AS n FROM persons WHERE person_id IN (SELECT person_id FROM name_only_links) GROUP BY person_id) c
+WHERE persons.person_id = c.person_id`,
+    },
+  ];
+}
+
+/** The links in person_links (basis 'name_only', kept, linked), explained in English and Chinese. */
+export function nameOnlyLinksStage(s: NameOnlySettings): Stage {
+  const w = bits(s.matchProbability);
+  const area = s.area === 'county' ? 'same county' : 'same city';
+  const areaZh = s.area === 'county' ? '同县区' : '同地市';
+  const level = `same name, sex fits the relation, plausible parent age, ${area}, the only candidate`;
+  const levelZh = `仅凭姓名匹配（性别与关系相符、生育年龄合理、${areaZh}、唯一候选）`;
+  return {
+    name: 'name_only_person_links',
+    outputTable: 'person_links',
+    sql: `INSERT INTO person_links BY NAME
+SELECT n.g_key AS mention_key_l, n.c_key AS mention_key_r, n.g_uid AS uid_l, n.c_uid AS uid_r, 'enrollment' AS feed_l, m.feed AS feed_r,
+  ${w}::DOUBLE AS match_weight, n.match_probability, 'linked' AS match_class, true AS kept,
+  [{'comparison': 'name_only', 'level': ${lit(level)}, 'level_zh': ${lit(levelZh)}, 'weight': ${w}::DOUBLE}] AS explanation,
+  ${lit(`name_only: ${level} (+${w})`)} AS explanation_text, 'name_only' AS basis
+FROM name_only_links n JOIN mentions m ON m.uid = n.c_uid AND m.mention_key = n.c_key
+ORDER BY n.g_key`,
+  };
+}

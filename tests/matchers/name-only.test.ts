@@ -1,0 +1,123 @@
+// Name-only guardian links (issue 14, class 1; matchers/name-only.ts) through the real ingest: a school record
+// lists the parents by name alone; the parent's death record links when the evidence makes it safe, and the
+// child's flag shows the lower probability and the name-only marker. Two same-name candidates, the wrong sex
+// for the relation, or an implausible parent age: no link.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../config/index.js';
+import { ingestInbox } from '../../connectors/index.js';
+import { openStore, queryRows, type Db } from '../../pipeline/store/index.js';
+import { linkPersons } from '../../matchers/index.js';
+import { gatherFacts, parseEvidence } from '../../rules/index.js';
+import { raiseFlags, type FlagRow } from '../../flags/index.js';
+import { makeId, tempDir, writeFile } from '../helpers.js';
+
+const AS_OF = '2026-09-30';
+const NANSHAN = '440305';
+const FUTIAN = '440304';
+const BAOAN = '440306';
+const LONGGANG = '440307';
+
+// Students (one per case, each in its own county): [name, ID, father, mother]
+const students = {
+  linked: ['张小雨', makeId(NANSHAN, '20120315', '121'), '张建军', '李秀英'],
+  homonyms: ['陈小涵', makeId(FUTIAN, '20110520', '122'), '陈志强', '周丽'],
+  sex: ['刘小伟', makeId(BAOAN, '20130704', '131'), '刘洋', '孙燕'],
+  age: ['黄小明', makeId(LONGGANG, '20120901', '141'), '黄德胜', '吴桂芳'],
+} as const;
+
+// death: 姓名,身份证号,性别,出生日期,死亡日期,户籍地区划代码,记录编号 (IDs: odd sequence = male)
+const death = [
+  ['张建军', makeId(NANSHAN, '19820310', '011'), '', '', '2025-03-01', NANSHAN, 'D1'],
+  ['李秀英', makeId(NANSHAN, '19850612', '022'), '', '', '2025-04-01', NANSHAN, 'D2'],
+  // two men named 陈志强 in the student's county, both of a plausible age
+  ['陈志强', makeId(FUTIAN, '19800101', '031'), '', '', '2025-03-01', FUTIAN, 'D3'],
+  ['陈志强', makeId(FUTIAN, '19830202', '033'), '', '', '2025-05-01', FUTIAN, 'D4'],
+  ['周丽', makeId(FUTIAN, '19860303', '042'), '', '', '2025-03-02', FUTIAN, 'D5'],
+  // 刘洋 is a woman: not the student's father
+  ['刘洋', makeId(BAOAN, '19840404', '052'), '', '', '2025-03-03', BAOAN, 'D6'],
+  ['孙燕', makeId(BAOAN, '19870505', '062'), '', '', '2025-03-04', BAOAN, 'D7'],
+  // 黄德胜 was 72 at the student's birth
+  ['黄德胜', makeId(LONGGANG, '19400606', '071'), '', '', '2025-03-05', LONGGANG, 'D8'],
+  ['吴桂芳', makeId(LONGGANG, '19880707', '082'), '', '', '2025-03-06', LONGGANG, 'D9'],
+];
+
+const csv = (header: string, rows: readonly (readonly string[])[]) => header + '\n' + rows.map((r) => r.join(',')).join('\n') + '\n';
+
+let db: Db;
+let flags: FlagRow[];
+
+/** person_id of a mention by its feed, row (1-based) and role. */
+async function pid(feed: string, row: number, role: string): Promise<string> {
+  const [r] = await queryRows<{ person_id: string }>(db, `SELECT person_id FROM persons WHERE feed = '${feed}' AND src_row = ${row} AND role = '${role}'`);
+  if (!r) throw new Error(`no mention ${feed} ${row} ${role}`);
+  return r.person_id;
+}
+const flagsOf = (idNumber: string) => flags.filter((f) => f.child_id_number === idNumber);
+
+beforeAll(async () => {
+  const inbox = tempDir();
+  const rows = Object.values(students).map(([name, id, father, mother]) => [name, id, '在读', father, '', '父亲', mother, '', '母亲']);
+  writeFile(inbox, 'enrollment/xueji.csv', csv('姓名,身份证号,学籍状态,监护人一姓名,监护人一身份证号,监护人一关系,监护人二姓名,监护人二身份证号,监护人二关系', rows));
+  writeFile(inbox, 'death/gongan.csv', csv('姓名,身份证号,性别,出生日期,死亡日期,户籍地区划代码,记录编号', death));
+  const cfg = loadConfig(undefined, { database: ':memory:', inbox });
+  db = await openStore(':memory:');
+  const reports = await ingestInbox(db, cfg);
+  expect(reports.map((r) => r.status)).toEqual(['loaded', 'loaded']);
+  await linkPersons(db, { runId: 'name-only' });
+  flags = raiseFlags(cfg, AS_OF, await gatherFacts(db, AS_OF, 18));
+}, 60_000);
+
+describe('name-only guardian links', () => {
+  it('links a father and a mother listed by name only to their death records, with the lower probability', async () => {
+    expect(await pid('enrollment', 1, 'guardian1')).toBe(await pid('death', 1, 'subject'));
+    expect(await pid('enrollment', 1, 'guardian2')).toBe(await pid('death', 2, 'subject'));
+    const links = await queryRows<{ p: number; basis: string; kept: boolean; text: string }>(
+      db,
+      `SELECT match_probability AS p, basis, kept, explanation_text AS text FROM person_links WHERE mention_key_l LIKE 'enrollment:%:1:guardian%' ORDER BY mention_key_l`,
+    );
+    expect(links).toHaveLength(2);
+    for (const l of links) expect(l).toMatchObject({ p: 0.8, basis: 'name_only', kept: true });
+    expect(links[0]!.text).toMatch(/^name_only: same name/);
+  });
+
+  it("raises the child's flag with the name-only probability as its score and the marker on its evidence", () => {
+    const [add, ...others] = flagsOf(students.linked[1]);
+    expect(others).toEqual([]);
+    expect(add).toMatchObject({ flag: 'ADD', reason: 'BOTH_PARENTS_GONE', category: 'ORPHAN', score: 0.8 });
+    const evidence = parseEvidence(add!.evidence);
+    expect(evidence.map((e) => [e.feed, e.record_id, e.role, e.score, e.basis])).toEqual([
+      ['death', 'D1', 'father', 0.8, 'name_only'],
+      ['death', 'D2', 'mother', 0.8, 'name_only'],
+    ]);
+  });
+
+  it('does not link a guardian with two same-name candidates in the county (one-to-one)', async () => {
+    const father = await pid('enrollment', 2, 'guardian1');
+    expect(father).not.toBe(await pid('death', 3, 'subject'));
+    expect(father).not.toBe(await pid('death', 4, 'subject'));
+    // the mother alone links: one parent gone, the other listed and present, no flag
+    expect(await pid('enrollment', 2, 'guardian2')).toBe(await pid('death', 5, 'subject'));
+    expect(flagsOf(students.homonyms[1])).toEqual([]);
+  });
+
+  it('does not link a father to a woman of the same name', async () => {
+    expect(await pid('enrollment', 3, 'guardian1')).not.toBe(await pid('death', 6, 'subject'));
+    expect(await pid('enrollment', 3, 'guardian2')).toBe(await pid('death', 7, 'subject'));
+    expect(flagsOf(students.sex[1])).toEqual([]);
+  });
+
+  it('does not link a parent of an implausible age at the birth of the student', async () => {
+    expect(await pid('enrollment', 4, 'guardian1')).not.toBe(await pid('death', 8, 'subject'));
+    expect(await pid('enrollment', 4, 'guardian2')).toBe(await pid('death', 9, 'subject'));
+    expect(flagsOf(students.age[1])).toEqual([]);
+  });
+
+  it('is a stage of its own: without it, no guardian links by name', async () => {
+    await linkPersons(db, { runId: 'no-name-only', nameOnly: false });
+    expect(await pid('enrollment', 1, 'guardian1')).not.toBe(await pid('death', 1, 'subject'));
+    const [n] = await queryRows<{ n: number }>(db, `SELECT count(*)::INTEGER AS n FROM person_links WHERE basis = 'name_only'`);
+    expect(n!.n).toBe(0);
+    const none = raiseFlags(loadConfig(undefined, { database: ':memory:' }), AS_OF, await gatherFacts(db, AS_OF, 18));
+    expect(none.filter((f) => f.child_id_number === students.linked[1])).toEqual([]);
+  });
+});
