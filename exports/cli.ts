@@ -17,11 +17,16 @@ export function registerExportCommands(program: Command, openDb: () => Promise<D
     .option('--county <code>', 'only this county (6 digits) or city/province prefix')
     .requiredOption('--out <dir>', 'output folder')
     .requiredOption('--by <user>', 'who exports (written to the audit log)')
+    .option(
+      '--need-to-know',
+      'the exporter holds the need-to-know grant (RULES.md §4): include HIV flags and criminal-record reasons and evidence ' +
+        '(default: left out / masked, as for a reviewer without the grant; recorded in the audit log)',
+    )
     .option('--json', 'print the result as JSON')
-    .action(async (kind: (typeof KINDS)[number], o: { run?: string; county?: string; out: string; by: string; json?: boolean }) => {
+    .action(async (kind: (typeof KINDS)[number], o: { run?: string; county?: string; out: string; by: string; needToKnow?: boolean; json?: boolean }) => {
       const { runExport } = await import('./index.js');
       const db = await openDb();
-      const result = await runExport(db, kind, { runId: o.run, county: o.county, outDir: o.out, by: o.by });
+      const result = await runExport(db, kind, { runId: o.run, county: o.county, outDir: o.out, by: o.by, needToKnow: o.needToKnow === true });
       if (o.json) {
         console.log(JSON.stringify(result, null, 2));
         return;
