@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { loadConfig } from '../config/index.js';
 import { EXPORT_KINDS, runExport } from '../exports/index.js';
 import { queryRows, openStore, type Db } from '../pipeline/store/index.js';
-import { decide } from '../review/index.js';
+import { decide, retentionLine } from '../review/index.js';
 import { runQuarter } from '../jobs/index.js';
 import { generateProvince, synthOptionsSchema } from '../synth/index.js';
 import { printQuarter } from './print.js';
@@ -33,6 +33,7 @@ export async function runDemo(dirOption: string): Promise<DemoResult> {
   console.log(`② 季度比对 (截至 ${DEMO_AS_OF}): 导入、人员匹配、规则判定`);
   const result = await runQuarter(db, cfg, { asOf: DEMO_AS_OF, out: join(dir, 'out') });
   printQuarter(result);
+  console.log(`   ${retentionLine(result.retention)}`);
 
   // A few decisions, as caseworkers would make them: confirmations and one rejection with its reason.
   const pick = (flag: string, n: number) =>
