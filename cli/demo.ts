@@ -54,7 +54,7 @@ export async function runDemo(dirOption: string): Promise<DemoResult> {
   console.log(`③ 审核决定 (示例): ${decisions.join('; ')}`);
 
   const exportsDir = join(dir, 'exports');
-  console.log(`④ 导出 (${exportsDir}):`);
+  console.log(`④ 导出 (${exportsDir}; 按无限制知悉权限导出，限制知悉的标记不在其中，见 bidui export --need-to-know):`);
   for (const kind of EXPORT_KINDS) {
     const r = await runExport(db, kind, { runId: result.runId, outDir: exportsDir, by: 'demo-reviewer' });
     for (const f of r.files) console.log(`  ${f.path} (${f.rows} 行)`);
