@@ -434,6 +434,21 @@ describe('need-to-know: an HIV flag does not exist for a role without the grant 
     expect(await decisionsOf('W-A-HIV')).toEqual([]);
   });
 
+  it('a role that reads the audit log but lacks the grant reads no row about an HIV flag', async () => {
+    expect((await s.get('/api/flags/W-A-HIV')).status).toBe(200); // a view, audited
+    const targets = async (c: Client) => (await c.json<{ items: { target: string | null }[] }>('/api/audit')).body.items.map((i) => i.target);
+    expect(await targets(await signedIn('sup_2'))).toContain('W-A-HIV');
+    const saved = app;
+    app = createApp(fx.db, { exportDir, today: () => '2026-10-20', roles: { supervisor: { needToKnow: false } } });
+    try {
+      const noGrant = await signedIn('sup_2');
+      expect(await targets(noGrant)).not.toContain('W-A-HIV');
+      expect((await noGrant.get('/api/flags/W-A-HIV')).status).toBe(404);
+    } finally {
+      app = saved;
+    }
+  });
+
   it('the web export of a reviewer holds no HIV flag; a supervisor\'s does', async () => {
     const parquetOf = async (c: Client, user: string) => {
       const res = await c.post('/api/exports', { kind: 'flags', county: fx.A });
