@@ -98,6 +98,8 @@ export async function applyRetention(db: Db, opts: RetentionOptions): Promise<Re
       const findingGone = sql`${inOld} AND NOT EXISTS (SELECT 1 FROM retention_kept k WHERE k.batch_id = x.batch_id AND k.src_row = x.src_row)`;
       findings = await count(db, sql`SELECT 1 FROM findings x WHERE ${findingGone}`);
       await exec(db, sql`DELETE FROM findings x WHERE ${findingGone}`);
+      // Nothing more to clean when no feed row went (the old batches were emptied before).
+      if (!Object.values(deleted).some((n) => n > 0)) return;
       // The linkage's tables of the last run (rebuilt by the next one): their rows of deleted records.
       for (const table of ['mentions', 'persons']) {
         if (!(await tableExists(db, table))) continue;
@@ -118,9 +120,9 @@ export async function applyRetention(db: Db, opts: RetentionOptions): Promise<Re
         spec.fields.filter((f) => f.kind.type === 'name').map((f) => `SELECT ${quoteIdent(f.key)} AS v FROM ${quoteIdent(spec.table)}`),
       );
       await exec(db, sql`DELETE FROM name_forms WHERE name NOT IN (SELECT v FROM (${sql.trusted(names.join(' UNION ALL '))}) WHERE v IS NOT NULL)`);
-      await exec(db, sql`DROP TABLE retention_old`);
-      await exec(db, sql`DROP TABLE retention_kept`);
     });
+    await exec(db, sql`DROP TABLE IF EXISTS retention_old`);
+    await exec(db, sql`DROP TABLE IF EXISTS retention_kept`);
   }
 
   const total = Object.values(deleted).reduce((n, x) => n + x, 0);
