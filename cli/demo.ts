@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { loadConfig } from '../config/index.js';
 import { EXPORT_KINDS, runExport } from '../exports/index.js';
 import { assertStoreFree, queryRows, openStore, type Db } from '../pipeline/store/index.js';
-import { approve, decide } from '../review/index.js';
+import { approve, decide, retentionLine } from '../review/index.js';
 import { runQuarter } from '../jobs/index.js';
 import { generateProvince, synthOptionsSchema } from '../synth/index.js';
 import { printQuarter } from './print.js';
@@ -38,6 +38,7 @@ export async function runDemo(dirOption: string): Promise<DemoResult> {
   console.log(`② 季度比对 (截至 ${DEMO_AS_OF}): 导入、人员匹配、规则判定`);
   const result = await runQuarter(db, cfg, { asOf: DEMO_AS_OF, out: join(dir, 'out') });
   printQuarter(result);
+  console.log(`   ${retentionLine(result.retention)}`);
 
   // A few decisions, as caseworkers would make them: confirmations and one rejection with its reason.
   const pick = (flag: string, n: number) =>
@@ -60,7 +61,7 @@ export async function runDemo(dirOption: string): Promise<DemoResult> {
   console.log(`③ 审核决定 (示例): ${decisions.join('; ')}`);
 
   const exportsDir = join(dir, 'exports');
-  console.log(`④ 导出 (${exportsDir}):`);
+  console.log(`④ 导出 (${exportsDir}; 按无限制知悉权限导出，限制知悉的标记不在其中，见 bidui export --need-to-know):`);
   for (const kind of EXPORT_KINDS) {
     const r = await runExport(db, kind, { runId: result.runId, outDir: exportsDir, by: DEMO_SUPERVISOR });
     for (const f of r.files) console.log(`  ${f.path} (${f.rows} 行)`);

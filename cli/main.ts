@@ -6,7 +6,7 @@ import { ConfigError, loadConfig, type Config } from '../config/index.js';
 import { ingestInbox, storeStatus } from '../connectors/index.js';
 import { openStore } from '../pipeline/store/index.js';
 import { registerExportCommands } from '../exports/index.js';
-import { registerReviewCommands } from '../review/index.js';
+import { registerRetentionCommands, registerReviewCommands } from '../review/index.js';
 import { registerWebCommands } from '../web/index.js';
 import { feedLabel, printIngestSummary, printQuarter, printStatus, progressLine } from './print.js';
 import { localise } from './zh.js';
@@ -225,6 +225,7 @@ program
 // review decide|list and export national|education|flags|summary (review/cli.ts, exports/cli.ts)
 registerReviewCommands(program, () => openStore(config().database));
 registerExportCommands(program, () => openStore(config().database));
+registerRetentionCommands(program, () => openStore(config().database), () => config().profile.retention.feedDays);
 // bidui serve, bidui users add|list: the web review queue (web/cli.ts)
 registerWebCommands(program, () => openStore(config().database));
 

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBTypeId, type DuckDBType } from '@duckdb/node-api';
 import { Bool, DateDay, Float64, Int32, Int64, Table, TimestampMillisecond, Utf8, tableToIPC, vectorFromArray, type DataType, type Vector } from 'apache-arrow';
-import { flagsWithStatus } from '../flags/index.js';
+import { flagsWithStatus, flagVisibleSql, visibleEvidenceSql, visibleReasonSql } from '../flags/index.js';
 import { exec, queryOne, readAll, sql, type Db, type Sql } from '../pipeline/store/index.js';
 import { z } from 'zod';
 import { auditFile, countyPart, prepareExport, type ExportOptions, type ExportResult, type ExportedFile } from './common.js';
@@ -10,11 +10,16 @@ import { safeFilePart } from './files.js';
 
 export const FLAGS_EXPORT_VERSION = 'flags-v1';
 
-/** Every column of `flags` (evidence and params as JSON text) with the latest decision and the status. */
-export function analystFlagsSql(runId: string, county: string | null): Sql {
-  return sql`SELECT * EXCLUDE (evidence, params), CAST(evidence AS VARCHAR) AS evidence, CAST(params AS VARCHAR) AS params
+/**
+ * Every column of `flags` (evidence and params as JSON text) with the latest decision and the
+ * status. Without the need-to-know grant: no HIV flag, a restricted reason reads RESTRICTED and
+ * an incarceration evidence item is {"feed":"RESTRICTED"} (flags/privacy.ts).
+ */
+export function analystFlagsSql(runId: string, county: string | null, needToKnow = false): Sql {
+  return sql`SELECT * EXCLUDE (evidence, params) REPLACE (${visibleReasonSql(needToKnow)} AS reason),
+         ${visibleEvidenceSql(needToKnow)} AS evidence, CAST(params AS VARCHAR) AS params
     FROM (${flagsWithStatus(runId)})
-   WHERE ${county}::VARCHAR IS NULL OR starts_with(county_code, ${county})
+   WHERE (${county}::VARCHAR IS NULL OR starts_with(county_code, ${county})) AND ${flagVisibleSql(needToKnow)}
    ORDER BY priority, county_code NULLS LAST, flag_id`;
 }
 
@@ -69,7 +74,7 @@ export async function queryArrow(db: Db, query: Sql): Promise<Table> {
 /** All flags of a run for analysts: Parquet (DuckDB COPY) and Arrow IPC file (apache-arrow). */
 export async function exportFlags(db: Db, opts: ExportOptions): Promise<ExportResult> {
   const ctx = await prepareExport(db, opts);
-  const query = analystFlagsSql(ctx.run.runId, ctx.county);
+  const query = analystFlagsSql(ctx.run.runId, ctx.county, ctx.needToKnow);
   const base = join(ctx.outDir, `比对标记_${safeFilePart(ctx.run.runId)}_${countyPart(ctx)}`);
   const { n } = (await queryOne(db, z.object({ n: z.int() }), sql`SELECT count(*)::INTEGER AS n FROM (${query})`))!;
 

@@ -17,11 +17,12 @@ export function registerExportCommands(program: Command, openDb: () => Promise<D
     .option('--county <code>', '只导出该区县（6 位代码），也可填市、省代码前几位')
     .requiredOption('--out <dir>', '输出文件夹')
     .requiredOption('--by <user>', '导出人（记入审计日志）')
+    .option('--need-to-know', '导出人有限制知悉权限：包含艾滋病病毒感染儿童的标记及服刑等限制人身自由的原因和证据（默认不含或隐去；记入审计日志）')
     .option('--json', '以 JSON 格式输出结果')
-    .action(async (kind: (typeof KINDS)[number], o: { run?: string; county?: string; out: string; by: string; json?: boolean }) => {
+    .action(async (kind: (typeof KINDS)[number], o: { run?: string; county?: string; out: string; by: string; needToKnow?: boolean; json?: boolean }) => {
       const { runExport } = await import('./index.js');
       const db = await openDb();
-      const result = await runExport(db, kind, { runId: o.run, county: o.county, outDir: o.out, by: o.by });
+      const result = await runExport(db, kind, { runId: o.run, county: o.county, outDir: o.out, by: o.by, needToKnow: o.needToKnow === true });
       if (o.json) {
         console.log(JSON.stringify(result, null, 2));
         return;

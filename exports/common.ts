@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { loadFlags, type FlagRecord } from '../flags/index.js';
+import { flagVisibleSql, isRestrictedReason, loadFlags, reasonLabel, RESTRICTED_REASON_LABEL, type FlagRecord } from '../flags/index.js';
+import { sql } from '../pipeline/store/index.js';
 import type { Db, Sql } from '../pipeline/store/index.js';
 import { appendAudit, resolveRun, UserError, type RunInfo } from '../review/index.js';
 import type ExcelJS from 'exceljs';
@@ -17,6 +18,13 @@ export interface ExportOptions {
   outDir: string;
   /** The user who exports (audit_log.actor). */
   by: string;
+  /**
+   * Whether the requester holds the need-to-know grant (RULES.md §4). Without it (the default)
+   * every file and every count leaves out the HIV flags (flags/privacy.ts) and masks the reasons
+   * and evidence that tell a criminal record, exactly as the web shows them to such a role. The
+   * web passes the user's role setting; the CLI passes `--need-to-know`.
+   */
+  needToKnow?: boolean;
 }
 
 export interface ExportedFile {
@@ -38,6 +46,7 @@ export interface ExportContext {
   county: string | null;
   outDir: string;
   by: string;
+  needToKnow: boolean;
 }
 
 /** Validates the options and resolves the run; creates the output folder. */
@@ -50,7 +59,7 @@ export async function prepareExport(db: Db, opts: ExportOptions): Promise<Export
   const run = await resolveRun(db, opts.runId);
   const outDir = resolve(opts.outDir);
   mkdirSync(outDir, { recursive: true });
-  return { run, county, outDir, by };
+  return { run, county, outDir, by, needToKnow: opts.needToKnow === true };
 }
 
 /** The file-name part naming the county filter. */
@@ -66,13 +75,21 @@ export async function auditFile(db: Db, ctx: ExportContext, kind: ExportKind, fi
     runId: ctx.run.runId,
     target: file.path,
     rows: file.rows,
-    detail: { kind, templateVersion, format: file.format, county: ctx.county },
+    detail: { kind, templateVersion, format: file.format, county: ctx.county, needToKnow: ctx.needToKnow },
   });
 }
 
-/** The flags of the export's run and county with their status, that `where` admits. */
+/**
+ * The flags of the export's run and county with their status, that `where` admits; without the
+ * need-to-know grant, not the HIV flags (they do not exist for such a requester).
+ */
 export function loadRunFlags(db: Db, ctx: ExportContext, where?: Sql): Promise<FlagRecord[]> {
-  return loadFlags(db, ctx.run.runId, { county: ctx.county, where });
+  return loadFlags(db, ctx.run.runId, { county: ctx.county, where: sql`${flagVisibleSql(ctx.needToKnow)} AND (${where ?? sql`TRUE`})` });
+}
+
+/** A reason's label as the requester may read it (a criminal record is masked without the grant). */
+export function exportReasonLabel(ctx: ExportContext, reason: string | null | undefined): string {
+  return !ctx.needToKnow && isRestrictedReason(reason) ? RESTRICTED_REASON_LABEL : reasonLabel(reason);
 }
 
 /**

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { normalizeId } from '../pipeline/identity/index.js';
 import { queryRows, type Db } from '../pipeline/store/index.js';
-import { categoryLabel, parseEvidence, reasonLabel, type FlagRecord } from '../flags/index.js';
+import { categoryLabel, parseEvidence, type FlagRecord } from '../flags/index.js';
 import { sql } from '../pipeline/store/index.js';
-import { countyPart, loadRunFlags, prepareExport, writeSheetExport, type ExportOptions, type ExportResult } from './common.js';
+import { countyPart, exportReasonLabel, loadRunFlags, prepareExport, writeSheetExport, type ExportOptions, type ExportResult } from './common.js';
 import { addNotesSheet, addSheet, newWorkbook, safeFilePart, type Cell, type ColumnSpec } from './files.js';
 
 export const EDUCATION_TEMPLATE_VERSION = 'education-v1';
@@ -66,7 +66,7 @@ export async function exportEducation(db: Db, opts: ExportOptions): Promise<Expo
       birth_date: parsed?.birthDate ?? null,
       county: f.county_code,
       category: categoryLabel(f.category),
-      situation: reasonLabel(f.reason),
+      situation: exportReasonLabel(ctx, f.reason),
       school: schools.get(f.flag_id) ?? null,
       run_id: f.run_id,
     };

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Db } from '../pipeline/store/index.js';
 import { CHANGE_TYPE_LABELS, CONFIRMED_STATUSES, NEEDS_APPROVAL } from '../flags/index.js';
 import { sql, textList } from '../pipeline/store/index.js';
-import { countyPart, loadRunFlags, prepareExport, writeSheetExport, type ExportOptions, type ExportResult } from './common.js';
+import { countyPart, exportReasonLabel, loadRunFlags, prepareExport, writeSheetExport, type ExportOptions, type ExportResult } from './common.js';
 import { addNotesSheet, addSheet, newWorkbook, safeFilePart } from './files.js';
 import { NATIONAL_FLAGS, NATIONAL_TEMPLATE_NAME, NATIONAL_TEMPLATE_VERSION, NATIONAL_V1_COLUMNS, nationalV1Row } from './templates/national-v1.js';
 
@@ -22,7 +22,7 @@ export async function exportNational(db: Db, opts: ExportOptions): Promise<Expor
   );
   const order = (flag: string) => NATIONAL_FLAGS.indexOf(flag as (typeof NATIONAL_FLAGS)[number]);
   flags.sort((a, b) => order(a.flag) - order(b.flag) || (a.county_code ?? '').localeCompare(b.county_code ?? '') || a.flag_id.localeCompare(b.flag_id));
-  const rows = flags.map(nationalV1Row);
+  const rows = flags.map((f) => ({ ...nationalV1Row(f), reason: exportReasonLabel(ctx, f.reason) }));
 
   const base = join(ctx.outDir, `全国儿童福利信息系统_变动_${safeFilePart(ctx.run.runId)}_${countyPart(ctx)}`);
   const wb = newWorkbook();

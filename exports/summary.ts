@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { regionInfo } from '../pipeline/identity/index.js';
-import { lit, queryOne, queryRows, sql, type Db } from '../pipeline/store/index.js';
+import { queryOne, sql, type Db } from '../pipeline/store/index.js';
 import { FEED_LABELS } from '../pipeline/feeds.js';
 import type { FeedName } from '../config/index.js';
 import { z } from 'zod';
-import { categoryLabel, FLAG_LABELS, FLAG_TYPES, type FlagRecord, type FlagType } from '../flags/index.js';
+import { categoryLabel, flagVisibleSql, FLAG_LABELS, FLAG_TYPES, type FlagRecord, type FlagType } from '../flags/index.js';
 import { profileName } from '../review/index.js';
 import { auditFile, countyPart, loadRunFlags, prepareExport, type ExportOptions, type ExportResult } from './common.js';
 import { addNotesSheet, addSheet, newWorkbook, safeFilePart, saveWorkbook, type Cell, type ColumnSpec } from './files.js';
@@ -118,14 +118,17 @@ export async function exportSummary(db: Db, opts: ExportOptions): Promise<Export
     totals: [{ code: '合计', ...countCells(totalOf(byCounty)) }],
   });
 
-  const [extra] = (await queryRows<{ resolved: number; suppressed: number }>(
+  // Counted within the export's area only, like every other figure of the report, and without the
+  // need-to-know grant without the HIV flags (a resolved or suppressed one would tell as much).
+  const area = (p: string) => sql`starts_with(coalesce(${sql.trusted(p)}.county_code, ''), ${ctx.county ?? ''}) AND ${flagVisibleSql(ctx.needToKnow, p)}`;
+  const extra = (await queryOne(
     db,
-    // Counted within the export's area only, like every other figure of the report.
-    `SELECT (SELECT count(*)::INTEGER FROM resolved_flags r JOIN flags p ON p.run_id = r.previous_run_id AND p.flag_id = r.flag_id
-             WHERE r.run_id = ${lit(ctx.run.runId)} AND starts_with(coalesce(p.county_code, ''), ${lit(ctx.county ?? '')})) AS resolved,
+    z.object({ resolved: z.number(), suppressed: z.number() }),
+    sql`SELECT (SELECT count(*)::INTEGER FROM resolved_flags r JOIN flags p ON p.run_id = r.previous_run_id AND p.flag_id = r.flag_id
+             WHERE r.run_id = ${ctx.run.runId} AND ${area('p')}) AS resolved,
             (SELECT count(DISTINCT s.flag_key)::INTEGER FROM suppressed_flags s JOIN flags p ON p.flag_key = s.flag_key
-             WHERE s.run_id = ${lit(ctx.run.runId)} AND starts_with(coalesce(p.county_code, ''), ${lit(ctx.county ?? '')})) AS suppressed`,
-  )) as [{ resolved: number; suppressed: number }];
+             WHERE s.run_id = ${ctx.run.runId} AND ${area('p')}) AS suppressed`,
+  ))!;
   const run = await queryOne(db, z.object({ missing: z.string().nullable() }), sql`SELECT CAST(summary->'missingFeeds' AS VARCHAR) AS missing FROM runs WHERE run_id = ${ctx.run.runId}`);
   const missingFeeds = (JSON.parse(run?.missing ?? '[]') as FeedName[]).map((f) => FEED_LABELS[f] ?? f);
   const total = totalOf(byType);

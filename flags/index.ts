@@ -13,3 +13,7 @@ export {
   type FlagRecord, type DecisionKind, type StoredDecision, type FlagStatus,
 } from './status.js';
 export { suppressions, storeRunFlags, writeFlagsCsv, type Suppression } from './store.js';
+export {
+  RESTRICTED_REASONS, RESTRICTED_REASON_LABEL, RESTRICTED_CODE, RESTRICTED_FEEDS,
+  isRestrictedCategory, isRestrictedFlag, isRestrictedReason, flagVisibleSql, visibleReasonSql, visibleEvidenceSql,
+} from './privacy.js';

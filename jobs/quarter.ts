@@ -12,6 +12,7 @@ import { log } from '../pipeline/log.js';
 import { queryAll, queryOne, sql, type Db } from '../pipeline/store/index.js';
 import { z } from 'zod';
 import { identitySettings } from '../matchers/index.js';
+import { applyRetention, type RetentionResult } from '../review/index.js';
 import { gatherFacts } from '../rules/index.js';
 import { beginRun, finishRun, runIdFor, type QuarterResult } from './run.js';
 import { exportEvaluateInputs, exportMatchInputs, mergeFlags, mergeMatches, readDone, runStep, type StepDone, type StepTask } from './steps.js';
@@ -92,6 +93,8 @@ export interface QuarterOptions {
 export interface QuarterRunResult extends QuarterResult {
   partitions: { match: number; evaluate: number };
   failures: { step: string; partition: string; error: string }[];
+  /** What the retention applied at the start of the run deleted (review/retention.ts). */
+  retention: RetentionResult;
 }
 
 /** Quarters running in this process, by run id: a second request for the same run waits for the first. */
@@ -113,6 +116,8 @@ async function doRun(db: Db, config: Config, executor: StepExecutor, opts: Quart
   const prefix = opts.partitionBy !== undefined ? opts.partitionBy : partitionLength(config, executor.kind === 'queue');
   const root = resultsRoot(config);
   const runId = await beginRun(db, config, opts.asOf);
+  // Retention (RULES.md §4) first: the feeds past retention.feedDays are not read again (audited).
+  const retention = await applyRetention(db, { feedDays: config.profile.retention.feedDays, actor: 'system', runId });
   const failures: QuarterRunResult['failures'] = [];
 
   const ingest: BatchReport[] = opts.skipIngest ? [] : await ingestInbox(db, config, { inbox: opts.inbox });
@@ -157,7 +162,7 @@ async function doRun(db: Db, config: Config, executor: StepExecutor, opts: Quart
   const result = await finishRun(db, runId, rows, { out: opts.out, ingest, timings, matchSettings: linked.settings, matchCounts, status, missingFeeds });
   // Partition files hold personal data: gone once the run is stored (a run that failed keeps them to resume).
   if (!config.jobs.keepResults) rmSync(resolve(root, rel), { recursive: true, force: true });
-  return { ...result, status, partitions: { match: matchKeys.length, evaluate: evalKeys.length }, failures };
+  return { ...result, status, partitions: { match: matchKeys.length, evaluate: evalKeys.length }, failures, retention };
 }
 
 /**

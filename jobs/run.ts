@@ -5,6 +5,7 @@ import type { Config } from '../config/index.js';
 import type { BatchReport } from '../connectors/index.js';
 import { storeRunFlags, writeFlagsCsv, type FlagRow } from '../flags/index.js';
 import { log } from '../pipeline/log.js';
+import { appendAudit } from '../review/index.js';
 import { exec, ident, queryAll, queryOne, sql, type Db } from '../pipeline/store/index.js';
 
 export interface QuarterResult {
@@ -87,6 +88,11 @@ export async function finishRun(db: Db, runId: string, rows: readonly FlagRow[],
     sql`SELECT (SELECT count(*) FROM suppressed_flags WHERE run_id = ${runId}) AS suppressed,
                (SELECT count(*) FROM resolved_flags WHERE run_id = ${runId}) AS resolved`,
   );
+  // flags.csv holds full ID numbers and names: its writing is audited like every export.
+  const flagCount = counts.reduce((n, r) => n + r.n, 0);
+  for (const file of files) {
+    await appendAudit(db, { actor: 'system', action: 'export', runId, target: file, rows: flagCount, detail: { kind: 'flags.csv', format: 'csv', fullIds: true } });
+  }
   const status = opts.status ?? 'complete';
   const result: QuarterResult = {
     runId,

@@ -5,6 +5,7 @@ import type { Db } from '../pipeline/store/index.js';
 import { categoryLabel, flagLabel, reasonLabel, statusLabel, type DecisionKind } from '../flags/index.js';
 import { approve, decide, reviewQueue } from './decisions.js';
 import { UserError } from './errors.js';
+import { applyRetention, type RetentionResult } from './retention.js';
 import { resolveRun } from './runs.js';
 
 export function registerReviewCommands(program: Command, openDb: () => Promise<Db>): void {
@@ -77,5 +78,28 @@ export function registerReviewCommands(program: Command, openDb: () => Promise<D
           ].join('\t'),
         );
       }
+    });
+}
+
+/** One line for the operator: what retention deleted (the CLI, the quarter printout, the demo). */
+export function retentionLine(r: RetentionResult): string {
+  const total = Object.values(r.deleted).reduce((n, x) => n + x, 0);
+  return `数据保留期 ${r.feedDays} 天（${r.cutoff.slice(0, 10)} 之前载入的源数据）：${r.batches.length} 个批次，删除 ${total} 行源数据、${r.quarantine} 行隔离记录，` +
+    `为保留期内标记的证据保留 ${r.kept} 行；已记入审计日志（#${r.auditId}）`;
+}
+
+/** `bidui retention apply`: deletes the feeds past retention.feedDays (RULES.md §4), audited. */
+export function registerRetentionCommands(program: Command, openDb: () => Promise<Db>, feedDays: () => number): void {
+  program
+    .command('retention')
+    .description('数据保留期：部门数据保留 retention.feedDays 天；标记、审核决定和审计日志长期保留')
+    .command('apply')
+    .description('删除导入已超过保留天数的部门数据（含隔离行和数据质量提示）；记入审计日志，每次季度比对开始时也会执行')
+    .option('--by <user>', '操作人（记入审计日志）', 'system')
+    .option('--json', '以 JSON 格式输出结果')
+    .action(async (o: { by: string; json?: boolean }) => {
+      const db = await openDb();
+      const r = await applyRetention(db, { feedDays: feedDays(), actor: o.by });
+      console.log(o.json ? JSON.stringify(r, null, 2) : retentionLine(r));
     });
 }

@@ -5,4 +5,5 @@ export type { DecideInput, ApproveInput, Decision, QueueItem } from './decisions
 export { appendAudit, type AuditEntry, type AuditAction } from './audit.js';
 export { resolveRun, getRun, latestCompleteRun, profileName, type RunInfo } from './runs.js';
 export { UserError } from './errors.js';
-export { registerReviewCommands } from './cli.js';
+export { applyRetention, type RetentionOptions, type RetentionResult } from './retention.js';
+export { registerReviewCommands, registerRetentionCommands, retentionLine } from './cli.js';

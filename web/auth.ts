@@ -101,33 +101,91 @@ export async function listUsers(db: Db): Promise<(User & { active: boolean })[]>
   return rows.map((r) => ({ ...toUser(r), active: r.active }));
 }
 
+/**
+ * The login throttle. Nobody can lock another user out: failures count per (address, user name),
+ * so a stranger guessing a user's password from elsewhere slows only their own address down.
+ * - Per (address, user name): the first `freeFailures` failures cost nothing; each further one makes
+ *   that address wait `backoffBaseSeconds` × 2^(failures − freeFailures), at most `backoffMaxSeconds`,
+ *   after its last failure. A success from that address starts the count again; failures older than
+ *   `memoryHours` are forgotten.
+ * - Per address (any user names): `maxFailuresPerIp` failures within `windowMinutes` make it wait
+ *   until the oldest of them leaves the window (password spraying).
+ * A refused attempt is not checked and not counted (it is audited), so waiting out the time works.
+ */
 export interface LoginLimits {
-  /** Failed attempts per user name within the window before logins are refused. */
-  maxFailuresPerUser: number;
-  /** Failed attempts per client address within the window. */
+  freeFailures: number;
+  backoffBaseSeconds: number;
+  backoffMaxSeconds: number;
+  memoryHours: number;
   maxFailuresPerIp: number;
   windowMinutes: number;
 }
 
-export const DEFAULT_LOGIN_LIMITS: LoginLimits = { maxFailuresPerUser: 5, maxFailuresPerIp: 20, windowMinutes: 15 };
+export const DEFAULT_LOGIN_LIMITS: LoginLimits = {
+  freeFailures: 5,
+  backoffBaseSeconds: 30,
+  backoffMaxSeconds: 15 * 60,
+  memoryHours: 24,
+  maxFailuresPerIp: 20,
+  windowMinutes: 15,
+};
 
-export type LoginResult = { ok: true; user: User } | { ok: false; reason: 'rate_limited' | 'bad_credentials' };
+export type LoginResult =
+  | { ok: true; user: User }
+  | { ok: false; reason: 'bad_credentials' }
+  | { ok: false; reason: 'rate_limited'; scope: 'user_ip' | 'ip'; waitSeconds: number };
 
-/** Checks a login, rate-limited per user name and per address; records the attempt. */
-export async function checkLogin(db: Db, username: string, password: string, ip: string, limits: LoginLimits): Promise<LoginResult> {
-  const counts = await queryOne(
+/** The wait before this address may try this user name again (0: none), and why. */
+export async function loginWait(db: Db, username: string, ip: string, limits: LoginLimits): Promise<{ waitSeconds: number; scope: 'user_ip' | 'ip' } | null> {
+  // Ages in milliseconds against now() as the column stores it (TIMESTAMP, the session's time zone).
+  const pair = await queryOne(
     db,
-    z.object({ by_user: z.number(), by_ip: z.number() }),
-    sql`SELECT count(*) FILTER (WHERE username = ${username})::INTEGER AS by_user, count(*) FILTER (WHERE ip = ${ip})::INTEGER AS by_ip
-          FROM login_attempts WHERE NOT success AND attempted_at > now() - to_minutes(${Math.trunc(limits.windowMinutes)}::INTEGER)`,
+    z.object({ k: z.number(), last_age_ms: z.number().nullable() }),
+    sql`WITH a AS (SELECT * FROM login_attempts WHERE username = ${username} AND ip = ${ip}
+                     AND attempted_at > CAST(now() AS TIMESTAMP) - to_hours(${Math.trunc(limits.memoryHours)}::INTEGER)),
+             s AS (SELECT max(attempted_at) AS t FROM a WHERE success)
+        SELECT count(*)::INTEGER AS k,
+               CAST(date_diff('millisecond', max(attempted_at), CAST(now() AS TIMESTAMP)) AS DOUBLE) AS last_age_ms
+          FROM a WHERE NOT success AND attempted_at > coalesce((SELECT t FROM s), TIMESTAMP '1970-01-01')`,
   );
-  if ((counts?.by_user ?? 0) >= limits.maxFailuresPerUser || (counts?.by_ip ?? 0) >= limits.maxFailuresPerIp) {
-    return { ok: false, reason: 'rate_limited' };
+  let pairWait = 0;
+  if (pair && pair.k >= limits.freeFailures && pair.last_age_ms !== null) {
+    const backoff = Math.min(limits.backoffMaxSeconds, limits.backoffBaseSeconds * 2 ** (pair.k - limits.freeFailures));
+    pairWait = Math.ceil(backoff - pair.last_age_ms / 1000);
   }
+  const ipAges = await queryAll(
+    db,
+    z.object({ age_ms: z.number() }),
+    sql`SELECT CAST(date_diff('millisecond', attempted_at, CAST(now() AS TIMESTAMP)) AS DOUBLE) AS age_ms FROM login_attempts
+         WHERE ip = ${ip} AND NOT success AND attempted_at > CAST(now() AS TIMESTAMP) - to_minutes(${Math.trunc(limits.windowMinutes)}::INTEGER)
+         ORDER BY attempted_at DESC LIMIT ${Math.trunc(limits.maxFailuresPerIp)}`,
+  );
+  let ipWait = 0;
+  if (ipAges.length >= limits.maxFailuresPerIp) {
+    // When the oldest of the last maxFailuresPerIp failures leaves the window, one more try is allowed.
+    ipWait = Math.ceil(limits.windowMinutes * 60 - ipAges.at(-1)!.age_ms / 1000);
+  }
+  if (pairWait <= 0 && ipWait <= 0) return null;
+  return pairWait >= ipWait ? { waitSeconds: pairWait, scope: 'user_ip' } : { waitSeconds: ipWait, scope: 'ip' };
+}
+
+/** Checks a login, throttled per (address, user name) and per address (LoginLimits); records the attempt. */
+export async function checkLogin(db: Db, username: string, password: string, ip: string, limits: LoginLimits): Promise<LoginResult> {
+  const wait = await loginWait(db, username, ip, limits);
+  if (wait) return { ok: false, reason: 'rate_limited', ...wait };
   const row = await queryOne(db, userRowSchema, sql`SELECT ${USER_COLUMNS} FROM users WHERE username = ${username}`);
   const ok = row && row.active ? await verifyPassword(password, row.password_hash) : (await verifyPassword(password, await dummyPasswordHash()), false);
   await exec(db, sql`INSERT INTO login_attempts VALUES (now(), ${username}, ${ip}, ${!!ok})`);
   return ok && row ? { ok: true, user: toUser(row) } : { ok: false, reason: 'bad_credentials' };
+}
+
+/** A wait in Chinese: 45 秒, 2 分钟, 1 分 30 秒. */
+export function waitText(seconds: number): string {
+  const s = Math.max(1, Math.ceil(seconds));
+  if (s < 60) return `${s} 秒`;
+  const m = Math.floor(s / 60);
+  const r = s % 60;
+  return r ? `${m} 分 ${r} 秒` : `${m} 分钟`;
 }
 
 export interface Session {

@@ -2,6 +2,7 @@
 // the most flags, a supervisor of its city, an admin) with fixed passwords, and how to open it.
 import { relative } from 'node:path';
 import { z } from 'zod';
+import { flagVisibleSql } from '../flags/index.js';
 import { queryOne, sql, type Db } from '../pipeline/store/index.js';
 import { addUser } from './auth.js';
 
@@ -19,13 +20,14 @@ export interface DemoWebOptions {
 }
 
 export async function demoReviewQueue(db: Db, opts: DemoWebOptions): Promise<{ county: string | null; url: string | null }> {
-  // The county of a confirmed REMOVE waiting for approval if there is one, else the one with most flags.
+  // The county of a confirmed REMOVE waiting for approval if there is one (one the reviewer may see:
+  // not an HIV flag, which exists only for roles with the need-to-know grant), else the one with most flags.
   const row = await queryOne(
     db,
     z.object({ county_code: z.string() }),
     sql`SELECT f.county_code FROM flags f
        JOIN runs r ON r.run_id = f.run_id AND r.status = 'complete'
-       LEFT JOIN decisions d ON d.run_id = f.run_id AND d.flag_id = f.flag_id AND d.decision = 'confirmed' AND f.flag = 'REMOVE'
+       LEFT JOIN decisions d ON d.run_id = f.run_id AND d.flag_id = f.flag_id AND d.decision = 'confirmed' AND f.flag = 'REMOVE' AND ${flagVisibleSql(false, 'f')}
       WHERE f.county_code IS NOT NULL AND NOT f.county_code LIKE '%00'
       GROUP BY f.county_code ORDER BY count(d.flag_id) DESC, count(*) DESC, f.county_code LIMIT 1`,
   );

@@ -66,7 +66,7 @@ export const PARAM_LABELS: Readonly<Record<string, string>> = {
   adultAge: '成年年龄',
 };
 
-export const ACTION_LABELS: Readonly<Record<string, string>> = { login: '登录', view: '查看', unmask: '显示身份证号', decide: '审核', export: '导出' };
+export const ACTION_LABELS: Readonly<Record<string, string>> = { login: '登录', view: '查看', unmask: '显示身份证号', decide: '审核', export: '导出', retention: '数据保留期清理' };
 
 /** Profile parameters as "label: value" lines (nested keys joined). */
 export function paramLines(json: string): { key: string; label: string; value: string }[] {

@@ -1,23 +1,26 @@
-// Need-to-know (RULES.md §4): the HIV category (flags/' RESTRICTED_CATEGORIES) and criminal records
-// (incarceration details, a parent's restriction status, a release from prison) are shown only to
-// roles with the grant (RoleSettings.needToKnow); others read RESTRICTED. Every page and answer of
-// the web takes these rules from here.
-import { categoryLabel, reasonLabel, RESTRICTED_CATEGORIES } from '../flags/index.js';
+// Need-to-know (RULES.md §4): an HIV flag (flags/privacy.ts: its category or previous category is
+// restricted) exists only for roles with the grant (RoleSettings.needToKnow) — every query of the
+// web filters it out for others (flagVisible), so a reviewer without the grant never learns one
+// exists, not even as a count. Criminal records (incarceration details, a parent's restriction
+// status, a release from prison) are shown only to roles with the grant; others read RESTRICTED.
+// Every page and answer of the web takes these rules from here.
+import { categoryLabel, flagVisibleSql, isRestrictedCategory, isRestrictedReason, reasonLabel, RESTRICTED_REASON_LABEL } from '../flags/index.js';
+import type { Sql } from '../pipeline/store/index.js';
 import type { Ctx } from './context.js';
 import { CATEGORY_OPTIONS } from './labels.js';
 
 export const RESTRICTED = '符合条件的情形（限制知悉）';
 /** What a role without the grant reads for a restricted reason. */
-export const RESTRICTED_REASON = '父母符合条件的情形已消失（限制知悉）';
+export const RESTRICTED_REASON = RESTRICTED_REASON_LABEL;
 /** Why the rules' trace is not shown to a role without the grant. */
 export const RESTRICTED_TRACE = '推理过程涉及限制知悉的信息（刑事、健康），仅对有权限的角色显示；上面的原因、证据和参数即为判定依据。';
 
 export const canSeeRestricted = (ctx: Ctx): boolean => ctx.roles[ctx.user.role].needToKnow;
 
-/** Whether a category code (or `code:subtype`) needs the grant. */
-export function isRestrictedCategory(category: string | null | undefined): boolean {
-  return !!category && (RESTRICTED_CATEGORIES as readonly string[]).includes(category.split(':')[0]!);
-}
+export { isRestrictedCategory };
+
+/** SQL predicate: this user may know the flag (columns of `alias`, or unqualified) exists. */
+export const flagVisible = (ctx: Ctx, alias?: string): Sql => flagVisibleSql(canSeeRestricted(ctx), alias);
 
 /** A category's label, or RESTRICTED for a restricted one without the grant. */
 export function restrictedCategory(ctx: Ctx, category: string | null): string {
@@ -31,11 +34,9 @@ export function categoryOptions(ctx: Ctx): [string, string][] {
   return CATEGORY_OPTIONS.filter(([c]) => canSeeRestricted(ctx) || !isRestrictedCategory(c));
 }
 
-/** Reasons that tell a criminal record: a role without the grant sees that a qualifying status ended. */
-const RESTRICTED_REASONS: ReadonlySet<string> = new Set(['PARENT_RELEASED']);
-
+/** A reason's label; a reason that tells a criminal record reads RESTRICTED_REASON without the grant. */
 export function visibleReason(ctx: Ctx, reason: string): string {
-  return RESTRICTED_REASONS.has(reason) && !canSeeRestricted(ctx) ? RESTRICTED_REASON : reasonLabel(reason);
+  return isRestrictedReason(reason) && !canSeeRestricted(ctx) ? RESTRICTED_REASON : reasonLabel(reason);
 }
 
 /** A parent's status that is a criminal (or compulsory treatment) record. */

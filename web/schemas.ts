@@ -52,7 +52,7 @@ export const exportBody = z.object({
 });
 export const auditQuery = z.object({
   actor: z.string().max(60).optional(),
-  action: z.enum(['login', 'view', 'unmask', 'decide', 'export']).optional(),
+  action: z.enum(['login', 'view', 'unmask', 'decide', 'export', 'retention']).optional(),
   target: z.string().max(200).optional(),
   from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),
   to: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),

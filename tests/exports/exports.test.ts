@@ -51,7 +51,8 @@ describe('national template export', () => {
     unapproved = await exportNational(db, { outDir: join(out, 'before-approval'), by: '导出员' });
     // Four-eyes: the confirmed REMOVE goes to the national file only once a supervisor approved it.
     await insertDecision(db, 'F-REM-1', 'approved', '主管丙', '2026-10-14 09:00:00');
-    result = await exportNational(db, { outDir: out, by: '导出员' });
+    // With the need-to-know grant: the real reasons (PARENT_RELEASED) as they are (tests/exports/need-to-know.test.ts: without it).
+    result = await exportNational(db, { outDir: out, by: '导出员', needToKnow: true });
   });
 
   it('leaves out a confirmed REMOVE until a supervisor approved it', async () => {
@@ -148,7 +149,7 @@ describe('education bureau list', () => {
 
 describe('analyst export', () => {
   it('writes Parquet that DuckDB reads back and an Arrow IPC file apache-arrow reads back', async () => {
-    const r = await exportFlags(db, { outDir: out, by: 'analyst' });
+    const r = await exportFlags(db, { outDir: out, by: 'analyst', needToKnow: true }); // incarceration evidence as it is: the grant
     const [parquet, arrow] = r.files;
     expect(parquet!.rows).toBe(11);
     const [{ n, ids }] = (await queryRows<{ n: number; ids: number }>(

@@ -163,7 +163,8 @@ describe('area isolation', () => {
   it('list: a reviewer sees the flags of its county only; a supervisor those of its city', async () => {
     const ids = async (c: Client) => (await c.json<{ items: { flagId: string; countyCode: string }[] }>('/api/flags')).body.items;
     const la = await ids(a);
-    expect(la.map((i) => i.flagId)).toEqual(expect.arrayContaining(['W-A-ADD', 'W-A-REM', 'W-A-HIV', fx.realRemove.flagId]));
+    expect(la.map((i) => i.flagId)).toEqual(expect.arrayContaining(['W-A-ADD', 'W-A-REM', fx.realRemove.flagId]));
+    expect(la.map((i) => i.flagId)).not.toContain('W-A-HIV'); // need-to-know: not there for a reviewer at all
     expect(new Set(la.map((i) => i.countyCode))).toEqual(new Set([fx.A]));
     expect((await ids(b)).map((i) => i.flagId).sort()).toEqual(['W-B-ADD', 'W-B-REM']);
     const s = await ids(await signedIn('sup_1'));
@@ -282,13 +283,15 @@ describe('four-eyes on REMOVE, locks and bulk decisions', () => {
   it('"assign to me" locks a flag for others; bulk decisions take one reason, rejections need it', async () => {
     const a = await signedIn('rev_a');
     const a2 = await signedIn('rev_a2');
-    expect((await a.post('/api/flags/W-A-HIV/assign', {})).status).toBe(200);
-    expect((await a2.post('/api/flags/W-A-HIV/assign', {})).status).toBe(409);
-    expect((await a2.post('/api/flags/W-A-HIV/decide', { decision: 'confirmed' })).status).toBe(409);
-    expect((await a2.post('/api/flags/bulk', { flagIds: ['W-A-HIV', 'W-A-ADD'], decision: 'confirmed' })).status).toBe(409);
-    expect((await a.post('/api/flags/bulk', { flagIds: ['W-A-HIV', 'W-A-ADD'], decision: 'rejected' })).status).toBe(400);
-    expect((await a.post('/api/flags/bulk', { flagIds: ['W-A-HIV', 'W-A-ADD'], decision: 'rejected', reason: '经核实不符合' })).status).toBe(200);
-    for (const id of ['W-A-HIV', 'W-A-ADD']) expect((await decisionsOf(id)).at(-1)).toEqual({ decision: 'rejected', decided_by: 'rev_a' });
+    // (This used W-A-HIV: an HIV flag no longer exists for reviewers without the grant, so the real REMOVE of county A.)
+    const locked = fx.realRemove.flagId;
+    expect((await a.post(`/api/flags/${locked}/assign`, {})).status).toBe(200);
+    expect((await a2.post(`/api/flags/${locked}/assign`, {})).status).toBe(409);
+    expect((await a2.post(`/api/flags/${locked}/decide`, { decision: 'confirmed' })).status).toBe(409);
+    expect((await a2.post('/api/flags/bulk', { flagIds: [locked, 'W-A-ADD'], decision: 'confirmed' })).status).toBe(409);
+    expect((await a.post('/api/flags/bulk', { flagIds: [locked, 'W-A-ADD'], decision: 'rejected' })).status).toBe(400);
+    expect((await a.post('/api/flags/bulk', { flagIds: [locked, 'W-A-ADD'], decision: 'rejected', reason: '经核实不符合' })).status).toBe(200);
+    for (const id of [locked, 'W-A-ADD']) expect((await decisionsOf(id)).at(-1)).toEqual({ decision: 'rejected', decided_by: 'rev_a' });
     expect((await a.post('/api/flags/bulk', { flagIds: [], decision: 'confirmed' })).status).toBe(400);
   });
 });
@@ -317,9 +320,9 @@ describe('privacy', () => {
   it('HIV status and incarceration details only for roles with the need-to-know grant', async () => {
     const a = await signedIn('rev_a');
     const s = await signedIn('sup_1');
-    const cat = async (c: Client) => (await c.json<{ flag: { categoryLabel: string } }>('/api/flags/W-A-HIV')).body.flag.categoryLabel;
-    expect(await cat(a)).toBe(RESTRICTED);
-    expect(await cat(s)).toBe('艾滋病病毒感染儿童');
+    // An HIV flag does not exist for a role without the grant (it answers like a missing flag).
+    expect((await a.get('/api/flags/W-A-HIV')).status).toBe(404);
+    expect((await s.json<{ flag: { categoryLabel: string } }>('/api/flags/W-A-HIV')).body.flag.categoryLabel).toBe('艾滋病病毒感染儿童');
     expect((await a.json<{ items: unknown[] }>('/api/flags?category=HIV')).body.items).toEqual([]);
     expect((await s.json<{ items: unknown[] }>('/api/flags?category=HIV')).body.items).toHaveLength(1);
     expect(await (await a.get('/queue')).text()).not.toContain('艾滋病病毒感染儿童');
@@ -367,5 +370,95 @@ describe('privacy', () => {
     expect(filtered.length).toBeGreaterThan(0);
     expect(filtered.every((r) => r.action === 'unmask' && r.actor === 'rev_a')).toBe(true);
     expect((await admin.get('/audit?action=export')).status).toBe(200);
+  });
+});
+
+describe('need-to-know: an HIV flag does not exist for a role without the grant (issue 18 item 4)', () => {
+  type Dash = { byType: { flag: string; total: number; open: number }[]; byCategory: { label: string; total: number }[]; byCounty: { code: string; total: number }[]; decisions: { n: number }[]; trend: { total: number }[] };
+  type List = { total: number; items: { flagId: string; categoryLabel: string }[]; byType: Record<string, { total: number }> };
+  let a: Client;
+  let s: Client;
+  beforeAll(async () => {
+    a = await signedIn('rev_a');
+    s = await signedIn('sup_1');
+  });
+
+  it('queue, search and their counts: no HIV flag, no 限制知悉 bucket; the supervisor has one more', async () => {
+    const la = (await a.json<List>('/api/flags')).body;
+    const ls = (await s.json<List>(`/api/flags?q=`)).body;
+    const sA = ls.items.filter((i) => i.flagId.startsWith('W-A-') || i.flagId === fx.realRemove.flagId);
+    expect(sA.map((i) => i.flagId)).toContain('W-A-HIV');
+    expect(la.items.map((i) => i.flagId)).not.toContain('W-A-HIV');
+    expect(la.items.every((i) => i.categoryLabel !== RESTRICTED)).toBe(true);
+    // Counts: the reviewer's county A, as the supervisor sees it less the HIV flag.
+    const supA = (await s.json<Dash>(`/api/dashboard?county=${fx.A}`)).body;
+    const supTotal = supA.byCounty.find((c) => c.code === fx.A)!.total;
+    expect(la.total).toBe(supTotal - 1);
+    expect(la.byType.URGENT?.total ?? 0).toBe((supA.byType.find((t) => t.flag === 'URGENT')?.total ?? 0) - 1);
+    // Search by name, by full ID, by flag id: nothing.
+    for (const q of ['赵六', fx.ids.aHiv, 'W-A-HIV']) {
+      expect((await a.json<List>(`/api/flags?q=${encodeURIComponent(q)}`)).body).toMatchObject({ total: 0, items: [] });
+      expect((await s.json<List>(`/api/flags?q=${encodeURIComponent(q)}`)).body.items.map((i) => i.flagId)).toEqual(['W-A-HIV']);
+    }
+    const page = await (await a.get('/queue')).text();
+    expect(page).not.toContain(RESTRICTED);
+    expect(page).not.toContain('赵六');
+    expect(page).not.toContain('W-A-HIV');
+  });
+
+  it('dashboard: no 限制知悉 bucket, and every count leaves the HIV flag out', async () => {
+    const d = (await a.json<Dash>('/api/dashboard')).body;
+    const sup = (await s.json<Dash>(`/api/dashboard?county=${fx.A}`)).body;
+    expect(d.byCategory.map((c) => c.label)).not.toContain(RESTRICTED);
+    expect(JSON.stringify(d)).not.toContain('艾滋病');
+    expect(sup.byCategory.map((c) => c.label)).toContain('艾滋病病毒感染儿童');
+    const sum = (xs: { total: number }[]) => xs.reduce((n, x) => n + x.total, 0);
+    expect(sum(d.byCategory)).toBe(sum(sup.byCategory) - 1);
+    expect(sum(d.byType)).toBe(sum(sup.byType) - 1);
+    expect(sum(d.byCounty)).toBe(sum(sup.byCounty) - 1);
+    expect(d.decisions.reduce((n, x) => n + x.n, 0)).toBe(sup.decisions.reduce((n, x) => n + x.n, 0) - 1);
+    expect(d.trend.at(-1)!.total).toBe(sup.trend.at(-1)!.total - 1);
+    const page = await (await a.get('/dashboard')).text();
+    expect(page).not.toContain(RESTRICTED);
+    expect(page).not.toContain('艾滋病');
+  });
+
+  it('the flag, its page, trace and every action answer like a missing flag', async () => {
+    const missing = await (await a.get('/api/flags/NO-SUCH-FLAG')).text();
+    expect(await (await a.get('/api/flags/W-A-HIV')).text()).toBe(missing);
+    expect((await a.get('/flags/W-A-HIV')).status).toBe(404);
+    expect((await a.get('/api/flags/W-A-HIV/trace')).status).toBe(404);
+    for (const action of ['assign', 'unmask']) expect((await a.post(`/api/flags/W-A-HIV/${action}`, {})).status).toBe(404);
+    expect((await a.post('/api/flags/W-A-HIV/decide', { decision: 'confirmed' })).status).toBe(404);
+    expect((await a.post('/api/flags/bulk', { flagIds: ['W-A-HIV'], decision: 'confirmed' })).status).toBe(404);
+    expect(await decisionsOf('W-A-HIV')).toEqual([]);
+  });
+
+  it('a role that reads the audit log but lacks the grant reads no row about an HIV flag', async () => {
+    expect((await s.get('/api/flags/W-A-HIV')).status).toBe(200); // a view, audited
+    const targets = async (c: Client) => (await c.json<{ items: { target: string | null }[] }>('/api/audit')).body.items.map((i) => i.target);
+    expect(await targets(await signedIn('sup_2'))).toContain('W-A-HIV');
+    const saved = app;
+    app = createApp(fx.db, { exportDir, today: () => '2026-10-20', roles: { supervisor: { needToKnow: false } } });
+    try {
+      const noGrant = await signedIn('sup_2');
+      expect(await targets(noGrant)).not.toContain('W-A-HIV');
+      expect((await noGrant.get('/api/flags/W-A-HIV')).status).toBe(404);
+    } finally {
+      app = saved;
+    }
+  });
+
+  it('the web export of a reviewer holds no HIV flag; a supervisor\'s does', async () => {
+    const parquetOf = async (c: Client, user: string) => {
+      const res = await c.post('/api/exports', { kind: 'flags', county: fx.A });
+      expect(res.status).toBe(200);
+      const outFiles = (await res.json()) as { files: { name: string }[] };
+      const dirs = readdirSync(join(exportDir, user)).sort();
+      return join(exportDir, user, dirs.at(-1)!, outFiles.files[0]!.name);
+    };
+    const ids = async (path: string) => (await queryRows<{ flag_id: string }>(fx.db, `SELECT flag_id FROM read_parquet(${lit(path)})`)).map((r) => r.flag_id);
+    expect(await ids(await parquetOf(a, 'rev_a'))).not.toContain('W-A-HIV');
+    expect(await ids(await parquetOf(s, 'sup_1'))).toContain('W-A-HIV');
   });
 });

@@ -5,6 +5,7 @@ import { queryAll, queryOne, sql, textList, type Sql } from '../../pipeline/stor
 import type { Ctx } from '../context.js';
 import type { AuditQuery } from '../schemas.js';
 import { scopeSql } from '../roles.js';
+import { canSeeRestricted, flagVisible } from '../privacy.js';
 
 export type AuditFilters = AuditQuery;
 
@@ -52,6 +53,8 @@ function auditScopeSql(ctx: Ctx): Sql {
  */
 export async function auditRows(ctx: Ctx, f: AuditFilters, limit = 500): Promise<AuditRow[]> {
   const w = [auditScopeSql(ctx)];
+  // Rows about a flag this user may not know exists (need-to-know) are not theirs to read.
+  if (!canSeeRestricted(ctx)) w.push(sql`(a.target IS NULL OR a.target NOT IN (SELECT f.flag_id FROM flags f WHERE NOT ${flagVisible(ctx, 'f')}))`);
   if (f.actor) w.push(sql`a.actor = ${f.actor}`);
   if (f.action) w.push(sql`a.action = ${f.action}`);
   if (f.target) w.push(sql`contains(a.target, ${f.target})`);

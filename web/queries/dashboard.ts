@@ -6,7 +6,7 @@ import { queryAll, sql } from '../../pipeline/store/index.js';
 import type { RunInfo } from '../../review/index.js';
 import type { Ctx } from '../context.js';
 import { countyName } from '../labels.js';
-import { restrictedCategory } from '../privacy.js';
+import { flagVisible, restrictedCategory } from '../privacy.js';
 import { scopeSql } from '../roles.js';
 import { openSql, overdueSql, queueSql } from './queue.js';
 
@@ -29,7 +29,7 @@ export async function dashboardCounties(ctx: Ctx, run: RunInfo | null): Promise<
     ctx.db,
     z.object({ c: z.string() }),
     sql`SELECT DISTINCT county_code AS c FROM flags f
-         WHERE run_id = ${run.runId} AND county_code IS NOT NULL AND ${scopeSql(ctx.user, ctx.roles, sql`county_code`)} ORDER BY 1`,
+         WHERE run_id = ${run.runId} AND county_code IS NOT NULL AND ${scopeSql(ctx.user, ctx.roles, sql`county_code`)} AND ${flagVisible(ctx, 'f')} ORDER BY 1`,
   );
   return rows.map((r) => r.c);
 }
@@ -56,7 +56,7 @@ export async function dashboard(ctx: Ctx, run: RunInfo | null, county: string | 
     z.object({ run_id: z.string(), as_of: z.string(), flag: z.string(), n: z.number() }),
     sql`SELECT f.run_id, CAST(r.as_of AS VARCHAR) AS as_of, f.flag, count(*)::INTEGER AS n
           FROM flags f JOIN runs r ON r.run_id = f.run_id
-         WHERE r.status IN ('complete', 'incomplete') AND r.as_of <= ${run.asOf}::DATE AND ${scopeSql(ctx.user, ctx.roles)}
+         WHERE r.status IN ('complete', 'incomplete') AND r.as_of <= ${run.asOf}::DATE AND ${scopeSql(ctx.user, ctx.roles)} AND ${flagVisible(ctx, 'f')}
            AND (${county}::VARCHAR IS NULL OR starts_with(f.county_code, ${county}))
          GROUP BY ALL ORDER BY as_of`,
   );

@@ -9,7 +9,7 @@ import { maskId } from '../../pipeline/log.js';
 import { ident, queryAll, queryOne, sql, type Sql } from '../../pipeline/store/index.js';
 import type { Ctx } from '../context.js';
 import { COMPARISON_LABELS, FEED_LABELS, IDENTITY_LABELS } from '../labels.js';
-import { visibleFieldValue, visibleReason } from '../privacy.js';
+import { flagVisible, visibleFieldValue, visibleReason } from '../privacy.js';
 import { scopeSql } from '../roles.js';
 import type { FlagDetail } from './queue.js';
 
@@ -68,7 +68,7 @@ export async function flagHistory(ctx: Ctx, flag: FlagDetail): Promise<HistoryEn
     historySchema,
     sql`SELECT f.run_id, CAST(f.as_of AS VARCHAR) AS as_of, f.flag_id, f.flag, f.reason, f.lifecycle,
                (SELECT arg_max(d.decision, d.decision_id) FROM decisions d WHERE d.run_id = f.run_id AND d.flag_id = f.flag_id) AS decision
-          FROM flags f WHERE f.flag_key = ${flag.flagKey} AND ${scopeSql(ctx.user, ctx.roles)}
+          FROM flags f WHERE f.flag_key = ${flag.flagKey} AND ${scopeSql(ctx.user, ctx.roles)} AND ${flagVisible(ctx, 'f')}
          ORDER BY f.as_of DESC`,
   );
   return rows.map((r) => ({

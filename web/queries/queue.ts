@@ -7,7 +7,7 @@ import { queryAll, queryOne, sql, textList, type Sql } from '../../pipeline/stor
 import type { RunInfo } from '../../review/index.js';
 import type { Ctx } from '../context.js';
 import { countyName, type AgeFilter } from '../labels.js';
-import { canSeeRestricted, isRestrictedCategory, restrictedCategory, visibleReason } from '../privacy.js';
+import { canSeeRestricted, flagVisible, isRestrictedCategory, restrictedCategory, visibleReason } from '../privacy.js';
 import { scopeSql } from '../roles.js';
 
 export interface QueueFilters {
@@ -55,7 +55,11 @@ export interface QueueRow {
 const queueRecordSchema = flagRecordSchema.extend({ assigned_to: z.string().nullable(), raised_on: z.string(), due_on: z.string() });
 type QueueRecord = z.infer<typeof queueRecordSchema>;
 
-/** SQL: the flags of a run in the user's scope with status, assignment and SLA columns (raised_on, due_on). */
+/**
+ * SQL: the flags of a run in the user's scope with status, assignment and SLA columns (raised_on,
+ * due_on). Without the need-to-know grant an HIV flag is not among them (privacy.ts flagVisible):
+ * the queue, search, counts, dashboard and flag page all build on this.
+ */
 export function queueSql(ctx: Ctx, runId: string): Sql {
   const raised = sql`coalesce(r.finished_at, r.started_at, q.as_of)::DATE`;
   return sql`
@@ -66,7 +70,7 @@ SELECT q.*, a.assigned_to,
   FROM (${flagsWithStatus(runId)}) q
   JOIN runs r ON r.run_id = q.run_id
   LEFT JOIN flag_assignments a ON a.run_id = q.run_id AND a.flag_id = q.flag_id
- WHERE ${scopeSql(ctx.user, ctx.roles, sql`q.county_code`)}`;
+ WHERE ${scopeSql(ctx.user, ctx.roles, sql`q.county_code`)} AND ${flagVisible(ctx, 'q')}`;
 }
 
 /** SQL: the row's status (a column of queueSql) is open: waiting for someone. */
@@ -202,7 +206,7 @@ export async function findFlag(ctx: Ctx, flagId: string, runId?: string | null):
     z.object({ run_id: z.string() }),
     sql`SELECT f.run_id FROM flags f JOIN runs r ON r.run_id = f.run_id
          WHERE f.flag_id = ${flagId} AND (${runId ?? null}::VARCHAR IS NULL OR f.run_id = ${runId ?? null})
-           AND ${scopeSql(ctx.user, ctx.roles)} AND r.status IN ('complete', 'incomplete')
+           AND ${scopeSql(ctx.user, ctx.roles)} AND ${flagVisible(ctx, 'f')} AND r.status IN ('complete', 'incomplete')
          ORDER BY r.as_of DESC LIMIT 1`,
   );
   if (!found) return null;

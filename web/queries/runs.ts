@@ -4,6 +4,7 @@ import { queryAll, sql } from '../../pipeline/store/index.js';
 import { getRun, latestCompleteRun, type RunInfo } from '../../review/index.js';
 import type { Ctx } from '../context.js';
 import { WebError } from '../errors.js';
+import { flagVisible } from '../privacy.js';
 import { scopeSql } from '../roles.js';
 
 const scopedRunSchema = z.object({ runId: z.string(), asOf: z.string() });
@@ -15,7 +16,7 @@ export function scopedRuns(ctx: Ctx): Promise<{ runId: string; asOf: string }[]>
     scopedRunSchema,
     sql`SELECT r.run_id AS "runId", CAST(r.as_of AS VARCHAR) AS "asOf" FROM runs r
          WHERE r.status IN ('complete', 'incomplete')
-           AND EXISTS (SELECT 1 FROM flags f WHERE f.run_id = r.run_id AND ${scopeSql(ctx.user, ctx.roles)})
+           AND EXISTS (SELECT 1 FROM flags f WHERE f.run_id = r.run_id AND ${scopeSql(ctx.user, ctx.roles)} AND ${flagVisible(ctx, 'f')})
          ORDER BY r.as_of DESC`,
   );
 }

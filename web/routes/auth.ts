@@ -2,7 +2,7 @@
 import { Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { appendAudit } from '../../review/index.js';
-import { checkLogin, createSession, deleteSession, randomToken } from '../auth.js';
+import { checkLogin, createSession, deleteSession, randomToken, waitText } from '../auth.js';
 import { ctxOf, ipOf, type Env } from '../context.js';
 import { cookieOptions, LOGIN_CSRF_COOKIE, SESSION_COOKIE } from '../middleware/session.js';
 import { loginPage } from '../pages.js';
@@ -35,8 +35,15 @@ auth.post('/login', formOrJson(loginBody), async (c) => {
   const username = body.username.trim();
   const result = await checkLogin(db, username, body.password, ip, limits);
   if (!result.ok) {
+    if (result.reason === 'rate_limited') {
+      const { scope, waitSeconds } = result;
+      await appendAudit(db, { actor: username, action: 'login', detail: { success: false, reason: result.reason, scope, waitSeconds, ip } });
+      c.header('Retry-After', String(waitSeconds));
+      const who = scope === 'ip' ? '本机地址登录失败次数过多' : '该用户名在本机地址的登录失败次数过多';
+      return fail(429, `${who}，请 ${waitText(waitSeconds)}后再试`);
+    }
     await appendAudit(db, { actor: username, action: 'login', detail: { success: false, reason: result.reason, ip } });
-    return result.reason === 'rate_limited' ? fail(429, `登录失败次数过多，请 ${limits.windowMinutes} 分钟后再试`) : fail(401, '用户名或密码错误');
+    return fail(401, '用户名或密码错误');
   }
   const { token, csrfToken } = await createSession(db, result.user.username, ip);
   await appendAudit(db, { actor: result.user.username, action: 'login', detail: { success: true, ip, role: result.user.role } });

@@ -9,6 +9,7 @@ import { randomToken } from '../auth.js';
 import { ctxOf, pageUser, type Ctx, type Env } from '../context.js';
 import { WebError } from '../errors.js';
 import { exportsPage } from '../pages.js';
+import { canSeeRestricted } from '../privacy.js';
 import { exportAuditIds, exportFileOf } from '../queries/audit.js';
 import { runFor, scopedRuns } from '../queries/runs.js';
 import { inScope, scopePrefixes } from '../roles.js';
@@ -40,7 +41,7 @@ exportRoutes.post('/api/exports', json(exportBody), async (c) => {
   if (!run) throw new WebError(404, '没有可导出的比对批次');
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   const outDir = join(c.get('web').exportDir, ctx.user.username.replace(/[^\p{L}\p{N}_.-]/gu, '_'), `${stamp}-${randomToken(4)}`);
-  const result = await runExport(ctx.db, b.kind, { runId: run.runId, county: county || null, outDir, by: ctx.user.username });
+  const result = await runExport(ctx.db, b.kind, { runId: run.runId, county: county || null, outDir, by: ctx.user.username, needToKnow: canSeeRestricted(ctx) });
   const idOf = await exportAuditIds(ctx, result.files.map((f) => f.path));
   return c.json({
     ok: true,
