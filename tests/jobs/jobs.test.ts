@@ -13,6 +13,7 @@ import { writeJsonAtomic, writeParquet } from '../../jobs/steps.js';
 import { bucketKeysQuery, identitySettings } from '../../matchers/index.js';
 import { lit, openStore, queryRows, sql } from '../../pipeline/store/index.js';
 import { tempDir } from '../helpers.js';
+import { biduiArgs } from '../setup/cli.js';
 import { copyStore, ingestedProvince } from '../setup/stores.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -60,7 +61,7 @@ async function stopRedis(): Promise<void> {
 const children: ChildProcess[] = [];
 /** A `bidui worker` child process; resolves when it is listening. */
 async function startWorker(configFile: string, extra: string[] = []): Promise<ChildProcess> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', '--config', configFile, 'worker', '--queue', url, ...extra], {
+  const proc = spawn(process.execPath, [...(await biduiArgs()), '--config', configFile, 'worker', '--queue', url, ...extra], {
     cwd: ROOT,
     env: { ...process.env, BIDUI_LOG_LEVEL: 'warn', VITEST: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
