@@ -3,13 +3,14 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../config/index.js';
-import { ingestInbox, storeStatus } from '../connectors/index.js';
-import { openStore } from '../pipeline/store/index.js';
-import { registerExportCommands } from '../exports/index.js';
-import { registerRetentionCommands, registerReviewCommands } from '../review/index.js';
-import { registerWebCommands } from '../web/index.js';
+import type { Db } from '../pipeline/store/index.js';
 import { feedLabel, printIngestSummary, printQuarter, printStatus, progressLine } from './print.js';
 import { localise } from './zh.js';
+
+// A command loads what it uses when it runs (DuckDB, exceljs, the connectors, BullMQ, the web app):
+// the many short `bidui` processes of scripts, tests and workers start quicker.
+const openStore = async (path: string): Promise<Db> => (await import('../pipeline/store/index.js')).openStore(path);
+const connectors = () => import('../connectors/index.js');
 
 // Chinese help and commander errors (cli/zh.ts): set before any command is added, so that every command inherits them.
 const program = localise(new Command());
@@ -77,6 +78,7 @@ program
   .action(async (o: { inbox?: string; json?: boolean; retryFailed?: boolean }) => {
     const cfg = config();
     const db = await openStore(cfg.database);
+    const { ingestInbox } = await connectors();
     const started = performance.now();
     const reports = await ingestInbox(db, cfg, {
       inbox: o.inbox,
@@ -98,6 +100,7 @@ program
   .option('--queue [url]', '同时显示任务队列、运行中和失败的任务及定时任务（可跟 Redis 地址；默认用配置中的 jobs.queue）')
   .action(async (o: { json?: boolean; queue?: string | boolean }) => {
     const cfg = config();
+    const { storeStatus } = await connectors();
     if (o.queue) {
       // jobs/: queues first; the store may be held by a running owner process (DuckDB allows one).
       const { queueStatus, queueUrl, formatQueueStatus } = await import('../jobs/index.js');
@@ -222,14 +225,35 @@ program
     }
   });
 
-// review decide|list and export national|education|flags|summary (review/cli.ts, exports/cli.ts)
-registerReviewCommands(program, () => openStore(config().database));
-registerExportCommands(program, () => openStore(config().database));
-registerRetentionCommands(program, () => openStore(config().database), () => config().profile.retention.feedDays);
-// bidui serve, bidui users add|list: the web review queue (web/cli.ts)
-registerWebCommands(program, () => openStore(config().database));
+/** The commands defined above; the others come from review/, exports/ and web/. */
+const OWN_COMMANDS = new Set(program.commands.map((c) => c.name()));
 
-program.parseAsync(process.argv).catch((err: unknown) => {
+/** The command word of `args` (what follows the global options), or undefined (none: help). */
+function commandWord(args: string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '-c' || a === '--config' || a === '--db' || a === '--log-level') i++;
+    else if (!a.startsWith('-')) return a;
+  }
+  return undefined;
+}
+
+/**
+ * review decide|list and export national|education|flags|summary (review/cli.ts, exports/cli.ts);
+ * bidui serve, bidui users add|list: the web review queue (web/cli.ts). Their folders (the web app,
+ * exceljs...) are loaded only when the command is not one of the above, or to list every command.
+ */
+async function registerOtherCommands(): Promise<void> {
+  const word = commandWord(process.argv.slice(2));
+  if (word !== undefined && word !== 'help' && OWN_COMMANDS.has(word)) return;
+  const [review, exports, web] = await Promise.all([import('../review/index.js'), import('../exports/index.js'), import('../web/index.js')]);
+  review.registerReviewCommands(program, () => openStore(config().database));
+  exports.registerExportCommands(program, () => openStore(config().database));
+  review.registerRetentionCommands(program, () => openStore(config().database), () => config().profile.retention.feedDays);
+  web.registerWebCommands(program, () => openStore(config().database));
+}
+
+registerOtherCommands().then(() => program.parseAsync(process.argv)).catch((err: unknown) => {
   if (err instanceof ConfigError) {
     console.error(`配置错误：\n${err.message}`);
     process.exit(2);

@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers.js';
+import { biduiArgs, ROOT } from '../setup/cli.js';
 
 const run = promisify(execFile);
-const bidui = (args: string[]) =>
-  run(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], { cwd: join(import.meta.dirname, '../..'), env: { ...process.env, BIDUI_LOG_LEVEL: 'warn' } });
+const bidui = async (args: string[]) => run(process.execPath, [...(await biduiArgs()), ...args], { cwd: ROOT, env: { ...process.env, BIDUI_LOG_LEVEL: 'warn' } });
 
 describe('bidui CLI', () => {
   it('synth → ingest loads every feed; a second ingest adds nothing; status --json shows the counts', async () => {

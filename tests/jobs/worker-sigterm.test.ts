@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers.js';
+import { biduiArgs } from '../setup/cli.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -47,7 +48,7 @@ async function startWorker(url: string, dir: string, owner: boolean): Promise<{ 
   mkdirSync(dir, { recursive: true });
   const cfgFile = join(dir, 'config.json');
   writeFileSync(cfgFile, JSON.stringify({ database: join(dir, 'bidui.duckdb'), inbox: join(dir, 'inbox'), jobs: { resultsDir: join(dir, 'results') } }));
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', '--config', cfgFile, 'worker', '--queue', url, ...(owner ? ['--owner'] : [])], {
+  const proc = spawn(process.execPath, [...(await biduiArgs()), '--config', cfgFile, 'worker', '--queue', url, ...(owner ? ['--owner'] : [])], {
     cwd: ROOT,
     env: { ...process.env, BIDUI_LOG_LEVEL: 'warn', VITEST: '' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -7,11 +7,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { maskId } from '../../pipeline/log.js';
 import { migrate, queryRows } from '../../pipeline/store/index.js';
 import { tempDir } from '../helpers.js';
+import { biduiArgs, ROOT } from '../setup/cli.js';
 import { IDS, RUN, seed } from './fixture.js';
 
 const run = promisify(execFile);
-const bidui = (args: string[]) =>
-  run(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], { cwd: join(import.meta.dirname, '../..'), env: { ...process.env, BIDUI_LOG_LEVEL: 'warn' } });
+const bidui = async (args: string[]) => run(process.execPath, [...(await biduiArgs()), ...args], { cwd: ROOT, env: { ...process.env, BIDUI_LOG_LEVEL: 'warn' } });
 
 let dir: string;
 let dbPath: string;

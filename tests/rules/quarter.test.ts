@@ -9,18 +9,23 @@ import { beginRun, finishRun, runQuarter } from '../../jobs/index.js';
 import { explainChild, gatherFacts } from '../../rules/index.js';
 import { scoreAgainstTruth } from '../../benchmarks/quarter-truth.js';
 import { tempDir } from '../helpers.js';
-import { copyStore, ingestedProvince } from '../setup/stores.js';
+import { copyStore, ingestedProvince, quarterRun } from '../setup/stores.js';
 
 const AS_OF = '2026-09-30';
 let synth: string;
 /** The province's inbox ingested once (tests/setup/stores.ts); each run copies it. */
 let ingested: string;
+/** The quarter AS_OF run once on a copy of `ingested` (tests/setup/stores.ts), as `bidui quarter` runs it. */
+let quarter: { dir: string; out: string };
 
-/** A quarter on a copy of the ingested store (its own ingest finds nothing new), or on an empty store with `fromEmpty`. */
+/**
+ * A store that has run the quarter: a copy of the prepared run (its flags.csv is `out`), or with
+ * `fromEmpty` a quarter run here on an empty store (it ingests the inbox itself).
+ */
 async function freshRun(name: string, fromEmpty = false): Promise<{ db: Db; cfg: Config; out: string }> {
   const dir = tempDir(`bidui-q-${name}-`);
   const cfg = loadConfig(undefined, { database: join(dir, 'bidui.duckdb'), inbox: join(synth, 'inbox') });
-  if (!fromEmpty) copyStore(ingested, cfg.database);
+  if (!fromEmpty) return { db: await openStore(copyStore(quarter.dir, cfg.database)), cfg, out: quarter.out };
   const db = await openStore(cfg.database);
   const out = join(dir, 'out');
   await runQuarter(db, cfg, { asOf: AS_OF, out });
@@ -31,11 +36,12 @@ const flagsOf = (db: Db) => queryRows(db, `SELECT * EXCLUDE (lifecycle) FROM fla
 
 beforeAll(async () => {
   ({ dir: ingested, province: synth } = await ingestedProvince({ seed: 7, size: 'tiny', asOf: AS_OF }));
+  quarter = await quarterRun({ seed: 7, size: 'tiny', asOf: AS_OF });
 });
 
 describe('quarterly run', () => {
   it('is reproducible: same inputs and settings give the same flags, ids and flags.csv', async () => {
-    // One run ingests the inbox itself, the other runs on the store prepared from it.
+    // One run ingests the inbox itself, the other (prepared once for the test run) ran on the store prepared from it.
     const a = await freshRun('a', true);
     const b = await freshRun('b');
     const fa = await flagsOf(a.db);

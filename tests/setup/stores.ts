@@ -8,6 +8,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from
 import { join } from 'node:path';
 import { loadConfig } from '../../config/index.js';
 import { ingestInbox } from '../../connectors/index.js';
+import { runQuarter } from '../../jobs/index.js';
 import { openStore, type Db } from '../../pipeline/store/index.js';
 import { generateProvince, synthOptionsSchema, type SynthOptions } from '../../synth/index.js';
 import { tempDir } from '../helpers.js';
@@ -89,4 +90,23 @@ export async function ingestedProvince(opts: Pick<SynthOptions, 'seed' | 'size'>
     return db;
   });
   return { dir, province: join(dir, 'province') };
+}
+
+/**
+ * The quarter `asOf` run on a copy of `ingestedProvince(opts)`'s store as `bidui quarter` runs it by
+ * default (in this process, unpartitioned; its ingest finds nothing new): `<dir>/store.duckdb` holds
+ * the run and its flags, `<dir>/out/flags.csv` is the file it wrote. The reference the quarterly and
+ * partitioned runs of other tests are compared with, and the start of those that go on from a run.
+ */
+export async function quarterRun(opts: Pick<SynthOptions, 'seed' | 'size'> & { asOf: string }): Promise<{ dir: string; province: string; out: string }> {
+  const ingested = await ingestedProvince(opts);
+  const dir = await prepared(`quarter-${opts.seed}-${opts.size}-${opts.asOf}`, async (d) => {
+    const database = copyStore(ingested.dir, join(d, STORE));
+    const cfg = loadConfig(undefined, { database, inbox: join(ingested.province, 'inbox'), jobs: { resultsDir: join(d, 'results') } });
+    const db = await openStore(database);
+    const res = await runQuarter(db, cfg, { asOf: opts.asOf, out: join(d, 'out') });
+    if (res.status !== 'complete' || res.flags === 0) throw new Error(`the quarter run of the synthetic province: ${res.status}, ${res.flags} flags`);
+    return db;
+  });
+  return { dir, province: ingested.province, out: join(dir, 'out') };
 }
