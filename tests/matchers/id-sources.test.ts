@@ -51,6 +51,7 @@ const disability = [
   ['林美华', mother1Typo, ID.mother1 + '41', '4', '1', '2020-01-01', '有效'], // one wrong birth-date digit; the certificate is right
   ['何俊杰', ID.other, ID.child2 + '52', '5', '2', '2021-01-01', '有效'], // the ID column holds another valid ID
   ['马文博', '', ID.child3.slice(0, 17) + '41', '4', '1', '2022-01-01', '有效'], // empty ID, certificate without its check character
+  ['周晓燕', '', ID.child1 + '53', '5', '3', '2023-01-01', '有效'], // empty ID, a well-formed certificate number
 ];
 
 // death: 姓名,身份证号,性别,出生日期,死亡日期,户籍地区划代码,记录编号
@@ -110,6 +111,8 @@ describe('certificate number as an ID source', () => {
   it('an empty ID column is rescued by a certificate number whose check character was dropped', async () => {
     expect(await mention('disability', 3)).toMatchObject({ id: ID.child3, id_valid: true, birth_date: '2011-04-05' });
     expect(pid('disability', 3)).toBe(pid('registry', 3));
+    expect(await mention('disability', 4)).toMatchObject({ id: ID.child1, id_valid: true, birth_date: '2012-03-15' });
+    expect(pid('disability', 4)).toBe(pid('registry', 1));
   });
 
   it('each rescue is a data-quality finding; the ID column is kept as written', async () => {
@@ -117,7 +120,7 @@ describe('certificate number as an ID source', () => {
       db,
       `SELECT f.src_row FROM findings f JOIN ingest_batches b USING (batch_id) WHERE b.feed = 'disability' AND f.code = 'ID_FROM_CERTIFICATE' ORDER BY 1`,
     );
-    expect(rows.map((r) => r.src_row)).toEqual([1, 2, 3]);
+    expect(rows.map((r) => r.src_row)).toEqual([1, 2, 3, 4]);
     const stored = await queryRows<{ id_number: string }>(db, `SELECT id_number FROM feed_disability ORDER BY src_row`);
     expect(stored[0]!.id_number).toBe(mother1Typo);
     expect(stored[1]!.id_number).toBe(ID.other);
