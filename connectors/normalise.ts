@@ -1,5 +1,5 @@
 import type { FeedSpec, FieldSpec } from '../pipeline/feeds.js';
-import { ID_PARTS, idPartSql, idPartsSql, idSql, insertNameFormsSql, REGION_TABLE, type IdPart } from '../pipeline/identity/index.js';
+import { certificateIdSql, ID_PARTS, idPartSql, idPartsSql, idSql, insertNameFormsSql, REGION_TABLE, type IdPart } from '../pipeline/identity/index.js';
 import { ident, lit } from '../pipeline/store/index.js';
 import { NUMERIC_SEP } from './readers/index.js';
 
@@ -240,9 +240,18 @@ export function planNormalise(args: {
   }
   if (spec.feed === 'disability' && has('certificate_no')) {
     const c = 'certificate_no';
+    // Whether the row's ID column was empty as written (the stored id_number then came from the certificate).
+    const idHeader = mapping.get('id_number');
+    const idColumnEmpty = idHeader === undefined ? 'true' : `nullif(trim(json_extract_string(raw, ${lit('$.' + JSON.stringify(idHeader))})), '') IS NULL`;
     findings.push(
       `SELECT src_row, src_line, '${c}', 'CERTIFICATE_FORMAT' ${mine} AND ${c} IS NOT NULL AND length(${c}) <> 20`,
       `SELECT src_row, src_line, '${c}', 'CERTIFICATE_ID_MISMATCH' ${mine} AND length(${c}) = 20 AND id_number IS NOT NULL AND upper(left(${c}, 18)) <> id_number`,
+      // The subject's ID comes from the certificate number (matchers/mentions.ts reads the same certificateIdSql):
+      // the ID column is empty, or invalid, or says another number than the valid ID the certificate carries.
+      `SELECT src_row, src_line, 'id_number', 'ID_FROM_CERTIFICATE' FROM (
+         SELECT *, CASE WHEN ${c} IS NOT NULL AND (${idColumnEmpty} OR NOT coalesce(id_number_valid, false) OR upper(left(${c}, 18)) IS DISTINCT FROM id_number)
+           THEN ${certificateIdSql(c, (id) => `len(bidui_id(${id}, false).region_current) > 0`)} END AS cert_id ${mine})
+       WHERE cert_id IS NOT NULL AND (${idColumnEmpty} OR NOT coalesce(id_number_valid, false) OR cert_id IS DISTINCT FROM id_number)`,
       `SELECT src_row, src_line, '${c}', 'CERTIFICATE_TYPE_MISMATCH' ${mine} AND length(${c}) = 20 AND disability_type IS NOT NULL AND substr(${c}, 19, 1) <> disability_type`,
       `SELECT src_row, src_line, '${c}', 'CERTIFICATE_LEVEL_MISMATCH' ${mine} AND length(${c}) = 20 AND level IS NOT NULL AND substr(${c}, 20, 1) <> level`,
     );

@@ -2,14 +2,37 @@
 // carers, the subjects of the agency feeds, the guardians of enrollment records), built in one SQL
 // statement over the whole feed tables of the store.
 import { FEED_SPECS, type FeedSpec } from '../pipeline/feeds.js';
+import { certificateIdSql } from '../pipeline/identity/index.js';
 import { quoteIdent, lit } from '../pipeline/store/index.js';
 import type { Stage } from './stage.js';
+
+/**
+ * A disability record's subject: the ID its certificate number carries (pipeline/identity certificateIdSql),
+ * computed only where it could differ from the ID column (that column is empty, invalid or another value).
+ */
+const certificateId = (t: string) =>
+  `CASE WHEN ${t}.certificate_no IS NOT NULL AND (NOT coalesce(${t}.id_number_valid, false) OR upper(left(${t}.certificate_no, 18)) IS DISTINCT FROM ${t}.id_number)
+    THEN ${certificateIdSql(`${t}.certificate_no`, (id) => `bidui_region_current(${id}) IS NOT NULL`)} END`;
 
 function roleSelect(spec: FeedSpec, roleIndex: number): string {
   const p = spec.people[roleIndex]!;
   const c = (key: string) => `t.${quoteIdent(key)}`;
   const n = (form: string) => `nf.${form}`;
-  const id = (suffix: string) => c(p.id + suffix);
+  // ID sources: the ID column as stored, or, for the subject of a disability certificate, the valid ID its
+  // certificate number carries when the column is empty, invalid or says another number (FEEDS.md: the
+  // certificate is issued on the ID; a wrong digit typed into the ID column does not reach it).
+  const fromCertificate = spec.feed === 'disability' && p.id === 'id_number' && spec.fields.some((f) => f.key === 'certificate_no');
+  const cert = `t."id_number$certificate"`;
+  const useCert = fromCertificate ? `(${cert} IS NOT NULL AND ${cert} IS DISTINCT FROM ${c(p.id)})` : 'false';
+  const certPart: Record<string, string> = {
+    '': cert,
+    _valid: 'true',
+    _damaged: 'false',
+    _birth_date: `strptime(substr(${cert}, 7, 8), '%Y%m%d')::DATE`,
+    _gender: `CASE WHEN (ascii(substr(${cert}, 17, 1)) - 48) % 2 = 1 THEN 'M' ELSE 'F' END`,
+    _region: `substr(${cert}, 1, 6)`,
+  };
+  const id = (suffix: string) => (fromCertificate && suffix in certPart ? `CASE WHEN ${useCert} THEN ${certPart[suffix]} ELSE ${c(p.id + suffix)} END` : c(p.id + suffix));
   // The record's own region column describes its subject (the registry child, the deceased), not the
   // parents or guardians named in the same row.
   const hasRegion = !!p.birthDate && spec.fields.some((f) => f.key === 'region_code');
@@ -19,24 +42,36 @@ function roleSelect(spec: FeedSpec, roleIndex: number): string {
   // the error in exactly those digits, and the ID comparison already weighs it.
   const trusted = `(coalesce(${id('_valid')}, false) OR coalesce(${id('_damaged')}, false))`;
   const fromId = (suffix: string) => `CASE WHEN ${trusted} THEN ${id(suffix)} END`;
-  // Subjects carry their own birth date and sex columns (the store already fills them from a valid ID).
-  const birth = p.birthDate ? `coalesce(${c(p.birthDate)}, ${fromId('_birth_date')})` : fromId('_birth_date');
-  const gender = p.gender ? `coalesce(${c(p.gender)}, ${fromId('_gender')})` : fromId('_gender');
+  // Subjects carry their own birth date and sex columns (the store already fills them from a valid ID). When
+  // the certificate's ID replaces a valid ID column, a value the store derived from that column gives way.
+  const own = (col: string, suffix: string) =>
+    fromCertificate
+      ? `CASE WHEN ${useCert} AND coalesce(${c(p.id + '_valid')} AND ${c(col)} = ${c(p.id + suffix)}, false) THEN NULL ELSE ${c(col)} END`
+      : c(col);
+  const birth = p.birthDate ? `coalesce(${own(p.birthDate, '_birth_date')}, ${fromId('_birth_date')})` : fromId('_birth_date');
+  const gender = p.gender ? `coalesce(${own(p.gender, '_gender')}, ${fromId('_gender')})` : fromId('_gender');
   const region6 = `coalesce(${fromId('_region')}, ${recordRegion})`;
+  const county = fromCertificate
+    ? `CASE WHEN ${useCert} THEN bidui_region_current(${cert}) ELSE ${fromId('_region_current')}[1] END`
+    : `${fromId('_region_current')}[1]`;
+  const from = fromCertificate
+    ? `(SELECT *, ${certificateId('d')} AS "id_number$certificate" FROM ${quoteIdent(spec.table)} AS d)`
+    : quoteIdent(spec.table);
   return `SELECT
   ((t.batch_id::BIGINT << 32) | (t.src_row::BIGINT << 3) | ${roleIndex})::BIGINT AS uid,
   ${lit(spec.feed + ':')} || t.batch_id || ':' || t.src_row || ${lit(':' + p.role)} AS mention_key,
   ${lit(spec.feed)} AS feed, ${lit(p.role)} AS role, t.batch_id, t.src_row,
   ${c(p.name)} AS name_raw, ${n('norm')} AS name_norm, ${n('simplified')} AS name_simp, ${n('pinyin')} AS name_pinyin,
   ${n('pinyin_alts')} AS name_alts, nullif(${n('surname')}, '') AS name_surname, ${n('given')} AS name_given, ${n('tokens')} AS name_tokens,
-  ${c(p.id)} AS id, coalesce(${id('_valid')}, false) AS id_valid, coalesce(${id('_damaged')}, false) AS id_damaged,
-  coalesce(list_contains(${id('_issues')}, 'UPGRADED_15'), false) AS id_15,
+  ${id('')} AS id, coalesce(${id('_valid')}, false) AS id_valid, coalesce(${id('_damaged')}, false) AS id_damaged,
+  NOT ${useCert} AND coalesce(list_contains(${c(p.id + '_issues')}, 'UPGRADED_15'), false) AS id_15,
+  ${useCert} AS id_from_certificate,
   ${id('_birth_date')} AS id_birth_date, ${id('_region')} AS id_region,
   ${birth} AS birth_date, ${gender} AS gender,
   ${region6} AS region6,
-  ${fromId('_region_current')}[1] AS id_county
-FROM ${quoteIdent(spec.table)} AS t LEFT JOIN name_forms AS nf ON nf.name = ${c(p.name)}
-WHERE (${c(p.name)} IS NOT NULL OR ${c(p.id)} IS NOT NULL)`;
+  ${county} AS id_county
+FROM ${from} AS t LEFT JOIN name_forms AS nf ON nf.name = ${c(p.name)}
+WHERE (${c(p.name)} IS NOT NULL OR ${id('')} IS NOT NULL)`;
 }
 
 /**

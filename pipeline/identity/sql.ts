@@ -110,3 +110,23 @@ export function idSql(parts: string, name: string, raw: string, numeric: string,
 export function idPartSql(row: string, name: string, part: IdPart): string {
   return `CASE WHEN ${row}."${name}$fast" THEN ${row}."${name}$${part}" ELSE ${row}."${name}$slow".${part} END`;
 }
+
+/**
+ * The ID a disability certificate number (残疾人证号: the 18-character ID, then type and level digits)
+ * carries, as an SQL expression over `cert` (a VARCHAR): its first 18 characters (spaces removed, upper-case
+ * x) when they form a valid ID, else, for a 19-digit number (the ID's check character dropped), its first 17
+ * digits with their check character when that is valid. NULL otherwise. Valid: check character right, a real
+ * birth date in [1900-01-01, today], and `regionKnown(id)` (an SQL condition over the candidate ID
+ * expression: its address code is known and maps to a code in use today), which the caller writes with the
+ * functions its connection has (bidui_id at ingest, bidui_region_current in linkage).
+ */
+export function certificateIdSql(cert: string, regionKnown: (id: string) => string): string {
+  const c = `upper(regexp_replace(${cert}, '\\s', '', 'g'))`;
+  const as18 = `CASE WHEN regexp_full_match(substr(${c}, 1, 18), '[0-9]{17}[0-9X]') THEN substr(${c}, 1, 18) END`;
+  const from17 = `CASE WHEN regexp_full_match(${c}, '[0-9]{19}') THEN substr(${c}, 1, 17) || ${checkDigitSql(`TRY_CAST(substr(${c}, 1, 17) AS BIGINT)`)} END`;
+  const valid = (x: string) =>
+    `${checkDigitSql(`TRY_CAST(substr(${x}, 1, 17) AS BIGINT)`)} = substr(${x}, 18, 1)
+      AND coalesce(try_strptime(substr(${x}, 7, 8), '%Y%m%d')::DATE BETWEEN DATE '1900-01-01' AND current_date, false)
+      AND ${regionKnown(x)}`;
+  return `list_filter([${as18}, ${from17}], cid -> cid IS NOT NULL AND ${valid('cid')})[1]`;
+}
