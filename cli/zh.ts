@@ -50,11 +50,6 @@ export function alignColumns(rows: string[][], right: ReadonlySet<number> = new 
   );
 }
 
-/** A time as Beijing time (Asia/Shanghai, UTC+8, no daylight saving): 'YYYY-MM-DD HH:MM:SS 北京时间'. */
-export function beijingTime(d: Date | number | string = new Date()): string {
-  const t = new Date(typeof d === 'string' || typeof d === 'number' ? d : d.getTime());
-  return new Date(t.getTime() + 8 * 3600_000).toISOString().slice(0, 19).replace('T', ' ') + ' 北京时间';
-}
 
 const TITLES: Readonly<Record<string, string>> = {
   'Usage:': '用法：',

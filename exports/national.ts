@@ -1,3 +1,4 @@
+import { beijingTime } from '../pipeline/timing.js';
 import { join } from 'node:path';
 import type { Db } from '../pipeline/store/index.js';
 import { CHANGE_TYPE_LABELS, CONFIRMED_STATUSES, NEEDS_APPROVAL } from '../flags/index.js';
@@ -37,7 +38,7 @@ export async function exportNational(db: Db, opts: ExportOptions): Promise<Expor
     ['记录数', `${rows.length}（新增 ${count('ADD')}，退出 ${count('REMOVE')}，类别变更 ${count('RECLASSIFY')}）`],
     ['收录范围', '仅收录审核结论为"已确认"的新增、类别变更标记，以及经主管复核（"已复核"）的退出标记'],
     ['导出人', ctx.by],
-    ['导出时间', new Date().toISOString().replace('T', ' ').slice(0, 19) + ' UTC'],
+    ['导出时间', beijingTime()],
     ['注意', '身份证号为文本格式，请勿转换为数字；本文件含个人信息，仅限审核人员使用'],
   ]);
   return writeSheetExport(db, ctx, 'national', NATIONAL_TEMPLATE_VERSION, base, wb, NATIONAL_V1_COLUMNS, rows);

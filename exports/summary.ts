@@ -1,3 +1,4 @@
+import { beijingTime } from '../pipeline/timing.js';
 import { join } from 'node:path';
 import { regionInfo } from '../pipeline/identity/index.js';
 import { queryOne, sql, type Db } from '../pipeline/store/index.js';
@@ -151,7 +152,7 @@ export async function exportSummary(db: Db, opts: ExportOptions): Promise<Export
     ['上期标记已消除', String(extra.resolved)],
     ['因已驳回且证据未变而未再提出', String(extra.suppressed)],
     ['导出人', ctx.by],
-    ['导出时间', new Date().toISOString().replace('T', ' ').slice(0, 19) + ' UTC'],
+    ['导出时间', beijingTime()],
     ['报告版本', SUMMARY_TEMPLATE_VERSION],
   ]);
 

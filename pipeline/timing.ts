@@ -17,3 +17,9 @@ export function stopwatch(): { timings: Record<string, number>; lap: (name: stri
     },
   };
 }
+
+/** A time as the bureau reads it: 'YYYY-MM-DD HH:MM:SS 北京时间' (China Standard Time, UTC+8, no daylight saving). */
+export function beijingTime(d: Date | number | string = new Date()): string {
+  const t = new Date(typeof d === 'string' || typeof d === 'number' ? d : d.getTime());
+  return new Date(t.getTime() + 8 * 3600_000).toISOString().slice(0, 19).replace('T', ' ') + ' 北京时间';
+}
