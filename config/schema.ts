@@ -148,3 +148,29 @@ export const configSchema = z.strictObject({
 });
 export type Config = z.infer<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
+
+/** The rule profile's keys in words, for caseworkers (flag pages, rules explain); nested keys are joined with ' · '. */
+export const PROFILE_PARAM_LABELS: Readonly<Record<string, string>> = {
+  restriction: '限制人身自由',
+  minMonths: '最少月数',
+  measure: '月数计算方式',
+  severeDisability: '重残认定',
+  anyType: '任一类别的残疾等级',
+  mentalIntellectual: '精神/智力残疾的等级',
+  lostContact: '失联',
+  difficulty: '困境儿童',
+  childDisabilityLevels: '儿童本人的残疾等级',
+  parentDisabilityLevels: '父母的残疾等级',
+  education: '义务教育',
+  minAge: '最小年龄',
+  maxAge: '最大年龄',
+  ageReferenceDay: '年龄计算基准日（月-日）',
+  urgent: '紧急关爱',
+  windowDays: '时间范围（天）',
+  watch: '预警',
+  horizonMonths: '提前预警（月）',
+  adultAge: '成年年龄',
+  benefits: '保障标准',
+  monthly: '每月金额（元）',
+  expectedFeeds: '每季度应报送的数据',
+};

@@ -3,7 +3,7 @@
 // storing a run's flags. Review, exports and web read flags through this entry only.
 export {
   FLAG_TYPES, FLAG_LABELS, FLAG_PRIORITY, NEEDS_APPROVAL, CHANGE_TYPE_LABELS, REASON_CODES, REASON_LABELS, CATEGORY_RANK, RESTRICTED_CATEGORIES,
-  flagLabel, reasonLabel, categoryLabel, type FlagType, type Category,
+  EVIDENCE_ROLE_LABELS, flagLabel, reasonLabel, categoryLabel, type FlagType, type Category,
 } from '../rules/index.js';
 export { parseEvidence, evidenceItemSchema, type EvidenceItem } from '../rules/index.js';
 export { flagRowSchema, FLAG_COLUMNS, flagRows, raiseFlags, uniqueFlags, monthlyBenefit, type FlagRow } from './row.js';

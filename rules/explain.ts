@@ -1,43 +1,11 @@
-import type { Config, FeedName } from '../config/index.js';
+import { PROFILE_PARAM_LABELS, type Config, type FeedName } from '../config/index.js';
 import { FEED_LABELS } from '../pipeline/feeds.js';
 import { maskId } from '../pipeline/log.js';
 import { z } from 'zod';
 import { lit, queryOne, sql, type Db } from '../pipeline/store/index.js';
-import { flagLabel, reasonLabel } from './vocabulary.js';
+import { EVIDENCE_ROLE_LABELS, flagLabel, reasonLabel } from './vocabulary.js';
 import { RuleContext, evaluateChild, type RaisedFlag } from './evaluate.js';
 import { gatherFacts } from './gather.js';
-
-/** Whose record a piece of evidence is (RaisedFlag evidence roles), as a caseworker says it. */
-export const EXPLAIN_ROLE_LABELS: Readonly<Record<string, string>> = {
-  registry: '保障名册',
-  child: '儿童本人',
-  father: '父亲',
-  mother: '母亲',
-  carer: '委托照护人',
-};
-
-/** The rule parameters of a flag (keys of the rule profile, config/schema.ts) in words. */
-export const EXPLAIN_PARAM_LABELS: Readonly<Record<string, string>> = {
-  restriction: '限制人身自由',
-  minMonths: '最少月数',
-  measure: '月数计算方式',
-  severeDisability: '重残认定',
-  anyType: '任一类别的残疾等级',
-  mentalIntellectual: '精神/智力残疾的等级',
-  lostContact: '失联',
-  difficulty: '困境儿童',
-  childDisabilityLevels: '儿童本人的残疾等级',
-  parentDisabilityLevels: '父母的残疾等级',
-  education: '义务教育',
-  minAge: '最小年龄',
-  maxAge: '最大年龄',
-  ageReferenceDay: '年龄计算基准日（月-日）',
-  urgent: '紧急关爱',
-  windowDays: '时间范围（天）',
-  watch: '预警',
-  horizonMonths: '提前预警（月）',
-  adultAge: '成年年龄',
-};
 
 const PARAM_VALUES: Readonly<Record<string, string>> = { term: '按整个期限', served: '按截至判定日已执行的部分', remaining: '按判定日后剩余的部分' };
 
@@ -58,7 +26,7 @@ export function paramWords(params: Record<string, unknown>): string[] {
       for (const [k, x] of Object.entries(v as Record<string, unknown>)) walk(x, [...path, k]);
       return;
     }
-    out.push(`${path.map((k) => EXPLAIN_PARAM_LABELS[k] ?? k).join(' · ')} ${paramValue(path, v)}`);
+    out.push(`${path.map((k) => PROFILE_PARAM_LABELS[k] ?? k).join(' · ')} ${paramValue(path, v)}`);
   };
   for (const [k, v] of Object.entries(params)) walk(v, k.split('.'));
   return out;
@@ -68,7 +36,7 @@ export function paramWords(params: Record<string, unknown>): string[] {
 export function explainFlagLines(f: RaisedFlag): string[] {
   const evidence = f.evidence
     .map((e) => {
-      const whose = EXPLAIN_ROLE_LABELS[e.role] ?? e.role;
+      const whose = EVIDENCE_ROLE_LABELS[e.role] ?? e.role;
       const feed = FEED_LABELS[e.feed as FeedName] ?? e.feed;
       return `${whose}：${feed} 记录 ${e.recordId}${e.date ? `，日期 ${e.date}` : ''}（匹配概率 ${(e.score * 100).toFixed(1)}%）`;
     })

@@ -97,3 +97,15 @@ export function categoryLabel(category: string | null | undefined): string {
   const [code, subtype] = category.split(':');
   return codeLabel('category', code!, subtype ?? null) ?? category;
 }
+
+/** Whose record a piece of evidence is (the roles of a flag's evidence), as a caseworker says it. */
+export const EVIDENCE_ROLE_LABELS: Readonly<Record<string, string>> = {
+  registry: '儿童本人（名册）',
+  child: '儿童本人',
+  subject: '本人',
+  father: '父亲',
+  mother: '母亲',
+  carer: '委托照护人',
+  guardian1: '监护人一',
+  guardian2: '监护人二',
+};

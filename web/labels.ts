@@ -27,17 +27,7 @@ export const CATEGORY_OPTIONS: readonly [string, string][] = [
 
 export const FEED_LABELS: Readonly<Record<string, string>> = FEED_SPEC_LABELS;
 
-/** The person a record is about, as evidence names it. */
-export const EVIDENCE_ROLE_LABELS: Readonly<Record<string, string>> = {
-  registry: '儿童本人（名册）',
-  child: '儿童本人',
-  subject: '本人',
-  father: '父亲',
-  mother: '母亲',
-  carer: '委托照护人',
-  guardian1: '监护人一',
-  guardian2: '监护人二',
-};
+export { EVIDENCE_ROLE_LABELS } from '../flags/index.js';
 
 /** The registry person an evidence role is compared with (others: the child). */
 export const REGISTRY_ROLE_FOR: Readonly<Record<string, string>> = { father: 'father', mother: 'mother', carer: 'carer' };
@@ -46,25 +36,7 @@ export const IDENTITY_LABELS: Readonly<Record<string, string>> = { name: '姓名
 
 export const COMPARISON_LABELS: Readonly<Record<string, string>> = { id: '身份证号', name: '姓名', birth_date: '出生日期', gender: '性别', region: '户籍地', name_only: '仅凭姓名匹配' };
 
-export const PARAM_LABELS: Readonly<Record<string, string>> = {
-  restriction: '限制人身自由',
-  minMonths: '最少月数',
-  measure: '措施范围',
-  severeDisability: '重残认定',
-  anyType: '任一类别的等级',
-  mentalIntellectual: '精神/智力残疾的等级',
-  lostContact: '失联',
-  difficulty: '困境儿童',
-  education: '义务教育',
-  minAge: '最小年龄',
-  maxAge: '最大年龄',
-  ageReferenceDay: '年龄计算基准日',
-  urgent: '紧急关爱',
-  windowDays: '时间窗（天）',
-  watch: '预警',
-  horizonMonths: '预警期（月）',
-  adultAge: '成年年龄',
-};
+import { PROFILE_PARAM_LABELS as PARAM_LABELS } from '../config/index.js';
 
 export const ACTION_LABELS: Readonly<Record<string, string>> = { login: '登录', view: '查看', unmask: '显示身份证号', decide: '审核', export: '导出', retention: '数据保留期清理' };
 

@@ -119,7 +119,7 @@ describe('print helpers', () => {
       evidence: [{ role: 'registry', feed: 'registry', recordId: 'C1', date: '2026-01-01', score: 1, batchId: 1, srcRow: 1 }],
       params: { restriction: { minMonths: 6, measure: 'term' }, 'watch.horizonMonths': 3 },
     } as unknown as Parameters<typeof explainFlagLines>[0]).join('\n');
-    expect(lines).toContain('保障名册：儿童福利信息系统（保障名册） 记录 C1，日期 2026-01-01（匹配概率 100.0%）');
+    expect(lines).toContain('儿童本人（名册）：儿童福利信息系统（保障名册） 记录 C1，日期 2026-01-01（匹配概率 100.0%）');
     expect(lines).toContain('规则参数：限制人身自由 · 最少月数 6；限制人身自由 · 月数计算方式 按整个期限；预警 · 提前预警（月） 3');
     expect(lines).not.toMatch(/[{}"]|registry registry:/);
   });
