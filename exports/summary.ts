@@ -5,22 +5,19 @@ import { queryOne, sql, type Db } from '../pipeline/store/index.js';
 import { FEED_LABELS } from '../pipeline/feeds.js';
 import type { FeedName } from '../config/index.js';
 import { z } from 'zod';
-import { categoryLabel, flagVisibleSql, FLAG_LABELS, FLAG_TYPES, type FlagRecord, type FlagType } from '../flags/index.js';
+import { categoryLabel, flagVisibleSql, FLAG_LABELS, FLAG_TYPES, STATUS_LABELS, type FlagRecord, type FlagStatus, type FlagType } from '../flags/index.js';
 import { profileName } from '../review/index.js';
 import { auditFile, countyPart, loadRunFlags, prepareExport, type ExportOptions, type ExportResult } from './common.js';
 import { addNotesSheet, addSheet, newWorkbook, safeFilePart, saveWorkbook, type Cell, type ColumnSpec } from './files.js';
 
 export const SUMMARY_TEMPLATE_VERSION = 'summary-v1';
 
-type Bucket = 'confirmed' | 'rejected' | 'needs_info' | 'pending';
-const BUCKETS: readonly Bucket[] = ['confirmed', 'rejected', 'needs_info', 'pending'];
-const BUCKET_HEADERS: Record<Bucket, string> = { confirmed: '已确认', rejected: '已驳回', needs_info: '待补充材料', pending: '待审核' };
+/** The review columns, by status (flags/status.ts): a REMOVE a reviewer confirmed waits for a supervisor, it is not 已确认 yet. */
+type Bucket = 'confirmed' | 'awaiting_approval' | 'rejected' | 'needs_info' | 'pending';
+const BUCKETS: readonly Bucket[] = ['confirmed', 'awaiting_approval', 'rejected', 'needs_info', 'pending'];
+const BUCKET_HEADERS: Record<Bucket, string> = { confirmed: '已确认', awaiting_approval: STATUS_LABELS.awaiting_approval, rejected: '已驳回', needs_info: '待补充材料', pending: '待审核' };
 
-function bucket(decision: string | null): Bucket {
-  if (decision === 'confirmed' || decision === 'approved') return 'confirmed';
-  if (decision === 'rejected' || decision === 'needs_info') return decision;
-  return 'pending';
-}
+const bucket = (status: FlagStatus): Bucket => (status === 'approved' ? 'confirmed' : status);
 
 interface Counts {
   total: number;
@@ -31,14 +28,14 @@ interface Counts {
 }
 
 function emptyCounts(): Counts {
-  return { total: 0, byFlag: {}, byBucket: { confirmed: 0, rejected: 0, needs_info: 0, pending: 0 }, newCount: 0, persisting: 0 };
+  return { total: 0, byFlag: {}, byBucket: { confirmed: 0, awaiting_approval: 0, rejected: 0, needs_info: 0, pending: 0 }, newCount: 0, persisting: 0 };
 }
 
 function tally(groups: Map<string, Counts>, key: string, f: FlagRecord): void {
   const c = groups.get(key) ?? emptyCounts();
   c.total++;
   c.byFlag[f.flag] = (c.byFlag[f.flag] ?? 0) + 1;
-  c.byBucket[bucket(f.decision)]++;
+  c.byBucket[bucket(f.status)]++;
   if (f.lifecycle === 'new') c.newCount++;
   if (f.lifecycle === 'persisting') c.persisting++;
   groups.set(key, c);
@@ -148,6 +145,7 @@ export async function exportSummary(db: Db, opts: ExportOptions): Promise<Export
     ['本季度未收到的应报送数据', missingFeeds.length ? `${missingFeeds.join('、')}（据此不判定依赖其记录缺失的标记，如“未入学”）` : '无'],
     ['标记总数', String(total.total)],
     ['已审核', `${total.byBucket.confirmed + total.byBucket.rejected + total.byBucket.needs_info}（已确认 ${total.byBucket.confirmed}，已驳回 ${total.byBucket.rejected}，待补充材料 ${total.byBucket.needs_info}）`],
+    ['待主管复核', String(total.byBucket.awaiting_approval)],
     ['待审核', String(total.byBucket.pending)],
     ['上期标记已消除', String(extra.resolved)],
     ['因已驳回且证据未变而未再提出', String(extra.suppressed)],

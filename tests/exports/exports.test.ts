@@ -189,7 +189,7 @@ describe('quarterly summary', () => {
 
     const { rows, header } = await readSheet(r.files[0]!.path, '按标记类型');
     const byType = Object.fromEntries(rows.slice(1).map((row) => [row.getCell(1).value as string, Object.fromEntries(header.map((h, i) => [h, row.getCell(i + 1).value]))]));
-    expect(byType['应退未退']).toMatchObject({ 标记数: 2, 已确认: 1, 已驳回: 1, 待审核: 0 });
+    expect(byType['应退未退']).toMatchObject({ 标记数: 2, 已确认: 1, 待主管复核: 0, 已驳回: 1, 待审核: 0 });
     expect(byType['疑似保障对象']).toMatchObject({ 标记数: 3, 已确认: 1, 待补充材料: 1, 待审核: 1 });
     expect(byType['合计']).toMatchObject({ 标记数: 11, 已确认: 5, 已驳回: 2, 待补充材料: 2, 待审核: 2 });
 
@@ -205,6 +205,15 @@ describe('quarterly summary', () => {
     const notes = JSON.stringify(wb.getWorksheet('说明')!.getSheetValues());
     for (const s of ['2026-09-30', '2026-09-30 08:00:00', 'national（自定义）', '深圳市']) expect(notes).toContain(s);
     await expectAudited(r, '科长');
+  });
+
+  it('counts a REMOVE a reviewer confirmed as 待主管复核, not 已确认, until a supervisor approves it (one status model)', async () => {
+    // F-REM-2 was rejected; a later confirmation puts it before the supervisor.
+    await insertDecision(db, 'F-REM-2', 'confirmed', '审核员丁', '2026-10-20 09:00:00');
+    const r = await exportSummary(db, { outDir: join(out, 'awaiting'), by: '科长' });
+    const { rows, header } = await readSheet(r.files[0]!.path, '按标记类型');
+    const byType = Object.fromEntries(rows.slice(1).map((row) => [row.getCell(1).value as string, Object.fromEntries(header.map((h, i) => [h, row.getCell(i + 1).value]))]));
+    expect(byType['应退未退']).toMatchObject({ 标记数: 2, 已确认: 1, 待主管复核: 1, 已驳回: 0 });
   });
 
   it('refuses a run that did not finish, and picks the latest complete run by default', async () => {
