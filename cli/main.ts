@@ -203,7 +203,7 @@ program
       owner: o.owner,
       stepDelayMs: o.stepDelay ? Number(o.stepDelay) : undefined,
     });
-    console.log(`工作进程已启动 (worker started, pid ${process.pid})`);
+    console.log(`工作进程已启动（进程号 ${process.pid}）`);
     const stop = () => void running.close().then(() => process.exit(0));
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);

@@ -57,7 +57,7 @@ async function startWorker(url: string, dir: string, owner: boolean): Promise<{ 
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  await waitFor('worker start', () => out.includes('worker started') || proc.exitCode !== null, 30_000);
+  await waitFor('worker start', () => out.includes('工作进程已启动') || proc.exitCode !== null, 30_000);
   return { proc, out: () => out };
 }
 
