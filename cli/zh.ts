@@ -6,7 +6,6 @@ import type { Argument, Command, Help, Option } from 'commander';
 
 /** East Asian wide and full-width code points (CJK ideographs, kana, hangul, full-width forms, CJK punctuation). */
 const WIDE = /[\u1100-\u115F\u2E80-\u303E\u3041-\u33FF\u3400-\u4DBF\u4E00-\u9FFF\uA000-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6\u{20000}-\u{3FFFD}]/u;
-// eslint-disable-next-line no-control-regex
 const ANSI = /\x1b\[[0-9;]*m/g;
 
 /** Columns a string takes on a terminal: wide (CJK, full-width) characters count 2, ANSI colour codes 0. */
