@@ -25,10 +25,12 @@ interface Counts {
   byBucket: Record<Bucket, number>;
   newCount: number;
   persisting: number;
+  /** 元 paid since the REMOVE flags took effect (overpaid_amount; profile.benefits.monthly). */
+  overpaidAmount: number;
 }
 
 function emptyCounts(): Counts {
-  return { total: 0, byFlag: {}, byBucket: { confirmed: 0, awaiting_approval: 0, rejected: 0, needs_info: 0, pending: 0 }, newCount: 0, persisting: 0 };
+  return { total: 0, byFlag: {}, byBucket: { confirmed: 0, awaiting_approval: 0, rejected: 0, needs_info: 0, pending: 0 }, newCount: 0, persisting: 0, overpaidAmount: 0 };
 }
 
 function tally(groups: Map<string, Counts>, key: string, f: FlagRecord): void {
@@ -36,12 +38,16 @@ function tally(groups: Map<string, Counts>, key: string, f: FlagRecord): void {
   c.total++;
   c.byFlag[f.flag] = (c.byFlag[f.flag] ?? 0) + 1;
   c.byBucket[bucket(f.status)]++;
+  if (f.flag === 'REMOVE') c.overpaidAmount += f.overpaid_amount ?? 0;
   if (f.lifecycle === 'new') c.newCount++;
   if (f.lifecycle === 'persisting') c.persisting++;
   groups.set(key, c);
 }
 
-const decisionColumns: ColumnSpec[] = BUCKETS.map((b) => ({ key: b, header: BUCKET_HEADERS[b], width: 11 }));
+const decisionColumns: ColumnSpec[] = [
+  ...BUCKETS.map((b) => ({ key: b, header: BUCKET_HEADERS[b], width: 11 })),
+  { key: 'overpaid', header: '应退未退多发金额（元）', width: 20 },
+];
 const flagColumns: ColumnSpec[] = FLAG_TYPES.map((t) => ({ key: t, header: FLAG_LABELS[t], width: Math.max(10, FLAG_LABELS[t].length * 2 + 2) }));
 
 function countCells(c: Counts): Record<string, Cell> {
@@ -51,6 +57,7 @@ function countCells(c: Counts): Record<string, Cell> {
     persisting: c.persisting,
     ...Object.fromEntries(FLAG_TYPES.map((t) => [t, c.byFlag[t] ?? 0])),
     ...Object.fromEntries(BUCKETS.map((b) => [b, c.byBucket[b]])),
+    overpaid: Math.round(c.overpaidAmount * 100) / 100,
   };
 }
 
@@ -60,6 +67,7 @@ function totalOf(groups: Map<string, Counts>): Counts {
     t.total += c.total;
     t.newCount += c.newCount;
     t.persisting += c.persisting;
+    t.overpaidAmount += c.overpaidAmount;
     for (const [k, v] of Object.entries(c.byFlag)) t.byFlag[k] = (t.byFlag[k] ?? 0) + v;
     for (const b of BUCKETS) t.byBucket[b] += c.byBucket[b];
   }

@@ -216,6 +216,19 @@ describe('quarterly summary', () => {
     expect(byType['应退未退']).toMatchObject({ 标记数: 2, 已确认: 1, 待主管复核: 1, 已驳回: 0 });
   });
 
+  it('totals the money paid since each REMOVE took effect, per county and in all', async () => {
+    await db.run(`UPDATE flags SET overpaid_amount = 1800 WHERE flag_id = 'F-REM-1'`); // 440305, 2 months at 900 元
+    await db.run(`UPDATE flags SET overpaid_amount = 4200 WHERE flag_id = 'F-REM-2'`); // 440306, 3 months at 1400 元
+    const r = await exportSummary(db, { outDir: join(out, 'money'), by: '科长' });
+    const county = await readSheet(r.files[0]!.path, '按区县');
+    const money = county.header.indexOf('应退未退多发金额（元）') + 1;
+    expect(money).toBeGreaterThan(0);
+    const cell = (code: string) => county.rows.find((row) => row.getCell(1).value === code)!.getCell(money).value;
+    expect(cell('440305')).toBe(1800);
+    expect(cell('440306')).toBe(4200);
+    expect(cell('合计')).toBe(6000);
+  });
+
   it('refuses a run that did not finish, and picks the latest complete run by default', async () => {
     const other = await openStore(':memory:');
     await expect(exportSummary(other, { outDir: out, by: 'u' })).rejects.toThrow(/还没有已完成的比对批次/);

@@ -195,6 +195,8 @@ export interface FlagDetail extends QueueRow {
   params: string;
   effectiveFrom: string | null;
   overpaidMonths: number | null;
+  /** 元 paid since the REMOVE took effect (profile.benefits.monthly); null without a standard. */
+  overpaidAmount: number | null;
   score: number | null;
   previousCategory: string | null;
 }
@@ -223,6 +225,7 @@ export async function findFlag(ctx: Ctx, flagId: string, runId?: string | null):
     params: r.params || '{}',
     effectiveFrom: r.effective_from,
     overpaidMonths: r.overpaid_months,
+    overpaidAmount: r.overpaid_amount,
     score: r.score,
     previousCategory: r.previous_category,
   };
