@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../config/index.js';
 import type { Db } from '../pipeline/store/index.js';
-import { feedLabel, printIngestSummary, printQuarter, printStatus, progressLine } from './print.js';
+import { feedLabel, printIngestSummary, printQuarter, printStatus, printUnreadFolders, progressLine } from './print.js';
 import { localise } from './zh.js';
 
 // A command loads what it uses when it runs (DuckDB, exceljs, the connectors, BullMQ, the web app):
@@ -78,7 +78,7 @@ program
   .action(async (o: { inbox?: string; json?: boolean; retryFailed?: boolean }) => {
     const cfg = config();
     const db = await openStore(cfg.database);
-    const { ingestInbox } = await connectors();
+    const { ingestInbox, unreadFolders } = await connectors();
     const started = performance.now();
     const reports = await ingestInbox(db, cfg, {
       inbox: o.inbox,
@@ -89,7 +89,10 @@ program
     });
     if (process.stderr.isTTY) progressLine(null);
     if (o.json) console.log(JSON.stringify(reports, null, 2));
-    else printIngestSummary(reports, (performance.now() - started) / 1000);
+    else {
+      printIngestSummary(reports, (performance.now() - started) / 1000);
+      printUnreadFolders(await unreadFolders(cfg, o.inbox));
+    }
     if (reports.some((r) => r.status === 'failed')) process.exitCode = 3;
   });
 

@@ -83,6 +83,7 @@ export function printQuarter(r: QuarterResult): void {
   const failed = r.ingest.filter((b) => b.status === 'failed');
   console.log(`比对批次 ${r.runId}（数据截止 ${r.asOf}）${r.previousRunId ? `，对比上一批次 ${r.previousRunId}` : ''}`);
   console.log(`新导入文件 ${loaded.length} 个（${loaded.reduce((a, b) => a + b.rowsLoaded, 0)} 行）${failed.length ? `，失败 ${failed.length} 个` : ''}`);
+  printUnreadFolders(r.unreadFolders);
   for (const feed of r.missingFeeds) {
     console.log(`警告：本季度未收到应报送的${FEED_LABELS[feed as FeedName] ?? feed}数据${feed === 'enrollment' ? '，未判定“未入学”（控辍保学）' : ''}`);
   }
@@ -97,4 +98,9 @@ export function printQuarter(r: QuarterResult): void {
   for (const l of table(counties.slice(0, 10).map(([k, v]) => [k || '（未知）', (k && regionInfo(k).name) || '', String(v)]))) console.log(l);
   console.log(`用时：${Object.entries(r.timings).map(([k, v]) => `${STAGE_LABELS[k] ?? k} ${v} 秒`).join('，')}`);
   for (const f of r.files) console.log(`已写入 ${f}`);
+}
+
+/** Inbox folders no source reads: named, so that nobody thinks their files were compared. */
+export function printUnreadFolders(folders: readonly string[]): void {
+  for (const f of folders) console.log(`警告：收件箱中的文件夹「${f}」不是可识别的数据类型，其中的文件未读取（可识别：${Object.values(FEED_LABELS).join('、')}；或在配置的 sources 中指定）`);
 }

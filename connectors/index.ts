@@ -1,3 +1,3 @@
-export { ingestFile, ingestInbox, sourceFiles, sha256File, workDirOf, type BatchReport, type IngestOptions } from './ingest.js';
+export { ingestFile, ingestInbox, sourceFiles, sha256File, unreadFolders, workDirOf, type BatchReport, type IngestOptions } from './ingest.js';
 export { readFile, formatOf, type ReadResult, type FileFormat } from './readers/index.js';
 export { storeStatus, findingLabel, quarantineReasonLabel, type StoreStatus } from './status.js';

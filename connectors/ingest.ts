@@ -75,6 +75,22 @@ export function prepareWorkDir(config: Config): Promise<void> {
   return ready.then(() => mkdir(dir, { recursive: true, mode: 0o700 })).then(() => undefined);
 }
 
+/**
+ * Folders of the inbox that no source reads (e.g. court/ before bidui knows a court feed): a
+ * bureau must hear that their files were not read, never find out later.
+ */
+export async function unreadFolders(config: Config, inbox?: string): Promise<string[]> {
+  const root = inbox ? resolve(inbox) : config.inbox;
+  if (!existsSync(root)) return [];
+  const read = new Set(
+    effectiveSources(config)
+      .filter((s) => !isAbsolute(s.path))
+      .map((s) => s.path.split(/[\\/]/)[0]!),
+  );
+  const entries = await readdir(root, { withFileTypes: true });
+  return entries.filter((e) => e.isDirectory() && !e.name.startsWith('.') && !read.has(e.name)).map((e) => e.name).sort();
+}
+
 /** The files of a source: every file in a folder, or those matching a `*`/`?` pattern in the last path segment. */
 export async function sourceFiles(source: SourceConfig, inbox: string): Promise<string[]> {
   const full = isAbsolute(source.path) ? source.path : join(inbox, source.path);

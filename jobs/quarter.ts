@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { effectiveSources, type Config, type FeedName, type SourceConfig } from '../config/index.js';
-import { ingestFile, ingestInbox, sourceFiles, type BatchReport } from '../connectors/index.js';
+import { ingestFile, ingestInbox, sourceFiles, unreadFolders, type BatchReport } from '../connectors/index.js';
 import { log } from '../pipeline/log.js';
 import { queryAll, queryOne, sql, type Db } from '../pipeline/store/index.js';
 import { z } from 'zod';
@@ -121,6 +121,8 @@ async function doRun(db: Db, config: Config, executor: StepExecutor, opts: Quart
   const failures: QuarterRunResult['failures'] = [];
 
   const ingest: BatchReport[] = opts.skipIngest ? [] : await ingestInbox(db, config, { inbox: opts.inbox });
+  const unread = opts.skipIngest ? [] : await unreadFolders(config, opts.inbox);
+  if (unread.length) log.warn({ runId, folders: unread }, 'inbox folders no source reads');
   for (const r of ingest) if (r.status === 'failed') failures.push({ step: 'ingest', partition: r.source, error: r.error ?? 'failed' });
   lap('ingest');
 
@@ -159,7 +161,7 @@ async function doRun(db: Db, config: Config, executor: StepExecutor, opts: Quart
   const matchCounts = { ...linked.counts, partitions: matchKeys.length, partitionsMatched: matched.length };
   const status = failures.length ? 'incomplete' : 'complete';
   if (failures.length) log.warn({ runId, failures: failures.length }, 'run incomplete');
-  const result = await finishRun(db, runId, rows, { out: opts.out, ingest, timings, matchSettings: linked.settings, matchCounts, status, missingFeeds });
+  const result = await finishRun(db, runId, rows, { out: opts.out, ingest, timings, matchSettings: linked.settings, matchCounts, status, missingFeeds, unreadFolders: unread });
   // Partition files hold personal data: gone once the run is stored (a run that failed keeps them to resume).
   if (!config.jobs.keepResults) rmSync(resolve(root, rel), { recursive: true, force: true });
   return { ...result, status, partitions: { match: matchKeys.length, evaluate: evalKeys.length }, failures, retention };

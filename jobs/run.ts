@@ -23,6 +23,8 @@ export interface QuarterResult {
   lifecycle: Record<string, number>;
   /** Expected feeds of which no file arrived for the quarter (RULES.md §3). */
   missingFeeds: string[];
+  /** Inbox folders that no source reads (their files were not loaded). */
+  unreadFolders: string[];
   timings: Record<string, number>;
   files: string[];
 }
@@ -58,6 +60,7 @@ export interface FinishOptions {
   matchCounts?: unknown;
   status?: 'complete' | 'incomplete';
   missingFeeds?: string[];
+  unreadFolders?: string[];
 }
 
 /** Stores the flags of a run (flags/), writes flags.csv, records the summary on the runs row. */
@@ -108,6 +111,7 @@ export async function finishRun(db: Db, runId: string, rows: readonly FlagRow[],
     byCounty: countBy(counts, (r) => r.county_code),
     lifecycle: { ...countBy(counts, (r) => r.lifecycle), resolved: other!.resolved },
     missingFeeds: opts.missingFeeds ?? [],
+    unreadFolders: opts.unreadFolders ?? [],
     timings,
     files,
   };

@@ -1,4 +1,4 @@
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../config/index.js';
@@ -102,9 +102,13 @@ describe('quarterly run', () => {
     const dir = tempDir('bidui-q-broken-');
     cpSync(join(synth, 'inbox'), join(dir, 'inbox'), { recursive: true });
     writeFileSync(join(dir, 'inbox', 'death', 'broken.xlsx'), 'not a workbook');
+    // A folder no source reads: named in the result (and printed), not silently skipped.
+    mkdirSync(join(dir, 'inbox', 'court'));
+    writeFileSync(join(dir, 'inbox', 'court', 'judgments.csv'), '姓名,身份证号\n');
     const cfg = loadConfig(undefined, { database: join(dir, 'bidui.duckdb'), inbox: join(dir, 'inbox') });
     const db = await openStore(copyStore(ingested, cfg.database));
     const result = await runQuarter(db, cfg, { asOf: AS_OF });
+    expect(result.unreadFolders).toEqual(['court']);
     expect(result.ingest.filter((b) => b.status === 'failed').map((b) => b.file)).toEqual([join(dir, 'inbox', 'death', 'broken.xlsx')]);
     expect(result.flags).toBeGreaterThan(0);
     expect(await queryRows(db, `SELECT status FROM runs`)).toEqual([{ status: 'incomplete' }]);
