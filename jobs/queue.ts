@@ -13,6 +13,7 @@ import { Redis } from 'ioredis';
 import { z } from 'zod';
 import { effectiveSources, type Config } from '../config/index.js';
 import { log } from '../pipeline/log.js';
+import { beijingTime } from '../pipeline/timing.js';
 import { openStore, type Db } from '../pipeline/store/index.js';
 import { ingestFileStep, previousQuarterEnd, resultsRoot, runQuarter, scanSource, sourceByName, type StepExecutor, type StepOutcome } from './quarter.js';
 import { readDone, runStep, type StepTask } from './steps.js';
@@ -343,15 +344,37 @@ export async function queueStatus(config: Config, url: string): Promise<QueueSta
 }
 
 /** Lines for `bidui status --queue` (Chinese, like the rest of the CLI's output). */
+/** Chinese names of BullMQ's job states and of bidui's jobs, as `bidui status --queue` prints them. */
+const JOB_STATE_LABELS: Readonly<Record<string, string>> = {
+  waiting: '等待',
+  active: '运行中',
+  completed: '已完成',
+  failed: '失败',
+  delayed: '延后',
+  paused: '暂停',
+  prioritized: '排队（优先）',
+  'waiting-children': '等待子任务',
+};
+const JOB_LABELS: Readonly<Record<string, string>> = {
+  'scan-source': '扫描数据源',
+  'ingest-file': '导入文件',
+  quarter: '季度比对',
+  match: '人员匹配分区',
+  evaluate: '规则判定分区',
+};
+const jobLabel = (name: string) => JOB_LABELS[name] ?? name;
+/** An ISO time in Beijing time, for people; '-' when absent. */
+const shown = (t: string | null | undefined) => (t ? beijingTime(t) : '-');
+
 export function formatQueueStatus(s: QueueStatus): string[] {
-  const lines = ['队列 (queues):'];
-  for (const q of s.queues) lines.push(`  ${q.name}: ${Object.entries(q.counts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-  lines.push(`运行中的任务 (running): ${s.active.length}`);
-  for (const a of s.active) lines.push(`  ${a.queue} ${a.name} ${a.id} 进度 ${JSON.stringify(a.progress)} 尝试 ${a.attempts}`);
-  lines.push(`失败的任务 (failed, dead letters): ${s.failed.length}`);
-  for (const f of s.failed) lines.push(`  ${f.queue} ${f.name} ${f.id} 尝试 ${f.attempts}: ${f.reason}`);
-  lines.push(`定时任务 (schedules): ${s.schedules.length}`);
-  for (const x of s.schedules) lines.push(`  ${x.id} (${x.job}) ${x.pattern ?? ''} ${x.tz ?? ''} 下次 ${x.next ?? '-'}`);
+  const lines = ['任务队列：'];
+  for (const q of s.queues) lines.push(`  ${q.name}：${Object.entries(q.counts).map(([k, v]) => `${JOB_STATE_LABELS[k] ?? k} ${v}`).join('，')}`);
+  lines.push(`运行中的任务：${s.active.length} 个`);
+  for (const a of s.active) lines.push(`  ${jobLabel(a.name)}（${a.queue}，任务 ${a.id}）开始于 ${shown(a.startedAt)}，进度 ${JSON.stringify(a.progress)}，第 ${a.attempts} 次尝试`);
+  lines.push(`失败的任务（已放弃重试）：${s.failed.length} 个`);
+  for (const f of s.failed) lines.push(`  ${jobLabel(f.name)}（${f.queue}，任务 ${f.id}）失败于 ${shown(f.failedAt)}，尝试 ${f.attempts} 次：${f.reason}`);
+  lines.push(`定时任务：${s.schedules.length} 个`);
+  for (const x of s.schedules) lines.push(`  ${x.id}（${jobLabel(x.job)}）${x.pattern ?? ''} ${x.tz ?? ''}，下次运行 ${shown(x.next)}`);
   return lines;
 }
 

@@ -26,3 +26,20 @@ describe('partition steps', () => {
     expect(readDone(root, task)).toEqual({ step: 'match', key: '0', rows: 12, seconds: 0.5 });
   });
 });
+
+describe('bidui status --queue', () => {
+  it('speaks Chinese: job states and job names in words, times in Beijing time', async () => {
+    const { formatQueueStatus } = await import('../../jobs/index.js');
+    const lines = formatQueueStatus({
+      queues: [{ name: 'bidui-store', counts: { waiting: 1, active: 0, failed: 2 } }],
+      active: [],
+      failed: [{ queue: 'bidui-store', id: '7', name: 'ingest-file', attempts: 3, reason: '文件不存在', failedAt: '2026-12-31T20:00:00.000Z' }],
+      schedules: [{ id: 'quarterly', job: 'quarter', pattern: '0 2 1 1,4,7,10 *', tz: 'Asia/Shanghai', next: '2027-01-01T18:00:00.000Z' }],
+    } as Parameters<typeof formatQueueStatus>[0]);
+    const text = lines.join('\n');
+    expect(text).toContain('bidui-store：等待 1，运行中 0，失败 2');
+    expect(text).toContain('导入文件（bidui-store，任务 7）失败于 2027-01-01 04:00:00 北京时间，尝试 3 次：文件不存在');
+    expect(text).toContain('quarterly（季度比对）0 2 1 1,4,7,10 * Asia/Shanghai，下次运行 2027-01-02 02:00:00 北京时间');
+    expect(text).not.toMatch(/\((queues|running|failed|schedules)/);
+  });
+});
