@@ -3,7 +3,6 @@
 // unpartitioned run, a worker killed with SIGKILL mid-partition, Redis stopped and restarted mid-run.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { Queue, Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,32 +11,14 @@ import { connect, embeddedExecutor, type StepExecutor, queueExecutor, queueNames
 import { writeJsonAtomic, writeParquet } from '../../jobs/steps.js';
 import { bucketKeysQuery, identitySettings } from '../../matchers/index.js';
 import { lit, openStore, queryRows, sql } from '../../pipeline/store/index.js';
-import { tempDir } from '../helpers.js';
+import { freePort, sleep, tempDir, waitFor } from '../helpers.js';
 import { biduiArgs } from '../setup/cli.js';
 import { copyStore, ingestedProvince, quarterRun } from '../setup/stores.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const AS_OF = '2026-09-30';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const srv = createServer();
-    srv.once('error', fail);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => ok(port));
-    });
-  });
-}
 
-async function waitFor(what: string, check: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 let redis: ChildProcess | null = null;
 let port = 0;
