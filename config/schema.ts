@@ -1,8 +1,63 @@
 import { z } from 'zod';
 
-export const FEEDS = ['registry', 'death', 'incarceration', 'disability', 'enrollment'] as const;
+/**
+ * Every feed of FEEDS.md. The first five are expected every quarter by default (`expectedFeeds`); the
+ * last five (court, lost_contact, illness, hiv, social_assistance) only add evidence (RULES.md §3).
+ */
+export const FEEDS = ['registry', 'death', 'incarceration', 'disability', 'enrollment', 'court', 'lost_contact', 'illness', 'hiv', 'social_assistance'] as const;
 export const feedName = z.enum(FEEDS);
 export type FeedName = z.infer<typeof feedName>;
+/** The feeds expected every quarter unless the profile says otherwise (RULES.md §3, feeds not delivered). */
+export const CORE_FEEDS: readonly FeedName[] = ['registry', 'death', 'incarceration', 'disability', 'enrollment'];
+/** 社会救助 types of the social_assistance feed (救助类型). */
+export const ASSISTANCE_TYPES = ['DIBAO', 'TEKUN', 'DIBAO_EDGE'] as const;
+
+/**
+ * The default serious-illness list (RULES.md §1 SEVERE_ILL, `seriousIllness.codes`) [local]: the 30
+ * diseases of the national 大病专项救治 list (国家卫生健康委、民政部、国务院扶贫办、国家医保局《关于做好
+ * 农村贫困人口重特大疾病专项治理工作的通知》, 2019, 25 diseases, extended to 30 in 2020; as listed by
+ * 青神县卫生健康局《重点人群大病专项救治工作指引》, 2024-11-18), as ICD-10 codes, code prefixes or
+ * ranges of categories. docs/spec/RULES.md gives the disease of each entry. Left out on purpose:
+ * 艾滋病机会感染 (B20–B24 would put HIV status into the illness feed, which is not need-to-know; HIV
+ * comes from the hiv feed only) and 耐多药结核病 except its resistance code U84.3 (A15–A19 alone do not
+ * say multidrug resistance).
+ */
+export const DEFAULT_SERIOUS_ILLNESS_CODES: readonly string[] = [
+  'C15', // 食管癌
+  'C16', // 胃癌
+  'C18', // 结肠癌
+  'C20', // 直肠癌
+  'N18.5', // 终末期肾病 (慢性肾脏病 5 期)
+  'N18.0', // 终末期肾病 (ICD-10 before 2010)
+  'C91-C95', // 儿童白血病
+  'Q20-Q25', // 儿童先天性心脏病 (房间隔缺损 Q21.1, 室间隔缺损 Q21.0, 动脉导管未闭 Q25.0, 肺动脉瓣狭窄 Q22.1, …)
+  'C34', // 肺癌
+  'C22', // 肝癌
+  'C50', // 乳腺癌
+  'C53', // 宫颈癌
+  'I21', // 急性心肌梗死
+  'H25-H26', // 白内障
+  'Q12.0', // 先天性白内障
+  'J60-J65', // 尘肺
+  'C74', // 神经母细胞瘤 (肾上腺; ICD-O M9500/3)
+  'C81-C86', // 儿童淋巴瘤
+  'C40-C41', // 骨肉瘤
+  'D66-D67', // 血友病 (A, B)
+  'D56', // 地中海贫血
+  'Q35-Q37', // 唇腭裂
+  'Q54', // 尿道下裂
+  'U84.3', // 耐多药结核病 (抗结核药耐药)
+  'I60-I64', // 脑卒中
+  'J43-J44', // 慢性阻塞性肺气肿
+  'C67', // 膀胱癌
+  'C56', // 卵巢癌
+  'C64', // 肾癌
+  'F20', // 重性精神疾病: 精神分裂症
+  'F22', // 持久的妄想性障碍
+  'F25', // 分裂情感性障碍
+  'F31', // 双相情感障碍
+  'I05-I09', // 风湿性心脏病
+];
 
 const disabilityLevel = z.number().int().min(1).max(4);
 const levels = z.array(disabilityLevel);
@@ -33,10 +88,24 @@ export const ruleProfile = z.strictObject({
       childDisabilityLevels: disabilityThreshold.default({ anyType: [1, 2], mentalIntellectual: [1, 2, 3, 4] }),
       /** Parent disability that makes DIFFICULTY_FAMILY; null = the severeDisability levels. */
       parentDisabilityLevels: disabilityThreshold.nullable().default(null),
+      /** 社会救助 types whose households are POOR_HOUSEHOLD (RULES.md §1) [local]. */
+      povertyTypes: z.array(z.enum(ASSISTANCE_TYPES)).default(['DIBAO', 'TEKUN']),
+      /** Whether a child of a POOR_HOUSEHOLD is DIFFICULTY_FAMILY (POOR_FAMILY) [local]; the three-year plans: 包括低保和特困家庭儿童. */
+      povertyCounts: z.boolean().default(true),
     })
     .prefault({}),
-  /** Disease codes of the local serious-illness list (illness feed). */
-  seriousIllnessCodes: z.array(z.string()).default([]),
+  /**
+   * The serious-illness list of the illness feed (RULES.md §1 SEVERE_ILL) [local]: ICD-10 codes
+   * ("N18.5"), code prefixes ("C50" counts C50.9) or ranges of categories ("C91-C95"); dots and case
+   * do not matter. Default: DEFAULT_SERIOUS_ILLNESS_CODES.
+   */
+  seriousIllness: z
+    .strictObject({
+      codes: z
+        .array(z.string().regex(/^\s*[A-Za-z]\d{2}(\.?\w*)?(\s*-\s*[A-Za-z]\d{2}(\.?\w*)?)?\s*$/, 'expected an ICD-10 code, prefix or range, e.g. C50, N18.5, C91-C95'))
+        .default([...DEFAULT_SERIOUS_ILLNESS_CODES]),
+    })
+    .prefault({}),
   leftBehind: z.strictObject({ maxAge: z.number().int().default(16) }).prefault({}),
   adultContinuation: z
     .strictObject({
@@ -63,7 +132,7 @@ export const ruleProfile = z.strictObject({
    */
   benefits: z.strictObject({ monthly: z.record(z.string().regex(/^[A-Z_]+(:[A-Z_]+)?$/), z.number().nonnegative()).default({}) }).prefault({}),
   /** Feeds expected every quarter: a flag that rests on the absence of a record of one is not raised when none arrived (RULES.md §3). */
-  expectedFeeds: z.array(feedName).default([...FEEDS]),
+  expectedFeeds: z.array(feedName).default([...CORE_FEEDS]),
 });
 export type RuleProfile = z.infer<typeof ruleProfile>;
 
@@ -173,4 +242,10 @@ export const PROFILE_PARAM_LABELS: Readonly<Record<string, string>> = {
   benefits: '保障标准',
   monthly: '每月金额（元）',
   expectedFeeds: '每季度应报送的数据',
+  seriousIllness: '重病认定',
+  codes: '病种（ICD-10 编码）',
+  povertyTypes: '计入家庭困境的救助类型',
+  povertyCounts: '低保、特困家庭儿童计入家庭困境',
+  assumed: '推定',
+  lostContactSince: '失联起始日期（登记时未填，按纳入保障日期计）',
 };

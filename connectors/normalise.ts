@@ -43,6 +43,7 @@ export const ROW_FINDING_LABELS: Readonly<Record<string, string>> = {
   CERTIFICATE_ID_MISMATCH: '残疾人证号与身份证号不符',
   CERTIFICATE_TYPE_MISMATCH: '残疾人证号中的残疾类别与所填类别不符',
   CERTIFICATE_LEVEL_MISMATCH: '残疾人证号中的残疾等级与所填等级不符',
+  DATE_ORDER: '结束日期早于开始日期（如找回日期早于报告日期、退出日期早于纳入日期）',
 };
 
 /** The quarantine reasons this plan writes (besides the date errors, DATE_ERROR_LABELS), in Chinese. */
@@ -50,6 +51,8 @@ export const NORMALISE_REASON_LABELS: Readonly<Record<string, string>> = {
   MISSING_REQUIRED: '必填项为空',
   INVALID_CODE: '代码无法识别',
   INVALID_REGION_CODE: '行政区划代码格式不对',
+  INVALID_DISEASE_CODE: '疾病编码不是 ICD-10 编码',
+  INVALID_AMOUNT: '金额不是数字',
 };
 
 /** A text cell as the value to normalise: trimmed, empty → NULL. */
@@ -179,6 +182,9 @@ export function planNormalise(args: {
     ...codeFields.map((f) =>
       lookupError(f, table('codes'), () => `'INVALID_CODE'`, (l) => `'value "' || ${l}.v || '": ' || ${l}.f.error`, ` AND set_name = ${lit(f.kind.type === 'code' ? f.kind.set : '')}`),
     ),
+    ...spec.fields
+      .filter((f) => f.pattern && has(f.key))
+      .map((f) => row(f.key, lit(f.pattern!.reason), `'value "' || ${src(f.key)} || '"'`, `WHERE ${src(f.key)} IS NOT NULL AND NOT regexp_full_match(${src(f.key)}, ${lit(f.pattern!.regex)})`)),
     ...fields('region').map((f) => {
       const v = regionValue(f.key);
       return row(f.key, `'INVALID_REGION_CODE'`, `'value "' || ${v} || '"'`, `WHERE ${v} IS NOT NULL AND NOT regexp_full_match(${v}, '\\d{6}(\\d{3}|\\d{6})?')`);
@@ -237,6 +243,9 @@ export function planNormalise(args: {
   }
   if (hasPersonId && !has('birth_date') && spec.fields.some((x) => x.key === 'birth_date')) {
     findings.push(`SELECT src_row, src_line, 'birth_date', 'FUTURE_DATE' ${mine} AND birth_date > current_date`);
+  }
+  for (const [from, to] of spec.dateOrder ?? []) {
+    if (has(from) && has(to)) findings.push(`SELECT src_row, src_line, ${lit(to)}, 'DATE_ORDER' ${mine} AND ${q(to)} < ${q(from)}`);
   }
   if (spec.feed === 'disability' && has('certificate_no')) {
     const c = 'certificate_no';

@@ -1,18 +1,7 @@
 import type { FeedName } from '../config/index.js';
+import type { CodeSet } from './identity/codes.js';
 
-/** Code sets understood by the identity module's parseCode. */
-export type CodeSet =
-  | 'gender'
-  | 'parentStatus'
-  | 'measure'
-  | 'category'
-  | 'registryStatus'
-  | 'disabilityType'
-  | 'disabilityLevel'
-  | 'certificateStatus'
-  | 'schoolLevel'
-  | 'enrollmentStatus'
-  | 'relation';
+export type { CodeSet };
 
 /**
  * How a field is read and which stored columns it becomes (see store/schema.ts):
@@ -35,6 +24,11 @@ export interface FieldSpec {
   /** Chinese headers that real exports use (FEEDS.md); the key itself is always accepted. */
   headers: string[];
   required?: boolean;
+  /**
+   * A text field's format: the trimmed value must match `regex` (DuckDB regexp_full_match), else the
+   * row is quarantined with `reason` (a code of connectors/normalise.ts NORMALISE_REASON_LABELS).
+   */
+  pattern?: { regex: string; reason: string };
 }
 
 export interface FeedSpec {
@@ -43,6 +37,8 @@ export interface FeedSpec {
   fields: FieldSpec[];
   /** Fields that are a person's identity: [name, id, gender?, birth_date?] per role. */
   people: { role: string; name: string; id: string; gender?: string; birthDate?: string }[];
+  /** Pairs of date fields [from, to]: a row whose `to` lies before its `from` gets a DATE_ORDER finding. */
+  dateOrder?: [string, string][];
 }
 
 const text = { type: 'text' } as const;
@@ -67,6 +63,11 @@ export const FEED_LABELS: Readonly<Record<FeedName, string>> = {
   incarceration: '限制人身自由记录（司法、公安）',
   disability: '残疾人证（残联）',
   enrollment: '学籍（教育）',
+  court: '法院判决（宣告失踪、宣告死亡、撤销或恢复监护人资格）',
+  lost_contact: '失联报告（公安）',
+  illness: '重病记录（卫健、医保）',
+  hiv: '艾滋病病毒感染者（卫健，限制知悉）',
+  social_assistance: '社会救助名册（低保、特困、低保边缘）',
 };
 
 export const FEED_SPECS: Record<FeedName, FeedSpec> = {
@@ -167,6 +168,79 @@ export const FEED_SPECS: Record<FeedName, FeedSpec> = {
       { role: 'guardian1', name: 'guardian1_name', id: 'guardian1_id_number' },
       { role: 'guardian2', name: 'guardian2_name', id: 'guardian2_id_number' },
     ],
+  },
+  // The optional feeds (RULES.md §3: they only add evidence). Their subjects are persons of interest
+  // like the subjects of death, incarceration and disability records.
+  court: {
+    feed: 'court',
+    table: 'feed_court',
+    fields: [
+      ...person(),
+      { key: 'judgment_type', kind: code('judgmentType'), headers: ['判决类型', '案件类型', '裁判类型'], required: true },
+      { key: 'judgment_date', kind: date, headers: ['判决日期', '裁判日期'], required: true },
+      { key: 'effective_date', kind: date, headers: ['生效日期', '判决生效日期'] },
+      { key: 'court', kind: text, headers: ['法院', '审理法院', '法院名称'] },
+      { key: 'case_no', kind: text, headers: ['案号'] },
+    ],
+    people: [{ role: 'subject', name: 'name', id: 'id_number', gender: 'gender', birthDate: 'birth_date' }],
+    dateOrder: [['judgment_date', 'effective_date']],
+  },
+  lost_contact: {
+    feed: 'lost_contact',
+    table: 'feed_lost_contact',
+    fields: [
+      ...person(),
+      { key: 'report_date', kind: date, headers: ['报告日期', '失联日期', '报案日期'], required: true },
+      // Empty while the person is still missing.
+      { key: 'found_date', kind: date, headers: ['找回日期', '查找到日期', '恢复联系日期'] },
+      { key: 'reporter', kind: text, headers: ['报告单位'] },
+      { key: 'record_id', kind: text, headers: ['记录编号'] },
+    ],
+    people: [{ role: 'subject', name: 'name', id: 'id_number', gender: 'gender', birthDate: 'birth_date' }],
+    dateOrder: [['report_date', 'found_date']],
+  },
+  illness: {
+    feed: 'illness',
+    table: 'feed_illness',
+    fields: [
+      ...person(),
+      // ICD-10, also the national clinical extension (C50.900x001).
+      { key: 'disease_code', kind: text, headers: ['疾病编码', '疾病代码', 'ICD编码', 'ICD-10编码', '诊断编码'], pattern: { regex: '[A-Za-z][0-9]{2}(\\.?[0-9A-Za-z]{0,10})?', reason: 'INVALID_DISEASE_CODE' } },
+      { key: 'disease_name', kind: text, headers: ['疾病名称', '诊断名称'] },
+      { key: 'diagnosis_date', kind: date, headers: ['确诊日期', '诊断日期'], required: true },
+      { key: 'hospital', kind: text, headers: ['医疗机构', '医院', '确诊医院'] },
+      { key: 'record_id', kind: text, headers: ['记录编号'] },
+    ],
+    people: [{ role: 'subject', name: 'name', id: 'id_number', gender: 'gender', birthDate: 'birth_date' }],
+  },
+  // Need-to-know (RULES.md §4): only roles with the grant see these rows or anything derived from them.
+  hiv: {
+    feed: 'hiv',
+    table: 'feed_hiv',
+    fields: [
+      ...person(),
+      { key: 'confirm_date', kind: date, headers: ['确诊日期', '确认日期'], required: true },
+      { key: 'region_code', kind: { type: 'region' }, headers: ['户籍地区划代码', '行政区划代码', '现住址区划代码'] },
+      { key: 'record_id', kind: text, headers: ['记录编号'] },
+    ],
+    people: [{ role: 'subject', name: 'name', id: 'id_number', gender: 'gender', birthDate: 'birth_date' }],
+  },
+  // One row per member of an assisted household; household_id links a child to its parents (rules/gather.ts).
+  social_assistance: {
+    feed: 'social_assistance',
+    table: 'feed_social_assistance',
+    fields: [
+      { key: 'household_id', kind: text, headers: ['家庭编号', '户编号', '救助证编号'] },
+      ...person(),
+      { key: 'relation', kind: code('householdRelation'), headers: ['与户主关系'] },
+      { key: 'assistance_type', kind: code('assistanceType'), headers: ['救助类型', '保障类型'], required: true },
+      { key: 'start_date', kind: date, headers: ['纳入日期', '纳入保障日期', '开始日期'], required: true },
+      { key: 'end_date', kind: date, headers: ['退出日期', '停保日期', '终止日期'] },
+      { key: 'region_code', kind: { type: 'region' }, headers: ['户籍地区划代码', '行政区划代码'] },
+      { key: 'monthly_amount', kind: text, headers: ['月救助金额', '月保障金额', '救助金额'], pattern: { regex: '[0-9][0-9,]*(\\.[0-9]+)?元?', reason: 'INVALID_AMOUNT' } },
+    ],
+    people: [{ role: 'subject', name: 'name', id: 'id_number', gender: 'gender', birthDate: 'birth_date' }],
+    dateOrder: [['start_date', 'end_date']],
   },
 };
 

@@ -12,7 +12,10 @@ export type CodeSet =
   | 'certificateStatus'
   | 'schoolLevel'
   | 'enrollmentStatus'
-  | 'relation';
+  | 'relation'
+  | 'judgmentType'
+  | 'assistanceType'
+  | 'householdRelation';
 
 export const CODE_SETS: readonly CodeSet[] = [
   'gender',
@@ -26,6 +29,9 @@ export const CODE_SETS: readonly CodeSet[] = [
   'schoolLevel',
   'enrollmentStatus',
   'relation',
+  'judgmentType',
+  'assistanceType',
+  'householdRelation',
 ];
 
 export type CodeError = 'UNKNOWN_CODE' | 'UNKNOWN_CODE_SET';
@@ -136,6 +142,30 @@ const TABLES: Record<CodeSet, Entry[]> = {
     { code: 'SIBLING', aliases: ['兄弟姐妹', '哥哥', '姐姐', '兄', '姐', '弟弟', '妹妹'] },
     { code: 'OTHER', aliases: ['其他', '其它'] },
   ],
+  // 法院 judgments on a person's status and on guardianship (FEEDS.md court).
+  judgmentType: [
+    { code: 'DECLARED_MISSING', aliases: ['宣告失踪', '宣告失踪判决'] },
+    { code: 'DECLARED_DEAD', aliases: ['宣告死亡', '宣告死亡判决'] },
+    { code: 'MISSING_REVOKED', aliases: ['撤销失踪宣告', '撤销宣告失踪'] },
+    { code: 'DEATH_REVOKED', aliases: ['撤销死亡宣告', '撤销宣告死亡'] },
+    { code: 'GUARDIANSHIP_REVOKED', aliases: ['撤销监护人资格', '撤销监护资格'] },
+    { code: 'GUARDIANSHIP_RESTORED', aliases: ['恢复监护人资格', '恢复监护资格'] },
+  ],
+  // 社会救助 types (FEEDS.md social_assistance).
+  assistanceType: [
+    { code: 'DIBAO', aliases: ['低保', '最低生活保障', '城市低保', '农村低保', '城乡低保'] },
+    { code: 'TEKUN', aliases: ['特困', '特困供养', '特困人员', '特困人员救助供养', '特困供养人员'] },
+    { code: 'DIBAO_EDGE', aliases: ['低保边缘', '低保边缘家庭', '低边'] },
+  ],
+  // 与户主关系 of a social-assistance row: what makes a member the child of the head (GB/T 4761 digits too).
+  householdRelation: [
+    { code: 'HEAD', aliases: ['户主', '本人', '本人(户主)', '02', '01'] },
+    { code: 'SPOUSE', aliases: ['配偶', '妻', '夫', '妻子', '丈夫', '10', '11', '12'] },
+    { code: 'CHILD', aliases: ['子女', '子', '女', '儿子', '女儿', '长子', '次子', '长女', '次女', '独生子', '独生女', '20', '30'] },
+    { code: 'GRANDCHILD', aliases: ['孙子女', '孙子', '孙女', '外孙子', '外孙女', '外孙', '40'] },
+    { code: 'PARENT', aliases: ['父母', '父亲', '母亲', '50', '51', '52'] },
+    { code: 'OTHER', aliases: ['其他', '其它'] },
+  ],
 };
 
 /** Chinese display label of each code, per set (subtypes as `CODE:SUBTYPE`). */
@@ -172,7 +202,7 @@ export function isCodeSet(s: string): s is CodeSet {
 
 /**
  * Canonical code of one cell. Empty input gives {code: null, error: null}. An unknown
- * relation is OTHER rather than an error: the relation column is free text in practice.
+ * relation (or household relation) is OTHER rather than an error: the column is free text in practice.
  */
 export function parseCode(set: CodeSet, raw: string | number | null | undefined): CodeResult {
   const table = LOOKUP.get(set);
@@ -182,7 +212,7 @@ export function parseCode(set: CodeSet, raw: string | number | null | undefined)
   if (key === '') return { code: null, subtype: null, error: null };
   const e = table.get(key);
   if (e) return { code: e.code, subtype: e.subtype ?? null, error: null };
-  if (set === 'relation') return { code: 'OTHER', subtype: null, error: null };
+  if (set === 'relation' || set === 'householdRelation') return { code: 'OTHER', subtype: null, error: null };
   return { code: null, subtype: null, error: 'UNKNOWN_CODE' };
 }
 

@@ -1,6 +1,6 @@
 import type { Db } from './db.js';
 import { queryRows } from './db.js';
-import { ALL_FEED_SPECS, feedTableDdlV1 } from './schema.js';
+import { V1_FEED_SPECS, feedTableDdlV1 } from './schema.js';
 
 /** The name columns of the feed tables when v4 ran (a migration keeps the schema it was written for). */
 const V4_NAME_COLUMNS: [table: string, names: string[]][] = [
@@ -84,7 +84,7 @@ CREATE TABLE findings (
   field VARCHAR NOT NULL,
   code VARCHAR NOT NULL             -- e.g. SCIENTIFIC_NOTATION, BAD_CHECK_DIGIT, BIRTH_DATE_CONTRADICTS_ID
 );
-${ALL_FEED_SPECS.map(feedTableDdlV1).join('\n')}
+${V1_FEED_SPECS.map(feedTableDdlV1).join('\n')}
 `,
   },
   {
@@ -242,6 +242,130 @@ ALTER TABLE name_forms_v5 RENAME TO name_forms;
     version: 8,
     name: 'flags.overpaid_amount: the money paid since a REMOVE took effect (元)',
     sql: `ALTER TABLE flags ADD COLUMN overpaid_amount DOUBLE;`,
+  },
+  {
+    // The five optional feeds of FEEDS.md (issue 15), in the layout of pipeline/store/schema.ts
+    // feedTableDdl as of this migration; a later change to their specs needs an ALTER migration.
+    version: 11,
+    name: 'feed tables court, lost_contact, illness, hiv, social_assistance',
+    sql: `
+CREATE TABLE feed_court (
+  "batch_id" INTEGER NOT NULL,
+  "src_row" INTEGER NOT NULL,
+  "src_line" INTEGER NOT NULL,
+  "raw" JSON NOT NULL,
+  "name" VARCHAR,
+  "id_number" VARCHAR,
+  "id_number_valid" BOOLEAN,
+  "id_number_damaged" BOOLEAN,
+  "id_number_issues" VARCHAR[],
+  "id_number_birth_date" DATE,
+  "id_number_gender" VARCHAR,
+  "id_number_region" VARCHAR,
+  "id_number_region_current" VARCHAR[],
+  "gender" VARCHAR,
+  "birth_date" DATE,
+  "judgment_type" VARCHAR,
+  "judgment_date" DATE,
+  "effective_date" DATE,
+  "court" VARCHAR,
+  "case_no" VARCHAR,
+  PRIMARY KEY (batch_id, src_row)
+);
+CREATE TABLE feed_lost_contact (
+  "batch_id" INTEGER NOT NULL,
+  "src_row" INTEGER NOT NULL,
+  "src_line" INTEGER NOT NULL,
+  "raw" JSON NOT NULL,
+  "name" VARCHAR,
+  "id_number" VARCHAR,
+  "id_number_valid" BOOLEAN,
+  "id_number_damaged" BOOLEAN,
+  "id_number_issues" VARCHAR[],
+  "id_number_birth_date" DATE,
+  "id_number_gender" VARCHAR,
+  "id_number_region" VARCHAR,
+  "id_number_region_current" VARCHAR[],
+  "gender" VARCHAR,
+  "birth_date" DATE,
+  "report_date" DATE,
+  "found_date" DATE,
+  "reporter" VARCHAR,
+  "record_id" VARCHAR,
+  PRIMARY KEY (batch_id, src_row)
+);
+CREATE TABLE feed_illness (
+  "batch_id" INTEGER NOT NULL,
+  "src_row" INTEGER NOT NULL,
+  "src_line" INTEGER NOT NULL,
+  "raw" JSON NOT NULL,
+  "name" VARCHAR,
+  "id_number" VARCHAR,
+  "id_number_valid" BOOLEAN,
+  "id_number_damaged" BOOLEAN,
+  "id_number_issues" VARCHAR[],
+  "id_number_birth_date" DATE,
+  "id_number_gender" VARCHAR,
+  "id_number_region" VARCHAR,
+  "id_number_region_current" VARCHAR[],
+  "gender" VARCHAR,
+  "birth_date" DATE,
+  "disease_code" VARCHAR,
+  "disease_name" VARCHAR,
+  "diagnosis_date" DATE,
+  "hospital" VARCHAR,
+  "record_id" VARCHAR,
+  PRIMARY KEY (batch_id, src_row)
+);
+CREATE TABLE feed_hiv (
+  "batch_id" INTEGER NOT NULL,
+  "src_row" INTEGER NOT NULL,
+  "src_line" INTEGER NOT NULL,
+  "raw" JSON NOT NULL,
+  "name" VARCHAR,
+  "id_number" VARCHAR,
+  "id_number_valid" BOOLEAN,
+  "id_number_damaged" BOOLEAN,
+  "id_number_issues" VARCHAR[],
+  "id_number_birth_date" DATE,
+  "id_number_gender" VARCHAR,
+  "id_number_region" VARCHAR,
+  "id_number_region_current" VARCHAR[],
+  "gender" VARCHAR,
+  "birth_date" DATE,
+  "confirm_date" DATE,
+  "region_code" VARCHAR,
+  "region_code_county" VARCHAR,
+  "record_id" VARCHAR,
+  PRIMARY KEY (batch_id, src_row)
+);
+CREATE TABLE feed_social_assistance (
+  "batch_id" INTEGER NOT NULL,
+  "src_row" INTEGER NOT NULL,
+  "src_line" INTEGER NOT NULL,
+  "raw" JSON NOT NULL,
+  "household_id" VARCHAR,
+  "name" VARCHAR,
+  "id_number" VARCHAR,
+  "id_number_valid" BOOLEAN,
+  "id_number_damaged" BOOLEAN,
+  "id_number_issues" VARCHAR[],
+  "id_number_birth_date" DATE,
+  "id_number_gender" VARCHAR,
+  "id_number_region" VARCHAR,
+  "id_number_region_current" VARCHAR[],
+  "gender" VARCHAR,
+  "birth_date" DATE,
+  "relation" VARCHAR,
+  "assistance_type" VARCHAR,
+  "start_date" DATE,
+  "end_date" DATE,
+  "region_code" VARCHAR,
+  "region_code_county" VARCHAR,
+  "monthly_amount" VARCHAR,
+  PRIMARY KEY (batch_id, src_row)
+);
+`,
   },
 ];
 

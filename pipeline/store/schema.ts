@@ -71,4 +71,13 @@ export function feedTableDdlV1(spec: FeedSpec): string {
   return `CREATE TABLE ${spec.table} (\n${cols.join(',\n')},\n  PRIMARY KEY (batch_id, src_row)\n);`;
 }
 
+/** A feed table in the current layout (the names' forms are in name_forms). */
+export function feedTableDdl(spec: FeedSpec): string {
+  const cols = feedColumns(spec).map((c) => `  "${c.name}" ${c.sql}`);
+  return `CREATE TABLE ${spec.table} (\n${cols.join(',\n')},\n  PRIMARY KEY (batch_id, src_row)\n);`;
+}
+
 export const ALL_FEED_SPECS = Object.values(FEED_SPECS);
+
+/** The feeds whose tables migration 1 created (the others have a migration of their own). */
+export const V1_FEED_SPECS = ALL_FEED_SPECS.filter((s) => ['registry', 'death', 'incarceration', 'disability', 'enrollment'].includes(s.feed));

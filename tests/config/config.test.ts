@@ -16,7 +16,8 @@ describe('configuration', () => {
       urgent: { windowDays: 92 },
       retention: { feedDays: 400 },
     });
-    expect(effectiveSources(cfg).map((s) => s.feed)).toEqual(['registry', 'death', 'incarceration', 'disability', 'enrollment']);
+    expect(effectiveSources(cfg).map((s) => s.feed)).toEqual(['registry', 'death', 'incarceration', 'disability', 'enrollment', 'court', 'lost_contact', 'illness', 'hiv', 'social_assistance']);
+    expect(cfg.profile.expectedFeeds).toEqual(['registry', 'death', 'incarceration', 'disability', 'enrollment']);
   });
 
   it('loads the shipped example province profile on top of the national one', () => {

@@ -9,14 +9,15 @@ import { tempDir, writeFile } from '../helpers.js';
 describe('inbox folders no source reads', () => {
   it('names the folders that are not a feed (nor a configured source), not the hidden ones', async () => {
     const inbox = tempDir('bidui-unread-');
-    for (const f of ['death', 'enrollment', 'court', 'hiv', '.cache']) mkdirSync(join(inbox, f));
+    for (const f of ['death', 'enrollment', 'court', 'hiv', 'jiaoyu', '.cache']) mkdirSync(join(inbox, f));
     writeFile(inbox, 'court/judgments.csv', '姓名,身份证号\n');
     writeFile(inbox, 'readme.txt', 'a file at the top is not a folder');
     const cfg = loadConfig(undefined, { database: ':memory:', inbox });
-    expect(await unreadFolders(cfg)).toEqual(['court', 'hiv']);
-    // A configured source reading court/ makes it read.
-    const withSource = loadConfig(undefined, { database: ':memory:', inbox, sources: [{ name: 'court-as-death', feed: 'death', path: 'court/*.csv' }] });
-    expect(await unreadFolders(withSource)).toEqual(['death', 'enrollment', 'hiv']);
+    // The five optional feeds of issue 15 are read by default: only a folder that is no feed is named.
+    expect(await unreadFolders(cfg)).toEqual(['jiaoyu']);
+    // With configured sources, only their folders are read.
+    const withSource = loadConfig(undefined, { database: ':memory:', inbox, sources: [{ name: 'court-fayuan', feed: 'court', path: 'court/*.csv' }] });
+    expect(await unreadFolders(withSource)).toEqual(['death', 'enrollment', 'hiv', 'jiaoyu']);
     expect(await unreadFolders(cfg, join(inbox, 'missing'))).toEqual([]);
   });
 });

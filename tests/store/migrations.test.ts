@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { migrate, MIGRATIONS, openDb, queryRows } from '../../pipeline/store/index.js';
+import { ALL_FEED_SPECS, feedColumns } from '../../pipeline/store/schema.js';
 
 describe('store migrations', () => {
   it('v4 moves the inline name forms of a v3 store into name_forms and drops the columns; v5 drops the key', async () => {
@@ -43,5 +44,14 @@ describe('store migrations', () => {
     const cols = await queryRows<{ column_name: string }>(db, `SELECT column_name FROM (DESCRIBE feed_registry)`);
     expect(cols.map((c) => c.column_name).filter((c) => c.includes('name'))).toEqual(['name', 'father_name', 'mother_name', 'carer_name']);
     expect(await migrate(db)).toEqual([]);
+  });
+
+  it('every feed table of a new store has the columns of its spec (v11 created the five optional feeds as specified)', async () => {
+    const db = await openDb(':memory:');
+    await migrate(db);
+    for (const spec of ALL_FEED_SPECS) {
+      const cols = await queryRows<{ column_name: string; column_type: string }>(db, `SELECT column_name, column_type FROM (DESCRIBE ${spec.table})`);
+      expect({ table: spec.table, cols: cols.map((c) => c.column_name) }).toEqual({ table: spec.table, cols: feedColumns(spec).map((c) => c.name) });
+    }
   });
 });
