@@ -167,11 +167,12 @@ program
   .description('说明某个儿童的判定过程：哪些条件成立、依据哪些记录')
   .argument('<child>', '儿童的身份证号、儿童编号、人员编号，或 review list 列出的标记编号')
   .requiredOption('--as-of <date>', '数据截止日期（YYYY-MM-DD）')
-  .action(async (child: string, o: { asOf: string }) => {
+  .option('--need-to-know', '按有限制知悉权限的角色说明（含艾滋病病毒感染信息）；不加时不显示任何限制知悉的记录和标记')
+  .action(async (child: string, o: { asOf: string; needToKnow?: boolean }) => {
     const { explainChild } = await import('../rules/index.js');
     const cfg = config();
     const db = await openStore(cfg.database);
-    const lines = await explainChild(db, cfg, child, o.asOf);
+    const lines = await explainChild(db, cfg, child, o.asOf, undefined, { needToKnow: o.needToKnow === true });
     console.log(lines.join('\n'));
   });
 

@@ -12,17 +12,28 @@ export const RESTRICTED_REASONS: readonly string[] = ['PARENT_RELEASED'];
 export const RESTRICTED_REASON_LABEL = '父母符合条件的情形已消失（限制知悉）';
 /** The code a file without the grant carries instead of a restricted reason or feed. */
 export const RESTRICTED_CODE = 'RESTRICTED';
-/** Feeds whose records are criminal (or compulsory-treatment) records. */
-export const RESTRICTED_FEEDS: readonly string[] = ['incarceration'];
+/**
+ * Feeds whose records need the grant: criminal (or compulsory-treatment) records, and the hiv feed
+ * (an HIV record is cited only by a flag of the HIV category, which is hidden whole; masking its
+ * items too keeps a file without the grant free of them whatever flag cites one).
+ */
+export const RESTRICTED_FEEDS: readonly string[] = ['incarceration', 'hiv'];
+/** Feeds every field of which needs the grant (a row of them is not shown at all without it). */
+export const RESTRICTED_ROW_FEEDS: readonly string[] = ['hiv'];
 
 /** Whether a category code (or `code:subtype`) needs the grant. */
 export function isRestrictedCategory(category: string | null | undefined): boolean {
   return !!category && (RESTRICTED_CATEGORIES as readonly string[]).includes(category.split(':')[0]!);
 }
 
-/** Whether a flag needs the grant to exist for its reader: its category or its previous category is restricted. */
-export function isRestrictedFlag(f: { category: string | null; previous_category: string | null }): boolean {
-  return isRestrictedCategory(f.category) || isRestrictedCategory(f.previous_category);
+/**
+ * Whether a flag needs the grant to exist for its reader: its category or its previous category is
+ * restricted, or (defence in depth: the rules cite an HIV record only in an HIV flag) its evidence
+ * cites a record of a feed that is restricted whole.
+ */
+export function isRestrictedFlag(f: { category: string | null; previous_category: string | null; evidence?: string | null }): boolean {
+  if (isRestrictedCategory(f.category) || isRestrictedCategory(f.previous_category)) return true;
+  return !!f.evidence && RESTRICTED_ROW_FEEDS.some((feed) => f.evidence!.includes(`"feed":"${feed}"`));
 }
 
 export function isRestrictedReason(reason: string | null | undefined): boolean {

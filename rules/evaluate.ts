@@ -16,7 +16,21 @@ import {
   monthEndAfter,
   monthsInclusive,
 } from './dates.js';
-import { EMPTY_FACTS, throughNameOnlyLink, type CertificateRecord, type ChildFacts, type Evidence, type PersonFacts, type RecordedParent, type RegistryRecord, type RestrictionRecord } from './facts.js';
+import {
+  EMPTY_FACTS,
+  throughNameOnlyLink,
+  type AssistanceRecord,
+  type CertificateRecord,
+  type ChildFacts,
+  type Evidence,
+  type IllnessRecord,
+  type JudgmentRecord,
+  type JudgmentType,
+  type PersonFacts,
+  type RecordedParent,
+  type RegistryRecord,
+  type RestrictionRecord,
+} from './facts.js';
 
 export interface RaisedFlag {
   flag: FlagType;
@@ -39,6 +53,39 @@ export interface Evaluation {
 
 const RESTRICTING = new Set(['INCARCERATED', 'COMPULSORY_REHAB', 'OTHER_RESTRICTION']);
 
+/** An ICD-10 code or list entry as compared: upper case, without dots and spaces. */
+const icd = (code: string) => code.normalize('NFKC').toUpperCase().replace(/[\s.]/g, '');
+
+/**
+ * Whether a disease code is on the list (`seriousIllness.codes`): an entry is a code or a code
+ * prefix ("C50" holds C50.9, "N18.5" holds N18.500) or a range of them ("C91-C95").
+ */
+export function onIllnessList(code: string | null, list: readonly string[]): boolean {
+  if (!code) return false;
+  const c = icd(code);
+  return list.some((entry) => {
+    const [lo, hi] = entry.split('-').map(icd) as [string, string | undefined];
+    if (hi === undefined) return c.startsWith(lo);
+    return c.slice(0, lo.length) >= lo && c.slice(0, hi.length) <= hi;
+  });
+}
+
+/** Pairs of judgments (FEEDS.md court): the second undoes the first. */
+const JUDGMENT_PAIRS: [declare: JudgmentType, undo: JudgmentType][] = [
+  ['DECLARED_DEAD', 'DEATH_REVOKED'],
+  ['DECLARED_MISSING', 'MISSING_REVOKED'],
+  ['GUARDIANSHIP_REVOKED', 'GUARDIANSHIP_RESTORED'],
+];
+const JUDGMENT_WORDS: Readonly<Record<JudgmentType, string>> = {
+  DECLARED_DEAD: '宣告死亡',
+  DEATH_REVOKED: '撤销死亡宣告',
+  DECLARED_MISSING: '宣告失踪',
+  MISSING_REVOKED: '撤销失踪宣告',
+  GUARDIANSHIP_REVOKED: '撤销监护人资格',
+  GUARDIANSHIP_RESTORED: '恢复监护人资格',
+};
+const ASSISTANCE_WORDS: Readonly<Record<string, string>> = { DIBAO: '低保', TEKUN: '特困', DIBAO_EDGE: '低保边缘' };
+
 /** A parent's standing at T. */
 export interface ParentState {
   known: boolean;
@@ -59,6 +106,22 @@ export interface ParentState {
   /** For URGENT: the parent cannot care (GONE, in Q, restricted from its start, lost, or unknown). */
   notPresent: boolean;
   evidence: (Evidence & { role: string })[];
+  /** The parent's social-assistance rows (a child in the same household is in a POOR_HOUSEHOLD). */
+  assistance: AssistanceRecord[];
+  /** A recorded 失联 without a start date, counted from this date (the registry's start date; RULES.md §1). */
+  assumedLostSince: string | null;
+  /** What the optional feeds and undated statuses said, in words, for the trace. */
+  notes: string[];
+}
+
+/** A child-level qualification (RULES.md §2) with the records it rests on. */
+export interface ChildStatus {
+  holds: boolean;
+  since: string | null;
+  evidence: (Evidence & { role: string })[];
+  /** A status that held and no longer does (a closed 低保 row): when it ended. */
+  endedAt: string | null;
+  notes: string[];
 }
 
 export class RuleContext {
@@ -105,7 +168,13 @@ export class RuleContext {
     return { holds: false, since: null, pending: reach <= this.horizon ? reach : null };
   }
 
-  parentState(role: string, facts: PersonFacts | null, recorded: RecordedParent | null): ParentState {
+  /**
+   * A parent's standing at T. `basisFrom`: the registry's start date of the child's active
+   * registration, from which an undated recorded 失联 counts and after which a feed record that
+   * ended a status (a revoked declaration, a lost contact found, guardianship restored) can be what
+   * ended the registration's basis.
+   */
+  parentState(role: string, facts: PersonFacts | null, recorded: RecordedParent | null, basisFrom: string | null = null): ParentState {
     const T = this.T;
     const p = this.profile;
     const s: ParentState = {
@@ -121,6 +190,9 @@ export class RuleContext {
       urgentEvent: null,
       notPresent: false,
       evidence: [],
+      assistance: facts?.assistance ?? [],
+      assumedLostSince: null,
+      notes: [],
     };
     const gone = (d: string | null) => {
       s.gone = true;
@@ -144,30 +216,71 @@ export class RuleContext {
     const restrictions = facts?.restrictions ?? [];
     const certs = facts?.certificates ?? [];
 
-    // A missing or lost parent who shows up in a dated feed record after the recorded date has reappeared.
+    const judgments = [...(facts?.judgments ?? [])].filter((j) => j.judgmentDate <= T).sort((a, b) => a.judgmentDate.localeCompare(b.judgmentDate));
+    const lostReports = (facts?.lostContacts ?? []).filter((l) => l.report <= T);
+    const openLost = lostReports.filter((l) => l.found === null || l.found > T);
+    const foundAgain = openLost.length ? [] : lostReports.filter((l) => l.found !== null && l.found <= T);
+    /** The latest judgment of a pair by T: the declaration holds when it is the latest. */
+    const latestOf = (pair: [JudgmentType, JudgmentType]) => judgments.filter((j) => pair.includes(j.type)).at(-1) ?? null;
+    const undone = (pair: [JudgmentType, JudgmentType]) => {
+      const last = latestOf(pair);
+      return last && last.type === pair[1] && judgments.some((j) => j.type === pair[0] && j.judgmentDate <= last.judgmentDate) ? last : null;
+    };
+    const judgmentWords = (j: JudgmentRecord) => `${JUDGMENT_WORDS[j.type]}（${j.judgmentDate}，案号 ${j.recordId}）`;
+
+    // A missing or lost parent who shows up in a dated feed record after the recorded date has
+    // reappeared: a restriction, a revoked declaration of missing, a lost contact found again.
     let reappeared: string | null = null;
+    let reappearedBy: Evidence[] = [];
+    const after = (d: string | null) => d !== null && d <= T && (since === null || d > since);
     if (['MISSING', 'NOT_FOUND', 'LOST_CONTACT'].includes(status)) {
-      for (const r of restrictions) if (r.start <= T && (since === null || r.start > since)) reappeared = maxDate(reappeared, r.start);
+      for (const r of restrictions) if (after(r.start)) reappeared = maxDate(reappeared, r.start);
     }
+    if (['MISSING', 'NOT_FOUND'].includes(status)) {
+      const j = undone(['DECLARED_MISSING', 'MISSING_REVOKED']);
+      if (j && after(j.judgmentDate)) [reappeared, reappearedBy] = [maxDate(reappeared, j.judgmentDate), [j]];
+    }
+    if (status === 'DEAD') {
+      const j = undone(['DECLARED_DEAD', 'DEATH_REVOKED']);
+      if (j && after(j.judgmentDate)) [reappeared, reappearedBy] = [j.judgmentDate, [j]];
+    }
+    if (['MISSING', 'NOT_FOUND', 'LOST_CONTACT'].includes(status) && !openLost.length) {
+      const found = foundAgain.filter((l) => after(l.found));
+      if (found.length) [reappeared, reappearedBy] = [maxDate(reappeared, ...found.map((l) => l.found)), found];
+    }
+    const reappear = () => {
+      s.ended = { reason: 'PARENT_REAPPEARED', date: reappeared! };
+      reappearedBy.forEach(cite);
+      s.notes.push(`登记的情况已不成立：${reappearedBy.length ? '其后的记录表明已重新出现' : '其后有限制人身自由记录，人已出现'}（${reappeared}）`);
+    };
     switch (status) {
       case 'DEAD':
-        gone(since);
-        recordedEvent();
+        if (reappeared === null) {
+          gone(since);
+          recordedEvent();
+        } else reappear();
         break;
       case 'MISSING':
       case 'NOT_FOUND':
         if (reappeared === null) {
           gone(since);
           if (status === 'MISSING') recordedEvent();
-        } else s.ended = { reason: 'PARENT_REAPPEARED', date: reappeared };
+        } else reappear();
         break;
       case 'LOST_CONTACT': {
-        // Without the date contact was lost the months cannot be counted: not (yet) in Q.
-        const reach = since === null ? null : addMonths(since, p.lostContact.minMonths);
-        if (reappeared !== null) s.ended = { reason: 'PARENT_REAPPEARED', date: reappeared };
+        // RULES.md §1: an undated registry status counts from the registry's start date, and the flag says so.
+        // With no date at all the verified status stands (its months cannot be counted, nor disproved).
+        let from = since;
+        if (from === null && basisFrom !== null) {
+          from = basisFrom;
+          s.assumedLostSince = basisFrom;
+          s.notes.push(`登记的“失联”未填起始日期，按纳入保障日期 ${basisFrom} 起计，满 ${p.lostContact.minMonths} 个月之日为 ${addMonths(basisFrom, p.lostContact.minMonths)}`);
+        } else if (from === null) s.notes.push('登记的“失联”未填起始日期，也没有纳入保障日期：按登记的情况认定');
+        const reach = from === null ? null : addMonths(from, p.lostContact.minMonths);
+        if (reappeared !== null) reappear();
         else {
-          if (reach !== null && reach <= T) q(reach);
-          else if (reach !== null && reach <= this.horizon) s.pending = reach;
+          if (from === null || reach! <= T) q(reach);
+          else if (reach! <= this.horizon) s.pending = reach;
           s.notPresent = true;
         }
         break;
@@ -176,12 +289,68 @@ export class RuleContext {
         q(since);
         familySevere(since);
         break;
-      case 'GUARDIANSHIP_REVOKED':
+      case 'GUARDIANSHIP_REVOKED': {
+        // A 恢复监护人资格 after the recorded date ends it.
+        const j = latestOf(['GUARDIANSHIP_REVOKED', 'GUARDIANSHIP_RESTORED']);
+        if (j && j.type === 'GUARDIANSHIP_RESTORED' && after(j.judgmentDate)) {
+          s.ended = { reason: 'GUARDIANSHIP_RESTORED', date: j.judgmentDate };
+          cite(j);
+          s.notes.push(`登记的“撤销监护资格”已不成立：${judgmentWords(j)}`);
+        } else q(since);
+        break;
+      }
       case 'DEPORTED':
         q(since);
         break;
       default:
         break;
+    }
+
+    // Court judgments (FEEDS.md court): the latest judgment of each pair by T decides; a later one
+    // undoes an earlier one. A declaration of death or missing is a new GONE event for URGENT.
+    const feedEnded: { reason: string; date: string; by: Evidence[] }[] = [];
+    for (const pair of JUDGMENT_PAIRS) {
+      const last = latestOf(pair);
+      if (!last) continue;
+      if (last.type === pair[0]) {
+        s.notes.push(`法院判决：${judgmentWords(last)}`);
+        cite(last);
+        if (pair[0] === 'GUARDIANSHIP_REVOKED') q(last.judgmentDate);
+        else {
+          gone(last.judgmentDate);
+          if (daysBetween(last.judgmentDate, T) <= p.urgent.windowDays) s.urgentEvent = maxDate(s.urgentEvent, last.judgmentDate);
+        }
+      } else {
+        const declared = judgments.filter((j) => j.type === pair[0] && j.judgmentDate <= last.judgmentDate).at(-1);
+        s.notes.push(`法院判决：${declared ? `${judgmentWords(declared)}，已被` : ''}${judgmentWords(last)}${declared ? '撤销' : ''}`);
+        if (declared) feedEnded.push({ reason: pair[0] === 'GUARDIANSHIP_REVOKED' ? 'GUARDIANSHIP_RESTORED' : 'PARENT_REAPPEARED', date: last.judgmentDate, by: [declared, last] });
+      }
+    }
+
+    // Lost-contact reports (FEEDS.md lost_contact): open until found; in Q once open lostContact.minMonths.
+    for (const l of openLost) {
+      const reach = addMonths(l.report, p.lostContact.minMonths);
+      cite(l);
+      s.notPresent = true;
+      s.notes.push(`失联报告：自 ${l.report} 失联${l.found ? `（${l.found} 找回，晚于判定日）` : '，尚未找回'}，满 ${p.lostContact.minMonths} 个月之日为 ${reach}`);
+      if (reach <= T) q(reach);
+      else if (reach <= this.horizon) s.pending = minDate(s.pending, reach);
+    }
+    if (foundAgain.length) {
+      const found = maxDate(...foundAgain.map((l) => l.found))!;
+      s.notes.push(`失联报告：已于 ${found} 找回`);
+      feedEnded.push({ reason: 'PARENT_REAPPEARED', date: found, by: foundAgain });
+    }
+
+    // Serious illness (FEEDS.md illness): only a disease on the profile's list counts.
+    for (const r of facts?.illnesses ?? []) {
+      if (r.diagnosis > T) continue;
+      if (this.seriouslyIll(r)) {
+        q(r.diagnosis);
+        familySevere(r.diagnosis);
+        cite(r);
+        s.notes.push(`重病：${r.code}${r.disease ? ` ${r.disease}` : ''}（确诊 ${r.diagnosis}，在重病病种目录中）`);
+      } else s.notes.push(`疾病 ${r.code ?? '（无编码）'}${r.disease ? ` ${r.disease}` : ''} 不在重病病种目录（seriousIllness.codes）中，不计为重病`);
     }
 
     for (const d of facts?.deaths ?? []) {
@@ -257,6 +426,17 @@ export class RuleContext {
       }
     }
 
+    // A feed record that ended a status is what ended the registration's basis only when it came after
+    // the registration began (an old found-again report says nothing about a later registration).
+    if (s.ended === null) {
+      const ends = feedEnded.filter((e) => basisFrom === null || e.date > basisFrom).sort((a, b) => b.date.localeCompare(a.date));
+      const latest = ends[0];
+      if (latest && !(latest.reason === 'PARENT_REAPPEARED' && s.gone) && !(latest.reason === 'GUARDIANSHIP_RESTORED' && s.q)) {
+        s.ended = { reason: latest.reason, date: latest.date };
+        latest.by.forEach(cite);
+      }
+    }
+
     if (s.gone) {
       s.q = false;
       s.familySevere = false;
@@ -265,6 +445,69 @@ export class RuleContext {
     if (s.gone || s.q) s.notPresent = true;
     if (!s.known && status !== 'NORMAL') s.notPresent = true;
     if (!s.known && recorded === null) s.notPresent = true; // nobody is known in this role
+    return s;
+  }
+
+  /** An illness record of a disease on the profile's serious-illness list. */
+  seriouslyIll(r: IllnessRecord): boolean {
+    return onIllnessList(r.code, this.profile.seriousIllness.codes);
+  }
+
+  /** The child's own SEVERE_ILL (RULES.md §1): a listed disease diagnosed by T. */
+  childIll(facts: PersonFacts): ChildStatus {
+    const s: ChildStatus = { holds: false, since: null, evidence: [], endedAt: null, notes: [] };
+    for (const r of facts.illnesses ?? []) {
+      if (r.diagnosis > this.T) continue;
+      if (this.seriouslyIll(r)) {
+        s.holds = true;
+        s.since = minDate(s.since, r.diagnosis);
+        s.evidence.push({ ...r, role: 'child' });
+        s.notes.push(`儿童重病：${r.code}${r.disease ? ` ${r.disease}` : ''}（确诊 ${r.diagnosis}，在重病病种目录中）`);
+      } else s.notes.push(`儿童疾病 ${r.code ?? '（无编码）'}${r.disease ? ` ${r.disease}` : ''} 不在重病病种目录（seriousIllness.codes）中，不计为重病`);
+    }
+    return s;
+  }
+
+  /** The child's HIV_POSITIVE (RULES.md §1, need-to-know): an hiv record confirmed by T. */
+  childHiv(facts: PersonFacts): ChildStatus {
+    const records = (facts.hiv ?? []).filter((r) => r.confirm <= this.T);
+    return {
+      holds: records.length > 0,
+      since: minDate(...records.map((r) => r.confirm)),
+      evidence: records.map((r) => ({ ...r, role: 'child' })),
+      endedAt: null,
+      notes: records.length ? [`艾滋病病毒感染（确诊 ${minDate(...records.map((r) => r.confirm))}，限制知悉）`] : [],
+    };
+  }
+
+  /**
+   * POOR_HOUSEHOLD (RULES.md §1): a social-assistance row open at T, of a type in
+   * `difficulty.povertyTypes`, of the child, or of a parent in a household the child is in at T.
+   * `endedAt`: when every such row of the child's closed by T, the last closing date.
+   */
+  poorHousehold(child: PersonFacts, parents: { role: string; rows: AssistanceRecord[] }[]): ChildStatus {
+    const T = this.T;
+    const types = this.profile.difficulty.povertyTypes as readonly string[];
+    const open = (r: AssistanceRecord) => r.start <= T && (r.end === null || r.end > T);
+    const own = child.assistance ?? [];
+    const households = new Set(own.filter((r) => open(r) && r.householdId !== null).map((r) => r.householdId));
+    const counting = [
+      ...own.filter((r) => open(r) && types.includes(r.type)).map((r) => ({ ...r, role: 'child' })),
+      ...parents.flatMap((p) => p.rows.filter((r) => open(r) && types.includes(r.type) && households.has(r.householdId)).map((r) => ({ ...r, role: p.role }))),
+    ];
+    const s: ChildStatus = { holds: counting.length > 0, since: minDate(...counting.map((r) => r.start)), evidence: counting, endedAt: null, notes: [] };
+    const words = (r: AssistanceRecord) => `${ASSISTANCE_WORDS[r.type] ?? r.type}（家庭编号 ${r.householdId ?? '—'}，${r.start} 纳入${r.end ? `，${r.end} 退出` : ''}）`;
+    for (const r of counting) s.notes.push(`${r.role === 'child' ? '儿童' : r.role === 'father' ? '父亲' : '母亲'}在册：${words(r)}`);
+    if (!s.holds) {
+      const closed = own.filter((r) => types.includes(r.type) && r.start <= T && r.end !== null && r.end <= T);
+      if (closed.length) {
+        s.endedAt = maxDate(...closed.map((r) => r.end));
+        s.evidence = closed.map((r) => ({ ...r, role: 'child' }));
+        s.notes.push(`已退出救助：${closed.map(words).join('；')}`);
+      }
+      const other = own.filter((r) => open(r) && !types.includes(r.type));
+      for (const r of other) s.notes.push(`救助类型${words(r)}不计入家庭困境（difficulty.povertyTypes）`);
+    }
     return s;
   }
 
@@ -287,11 +530,24 @@ export class RuleContext {
     return { holds, since, endedAt, evidence };
   }
 
-  /** The strongest category the parents' (and the child's own) situation qualifies for. */
-  qualify(f: ParentState, m: ParentState, child: PersonFacts, pendingToo = false): { category: Category; reason: string; since: string | null } | null {
+  /**
+   * The strongest category the parents' (and the child's own) situation qualifies for, with the
+   * child's own records it rests on (`evidence`: illness, HIV, social assistance). `hiv`: whether
+   * HIV may be proposed (RULES.md §2: not for a child active as ORPHAN or DE_FACTO).
+   */
+  qualify(
+    f: ParentState,
+    m: ParentState,
+    child: PersonFacts,
+    pendingToo = false,
+    opts: { hiv?: boolean } = {},
+  ): { category: Category; reason: string; since: string | null; evidence?: (Evidence & { role: string })[] } | null {
     const inQ = (s: ParentState) => s.q || (pendingToo && s.pending !== null);
     const qSince = (s: ParentState) => (s.gone ? s.goneSince : s.q ? s.qSince : s.pending);
     if (f.gone && m.gone) return { category: 'ORPHAN', reason: 'BOTH_PARENTS_GONE', since: maxDate(f.goneSince, m.goneSince) };
+    const hiv = opts.hiv === false ? null : this.childHiv(child);
+    if (hiv?.holds) return { category: 'HIV', reason: 'CHILD_HIV', since: hiv.since, evidence: hiv.evidence };
+
     const famSevere = (f.familySevere && m.familySevere) || (f.gone && m.familySevere) || (f.familySevere && m.gone);
     if ((inQ(f) && inQ(m)) || (f.gone && inQ(m)) || (inQ(f) && m.gone)) {
       return { category: 'DE_FACTO', reason: famSevere ? 'PARENTS_SEVERELY_DISABLED' : 'PARENTS_QUALIFY', since: maxDate(qSince(f), qSince(m)) };
@@ -299,16 +555,33 @@ export class RuleContext {
     if (famSevere) {
       return { category: 'DIFFICULTY_FAMILY', reason: 'PARENTS_SEVERELY_DISABLED', since: maxDate(f.familySevereSince, m.familySevereSince) };
     }
+    if (this.profile.difficulty.povertyCounts) {
+      const poor = this.poorHousehold(child, [
+        { role: 'father', rows: f.assistance },
+        { role: 'mother', rows: m.assistance },
+      ]);
+      if (poor.holds) return { category: 'DIFFICULTY_FAMILY', reason: 'POOR_FAMILY', since: poor.since, evidence: poor.evidence };
+    }
     const cd = this.childDisabled(child);
     if (cd.holds) return { category: 'DIFFICULTY_SELF', reason: 'CHILD_DISABLED', since: cd.since };
+    const ill = this.childIll(child);
+    if (ill.holds) return { category: 'DIFFICULTY_SELF', reason: 'CHILD_SERIOUSLY_ILL', since: ill.since, evidence: ill.evidence };
     return null;
   }
 }
 
-function registryCategory(r: RegistryRecord, childDisabled: boolean): Category {
-  // 困境儿童 with no subtype: the evidence decides 自身 or 家庭.
-  if (r.category === 'DIFFICULTY') return childDisabled ? 'DIFFICULTY_SELF' : 'DIFFICULTY_FAMILY';
+function registryCategory(r: RegistryRecord, childDifficulty: boolean): Category {
+  // 困境儿童 with no subtype: the evidence decides 自身 (the child disabled or seriously ill) or 家庭.
+  if (r.category === 'DIFFICULTY') return childDifficulty ? 'DIFFICULTY_SELF' : 'DIFFICULTY_FAMILY';
   return r.category as Category;
+}
+
+/** The profile parameters an ADD or RECLASSIFY of this reason used. */
+function qualifyParams(reason: string, evidence: { feed: string }[]): string[] {
+  const keys = ['restriction', 'severeDisability', 'lostContact', 'difficulty'];
+  if (reason === 'CHILD_HIV') return [];
+  if (reason === 'CHILD_SERIOUSLY_ILL' || evidence.some((e) => e.feed === 'illness')) keys.push('seriousIllness');
+  return keys;
 }
 
 function overpaid(r: RegistryRecord, effective: string): number | null {
@@ -341,16 +614,33 @@ export function evaluateChild(ctx: RuleContext, child: ChildFacts, people: Map<s
     const facts = id ? people.get(id) ?? EMPTY_FACTS(id) : null;
     return facts && nameOnly !== null ? throughNameOnlyLink(facts, nameOnly) : facts;
   };
-  const f = ctx.parentState('father', factsOf(fatherId, fatherNameOnly), recordRow ? recordRow.father : null);
-  const m = ctx.parentState('mother', factsOf(motherId, motherNameOnly), recordRow ? recordRow.mother : null);
+  const basisFrom = recordRow?.startDate ?? null;
+  const f = ctx.parentState('father', factsOf(fatherId, fatherNameOnly), recordRow ? recordRow.father : null, basisFrom);
+  const m = ctx.parentState('mother', factsOf(motherId, motherNameOnly), recordRow ? recordRow.mother : null, basisFrom);
   const deathDate = minDate(...self.deaths.filter((d) => d.deathDate <= T).map((d) => d.deathDate));
   const birth = child.birthDate;
   const adultDay = birth ? birthday(birth, p.adultAge) : null;
   const adult = adultDay !== null && adultDay <= T;
-  const best = ctx.qualify(f, m, self);
   const cd = ctx.childDisabled(self);
+  const ill = ctx.childIll(self);
+  const hiv = ctx.childHiv(self);
+  const poor = ctx.poorHousehold(self, [
+    { role: 'father', rows: f.assistance },
+    { role: 'mother', rows: m.assistance },
+  ]);
+  const registered = primary ? registryCategory(primary, cd.holds || ill.holds) : null;
+  // RULES.md §2: HIV is proposed unless the child is active as ORPHAN or DE_FACTO (the same rate).
+  const hivMayBeProposed = registered !== 'ORPHAN' && registered !== 'DE_FACTO';
+  const best = ctx.qualify(f, m, self, false, { hiv: hivMayBeProposed });
   const parentEvidence = [...f.evidence, ...m.evidence];
-  const params = (keys: string[]) => Object.fromEntries(keys.map((k) => [k, k.split('.').reduce<unknown>((o, x) => (o as Record<string, unknown>)[x], p)]));
+  // An undated recorded 失联 counted from the registry's start date: every flag of the child says so.
+  const assumed = Object.fromEntries(
+    [['父亲', f], ['母亲', m]].flatMap(([who, s]) => ((s as ParentState).assumedLostSince ? [[who as string, (s as ParentState).assumedLostSince]] : [])),
+  );
+  const params = (keys: string[]) => ({
+    ...Object.fromEntries(keys.map((k) => [k, k.split('.').reduce<unknown>((o, x) => (o as Record<string, unknown>)[x], p)])),
+    ...(Object.keys(assumed).length ? { assumed: { lostContactSince: assumed } } : {}),
+  });
   const raise = (x: Omit<RaisedFlag, 'evidence' | 'params'> & { evidence?: RaisedFlag['evidence']; params?: string[] }) => {
     const registryEvidence = x.registry ? [{ ...x.registry, role: 'registry' }] : [];
     const seen = new Set<string>();
@@ -376,7 +666,10 @@ export function evaluateChild(ctx: RuleContext, child: ChildFacts, people: Map<s
         `${s.pending ? `；将于 ${s.pending} 达到月数要求` : ''}${s.ended ? `；${reasonLabel(s.ended.reason)}（${s.ended.date}）` : ''}` +
         `${s.urgentEvent ? `；近 ${p.urgent.windowDays} 天内发生突发事件（${s.urgentEvent}）` : ''}${s.notPresent ? '；无法履行监护' : ''}`,
     );
+    for (const n of s.notes) trace.push(`  ${role}：${n}`);
   }
+  for (const n of [...ill.notes, ...hiv.notes, ...poor.notes]) trace.push(`儿童：${n}`);
+  if (poor.holds && !p.difficulty.povertyCounts) trace.push('低保、特困家庭儿童不计入家庭困境（difficulty.povertyCounts 为否）');
   trace.push(`符合类别：${best ? `${categoryLabel(best.category)}（${reasonLabel(best.reason)}，自 ${best.since ?? '日期不详'}）` : '无'}`);
 
   for (const dup of active.slice(1)) {
@@ -385,7 +678,7 @@ export function evaluateChild(ctx: RuleContext, child: ChildFacts, people: Map<s
   }
 
   if (primary) {
-    const C = registryCategory(primary, cd.holds);
+    const C = registered!;
     const limitAge = C === 'LEFT_BEHIND' ? p.leftBehind.maxAge : p.adultAge;
     const limitDay = birth ? birthday(birth, limitAge) : null;
     const remove = (reason: string, eventDay: string, evidence: RaisedFlag['evidence'], keys: string[]) => {
@@ -404,16 +697,19 @@ export function evaluateChild(ctx: RuleContext, child: ChildFacts, people: Map<s
     } else {
       if (continued && limitDay !== null && limitDay <= T) trace.push(`年满${p.adultAge}周岁后继续保障：在读 ${p.adultContinuation.levels.join('/')}，未满${p.adultContinuation.maxAge}周岁`);
       if (best && CATEGORY_RANK[best.category] > CATEGORY_RANK[C]) {
-        raise({ flag: 'RECLASSIFY', reason: best.reason, category: best.category, previousCategory: C, effectiveFrom: best.since ? firstOfNextMonth(best.since) : null, overpaidMonths: null, registry: primary, evidence: [...parentEvidence, ...childEvidence(cd.evidence)], params: ['restriction', 'severeDisability', 'lostContact'] });
+        const evidence = [...(best.category === 'HIV' ? [] : parentEvidence), ...childEvidence(cd.evidence), ...(best.evidence ?? [])];
+        raise({ flag: 'RECLASSIFY', reason: best.reason, category: best.category, previousCategory: C, effectiveFrom: best.since ? firstOfNextMonth(best.since) : null, overpaidMonths: null, registry: primary, evidence, params: qualifyParams(best.reason, evidence).filter((k) => k !== 'difficulty' || best.reason === 'POOR_FAMILY') });
       } else if (C !== 'LEFT_BEHIND' && C !== 'HIV' && !(best && best.category === C)) {
         const ended = [f.ended, m.ended].filter((x): x is { reason: string; date: string } => x !== null).sort((a, b) => b.date.localeCompare(a.date))[0];
+        const povertyEnded = C === 'DIFFICULTY_FAMILY' && poor.endedAt !== null && (basisFrom === null || poor.endedAt > basisFrom);
         if (ended) remove(ended.reason, ended.date, parentEvidence, ['restriction', 'severeDisability', 'lostContact']);
+        else if (povertyEnded) remove('POVERTY_ENDED', poor.endedAt!, [...parentEvidence, ...poor.evidence], ['difficulty']);
         else remove('BASIS_NO_LONGER_HOLDS', C === 'DIFFICULTY_SELF' && cd.endedAt ? cd.endedAt : T, [...parentEvidence, ...childEvidence(cd.evidence)], ['difficulty', 'severeDisability']);
       }
       if (limitDay !== null && limitDay > T && limitDay <= ctx.horizon && !continued) {
         raise({ flag: 'WATCH', reason: 'AGES_OUT_NEXT_QUARTER', category: C, previousCategory: null, effectiveFrom: limitDay, overpaidMonths: null, registry: primary, params: ['watch.horizonMonths'] });
       }
-      const soon = ctx.qualify(f, m, self, true);
+      const soon = ctx.qualify(f, m, self, true, { hiv: hivMayBeProposed });
       const current = Math.max(CATEGORY_RANK[C], best ? CATEGORY_RANK[best.category] : 0);
       if (soon && CATEGORY_RANK[soon.category] > current && adultDay !== null && adultDay > ctx.horizon) {
         raise({ flag: 'WATCH', reason: 'THRESHOLD_PENDING', category: soon.category, previousCategory: C, effectiveFrom: minDate(f.pending, m.pending), overpaidMonths: null, registry: primary, evidence: parentEvidence, params: ['restriction.minMonths', 'lostContact.minMonths', 'watch.horizonMonths'] });
@@ -432,7 +728,9 @@ export function evaluateChild(ctx: RuleContext, child: ChildFacts, people: Map<s
   } else if (!deathDate && !adult && birth !== null) {
     const stopped = child.registry[child.registry.length - 1] ?? null;
     if (best) {
-      raise({ flag: 'ADD', reason: best.reason, category: best.category, previousCategory: stopped?.category ?? null, effectiveFrom: best.since ? firstOfNextMonth(best.since) : null, overpaidMonths: null, registry: stopped, evidence: [...parentEvidence, ...childEvidence(cd.evidence)], params: ['restriction', 'severeDisability', 'lostContact', 'difficulty'] });
+      // An HIV flag cites only the child's HIV record (and the stopped registration): nothing else about the family.
+      const evidence = [...(best.category === 'HIV' ? [] : [...parentEvidence, ...childEvidence(cd.evidence)]), ...(best.evidence ?? [])];
+      raise({ flag: 'ADD', reason: best.reason, category: best.category, previousCategory: stopped?.category ?? null, effectiveFrom: best.since ? firstOfNextMonth(best.since) : null, overpaidMonths: null, registry: stopped, evidence, params: qualifyParams(best.reason, evidence) });
     } else {
       const soon = ctx.qualify(f, m, self, true);
       if (soon && adultDay !== null && adultDay > ctx.horizon) {
@@ -442,13 +740,13 @@ export function evaluateChild(ctx: RuleContext, child: ChildFacts, people: Map<s
   }
 
   if (!deathDate && !adult && birth !== null) {
-    const category = primary ? registryCategory(primary, cd.holds) : best?.category ?? null;
+    const category = registered ?? best?.category ?? null;
     const events = [f.urgentEvent !== null && m.notPresent ? f.urgentEvent : null, m.urgentEvent !== null && f.notPresent ? m.urgentEvent : null];
     const latest = maxDate(...events);
     if (latest) {
       raise({ flag: 'URGENT', reason: 'PARENT_EVENT_NO_CARER', category, previousCategory: null, effectiveFrom: latest, overpaidMonths: null, registry: primary ?? recordRow, evidence: parentEvidence, params: ['urgent.windowDays'] });
     }
-    if (primary && registryCategory(primary, cd.holds) === 'LEFT_BEHIND' && primary.carerPersonId) {
+    if (primary && registered === 'LEFT_BEHIND' && primary.carerPersonId) {
       const carer = ctx.parentState('carer', factsOf(primary.carerPersonId), null);
       if (carer.urgentEvent) {
         raise({ flag: 'URGENT', reason: 'CARER_EVENT', category, previousCategory: null, effectiveFrom: carer.urgentEvent, overpaidMonths: null, registry: primary, evidence: carer.evidence, params: ['urgent.windowDays'] });

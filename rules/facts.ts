@@ -42,13 +42,56 @@ export interface EnrollmentRecord extends Evidence {
   school: string | null;
 }
 
-/** Everything the feeds say about one person. */
+/** Court judgments on a person's status or guardianship (FEEDS.md court). */
+export type JudgmentType = 'DECLARED_MISSING' | 'DECLARED_DEAD' | 'MISSING_REVOKED' | 'DEATH_REVOKED' | 'GUARDIANSHIP_REVOKED' | 'GUARDIANSHIP_RESTORED';
+
+export interface JudgmentRecord extends Evidence {
+  type: JudgmentType;
+  judgmentDate: string;
+  effectiveDate: string | null;
+}
+
+/** A 失联 report; `found` is empty while the person is still missing. */
+export interface LostContactRecord extends Evidence {
+  report: string;
+  found: string | null;
+}
+
+export interface IllnessRecord extends Evidence {
+  /** ICD-10 code as delivered. */
+  code: string | null;
+  disease: string | null;
+  diagnosis: string;
+}
+
+/** Need-to-know (RULES.md §4). */
+export interface HivRecord extends Evidence {
+  confirm: string;
+}
+
+/** One member row of a social-assistance roll. */
+export interface AssistanceRecord extends Evidence {
+  householdId: string | null;
+  /** HEAD, SPOUSE, CHILD, … (与户主关系) */
+  relation: string | null;
+  /** DIBAO, TEKUN, DIBAO_EDGE */
+  type: string;
+  start: string;
+  end: string | null;
+}
+
+/** Everything the feeds say about one person. The optional feeds' lists may be absent (older facts). */
 export interface PersonFacts {
   personId: string;
   deaths: DeathRecord[];
   restrictions: RestrictionRecord[];
   certificates: CertificateRecord[];
   enrollments: EnrollmentRecord[];
+  judgments?: JudgmentRecord[];
+  lostContacts?: LostContactRecord[];
+  illnesses?: IllnessRecord[];
+  hiv?: HivRecord[];
+  assistance?: AssistanceRecord[];
 }
 
 /** A parent as the registry row records it (what was verified at enrolment). */
@@ -81,7 +124,10 @@ export interface ChildFacts {
   county: string | null;
   own: PersonFacts;
   registry: RegistryRecord[];
-  /** Parents known from the enrollment feed's guardians (relation FATHER / MOTHER). */
+  /**
+   * Parents known from the enrollment feed's guardians (relation FATHER / MOTHER), else from the
+   * social-assistance household (the head and spouse of the household the child is a 子女 of).
+   */
   listedFatherId: string | null;
   listedMotherId: string | null;
   /**
@@ -101,7 +147,23 @@ export function throughNameOnlyLink(f: PersonFacts, probability: number): Person
     restrictions: f.restrictions.map(mark),
     certificates: f.certificates.map(mark),
     enrollments: f.enrollments.map(mark),
+    judgments: (f.judgments ?? []).map(mark),
+    lostContacts: (f.lostContacts ?? []).map(mark),
+    illnesses: (f.illnesses ?? []).map(mark),
+    hiv: (f.hiv ?? []).map(mark),
+    assistance: (f.assistance ?? []).map(mark),
   };
 }
 
-export const EMPTY_FACTS = (personId: string): PersonFacts => ({ personId, deaths: [], restrictions: [], certificates: [], enrollments: [] });
+export const EMPTY_FACTS = (personId: string): PersonFacts => ({
+  personId,
+  deaths: [],
+  restrictions: [],
+  certificates: [],
+  enrollments: [],
+  judgments: [],
+  lostContacts: [],
+  illnesses: [],
+  hiv: [],
+  assistance: [],
+});

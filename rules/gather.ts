@@ -1,10 +1,10 @@
 // Gathers, in SQL over whole tables, the facts the rules read: for every child worth evaluating
-// (registry children, enrollment students whose listed parents have evidence, disabled children)
-// the registry rows, the parents and carers, and every death, restriction, certificate and
-// enrollment record linked to those people. Needs the `persons`, `mentions` and `person_links`
-// tables of matchers/linkPersons.
+// (registry children, enrollment students and social-assistance children whose listed parents have
+// evidence, children who are the subject of a disability, illness, HIV or social-assistance record)
+// the registry rows, the parents and carers, and every record of every feed linked to those people.
+// Needs the `persons`, `mentions` and `person_links` tables of matchers/linkPersons.
 import { queryRows, type Db } from '../pipeline/store/index.js';
-import { EMPTY_FACTS, type ChildFacts, type PersonFacts, type RegistryRecord } from './facts.js';
+import { EMPTY_FACTS, type ChildFacts, type JudgmentType, type PersonFacts, type RegistryRecord } from './facts.js';
 
 const RECORD = (idCol: string) => `coalesce(${idCol}, t.batch_id || ':' || t.src_row)`;
 
@@ -32,12 +32,34 @@ const STATEMENTS = (asOf: string, adultAge: number) => [
   `CREATE OR REPLACE TEMP TABLE rule_enrollments AS
    SELECT pm.person_id, t.status, t.level, t.as_of::VARCHAR AS as_of, t.school_name, ${RECORD('t.school_code')} AS record_id, pm.score, t.batch_id, t.src_row
    FROM feed_enrollment t JOIN rule_pm pm ON pm.batch_id = t.batch_id AND pm.src_row = t.src_row AND pm.role = 'subject'`,
+  // The optional feeds (issue 15): court judgments, lost-contact reports, illness, HIV and social-assistance rows.
+  `CREATE OR REPLACE TEMP TABLE rule_judgments AS
+   SELECT pm.person_id, t.judgment_type, t.judgment_date::VARCHAR AS judgment_date, t.effective_date::VARCHAR AS effective_date,
+          ${RECORD('t.case_no')} AS record_id, pm.score, t.batch_id, t.src_row
+   FROM feed_court t JOIN rule_pm pm ON pm.batch_id = t.batch_id AND pm.src_row = t.src_row AND pm.role = 'subject'`,
+  `CREATE OR REPLACE TEMP TABLE rule_lost_contacts AS
+   SELECT pm.person_id, t.report_date::VARCHAR AS report_date, t.found_date::VARCHAR AS found_date,
+          ${RECORD('t.record_id')} AS record_id, pm.score, t.batch_id, t.src_row
+   FROM feed_lost_contact t JOIN rule_pm pm ON pm.batch_id = t.batch_id AND pm.src_row = t.src_row AND pm.role = 'subject'`,
+  `CREATE OR REPLACE TEMP TABLE rule_illnesses AS
+   SELECT pm.person_id, t.disease_code, t.disease_name, t.diagnosis_date::VARCHAR AS diagnosis_date,
+          ${RECORD('t.record_id')} AS record_id, pm.score, t.batch_id, t.src_row
+   FROM feed_illness t JOIN rule_pm pm ON pm.batch_id = t.batch_id AND pm.src_row = t.src_row AND pm.role = 'subject'`,
+  `CREATE OR REPLACE TEMP TABLE rule_hiv AS
+   SELECT pm.person_id, t.confirm_date::VARCHAR AS confirm_date, ${RECORD('t.record_id')} AS record_id, pm.score, t.batch_id, t.src_row
+   FROM feed_hiv t JOIN rule_pm pm ON pm.batch_id = t.batch_id AND pm.src_row = t.src_row AND pm.role = 'subject'`,
+  `CREATE OR REPLACE TEMP TABLE rule_assistance AS
+   SELECT pm.person_id, t.household_id, t.relation, t.assistance_type, t.start_date::VARCHAR AS start_date, t.end_date::VARCHAR AS end_date,
+          ${RECORD('t.household_id')} AS record_id, pm.score, t.batch_id, t.src_row
+   FROM feed_social_assistance t JOIN rule_pm pm ON pm.batch_id = t.batch_id AND pm.src_row = t.src_row AND pm.role = 'subject'`,
   `CREATE OR REPLACE TEMP TABLE rule_with_evidence AS
-   SELECT person_id FROM rule_deaths UNION SELECT person_id FROM rule_restrictions UNION SELECT person_id FROM rule_certificates`,
+   SELECT person_id FROM rule_deaths UNION SELECT person_id FROM rule_restrictions UNION SELECT person_id FROM rule_certificates
+   UNION SELECT person_id FROM rule_judgments UNION SELECT person_id FROM rule_lost_contacts UNION SELECT person_id FROM rule_illnesses
+   UNION SELECT person_id FROM rule_assistance`,
   // Parents listed by the enrollment feed: a guardian whose relation is FATHER or MOTHER.
   // A listing linked by name alone (person_links.basis = 'name_only', matchers/name-only.ts) carries its
   // probability; a parent every listing of which is name-only is a name-only parent of the child.
-  `CREATE OR REPLACE TEMP TABLE rule_listed_parents AS
+  `CREATE OR REPLACE TEMP TABLE rule_guardian_parents AS
    SELECT s.person_id AS child_id, g.person_id AS parent_id,
           CASE WHEN g.role = 'guardian1' THEN t.guardian1_relation ELSE t.guardian2_relation END AS relation,
           CASE WHEN bool_and(nl.uid_l IS NOT NULL) THEN min(nl.match_probability) END AS name_only
@@ -47,12 +69,28 @@ const STATEMENTS = (asOf: string, adultAge: number) => [
    LEFT JOIN person_links nl ON nl.uid_l = g.uid AND nl.basis = 'name_only'
    WHERE (CASE WHEN g.role = 'guardian1' THEN t.guardian1_relation ELSE t.guardian2_relation END) IN ('FATHER', 'MOTHER')
    GROUP BY ALL`,
+  // FEEDS.md social_assistance: a household links a child (与户主关系 子女) to its parents, the head
+  // and the spouse of the same household in the same delivery (father or mother by sex). Listed
+  // after the enrollment's guardians (source 1): a school's listing of a parent comes first.
+  `CREATE OR REPLACE TEMP TABLE rule_household_parents AS
+   SELECT DISTINCT c.person_id AS child_id, p.person_id AS parent_id,
+          CASE pt.gender WHEN 'M' THEN 'FATHER' WHEN 'F' THEN 'MOTHER' END AS relation, NULL::DOUBLE AS name_only
+   FROM feed_social_assistance ct
+   JOIN rule_pm c ON c.batch_id = ct.batch_id AND c.src_row = ct.src_row AND c.role = 'subject'
+   JOIN feed_social_assistance pt ON pt.batch_id = ct.batch_id AND pt.household_id = ct.household_id AND pt.relation IN ('HEAD', 'SPOUSE')
+   JOIN rule_pm p ON p.batch_id = pt.batch_id AND p.src_row = pt.src_row AND p.role = 'subject'
+   WHERE ct.relation = 'CHILD' AND ct.household_id IS NOT NULL AND pt.gender IN ('M', 'F') AND p.person_id <> c.person_id`,
+  `CREATE OR REPLACE TEMP TABLE rule_listed_parents AS
+   SELECT *, 0 AS source FROM rule_guardian_parents
+   UNION ALL SELECT *, 1 AS source FROM rule_household_parents`,
   // The children worth evaluating.
   `CREATE OR REPLACE TEMP TABLE rule_children AS
    SELECT pm.person_id FROM feed_registry t JOIN rule_pm pm ON pm.batch_id = t.batch_id AND pm.src_row = t.src_row AND pm.role = 'child'
    UNION SELECT lp.child_id FROM rule_listed_parents lp JOIN rule_with_evidence e ON e.person_id = lp.parent_id
-   UNION SELECT c.person_id FROM rule_certificates c
-         JOIN rule_pm pm ON pm.batch_id = c.batch_id AND pm.src_row = c.src_row AND pm.role = 'subject'
+   UNION SELECT c.person_id FROM (
+           SELECT batch_id, src_row, person_id FROM rule_certificates UNION ALL SELECT batch_id, src_row, person_id FROM rule_illnesses
+           UNION ALL SELECT batch_id, src_row, person_id FROM rule_hiv UNION ALL SELECT batch_id, src_row, person_id FROM rule_assistance) c
+         JOIN rule_pm pm ON pm.batch_id = c.batch_id AND pm.src_row = c.src_row AND pm.role = 'subject' AND pm.person_id = c.person_id
          JOIN mentions m ON m.uid = pm.uid
          WHERE m.birth_date > DATE '${asOf}' - INTERVAL ${adultAge} YEAR`,
   `CREATE OR REPLACE TEMP TABLE rule_registry AS
@@ -80,7 +118,7 @@ const STATEMENTS = (asOf: string, adultAge: number) => [
    SELECT c.person_id, arg_min(struct_pack(name := m.name_raw, id := m.id,
               -- RULES.md: the ID's birth date wins over a birth-date column that contradicts it.
               birth := coalesce(CASE WHEN m.id_valid THEN m.id_birth_date END, m.birth_date)::VARCHAR, county := m.county),
-            [CASE WHEN m.id_valid THEN 0 ELSE 1 END, CASE m.feed WHEN 'registry' THEN 0 WHEN 'enrollment' THEN 1 ELSE 2 END, m.uid]) AS who
+            [CASE WHEN m.id_valid THEN 0 ELSE 1 END, CASE m.feed WHEN 'registry' THEN 0 WHEN 'enrollment' THEN 1 WHEN 'hiv' THEN 3 ELSE 2 END, m.uid]) AS who
    FROM rule_children c JOIN rule_pm pm ON pm.person_id = c.person_id JOIN mentions m ON m.uid = pm.uid
    WHERE pm.role IN ('child', 'subject')
    GROUP BY c.person_id`,
@@ -134,6 +172,34 @@ export async function gatherFacts(db: Db, asOf: string, adultAge: number): Promi
       statusDate: str(r.status_date),
     });
   }
+  for (const r of await queryRows<Row>(db, inScope('rule_judgments'))) {
+    facts(String(r.person_id)).judgments!.push({
+      ...evidence('court', r, r.judgment_date),
+      type: r.judgment_type as JudgmentType,
+      judgmentDate: String(r.judgment_date),
+      effectiveDate: str(r.effective_date),
+    });
+  }
+  for (const r of await queryRows<Row>(db, inScope('rule_lost_contacts'))) {
+    facts(String(r.person_id)).lostContacts!.push({ ...evidence('lost_contact', r, r.found_date ?? r.report_date), report: String(r.report_date), found: str(r.found_date) });
+  }
+  for (const r of await queryRows<Row>(db, inScope('rule_illnesses'))) {
+    facts(String(r.person_id)).illnesses!.push({ ...evidence('illness', r, r.diagnosis_date), code: str(r.disease_code), disease: str(r.disease_name), diagnosis: String(r.diagnosis_date) });
+  }
+  // HIV records of the children only: no rule reads a parent's (RULES.md §2 HIV), and need-to-know data is not gathered without a use.
+  for (const r of await queryRows<Row>(db, `SELECT t.* FROM rule_hiv t JOIN rule_children c USING (person_id) ORDER BY t.person_id, t.batch_id, t.src_row`)) {
+    facts(String(r.person_id)).hiv!.push({ ...evidence('hiv', r, r.confirm_date), confirm: String(r.confirm_date) });
+  }
+  for (const r of await queryRows<Row>(db, inScope('rule_assistance'))) {
+    facts(String(r.person_id)).assistance!.push({
+      ...evidence('social_assistance', r, r.end_date ?? r.start_date),
+      householdId: str(r.household_id),
+      relation: str(r.relation),
+      type: String(r.assistance_type),
+      start: String(r.start_date),
+      end: str(r.end_date),
+    });
+  }
   for (const r of await queryRows<Row>(db, `SELECT t.* FROM rule_enrollments t JOIN rule_children c USING (person_id) ORDER BY t.person_id, t.batch_id, t.src_row`)) {
     facts(String(r.person_id)).enrollments.push({
       ...evidence('enrollment', r, r.as_of),
@@ -166,7 +232,7 @@ export async function gatherFacts(db: Db, asOf: string, adultAge: number): Promi
   const listed = new Map<string, Listed>();
   for (const r of await queryRows<Row>(
     db,
-    `SELECT lp.child_id, lp.parent_id, lp.relation, lp.name_only FROM rule_listed_parents lp JOIN rule_children c ON c.person_id = lp.child_id ORDER BY lp.parent_id`,
+    `SELECT lp.child_id, lp.parent_id, lp.relation, lp.name_only FROM rule_listed_parents lp JOIN rule_children c ON c.person_id = lp.child_id ORDER BY lp.source, lp.parent_id`,
   )) {
     const l = listed.get(String(r.child_id)) ?? { father: null, mother: null, fatherNameOnly: null, motherNameOnly: null };
     const nameOnly = r.name_only === null || r.name_only === undefined ? null : Number(r.name_only);

@@ -4,7 +4,7 @@
 // exists, not even as a count. Criminal records (incarceration details, a parent's restriction
 // status, a release from prison) are shown only to roles with the grant; others read RESTRICTED.
 // Every page and answer of the web takes these rules from here.
-import { categoryLabel, flagVisibleSql, isRestrictedCategory, isRestrictedReason, reasonLabel, RESTRICTED_REASON_LABEL } from '../flags/index.js';
+import { categoryLabel, flagVisibleSql, isRestrictedCategory, isRestrictedReason, reasonLabel, RESTRICTED_REASON_LABEL, RESTRICTED_ROW_FEEDS } from '../flags/index.js';
 import type { Sql } from '../pipeline/store/index.js';
 import type { Ctx } from './context.js';
 import { CATEGORY_OPTIONS } from './labels.js';
@@ -50,7 +50,9 @@ const RESTRICTED_FIELDS: Readonly<Record<string, readonly string[]>> = { incarce
  */
 export function visibleFieldValue(ctx: Ctx, feed: string, row: Record<string, unknown>, key: string, shown: string): string {
   if (!shown || canSeeRestricted(ctx)) return shown;
-  if (RESTRICTED_FIELDS[feed]?.includes(key)) return RESTRICTED;
+  if (RESTRICTED_ROW_FEEDS.includes(feed) || RESTRICTED_FIELDS[feed]?.includes(key)) return RESTRICTED;
+  // An illness row coded as HIV disease (B20–B24, Z21) would tell HIV status.
+  if (feed === 'illness' && (key === 'disease_code' || key === 'disease_name') && /^(B2[0-4]|Z21)/i.test(String(row.disease_code ?? '').trim())) return RESTRICTED;
   if (feed === 'registry') {
     if (isRestrictedCategory(String(row.category ?? '')) && (key === 'category' || key === 'basis')) return RESTRICTED;
     const parentRestricted = RESTRICTED_PARENT_STATUS.has(String(row.father_status ?? '')) || RESTRICTED_PARENT_STATUS.has(String(row.mother_status ?? ''));

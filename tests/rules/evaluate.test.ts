@@ -255,9 +255,10 @@ describe('findings of the review', () => {
     expect(flagsOf(child({ registry: reg }), [old])).toEqual([]);
   });
 
-  it('lost contact with no recorded date does not count its months', () => {
-    const reg = [registry({ father: { personId: 'F', status: 'LOST_CONTACT', since: null } })];
-    expect(flagsOf(child({ registry: reg }), [])).toContain('REMOVE:BASIS_NO_LONGER_HOLDS:DE_FACTO');
+  it('lost contact with no recorded date counts from the registry start date (RULES.md §1; tests/rules/optional-feeds.test.ts)', () => {
+    const reg = (startDate: string) => [registry({ startDate, father: { personId: 'F', status: 'LOST_CONTACT', since: null } })];
+    expect(flagsOf(child({ registry: reg('2024-01-01') }), [])).not.toContain('REMOVE:BASIS_NO_LONGER_HOLDS:DE_FACTO');
+    expect(flagsOf(child({ registry: reg('2026-06-01') }), [])).toContain('REMOVE:BASIS_NO_LONGER_HOLDS:DE_FACTO');
   });
 
   it('a parent event and a carer event of one left-behind child are two URGENT flags with distinct keys', async () => {
