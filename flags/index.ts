@@ -14,6 +14,6 @@ export {
 } from './status.js';
 export { suppressions, storeRunFlags, writeFlagsCsv, type Suppression } from './store.js';
 export {
-  RESTRICTED_REASONS, RESTRICTED_REASON_LABEL, RESTRICTED_CODE, RESTRICTED_FEEDS, RESTRICTED_ROW_FEEDS,
+  RESTRICTED_REASONS, RESTRICTED_REASON_LABEL, RESTRICTED_CODE, RESTRICTED_FEEDS, RESTRICTED_ROW_FEEDS, RESTRICTED_CATEGORY_REASONS,
   isRestrictedCategory, isRestrictedFlag, isRestrictedReason, flagVisibleSql, visibleReasonSql, visibleEvidenceSql,
 } from './privacy.js';

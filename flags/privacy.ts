@@ -21,6 +21,9 @@ export const RESTRICTED_FEEDS: readonly string[] = ['incarceration', 'hiv'];
 /** Feeds every field of which needs the grant (a row of them is not shown at all without it). */
 export const RESTRICTED_ROW_FEEDS: readonly string[] = ['hiv'];
 
+/** Reasons raised only for a restricted category (CHILD_HIV): a role without the grant is not offered them, not even as a filter. */
+export const RESTRICTED_CATEGORY_REASONS: readonly string[] = ['CHILD_HIV'];
+
 /** Whether a category code (or `code:subtype`) needs the grant. */
 export function isRestrictedCategory(category: string | null | undefined): boolean {
   return !!category && (RESTRICTED_CATEGORIES as readonly string[]).includes(category.split(':')[0]!);

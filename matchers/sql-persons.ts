@@ -14,14 +14,19 @@ export function labelledMentionsStage(labelsTable: string): Stage {
   };
 }
 
-/** One row per mention with its person: person_id is the smallest mention_key of the cluster (stable while the members are). */
+/**
+ * One row per mention with its person: person_id is a hash of the smallest mention_key of the cluster
+ * (stable while the members are). A hash, not the key itself: the key names a feed, and a person id
+ * (flags.child_person_id, in files and on screens) must not tell that the person has an HIV or a
+ * criminal record (RULES.md §4).
+ */
 export function personsStage(prefix: string): Stage {
   return {
     name: 'persons',
     outputTable: 'persons',
     sql: `CREATE OR REPLACE TABLE persons AS
 SELECT m.uid, m.mention_key, m.feed, m.role, m.batch_id, m.src_row,
-  min(m.mention_key) OVER (PARTITION BY c.cluster_id) AS person_id, c.cluster_size
+  'P' || left(md5(min(m.mention_key) OVER (PARTITION BY c.cluster_id)), 15) AS person_id, c.cluster_size
 FROM mentions m JOIN ${quoteIdent(prefix + 'clusters')} c ON c.uid = m.uid AND c.source = m.feed`,
   };
 }

@@ -1,11 +1,11 @@
 // The server-rendered pages (zh-CN). Data comes from queries/, already scoped, masked and need-to-know filtered.
-import { FLAG_LABELS, FLAG_TYPES, REASON_CODES, REASON_LABELS, STATUS_LABELS } from '../flags/index.js';
+import { FLAG_LABELS, FLAG_TYPES, STATUS_LABELS } from '../flags/index.js';
 import type { RunInfo } from '../review/index.js';
 import { barChart, lineChart, PALETTE, waterfallChart } from './charts.js';
 import type { Ctx, PageUser } from './context.js';
 import { h, json, raw, type Raw } from './html.js';
 import { ACTION_LABELS, AGE_FILTERS, EVIDENCE_ROLE_LABELS, FEED_LABELS, paramLines, REGISTRY_ROLE_FOR } from './labels.js';
-import { categoryOptions, RESTRICTED } from './privacy.js';
+import { categoryOptions, reasonOptions, RESTRICTED } from './privacy.js';
 import type { AuditRow } from './queries/audit.js';
 import type { DashboardData } from './queries/dashboard.js';
 import { compareIdentity, type DecisionEntry, type EvidenceItem, type HistoryEntry, type MatchExplanation, type StoredRecord } from './queries/flag.js';
@@ -77,7 +77,7 @@ export function queuePage(pu: PageUser, ctx: Ctx, run: RunInfo | null, runs: { r
     return layout('审核队列', pu, '/queue', h`<h1>审核队列</h1><div class="card">您的管辖区域内还没有可审核的比对批次。</div>`);
   }
   const f = { ...filters, run: run.runId };
-  const reasons = [...new Set(Object.values(REASON_CODES).flat())].map((r) => [r, REASON_LABELS[r] ?? r] as [string, string]);
+  const reasons = reasonOptions(ctx);
   const chips = FLAG_TYPES.map((t) => {
     const c = result.byType[t] ?? { total: 0, open: 0, overdue: 0 };
     const on = filters.flag === t;

@@ -4,8 +4,8 @@
 // exists, not even as a count. Criminal records (incarceration details, a parent's restriction
 // status, a release from prison) are shown only to roles with the grant; others read RESTRICTED.
 // Every page and answer of the web takes these rules from here.
-import { categoryLabel, flagVisibleSql, isRestrictedCategory, isRestrictedReason, reasonLabel, RESTRICTED_REASON_LABEL, RESTRICTED_ROW_FEEDS } from '../flags/index.js';
-import type { Sql } from '../pipeline/store/index.js';
+import { categoryLabel, flagVisibleSql, isRestrictedCategory, isRestrictedReason, reasonLabel, REASON_CODES, RESTRICTED_CATEGORY_REASONS, RESTRICTED_REASON_LABEL, RESTRICTED_ROW_FEEDS } from '../flags/index.js';
+import { sql, textList, type Sql } from '../pipeline/store/index.js';
 import type { Ctx } from './context.js';
 import { CATEGORY_OPTIONS } from './labels.js';
 
@@ -22,6 +22,10 @@ export { isRestrictedCategory };
 /** SQL predicate: this user may know the flag (columns of `alias`, or unqualified) exists. */
 export const flagVisible = (ctx: Ctx, alias?: string): Sql => flagVisibleSql(canSeeRestricted(ctx), alias);
 
+/** SQL predicate on a feed column: a record of a feed restricted whole (hiv) is not named to a role without the grant (a match explanation saying "linked to an HIV record" would tell). */
+export const restrictedFeedHidden = (ctx: Ctx, feed: Sql): Sql =>
+  canSeeRestricted(ctx) ? sql`TRUE` : sql`NOT list_contains(${textList(RESTRICTED_ROW_FEEDS)}, ${feed})`;
+
 /** A category's label, or RESTRICTED for a restricted one without the grant. */
 export function restrictedCategory(ctx: Ctx, category: string | null): string {
   if (!category) return '';
@@ -32,6 +36,13 @@ export function restrictedCategory(ctx: Ctx, category: string | null): string {
 /** The category filter's choices this user may use (a filter on a restricted category would tell). */
 export function categoryOptions(ctx: Ctx): [string, string][] {
   return CATEGORY_OPTIONS.filter(([c]) => canSeeRestricted(ctx) || !isRestrictedCategory(c));
+}
+
+/** The reason filter's choices this user may use: without the grant, no reason of a restricted category (CHILD_HIV). */
+export function reasonOptions(ctx: Ctx): [string, string][] {
+  return [...new Set(Object.values(REASON_CODES).flat())]
+    .filter((r) => canSeeRestricted(ctx) || !RESTRICTED_CATEGORY_REASONS.includes(r))
+    .map((r) => [r, reasonLabel(r)]);
 }
 
 /** A reason's label; a reason that tells a criminal record reads RESTRICTED_REASON without the grant. */

@@ -9,7 +9,7 @@ import { maskId } from '../../pipeline/log.js';
 import { ident, queryAll, queryOne, sql, type Sql } from '../../pipeline/store/index.js';
 import type { Ctx } from '../context.js';
 import { COMPARISON_LABELS, FEED_LABELS, IDENTITY_LABELS } from '../labels.js';
-import { flagVisible, visibleFieldValue, visibleReason } from '../privacy.js';
+import { flagVisible, restrictedFeedHidden, visibleFieldValue, visibleReason } from '../privacy.js';
 import { scopeSql } from '../roles.js';
 import type { FlagDetail } from './queue.js';
 
@@ -281,7 +281,7 @@ export async function matchExplanation(ctx: Ctx, e: EvidenceItem): Promise<Match
         SELECT l.match_probability, l.match_weight, l.explanation, o.feed AS other_feed, o.role AS other_role
           FROM person_links l, me
           JOIN persons o ON o.person_id = me.person_id AND o.uid <> me.uid
-         WHERE l.match_class = 'linked' AND ((l.uid_l = me.uid AND l.uid_r = o.uid) OR (l.uid_r = me.uid AND l.uid_l = o.uid))
+         WHERE l.match_class = 'linked' AND ${restrictedFeedHidden(ctx, sql`o.feed`)} AND ((l.uid_l = me.uid AND l.uid_r = o.uid) OR (l.uid_r = me.uid AND l.uid_l = o.uid))
          ORDER BY CASE WHEN o.feed = 'registry' THEN 0 ELSE 1 END, l.match_probability DESC LIMIT 1`,
   );
   if (!r) return null;
