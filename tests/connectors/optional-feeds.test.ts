@@ -4,7 +4,8 @@
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { printStatus } from '../../cli/print.js';
 import { loadConfig, type Config, type FeedName } from '../../config/index.js';
 import { findingLabel, ingestInbox, quarantineReasonLabel, storeStatus } from '../../connectors/index.js';
 import { FEED_LABELS, FEED_SPECS } from '../../pipeline/feeds.js';
@@ -161,6 +162,18 @@ describe('optional feeds: every format, quarantine with reasons, findings', () =
         expect(findingLabel(code)).toMatch(/[\u4e00-\u9fff]/);
       }
       expect(FEED_LABELS[feed]).toMatch(/[\u4e00-\u9fff]/);
+      // `bidui status`: the feed by its Chinese name, each quarantine reason and finding in Chinese.
+      const lines: string[] = [];
+      const spy = vi.spyOn(console, 'log').mockImplementation((l: string) => void lines.push(l));
+      try {
+        printStatus(status);
+      } finally {
+        spy.mockRestore();
+      }
+      const printed = lines.join('\n');
+      expect(printed).toContain(FEED_LABELS[feed]);
+      for (const b of c.bad) expect(printed).toContain(quarantineReasonLabel(b.reason));
+      for (const code of c.findings ?? []) expect(printed).toContain(findingLabel(code));
     });
   }
 
