@@ -1,7 +1,7 @@
 // The Chinese labels the web adds to flags/' vocabulary (STATUS_LABELS, FLAG_LABELS… come from
 // there): age filters, feeds, evidence roles, comparison levels, rule parameters, audit actions.
 import { FEED_LABELS as FEED_SPEC_LABELS } from '../pipeline/feeds.js';
-import { regionInfo } from '../pipeline/identity/index.js';
+import { codeLabel, regionInfo } from '../pipeline/identity/index.js';
 
 export { STATUS_LABELS, FLAG_LABELS, REASON_LABELS } from '../flags/index.js';
 
@@ -54,7 +54,7 @@ export function paramLines(json: string): { key: string; label: string; value: s
       for (const [k, v] of Object.entries(o as Record<string, unknown>)) walk(v, [...path, k]);
       return;
     }
-    out.push({ key: path.join('.'), label: path.map((k) => PARAM_LABELS[k] ?? k).join(' · '), value: Array.isArray(o) ? o.join('、') : String(o) });
+    out.push({ key: path.join('.'), label: path.map((k) => PARAM_LABELS[k] ?? k).join(' · '), value: Array.isArray(o) ? o.map((x) => (path.at(-1) === 'povertyTypes' ? codeLabel('assistanceType', String(x)) ?? String(x) : String(x))).join('、') : String(o) });
   };
   walk(p, []);
   return out;
