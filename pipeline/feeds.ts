@@ -39,6 +39,12 @@ export interface FeedSpec {
   people: { role: string; name: string; id: string; gender?: string; birthDate?: string }[];
   /** Pairs of date fields [from, to]: a row whose `to` lies before its `from` gets a DATE_ORDER finding. */
   dateOrder?: [string, string][];
+  /**
+   * Rows of one household (same `id` value in one delivery) link a member whose `relation` is one of
+   * `childOf` to the members whose relation is one of `parents`, as father or mother by sex
+   * (rules/gather.ts; FEEDS.md social_assistance).
+   */
+  household?: { id: string; relation: string; childOf: string[]; parents: string[] };
 }
 
 const text = { type: 'text' } as const;
@@ -241,6 +247,7 @@ export const FEED_SPECS: Record<FeedName, FeedSpec> = {
     ],
     people: [{ role: 'subject', name: 'name', id: 'id_number', gender: 'gender', birthDate: 'birth_date' }],
     dateOrder: [['start_date', 'end_date']],
+    household: { id: 'household_id', relation: 'relation', childOf: ['CHILD'], parents: ['HEAD', 'SPOUSE'] },
   },
 };
 

@@ -3,10 +3,30 @@
 // evidence, children who are the subject of a disability, illness, HIV or social-assistance record)
 // the registry rows, the parents and carers, and every record of every feed linked to those people.
 // Needs the `persons`, `mentions` and `person_links` tables of matchers/linkPersons.
-import { queryRows, type Db } from '../pipeline/store/index.js';
+import { FEED_SPECS } from '../pipeline/feeds.js';
+import { ident, lit, queryRows, type Db } from '../pipeline/store/index.js';
 import { EMPTY_FACTS, type ChildFacts, type JudgmentType, type PersonFacts, type RegistryRecord } from './facts.js';
 
 const RECORD = (idCol: string) => `coalesce(${idCol}, t.batch_id || ':' || t.src_row)`;
+
+/** (child_id, parent_id, relation FATHER / MOTHER, name_only) of every feed whose spec declares households. */
+const HOUSEHOLD_PARENTS = (() => {
+  const parts = Object.values(FEED_SPECS).flatMap((spec) => {
+    const h = spec.household;
+    if (!h) return [];
+    const [table, id, rel, subject] = [ident(spec.table).quoted, ident(h.id).quoted, ident(h.relation).quoted, spec.people[0]!.role];
+    return [
+      `SELECT DISTINCT c.person_id AS child_id, p.person_id AS parent_id,
+              CASE pt.gender WHEN 'M' THEN 'FATHER' WHEN 'F' THEN 'MOTHER' END AS relation, NULL::DOUBLE AS name_only
+       FROM ${table} ct
+       JOIN rule_pm c ON c.batch_id = ct.batch_id AND c.src_row = ct.src_row AND c.role = ${lit(subject)}
+       JOIN ${table} pt ON pt.batch_id = ct.batch_id AND pt.${id} = ct.${id} AND pt.${rel} IN (${h.parents.map(lit).join(', ')})
+       JOIN rule_pm p ON p.batch_id = pt.batch_id AND p.src_row = pt.src_row AND p.role = ${lit(subject)}
+       WHERE ct.${rel} IN (${h.childOf.map(lit).join(', ')}) AND ct.${id} IS NOT NULL AND pt.gender IN ('M', 'F') AND p.person_id <> c.person_id`,
+    ];
+  });
+  return parts.length ? parts.join('\nUNION ALL\n') : `SELECT NULL::VARCHAR AS child_id, NULL::VARCHAR AS parent_id, NULL::VARCHAR AS relation, NULL::DOUBLE AS name_only WHERE false`;
+})();
 
 const STATEMENTS = (asOf: string, adultAge: number) => [
   // How sure the linkage is that a mention belongs to its person: its best kept link (1 when alone).
@@ -69,17 +89,11 @@ const STATEMENTS = (asOf: string, adultAge: number) => [
    LEFT JOIN person_links nl ON nl.uid_l = g.uid AND nl.basis = 'name_only'
    WHERE (CASE WHEN g.role = 'guardian1' THEN t.guardian1_relation ELSE t.guardian2_relation END) IN ('FATHER', 'MOTHER')
    GROUP BY ALL`,
-  // FEEDS.md social_assistance: a household links a child (与户主关系 子女) to its parents, the head
-  // and the spouse of the same household in the same delivery (father or mother by sex). Listed
-  // after the enrollment's guardians (source 1): a school's listing of a parent comes first.
+  // Households (FeedSpec.household; FEEDS.md social_assistance): a member who is a child of the household
+  // (与户主关系 子女) gets its parents, the head and the spouse of the same household in the same delivery
+  // (father or mother by sex). Listed after the enrollment's guardians (source 1): a school's listing comes first.
   `CREATE OR REPLACE TEMP TABLE rule_household_parents AS
-   SELECT DISTINCT c.person_id AS child_id, p.person_id AS parent_id,
-          CASE pt.gender WHEN 'M' THEN 'FATHER' WHEN 'F' THEN 'MOTHER' END AS relation, NULL::DOUBLE AS name_only
-   FROM feed_social_assistance ct
-   JOIN rule_pm c ON c.batch_id = ct.batch_id AND c.src_row = ct.src_row AND c.role = 'subject'
-   JOIN feed_social_assistance pt ON pt.batch_id = ct.batch_id AND pt.household_id = ct.household_id AND pt.relation IN ('HEAD', 'SPOUSE')
-   JOIN rule_pm p ON p.batch_id = pt.batch_id AND p.src_row = pt.src_row AND p.role = 'subject'
-   WHERE ct.relation = 'CHILD' AND ct.household_id IS NOT NULL AND pt.gender IN ('M', 'F') AND p.person_id <> c.person_id`,
+   ${HOUSEHOLD_PARENTS}`,
   `CREATE OR REPLACE TEMP TABLE rule_listed_parents AS
    SELECT *, 0 AS source FROM rule_guardian_parents
    UNION ALL SELECT *, 1 AS source FROM rule_household_parents`,
