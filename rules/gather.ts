@@ -72,10 +72,11 @@ const STATEMENTS = (asOf: string, adultAge: number) => [
    SELECT pm.person_id, t.household_id, t.relation, t.assistance_type, t.start_date::VARCHAR AS start_date, t.end_date::VARCHAR AS end_date,
           ${RECORD('t.household_id')} AS record_id, pm.score, t.batch_id, t.src_row
    FROM feed_social_assistance t JOIN rule_pm pm ON pm.batch_id = t.batch_id AND pm.src_row = t.src_row AND pm.role = 'subject'`,
+  // A parent's assistance row alone makes no child worth evaluating (the child must be in the household,
+  // and then its own row makes it one), so it is not "evidence" here.
   `CREATE OR REPLACE TEMP TABLE rule_with_evidence AS
    SELECT person_id FROM rule_deaths UNION SELECT person_id FROM rule_restrictions UNION SELECT person_id FROM rule_certificates
-   UNION SELECT person_id FROM rule_judgments UNION SELECT person_id FROM rule_lost_contacts UNION SELECT person_id FROM rule_illnesses
-   UNION SELECT person_id FROM rule_assistance`,
+   UNION SELECT person_id FROM rule_judgments UNION SELECT person_id FROM rule_lost_contacts UNION SELECT person_id FROM rule_illnesses`,
   // Parents listed by the enrollment feed: a guardian whose relation is FATHER or MOTHER.
   // A listing linked by name alone (person_links.basis = 'name_only', matchers/name-only.ts) carries its
   // probability; a parent every listing of which is name-only is a name-only parent of the child.
