@@ -222,9 +222,10 @@ export class RuleContext {
     const foundAgain = openLost.length ? [] : lostReports.filter((l) => l.found !== null && l.found <= T);
     /** The latest judgment of a pair by T: the declaration holds when it is the latest. */
     const latestOf = (pair: [JudgmentType, JudgmentType]) => judgments.filter((j) => pair.includes(j.type)).at(-1) ?? null;
+    /** The undoing judgment of a pair when it is the latest (a recorded status needs no declaration in the feed). */
     const undone = (pair: [JudgmentType, JudgmentType]) => {
       const last = latestOf(pair);
-      return last && last.type === pair[1] && judgments.some((j) => j.type === pair[0] && j.judgmentDate <= last.judgmentDate) ? last : null;
+      return last && last.type === pair[1] ? last : null;
     };
     const judgmentWords = (j: JudgmentRecord) => `${JUDGMENT_WORDS[j.type]}（${j.judgmentDate}，案号 ${j.recordId}）`;
 
@@ -291,8 +292,8 @@ export class RuleContext {
         break;
       case 'GUARDIANSHIP_REVOKED': {
         // A 恢复监护人资格 after the recorded date ends it.
-        const j = latestOf(['GUARDIANSHIP_REVOKED', 'GUARDIANSHIP_RESTORED']);
-        if (j && j.type === 'GUARDIANSHIP_RESTORED' && after(j.judgmentDate)) {
+        const j = undone(['GUARDIANSHIP_REVOKED', 'GUARDIANSHIP_RESTORED']);
+        if (j && after(j.judgmentDate)) {
           s.ended = { reason: 'GUARDIANSHIP_RESTORED', date: j.judgmentDate };
           cite(j);
           s.notes.push(`登记的“撤销监护资格”已不成立：${judgmentWords(j)}`);

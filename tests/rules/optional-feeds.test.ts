@@ -95,6 +95,10 @@ describe('court: 宣告失踪 / 宣告死亡 and their revocation', () => {
     expect(r.evidence.map((e) => e.feed)).toContain('court');
     // Revoked after T: still an orphan.
     expect(flagsOf(child({ registry: reg }), [father('2026-10-01'), dead('M')]).filter((f) => f.startsWith('REMOVE'))).toEqual([]);
+    // The revocation alone (the declaration was delivered long ago, or never) ends the recorded 失踪 too.
+    expect(flagsOf(child({ registry: reg }), [person('F', { judgments: [judgment('MISSING_REVOKED', '2026-08-15')] }), dead('M')])).toContain('REMOVE:PARENT_REAPPEARED:ORPHAN');
+    // … but not one older than the recorded date.
+    expect(flagsOf(child({ registry: reg }), [person('F', { judgments: [judgment('MISSING_REVOKED', '2023-01-01')] }), dead('M')]).filter((f) => f.startsWith('REMOVE'))).toEqual([]);
   });
 
   it('the court feed alone (registry says 正常) ends an orphan registration when the declaration is revoked after the registration began', () => {
