@@ -9,7 +9,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../config/index.js';
 import { runExport } from '../../exports/index.js';
 import { runQuarter } from '../../jobs/index.js';
-import { openStore, queryRows, type Db } from '../../pipeline/store/index.js';
+import { isRestrictedFlag, visibleEvidenceSql } from '../../flags/index.js';
+import { openStore, queryAll, queryRows, sql, type Db } from '../../pipeline/store/index.js';
+import { z } from 'zod';
 import { explainChild } from '../../rules/index.js';
 import { addUser, createApp } from '../../web/index.js';
 import { makeId, tempDir, writeFile } from '../helpers.js';
@@ -268,5 +270,21 @@ describe('need-to-know for an HIV flag raised from the hiv feed', () => {
     expect(without).toContain('符合类别：无');
     expect(without).not.toMatch(/艾滋|HIV|hiv/);
     expect(await explainChild(db, cfg, hivFlag.flag_id, AS_OF, 'rev')).toEqual([`未找到儿童 ${hivFlag.flag_id}`]);
+  });
+});
+
+describe('need-to-know: an hiv evidence item, whatever flag cites it', () => {
+  const evidence = JSON.stringify([
+    { feed: 'registry', record_id: 'R1', date: '2024-01-01', score: 1, role: 'registry', batch_id: 1, src_row: 1 },
+    { feed: 'hiv', record_id: 'H-1', date: '2025-11-01', score: 1, role: 'child', batch_id: 7, src_row: 1 },
+  ]);
+
+  it('is masked in a file without the grant, and makes the flag restricted', async () => {
+    const masked = async (needToKnow: boolean) =>
+      (await queryAll(db, z.object({ e: z.string() }), sql`SELECT ${visibleEvidenceSql(needToKnow, 'ev')} AS e FROM (SELECT ${evidence}::JSON AS ev)`))[0]!.e;
+    expect(JSON.parse(await masked(false))).toEqual([JSON.parse(evidence)[0], { feed: 'RESTRICTED' }]);
+    expect(JSON.parse(await masked(true))).toEqual(JSON.parse(evidence));
+    expect(isRestrictedFlag({ category: 'ORPHAN', previous_category: null, evidence })).toBe(true);
+    expect(isRestrictedFlag({ category: 'ORPHAN', previous_category: null, evidence: JSON.stringify([JSON.parse(evidence)[0]]) })).toBe(false);
   });
 });
