@@ -162,7 +162,7 @@ export async function exportSummary(db: Db, opts: ExportOptions): Promise<Export
     ['报告版本', SUMMARY_TEMPLATE_VERSION],
   ]);
 
-  const file = { path: join(ctx.outDir, `季度比对汇总_${safeFilePart(ctx.run.runId)}_${countyPart(ctx)}.xlsx`), format: 'xlsx' as const, rows: flags.length };
+  const file = { path: join(ctx.outDir, `季度比对汇总_${safeFilePart(ctx.run.runId)}_${countyPart(ctx)}.xlsx`), format: 'xlsx' as const, rows: flags.length, purpose: 'people' as const };
   await saveWorkbook(wb, file.path);
   await auditFile(db, ctx, 'summary', file, SUMMARY_TEMPLATE_VERSION);
   return { kind: 'summary', runId: ctx.run.runId, county: ctx.county, templateVersion: SUMMARY_TEMPLATE_VERSION, files: [file] };
