@@ -6,7 +6,7 @@ import { exportFlags } from './analyst.js';
 import { exportTemplate } from './changes.js';
 import type { ExportKind, ExportOptions, ExportResult } from './common.js';
 import { exportEducation } from './education.js';
-import { exportSummary } from './summary.js';
+import { exportSummary } from './report.js';
 
 /** The national system's change file, in the template of `opts.template` (default: the national default template). */
 export const exportNational = (db: Db, opts: ExportOptions): Promise<ExportResult> => exportTemplate(db, opts, 'national');
