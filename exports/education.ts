@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { parseConfig } from '../config/index.js';
-import { categoryLabel, RESTRICTED_CATEGORIES, statusLabel } from '../flags/index.js';
+import { categoryLabel, RESTRICTED_CATEGORIES, statusLabel, type FlagRecord } from '../flags/index.js';
 import { RuleContext } from '../rules/index.js';
 import { codeLabel, regionInfo } from '../pipeline/identity/index.js';
 import { queryAll, sql, textList, type Db } from '../pipeline/store/index.js';
@@ -66,7 +66,9 @@ const rosterRowSchema = z.object({
  * rules/gather.ts reads it), each with its latest enrollment record at T that the linkage (the
  * `persons` table) ties to the child.
  */
-function rosterSql(runId: string, asOf: string, youngest: string, oldest: string, county: string | null, hidden: readonly string[]) {
+function rosterSql(runId: string, asOf: string, youngest: string, oldest: string, county: string | null, hidden: readonly string[], linked: boolean) {
+  // Before any linkage (no persons table) no school record can be tied to a child.
+  const persons = linked ? sql`persons` : sql`(SELECT NULL::INTEGER AS batch_id, NULL::INTEGER AS src_row, NULL::VARCHAR AS role, NULL::VARCHAR AS person_id WHERE FALSE)`;
   const batches = sql`SELECT unnest(input_batches) FROM runs WHERE run_id = ${runId}`;
   return sql`
 WITH reg AS (
@@ -77,13 +79,13 @@ WITH reg AS (
   QUALIFY t.child_ref IS NULL OR row_number() OVER (PARTITION BY t.child_ref ORDER BY t.batch_id DESC, t.src_row DESC) = 1
 ), kids AS (
   SELECT r.*, p.person_id FROM reg r
-    LEFT JOIN persons p ON p.batch_id = r.batch_id AND p.src_row = r.src_row AND p.role = 'child'
+    LEFT JOIN ${persons} p ON p.batch_id = r.batch_id AND p.src_row = r.src_row AND p.role = 'child'
    WHERE r.status = 'ACTIVE' AND r.birth <= ${youngest}::DATE AND r.birth > ${oldest}::DATE
      AND starts_with(coalesce(r.county, ''), ${county ?? ''})
      AND NOT list_contains(${textList(hidden)}, r.category)
 ), school AS (
   SELECT p.person_id, e.* FROM feed_enrollment e
-    JOIN persons p ON p.batch_id = e.batch_id AND p.src_row = e.src_row AND p.role = 'subject'
+    JOIN ${persons} p ON p.batch_id = e.batch_id AND p.src_row = e.src_row AND p.role = 'subject'
    WHERE e.batch_id IN (${batches}) AND (e.as_of IS NULL OR e.as_of <= ${asOf}::DATE)
      AND p.person_id IN (SELECT person_id FROM kids)
   QUALIFY row_number() OVER (PARTITION BY p.person_id ORDER BY e.as_of DESC NULLS LAST, e.batch_id DESC, e.src_row DESC) = 1
@@ -110,14 +112,22 @@ export async function exportEducation(db: Db, opts: ExportOptions): Promise<Expo
   const day = new RuleContext(ctx.run.asOf, profile).schoolAgeDay;
   const { minAge, maxAge } = profile.education;
   const hidden = ctx.needToKnow ? [] : RESTRICTED_CATEGORIES;
-  const roster = await queryAll(db, rosterRowSchema, rosterSql(ctx.run.runId, ctx.run.asOf, minusYears(day, minAge), minusYears(day, maxAge + 1), ctx.county, hidden));
+  const linked = await queryAll(db, z.object({ n: z.number() }), sql`SELECT count(*)::INTEGER AS n FROM duckdb_tables() WHERE table_name = 'persons' AND schema_name = 'main'`);
+  const roster = await queryAll(db, rosterRowSchema, rosterSql(ctx.run.runId, ctx.run.asOf, minusYears(day, minAge), minusYears(day, maxAge + 1), ctx.county, hidden, linked[0]!.n > 0));
 
-  // The run's EDUCATION flags (flags/ API), by the registry's child ref, else by person.
+  // The run's EDUCATION flags (flags/ API), by the registry's child ref, else by person, else by ID number.
   const flags = await loadRunFlags(db, ctx, sql`flag = 'EDUCATION'`);
-  const flagOf = new Map(flags.flatMap((f) => [...(f.child_ref ? [[`ref:${f.child_ref}`, f] as const] : []), [`person:${f.child_person_id}`, f] as const]));
+  const flagOf = new Map<string, FlagRecord>();
+  for (const f of flags) {
+    if (f.child_ref) flagOf.set(`ref:${f.child_ref}`, f);
+    if (f.child_person_id) flagOf.set(`person:${f.child_person_id}`, f);
+    if (f.child_id_number) flagOf.set(`id:${f.child_id_number}`, f);
+  }
+  const flagFor = (r: { child_ref: string | null; person_id: string | null; id_number: string | null }) =>
+    (r.child_ref ? flagOf.get(`ref:${r.child_ref}`) : undefined) ?? (r.person_id ? flagOf.get(`person:${r.person_id}`) : undefined) ?? (r.id_number ? flagOf.get(`id:${r.id_number}`) : undefined);
   const label = (set: 'schoolLevel' | 'enrollmentStatus' | 'relation', code: string | null) => (code ? (codeLabel(set, code, null) ?? code) : null);
   const rows: Record<string, Cell>[] = roster.map((r) => {
-    const f = (r.child_ref ? flagOf.get(`ref:${r.child_ref}`) : undefined) ?? (r.person_id ? flagOf.get(`person:${r.person_id}`) : undefined);
+    const f = flagFor(r);
     const age = +day.slice(0, 4) - +r.birth_date.slice(0, 4) - (r.birth_date.slice(5) > day.slice(5) ? 1 : 0);
     return {
       name: r.name,
