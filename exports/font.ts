@@ -58,19 +58,23 @@ function usable(path: string): CjkFont | null {
   }
 }
 
-/** The font for Chinese text: $BIDUI_PDF_FONT, else a known system font, else fontconfig's choice; a clear Chinese error when there is none. */
-export function locateCjkFont(): CjkFont {
+/**
+ * The font for Chinese text: $BIDUI_PDF_FONT, else a known system font, else fontconfig's choice;
+ * a clear Chinese error naming the package to install when there is none. (`known` and
+ * `fontconfig`: what a test of a machine without fonts replaces.)
+ */
+export function locateCjkFont(known: readonly string[] = KNOWN, fontconfig = true): CjkFont {
   const configured = process.env.BIDUI_PDF_FONT;
   if (configured) {
     const f = existsSync(configured) ? usable(configured) : null;
     if (!f) throw new UserError(`环境变量 BIDUI_PDF_FONT 指定的字体 ${configured} 不存在或不含中文字形，无法生成 PDF 报告`);
     return f;
   }
-  for (const p of KNOWN) if (existsSync(p)) {
+  for (const p of known) if (existsSync(p)) {
     const f = usable(p);
     if (f) return f;
   }
-  const matched = fcMatch();
+  const matched = fontconfig ? fcMatch() : null;
   const f = matched ? usable(matched) : null;
   if (f) return f;
   throw new UserError(

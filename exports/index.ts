@@ -19,6 +19,7 @@ export { listTemplates, loadTemplate, parseTemplate, templatesDir, TEMPLATE_FIEL
 export { csvText, type ColumnSpec, type Cell } from './files.js';
 export { EXPORT_KINDS, purposeLabel, type ExportKind, type ExportOptions, type ExportResult, type ExportedFile } from './common.js';
 export { exportChoices, exportChoice, type ExportChoice } from './choices.js';
+export { locateCjkFont, CJK_FONT_PACKAGE } from './font.js';
 
 const EXPORTERS: Record<ExportKind, (db: Db, opts: ExportOptions) => Promise<ExportResult>> = {
   national: exportNational,
