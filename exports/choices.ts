@@ -6,7 +6,7 @@ import type { ExportKind } from './common.js';
 import { listTemplates } from './template.js';
 
 export interface ExportChoice {
-  /** The template's name, or the kind for the other exports. */
+  /** The kind for a system's default template and for the other exports; the template's name for the others. */
   id: string;
   kind: ExportKind;
   template: string | null;
@@ -24,7 +24,8 @@ export function exportChoices(): ExportChoice[] {
   const templates = listTemplates().sort((a, b) => (a.system === b.system ? Number(b.default) - Number(a.default) : a.system === 'national' ? -1 : 1));
   return [
     ...templates.map((t) => ({
-      id: t.name,
+      // The default template of a system is chosen by the kind itself (national, provincial).
+      id: t.default ? t.system : t.name,
       kind: t.system,
       template: t.name,
       label: `${t.title}（${t.name}${t.default ? '，默认' : ''}；${t.files.map((f) => f.format.toUpperCase()).join(' + ')}）`,
@@ -34,10 +35,10 @@ export function exportChoices(): ExportChoice[] {
   ];
 }
 
-/** A choice by id: a template name, or an export kind (national / provincial: their default template). */
+/** A choice by id (an export kind: national / provincial are their default template) or by template name. */
 export function exportChoice(id: string): ExportChoice {
   const all = exportChoices();
-  const hit = all.find((c) => c.id === id) ?? all.find((c) => c.kind === id && (c.template === null || c.isDefault));
+  const hit = all.find((c) => c.id === id || c.template === id);
   if (!hit) throw new UserError(`没有这种导出：${id}；可选：${all.map((c) => c.id).join('、')}`);
   return hit;
 }

@@ -27,7 +27,7 @@ export function registerExportCommands(program: Command, openDb: () => Promise<D
       if (kindArg === 'templates') {
         const choices = exportChoices().filter((c) => c.template);
         if (o.json) console.log(JSON.stringify(choices, null, 2));
-        else for (const c of choices) console.log(`  ${c.id.padEnd(18)} ${c.kind === 'national' ? '全国' : '省级'}  ${c.label}`);
+        else for (const c of choices) console.log(`  ${(c.template ?? c.id).padEnd(18)} ${c.kind === 'national' ? '全国' : '省级'}  ${c.label}`);
         return;
       }
       const template = o.template ? loadTemplate(o.template) : null;

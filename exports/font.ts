@@ -28,8 +28,9 @@ interface FontkitFont {
   hasGlyphForCodePoint(cp: number): boolean;
 }
 type Fontkit = { openSync(path: string): FontkitFont & { fonts?: FontkitFont[] } };
-// fontkit (pdfkit's font engine) ships no types; only openSync is used.
-const fontkit = createRequire(import.meta.url)('fontkit') as Fontkit;
+// fontkit (pdfkit's font engine) ships no types; only openSync is used. Loaded when a font is looked for.
+let fontkit: Fontkit | undefined;
+const openFont = (path: string) => (fontkit ??= createRequire(import.meta.url)('fontkit') as Fontkit).openSync(path);
 
 export interface CjkFont {
   path: string;
@@ -49,7 +50,7 @@ function fcMatch(): string | null {
 /** Opens a font file and picks the face that has Chinese characters; null when it has none. */
 function usable(path: string): CjkFont | null {
   try {
-    const f = fontkit.openSync(path);
+    const f = openFont(path);
     const faces = f.fonts ?? [f];
     const face = faces.find((x) => x.hasGlyphForCodePoint(0x6bd4) && x.hasGlyphForCodePoint(0x5bf9)); // 比对
     return face ? { path, family: f.fonts ? face.postscriptName : undefined } : null;

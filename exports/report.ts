@@ -29,7 +29,6 @@ import { beijingTime } from '../pipeline/timing.js';
 import { profileName } from '../review/index.js';
 import { auditFile, countyPart, exportReasonLabel, loadRunFlags, prepareExport, type ExportContext, type ExportedFile, type ExportOptions, type ExportResult } from './common.js';
 import { addNotesSheet, addSheet, newWorkbook, safeFilePart, saveWorkbook, type Cell, type ColumnSpec } from './files.js';
-import { writeReportPdf } from './report-pdf.js';
 
 export const REPORT_VERSION = 'report-v1';
 export const REPORT_TITLE = '季度比对报告';
@@ -418,6 +417,8 @@ export async function exportSummary(db: Db, opts: ExportOptions): Promise<Export
     { path: `${base}.pdf`, format: 'pdf', rows: flagsCount, purpose: 'people' },
   ];
   await saveWorkbook(wb, files[0]!.path);
+  // pdfkit and its font engine load only when a report is written (not with every command that imports exports/).
+  const { writeReportPdf } = await import('./report-pdf.js');
   await writeReportPdf(data, files[1]!.path);
   for (const f of files) await auditFile(db, ctx, 'summary', f, REPORT_VERSION);
   return { kind: 'summary', runId: ctx.run.runId, county: ctx.county, templateVersion: REPORT_VERSION, files };

@@ -7,7 +7,7 @@ import { basename, join } from 'node:path';
 import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { exportChoices, exportNational, listTemplates, loadTemplate, parseTemplate, runExport, templatesDir, type Template } from '../../exports/index.js';
+import { exportChoice, exportChoices, exportNational, listTemplates, loadTemplate, parseTemplate, runExport, templatesDir, type Template } from '../../exports/index.js';
 import { openStore, type Db } from '../../pipeline/store/index.js';
 import { tempDir } from '../helpers.js';
 import { IDS, insertDecision, RUN, seed } from '../review/fixture.js';
@@ -54,7 +54,15 @@ describe('the shipped templates', () => {
     expect(all.map((t) => t.name)).toEqual(['national-v1', 'national-v2', 'zhelihumiao-v1']);
     expect(loadTemplate(null, 'national').name).toBe('national-v2');
     expect(loadTemplate(null, 'provincial').name).toBe('zhelihumiao-v1');
-    expect(exportChoices().map((c) => c.id)).toEqual(['national-v2', 'national-v1', 'zhelihumiao-v1', 'education', 'summary', 'flags']);
+    expect(exportChoices().map((c) => [c.id, c.template])).toEqual([
+      ['national', 'national-v2'],
+      ['national-v1', 'national-v1'],
+      ['provincial', 'zhelihumiao-v1'],
+      ['education', null],
+      ['summary', null],
+      ['flags', null],
+    ]);
+    expect(exportChoice('national-v2')).toMatchObject({ kind: 'national', template: 'national-v2' });
   });
 
   it.each(['national-v1', 'national-v2', 'zhelihumiao-v1'])('%s: written for a run and read back (headers, ID numbers as text, codes mapped)', async (name) => {
