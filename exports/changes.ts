@@ -107,12 +107,12 @@ export function templateCell(ctx: Pick<ExportContext, 'needToKnow'>, c: Template
 
 /** The writer's column specs of a template: keys are the column positions. */
 export function templateColumnSpecs(t: Template): ColumnSpec[] {
-  return t.columns.map((c, i) => ({
-    key: `c${i}`,
-    header: c.header,
-    width: c.width,
-    ...(c.format === 'integer' || c.format === 'amount' ? (c.format === 'amount' ? { numFmt: '0.00' } : {}) : { text: true }),
-  }));
+  return t.columns.map((c, i) => {
+    const spec: ColumnSpec = { key: `c${i}`, header: c.header, width: c.width };
+    if (c.format === 'amount') spec.numFmt = '0.00';
+    else if (c.format !== 'integer') spec.text = true;
+    return spec;
+  });
 }
 
 /** An amount written into a CSV keeps its two decimals (1800 → 1800.00), as in the XLSX cell's format. */

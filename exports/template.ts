@@ -170,10 +170,15 @@ export function parseTemplate(text: string, file: string): Template {
 
 /** Every template of the shipped folder, by name (sorted); a broken file is an error. */
 export function listTemplates(dir = templatesDir()): Template[] {
-  return readdirSync(dir)
+  const all = readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
     .sort()
     .map((f) => parseTemplate(readFileSync(resolve(dir, f), 'utf8'), resolve(dir, f)));
+  for (const system of ['national', 'provincial'] as const) {
+    const defaults = all.filter((t) => t.system === system && t.default).map((t) => t.name);
+    if (defaults.length > 1) throw new UserError(`导出模板文件夹 ${dir} 中有多个${system === 'national' ? '全国' : '省级'}系统的默认模板（default: true）：${defaults.join('、')}；只能有一个`);
+  }
+  return all;
 }
 
 /**

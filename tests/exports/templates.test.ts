@@ -151,6 +151,8 @@ describe('a province is a file, not code', () => {
     const folder = tempDir('bidui-template-folder-');
     for (const n of ['national-v2.json', 'zhelihumiao-v1.json']) copyFileSync(join(templatesDir(), n), join(folder, n));
     copyFileSync(file, join(folder, 'sichuan-v1.json'));
+    expect(() => listTemplates(folder)).toThrow(/多个省级系统的默认模板（default: true）：sichuan-v1、zhelihumiao-v1/);
+    writeFileSync(join(folder, 'sichuan-v1.json'), JSON.stringify({ ...mine, default: false }));
     expect(listTemplates(folder).map((x) => x.name)).toEqual(['national-v2', 'sichuan-v1', 'zhelihumiao-v1']);
   });
 });
