@@ -10,7 +10,7 @@ import { gatherFacts } from './gather.js';
 const PARAM_VALUES: Readonly<Record<string, string>> = { term: '按整个期限', served: '按截至判定日已执行的部分', remaining: '按判定日后剩余的部分' };
 
 /** A parameter value in words: lists joined with '、', levels as 'N 级', null as 同重残认定 (parentDisabilityLevels) or 未设定. */
-function paramValue(path: string[], v: unknown): string {
+export function paramValue(path: string[], v: unknown): string {
   const last = path[path.length - 1] ?? '';
   if (v === null || v === undefined) return last === 'parentDisabilityLevels' ? '同重残认定' : '未设定';
   if (typeof v === 'boolean') return v ? '是' : '否';

@@ -37,10 +37,14 @@ export const IDENTITY_LABELS: Readonly<Record<string, string>> = { name: '姓名
 export const COMPARISON_LABELS: Readonly<Record<string, string>> = { id: '身份证号', name: '姓名', birth_date: '出生日期', gender: '性别', region: '户籍地', name_only: '仅凭姓名匹配' };
 
 import { PROFILE_PARAM_LABELS as PARAM_LABELS } from '../config/index.js';
+import { paramValue } from '../rules/index.js';
 
 export const ACTION_LABELS: Readonly<Record<string, string>> = { login: '登录', view: '查看', unmask: '显示身份证号', decide: '审核', export: '导出', retention: '数据保留期清理' };
 
-/** Profile parameters as "label: value" lines (nested keys joined). */
+/** A stored decision as the act it was (the status it leads to is flags/status.ts's). */
+export const DECISION_LABELS: Readonly<Record<string, string>> = { confirmed: '确认', rejected: '驳回', needs_info: '要求补充材料', approved: '主管复核通过' };
+
+/** Profile parameters as "label: value" lines (nested keys joined; values in words, as `rules explain` gives them). */
 export function paramLines(json: string): { key: string; label: string; value: string }[] {
   let p: unknown;
   try {
@@ -54,9 +58,10 @@ export function paramLines(json: string): { key: string; label: string; value: s
       for (const [k, v] of Object.entries(o as Record<string, unknown>)) walk(v, [...path, k]);
       return;
     }
-    out.push({ key: path.join('.'), label: path.map((k) => PARAM_LABELS[k] ?? k).join(' · '), value: Array.isArray(o) ? o.join('、') : String(o) });
+    out.push({ key: path.join('.'), label: path.map((k) => PARAM_LABELS[k] ?? k).join(' · '), value: paramValue(path, o) });
   };
-  walk(p, []);
+  // Keys may be dotted paths ('urgent.windowDays', as the rules name the parameters they used).
+  if (p && typeof p === 'object' && !Array.isArray(p)) for (const [k, v] of Object.entries(p as Record<string, unknown>)) walk(v, k.split('.'));
   return out;
 }
 
