@@ -81,6 +81,7 @@ details.card.registry>summary{color:inherit;font-size:15px}
 .hidden-ev{border-style:dashed}
 .warn{background:#fff4d6;border:1px solid #f0d48a;padding:6px 10px;border-radius:4px}
 .src{margin:6px 0 0}
+table.audit{table-layout:fixed}
 table.audit td{font-size:14px}
 table.audit td.when{white-space:nowrap}
 .pager{display:flex;gap:12px;align-items:center;margin:10px 0}

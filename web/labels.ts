@@ -69,3 +69,74 @@ export function countyName(code: string | null): string {
   if (!code) return '';
   return regionInfo(code).name ?? '';
 }
+
+const EXPORT_KIND_LABELS: Readonly<Record<string, string>> = {
+  national: '全国儿童福利信息系统变动名单',
+  education: '控辍保学名单',
+  summary: '季度比对汇总报告',
+  flags: '全部标记（分析用）',
+  'flags.csv': '比对结果 flags.csv（含完整身份证号）',
+};
+const ROLE_WORDS: Readonly<Record<string, string>> = { reviewer: '审核员', supervisor: '主管', admin: '系统管理员' };
+const ID_COLUMN_WORDS: Readonly<Record<string, string>> = { child_id_number: '儿童身份证号' };
+
+/**
+ * An audit row in words for the audit page: the object (a flag id, a file's name without its
+ * folders, a masked ID number as written) and what happened, from the action and its detail. A
+ * detail this does not know is listed as "key：value" pairs, never as JSON.
+ */
+export function auditWords(action: string, target: string | null, detailJson: string | null): { object: string; flagId: string | null; summary: string } {
+  let d: Record<string, unknown> = {};
+  try {
+    const v = detailJson ? (JSON.parse(detailJson) as unknown) : {};
+    if (v && typeof v === 'object' && !Array.isArray(v)) d = v as Record<string, unknown>;
+  } catch {
+    d = {};
+  }
+  const str = (k: string) => (d[k] == null ? '' : String(d[k]));
+  const isFile = action === 'export' && !!target && /[\\/.]/.test(target);
+  const object = !target ? '' : isFile ? target.split(/[\\/]/).pop()! : target;
+  const flagId = (action === 'decide' || action === 'unmask' || (action === 'view' && d.what === 'flag')) && target ? target : null;
+  const rest = (skip: string[]) =>
+    Object.entries(d)
+      .filter(([k, v]) => !skip.includes(k) && v != null && typeof v !== 'object')
+      .map(([k, v]) => `${k}：${String(v)}`)
+      .join('，');
+  let summary: string;
+  switch (action) {
+    case 'login':
+      summary = d.logout
+        ? '退出登录'
+        : d.success
+          ? `登录成功（${ROLE_WORDS[str('role')] ?? str('role')}）`
+          : d.reason === 'rate_limited'
+            ? `登录尝试过于频繁被拒绝，须等待 ${str('waitSeconds')} 秒`
+            : '登录失败：用户名或密码错误';
+      if (d.ip) summary += `，来自 ${str('ip')}`;
+      break;
+    case 'view':
+      summary = d.what === 'flag' ? '查看标记详情' : d.what === 'rules explain' ? `查看规则判定过程（数据截止 ${str('asOf')}）` : '查看';
+      break;
+    case 'unmask':
+      summary = d.field
+        ? `显示${ID_COLUMN_WORDS[str('field')] ?? '身份证号'}`
+        : `显示${FEED_LABELS[str('feed')] ?? str('feed')}记录（批次 ${str('batch_id')} 第 ${str('src_row')} 行）中的身份证号`;
+      break;
+    case 'decide': {
+      const what = DECISION_LABELS[str('decision')] ?? str('decision');
+      summary = `审核结论：${what}${d.confirmed_by ? `（复核 ${str('confirmed_by')} 的确认）` : ''}`;
+      break;
+    }
+    case 'export':
+      summary = `导出${EXPORT_KIND_LABELS[str('kind')] ?? str('kind')}${d.format ? `（${str('format').toUpperCase()}）` : ''}${d.county ? `，区划 ${countyName(str('county')) || str('county')}` : ''}${
+        d.needToKnow === true ? '，含限制知悉信息' : d.needToKnow === false ? '，不含限制知悉信息' : ''
+      }${d.fullIds ? '，含完整身份证号' : ''}`;
+      break;
+    case 'retention':
+      summary = `删除超过保存期限（${str('feedDays')} 天，截至 ${str('cutoff').slice(0, 10)}）的部门数据`;
+      break;
+    default:
+      summary = rest([]);
+  }
+  return { object, flagId, summary };
+}

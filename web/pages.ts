@@ -6,7 +6,8 @@ import type { Ctx, PageUser } from './context.js';
 import { h, json, raw, type Raw } from './html.js';
 import { ACTION_LABELS, AGE_FILTERS, countyName, EVIDENCE_ROLE_LABELS, FEED_LABELS, paramLines } from './labels.js';
 import { canSeeRestricted, categoryOptions, decidedByGrantRole, isRestrictedReason, RESTRICTED, RESTRICTED_EVIDENCE, ROUTED_TO_GRANT } from './privacy.js';
-import type { AuditRow } from './queries/audit.js';
+import { AUDIT_PAGE_SIZE, type AuditPage } from './queries/audit.js';
+import type { AuditQuery } from './schemas.js';
 import type { DashboardData } from './queries/dashboard.js';
 import type { Comparison, DecisionEntry, EvidenceItem, Fact, HistoryEntry, MatchExplanation, RecordField, StoredRecord } from './queries/flag.js';
 import type { FlagDetail, QueueFilters, QueueResult } from './queries/queue.js';
@@ -373,22 +374,35 @@ ${d.byCounty.map((c) => h`<tr><td>${c.code}</td><td>${c.name}</td><td>${c.total}
   );
 }
 
-export function auditPage(pu: PageUser, rows: AuditRow[], f: Record<string, string | undefined>, scopeNote: string): string {
+export function auditPage(pu: PageUser, p: AuditPage, f: AuditQuery, scopeNote: string): string {
+  const link = (page: number) => `/audit${queryString(f as QueueFilters, { page: String(page) })}`;
+  const pager =
+    p.pages > 1
+      ? h`<div class="pager">${p.page > 1 ? h`<a class="btn secondary" href="${link(p.page - 1)}" id="audit-prev">上一页</a>` : ''}
+<span>第 ${p.page} / ${p.pages} 页</span>${p.page < p.pages ? h`<a class="btn secondary" href="${link(p.page + 1)}" id="audit-next">下一页</a>` : ''}</div>`
+      : '';
   return layout(
     '审计日志',
     pu,
     '/audit',
-    h`<h1>审计日志</h1><p class="muted">${scopeNote}审计日志只增不改。</p>
+    h`<h1>审计日志</h1><p class="muted">${scopeNote}审计日志只增不改。身份证号只显示前 6 位和后 4 位。</p>
 <div class="card"><form class="filters" method="get" action="/audit">
-<label>操作人<input type="text" name="actor" value="${f.actor ?? ''}"></label>
+<label>操作人<input type="text" name="actor" value="${f.actor ?? ''}" placeholder="用户名"></label>
 <label>操作<select name="action">${options(Object.entries(ACTION_LABELS), f.action)}</select></label>
 <label>对象包含<input type="text" name="target" value="${f.target ?? ''}" placeholder="标记编号或文件名"></label>
 <label>从<input type="date" name="from" value="${f.from ?? ''}"></label>
 <label>到<input type="date" name="to" value="${f.to ?? ''}"></label>
-<button type="submit">筛选</button></form></div>
-<table><thead><tr><th>编号</th><th>时间</th><th>操作人</th><th>操作</th><th>比对批次</th><th>对象</th><th>行数</th><th>详情</th></tr></thead><tbody>
-${rows.map((r) => h`<tr><td>${r.auditId}</td><td>${r.loggedAt}</td><td>${r.actor}</td><td>${ACTION_LABELS[r.action] ?? r.action}</td><td>${r.runId ?? ''}</td><td>${r.target ?? ''}</td><td>${r.rows ?? ''}</td><td class="muted">${r.detail ?? ''}</td></tr>`)}
-</tbody></table>`,
+<button type="submit">筛选</button> <a class="btn secondary" href="/audit">清除</a></form></div>
+<p class="muted" id="audit-count">共 ${p.total} 条${p.pages > 1 ? `，每页 ${AUDIT_PAGE_SIZE} 条` : ''}。</p>
+<table class="audit"><colgroup><col style="width:5em"><col style="width:11em"><col style="width:8em"><col style="width:8em"><col style="width:15em"><col></colgroup>
+<thead><tr><th>编号</th><th>时间</th><th>操作人</th><th>操作</th><th>对象</th><th>说明</th></tr></thead><tbody>
+${p.rows.map(
+  (r) => h`<tr><td>${r.auditId}</td><td class="when">${r.loggedAt.replace('T', ' ')}</td><td>${r.actor}</td><td>${ACTION_LABELS[r.action] ?? r.action}</td>
+<td class="obj">${r.flagId ? h`<a href="/flags/${encodeURIComponent(r.flagId)}${r.runId ? `?run=${encodeURIComponent(r.runId)}` : ''}">${r.object}</a>` : h`<span title="${r.target ?? ''}">${r.object}</span>`}</td>
+<td>${r.summary}${r.rows != null && r.rows > 1 ? h`<span class="muted">，${r.rows} 行</span>` : ''}${r.runId ? h`<div class="muted">比对批次 ${r.runId}</div>` : ''}</td></tr>`,
+)}
+${p.rows.length ? '' : h`<tr><td colspan="6" class="muted">没有符合条件的记录</td></tr>`}
+</tbody></table>${pager}`,
   );
 }
 
