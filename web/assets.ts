@@ -9,6 +9,7 @@ header.top .brand{font-weight:700;font-size:18px;letter-spacing:1px}
 header.top nav a{color:#dbe8f5;text-decoration:none;margin-right:18px;padding:14px 0}
 header.top nav a.on{color:#fff;border-bottom:3px solid #f5b041}
 header.top .who{margin-left:auto;font-size:14px;display:flex;gap:12px;align-items:center}
+header.top .who>span{max-width:42vw;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 header.top .who button{background:transparent;border:1px solid #9fc1e3;color:#fff;border-radius:4px;padding:3px 10px;cursor:pointer}
 main{padding:16px 24px;max-width:1400px;min-width:0}
 td,dd{overflow-wrap:anywhere}

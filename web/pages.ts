@@ -23,7 +23,7 @@ const NAV: [string, string][] = [
 export function layout(title: string, pu: PageUser | null, active: string, body: Raw): string {
   const nav = pu
     ? h`<nav>${NAV.map(([href, label]) => h`<a href="${href}" class="${href === active ? 'on' : ''}">${label}</a>`)}</nav>
-<div class="who"><span>${pu.user.displayName ?? pu.user.username}（${ROLE_LABELS[pu.user.role]}${pu.user.areas.length ? ' · ' + pu.user.areas.join('、') : ''}）</span>
+<div class="who"><span>${pu.user.displayName ?? pu.user.username}（${ROLE_LABELS[pu.user.role]}${pu.user.areas.length ? ' · ' + pu.user.areas.map((a) => countyName(a) || a).join('、') : ''}）</span>
 <button type="button" data-post="/logout">退出登录</button></div>`
     : '';
   return `<!doctype html>

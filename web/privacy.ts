@@ -57,6 +57,8 @@ export function visibleFieldValue(ctx: Ctx, feed: string, row: Record<string, un
     if (parentRestricted && key === 'basis') return RESTRICTED;
   }
   if ((key === 'father_status' || key === 'mother_status') && RESTRICTED_PARENT_STATUS.has(String(row[key]))) return RESTRICTED;
+  // The date a restricted status began tells when the sentence started.
+  if ((key === 'father_status_since' || key === 'mother_status_since') && RESTRICTED_PARENT_STATUS.has(String(row[key.replace('_since', '')]))) return RESTRICTED;
   return shown;
 }
 

@@ -290,9 +290,15 @@ describe('four-eyes on REMOVE, locks and bulk decisions', () => {
     expect((await a2.post(`/api/flags/${locked}/decide`, { decision: 'confirmed' })).status).toBe(409);
     expect((await a2.post('/api/flags/bulk', { flagIds: [locked, 'W-A-ADD'], decision: 'confirmed' })).status).toBe(409);
     expect((await a.post('/api/flags/bulk', { flagIds: [locked, 'W-A-ADD'], decision: 'rejected' })).status).toBe(400);
-    expect((await a.post('/api/flags/bulk', { flagIds: [locked, 'W-A-ADD'], decision: 'rejected', reason: '经核实不符合' })).status).toBe(200);
-    for (const id of [locked, 'W-A-ADD']) expect((await decisionsOf(id)).at(-1)).toEqual({ decision: 'rejected', decided_by: 'rev_a' });
+    // The real REMOVE is a release from prison, a reason rev_a may not see: it fails the whole request (decided by a supervisor).
+    const routed = await a.post('/api/flags/bulk', { flagIds: [locked, 'W-A-ADD'], decision: 'rejected', reason: '经核实不符合' });
+    expect(routed.status).toBe(409);
+    expect(((await routed.json()) as { error: string }).error).toContain('主管审核');
+    expect(await decisionsOf(locked)).toEqual([]);
+    expect((await a.post('/api/flags/bulk', { flagIds: ['W-A-ADD'], decision: 'rejected', reason: '经核实不符合' })).status).toBe(200);
+    expect((await decisionsOf('W-A-ADD')).at(-1)).toEqual({ decision: 'rejected', decided_by: 'rev_a' });
     expect((await a.post('/api/flags/bulk', { flagIds: [], decision: 'confirmed' })).status).toBe(400);
+    expect((await a.post(`/api/flags/${locked}/assign`, { release: true })).status).toBe(200);
   });
 });
 
@@ -340,6 +346,35 @@ describe('privacy', () => {
     const trace = await a.json<{ available: boolean; message?: string }>(`/api/flags/${fx.realRemove.flagId}/trace`);
     expect(trace.body).toMatchObject({ available: false });
     expect(trace.body.message).toContain('限制知悉');
+  });
+
+  it('a reason a reviewer may not see: its records are hidden whole (no feed, role, date or id), and the flag is decided by a supervisor who sees them', async () => {
+    const flagId = fx.realRemove.flagId;
+    const [{ ev } = { ev: '[]' }] = await queryRows<{ ev: string }>(fx.db, `SELECT CAST(evidence AS VARCHAR) AS ev FROM flags WHERE flag_id = ${lit(flagId)}`);
+    const jail = (JSON.parse(ev) as { feed: string; record_id: string; date: string; batch_id: number; src_row: number }[]).filter((e) => e.feed === 'incarceration');
+    expect(jail.length).toBeGreaterThan(0);
+    const a = await signedIn('rev_a');
+    const page = await (await a.get(`/flags/${flagId}`)).text();
+    const api = await (await a.get(`/api/flags/${flagId}`)).text();
+    for (const text of [page, api]) {
+      expect(text).toContain('限制知悉');
+      for (const word of ['限制人身自由', '刑满释放', '监狱', 'incarceration', ...jail.flatMap((e) => [e.record_id, e.date])]) expect(text).not.toContain(word);
+    }
+    expect(page).toContain('由有权限的主管审核');
+    expect(page).not.toContain('id="decide-submit"');
+    expect((await a.post(`/api/flags/${flagId}/decide`, { decision: 'confirmed' })).status).toBe(409);
+    const record = { feed: 'incarceration', batchId: jail[0]!.batch_id, srcRow: jail[0]!.src_row, column: 'id_number' };
+    expect((await a.post(`/api/flags/${flagId}/unmask`, { record })).status).toBe(404);
+    expect(await decisionsOf(flagId)).toEqual([]);
+    // The supervisor of the city sees the record, its release date highlighted, and decides.
+    const s = await signedIn('sup_1');
+    const sPage = await (await s.get(`/flags/${flagId}`)).text();
+    expect(sPage).toContain('限制人身自由记录');
+    expect(sPage).toContain('实际释放日期');
+    expect(sPage).toMatch(/<dd class="used">\d{4}-\d{2}-\d{2}<span class="used-mark">/);
+    expect(sPage).toContain('id="decide-submit"');
+    expect((await s.post(`/api/flags/${flagId}/decide`, { decision: 'confirmed' })).status).toBe(200);
+    expect((await s.json<{ flag: { status: string } }>(`/api/flags/${flagId}`)).body.flag.status).toBe('awaiting_approval');
   });
 
   it('the flag view shows the registry record, the evidence with its comparison and match explanation, and the rule parameters', async () => {
