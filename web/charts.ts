@@ -10,7 +10,7 @@ export function esc(s: unknown): string {
     .replaceAll("'", '&#39;');
 }
 
-export const PALETTE = ['#2f6fb0', '#d9822b', '#3a9a5b', '#c0392b', '#7d5ba6', '#8c8c8c', '#1f9bb4', '#b5a22c'];
+const PALETTE = ['#2f6fb0', '#d9822b', '#3a9a5b', '#c0392b', '#7d5ba6', '#8c8c8c', '#1f9bb4', '#b5a22c'];
 
 /**
  * One colour per flag type in every chart (and the tags of the pages, assets.ts): a reader who
@@ -26,6 +26,8 @@ export const FLAG_COLORS: Readonly<Record<string, string>> = {
 };
 /** The colour of a total across flag types (never one of FLAG_COLORS). */
 export const TOTAL_COLOR = '#1f2933';
+/** Bars that are not flag types (categories, statuses): one neutral colour, so no bar reads as a flag type. */
+export const NEUTRAL_COLOR = '#5b7083';
 
 const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(2));
 

@@ -65,9 +65,10 @@ export function paramLines(json: string): { key: string; label: string; value: s
   return out;
 }
 
+/** The name of a county (6 digits) or of the city or province an area prefix (4 or 2 digits) stands for. */
 export function countyName(code: string | null): string {
   if (!code) return '';
-  return regionInfo(code).name ?? '';
+  return regionInfo(code.padEnd(6, '0')).name ?? '';
 }
 
 const EXPORT_KIND_LABELS: Readonly<Record<string, string>> = {

@@ -1,7 +1,7 @@
 // The server-rendered pages (zh-CN). Data comes from queries/, already scoped, masked and need-to-know filtered.
 import { FLAG_LABELS, FLAG_TYPES, REASON_CODES, REASON_LABELS, STATUS_LABELS } from '../flags/index.js';
 import type { RunInfo } from '../review/index.js';
-import { barChart, FLAG_COLORS, lineChart, TOTAL_COLOR, waterfallChart } from './charts.js';
+import { barChart, FLAG_COLORS, lineChart, NEUTRAL_COLOR, TOTAL_COLOR, waterfallChart } from './charts.js';
 import type { Ctx, PageUser } from './context.js';
 import { h, json, raw, type Raw } from './html.js';
 import { ACTION_LABELS, AGE_FILTERS, countyName, EVIDENCE_ROLE_LABELS, FEED_LABELS, paramLines } from './labels.js';
@@ -78,7 +78,9 @@ export function queuePage(pu: PageUser, ctx: Ctx, run: RunInfo | null, runs: { r
     return layout('审核队列', pu, '/queue', h`<h1>审核队列</h1><div class="card">您的管辖区域内还没有可审核的比对批次。</div>`);
   }
   const f = { ...filters, run: run.runId };
-  const reasons = [...new Set(Object.values(REASON_CODES).flat())].map((r) => [r, REASON_LABELS[r] ?? r] as [string, string]);
+  const reasons = [...new Set(Object.values(REASON_CODES).flat())]
+    .filter((r) => canSeeRestricted(ctx) || !isRestrictedReason(r))
+    .map((r) => [r, REASON_LABELS[r] ?? r] as [string, string]);
   const chips = FLAG_TYPES.map((t) => {
     const c = result.byType[t] ?? { total: 0, open: 0, overdue: 0 };
     const on = filters.flag === t;
@@ -202,7 +204,7 @@ export interface FlagView {
   flag: FlagDetail;
   registry: StoredRecord | null;
   registryFacts: Fact[];
-  /** The child's own school record (ADD and EDUCATION flags). */
+  /** The child's own school record (a child not on the roll: an ADD). */
   school: StoredRecord | null;
   schoolFacts: Fact[];
   /** What the evidence is compared with: the registry row, or the school record of a child not on the roll. */
@@ -259,8 +261,9 @@ export function flagPage(pu: PageUser, v: FlagView): string {
   const locked = flag.assignedTo && flag.assignedTo !== ctx.user.username;
   const routed = decidedByGrantRole(ctx, flag);
   const cards = evidence.map((e, i) => evidenceCard(v, e, i + 1));
-  // Parameters of a hidden reason would tell it (限制人身自由 · 最少月数 on a release).
-  const params = paramLines(flag.params).filter((p) => !(isRestrictedReason(flag.reason) && !canSeeRestricted(ctx) && p.key.startsWith('restriction')));
+  // The restriction settings of a flag whose reason or a record is hidden would tell what is hidden.
+  const hides = !canSeeRestricted(ctx) && (isRestrictedReason(flag.reason) || evidence.some((e) => e.hidden));
+  const params = paramLines(flag.params).filter((p) => !(hides && p.key.startsWith('restriction')));
   const decideBox = routed
     ? h`<p class="routed">${ROUTED_TO_GRANT}</p>`
     : flag.status === 'approved' && ctx.user.role === 'reviewer'
@@ -310,7 +313,7 @@ ${flag.assignedTo && (!locked || ctx.user.role !== 'reviewer') ? h`<button type=
 <div id="evidence">
 ${v.standing ? h`<div class="card standing"><h3>为什么不在保障名册中</h3><p>${v.standing}</p></div>` : ''}
 ${
-  v.school && (flag.flag === 'ADD' || !registry)
+  v.school
     ? schoolCard(v.school, v.schoolFacts)
     : ''
 }
@@ -322,7 +325,6 @@ ${
       ? ''
       : h`<div class="card muted">该儿童不在保障名册中。</div>`
 }
-${v.school && flag.flag === 'EDUCATION' && registry ? schoolCard(v.school, v.schoolFacts) : ''}
 </div>
 <div class="grid2" id="decision">
 <div class="card"><h2>审核</h2>${decideBox}</div>
@@ -363,8 +365,8 @@ export function dashboardPage(pu: PageUser, runs: { runId: string; asOf: string 
 <div class="chips"><span class="chip">标记总数<b>${decided + open}</b></span><span class="chip">已审核<b>${decided}</b></span><span class="chip">待办<b>${open}</b></span><span class="chip">超期<b class="overdue">${breaches}</b></span></div>
 <div class="grid2">
 <div class="card">${raw(barChart(d.byType.map((t) => ({ label: t.label, value: t.total, color: FLAG_COLORS[t.flag] })), { title: '按标记类型' }))}</div>
-<div class="card">${raw(barChart(d.byCategory.map((c) => ({ label: c.label, value: c.total })), { title: '按保障类别' }))}</div>
-<div class="card">${raw(barChart(d.decisions.map((x) => ({ label: x.label, value: x.n })), { title: '审核进度' }))}</div>
+<div class="card">${raw(barChart(d.byCategory.map((c) => ({ label: c.label, value: c.total, color: NEUTRAL_COLOR })), { title: '按保障类别' }))}</div>
+<div class="card">${raw(barChart(d.decisions.map((x) => ({ label: x.label, value: x.n, color: NEUTRAL_COLOR })), { title: '审核进度' }))}</div>
 <div class="card">${raw(barChart(d.byType.map((t) => ({ label: t.label, value: t.overdue, color: FLAG_COLORS[t.flag] })), { title: '超期未审（按标记类型）' }))}</div>
 </div>
 <div class="card">${raw(lineChart(d.trend.map((t) => t.asOf), [{ name: '合计', values: d.trend.map((t) => t.total), color: TOTAL_COLOR }, ...types.map((t) => ({ name: FLAG_LABELS[t], values: d.trend.map((x) => x.byType[t] ?? 0), color: FLAG_COLORS[t] }))], '历季度标记数趋势'))}</div>

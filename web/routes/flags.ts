@@ -29,7 +29,8 @@ async function viewFlag(c: Context<Env>, flagId: string, runId: string | null | 
   await appendAudit(ctx.db, { actor: ctx.user.username, action: 'view', runId: flag.runId, target: flag.flagId, rows: 1, detail: { what: 'flag' } });
   const registry = await registryRecordOf(ctx, flag);
   const onRoll = registry !== null && flag.flag !== 'ADD';
-  const school = onRoll && flag.flag !== 'EDUCATION' ? null : await childSchoolRecord(ctx, flag);
+  // (An EDUCATION flag's school record, if any, is its evidence: 辍学.)
+  const school = onRoll ? null : await childSchoolRecord(ctx, flag);
   const reference = onRoll ? registry : (school ?? registry);
   const evidence: EvidenceView[] = [];
   for (const item of parseEvidence(flag.evidence)) {
