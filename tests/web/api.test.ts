@@ -5,6 +5,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { lit, queryRows } from '../../pipeline/store/index.js';
+import { appendAudit } from '../../review/index.js';
 import { createApp, RESTRICTED } from '../../web/index.js';
 import { buildFixture, PASSWORD, type WebFixture } from './fixture.js';
 
@@ -405,6 +406,30 @@ describe('privacy', () => {
     expect(filtered.length).toBeGreaterThan(0);
     expect(filtered.every((r) => r.action === 'unmask' && r.actor === 'rev_a')).toBe(true);
     expect((await admin.get('/audit?action=export')).status).toBe(200);
+  });
+
+  it('the audit page reads in words (no JSON), pages by 50 and filters by user, action and date', async () => {
+    for (let i = 0; i < 60; i++) await appendAudit(fx.db, { actor: 'audit_bulk', action: 'view', runId: 'Q2026-09-30', target: 'W-A-ADD', rows: 1, detail: { what: 'flag' } });
+    await appendAudit(fx.db, { actor: 'audit_bulk', action: 'unmask', runId: 'Q2026-09-30', target: 'W-A-ADD', rows: 1, detail: { field: 'child_id_number' } });
+    await appendAudit(fx.db, { actor: 'audit_bulk', action: 'export', runId: 'Q2026-09-30', target: '/data/exports/web/x/全国儿童福利信息系统_变动_Q2026-09-30_4403.csv', rows: 3, detail: { kind: 'national', format: 'csv', county: '4403', needToKnow: false } });
+    const admin = await signedIn('admin');
+    type Page = { items: { auditId: number; summary: string; object: string; flagId: string | null }[]; total: number; page: number; pages: number };
+    const p1 = (await admin.json<Page>('/api/audit?actor=audit_bulk')).body;
+    expect([p1.total, p1.page, p1.pages, p1.items.length]).toEqual([62, 1, 2, 50]);
+    const p2 = (await admin.json<Page>('/api/audit?actor=audit_bulk&page=2')).body;
+    expect([p2.page, p2.items.length]).toEqual([2, 12]);
+    expect(p2.items.some((r) => p1.items.some((x) => x.auditId === r.auditId))).toBe(false);
+    const [exp, unm, view] = p1.items;
+    expect(exp!.object).toBe('全国儿童福利信息系统_变动_Q2026-09-30_4403.csv');
+    expect(exp!.summary).toBe('导出全国儿童福利信息系统变动名单（CSV），区划 深圳市，不含限制知悉信息');
+    expect(unm!.summary).toBe('显示儿童身份证号');
+    expect([view!.summary, view!.flagId]).toEqual(['查看标记详情', 'W-A-ADD']);
+    const page = await (await admin.get('/audit?actor=audit_bulk&page=2')).text();
+    expect(page).toContain('第 2 / 2 页');
+    expect(page).not.toMatch(/\{&quot;|\{"/);
+    const today = new Date().toISOString().slice(0, 10);
+    expect((await admin.json<Page>(`/api/audit?actor=audit_bulk&action=export&from=${today}&to=${today}`)).body.total).toBe(1);
+    expect((await admin.json<Page>('/api/audit?actor=audit_bulk&to=2020-01-01')).body.total).toBe(0);
   });
 });
 

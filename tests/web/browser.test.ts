@@ -181,6 +181,9 @@ describe('the caseworker\'s day in the browser at 1366×768', () => {
     // ADD: the child is not on the roll; its own school record stands where the roster row would.
     const { add } = walk;
     await openFlag(page, add, 'walk-add');
+    expect(await page.locator('#child-id').innerText()).toContain('*');
+    await page.click('#unmask-child'); // an audited POST
+    await expect.poll(() => page.locator('#child-id').innerText()).toBe(add.child_id_number);
     await evidenceFirst(page);
     await plainWords(page);
     const standing = await page.locator('.card.standing').innerText();
@@ -287,7 +290,8 @@ describe('the caseworker\'s day in the browser at 1366×768', () => {
       await fits(s);
       await s.screenshot({ path: join(SHOTS, `walk-${p}.png`), fullPage: true });
     }
-    expect(await s.locator('table.audit').innerText()).toContain('审核结论：主管复核通过');
+    const audit = await s.locator('table.audit').innerText();
+    for (const w of ['审核结论：主管复核通过', '显示儿童身份证号', '导出全国儿童福利信息系统变动名单']) expect(audit).toContain(w);
     expect(await s.locator('main').innerText()).not.toMatch(/[{}]"?\w+"?:/); // no JSON in the audit log
     expect(sup.errors).toEqual([]);
     await sup.close();
