@@ -300,7 +300,7 @@ ${flag.childIdMasked ? h`<button type="button" class="link" id="unmask-child" da
 <dt>原因</dt><dd id="reason">${flag.reasonLabel.includes('限制知悉') ? h`<span class="restricted">${flag.reasonLabel}</span>` : flag.reasonLabel}</dd>
 <dt>保障类别</dt><dd>${flag.categoryLabel}${flag.previousCategoryLabel ? `（原 ${flag.previousCategoryLabel}）` : ''}</dd>
 <dt>审核状态</dt><dd id="status">${statusTag(flag.status)} ${flag.decidedBy ? h`<span class="muted">${flag.decidedBy}，${(flag.decidedAt ?? '').slice(0, 16)}</span>` : ''}</dd>
-<dt>生效日期</dt><dd>${flag.effectiveFrom ?? '—'}${flag.overpaidMonths != null ? `，已多发 ${flag.overpaidMonths} 个月${flag.overpaidAmount != null ? `（${flag.overpaidAmount} 元）` : ''}` : ''}</dd>
+<dt>生效日期</dt><dd>${flag.effectiveFrom ?? '—'}${flag.overpaidMonths ? `，已多发 ${flag.overpaidMonths} 个月${flag.overpaidAmount != null ? `（${flag.overpaidAmount} 元）` : ''}` : flag.overpaidMonths === 0 ? '，尚未多发' : ''}</dd>
 <dt>区县</dt><dd>${flag.countyName || flag.countyCode}</dd>
 <dt>时限</dt><dd>${sla(flag.daysLeft, flag.dueOn)}（期限 ${flag.dueOn}）</dd>
 <dt>比对批次</dt><dd>${flag.runId}（数据截止 ${flag.asOf}）· ${flag.lifecycle === 'persisting' ? '上期延续' : '本期新发现'}</dd>
