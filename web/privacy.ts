@@ -2,7 +2,9 @@
 // restricted) exists only for roles with the grant (RoleSettings.needToKnow) — every query of the
 // web filters it out for others (flagVisible), so a reviewer without the grant never learns one
 // exists, not even as a count. Criminal records (incarceration details, a parent's restriction
-// status, a release from prison) are shown only to roles with the grant; others read RESTRICTED.
+// status, a release from prison) are shown only to roles with the grant; others read RESTRICTED,
+// a record of a restricted feed is hidden whole (evidenceHidden), and a flag whose reason they may
+// not read is decided by a role with the grant (decidedByGrantRole), never confirmed blind.
 // Every page and answer of the web takes these rules from here.
 import { categoryLabel, flagVisibleSql, isRestrictedCategory, isRestrictedReason, reasonLabel, RESTRICTED_CODE, RESTRICTED_FEEDS, RESTRICTED_REASON_LABEL, type EvidenceItem } from '../flags/index.js';
 import type { Sql } from '../pipeline/store/index.js';
