@@ -63,7 +63,7 @@ svg .sub{font-size:11px;fill:#67727e}
 .back{margin:0 0 6px}
 .card.summary{padding:10px 16px}
 dl.kv.kv3{grid-template-columns:max-content minmax(0,1fr) max-content minmax(0,1fr) max-content minmax(0,1fr);gap:2px 12px}
-.card.evidence h3,.card.standing h3,.card.school h3{font-size:16px;margin:0 0 8px}
+.card.evidence h3,.card.standing h3,.card.school h3,.card.parents h3{font-size:16px;margin:0 0 8px}
 .card.evidence h4{font-size:14px;margin:0 0 6px;color:#4a5561}
 .ev-grid{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:18px}
 dl.kv.facts{grid-template-columns:8em 1fr}

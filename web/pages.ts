@@ -255,6 +255,26 @@ function schoolCard(rec: StoredRecord, facts: Fact[]): Raw {
   )}</dl>${source(rec)}</div>`;
 }
 
+/**
+ * Each parent of a child not on the roll, as its school record lists them, and which evidence
+ * cards are that parent's records. A hidden record is not attributed to anyone.
+ */
+function parentsCard(v: FlagView): Raw {
+  const school = v.school!;
+  const rows = (['father', 'mother'] as const).map((role) => {
+    const who = school.identity[role];
+    const cards = v.evidence.flatMap((e, i) => (!e.hidden && e.item.role === role ? [i + 1] : []));
+    const name = who?.name ? `${who.name}（学籍中的监护人）` : '学籍中没有列出';
+    const records = cards.length
+      ? `见证据 ${cards.join('、')}`
+      : v.evidence.some((e) => e.hidden)
+        ? '没有可显示的记录'
+        : '部门数据中没有与其关联的记录';
+    return h`<dt>${EVIDENCE_ROLE_LABELS[role]}</dt><dd>${name}：${records}</dd>`;
+  });
+  return h`<div class="card parents"><h3>父母及其记录</h3><dl class="kv facts">${rows}</dl></div>`;
+}
+
 export function flagPage(pu: PageUser, v: FlagView): string {
   const { ctx, flag, registry, evidence, decisions, history } = v;
   const role = ctx.roles[ctx.user.role];
@@ -314,7 +334,7 @@ ${flag.assignedTo && (!locked || ctx.user.role !== 'reviewer') ? h`<button type=
 ${v.standing ? h`<div class="card standing"><h3>为什么不在保障名册中</h3><p>${v.standing}</p></div>` : ''}
 ${
   v.school
-    ? schoolCard(v.school, v.schoolFacts)
+    ? h`${schoolCard(v.school, v.schoolFacts)}${parentsCard(v)}`
     : ''
 }
 ${cards.length ? cards : noEvidenceNote(v)}

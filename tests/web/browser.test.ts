@@ -192,6 +192,12 @@ describe('the caseworker\'s day in the browser at 1366×768', () => {
     const school = await page.locator('.card.school').innerText();
     for (const w of ['学校名称', '学段', '学籍状态', '监护人一姓名', '监护人一关系']) expect(school).toContain(w);
     expect(school).toMatch(/父亲|母亲/);
+    // Each parent: who the school record lists, and which cards are that parent's records.
+    expect(await page.locator('.card.parents dt').allInnerTexts()).toEqual(['父亲', '母亲']);
+    const parentLines = await page.locator('.card.parents dd').allInnerTexts();
+    (['father', 'mother'] as const).forEach((role, i) => {
+      if (add.evidence.some((e) => e.feed !== 'registry' && e.feed !== 'incarceration' && e.role === role)) expect(parentLines[i]).toContain('见证据');
+    });
     // Each parent's record: facts with the rule's dates, compared with the guardian of the school record (never an empty roster column).
     const addEvidence = add.evidence.filter((e) => e.feed !== 'registry');
     expect(await page.locator('.card.evidence').count()).toBe(addEvidence.length);
