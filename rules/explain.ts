@@ -17,7 +17,7 @@ const PARAM_VALUES: Readonly<Record<string, string>> = {
 };
 
 /** A parameter value in words: lists joined with '、', levels as 'N 级', null as 同重残认定 (parentDisabilityLevels) or 未设定. */
-function paramValue(path: string[], v: unknown): string {
+export function paramValue(path: string[], v: unknown): string {
   const last = path[path.length - 1] ?? '';
   if (v === null || v === undefined) return last === 'parentDisabilityLevels' ? '同重残认定' : '未设定';
   if (typeof v === 'boolean') return v ? '是' : '否';

@@ -4,4 +4,4 @@ export * from './vocabulary.js';
 export { gatherFacts, type GatheredFacts } from './gather.js';
 export * from './facts.js';
 export { evidenceItemSchema, parseEvidence, type EvidenceItem } from './evidence.js';
-export { explainChild, explainFlagLines } from './explain.js';
+export { explainChild, explainFlagLines, paramValue } from './explain.js';

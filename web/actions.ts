@@ -6,6 +6,7 @@ import { exec, sql } from '../pipeline/store/index.js';
 import { appendAudit, approve, ApprovalRefused, decide, UserError } from '../review/index.js';
 import type { Ctx } from './context.js';
 import { WebError } from './errors.js';
+import { decidedByGrantRole, evidenceHidden, ROUTED_TO_GRANT } from './privacy.js';
 import { recordIdValue, registryRecordOf } from './queries/flag.js';
 import { findFlag, type FlagDetail } from './queries/queue.js';
 
@@ -26,6 +27,7 @@ function decideBlock(ctx: Ctx, flag: FlagDetail): string | null {
   const other = lockedByOther(ctx, flag);
   if (other) return `该标记已由 ${other} 认领，其他人不能审核`;
   if (flag.status === 'approved' && ctx.user.role === 'reviewer') return '该退出标记已经主管复核，不能再修改';
+  if (decidedByGrantRole(ctx, flag)) return ROUTED_TO_GRANT;
   return null;
 }
 
@@ -104,7 +106,7 @@ export async function unmask(ctx: Ctx, flagId: string, req: UnmaskRequest): Prom
   if (!req.record) id = flag.childIdNumber;
   else {
     const r = req.record;
-    const allowed = parseEvidence(flag.evidence).some((e) => e.feed === r.feed && Number(e.batch_id) === r.batchId && Number(e.src_row) === r.srcRow);
+    const allowed = parseEvidence(flag.evidence).some((e) => !evidenceHidden(ctx, e) && e.feed === r.feed && Number(e.batch_id) === r.batchId && Number(e.src_row) === r.srcRow);
     const registry = r.feed === 'registry' ? await registryRecordOf(ctx, flag) : null;
     const isRegistry = registry !== null && registry.batchId === r.batchId && registry.srcRow === r.srcRow;
     if (!allowed && !isRegistry) throw new WebError(404, '该记录不属于此标记');

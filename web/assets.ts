@@ -9,8 +9,10 @@ header.top .brand{font-weight:700;font-size:18px;letter-spacing:1px}
 header.top nav a{color:#dbe8f5;text-decoration:none;margin-right:18px;padding:14px 0}
 header.top nav a.on{color:#fff;border-bottom:3px solid #f5b041}
 header.top .who{margin-left:auto;font-size:14px;display:flex;gap:12px;align-items:center}
+header.top .who>span{max-width:42vw;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 header.top .who button{background:transparent;border:1px solid #9fc1e3;color:#fff;border-radius:4px;padding:3px 10px;cursor:pointer}
-main{padding:20px 24px;max-width:1400px}
+main{padding:16px 24px;max-width:1400px;min-width:0}
+td,dd{overflow-wrap:anywhere}
 h1{font-size:22px;margin:0 0 12px}
 h2{font-size:17px;margin:22px 0 10px;border-left:4px solid #1f4e79;padding-left:8px}
 .card{background:#fff;border:1px solid #d9dee4;border-radius:6px;padding:14px 16px;margin-bottom:14px}
@@ -32,19 +34,13 @@ th,td{border-bottom:1px solid #e3e7eb;padding:7px 8px;text-align:left;vertical-a
 th{background:#eef2f6;font-weight:600;font-size:14px;white-space:nowrap}
 tr:hover td{background:#fafcff}
 .tag{display:inline-block;padding:1px 8px;border-radius:10px;font-size:13px;white-space:nowrap}
-.t-REMOVE{background:#fde2e1;color:#9b2c2c}.t-ADD{background:#e1f0e5;color:#23663a}.t-URGENT{background:#c0392b;color:#fff}
-.t-RECLASSIFY{background:#efe4f7;color:#5b3a7a}.t-EDUCATION{background:#e2eef9;color:#1f4e79}.t-WATCH{background:#f1f1f1;color:#555}
+.t-REMOVE{background:#fde2e1;color:#9b2c2c;border:1px solid #c0392b}.t-ADD{background:#e1f0e5;color:#23663a;border:1px solid #2e8b57}.t-URGENT{background:#fdebd7;color:#8a4b00;border:1px solid #d9822b}
+.t-RECLASSIFY{background:#efe4f7;color:#5b3a7a;border:1px solid #7d5ba6}.t-EDUCATION{background:#e2eef9;color:#1f4e79;border:1px solid #2f6fb0}.t-WATCH{background:#f1f1f1;color:#555;border:1px solid #8c8c8c}
 .s-pending{background:#fff4d6;color:#7a5a00}.s-awaiting_approval{background:#ffe3c2;color:#8a4b00}.s-confirmed,.s-approved{background:#dff3e4;color:#23663a}
 .s-rejected{background:#eee;color:#555}.s-needs_info{background:#e2eef9;color:#1f4e79}
 .overdue{color:#c0392b;font-weight:600}
 .sla-ok{color:#23663a}
 .grid2{display:grid;grid-template-columns:1fr 1fr;gap:14px}
-.side{display:grid;grid-template-columns:9em 1fr 1fr;border:1px solid #d9dee4;border-radius:6px;overflow:hidden;margin-bottom:10px;background:#fff}
-.side>div{padding:6px 10px;border-bottom:1px solid #eef1f4}
-.side .h{background:#eef2f6;font-weight:600}
-.side .same{background:#eefaf1}
-.side .different{background:#fff0ee;color:#9b2c2c;font-weight:600}
-.side .missing{color:#8c8c8c}
 .mark{font-size:12px;margin-left:6px}
 dl.kv{display:grid;grid-template-columns:10em 1fr;gap:4px 12px;margin:0}
 .card.registry dl.kv{grid-template-columns:9em 1fr 9em 1fr}
@@ -64,6 +60,32 @@ svg .ttl{font-size:14px;font-weight:600;fill:#1f2933}
 svg .lbl{font-size:13px;fill:#1f2933}
 svg .val{font-size:12px;fill:#1f2933}
 svg .sub{font-size:11px;fill:#67727e}
+.back{margin:0 0 6px}
+.card.summary{padding:10px 16px}
+dl.kv.kv3{grid-template-columns:max-content minmax(0,1fr) max-content minmax(0,1fr) max-content minmax(0,1fr);gap:2px 12px}
+.card.evidence h3,.card.standing h3,.card.school h3,.card.parents h3{font-size:16px;margin:0 0 8px}
+.card.evidence h4{font-size:14px;margin:0 0 6px;color:#4a5561}
+.ev-grid{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:18px}
+dl.kv.facts{grid-template-columns:8em 1fr}
+dd.used{background:#fff3c4;font-weight:600;border-radius:3px;padding:0 4px}
+.used-mark{font-size:12px;font-weight:400;color:#8a6d00;margin-left:8px}
+table.cmp td,table.cmp th{padding:4px 8px;font-size:14px}
+table.cmp tr.same td:nth-child(n+2){background:#eefaf1}
+table.cmp tr.different td:nth-child(n+2){background:#fff0ee;color:#9b2c2c;font-weight:600}
+table.cmp tr.missing td:nth-child(n+2){color:#8c8c8c}
+p.match{margin:8px 0 4px;font-size:14px}
+p.match.exact{color:#23663a}
+p.match.weak{color:#9b2c2c}
+details.tech>summary,details>summary{cursor:pointer;color:#1f5fa0;font-size:13px}
+details.card.registry>summary{color:inherit;font-size:15px}
+.routed{background:#f3edf9;border:1px solid #cdb8e6;color:#5b3a7a;padding:10px;border-radius:4px}
+.hidden-ev{border-style:dashed}
+.warn{background:#fff4d6;border:1px solid #f0d48a;padding:6px 10px;border-radius:4px}
+.src{margin:6px 0 0}
+table.audit{table-layout:fixed}
+table.audit td{font-size:14px}
+table.audit td.when{white-space:nowrap}
+.pager{display:flex;gap:12px;align-items:center;margin:10px 0}
 pre.trace{background:#f7f9fb;border:1px solid #e3e7eb;padding:10px;white-space:pre-wrap;font-size:13px}
 .bulk{display:flex;gap:10px;align-items:center;margin:10px 0;flex-wrap:wrap}
 .bulk input[type=text]{min-width:280px}

@@ -10,7 +10,24 @@ export function esc(s: unknown): string {
     .replaceAll("'", '&#39;');
 }
 
-export const PALETTE = ['#2f6fb0', '#d9822b', '#3a9a5b', '#c0392b', '#7d5ba6', '#8c8c8c', '#1f9bb4', '#b5a22c'];
+const PALETTE = ['#2f6fb0', '#d9822b', '#3a9a5b', '#c0392b', '#7d5ba6', '#8c8c8c', '#1f9bb4', '#b5a22c'];
+
+/**
+ * One colour per flag type in every chart (and the tags of the pages, assets.ts): a reader who
+ * learns that red is 应退未退 on one chart reads it so on the next.
+ */
+export const FLAG_COLORS: Readonly<Record<string, string>> = {
+  ADD: '#2e8b57',
+  REMOVE: '#c0392b',
+  RECLASSIFY: '#7d5ba6',
+  URGENT: '#d9822b',
+  EDUCATION: '#2f6fb0',
+  WATCH: '#8c8c8c',
+};
+/** The colour of a total across flag types (never one of FLAG_COLORS). */
+export const TOTAL_COLOR = '#1f2933';
+/** Bars that are not flag types (categories, statuses): one neutral colour, so no bar reads as a flag type. */
+export const NEUTRAL_COLOR = '#5b7083';
 
 const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(2));
 
@@ -40,17 +57,17 @@ export function barChart(items: { label: string; value: number; color?: string }
  * Waterfall of a match: the prior log-odds, then each comparison's weight (green up, red down),
  * then the total match weight. Weights in bits (log2 of the Bayes factor).
  */
-export function waterfallChart(prior: number, steps: { label: string; level: string; weight: number }[], total: number, title = '匹配权重（比特）'): string {
+export function waterfallChart(prior: number, steps: { label: string; level: string; weight: number }[], total: number, title = '各项比对的分值'): string {
   type Kind = 'prior' | 'up' | 'down' | 'total';
-  const cols: { label: string; sub: string; from: number; to: number; kind: Kind }[] = [{ label: '先验', sub: '', from: 0, to: prior, kind: 'prior' }];
+  const cols: { label: string; sub: string; from: number; to: number; kind: Kind }[] = [{ label: '起始分', sub: '比对之前', from: 0, to: prior, kind: 'prior' }];
   let acc = prior;
   for (const s of steps) {
     cols.push({ label: s.label, sub: s.level, from: acc, to: acc + s.weight, kind: s.weight >= 0 ? 'up' : 'down' });
     acc += s.weight;
   }
   cols.push({ label: '合计', sub: '', from: 0, to: total, kind: 'total' });
-  const width = Math.max(420, 110 * cols.length);
-  const height = 290;
+  const width = Math.max(420, 100 * cols.length);
+  const height = 230;
   const top = 30;
   const bottom = 70;
   const values = cols.flatMap((c) => [c.from, c.to]).concat(0);
@@ -79,8 +96,8 @@ export function waterfallChart(prior: number, steps: { label: string; level: str
 <text x="0" y="16" class="ttl">${esc(title)}</text>${zero}${body}</svg>`;
 }
 
-/** Lines of counts per series across quarters. */
-export function lineChart(xLabels: string[], series: { name: string; values: number[] }[], title: string): string {
+/** Lines of counts per series across quarters (a series' colour, else the palette's). */
+export function lineChart(xLabels: string[], series: { name: string; values: number[]; color?: string }[], title: string): string {
   const width = 640;
   const height = 260;
   const left = 40;
@@ -100,7 +117,7 @@ export function lineChart(xLabels: string[], series: { name: string; values: num
   const xs = xLabels.map((l, i) => `<text x="${x(i).toFixed(1)}" y="${height - bottom + 18}" text-anchor="middle" class="sub">${esc(l)}</text>`).join('');
   const lines = series
     .map((s, si) => {
-      const c = PALETTE[si % PALETTE.length];
+      const c = s.color ?? PALETTE[si % PALETTE.length];
       const pts = s.values.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
       const dots = s.values.map((v, i) => `<circle cx="${x(i).toFixed(1)}" cy="${y(v).toFixed(1)}" r="3.5" fill="${c}"><title>${esc(s.name)} ${esc(xLabels[i])}: ${v}</title></circle>`).join('');
       const legend = `<rect x="${width - right + 14}" y="${top + si * 20}" width="12" height="12" fill="${c}"/><text x="${width - right + 32}" y="${top + si * 20 + 11}" class="lbl">${esc(s.name)}</text>`;

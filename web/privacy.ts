@@ -2,9 +2,11 @@
 // restricted) exists only for roles with the grant (RoleSettings.needToKnow) — every query of the
 // web filters it out for others (flagVisible), so a reviewer without the grant never learns one
 // exists, not even as a count. Criminal records (incarceration details, a parent's restriction
-// status, a release from prison) are shown only to roles with the grant; others read RESTRICTED.
+// status, a release from prison) are shown only to roles with the grant; others read RESTRICTED,
+// a record of a restricted feed is hidden whole (evidenceHidden), and a flag whose reason they may
+// not read is decided by a role with the grant (decidedByGrantRole), never confirmed blind.
 // Every page and answer of the web takes these rules from here.
-import { categoryLabel, flagVisibleSql, isRestrictedCategory, isRestrictedReason, reasonLabel, REASON_CODES, RESTRICTED_CATEGORY_REASONS, RESTRICTED_REASON_LABEL, RESTRICTED_ROW_FEEDS } from '../flags/index.js';
+import { categoryLabel, flagVisibleSql, isRestrictedCategory, isRestrictedReason, reasonLabel, REASON_CODES, RESTRICTED_CATEGORY_REASONS, RESTRICTED_CODE, RESTRICTED_FEEDS, RESTRICTED_REASON_LABEL, RESTRICTED_ROW_FEEDS, type EvidenceItem } from '../flags/index.js';
 import { sql, textList, type Sql } from '../pipeline/store/index.js';
 import type { Ctx } from './context.js';
 import { CATEGORY_OPTIONS } from './labels.js';
@@ -17,7 +19,7 @@ export const RESTRICTED_TRACE = '推理过程涉及限制知悉的信息（刑�
 
 export const canSeeRestricted = (ctx: Ctx): boolean => ctx.roles[ctx.user.role].needToKnow;
 
-export { isRestrictedCategory };
+export { isRestrictedCategory, isRestrictedReason };
 
 /** SQL predicate: this user may know the flag (columns of `alias`, or unqualified) exists. */
 export const flagVisible = (ctx: Ctx, alias?: string): Sql => flagVisibleSql(canSeeRestricted(ctx), alias);
@@ -38,10 +40,10 @@ export function categoryOptions(ctx: Ctx): [string, string][] {
   return CATEGORY_OPTIONS.filter(([c]) => canSeeRestricted(ctx) || !isRestrictedCategory(c));
 }
 
-/** The reason filter's choices this user may use: without the grant, no reason of a restricted category (CHILD_HIV). */
+/** The reason filter's choices this user may use: without the grant, no restricted reason (a release from prison) nor one of a restricted category (CHILD_HIV). */
 export function reasonOptions(ctx: Ctx): [string, string][] {
   return [...new Set(Object.values(REASON_CODES).flat())]
-    .filter((r) => canSeeRestricted(ctx) || !RESTRICTED_CATEGORY_REASONS.includes(r))
+    .filter((r) => canSeeRestricted(ctx) || !(RESTRICTED_CATEGORY_REASONS.includes(r) || isRestrictedReason(r)))
     .map((r) => [r, reasonLabel(r)]);
 }
 
@@ -70,5 +72,32 @@ export function visibleFieldValue(ctx: Ctx, feed: string, row: Record<string, un
     if (parentRestricted && key === 'basis') return RESTRICTED;
   }
   if ((key === 'father_status' || key === 'mother_status') && RESTRICTED_PARENT_STATUS.has(String(row[key]))) return RESTRICTED;
+  // The date a restricted status began tells when the sentence started.
+  if ((key === 'father_status_since' || key === 'mother_status_since') && RESTRICTED_PARENT_STATUS.has(String(row[key.replace('_since', '')]))) return RESTRICTED;
   return shown;
+}
+
+/** What a role without the grant reads in place of a record of a restricted feed. */
+export const RESTRICTED_EVIDENCE = '这条记录涉及限制知悉的信息（刑事、强制措施等），仅对有权限的角色显示。';
+
+/** Whether an evidence item is a record of a restricted feed this user may not see (not even its feed, whose or when). */
+export function evidenceHidden(ctx: Ctx, item: { feed: string }): boolean {
+  return !canSeeRestricted(ctx) && (RESTRICTED_FEEDS.includes(item.feed) || item.feed === RESTRICTED_CODE);
+}
+
+/** The evidence items as this user may know them: a hidden one is only {feed: RESTRICTED} (as in the exports). */
+export function visibleEvidence(ctx: Ctx, items: EvidenceItem[]): (EvidenceItem | { feed: typeof RESTRICTED_CODE })[] {
+  return items.map((e) => (evidenceHidden(ctx, e) ? { feed: RESTRICTED_CODE } : e));
+}
+
+/** What a reviewer reads where the decision form would be, when the flag goes to a role with the grant. */
+export const ROUTED_TO_GRANT = '此标记的原因涉及限制知悉的信息，您无法看到判定依据，因此不由您审核：由有权限的主管审核。';
+
+/**
+ * Whether this user may not decide the flag because its reason is hidden from them (a reason that
+ * tells a criminal record): such a flag is decided by a role with the grant (the supervisor of the
+ * area), never confirmed blind.
+ */
+export function decidedByGrantRole(ctx: Ctx, flag: { reason: string }): boolean {
+  return isRestrictedReason(flag.reason) && !canSeeRestricted(ctx);
 }

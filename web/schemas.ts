@@ -56,6 +56,7 @@ export const auditQuery = z.object({
   target: z.string().max(200).optional(),
   from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),
   to: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),
+  page: z.coerce.number().int().min(1).max(100_000).optional(),
 });
 export type AuditQuery = z.infer<typeof auditQuery>;
 export const dashboardQuery = z.object({ run: optionalRun, county: z.string().regex(areaCode).optional() });

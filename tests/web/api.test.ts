@@ -5,6 +5,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { lit, queryRows } from '../../pipeline/store/index.js';
+import { appendAudit } from '../../review/index.js';
 import { createApp, RESTRICTED } from '../../web/index.js';
 import { buildFixture, PASSWORD, type WebFixture } from './fixture.js';
 
@@ -290,9 +291,15 @@ describe('four-eyes on REMOVE, locks and bulk decisions', () => {
     expect((await a2.post(`/api/flags/${locked}/decide`, { decision: 'confirmed' })).status).toBe(409);
     expect((await a2.post('/api/flags/bulk', { flagIds: [locked, 'W-A-ADD'], decision: 'confirmed' })).status).toBe(409);
     expect((await a.post('/api/flags/bulk', { flagIds: [locked, 'W-A-ADD'], decision: 'rejected' })).status).toBe(400);
-    expect((await a.post('/api/flags/bulk', { flagIds: [locked, 'W-A-ADD'], decision: 'rejected', reason: '经核实不符合' })).status).toBe(200);
-    for (const id of [locked, 'W-A-ADD']) expect((await decisionsOf(id)).at(-1)).toEqual({ decision: 'rejected', decided_by: 'rev_a' });
+    // The real REMOVE is a release from prison, a reason rev_a may not see: it fails the whole request (decided by a supervisor).
+    const routed = await a.post('/api/flags/bulk', { flagIds: [locked, 'W-A-ADD'], decision: 'rejected', reason: '经核实不符合' });
+    expect(routed.status).toBe(409);
+    expect(((await routed.json()) as { error: string }).error).toContain('主管审核');
+    expect(await decisionsOf(locked)).toEqual([]);
+    expect((await a.post('/api/flags/bulk', { flagIds: ['W-A-ADD'], decision: 'rejected', reason: '经核实不符合' })).status).toBe(200);
+    expect((await decisionsOf('W-A-ADD')).at(-1)).toEqual({ decision: 'rejected', decided_by: 'rev_a' });
     expect((await a.post('/api/flags/bulk', { flagIds: [], decision: 'confirmed' })).status).toBe(400);
+    expect((await a.post(`/api/flags/${locked}/assign`, { release: true })).status).toBe(200);
   });
 });
 
@@ -342,6 +349,35 @@ describe('privacy', () => {
     expect(trace.body.message).toContain('限制知悉');
   });
 
+  it('a reason a reviewer may not see: its records are hidden whole (no feed, role, date or id), and the flag is decided by a supervisor who sees them', async () => {
+    const flagId = fx.realRemove.flagId;
+    const [{ ev } = { ev: '[]' }] = await queryRows<{ ev: string }>(fx.db, `SELECT CAST(evidence AS VARCHAR) AS ev FROM flags WHERE flag_id = ${lit(flagId)}`);
+    const jail = (JSON.parse(ev) as { feed: string; record_id: string; date: string; batch_id: number; src_row: number }[]).filter((e) => e.feed === 'incarceration');
+    expect(jail.length).toBeGreaterThan(0);
+    const a = await signedIn('rev_a');
+    const page = await (await a.get(`/flags/${flagId}`)).text();
+    const api = await (await a.get(`/api/flags/${flagId}`)).text();
+    for (const text of [page, api]) {
+      expect(text).toContain('限制知悉');
+      for (const word of ['限制人身自由', '刑满释放', '监狱', 'incarceration', ...jail.flatMap((e) => [e.record_id, e.date])]) expect(text).not.toContain(word);
+    }
+    expect(page).toContain('由有权限的主管审核');
+    expect(page).not.toContain('id="decide-submit"');
+    expect((await a.post(`/api/flags/${flagId}/decide`, { decision: 'confirmed' })).status).toBe(409);
+    const record = { feed: 'incarceration', batchId: jail[0]!.batch_id, srcRow: jail[0]!.src_row, column: 'id_number' };
+    expect((await a.post(`/api/flags/${flagId}/unmask`, { record })).status).toBe(404);
+    expect(await decisionsOf(flagId)).toEqual([]);
+    // The supervisor of the city sees the record, its release date highlighted, and decides.
+    const s = await signedIn('sup_1');
+    const sPage = await (await s.get(`/flags/${flagId}`)).text();
+    expect(sPage).toContain('限制人身自由记录');
+    expect(sPage).toContain('实际释放日期');
+    expect(sPage).toMatch(/<dd class="used">\d{4}-\d{2}-\d{2}<span class="used-mark">/);
+    expect(sPage).toContain('id="decide-submit"');
+    expect((await s.post(`/api/flags/${flagId}/decide`, { decision: 'confirmed' })).status).toBe(200);
+    expect((await s.json<{ flag: { status: string } }>(`/api/flags/${flagId}`)).body.flag.status).toBe('awaiting_approval');
+  });
+
   it('the flag view shows the registry record, the evidence with its comparison and match explanation, and the rule parameters', async () => {
     const s = await signedIn('sup_1');
     const { status, body } = await s.json<any>(`/api/flags/${fx.realRemove.flagId}`);
@@ -370,6 +406,30 @@ describe('privacy', () => {
     expect(filtered.length).toBeGreaterThan(0);
     expect(filtered.every((r) => r.action === 'unmask' && r.actor === 'rev_a')).toBe(true);
     expect((await admin.get('/audit?action=export')).status).toBe(200);
+  });
+
+  it('the audit page reads in words (no JSON), pages by 50 and filters by user, action and date', async () => {
+    for (let i = 0; i < 60; i++) await appendAudit(fx.db, { actor: 'audit_bulk', action: 'view', runId: 'Q2026-09-30', target: 'W-A-ADD', rows: 1, detail: { what: 'flag' } });
+    await appendAudit(fx.db, { actor: 'audit_bulk', action: 'unmask', runId: 'Q2026-09-30', target: 'W-A-ADD', rows: 1, detail: { field: 'child_id_number' } });
+    await appendAudit(fx.db, { actor: 'audit_bulk', action: 'export', runId: 'Q2026-09-30', target: '/data/exports/web/x/全国儿童福利信息系统_变动_Q2026-09-30_4403.csv', rows: 3, detail: { kind: 'national', format: 'csv', county: '4403', needToKnow: false } });
+    const admin = await signedIn('admin');
+    type Page = { items: { auditId: number; summary: string; object: string; flagId: string | null }[]; total: number; page: number; pages: number };
+    const p1 = (await admin.json<Page>('/api/audit?actor=audit_bulk')).body;
+    expect([p1.total, p1.page, p1.pages, p1.items.length]).toEqual([62, 1, 2, 50]);
+    const p2 = (await admin.json<Page>('/api/audit?actor=audit_bulk&page=2')).body;
+    expect([p2.page, p2.items.length]).toEqual([2, 12]);
+    expect(p2.items.some((r) => p1.items.some((x) => x.auditId === r.auditId))).toBe(false);
+    const [exp, unm, view] = p1.items;
+    expect(exp!.object).toBe('全国儿童福利信息系统_变动_Q2026-09-30_4403.csv');
+    expect(exp!.summary).toBe('导出全国儿童福利信息系统变动名单（CSV），区划 深圳市，不含限制知悉信息');
+    expect(unm!.summary).toBe('显示儿童身份证号');
+    expect([view!.summary, view!.flagId]).toEqual(['查看标记详情', 'W-A-ADD']);
+    const page = await (await admin.get('/audit?actor=audit_bulk&page=2')).text();
+    expect(page).toContain('第 2 / 2 页');
+    expect(page).not.toMatch(/\{&quot;|\{"/);
+    const today = new Date().toISOString().slice(0, 10);
+    expect((await admin.json<Page>(`/api/audit?actor=audit_bulk&action=export&from=${today}&to=${today}`)).body.total).toBe(1);
+    expect((await admin.json<Page>('/api/audit?actor=audit_bulk&to=2020-01-01')).body.total).toBe(0);
   });
 });
 

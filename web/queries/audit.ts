@@ -6,6 +6,7 @@ import type { Ctx } from '../context.js';
 import type { AuditQuery } from '../schemas.js';
 import { scopeSql } from '../roles.js';
 import { canSeeRestricted, flagVisible } from '../privacy.js';
+import { auditWords } from '../labels.js';
 
 export type AuditFilters = AuditQuery;
 
@@ -17,7 +18,14 @@ export interface AuditRow {
   runId: string | null;
   target: string | null;
   rows: number | null;
+  /** The raw detail (JSON text), for the API and the technical view. */
   detail: string | null;
+  /** The object in words: a flag id, a file's name, a masked ID number. */
+  object: string;
+  /** A flag the row is about (a link on the page), or null. */
+  flagId: string | null;
+  /** What happened, in a Chinese sentence (auditWords). */
+  summary: string;
 }
 
 const auditSchema = z.object({
@@ -47,11 +55,21 @@ function auditScopeSql(ctx: Ctx): Sql {
     OR a.target IN (SELECT f.flag_id FROM flags f WHERE ${scopeSql(ctx.user, ctx.roles)}))`;
 }
 
+export const AUDIT_PAGE_SIZE = 50;
+
+export interface AuditPage {
+  rows: AuditRow[];
+  total: number;
+  page: number;
+  pages: number;
+}
+
 /**
- * The audit log a user may read: an admin all of it; a supervisor the rows of users whose areas lie
- * in its city and the rows about its flags; anyone else only their own actions.
+ * The audit log a user may read, newest first, one page of it: an admin all of it; a supervisor
+ * the rows of users whose areas lie in its city and the rows about its flags; anyone else only
+ * their own actions.
  */
-export async function auditRows(ctx: Ctx, f: AuditFilters, limit = 500): Promise<AuditRow[]> {
+export async function auditRows(ctx: Ctx, f: AuditFilters, pageSize = AUDIT_PAGE_SIZE): Promise<AuditPage> {
   const w = [auditScopeSql(ctx)];
   // Rows about a flag this user may not know exists (need-to-know) are not theirs to read.
   if (!canSeeRestricted(ctx)) w.push(sql`(a.target IS NULL OR a.target NOT IN (SELECT f.flag_id FROM flags f WHERE NOT ${flagVisible(ctx, 'f')}))`);
@@ -60,22 +78,32 @@ export async function auditRows(ctx: Ctx, f: AuditFilters, limit = 500): Promise
   if (f.target) w.push(sql`contains(a.target, ${f.target})`);
   if (f.from) w.push(sql`a.logged_at >= ${f.from}::DATE`);
   if (f.to) w.push(sql`a.logged_at < ${f.to}::DATE + INTERVAL 1 DAY`);
+  const where = sql.join(w, sql` AND `);
+  const total = (await queryOne(ctx.db, z.object({ n: z.number() }), sql`SELECT count(*)::INTEGER AS n FROM audit_log a WHERE ${where}`))?.n ?? 0;
+  const pages = Math.max(1, Math.ceil(total / pageSize));
+  const page = Math.min(f.page ?? 1, pages);
   const rows = await queryAll(
     ctx.db,
     auditSchema,
     sql`SELECT a.audit_id, CAST(a.logged_at AS VARCHAR) AS logged_at, a.actor, a.action, a.run_id, a.target, a.rows, CAST(a.detail AS VARCHAR) AS detail
-          FROM audit_log a WHERE ${sql.join(w, sql` AND `)} ORDER BY a.audit_id DESC LIMIT ${Math.trunc(limit)}`,
+          FROM audit_log a WHERE ${where} ORDER BY a.audit_id DESC LIMIT ${Math.trunc(pageSize)} OFFSET ${Math.trunc((page - 1) * pageSize)}`,
   );
-  return rows.map((r) => ({
-    auditId: r.audit_id,
-    loggedAt: r.logged_at.slice(0, 19),
-    actor: r.actor,
-    action: r.action,
-    runId: r.run_id,
-    target: r.target,
-    rows: r.rows,
-    detail: r.detail,
-  }));
+  return {
+    total,
+    page,
+    pages,
+    rows: rows.map((r) => ({
+      auditId: r.audit_id,
+      loggedAt: r.logged_at.slice(0, 19),
+      actor: r.actor,
+      action: r.action,
+      runId: r.run_id,
+      target: r.target,
+      rows: r.rows,
+      detail: r.detail,
+      ...auditWords(r.action, r.target, r.detail),
+    })),
+  };
 }
 
 /** The audit ids of a user's export rows of these files (the download links), by path. */

@@ -2,14 +2,14 @@
 // records behind it (registry row and evidence, labelled, masked and need-to-know filtered), the
 // identity comparison of two records and the linkage's explanation of a match.
 import { z } from 'zod';
-import { flagLabel, parseEvidence, statusLabel, type EvidenceItem } from '../../flags/index.js';
+import { flagLabel, flagsWithStatus, parseEvidence, statusLabel, type EvidenceItem } from '../../flags/index.js';
 import { FEED_SPECS, type FeedSpec, type FieldSpec } from '../../pipeline/feeds.js';
 import { codeLabel, normalizeNameText, regionInfo } from '../../pipeline/identity/index.js';
 import { maskId } from '../../pipeline/log.js';
 import { ident, queryAll, queryOne, sql, type Sql } from '../../pipeline/store/index.js';
 import type { Ctx } from '../context.js';
-import { COMPARISON_LABELS, FEED_LABELS, IDENTITY_LABELS } from '../labels.js';
-import { flagVisible, restrictedFeedHidden, visibleFieldValue, visibleReason } from '../privacy.js';
+import { COMPARISON_LABELS, DECISION_LABELS, FEED_LABELS, IDENTITY_LABELS } from '../labels.js';
+import { flagVisible, RESTRICTED, restrictedFeedHidden, visibleFieldValue, visibleReason } from '../privacy.js';
 import { scopeSql } from '../roles.js';
 import type { FlagDetail } from './queue.js';
 
@@ -34,7 +34,7 @@ export async function flagDecisions(ctx: Ctx, flag: FlagDetail): Promise<Decisio
   return rows.map((r) => ({
     decisionId: r.decision_id,
     decision: r.decision,
-    label: statusLabel(r.decision),
+    label: DECISION_LABELS[r.decision] ?? statusLabel(r.decision),
     reason: r.reason,
     decidedBy: r.decided_by,
     decidedAt: r.decided_at.slice(0, 19),
@@ -48,7 +48,9 @@ export interface HistoryEntry {
   flagLabel: string;
   reasonLabel: string;
   lifecycle: string | null;
-  decision: string;
+  /** The status of the one status model (flags/status.ts), as the queue and the exports read it. */
+  status: string;
+  statusLabel: string;
 }
 
 const historySchema = z.object({
@@ -58,28 +60,34 @@ const historySchema = z.object({
   flag: z.string(),
   reason: z.string(),
   lifecycle: z.string().nullable(),
-  decision: z.string().nullable(),
 });
 
-/** The same condition (flag_key) in every quarter, in scope. */
+/** The same condition (flag_key) in every quarter, in scope, with its status in that quarter. */
 export async function flagHistory(ctx: Ctx, flag: FlagDetail): Promise<HistoryEntry[]> {
   const rows = await queryAll(
     ctx.db,
     historySchema,
-    sql`SELECT f.run_id, CAST(f.as_of AS VARCHAR) AS as_of, f.flag_id, f.flag, f.reason, f.lifecycle,
-               (SELECT arg_max(d.decision, d.decision_id) FROM decisions d WHERE d.run_id = f.run_id AND d.flag_id = f.flag_id) AS decision
+    sql`SELECT f.run_id, CAST(f.as_of AS VARCHAR) AS as_of, f.flag_id, f.flag, f.reason, f.lifecycle
           FROM flags f WHERE f.flag_key = ${flag.flagKey} AND ${scopeSql(ctx.user, ctx.roles)} AND ${flagVisible(ctx, 'f')}
          ORDER BY f.as_of DESC`,
   );
-  return rows.map((r) => ({
-    runId: r.run_id,
-    asOf: r.as_of,
-    flagId: r.flag_id,
-    flagLabel: flagLabel(r.flag),
-    reasonLabel: visibleReason(ctx, r.reason),
-    lifecycle: r.lifecycle,
-    decision: statusLabel(r.decision),
-  }));
+  const out: HistoryEntry[] = [];
+  for (const r of rows) {
+    // A handful of quarters: one status query each keeps the status rule in flags/ alone.
+    const st = await queryOne(ctx.db, z.object({ status: z.string() }), sql`SELECT status FROM (${flagsWithStatus(r.run_id)}) WHERE flag_id = ${r.flag_id}`);
+    const status = st?.status ?? 'pending';
+    out.push({
+      runId: r.run_id,
+      asOf: r.as_of,
+      flagId: r.flag_id,
+      flagLabel: flagLabel(r.flag),
+      reasonLabel: visibleReason(ctx, r.reason),
+      lifecycle: r.lifecycle,
+      status,
+      statusLabel: statusLabel(status),
+    });
+  }
+  return out;
 }
 
 // ---------- stored records ----------
@@ -93,6 +101,12 @@ export interface RecordField {
   value: string;
   /** Whether this is an ID number the user may ask to see ("显示"). */
   unmaskable: boolean;
+  /** The field's kind in the feed contract (pipeline/feeds.ts): 'date', 'id', 'code', … */
+  kind: FieldSpec['kind']['type'];
+  /** The person role (FeedSpec.people) whose identity this field is, or null for a fact of the record. */
+  person: string | null;
+  /** A date field's value as YYYY-MM-DD (what the rules compare), else null. */
+  iso: string | null;
 }
 
 export interface StoredRecord {
@@ -143,12 +157,20 @@ export async function loadRecord(ctx: Ctx, feed: string, batchId: number, srcRow
          WHERE t.batch_id = ${batchId}::BIGINT AND t.src_row = ${srcRow}::BIGINT`,
   );
   if (!row) return null;
-  const fields: RecordField[] = spec.fields.map((f) => ({
-    key: f.key,
-    label: f.headers[0] ?? f.key,
-    value: visibleFieldValue(ctx, feed, row, f.key, fieldValue(f, row)),
-    unmaskable: f.kind.type === 'id' && !!row[f.key],
-  }));
+  const personOf = new Map<string, string>();
+  for (const p of spec.people) for (const k of [p.name, p.id, p.gender, p.birthDate]) if (k) personOf.set(k, p.role);
+  const fields: RecordField[] = spec.fields.map((f) => {
+    const value = visibleFieldValue(ctx, feed, row, f.key, fieldValue(f, row));
+    return {
+      key: f.key,
+      label: f.headers[0] ?? f.key,
+      value,
+      unmaskable: f.kind.type === 'id' && !!row[f.key],
+      kind: f.kind.type,
+      person: personOf.get(f.key) ?? null,
+      iso: f.kind.type === 'date' && row[f.key] != null && value !== RESTRICTED ? String(row[f.key]).slice(0, 10) : null,
+    };
+  });
   const identity: StoredRecord['identity'] = {};
   for (const p of spec.people) {
     const str = (k: string | undefined) => (k && row[k] != null ? String(row[k]) : null);
@@ -159,6 +181,9 @@ export async function loadRecord(ctx: Ctx, feed: string, batchId: number, srcRow
       gender: str(p.gender) ?? str(`${p.id}_gender`),
       birth_date: (str(p.birthDate) ?? str(`${p.id}_birth_date`))?.slice(0, 10) ?? null,
     };
+    // A person listed with a relation (a school record's guardians): also known as that parent.
+    const relation = str(`${p.role}_relation`);
+    if (relation === 'FATHER' || relation === 'MOTHER') identity[relation.toLowerCase()] ??= identity[p.role]!;
   }
   return {
     feed,
@@ -201,6 +226,76 @@ export async function registryRecordOf(ctx: Ctx, flag: FlagDetail): Promise<Stor
          ORDER BY batch_id DESC, src_row LIMIT 1`,
   );
   return r ? loadRecord(ctx, 'registry', r.batch_id, r.src_row) : null;
+}
+
+/**
+ * The child's own school record (学籍) for a flag without a registry row (an ADD): the latest
+ * enrollment record of the child's person in the linkage, else one with the child's ID number.
+ */
+export async function childSchoolRecord(ctx: Ctx, flag: FlagDetail): Promise<StoredRecord | null> {
+  const conds: Sql[] = [];
+  const tables = await queryAll(ctx.db, z.object({ n: z.string() }), sql`SELECT table_name AS n FROM duckdb_tables() WHERE table_name = 'persons' AND NOT temporary`);
+  if (flag.childPersonId && tables.length) {
+    conds.push(sql`(t.batch_id, t.src_row) IN (SELECT (p.batch_id, p.src_row) FROM persons p WHERE p.person_id = ${flag.childPersonId} AND p.feed = 'enrollment' AND p.role = 'subject')`);
+  }
+  if (flag.childIdNumber) conds.push(sql`t.id_number = ${flag.childIdNumber}`);
+  if (!conds.length) return null;
+  const r = await queryOne(
+    ctx.db,
+    z.object({ batch_id: z.coerce.number(), src_row: z.coerce.number() }),
+    sql`SELECT t.batch_id, t.src_row FROM feed_enrollment t WHERE ${sql.join(conds, sql` OR `)}
+         ORDER BY t.as_of DESC NULLS LAST, t.batch_id DESC, t.src_row LIMIT 1`,
+  );
+  return r ? loadRecord(ctx, 'enrollment', r.batch_id, r.src_row) : null;
+}
+
+/** Why a flag's child is not on the roll (an ADD): never registered, or registered and stopped. */
+export async function rosterStanding(ctx: Ctx, flag: FlagDetail, registry: StoredRecord | null): Promise<string> {
+  if (registry) {
+    const get = (k: string) => registry.fields.find((f) => f.key === k)?.value || '';
+    const paid = get('last_paid_month');
+    return `保障名册中有该儿童的记录（${get('category') || '类别不详'}），但保障状态为“${get('status') || '不详'}”${paid ? `，最后发放月份 ${paid}` : ''}：按现有数据应重新纳入保障。`;
+  }
+  const n = await queryOne(ctx.db, z.object({ n: z.number() }), sql`SELECT count(*)::INTEGER AS n FROM feed_registry`);
+  return `保障名册（共 ${n?.n ?? 0} 条记录）中没有该儿童：按身份证号、姓名和出生日期都没有找到与其为同一人的名册记录。该儿童是从学籍等部门数据中发现的。`;
+}
+
+export interface Fact {
+  label: string;
+  value: string;
+  /** A date the rule used (the evidence's date, the effective date, or the event the effective date follows). */
+  used: boolean;
+  restricted: boolean;
+}
+
+const nextMonthStart = (d: string) => {
+  const [y, m] = d.split('-').map(Number) as [number, number];
+  return m === 12 ? `${y + 1}-01-01` : `${y}-${String(m + 1).padStart(2, '0')}-01`;
+};
+
+/**
+ * The facts of an evidence record the rule read, from its feed contract: every field that is not the
+ * compared person's identity, in contract order, with the dates the rule used marked — the
+ * evidence item's date, the flag's effective date, or the event that date follows (effective
+ * dates start the month after an event: a release, a death, a cancelled certificate). Generic over
+ * feeds: a new feed's fields appear as its contract names them.
+ */
+export function recordFacts(record: StoredRecord, comparedRole: string, flag: { effectiveFrom: string | null }, item: { date: string | null } | null): Fact[] {
+  const used = (iso: string | null) =>
+    iso !== null && (iso === item?.date || iso === flag.effectiveFrom || (flag.effectiveFrom !== null && nextMonthStart(iso) === flag.effectiveFrom && iso < flag.effectiveFrom));
+  const facts: Fact[] = record.fields
+    .filter((f) => f.value && f.person !== comparedRole)
+    .map((f) => ({ label: f.label, value: f.value, used: used(f.iso), restricted: f.value === RESTRICTED }));
+  // A term (start to expected end) in months, when the record has both dates.
+  const start = record.fields.find((f) => f.key === 'start_date')?.iso;
+  const end = record.fields.find((f) => f.key === 'end_date')?.iso;
+  if (start && end && end > start) {
+    const [ys, ms, ds] = start.split('-').map(Number) as [number, number, number];
+    const [ye, me, de] = end.split('-').map(Number) as [number, number, number];
+    const months = (ye - ys) * 12 + (me - ms) - (de < ds ? 1 : 0);
+    facts.push({ label: '期限', value: `${months} 个月（${start} 至 ${end}）`, used: false, restricted: false });
+  }
+  return facts;
 }
 
 export interface Comparison {
@@ -249,6 +344,8 @@ export interface MatchExplanation {
   /** Prior log-odds (bits): match weight minus the comparison weights. */
   prior: number;
   steps: MatchStep[];
+  /** A sure link (probability ≥ 99.95%, no comparison against it): shown as one line, the chart on request. */
+  exact: boolean;
 }
 
 const linkSchema = z.object({
@@ -301,5 +398,6 @@ export async function matchExplanation(ctx: Ctx, e: EvidenceItem): Promise<Match
     matchWeight: r.match_weight,
     prior: Math.round((r.match_weight - sum) * 100) / 100,
     steps,
+    exact: r.match_probability >= 0.9995 && steps.every((x) => x.weight >= 0),
   };
 }

@@ -7,7 +7,7 @@ import { queryAll, queryOne, sql, textList, type Sql } from '../../pipeline/stor
 import type { RunInfo } from '../../review/index.js';
 import type { Ctx } from '../context.js';
 import { countyName, type AgeFilter } from '../labels.js';
-import { canSeeRestricted, flagVisible, isRestrictedCategory, restrictedCategory, visibleReason } from '../privacy.js';
+import { canSeeRestricted, flagVisible, isRestrictedCategory, isRestrictedReason, restrictedCategory, visibleReason } from '../privacy.js';
 import { scopeSql } from '../roles.js';
 
 export interface QueueFilters {
@@ -86,7 +86,11 @@ function filterSql(ctx: Ctx, f: QueueFilters, skip: (keyof QueueFilters)[] = [])
     if (isRestrictedCategory(f.category) && !canSeeRestricted(ctx)) w.push(sql`FALSE`);
     else w.push(sql`(split_part(category, ':', 1) = ${f.category!} OR category = ${f.category!})`);
   }
-  if (use('reason')) w.push(sql`reason = ${f.reason!}`);
+  if (use('reason')) {
+    // Likewise a filter on a reason that tells a criminal record: it would sort releases from the rest.
+    if (isRestrictedReason(f.reason) && !canSeeRestricted(ctx)) w.push(sql`FALSE`);
+    else w.push(sql`reason = ${f.reason!}`);
+  }
   if (use('priority')) w.push(sql`priority = ${Math.trunc(f.priority!)}::INTEGER`);
   if (use('status')) w.push(sql`status = ${f.status!}`);
   if (use('mine') && f.mine) w.push(sql`assigned_to = ${ctx.user.username}`);

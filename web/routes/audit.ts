@@ -16,5 +16,6 @@ audit.get('/audit', query(auditQuery), async (c) => {
 
 audit.get('/api/audit', query(auditQuery), async (c) => {
   const ctx = ctxOf(c);
-  return c.json({ items: await auditRows(ctx, c.req.valid('query')) });
+  const { rows, ...paging } = await auditRows(ctx, c.req.valid('query'));
+  return c.json({ items: rows, ...paging });
 });
