@@ -12,7 +12,7 @@ import { log as defaultLog } from '../../pipeline/log.js';
 import { beijingTime } from '../../pipeline/timing.js';
 import type { Db } from '../../pipeline/store/index.js';
 import { RateLimiter, requestPage, type Credentials } from './client.js';
-import { PullError } from './errors.js';
+import { PullError, type PullErrorCode } from './errors.js';
 import { readSecret } from './secrets.js';
 import { pullState, recordFailure, recordSuccess } from './state.js';
 
@@ -29,6 +29,8 @@ export interface PullReport {
   markAfter: string | null;
   /** Chinese, for the operator; never a credential. */
   error?: string;
+  /** Why it failed (AUTH, SECRET_MISSING and CONFIG do not pass by trying again). */
+  code?: PullErrorCode;
   seconds: number;
 }
 
@@ -200,11 +202,11 @@ export async function pullSource(db: Db, config: Config, source: SourceConfig, o
   } catch (err) {
     if (tmp) await rm(tmp, { force: true }).catch(() => undefined);
     const message = err instanceof PullError ? err.message : `写入拉取文件失败（${(err as NodeJS.ErrnoException).code ?? (err as Error).name}）：${dir}`;
-    const code = err instanceof PullError ? err.code : 'WRITE';
+    const code: PullErrorCode = err instanceof PullError ? err.code : 'WRITE';
     if (!(err instanceof PullError)) logger.error({ source: source.name, err: (err as Error).message }, 'pull failed (not the platform)');
     await recordFailure(db, source.name, { at: started, error: `数据源 ${source.name}：${message}`, pages });
     logger.error({ source: source.name, feed: source.feed, code, pages, error: message }, 'pull failed; mark kept, no file written');
-    return report({ status: 'failed', error: `数据源 ${source.name}：${message}` });
+    return report({ status: 'failed', error: `数据源 ${source.name}：${message}`, code });
   }
 }
 
