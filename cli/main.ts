@@ -299,6 +299,7 @@ async function registerOtherCommands(): Promise<void> {
   const [review, exports, web] = await Promise.all([import('../review/index.js'), import('../exports/index.js'), import('../web/index.js')]);
   review.registerReviewCommands(program, () => openStore(config().database));
   exports.registerExportCommands(program, () => openStore(config().database));
+  exports.registerExchangeCommands(program, () => openStore(config().database));
   review.registerRetentionCommands(program, () => openStore(config().database), () => config().profile.retention.feedDays);
   web.registerWebCommands(program, () => openStore(config().database));
 }

@@ -6,6 +6,7 @@ import { lit, queryOne, sql, type Db } from '../pipeline/store/index.js';
 import { EVIDENCE_ROLE_LABELS, flagLabel, reasonLabel } from './vocabulary.js';
 import { RuleContext, evaluateChild, type RaisedFlag } from './evaluate.js';
 import { gatherFacts } from './gather.js';
+import { exchangeTraceLines } from './exchange.js';
 
 const PARAM_VALUES: Readonly<Record<string, string>> = { term: '按整个期限', served: '按截至判定日已执行的部分', remaining: '按判定日后剩余的部分' };
 
@@ -68,6 +69,7 @@ export async function explainChild(db: Db, config: Config, child: string, asOf: 
     const { trace, flags } = evaluateChild(ctx, c, people);
     lines.push(`儿童 ${c.name ?? ''} ${maskId(c.idNumber)}（人员编号 ${c.personId}）`);
     lines.push(...trace.map((t) => '  ' + t));
+    lines.push(...(await exchangeTraceLines(db, c)).map((t) => '  ' + t));
     for (const f of flags) lines.push(...explainFlagLines(f).map((l) => '  ' + l));
   }
   await db.run(
