@@ -126,6 +126,11 @@ export const pullConfig = z.strictObject({
    * the time the pull started.
    */
   since: z.strictObject({ param: z.string().default('since'), field: z.string().optional(), initial: z.string().optional() }).optional(),
+  /**
+   * Platforms that answer HTTP 200 with a status code in the body ({"code": 0, …}): the dotted path of
+   * that code and the values that mean success; any other value fails the pull (not retried).
+   */
+  answerCode: z.strictObject({ field: z.string().min(1), ok: z.array(z.string()).min(1) }).optional(),
   /** Platform field name → feed key (FEEDS.md); unmapped fields are kept as they come (raw data). */
   fields: z.record(z.string(), z.string()).default({}),
   /** Row field that identifies a record: a row seen twice in one pull (a page repeated) is written once. Without it, identical rows are. */

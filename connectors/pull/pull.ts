@@ -146,6 +146,12 @@ export async function pullSource(db: Db, config: Config, source: SourceConfig, o
         }
         const body = await requestPage({ cfg, credentials, params, limiter, log: logger, source: source.name, page: pages + 1 });
         pages++;
+        if (cfg.answerCode) {
+          const code = at(body, cfg.answerCode.field);
+          if (!cfg.answerCode.ok.includes(String(code))) {
+            throw new PullError('HTTP', `数据共享平台在第 ${pages} 页返回错误代码 ${code === undefined ? '（无）' : String(code).slice(0, 40)}（${cfg.answerCode.field}），请核对认证、参数或接口权限`);
+          }
+        }
         const list = at(body, cfg.rowsField);
         if (!Array.isArray(list)) throw new PullError('BAD_ANSWER', `第 ${pages} 页的返回内容中没有行数组（rowsField「${cfg.rowsField || '(整个返回内容)'}」）`);
         const lines: string[] = [];

@@ -31,7 +31,7 @@ export interface Platform {
   url: string;
   rows: PlatformRow[];
   faults: Faults;
-  /** Every request: path, query, the status answered. */
+  /** Every request as it arrived: path, query, the status answered (0 until answered). */
   requests: { path: string; query: Record<string, string>; status: number }[];
   /** Forgets which pages were served (a fault "once" happens again). */
   resetHits(): void;
@@ -66,12 +66,19 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const query = Object.fromEntries(url.searchParams);
+    // Recorded when it arrives (a slow answer finishes after the client gave up on it).
+    const record = { path: url.pathname, query, status: 0 };
+    state.requests.push(record);
     const answer = (status: number, body: unknown) => {
-      state.requests.push({ path: url.pathname, query, status });
+      record.status = status;
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
       res.end(JSON.stringify(body));
     };
-    if (!authorised(req, url)) return answer(401, { code: 401, msg: '签名校验失败' });
+    if (!authorised(req, url)) {
+      // Some platforms say so with HTTP 200 and a code in the body.
+      if (url.pathname.includes('/code200/')) return answer(200, { code: 40001, msg: '签名校验失败', data: null });
+      return answer(401, { code: 401, msg: '签名校验失败' });
+    }
     const size = opts.pageSize;
     const since = query.since;
     const rows = state.rows.filter((r) => since === undefined || r.GXSJ > since);

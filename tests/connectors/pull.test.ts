@@ -47,7 +47,7 @@ const base = (name: string, style: 'page' | 'offset' | 'cursor', extra: Record<s
     rowsField: style === 'cursor' ? 'result.list' : 'data.rows',
     since: { param: 'since', field: 'GXSJ' },
     fields: { XM: 'name', SFZH: 'id_number', SWRQ: 'death_date', JLBH: 'record_id' },
-    timeoutMs: 400,
+    timeoutMs: 1_000,
     retries: 2,
     backoffMs: 20,
     ratePerSecond: 100,
@@ -83,7 +83,7 @@ describe('pulled sources', () => {
 
   for (const style of ['page', 'offset', 'cursor'] as const) {
     it(`${style} paging: a 500, a slow page and a page served twice; every row arrives once, then only what changed since`, async () => {
-      platform.faults = { error500Once: 1, slowOnce: 2, slowMs: 1_000, repeat: 0 };
+      platform.faults = { error500Once: 1, slowOnce: 2, slowMs: 2_500, repeat: 0 };
       const cfg = configWith([base(`death-${style}`, style)]);
       const source = cfg.sources[0]!;
       const r1 = await pullSource(db, cfg, source, { logger, env });
@@ -94,8 +94,12 @@ describe('pulled sources', () => {
       expect(first[0]).toEqual({ record_id: 'D-000', name: '陈欣怡', id_number: platform.rows[0]!.SFZH, death_date: '2026-01-10', GXSJ: '2026-09-01 10:00:00' });
       // The 500 and the time-out were retried; the repeated page was read and its rows dropped.
       expect(platform.requests.filter((q) => q.status === 500)).toHaveLength(1);
-      const retried = logLines.map((l) => JSON.parse(l) as { source?: string; code?: string; msg: string }).filter((l) => l.source === `death-${style}` && l.msg === 'pull request failed; retrying');
-      expect(retried.map((l) => l.code)).toEqual(['HTTP', 'TIMEOUT']);
+      const retried = logLines
+        .map((l) => JSON.parse(l) as { source?: string; code?: string; page?: number; msg: string })
+        .filter((l) => l.source === `death-${style}` && l.msg === 'pull request failed; retrying')
+        .map((l) => `${l.code}@${l.page}`);
+      expect(retried).toContain('HTTP@2');
+      expect(retried).toContain('TIMEOUT@3');
       expect(r1.pages).toBe(4);
       expect(r1.file).toMatch(new RegExp(`death-${style}_\\d{8}-\\d{6}-\\d{3}\\.jsonl$`));
       expect(pulledFiles().filter((f) => f.startsWith('.'))).toEqual([]);
@@ -165,6 +169,14 @@ describe('pulled sources', () => {
 
     const missing = await pullSource(db, cfg, cfg.sources[0]!, { logger, env: {} });
     expect(missing.error).toBe('数据源 death-gongan：应用密钥（secret）未设置：环境变量 PLATFORM_SECRET 为空或不存在');
+  });
+
+  it('a platform that answers HTTP 200 with an error code in the body: the code fails the pull', async () => {
+    const cfg = configWith([base('death-code', 'page', { url: `${platform.url}/api/code200/death/page`, answerCode: { field: 'code', ok: ['0'] } })]);
+    expect(await pullSource(db, cfg, cfg.sources[0]!, { logger, env })).toMatchObject({ status: 'ok', rows: 8 });
+    const wrong = await pullSource(db, cfg, cfg.sources[0]!, { logger, env: { PLATFORM_SECRET: WRONG } });
+    expect(wrong.error).toBe('数据源 death-code：数据共享平台在第 1 页返回错误代码 40001（code），请核对认证、参数或接口权限');
+    expect(pulledFiles()).toHaveLength(1);
   });
 
   it('HMAC-SHA256 and a bearer token read from a file named in the configuration', async () => {
