@@ -77,7 +77,7 @@ function canonical(v: unknown): string {
 }
 
 /** The later of two change marks: numbers as numbers, dates as dates, else as text. */
-export function laterMark(a: string | null, b: string | null): string | null {
+function laterMark(a: string | null, b: string | null): string | null {
   if (a === null) return b;
   if (b === null) return a;
   if (/^\d+(\.\d+)?$/.test(a) && /^\d+(\.\d+)?$/.test(b)) return Number(b) > Number(a) ? b : a;
