@@ -1,6 +1,7 @@
 // `bidui exchange request`: the query list for an agency (exchange.ts). Registered from cli/main.ts.
 import type { Command } from 'commander';
 import type { Db } from '../pipeline/store/index.js';
+import { beijingTime } from '../pipeline/timing.js';
 
 const FEEDS_ASKED = ['death', 'incarceration', 'disability', 'enrollment'] as const;
 
@@ -28,5 +29,26 @@ export function registerExchangeCommands(program: Command, openDb: () => Promise
       console.log(`查询名单 ${r.exchangeId}（${r.feed}）：${r.persons} 人，已写入 ${r.files.length} 个文件：`);
       for (const f of r.files) console.log(`  ${f.path}  (${f.rows} 行)`);
       console.log(`答复文件请保留「查询编号」列，放入收件文件夹的 ${r.feed}/ 子文件夹后运行 bidui ingest 或 bidui quarter。`);
+    });
+
+  exchange
+    .command('list')
+    .description('列出已发出的查询名单及答复情况（答复日期、有记录的人数；答复在下一次比对时关联）')
+    .option('--json', '以 JSON 格式输出')
+    .action(async (o: { json?: boolean }) => {
+      const { exchangeSummaries } = await import('../rules/index.js');
+      const db = await openDb();
+      const list = await exchangeSummaries(db);
+      if (o.json) {
+        console.log(JSON.stringify(list, null, 2));
+        return;
+      }
+      if (!list.length) console.log('尚未发出查询名单（bidui exchange request）');
+      for (const x of list) {
+        const answer = x.answered_on
+          ? `已答复（截至 ${x.answered_on}）：${x.with_records} 人有记录，${x.persons - x.with_records} 人无记录`
+          : '尚未答复（或答复尚未经过比对关联）';
+        console.log(`${x.exchange_id}  ${x.feed}  ${x.persons} 人  ${beijingTime(x.created_at)} 由 ${x.created_by} 发出  ${answer}`);
+      }
     });
 }

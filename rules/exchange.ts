@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { FeedName } from '../config/index.js';
 import { FEED_LABELS } from '../pipeline/feeds.js';
-import { queryAll, queryOne, sql, textList, type Db } from '../pipeline/store/index.js';
+import { queryAll, sql, textList, type Db, type Sql } from '../pipeline/store/index.js';
 import type { ChildFacts } from './facts.js';
 import { EVIDENCE_ROLE_LABELS } from './vocabulary.js';
 
@@ -22,30 +22,64 @@ const requestRow = z.object({
 
 const ROLE_ORDER = ['child', 'father', 'mother', 'carer'];
 
+/**
+ * Per exchange, when it was answered: by its answer rows (as the last linkage found them: table `a`), or by a
+ * file of its feed loaded after it that names it (an answer without any record). Unanswered exchanges have no row.
+ */
+const ANSWERED = sql`SELECT x.exchange_id, coalesce(max(a.answered_on), max(b.started_at)::DATE) AS answered_on
+  FROM exchange_requests x
+  LEFT JOIN a ON a.exchange_id = x.exchange_id
+  LEFT JOIN ingest_batches b ON b.feed = x.feed AND b.status = 'loaded' AND b.started_at >= x.created_at AND contains(b.file_name, x.exchange_id)
+  GROUP BY x.exchange_id HAVING count(a.exchange_id) > 0 OR count(b.batch_id) > 0`;
+
+/** The answer rows of the last linkage, or none when no linkage has looked for them. */
+async function answerRows(db: Db): Promise<Sql | null> {
+  const tables = await queryAll(db, z.object({ table_name: z.string() }), sql`SELECT table_name FROM duckdb_tables() WHERE table_name IN ('exchange_requests', 'exchange_answer_rows') AND NOT temporary`);
+  if (!tables.some((t) => t.table_name === 'exchange_requests')) return null;
+  return tables.some((t) => t.table_name === 'exchange_answer_rows')
+    ? sql`SELECT exchange_id, request_id, answered_on FROM exchange_answer_rows`
+    : sql`SELECT NULL::VARCHAR AS exchange_id, NULL::VARCHAR AS request_id, NULL::DATE AS answered_on WHERE false`;
+}
+
+export const exchangeSummary = z.object({
+  exchange_id: z.string(),
+  feed: z.string(),
+  created_at: z.string(),
+  created_by: z.string(),
+  persons: z.number(),
+  answered_on: z.string().nullable(),
+  /** Requests the answer has records for (the others: no record as of the answer date). */
+  with_records: z.number(),
+});
+export type ExchangeSummary = z.infer<typeof exchangeSummary>;
+
+/** Every query list sent, newest first, with its answer (`bidui exchange list`). */
+export async function exchangeSummaries(db: Db): Promise<ExchangeSummary[]> {
+  const answers = await answerRows(db);
+  if (!answers) return [];
+  return queryAll(
+    db,
+    exchangeSummary,
+    sql`WITH a AS (${answers}), answered AS (${ANSWERED})
+      SELECT x.exchange_id, x.feed, strftime(x.created_at, '%Y-%m-%dT%H:%M:%SZ') AS created_at, x.created_by, x.persons,
+        w.answered_on::VARCHAR AS answered_on, (SELECT count(DISTINCT request_id) FROM a WHERE a.exchange_id = x.exchange_id)::INTEGER AS with_records
+      FROM exchange_requests x LEFT JOIN answered w USING (exchange_id)
+      ORDER BY x.created_at DESC, x.exchange_id DESC`,
+  );
+}
+
 /** Lines for `rules explain`: one per request about the child's registry rows (by row or child ref). */
 export async function exchangeTraceLines(db: Db, child: ChildFacts): Promise<string[]> {
   if (!child.registry.length) return [];
-  const tables = await queryAll(db, z.object({ table_name: z.string() }), sql`SELECT table_name FROM duckdb_tables() WHERE table_name IN ('exchange_requests', 'exchange_answer_rows') AND NOT temporary`);
-  if (!tables.some((t) => t.table_name === 'exchange_requests')) return [];
-  const any = await queryOne(db, z.object({ n: z.number() }), sql`SELECT count(*)::INTEGER AS n FROM exchange_requests`);
-  if (!any?.n) return [];
-  const answers = tables.some((t) => t.table_name === 'exchange_answer_rows')
-    ? sql`SELECT exchange_id, request_id, answered_on FROM exchange_answer_rows`
-    : sql`SELECT NULL::VARCHAR AS exchange_id, NULL::VARCHAR AS request_id, NULL::DATE AS answered_on WHERE false`;
+  const answers = await answerRows(db);
+  if (!answers) return [];
   const rows = child.registry.map((r) => `${r.batchId}:${r.srcRow}`);
   const refs = child.registry.flatMap((r) => (r.childRef ? [r.childRef] : []));
   const found = await queryAll(
     db,
     requestRow,
     sql`WITH a AS (${answers}),
-      -- An exchange is answered by its answer rows, or by a file of its feed loaded after it that names it (an answer without any record).
-      answered AS (
-        SELECT x.exchange_id, coalesce(max(a.answered_on), max(b.started_at)::DATE) AS answered_on
-        FROM exchange_requests x
-        LEFT JOIN a ON a.exchange_id = x.exchange_id
-        LEFT JOIN ingest_batches b ON b.feed = x.feed AND b.status = 'loaded' AND b.started_at >= x.created_at AND contains(b.file_name, x.exchange_id)
-        GROUP BY x.exchange_id HAVING count(a.exchange_id) > 0 OR count(b.batch_id) > 0
-      ),
+      answered AS (${ANSWERED}),
       mine AS (
         SELECT DISTINCT q.exchange_id, q.request_id, q.role FROM exchange_request_rows q
         WHERE list_contains(${textList(rows)}, q.reg_batch_id || ':' || q.reg_src_row) OR list_contains(${textList(refs)}, q.child_ref)

@@ -13,7 +13,7 @@ import { ingestInbox } from '../../connectors/index.js';
 import { writeExchangeRequest } from '../../exports/index.js';
 import { embeddedExecutor, resultsRoot, runQuarter } from '../../jobs/index.js';
 import { openStore, queryRows } from '../../pipeline/store/index.js';
-import { explainChild } from '../../rules/index.js';
+import { exchangeSummaries, explainChild } from '../../rules/index.js';
 import { makeId, tempDir, writeFile } from '../helpers.js';
 
 const T = '2026-09-30';
@@ -64,6 +64,8 @@ describe('the exchange', () => {
     );
     expect(audit).toEqual(req.files.map((f) => ({ actor: '审核员甲', target: f.path, rows: 3, kind: 'exchange-request' })));
 
+    expect(await exchangeSummaries(db)).toMatchObject([{ exchange_id: req.exchangeId, feed: 'death', persons: 3, created_by: '审核员甲', answered_on: null, with_records: 0 }]);
+
     // The agency's answer: A died (full ID); the carer died (no ID, 秀瑛 for 秀英); B is not mentioned.
     writeFile(
       cfg.inbox,
@@ -94,6 +96,8 @@ describe('the exchange', () => {
     );
     expect(links.filter((l) => l.src_row === 2)).toEqual([{ src_row: 2, basis: 'request_id' }]);
     expect(links.filter((l) => l.src_row === 1).map((l) => l.basis)).toContain('request_id');
+
+    expect(await exchangeSummaries(db)).toMatchObject([{ exchange_id: req.exchangeId, answered_on: '2026-10-08', with_records: 2 }]);
 
     const traceB = (await explainChild(db, cfg, 'R002', T, '审核员甲')).join('\n');
     expect(traceB).toContain(`信息查询 ${req.exchangeId}（死亡（公安注销、卫健死亡证明、殡葬火化）`);
