@@ -2,6 +2,8 @@
 import type { Command } from 'commander';
 import type { Db } from '../pipeline/store/index.js';
 import { beijingTime } from '../pipeline/timing.js';
+import { FEED_LABELS } from '../pipeline/feeds.js';
+import type { FeedName } from '../config/index.js';
 
 const FEEDS_ASKED = ['death', 'incarceration', 'disability', 'enrollment'] as const;
 
@@ -48,7 +50,7 @@ export function registerExchangeCommands(program: Command, openDb: () => Promise
         const answer = x.answered_on
           ? `已答复（截至 ${x.answered_on}）：${x.with_records} 人有记录，${x.persons - x.with_records} 人无记录`
           : '尚未答复（或答复尚未经过比对关联）';
-        console.log(`${x.exchange_id}  ${x.feed}  ${x.persons} 人  ${beijingTime(x.created_at)} 由 ${x.created_by} 发出  ${answer}`);
+        console.log(`${x.exchange_id}  ${FEED_LABELS[x.feed as FeedName] ?? x.feed}  ${x.persons} 人  ${beijingTime(x.created_at)} 由 ${x.created_by} 发出  ${answer}`);
       }
     });
 }

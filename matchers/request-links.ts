@@ -21,7 +21,7 @@ export function exchangeAnswersStage(): Stage {
     .filter((spec) => spec.feed !== 'registry')
     .map(
       (spec) => `SELECT ${lit(spec.feed)} AS feed, t.batch_id, t.src_row, ${rawFieldSql('t.raw', REQUEST_ID_HEADERS)} AS request_id,
-    coalesce(try_cast(${rawFieldSql('t.raw', ANSWER_DATE_HEADERS)} AS DATE), b.started_at::DATE) AS answered_on
+    coalesce(try_cast(${rawFieldSql('t.raw', ANSWER_DATE_HEADERS)} AS DATE), timezone('Asia/Shanghai', b.started_at::TIMESTAMPTZ)::DATE) AS answered_on
   FROM ${spec.table} t JOIN ingest_batches b USING (batch_id)
   WHERE b.started_at >= (SELECT min(created_at) FROM exchange_requests WHERE feed = ${lit(spec.feed)})`,
     );

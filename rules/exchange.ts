@@ -22,11 +22,14 @@ const requestRow = z.object({
 
 const ROLE_ORDER = ['child', 'father', 'mother', 'carer'];
 
+// Times in the store are the session's local time (now()::TIMESTAMP, as ingest writes them); a caseworker's
+// day is Beijing's.
+
 /**
  * Per exchange, when it was answered: by its answer rows (as the last linkage found them: table `a`), or by a
  * file of its feed loaded after it that names it (an answer without any record). Unanswered exchanges have no row.
  */
-const ANSWERED = sql`SELECT x.exchange_id, coalesce(max(a.answered_on), max(b.started_at)::DATE) AS answered_on
+const ANSWERED = sql`SELECT x.exchange_id, coalesce(max(a.answered_on), max(timezone('Asia/Shanghai', b.started_at::TIMESTAMPTZ))::DATE) AS answered_on
   FROM exchange_requests x
   LEFT JOIN a ON a.exchange_id = x.exchange_id
   LEFT JOIN ingest_batches b ON b.feed = x.feed AND b.status = 'loaded' AND b.started_at >= x.created_at AND contains(b.file_name, x.exchange_id)
@@ -61,7 +64,7 @@ export async function exchangeSummaries(db: Db): Promise<ExchangeSummary[]> {
     db,
     exchangeSummary,
     sql`WITH a AS (${answers}), answered AS (${ANSWERED})
-      SELECT x.exchange_id, x.feed, strftime(x.created_at, '%Y-%m-%dT%H:%M:%SZ') AS created_at, x.created_by, x.persons,
+      SELECT x.exchange_id, x.feed, strftime(timezone('UTC', x.created_at::TIMESTAMPTZ), '%Y-%m-%dT%H:%M:%SZ') AS created_at, x.created_by, x.persons,
         w.answered_on::VARCHAR AS answered_on, (SELECT count(DISTINCT request_id) FROM a WHERE a.exchange_id = x.exchange_id)::INTEGER AS with_records
       FROM exchange_requests x LEFT JOIN answered w USING (exchange_id)
       ORDER BY x.created_at DESC, x.exchange_id DESC`,
@@ -84,7 +87,7 @@ export async function exchangeTraceLines(db: Db, child: ChildFacts): Promise<str
         SELECT DISTINCT q.exchange_id, q.request_id, q.role FROM exchange_request_rows q
         WHERE list_contains(${textList(rows)}, q.reg_batch_id || ':' || q.reg_src_row) OR list_contains(${textList(refs)}, q.child_ref)
       )
-      SELECT m.exchange_id, m.request_id, m.role, x.feed, strftime(x.created_at, '%Y-%m-%d') AS sent_on,
+      SELECT m.exchange_id, m.request_id, m.role, x.feed, strftime(timezone('Asia/Shanghai', x.created_at::TIMESTAMPTZ), '%Y-%m-%d') AS sent_on,
         (SELECT count(*) FROM a WHERE a.request_id = m.request_id)::INTEGER AS hits, w.answered_on::VARCHAR AS answered_on
       FROM mine m JOIN exchange_requests x USING (exchange_id) LEFT JOIN answered w USING (exchange_id)
       ORDER BY x.created_at, m.exchange_id, m.request_id`,
