@@ -5,4 +5,4 @@ export { gatherFacts, type GatheredFacts } from './gather.js';
 export * from './facts.js';
 export { evidenceItemSchema, parseEvidence, type EvidenceItem } from './evidence.js';
 export { explainChild, explainFlagLines } from './explain.js';
-export { exchangeSummaries, type ExchangeSummary } from './exchange.js';
+export { exchangeSummaries, exchangeTraceLines, type ExchangeSummary } from './exchange.js';
