@@ -210,7 +210,7 @@ export async function startWorkers(config: Config, opts: WorkerOptions): Promise
         };
         if (job.name === 'scan-source') {
           const data = storeJob('scan-source', job.data);
-          return { files: await queueIngests(sourceByName(config, data.source)) };
+          return { files: await queueIngests(sourceByName(config, data.source), data.inbox) };
         }
         if (job.name === 'pull-source') {
           // A pulled source on its cron: pull (the requests retry themselves), then ingest what it wrote.
