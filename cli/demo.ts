@@ -3,7 +3,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../config/index.js';
-import { EXPORT_KINDS, purposeLabel, runExport } from '../exports/index.js';
+import { EXPORT_KINDS, purposeLabel, runExport, writeExchangeRequest } from '../exports/index.js';
 import { assertStoreFree, queryRows, openStore, type Db } from '../pipeline/store/index.js';
 import { approve, decide, retentionLine } from '../review/index.js';
 import { runQuarter } from '../jobs/index.js';
@@ -67,6 +67,9 @@ export async function runDemo(dirOption: string): Promise<DemoResult> {
     for (const f of r.files) console.log(`  ${f.path} (${f.rows} 行；${purposeLabel(f)})`);
     for (const f of r.files.filter((x) => x.format === 'pdf')) console.log(`  打开季度比对报告: xdg-open "${f.path}"（或用任一 PDF 阅读器打开）`);
   }
+  // The query list for an agency that cannot share (the exchange); its answer would go to the inbox.
+  const query = await writeExchangeRequest(db, { feed: 'incarceration', outDir: exportsDir, by: DEMO_SUPERVISOR });
+  for (const f of query.files) console.log(`  ${f.path} (${f.rows} 行, 信息查询名单 ${query.exchangeId})`);
   console.log(`⑤ 标记清单: ${join(dir, 'out', 'flags.csv')}   数据库: ${database}`);
   return { dir, db, database };
 }

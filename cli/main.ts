@@ -2,9 +2,9 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { ConfigError, loadConfig, type Config } from '../config/index.js';
+import { ConfigError, loadConfig, type Config, type FeedName } from '../config/index.js';
 import type { Db } from '../pipeline/store/index.js';
-import { feedLabel, printIngestSummary, printQuarter, printStatus, printUnreadFolders, progressLine } from './print.js';
+import { feedLabel, printIngestSummary, printPullReports, printPulls, printQuarter, printStatus, printUnreadFolders, progressLine, type PullStatusRow } from './print.js';
 import { localise } from './zh.js';
 
 // A command loads what it uses when it runs (DuckDB, exceljs, the connectors, BullMQ, the web app):
@@ -38,6 +38,13 @@ program.hook('preAction', async () => {
   const { log } = await import('../pipeline/log.js');
   log.level = level;
 });
+
+/** Each pulled source of the configuration with its pull_state row (null: never pulled). */
+async function pullStatus(cfg: Config, db: Db): Promise<PullStatusRow[]> {
+  const { pulledSources, pullStates } = await connectors();
+  const states = await pullStates(db);
+  return pulledSources(cfg).map((s) => ({ source: s.name, feed: s.feed, state: states.find((x) => x.source === s.name) ?? null }));
+}
 
 function config(): Config {
   const opts = program.opts<{ config?: string; db?: string }>();
@@ -113,8 +120,12 @@ program
       try {
         const db = await openStore(cfg.database);
         const status = await storeStatus(db);
-        if (o.json) console.log(JSON.stringify(status, null, 2));
-        else printStatus(status);
+        const pulls = await pullStatus(cfg, db);
+        if (o.json) console.log(JSON.stringify({ ...status, pulls }, null, 2));
+        else {
+          printStatus(status);
+          printPulls(pulls);
+        }
       } catch (err) {
         if (!o.json) console.log(`数据库正被其他进程使用：${(err as Error).message.split('\n')[0]}`);
       }
@@ -122,15 +133,51 @@ program
     }
     const db = await openStore(cfg.database);
     const status = await storeStatus(db);
-    if (o.json) console.log(JSON.stringify(status, null, 2));
+    const pulls = await pullStatus(cfg, db);
+    if (o.json) console.log(JSON.stringify({ ...status, pulls }, null, 2));
     else {
       printStatus(status);
+      printPulls(pulls);
       // The quick start writes its own store: an empty default store is most often the wrong one.
       const demo = resolve('data/demo/bidui.duckdb');
       if (!status.batches.length && resolve(cfg.database) !== demo && existsSync(demo)) {
         console.log(`提示：数据库 ${resolve(cfg.database)} 中还没有数据。演示数据在 ${demo}，可用 bidui --db ${demo} status 查看。`);
       }
     }
+  });
+
+program
+  .command('pull')
+  .description('从数据共享平台拉取数据：按配置中设置了 pull 的数据源，拉取上次以来变化的记录，每次写成一个 JSON Lines 文件放入收件文件夹，然后导入')
+  .option('--source <name>', '只拉取该数据源（默认：全部拉取数据源）')
+  .option('--no-ingest', '只拉取，不导入（文件留在收件文件夹，下次导入时载入）')
+  .option('--json', '以 JSON 格式输出')
+  .action(async (o: { source?: string; ingest: boolean; json?: boolean }) => {
+    const cfg = config();
+    const { pullSources, pulledSources, ingestInbox, PullError } = await connectors();
+    if (!pulledSources(cfg).length) {
+      console.error('配置的 sources 中没有拉取数据源（设置了 pull 的数据源）；见 README「Pulled sources」');
+      process.exitCode = 2;
+      return;
+    }
+    const db = await openStore(cfg.database);
+    let reports;
+    try {
+      reports = await pullSources(db, cfg, { source: o.source });
+    } catch (err) {
+      if (!(err instanceof PullError)) throw err;
+      console.error(err.message);
+      process.exitCode = 2;
+      return;
+    }
+    const feeds = [...new Set(reports.filter((r) => r.file).map((r) => r.feed as FeedName))];
+    const ingest = o.ingest && feeds.length ? await ingestInbox(db, cfg, { feeds }) : [];
+    if (o.json) console.log(JSON.stringify({ pulls: reports, ingest }, null, 2));
+    else {
+      printPullReports(reports);
+      if (ingest.length) printIngestSummary(ingest, ingest.reduce((a, r) => a + r.seconds, 0));
+    }
+    if (reports.some((r) => r.status === 'failed') || ingest.some((r) => r.status === 'failed')) process.exitCode = 3;
   });
 
 program
@@ -253,6 +300,7 @@ async function registerOtherCommands(): Promise<void> {
   const [review, exports, web] = await Promise.all([import('../review/index.js'), import('../exports/index.js'), import('../web/index.js')]);
   review.registerReviewCommands(program, () => openStore(config().database));
   exports.registerExportCommands(program, () => openStore(config().database));
+  exports.registerExchangeCommands(program, () => openStore(config().database));
   review.registerRetentionCommands(program, () => openStore(config().database), () => config().profile.retention.feedDays);
   web.registerWebCommands(program, () => openStore(config().database));
 }

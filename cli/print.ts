@@ -1,6 +1,7 @@
 import { FEED_LABELS, FEED_SPECS } from '../pipeline/feeds.js';
 import type { FeedName } from '../config/index.js';
-import { findingLabel, quarantineReasonLabel, type BatchReport, type StoreStatus } from '../connectors/index.js';
+import { findingLabel, quarantineReasonLabel, type BatchReport, type PullReport, type PullState, type StoreStatus } from '../connectors/index.js';
+import { beijingTime } from '../pipeline/timing.js';
 import { categoryLabel, flagLabel } from '../flags/index.js';
 import { regionInfo } from '../pipeline/identity/index.js';
 import type { QuarterResult } from '../jobs/index.js';
@@ -103,4 +104,36 @@ export function printQuarter(r: QuarterResult): void {
 /** Inbox folders no source reads: named, so that nobody thinks their files were compared. */
 export function printUnreadFolders(folders: readonly string[]): void {
   for (const f of folders) console.log(`警告：收件箱中的文件夹「${f}」不是可识别的数据类型，其中的文件未读取（可识别：${Object.values(FEED_LABELS).join('、')}；或在配置的 sources 中指定）`);
+}
+
+/** A pulled source of the configuration and its last pull (null: never pulled). */
+export interface PullStatusRow {
+  source: string;
+  feed: string;
+  state: PullState | null;
+}
+
+/** `bidui status`: each pulled source's last pull, rows, mark and last error. */
+export function printPulls(rows: readonly PullStatusRow[]): void {
+  if (!rows.length) return;
+  console.log('\n拉取数据源（数据共享平台）：');
+  const table = rows.map(({ source, feed, state: s }) => [
+    source,
+    feedLabel(feed),
+    s?.last_pull_at ? beijingTime(s.last_pull_at) : '尚未拉取',
+    s ? (s.last_status === 'ok' ? '成功' : '失败') : '-',
+    s?.last_status === 'ok' ? `${s.last_rows ?? 0} 行` : '-',
+    s?.mark ?? '（无，下次全量拉取）',
+  ]);
+  for (const line of alignColumns([['数据源', '数据类型', '上次拉取', '结果', '行数', '增量标记（此后变化的记录）'], ...table], new Set([4]))) console.log('  ' + line);
+  for (const { state: s } of rows) if (s?.last_status === 'failed' && s.last_error) console.log(`  上次拉取失败：${s.last_error}（标记未变，未写入文件）`);
+}
+
+/** `bidui pull`: one line per source pulled. */
+export function printPullReports(reports: readonly PullReport[]): void {
+  for (const r of reports) {
+    if (r.status === 'ok') {
+      console.log(`拉取成功  [${feedLabel(r.feed)}] ${r.source}：${r.pages} 页，${r.rows} 行${r.file ? `，已写入 ${r.file}` : '（没有新记录，未写文件）'}；增量标记 ${r.markAfter ?? '（无）'}`);
+    } else console.log(`拉取失败  [${feedLabel(r.feed)}] ${r.error}`);
+  }
 }

@@ -91,6 +91,12 @@ export function parseConfig(input: unknown, origin = 'config', baseDir = process
   config.database = config.database === ':memory:' ? config.database : resolve(baseDir, config.database);
   config.inbox = resolve(baseDir, config.inbox);
   if (config.workDir) config.workDir = resolve(baseDir, config.workDir);
+  // A pulled source's secret file, like every path of the file, is relative to it.
+  for (const s of config.sources) {
+    const auth = s.pull?.auth;
+    const ref = auth?.type === 'bearer' ? auth.token : auth?.type === 'hmac' ? auth.secret : null;
+    if (ref && 'file' in ref) ref.file = resolve(baseDir, ref.file);
+  }
   return config;
 }
 

@@ -136,12 +136,96 @@ export const ruleProfile = z.strictObject({
 });
 export type RuleProfile = z.infer<typeof ruleProfile>;
 
-export const sourceConfig = z.strictObject({
+/**
+ * Where a secret comes from: an environment variable or a file (its content, trimmed). Never the
+ * configuration text itself: a literal value fails the schema.
+ */
+export const secretRef = z.union([
+  z.strictObject({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name') }),
+  z.strictObject({ file: z.string().min(1) }),
+]);
+export type SecretRef = z.infer<typeof secretRef>;
+
+/**
+ * A source pulled from an HTTP endpoint of the data-sharing platform (FEEDS.md "Pulled sources").
+ * Each pull writes the rows it received as one JSON Lines file in `<inbox>/<feed>/`.
+ */
+export const pullConfig = z.strictObject({
+  /** The endpoint (http or https), with any fixed query parameters. */
+  url: z.url({ protocol: /^https?$/ }),
+  method: z.enum(['GET', 'POST']).default('GET'),
+  auth: z.discriminatedUnion('type', [
+    z.strictObject({ type: z.literal('none') }),
+    /** `Authorization: Bearer <token>`. */
+    z.strictObject({ type: z.literal('bearer'), token: secretRef }),
+    /**
+     * Application key + secret: every request carries the key, a timestamp (ms), a nonce and
+     * HMAC(secret, METHOD \n path?query \n timestamp \n nonce) in hex.
+     */
+    z.strictObject({
+      type: z.literal('hmac'),
+      algorithm: z.enum(['sm3', 'sha256']).default('sm3'),
+      appKey: z.string().min(1),
+      secret: secretRef,
+      headers: z
+        .strictObject({
+          appKey: z.string().default('X-App-Key'),
+          timestamp: z.string().default('X-Timestamp'),
+          nonce: z.string().default('X-Nonce'),
+          signature: z.string().default('X-Signature'),
+        })
+        .prefault({}),
+    }),
+  ]),
+  paging: z
+    .discriminatedUnion('style', [
+      /** page=1,2,… and size; the last page is the first with fewer rows than size. */
+      z.strictObject({ style: z.literal('page'), pageParam: z.string().default('page'), sizeParam: z.string().default('size'), firstPage: z.number().int().min(0).default(1), size: z.number().int().min(1).max(10_000).default(500) }),
+      /** offset=0,size,… and limit; the last page is the first with fewer rows than size. */
+      z.strictObject({ style: z.literal('offset'), offsetParam: z.string().default('offset'), limitParam: z.string().default('limit'), size: z.number().int().min(1).max(10_000).default(500) }),
+      /** The server returns the next cursor with each page; no (or an empty) cursor ends the pull. */
+      z.strictObject({ style: z.literal('cursor'), cursorParam: z.string().default('cursor'), sizeParam: z.string().default('size'), size: z.number().int().min(1).max(10_000).default(500), cursorField: z.string().default('next_cursor') }),
+    ])
+    .prefault({ style: 'page' }),
+  /** Dotted path of the rows array in the JSON answer (e.g. "data.rows"); "" = the answer is the array. */
+  rowsField: z.string().default('data'),
+  /**
+   * The incremental mark: sent as `param` (absent on the first pull); `field` names the row field
+   * with the change time, whose greatest value becomes the next mark; without it the next mark is
+   * the time the pull started.
+   */
+  since: z.strictObject({ param: z.string().default('since'), field: z.string().optional(), initial: z.string().optional() }).optional(),
+  /**
+   * Platforms that answer HTTP 200 with a status code in the body ({"code": 0, …}): the dotted path of
+   * that code and the values that mean success; any other value fails the pull (not retried).
+   */
+  answerCode: z.strictObject({ field: z.string().min(1), ok: z.array(z.string()).min(1) }).optional(),
+  /** Platform field name → feed key (FEEDS.md); unmapped fields are kept as they come (raw data). */
+  fields: z.record(z.string(), z.string()).default({}),
+  /** Row field that identifies a record: a row seen twice in one pull (a page repeated) is written once. Without it, identical rows are. */
+  keyField: z.string().optional(),
+  timeoutMs: z.number().int().min(100).default(30_000),
+  /** Attempts per request after the first; the wait doubles from backoffMs (or the server's Retry-After). */
+  retries: z.number().int().min(0).max(10).default(3),
+  backoffMs: z.number().int().min(0).default(1_000),
+  /** At most this many requests a second (0 = no limit). */
+  ratePerSecond: z.number().min(0).default(5),
+  /** Stop after this many pages (a server that never ends a pull is an error, not a full disk). */
+  maxPages: z.number().int().min(1).default(10_000),
+});
+export type PullConfig = z.infer<typeof pullConfig>;
+
+const sourceFields = z.strictObject({
   /** Unique name of the source, e.g. "death-gongan". */
   name: z.string().min(1),
   feed: feedName,
-  /** A folder (every file in it) or a glob, relative to the inbox when not absolute. */
-  path: z.string().min(1),
+  /**
+   * A folder (every file in it) or a glob, relative to the inbox when not absolute. A pulled
+   * source reads the files its pulls write: `<feed>/<name>_*.jsonl` unless given.
+   */
+  path: z.string().min(1).optional(),
+  /** An HTTP endpoint of the data-sharing platform instead of a drop folder (connectors/pull/). */
+  pull: pullConfig.optional(),
   format: z.enum(['auto', 'csv', 'xlsx', 'jsonl', 'parquet']).default('auto'),
   encoding: z.enum(['auto', 'utf-8', 'gb18030']).default('auto'),
   /** XLSX sheet name; the first sheet when absent. */
@@ -150,9 +234,19 @@ export const sourceConfig = z.strictObject({
   headerAliases: z.record(z.string(), z.array(z.string())).default({}),
   /** Base of spreadsheet serial dates in CSV/JSON sources (XLSX files say their own). */
   dateBase: z.enum(['1900', '1904']).default('1900'),
-  /** Cron expression (Asia/Shanghai) for scheduled scans of this source. */
+  /** Cron expression (Asia/Shanghai) for scheduled scans (pulls, for a pulled source) of this source. */
   schedule: z.string().default('0 1 * * *'),
 });
+
+/** The file-name stem of a pulled source's files: the source name with characters no file name takes replaced. */
+export const pullFileStem = (sourceName: string): string => sourceName.replace(/[\\/:*?"<>|\s]+/g, '_');
+
+export const sourceConfig = sourceFields
+  .refine((s) => (s.path === undefined) !== (s.pull === undefined), {
+    message: 'a source has either a path (drop folder) or pull (HTTP endpoint; its files go to <inbox>/<feed>/)',
+    path: ['path'],
+  })
+  .transform((s) => ({ ...s, path: s.path ?? `${s.feed}/${pullFileStem(s.name)}_*.jsonl` }));
 export type SourceConfig = z.infer<typeof sourceConfig>;
 
 /** Scheduled and distributed runs (jobs/): all optional; without `queue` everything runs in one process. */

@@ -34,3 +34,5 @@ export function runExport(db: Db, kind: ExportKind, opts: ExportOptions): Promis
   return EXPORTERS[kind](db, opts);
 }
 export { registerExportCommands } from './cli.js';
+export { registerExchangeCommands } from './exchange-cli.js';
+export { writeExchangeRequest, EXCHANGE_REQUEST_COLUMNS, type ExchangeRequestOptions, type ExchangeRequestResult } from './exchange.js';

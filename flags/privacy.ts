@@ -4,7 +4,9 @@
 // - a reason that tells a criminal record (PARENT_RELEASED) reads RESTRICTED_REASON_LABEL, and
 //   evidence of a restricted feed (incarceration) is masked, without the grant.
 import { sql, textList, type Sql } from '../pipeline/store/index.js';
-import { RESTRICTED_CATEGORIES } from '../rules/index.js';
+import { RESTRICTED_CATEGORIES, RESTRICTED_FEEDS } from '../rules/index.js';
+
+export { RESTRICTED_FEEDS };
 
 /** Reasons that tell a criminal record: a role without the grant sees only that a qualifying status ended. */
 export const RESTRICTED_REASONS: readonly string[] = ['PARENT_RELEASED'];
@@ -12,12 +14,6 @@ export const RESTRICTED_REASONS: readonly string[] = ['PARENT_RELEASED'];
 export const RESTRICTED_REASON_LABEL = '父母符合条件的情形已消失（限制知悉）';
 /** The code a file without the grant carries instead of a restricted reason or feed. */
 export const RESTRICTED_CODE = 'RESTRICTED';
-/**
- * Feeds whose records need the grant: criminal (or compulsory-treatment) records, and the hiv feed
- * (an HIV record is cited only by a flag of the HIV category, which is hidden whole; masking its
- * items too keeps a file without the grant free of them whatever flag cites one).
- */
-export const RESTRICTED_FEEDS: readonly string[] = ['incarceration', 'hiv'];
 /** Feeds every field of which needs the grant (a row of them is not shown at all without it). */
 export const RESTRICTED_ROW_FEEDS: readonly string[] = ['hiv'];
 

@@ -11,7 +11,8 @@ import { join, resolve } from 'node:path';
 import { Job, Queue, UnrecoverableError, Worker, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
-import { effectiveSources, type Config } from '../config/index.js';
+import { effectiveSources, type Config, type SourceConfig } from '../config/index.js';
+import { pullSource } from '../connectors/index.js';
 import { log } from '../pipeline/log.js';
 import { beijingTime } from '../pipeline/timing.js';
 import { openStore, type Db } from '../pipeline/store/index.js';
@@ -141,6 +142,7 @@ export interface RunningWorkers {
 const storeJobSchemas = {
   'scan-source': z.object({ source: z.string().min(1), inbox: z.string().optional() }),
   'ingest-file': z.object({ source: z.string().min(1), path: z.string().min(1) }),
+  'pull-source': z.object({ source: z.string().min(1) }),
   quarter: z.object({ asOf: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(), inbox: z.string().optional(), out: z.string().optional() }),
 } as const;
 type StoreJobName = keyof typeof storeJobSchemas;
@@ -194,11 +196,9 @@ export async function startWorkers(config: Config, opts: WorkerOptions): Promise
     const w = new Worker<unknown>(
       names.store,
       async (job) => {
-        if (job.name === 'scan-source') {
-          const data = storeJob('scan-source', job.data);
-          const source = sourceByName(config, data.source);
-          const files = await scanSource(config, source, data.inbox);
-          // One ingest job per file version: a file seen again unchanged is not queued twice.
+        /** An ingest job for each file of the source; one per file version: a file seen again unchanged is not queued twice. */
+        const queueIngests = async (source: SourceConfig, inbox?: string) => {
+          const files = await scanSource(config, source, inbox);
           await store.addBulk(
             files.map((path) => {
               const st = statSync(path);
@@ -206,7 +206,22 @@ export async function startWorkers(config: Config, opts: WorkerOptions): Promise
               return { name: 'ingest-file', data: { source: source.name, path }, opts: { ...jobOptions(config), jobId: `ingest.${id}` } };
             }),
           );
-          return { files: files.length };
+          return files.length;
+        };
+        if (job.name === 'scan-source') {
+          const data = storeJob('scan-source', job.data);
+          return { files: await queueIngests(sourceByName(config, data.source), data.inbox) };
+        }
+        if (job.name === 'pull-source') {
+          // A pulled source on its cron: pull (the requests retry themselves), then ingest what it wrote.
+          const data = storeJob('pull-source', job.data);
+          const source = sourceByName(config, data.source);
+          const report = await pullSource(ownerDb, config, source);
+          if (report.status === 'failed') {
+            const hopeless = report.code === 'AUTH' || report.code === 'SECRET_MISSING' || report.code === 'CONFIG';
+            throw hopeless ? new UnrecoverableError(report.error ?? 'pull failed') : new Error(report.error ?? 'pull failed');
+          }
+          return { rows: report.rows, pages: report.pages, file: report.file, files: await queueIngests(source) };
         }
         if (job.name === 'ingest-file') {
           const data = storeJob('ingest-file', job.data);
@@ -284,8 +299,9 @@ export async function registerSchedules(config: Config, url: string): Promise<Sc
     const registered: ScheduleReport['registered'] = [];
     const wanted = new Set<string>();
     for (const s of effectiveSources(config)) {
-      const id = `scan.${s.name}`;
-      await queue.upsertJobScheduler(id, { pattern: s.schedule, tz }, { name: 'scan-source', data: { source: s.name }, opts: jobOptions(config) });
+      // A pulled source's cron pulls (and then ingests what the pull wrote); a drop folder's scans.
+      const [id, name] = s.pull ? [`pull.${s.name}`, 'pull-source'] : [`scan.${s.name}`, 'scan-source'];
+      await queue.upsertJobScheduler(id, { pattern: s.schedule, tz }, { name, data: { source: s.name }, opts: jobOptions(config) });
       wanted.add(id);
       registered.push({ id, pattern: s.schedule, tz });
     }
@@ -358,6 +374,7 @@ const JOB_STATE_LABELS: Readonly<Record<string, string>> = {
 const JOB_LABELS: Readonly<Record<string, string>> = {
   'scan-source': '扫描数据源',
   'ingest-file': '导入文件',
+  'pull-source': '从数据共享平台拉取',
   quarter: '季度比对',
   match: '人员匹配分区',
   evaluate: '规则判定分区',

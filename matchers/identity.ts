@@ -15,6 +15,7 @@ import { parseSettings, type LinkageSettings } from './settings.js';
 import { countStage } from './sql.js';
 import { clusterEvaluationStage, labelledMentionsStage, matchRunStages, personCountsStage, personLinksStage, personsStage } from './sql-persons.js';
 import { StageRunner } from './stage.js';
+import { exchangeAnswersStage, hasExchangeRequests, requestLinksPersonLinksStage, requestLinksStage, requestPersonsStages } from './request-links.js';
 
 const registered = new WeakSet<Db>();
 
@@ -188,6 +189,12 @@ export async function finishPersonLinkage(db: Db, prepared: PreparedPersonLinkag
     await runner.run(nameOnlyCandidatesStage(prepared.nameOnly), ...nameOnlyPersonsStages(), nameOnlyLinksStage(prepared.nameOnly));
     nameOnlyLinks = (await runner.one<{ n: number }>(countStage('name_only_count', 'name_only_links'))).n;
     runner.lap('name_only');
+  }
+
+  // Answers of the exchange: request_id first, identity second (request-links.ts).
+  if (await hasExchangeRequests(runner)) {
+    await runner.run(exchangeAnswersStage(), requestLinksStage(), ...requestPersonsStages(), requestLinksPersonLinksStage());
+    runner.lap('request_links');
   }
 
   const counts = await runner.one<{ linked: number; review: number; persons: number }>(personCountsStage());

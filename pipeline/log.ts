@@ -23,6 +23,12 @@ const PERSONAL_KEYS = [
 ];
 
 /**
+ * Keys that may carry a credential (pulled sources: tokens, application secrets, request
+ * signatures and their headers). The code logs none of them; this is the net under it.
+ */
+const SECRET_KEYS = ['secret', 'token', 'password', 'authorization', 'Authorization', 'signature', 'headers', 'appSecret'];
+
+/**
  * BIDUI_LOG_LEVEL (or the CLI's --log-level) when set. Otherwise: off in tests; on a terminal only
  * errors (the JSON lines are for services and CI, not for the person at the keyboard, who reads
  * the commands' Chinese output); 'info' when stderr is a file, a pipe or a journal.
@@ -37,7 +43,7 @@ export function createLogger(destination: DestinationStream = pino.destination(2
   return pino(
     {
       level: defaultLogLevel(),
-      redact: { paths: PERSONAL_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]), censor: '[redacted]' },
+      redact: { paths: [...PERSONAL_KEYS, ...SECRET_KEYS].flatMap((k) => [k, `*.${k}`, `*.*.${k}`]), censor: '[redacted]' },
     },
     destination,
   );

@@ -6,6 +6,7 @@ import { lit, queryOne, sql, type Db } from '../pipeline/store/index.js';
 import { EVIDENCE_ROLE_LABELS, flagLabel, reasonLabel, RESTRICTED_CATEGORIES } from './vocabulary.js';
 import { RuleContext, evaluateChild, type RaisedFlag } from './evaluate.js';
 import { gatherFacts } from './gather.js';
+import { exchangeTraceLines } from './exchange.js';
 
 const PARAM_VALUES: Readonly<Record<string, string>> = {
   term: '按整个期限',
@@ -92,6 +93,8 @@ export async function explainChild(
     const { trace, flags } = evaluateChild(ctx, seen, people);
     lines.push(`儿童 ${c.name ?? ''} ${maskId(c.idNumber)}（人员编号 ${c.personId}）`);
     lines.push(...trace.map((t) => '  ' + t));
+    // An exchange about a restricted feed (prison, HIV) tells a reviewer without the grant that one was asked.
+    lines.push(...(await exchangeTraceLines(db, c, { needToKnow })).map((t) => '  ' + t));
     for (const f of flags) if (needToKnow || !(restricted(f.category) || restricted(f.previousCategory))) lines.push(...explainFlagLines(f).map((l) => '  ' + l));
   }
   await db.run(

@@ -5,3 +5,4 @@ export { gatherFacts, type GatheredFacts } from './gather.js';
 export * from './facts.js';
 export { evidenceItemSchema, parseEvidence, type EvidenceItem } from './evidence.js';
 export { explainChild, explainFlagLines, paramValue } from './explain.js';
+export { exchangeSummaries, exchangeTraceLines, type ExchangeSummary } from './exchange.js';

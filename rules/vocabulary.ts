@@ -8,6 +8,12 @@ export type Category = 'ORPHAN' | 'HIV' | 'DE_FACTO' | 'DIFFICULTY_FAMILY' | 'DI
 
 /** Categories that need the need-to-know grant (RULES.md §4). */
 export const RESTRICTED_CATEGORIES: readonly Category[] = ['HIV'];
+/**
+ * Feeds whose records need the grant: criminal (or compulsory-treatment) records, and the hiv feed
+ * (an HIV record is cited only by a flag of the HIV category, which is hidden whole; masking its
+ * items too keeps a file without the grant free of them whatever flag cites one).
+ */
+export const RESTRICTED_FEEDS: readonly string[] = ['incarceration', 'hiv'];
 
 export const CATEGORY_RANK: Record<Category, number> = {
   ORPHAN: 5,

@@ -3,7 +3,7 @@
 import type { Config } from '../config/index.js';
 import { z } from 'zod';
 import { queryOne, sql, type Db } from '../pipeline/store/index.js';
-import { evaluateChild, explainFlagLines, gatherFacts, RuleContext, type GatheredFacts } from '../rules/index.js';
+import { evaluateChild, exchangeTraceLines, explainFlagLines, gatherFacts, RuleContext, type GatheredFacts } from '../rules/index.js';
 import type { Ctx } from './context.js';
 import { canSeeRestricted, RESTRICTED_TRACE } from './privacy.js';
 import type { FlagDetail } from './queries/queue.js';
@@ -43,7 +43,8 @@ export async function ruleTrace(ctx: Ctx, flag: FlagDetail): Promise<TraceResult
     // The trace names statuses and records (prison, health) a role without the grant may not see.
     return { available: false, message: RESTRICTED_TRACE };
   }
-  const lines = [...trace];
+  // The exchange: what the query lists asked about the child and its family, and what the answers said.
+  const lines = [...trace, ...(await exchangeTraceLines(ctx.db, child))];
   for (const f of flags) lines.push(...explainFlagLines(f));
   return { available: true, lines };
 }

@@ -244,6 +244,45 @@ ALTER TABLE name_forms_v5 RENAME TO name_forms;
     sql: `ALTER TABLE flags ADD COLUMN overpaid_amount DOUBLE;`,
   },
   {
+    // Pulled sources (connectors/pull/): per source, the incremental "changed since" mark and the
+    // last pull's outcome (bidui status). The exchange (exports/exchange.ts): each query list sent
+    // to an agency, and per request_id the registry rows (child, father, mother, carer) it asks
+    // about, so that an answer links back through request_id (matchers) and a request the answer
+    // does not mention reads "no record as of the answer date" (rules explain).
+    version: 9,
+    name: 'pull_state (pulled sources) and exchange_requests, exchange_request_rows (query lists and their answers)',
+    sql: `
+CREATE TABLE pull_state (
+  source VARCHAR PRIMARY KEY,
+  mark VARCHAR,
+  last_pull_at TIMESTAMP,
+  last_status VARCHAR,
+  last_rows INTEGER,
+  last_pages INTEGER,
+  last_file VARCHAR,
+  last_error VARCHAR,
+  last_success_at TIMESTAMP
+);
+CREATE TABLE exchange_requests (
+  exchange_id VARCHAR PRIMARY KEY,
+  feed VARCHAR NOT NULL,
+  created_at TIMESTAMP NOT NULL,
+  created_by VARCHAR NOT NULL,
+  persons INTEGER NOT NULL,
+  files JSON NOT NULL
+);
+CREATE TABLE exchange_request_rows (
+  exchange_id VARCHAR NOT NULL,
+  request_id VARCHAR NOT NULL,
+  reg_batch_id INTEGER NOT NULL,
+  reg_src_row INTEGER NOT NULL,
+  role VARCHAR NOT NULL,
+  child_ref VARCHAR,
+  PRIMARY KEY (request_id, reg_batch_id, reg_src_row, role)
+);
+`,
+  },
+  {
     // The five optional feeds of FEEDS.md (issue 15), in the layout of pipeline/store/schema.ts
     // feedTableDdl as of this migration; a later change to their specs needs an ALTER migration.
     version: 11,
