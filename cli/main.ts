@@ -196,7 +196,7 @@ rulesCommand
     }
     const db = await openStore(cfg.database);
     try {
-      const result = await jobs.previewProfile(db, cfg, { candidate, runId: o.run, asOf: o.asOf, needToKnow: !!o.needToKnow, examples: Number(o.examples) || 3 });
+      const result = await jobs.previewProfile(db, { candidate, live: cfg, runId: o.run, asOf: o.asOf, needToKnow: !!o.needToKnow, examples: Number(o.examples) || 3 });
       console.log(o.json ? JSON.stringify(result, null, 2) : jobs.formatPreview(result, !!o.needToKnow).join('\n'));
     } catch (err) {
       if (!(err instanceof jobs.ProfileError)) throw err;

@@ -13,7 +13,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
-import { ConfigError, resolveProfile, ruleProfile, type Config, type RuleProfile } from '../config/index.js';
+import { ConfigError, configSchema, resolveProfile, ruleProfile, type Config, type RuleProfile } from '../config/index.js';
 import { categoryLabel, flagLabel, isRestrictedFlag, isRestrictedReason, raiseFlags, reasonLabel, RESTRICTED_REASON_LABEL, suppressions, type FlagRow } from '../flags/index.js';
 import { maskId } from '../pipeline/log.js';
 import { queryAll, queryOne, sql, type Db } from '../pipeline/store/index.js';
@@ -36,32 +36,45 @@ export function loadCandidateProfile(file: string): RuleProfile {
   } catch (err) {
     throw new ProfileError(`候选规则配置 ${file}：无法读取（${(err as NodeJS.ErrnoException).code ?? '读取失败'}）`);
   }
+  return parseCandidateProfile(text, `候选规则配置 ${file}`, { baseDir: dirname(path) });
+}
+
+/**
+ * A candidate profile from its JSON text; `origin` starts every error message. Without `baseDir`
+ * (the web) `extends` may name only a shipped profile, not a file of the server.
+ */
+export function parseCandidateProfile(text: string, origin: string, opts: { baseDir?: string } = {}): RuleProfile {
   let value: unknown;
   try {
     value = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (err) {
-    throw new ProfileError(`候选规则配置 ${file}：不是有效的 JSON（${(err as Error).message.split('\n')[0]}）`);
+    throw new ProfileError(`${origin}：不是有效的 JSON（${(err as Error).message.split('\n')[0]}）`);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ProfileError(`候选规则配置 ${file}：应为一个 JSON 对象`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ProfileError(`${origin}：应为一个 JSON 对象`);
+  const parent = (value as Record<string, unknown>).extends;
+  if (!opts.baseDir && parent !== undefined && (typeof parent !== 'string' || /[\\/]|\.json$/i.test(parent))) {
+    throw new ProfileError(`${origin}：键 extends：这里只能继承内置的规则配置（national、example-province）`);
+  }
   let merged: Record<string, unknown>;
   try {
-    merged = resolveProfile(value, dirname(path));
+    merged = resolveProfile(value, opts.baseDir ?? process.cwd());
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    throw new ProfileError(`候选规则配置 ${file}：键 extends：找不到所继承的规则配置（${err.message.replace(/^profile: /, '')}）`);
+    throw new ProfileError(`${origin}：键 extends：找不到所继承的规则配置（${err.message.replace(/^profile: /, '')}）`);
   }
   const parsed = ruleProfile.safeParse(merged, { error: z.locales.zhCN().localeError });
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => {
       const key = [...i.path, ...(i.code === 'unrecognized_keys' ? [i.keys.join(', ')] : [])].map(String).join('.');
-      return `候选规则配置 ${file}：键 ${key || '(根)'}：${i.message}`;
+      return `${origin}：键 ${key || '(根)'}：${i.message}`;
     });
     throw new ProfileError(lines.join('\n'));
   }
   return parsed.data;
 }
 
-const runRow = z.object({ run_id: z.string(), as_of: z.string(), summary: z.string().nullable() });
+const runRow = z.object({ run_id: z.string(), as_of: z.string(), summary: z.string().nullable(), config: z.string() });
+const recordedConfig = z.object({ profile: ruleProfile, jurisdiction: configSchema.shape.jurisdiction });
 
 /** The run to preview on: `runId`, else the latest complete run. */
 async function previewRun(db: Db, runId?: string) {
@@ -69,17 +82,21 @@ async function previewRun(db: Db, runId?: string) {
     db,
     runRow,
     runId
-      ? sql`SELECT run_id, as_of::VARCHAR AS as_of, summary::VARCHAR AS summary FROM runs WHERE run_id = ${runId}`
-      : sql`SELECT run_id, as_of::VARCHAR AS as_of, summary::VARCHAR AS summary FROM runs WHERE status = 'complete' ORDER BY as_of DESC LIMIT 1`,
+      ? sql`SELECT run_id, as_of::VARCHAR AS as_of, summary::VARCHAR AS summary, config::VARCHAR AS config FROM runs WHERE run_id = ${runId}`
+      : sql`SELECT run_id, as_of::VARCHAR AS as_of, summary::VARCHAR AS summary, config::VARCHAR AS config FROM runs WHERE status = 'complete' ORDER BY as_of DESC LIMIT 1`,
   );
   if (!run) throw new ProfileError(runId ? `没有编号为 ${runId} 的季度比对` : '数据库中还没有完成的季度比对：请先运行 bidui quarter');
   const missing = z.object({ missingFeeds: z.array(z.string()).optional() }).safeParse(run.summary ? JSON.parse(run.summary) : {});
-  return { runId: run.run_id, asOf: run.as_of, missingFeeds: missing.success ? (missing.data.missingFeeds ?? []) : [] };
+  // The rules the run was made with (the configuration is recorded on its row).
+  const recorded = recordedConfig.parse(JSON.parse(run.config));
+  return { runId: run.run_id, asOf: run.as_of, missingFeeds: missing.success ? (missing.data.missingFeeds ?? []) : [], recorded };
 }
 
 export interface PreviewOptions {
   /** The candidate profile (loadCandidateProfile). */
   candidate: RuleProfile;
+  /** The live rules (the configuration in force); default: those the run was made with. */
+  live?: Pick<Config, 'profile' | 'jurisdiction'>;
   /** The run whose facts are evaluated (default: the latest complete run). */
   runId?: string;
   /** Evaluate as of this date (default: the run's as-of date). */
@@ -144,10 +161,11 @@ function differences(a: unknown, b: unknown, prefix = ''): PreviewResult['parame
 const identity = (f: FlagRow) => `${f.flag_id}|${f.reason}`;
 
 /** Evaluates the run's facts with the live and the candidate profile; stores nothing. */
-export async function previewProfile(db: Db, config: Config, opts: PreviewOptions): Promise<PreviewResult> {
+export async function previewProfile(db: Db, opts: PreviewOptions): Promise<PreviewResult> {
   const run = await previewRun(db, opts.runId);
   const asOf = opts.asOf ?? run.asOf;
   if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf) || Number.isNaN(Date.parse(asOf))) throw new ProfileError(`--as-of：日期应为 YYYY-MM-DD，收到 "${asOf}"`);
+  const config = opts.live ?? run.recorded;
   const live = config.profile;
   const candidate = opts.candidate;
   const suppressed = new Set((await suppressions(db)).map((s) => `${s.flagKey}|${s.fingerprint}`));

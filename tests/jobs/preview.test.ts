@@ -52,7 +52,7 @@ beforeAll(async () => {
 
 describe('rules preview', () => {
   it('an unchanged profile previews no change, and its baseline is the run as stored', async () => {
-    const r = await previewProfile(db, cfg, { candidate: loadCandidateProfile(profileFile('same.json', { extends: 'national' })), needToKnow: true });
+    const r = await previewProfile(db, { live: cfg, candidate: loadCandidateProfile(profileFile('same.json', { extends: 'national' })), needToKnow: true });
     expect(r.runId).toBe(`Q${AS_OF}`);
     expect(r.parameters).toEqual([]);
     expect(r.baseline).toBeGreaterThan(0);
@@ -68,7 +68,7 @@ describe('rules preview', () => {
 
   it('restriction.minMonths 6 → 12 lists exactly the flags whose restriction term lies between, and stores nothing', async () => {
     const before = await snapshot();
-    const r: PreviewResult = await previewProfile(db, cfg, {
+    const r: PreviewResult = await previewProfile(db, { live: cfg,
       candidate: loadCandidateProfile(profileFile('twelve.json', { extends: 'national', restriction: { minMonths: 12 } })),
       needToKnow: true,
       examples: 1_000,
