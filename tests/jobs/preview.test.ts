@@ -117,6 +117,18 @@ describe('rules preview', () => {
     for (const e of examples) expect(e.child_id_masked).toMatch(/^(\d{6}\*+[\dXx]{4}|)$/);
   });
 
+  it('without the need-to-know grant, HIV flags are left out of the preview, counts included', async () => {
+    // An adult age of 19 keeps the 18-year-olds, HIV children among them (REMOVE AGED_OUT dropped).
+    const candidate = loadCandidateProfile(profileFile('nineteen.json', { extends: 'national', adultAge: 19 }));
+    const all = await previewProfile(db, { live: cfg, candidate, needToKnow: true, examples: 1_000 });
+    const none = await previewProfile(db, { live: cfg, candidate, needToKnow: false, examples: 1_000 });
+    const hiv = (r: PreviewResult) => r.groups.flatMap((g) => [...g.examples.added, ...g.examples.dropped]).filter((e) => e.category === 'HIV').length;
+    expect(hiv(all)).toBeGreaterThan(0);
+    expect(hiv(none)).toBe(0);
+    expect(none.added + none.dropped).toBe(all.added + all.dropped - hiv(all));
+    expect(none.baseline).toBeLessThan(all.baseline);
+  });
+
   it('an invalid profile file is refused with a Chinese error naming the key', async () => {
     const bad = profileFile('bad.json', { extends: 'national', restriction: { minMonths: '十二' } });
     expect(() => loadCandidateProfile(bad)).toThrow(ProfileError);
