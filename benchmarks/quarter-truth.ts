@@ -1,10 +1,20 @@
 // Scores the flags of a run against the synthetic province's ground truth (truth/flags.csv), per
-// flag type. A run's child is mapped to a true person through the truth mentions of its records
+// flag type and per reason. A run's child is mapped to a true person through the truth mentions of its records
 // (the majority). A flag matches when flag type, reason and child agree (and, for a duplicate
 // registration, the registry row).
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { lit, queryRows, type Db } from '../pipeline/store/index.js';
+
+export interface ReasonScore {
+  flag: string;
+  reason: string;
+  truth: number;
+  raised: number;
+  truePositives: number;
+  precision: number;
+  recall: number;
+}
 
 export interface FlagScore {
   flag: string;
@@ -52,5 +62,36 @@ export async function scoreAgainstTruth(db: Db, runId: string, synthDir: string)
   }
   const misses = await queryRows(db, `SELECT flag, reason, category, child_person_id, child_id_number, child_ref, effective_from FROM truth_scored WHERE k NOT IN (SELECT k FROM run_scored) ORDER BY flag, reason`);
   const extras = await queryRows(db, `SELECT flag, reason, category, true_person, child_id_number, child_ref, effective_from FROM run_scored WHERE k NOT IN (SELECT k FROM truth_scored) ORDER BY flag, reason`);
-  return { scores, misses, extras };
+  return { scores, reasons: await reasonScores(db), misses, extras };
 }
+
+/** After scoreAgainstTruth's tables: precision and recall per flag type and reason. */
+export async function reasonScores(db: Db): Promise<ReasonScore[]> {
+  const rows = await queryRows<ReasonScore>(
+    db,
+    `WITH r AS (SELECT DISTINCT flag, reason, k FROM run_scored), t AS (SELECT DISTINCT flag, reason, k FROM truth_scored),
+          fr AS (SELECT flag, reason FROM t UNION SELECT flag, reason FROM r)
+     SELECT fr.flag, fr.reason,
+            (SELECT count(*) FROM t WHERE t.flag = fr.flag AND t.reason = fr.reason)::INTEGER AS truth,
+            (SELECT count(*) FROM r WHERE r.flag = fr.flag AND r.reason = fr.reason)::INTEGER AS raised,
+            (SELECT count(*) FROM r JOIN t USING (flag, reason, k) WHERE r.flag = fr.flag AND r.reason = fr.reason)::INTEGER AS "truePositives"
+     FROM fr ORDER BY fr.flag, fr.reason`,
+  );
+  for (const s of rows) {
+    s.precision = s.raised ? s.truePositives / s.raised : 1;
+    s.recall = s.truth ? s.truePositives / s.truth : 1;
+  }
+  return rows;
+}
+
+const f4 = (x: number) => x.toFixed(4);
+
+export function formatReasons(rows: ReasonScore[]): string {
+  const lines = ['flag        reason                      truth  raised      TP  precision  recall'];
+  for (const s of rows)
+    lines.push(
+      `${s.flag.padEnd(12)}${s.reason.padEnd(26)}${String(s.truth).padStart(7)}${String(s.raised).padStart(8)}${String(s.truePositives).padStart(8)}${f4(s.precision).padStart(11)}${f4(s.recall).padStart(8)}`,
+    );
+  return lines.join('\n');
+}
+

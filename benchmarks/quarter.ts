@@ -1,9 +1,9 @@
 /**
  * npm run bench:quarter [-- --size medium|small|province --seed 1 --scenario synth|adversarial]
  * Runs a quarter on a synthetic province with every noise type (generated once, then reused) and
- * prints per-flag-type precision and recall against the generator's ground truth, and the timings.
- * --scenario adversarial uses the independent generator of benchmarks/adversarial/ (issue 14) and
- * also prints recall per noise class and precision/recall per reason.
+ * prints precision and recall per flag type and per reason against the generator's ground truth, and
+ * the timings. --scenario adversarial uses the independent generator of benchmarks/adversarial/
+ * (issue 14) and also prints recall per noise class.
  */
 import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -12,8 +12,8 @@ import { loadConfig } from '../config/index.js';
 import { openStore } from '../pipeline/store/index.js';
 import { runQuarter } from '../jobs/index.js';
 import { generateProvince, synthOptionsSchema } from '../synth/index.js';
-import { scoreAgainstTruth } from './quarter-truth.js';
-import { FAMILIES, formatClassRecall, formatReasons, generateAdversarial, scoreAdversarial, type AdversarialSize } from './adversarial/index.js';
+import { formatReasons, scoreAgainstTruth } from './quarter-truth.js';
+import { FAMILIES, formatClassRecall, generateAdversarial, scoreAdversarial, type AdversarialSize } from './adversarial/index.js';
 
 const { values } = parseArgs({
   options: {
@@ -47,7 +47,7 @@ const started = performance.now();
 const result = await runQuarter(db, cfg, { asOf: values['as-of']!, out: join(dir, 'out') });
 const seconds = (performance.now() - started) / 1000;
 const adv = adversarial ? await scoreAdversarial(db, result.runId, dir) : null;
-const { scores, misses, extras } = adv ?? (await scoreAgainstTruth(db, result.runId, dir));
+const { scores, reasons, misses, extras } = adv ?? (await scoreAgainstTruth(db, result.runId, dir));
 
 console.log(`quarter ${result.runId}: ${result.flags} flags in ${seconds.toFixed(1)} s (${Object.entries(result.timings).map(([k, v]) => `${k} ${v}`).join(', ')})`);
 console.log('flag         truth  raised      TP  precision  recall');
@@ -57,9 +57,9 @@ for (const s of scores) {
 if (adv) {
   console.log('\nrecall per noise class (truth flags whose evidence carries the class; raised = found by the run)');
   console.log(formatClassRecall(adv.classes));
-  console.log('\nper reason');
-  console.log(formatReasons(adv.reasons));
 }
+console.log('\nper reason');
+console.log(formatReasons(reasons));
 console.log(`peak memory (max RSS): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
 if (misses.length) console.log(`missed (first 10 of ${misses.length}):`, misses.slice(0, 10));
 if (extras.length) console.log(`raised but not in the truth (first 10 of ${extras.length}):`, extras.slice(0, 10));

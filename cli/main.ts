@@ -207,9 +207,8 @@ program
     }
   });
 
-program
-  .command('rules')
-  .description('比对规则')
+const rulesCommand = program.command('rules').description('比对规则');
+rulesCommand
   .command('explain')
   .description('说明某个儿童的判定过程：哪些条件成立、依据哪些记录')
   .argument('<child>', '儿童的身份证号、儿童编号、人员编号，或 review list 列出的标记编号')
@@ -221,6 +220,37 @@ program
     const db = await openStore(cfg.database);
     const lines = await explainChild(db, cfg, child, o.asOf, undefined, { needToKnow: o.needToKnow === true });
     console.log(lines.join('\n'));
+  });
+rulesCommand
+  .command('preview')
+  .description('规则预演：用候选规则配置重新计算某期比对的数据，列出与现行规则相比会新增和不再提出的标记（不保存任何结果）')
+  .requiredOption('--profile <file>', '候选规则配置文件（JSON，可用 "extends" 继承现行配置）')
+  .option('--as-of <date>', '按此截止日期计算（YYYY-MM-DD；默认用该期比对的截止日期）')
+  .option('--run <id>', '季度比对编号（默认最近一期完成的比对）')
+  .option('--examples <n>', '每组列出的示例数', '3')
+  .option('--need-to-know', '操作者有知悉权限：包括艾滋病病毒感染儿童的标记（不加时不计入）')
+  .option('--json', '以 JSON 输出')
+  .action(async (o: { profile: string; asOf?: string; run?: string; examples: string; needToKnow?: boolean; json?: boolean }) => {
+    const jobs = await import('../jobs/index.js');
+    const cfg = config();
+    let candidate;
+    try {
+      candidate = jobs.loadCandidateProfile(o.profile);
+    } catch (err) {
+      if (!(err instanceof jobs.ProfileError)) throw err;
+      console.error(err.message);
+      process.exitCode = 2;
+      return;
+    }
+    const db = await openStore(cfg.database);
+    try {
+      const result = await jobs.previewProfile(db, { candidate, live: cfg, runId: o.run, asOf: o.asOf, needToKnow: !!o.needToKnow, examples: Number(o.examples) || 3 });
+      console.log(o.json ? JSON.stringify(result, null, 2) : jobs.formatPreview(result, !!o.needToKnow).join('\n'));
+    } catch (err) {
+      if (!(err instanceof jobs.ProfileError)) throw err;
+      console.error(err.message);
+      process.exitCode = 2;
+    }
   });
 
 program

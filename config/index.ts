@@ -1,2 +1,2 @@
 export * from './schema.js';
-export { ConfigError, effectiveSources, loadConfig, parseConfig } from './load.js';
+export { ConfigError, effectiveSources, loadConfig, parseConfig, resolveProfile } from './load.js';

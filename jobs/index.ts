@@ -11,3 +11,4 @@ export {
   type WorkerOptions, type RunningWorkers, type ScheduleReport, type QueueStatus,
 } from './queue.js';
 export { beginRun, finishRun, type QuarterResult, type FinishOptions } from './run.js';
+export { previewProfile, loadCandidateProfile, parseCandidateProfile, formatPreview, ProfileError, type PreviewOptions, type PreviewResult, type PreviewGroup, type PreviewFlag } from './preview.js';

@@ -1,16 +1,21 @@
 /** Feed layouts (FEEDS.md), file plans, row builders for the core world and the background population. */
 import { ageAt, civilFromDays, DATE_STYLES, fmtDate, toUtcDate, ym, type DateStyle } from './dates.js';
 import type { IdAllocator } from './ids.js';
-import type { EnrollStatus, Person, RegRow, SchoolLevel, World } from './model.js';
+import type { AssistanceType, EnrollStatus, Person, RegRow, SchoolLevel, World } from './model.js';
 import { NameGen, dottedName, surnameOf } from './names.js';
 import type { IdNoiseScope, Noiser, NoiseType } from './noise.js';
 import type { County } from './regions.js';
 import { Rng, cumulative } from './rng.js';
-import { personId } from './rules.js';
+import { LISTED_ILLNESSES, personId, UNLISTED_ILLNESSES } from './rules.js';
 import { FORMAT_EXT, csvCell, openSink, type Cell, type Format, type Sink, TextOut } from './writers.js';
 
-export type FeedName = 'registry' | 'death' | 'incarceration' | 'disability' | 'enrollment';
-export const FEED_NAMES: readonly FeedName[] = ['registry', 'death', 'incarceration', 'disability', 'enrollment'];
+export type CoreFeedName = 'registry' | 'death' | 'incarceration' | 'disability' | 'enrollment';
+/** The feeds of issue 15 (FEEDS.md): written after the others, so that those stay as they were for a seed. */
+export type NewFeedName = 'court' | 'lost_contact' | 'illness' | 'hiv' | 'social_assistance';
+export type FeedName = CoreFeedName | NewFeedName;
+export const FEED_NAMES: readonly CoreFeedName[] = ['registry', 'death', 'incarceration', 'disability', 'enrollment'];
+export const NEW_FEED_NAMES: readonly NewFeedName[] = ['court', 'lost_contact', 'illness', 'hiv', 'social_assistance'];
+export const ALL_FEED_NAMES: readonly FeedName[] = [...FEED_NAMES, ...NEW_FEED_NAMES];
 type Kind = 'text' | 'name' | 'id' | 'date' | 'gender' | 'dtype' | 'dlevel' | 'month';
 interface Col {
   key: string;
@@ -55,6 +60,29 @@ export const FEEDS: Record<FeedName, readonly Col[]> = {
     c('status', 'text', '学籍状态'), c('as_of', 'date', '数据日期'),
     c('guardian1_name', 'name', '监护人一姓名'), c('guardian1_id_number', 'id', '监护人一身份证号'), c('guardian1_relation', 'text', '监护人一关系'),
     c('guardian2_name', 'name', '监护人二姓名'), c('guardian2_id_number', 'id', '监护人二身份证号'), c('guardian2_relation', 'text', '监护人二关系'),
+  ],
+  court: [
+    c('name', 'name', '姓名'), c('id_number', 'id', ...ID_ALIASES), c('gender', 'gender', '性别'), c('birth_date', 'date', '出生日期'),
+    c('judgment_type', 'text', '判决类型'), c('judgment_date', 'date', '判决日期'), c('effective_date', 'date', '生效日期'),
+    c('court', 'text', '法院'), c('case_no', 'text', '案号'),
+  ],
+  lost_contact: [
+    c('name', 'name', '姓名'), c('id_number', 'id', ...ID_ALIASES), c('gender', 'gender', '性别'), c('birth_date', 'date', '出生日期'),
+    c('report_date', 'date', '报告日期'), c('found_date', 'date', '找回日期'), c('reporter', 'text', '报告单位'), c('record_id', 'text', '记录编号'),
+  ],
+  illness: [
+    c('name', 'name', '姓名'), c('id_number', 'id', ...ID_ALIASES), c('gender', 'gender', '性别'), c('birth_date', 'date', '出生日期'),
+    c('disease_code', 'text', '疾病编码'), c('disease_name', 'text', '疾病名称'), c('diagnosis_date', 'date', '确诊日期'),
+    c('hospital', 'text', '医疗机构'), c('record_id', 'text', '记录编号'),
+  ],
+  hiv: [
+    c('name', 'name', '姓名'), c('id_number', 'id', ...ID_ALIASES), c('gender', 'gender', '性别'), c('birth_date', 'date', '出生日期'),
+    c('confirm_date', 'date', '确诊日期'), c('region_code', 'text', ...REGION_ALIASES), c('record_id', 'text', '记录编号'),
+  ],
+  social_assistance: [
+    c('household_id', 'text', '家庭编号'), c('name', 'name', '姓名'), c('id_number', 'id', ...ID_ALIASES), c('relation', 'text', '与户主关系'),
+    c('assistance_type', 'text', '救助类型'), c('start_date', 'date', '纳入日期'), c('end_date', 'date', '退出日期'),
+    c('region_code', 'text', ...REGION_ALIASES), c('monthly_amount', 'text', '月救助金额'),
   ],
 };
 
@@ -265,6 +293,42 @@ export function enrollmentRow(
   };
 }
 
+export function courtRow(p: Person, type: string, date: number, effective: number | null, court: string, caseNo: string): RowSpec {
+  return {
+    vals: [p.name, p.id, p.g, p.birth, type, date, effective, court, caseNo],
+    mentions: [{ role: 'subject', pid: p.pid, id: p.id, idCol: 1, nameCol: 0, birthCol: 3, scope: 'all' }],
+  };
+}
+
+export function lostContactRow(p: Person, report: number, found: number | null, reporter: string, rec: string): RowSpec {
+  return {
+    vals: [p.name, p.id, p.g, p.birth, report, found, reporter, rec],
+    mentions: [{ role: 'subject', pid: p.pid, id: p.id, idCol: 1, nameCol: 0, birthCol: 3, scope: 'all' }],
+  };
+}
+
+export function illnessRow(p: Person, code: string, name: string, diagnosis: number, hospital: string, rec: string): RowSpec {
+  return {
+    vals: [p.name, p.id, p.g, p.birth, code, name, diagnosis, hospital, rec],
+    mentions: [{ role: 'subject', pid: p.pid, id: p.id, idCol: 1, nameCol: 0, birthCol: 3, scope: 'all' }],
+  };
+}
+
+export function hivRow(p: Person, confirm: number, region: string, rec: string): RowSpec {
+  return {
+    vals: [p.name, p.id, p.g, p.birth, confirm, region, rec],
+    mentions: [{ role: 'subject', pid: p.pid, id: p.id, idCol: 1, nameCol: 0, birthCol: 3, scope: 'all' }],
+  };
+}
+
+export function assistanceRow(p: Person, household: string, relation: string, type: string, start: number, end: number | null, region: string, amount: number): RowSpec {
+  return {
+    vals: [household, p.name, p.id, relation, type, start, end, region, amount.toFixed(2)],
+    // No birth date column: a missing ID would leave the name alone.
+    mentions: [{ role: 'subject', pid: p.pid, id: p.id, idCol: 2, nameCol: 1, birthCol: -1, scope: 'mild' }],
+  };
+}
+
 // ------------------------------------------------------------------------------------------------
 // background population (unrelated to the registry; streamed, never stored)
 
@@ -276,6 +340,7 @@ export class Background {
   private readonly names: NameGen;
   private readonly cum: Float64Array;
   private pending: RowSpec[] = [];
+  private pendingAssist: RowSpec[] = [];
   private recSeq = 0;
 
   constructor(
@@ -384,6 +449,73 @@ export class Background {
     this.pending = rows.reverse();
     return this.pending.pop() as RowSpec;
   }
+
+  private adult(minAge = 20, maxAge = 75): Person {
+    const r = this.rng;
+    return this.person(r.chance(0.55) ? 1 : 2, this.T - Math.floor(r.range(minAge, maxAge) * Y) - r.int(365));
+  }
+
+  /** Judgments on unrelated adults (never a parent of a child the rules see). */
+  court(): RowSpec {
+    const r = this.rng;
+    const p = this.adult(22, 80);
+    const date = this.T - r.int(Math.floor(6 * Y));
+    const type = r.pick(JUDGMENT_TYPES);
+    return courtRow(p, type, date, r.chance(0.8) ? date + r.range(15, 40) : null, r.pick(COURTS), caseNo(date, p.county, this.recSeq++ + 1));
+  }
+
+  lostContact(): RowSpec {
+    const r = this.rng;
+    const p = this.adult(18, 80);
+    const report = this.T - r.int(Math.floor(5 * Y));
+    const found = r.chance(0.5) ? Math.min(this.T, report + r.range(3, 900)) : null;
+    return lostContactRow(p, report, found, r.pick(REPORTERS), this.rec('LC'));
+  }
+
+  /** Adults with any disease; children only with diseases no local list names (they must not flag). */
+  illness(): RowSpec {
+    const r = this.rng;
+    const child = r.chance(0.08);
+    const p = child ? this.person(r.chance(0.5) ? 1 : 2, this.T - Math.floor(r.range(2, 16) * Y) - r.int(300)) : this.adult(25, 85);
+    const [code, name] = r.pick(child ? UNLISTED_ILLNESSES : r.chance(0.5) ? LISTED_ILLNESSES : UNLISTED_ILLNESSES);
+    const diagnosis = Math.max(p.birth + 100, this.T - r.int(Math.floor(6 * Y)));
+    return illnessRow(p, code, name, diagnosis, r.pick(HOSPITALS), this.rec('IL'));
+  }
+
+  hiv(): RowSpec {
+    const r = this.rng;
+    const p = this.adult(20, 70);
+    return hivRow(p, Math.max(p.birth + 6570, this.T - r.int(Math.floor(12 * Y))), p.county, this.rec('HV'));
+  }
+
+  /** Households of adults on any roll; households with children only of types or dates that do not count. */
+  assistance(): RowSpec {
+    if (this.pendingAssist.length) return this.pendingAssist.pop() as RowSpec;
+    const r = this.rng;
+    const county = this.county();
+    const head = this.person(r.chance(0.6) ? 1 : 2, this.T - Math.floor(r.range(30, 85) * Y) - r.int(365), undefined, county);
+    const household = `JT${county}${String(this.recSeq++ * 7 + 3).padStart(8, '0')}`;
+    const withChild = r.chance(0.3);
+    const start = this.T - r.int(Math.floor(6 * Y));
+    const closed = withChild ? r.chance(0.5) : r.chance(0.25);
+    const type: AssistanceType = withChild && !closed ? '低保边缘' : r.pick(['低保', '低保', '特困', '低保边缘'] as const);
+    const end = closed ? Math.min(this.T - 1, start + r.range(60, 1500)) : null;
+    const amount = type === '特困' ? 1100 : type === '低保' ? 720 : 0;
+    const members: [Person, string][] = [[head, '户主']];
+    if (r.chance(0.6)) members.push([this.person(head.g === 1 ? 2 : 1, head.birth + r.range(-1500, 1500), surnameOf(head.name) || undefined, county), '配偶']);
+    if (withChild) members.push([this.person(r.chance(0.5) ? 1 : 2, this.T - Math.floor(r.range(2, 17) * Y) - r.int(300), surnameOf(head.name) || undefined, county), '子女']);
+    this.pendingAssist = members.map(([p, rel]) => assistanceRow(p, household, rel, type, start, end, county, amount)).reverse();
+    return this.pendingAssist.pop() as RowSpec;
+  }
+}
+
+export const JUDGMENT_TYPES = ['宣告失踪', '宣告死亡', '撤销失踪宣告', '撤销死亡宣告', '撤销监护人资格', '恢复监护人资格'] as const;
+export const COURTS = ['市中级人民法院', '县人民法院', '区人民法院', '市第一中级人民法院'];
+export const REPORTERS = ['县公安局城关派出所', '区公安分局刑侦大队', '市公安局户政支队', '镇派出所'];
+export const HOSPITALS = ['省人民医院', '省妇幼保健院', '市第一人民医院', '县人民医院', '市儿童医院'];
+/** 案号 of a judgment: (year)county民特seq号. */
+export function caseNo(date: number, county: string, seq: number): string {
+  return `（${civilFromDays(date)[0]}）${county}民特${seq}号`;
 }
 
 export function personLine(p: Person): string {

@@ -13,10 +13,16 @@ export class IdAllocator {
   private readonly counters: Uint16Array;
   private readonly countyIndex = new Map<string, number>();
 
+  /**
+   * `fromTop`: hand out each day's sequences from the other end, so that a second allocator (the
+   * people of the issue-15 events, made after the rest of the world) never takes an ID the first
+   * would give, and the first gives the IDs it always gave.
+   */
   constructor(
     counties: readonly string[],
     private readonly firstDay: number,
     private readonly lastDay: number,
+    private readonly fromTop = false,
   ) {
     counties.forEach((c, i) => this.countyIndex.set(c, i));
     this.counters = new Uint16Array(counties.length * (lastDay - firstDay + 1) * 2);
@@ -34,7 +40,7 @@ export class IdAllocator {
       if (c < 499) {
         this.counters[k] = c + 1;
         const offset = hashStr(county, day) % 499;
-        const slot = (offset + c * 7) % 499; // 499 is prime: c → slot is a bijection
+        const slot = (offset + (this.fromTop ? 498 - c : c) * 7) % 499; // 499 is prime: c → slot is a bijection
         const seq = (slot + 1) * 2 - (male ? 1 : 0); // male odd 1..997, female even 2..998
         const [y, m, d] = civilFromDays(day);
         const first17 = `${county}${y}${p2(m)}${p2(d)}${String(seq).padStart(3, '0')}`;

@@ -7,9 +7,11 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { DATE_STYLES, civilFromDays, daysFromCivil, lastAug31Before, parseIsoDay, type DateStyle } from './dates.js';
+import { eventScenarios } from './events.js';
 import {
-  Background, FEED_NAMES, FileWriter, RowFactory, deathRow, disabilityRow, enrollmentRow, incarcerationRow, personLine,
-  type FeedName, type FileSpec, type FileStat, type Profile, type RowSpec,
+  ALL_FEED_NAMES, Background, FEED_NAMES, FileWriter, NEW_FEED_NAMES, RowFactory, assistanceRow, courtRow, deathRow, disabilityRow, enrollmentRow, hivRow,
+  illnessRow, incarcerationRow, lostContactRow, personLine,
+  type CoreFeedName, type FeedName, type FileSpec, type FileStat, type NewFeedName, type Profile, type RowSpec,
 } from './feeds.js';
 import { IdAllocator } from './ids.js';
 import type { RegRow } from './model.js';
@@ -40,14 +42,17 @@ export type SynthSize = SynthOptions['size'];
 
 interface SizeSpec {
   children: number;
-  bg: Record<Exclude<FeedName, 'registry'>, number>;
+  bg: Record<Exclude<CoreFeedName, 'registry'>, number>;
+  /** Background rows of the issue-15 feeds. */
+  bgNew: Record<NewFeedName, number>;
   mins: boolean;
 }
+const bgNew = (n: number): Record<NewFeedName, number> => ({ court: n, lost_contact: n, illness: 2 * n, hiv: n, social_assistance: 4 * n });
 export const SIZES: Record<SynthSize, SizeSpec> = {
-  tiny: { children: 60, bg: { death: 60, incarceration: 40, disability: 40, enrollment: 60 }, mins: false },
-  small: { children: 400, bg: { death: 1500, incarceration: 700, disability: 700, enrollment: 1500 }, mins: true },
-  medium: { children: 20_000, bg: { death: 90_000, incarceration: 80_000, disability: 80_000, enrollment: 200_000 }, mins: true },
-  province: { children: 200_000, bg: { death: 1_250_000, incarceration: 1_250_000, disability: 1_250_000, enrollment: 5_850_000 }, mins: true },
+  tiny: { children: 60, bg: { death: 60, incarceration: 40, disability: 40, enrollment: 60 }, bgNew: bgNew(10), mins: false },
+  small: { children: 400, bg: { death: 1500, incarceration: 700, disability: 700, enrollment: 1500 }, bgNew: bgNew(150), mins: true },
+  medium: { children: 20_000, bg: { death: 90_000, incarceration: 80_000, disability: 80_000, enrollment: 200_000 }, bgNew: bgNew(10_000), mins: true },
+  province: { children: 200_000, bg: { death: 1_250_000, incarceration: 1_250_000, disability: 1_250_000, enrollment: 5_850_000 }, bgNew: bgNew(120_000), mins: true },
 };
 
 export interface SynthSummary {
@@ -70,11 +75,17 @@ export interface SynthSummary {
 }
 
 const FEED_FORMATS: Record<Exclude<FeedName, 'registry'>, Format[]> = {
+  court: ['csv-gb18030', 'xlsx', 'jsonl'],
+  lost_contact: ['csv-utf8-bom', 'parquet', 'xlsx'],
+  illness: ['xlsx', 'csv-utf8', 'parquet'],
+  hiv: ['csv-gb18030', 'jsonl', 'csv-utf8'],
+  social_assistance: ['xlsx', 'csv-utf8-bom', 'parquet', 'csv-gb18030'],
   death: ['csv-gb18030', 'csv-utf8', 'jsonl', 'parquet', 'xlsx'],
   incarceration: ['xlsx', 'csv-utf8-bom', 'parquet', 'jsonl', 'csv-gb18030'],
   disability: ['csv-utf8-bom', 'xlsx', 'jsonl', 'parquet', 'csv-gb18030'],
   enrollment: ['csv-utf8', 'csv-gb18030', 'parquet', 'xlsx', 'csv-utf8-bom', 'jsonl'],
 };
+const TINY_NEW_FORMATS: Record<NewFeedName, Format> = { court: 'csv-gb18030', lost_contact: 'parquet', illness: 'xlsx', hiv: 'jsonl', social_assistance: 'csv-utf8-bom' };
 const PROVINCE_FORMATS: Format[] = ['parquet', 'csv-utf8', 'csv-gb18030', 'csv-utf8-bom'];
 const REGISTRY_FORMATS: Format[] = ['xlsx', 'csv-utf8-bom', 'csv-gb18030', 'jsonl', 'parquet', 'csv-utf8', 'xlsx'];
 const XLSX_MAX_ROWS = 20_000;
@@ -97,7 +108,7 @@ export async function generateProvince(input: SynthOptionsInput): Promise<SynthS
   const truth = join(opts.out, 'truth');
   rmSync(inbox, { recursive: true, force: true });
   rmSync(truth, { recursive: true, force: true });
-  for (const f of FEED_NAMES) mkdirSync(join(inbox, f), { recursive: true });
+  for (const f of ALL_FEED_NAMES) mkdirSync(join(inbox, f), { recursive: true });
   mkdirSync(truth, { recursive: true });
 
   // ---- the world
@@ -105,6 +116,10 @@ export async function generateProvince(input: SynthOptionsInput): Promise<SynthS
   const ids = new IdAllocator(counties.map((c) => c.code), daysFromCivil(1920, 1, 1), T);
   const wb = new WorldBuilder(rng.fork('world'), counties, ids, T);
   const w = wb.build(size.children, size.mins, (d, t) => progress('world', d, t));
+  // The issue-15 events come after, on their own stream and IDs: the core feeds' rows are those of the world so far.
+  const base = { reg: w.reg.length, deaths: w.deathRecords.length, enrolls: w.enrolls.length };
+  const eb = new WorldBuilder(rng.fork('events'), counties, new IdAllocator(counties.map((c) => c.code), daysFromCivil(1920, 1, 1), T, true), T, wb);
+  eb.build(size.children, size.mins, undefined, eventScenarios(eb));
   progress('world', size.children, size.children);
 
   const personsOut = new TextOut(join(truth, 'persons.csv'));
@@ -121,17 +136,31 @@ export async function generateProvince(input: SynthOptionsInput): Promise<SynthS
   // ---- core rows per feed
   const rf = new RowFactory(w, counties);
   const feedRng = rng.fork('feeds');
-  const core: Record<Exclude<FeedName, 'registry'>, RowSpec[]> = {
-    death: w.deathRecords.map((d) => deathRow(w.person(d.pid), d.date, d.source, d.recordId)),
-    incarceration: w.restrictions.map((r) => incarcerationRow(w.person(r.pid), r.measure, r.start, r.end, r.release, r.institution, r.recordId)),
-    disability: w.certs.map((c) => disabilityRow(w.person(c.pid), c.type, c.level, c.issue, c.status, c.statusDate)),
-    enrollment: w.enrolls.map((e) => {
+  const deathRows = (list: typeof w.deathRecords) => list.map((d) => deathRow(w.person(d.pid), d.date, d.source, d.recordId));
+  const enrollRows = (list: typeof w.enrolls) =>
+    list.map((e) => {
       const ch = w.person(e.pid);
       const g = (x: { pid: number; relation: string } | null): [typeof ch, string] | null => (x ? [w.person(x.pid), x.relation] : null);
       return enrollmentRow(ch, rf.school(ch.county, e.level, e.school), e.level, e.grade, e.status, T, g(e.g1), g(e.g2));
-    }),
+    });
+  const core: Record<Exclude<FeedName, 'registry'>, RowSpec[]> = {
+    death: deathRows(w.deathRecords.slice(0, base.deaths)),
+    incarceration: w.restrictions.map((r) => incarcerationRow(w.person(r.pid), r.measure, r.start, r.end, r.release, r.institution, r.recordId)),
+    disability: w.certs.map((c) => disabilityRow(w.person(c.pid), c.type, c.level, c.issue, c.status, c.statusDate)),
+    enrollment: enrollRows(w.enrolls.slice(0, base.enrolls)),
+    court: w.judgments.map((j) => courtRow(w.person(j.pid), j.type, j.date, j.effective, j.court, j.caseNo)),
+    lost_contact: w.lostContacts.map((l) => lostContactRow(w.person(l.pid), l.report, l.found, l.reporter, l.recordId)),
+    illness: w.illnesses.map((i) => illnessRow(w.person(i.pid), i.code, i.name, i.diagnosis, i.hospital, i.recordId)),
+    hiv: w.hivRecords.map((h) => hivRow(w.person(h.pid), h.confirm, h.region, h.recordId)),
+    social_assistance: w.assistance.map((a) => assistanceRow(w.person(a.pid), a.household, a.relation, a.type, a.start, a.end, a.region, a.amount)),
   };
   for (const k of Object.keys(core) as (keyof typeof core)[]) feedRng.fork('shuffle-' + k).shuffle(core[k]);
+  // The events' rows of the core feeds: supplement files, written after the core feeds' own.
+  const supplements: { feed: CoreFeedName; format: Format; rows: RowSpec[] }[] = [
+    { feed: 'registry', format: 'csv-utf8-bom', rows: w.reg.slice(base.reg).map((r) => rf.registry(r)) },
+    { feed: 'death', format: 'csv-gb18030', rows: deathRows(w.deathRecords.slice(base.deaths)) },
+    { feed: 'enrollment', format: 'jsonl', rows: enrollRows(w.enrolls.slice(base.enrolls)) },
+  ];
 
   // ---- file plans
   const tag = (() => {
@@ -153,7 +182,7 @@ export async function generateProvince(input: SynthOptionsInput): Promise<SynthS
   };
   const regGroups = new Map<string, RegRow[]>();
   const regRng = feedRng.fork('registry');
-  const regRows = regRng.shuffle([...w.reg]);
+  const regRows = regRng.shuffle(w.reg.slice(0, base.reg));
   const cities = [...new Set(counties.map((c) => c.city))];
   const maxRegFiles = opts.size === 'tiny' || opts.size === 'small' ? 5 : cities.length;
   for (const r of regRows) {
@@ -174,15 +203,19 @@ export async function generateProvince(input: SynthOptionsInput): Promise<SynthS
     regFileGroup.set(rel, city);
     plans.push({ feed: 'registry', rel, format, rows, profile: profile('registry', format) });
   });
-  for (const feed of ['death', 'incarceration', 'disability', 'enrollment'] as const) {
-    const total = core[feed].length + size.bg[feed];
+  for (const feed of ['death', 'incarceration', 'disability', 'enrollment', ...NEW_FEED_NAMES] as const) {
+    const total = core[feed].length + (feed in size.bg ? size.bg[feed as keyof SizeSpec['bg']] : size.bgNew[feed as NewFeedName]);
     let formats: Format[];
     let sizes: number[];
     if (opts.size === 'province') {
       const n = Math.ceil(total / BIG_FILE_ROWS);
-      const off = FEED_NAMES.indexOf(feed);
+      const off = ALL_FEED_NAMES.indexOf(feed);
       formats = Array.from({ length: n }, (_, i) => PROVINCE_FORMATS[(i + off) % PROVINCE_FORMATS.length] as Format);
       sizes = split(total, n);
+    } else if (opts.size === 'tiny' && (NEW_FEED_NAMES as readonly string[]).includes(feed)) {
+      // A tiny province (the quick tests') writes each new feed as one file, the five in five formats.
+      formats = [TINY_NEW_FORMATS[feed as NewFeedName]];
+      sizes = [total];
     } else {
       formats = FEED_FORMATS[feed];
       const even = Math.ceil(total / formats.length);
@@ -208,7 +241,22 @@ export async function generateProvince(input: SynthOptionsInput): Promise<SynthS
   const pickRng = rng.fork('interleave');
   const stats: FileStat[] = [];
   let mentions = 0;
-  for (const feed of FEED_NAMES) {
+  const writeRows = async (spec: FileSpec, rows: RowSpec[]) => {
+    const writer = new FileWriter(spec, join(inbox, spec.rel), noiser, fmtRng, mentionsOut);
+    for (const rs of rows) {
+      if (spec.feed === 'enrollment') rs.vals[9] = spec.profile.snapshot;
+      mentions += rs.mentions.length;
+      writer.write(rs);
+    }
+    stats.push(await writer.close());
+  };
+  for (const feed of ALL_FEED_NAMES) {
+    if (feed === NEW_FEED_NAMES[0]) {
+      for (const sup of supplements.filter((x) => x.rows.length)) {
+        const rel = sup.feed === 'registry' ? `registry/registry_supplement.${FORMAT_EXT[sup.format]}` : `${sup.feed}/${sup.feed}_${tag}_supplement.${FORMAT_EXT[sup.format]}`;
+        await writeRows({ feed: sup.feed, rel, format: sup.format, rows: sup.rows.length, profile: profile(sup.feed, sup.format) }, sup.rows);
+      }
+    }
     const filePlans = plans.filter((p) => p.feed === feed);
     const total = filePlans.reduce((s, p) => s + p.rows, 0);
     let done = 0;
@@ -231,7 +279,12 @@ export async function generateProvince(input: SynthOptionsInput): Promise<SynthS
           else if (feed === 'death') rs = bg.death();
           else if (feed === 'incarceration') rs = bg.incarceration();
           else if (feed === 'disability') rs = bg.disability();
-          else rs = bg.enrollment(spec.profile.snapshot);
+          else if (feed === 'enrollment') rs = bg.enrollment(spec.profile.snapshot);
+          else if (feed === 'court') rs = bg.court();
+          else if (feed === 'lost_contact') rs = bg.lostContact();
+          else if (feed === 'illness') rs = bg.illness();
+          else if (feed === 'hiv') rs = bg.hiv();
+          else rs = bg.assistance();
           if (feed === 'enrollment') rs.vals[9] = spec.profile.snapshot;
           left--;
           mentions += rs.mentions.length;
@@ -259,7 +312,7 @@ export async function generateProvince(input: SynthOptionsInput): Promise<SynthS
 
   // ---- summary
   const feeds = Object.fromEntries(
-    FEED_NAMES.map((f) => {
+    ALL_FEED_NAMES.map((f) => {
       const files = stats.filter((s) => s.feed === f);
       return [f, { rows: files.reduce((s, x) => s + x.rows, 0), files }];
     }),

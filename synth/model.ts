@@ -80,6 +80,57 @@ export interface RegRow {
   scenario: string;
 }
 
+/** 法院 judgments on status and guardianship (court feed). */
+export type JudgmentType = '宣告失踪' | '宣告死亡' | '撤销失踪宣告' | '撤销死亡宣告' | '撤销监护人资格' | '恢复监护人资格';
+export interface Judgment {
+  pid: number;
+  type: JudgmentType;
+  date: number; // judgment date
+  effective: number | null;
+  court: string;
+  caseNo: string;
+}
+
+/** 公安 失联 reports (lost_contact feed). */
+export interface LostContact {
+  pid: number;
+  report: number;
+  found: number | null;
+  reporter: string;
+  recordId: string;
+}
+
+/** 卫健 / 医保 serious-illness records (illness feed). */
+export interface Illness {
+  pid: number;
+  code: string; // ICD-10
+  name: string;
+  diagnosis: number;
+  hospital: string;
+  recordId: string;
+}
+
+/** 卫健 HIV records (hiv feed). */
+export interface HivRecord {
+  pid: number;
+  confirm: number;
+  region: string;
+  recordId: string;
+}
+
+export type AssistanceType = '低保' | '特困' | '低保边缘';
+/** 民政 社会救助 roll rows (social_assistance feed): one per household member. */
+export interface Assistance {
+  household: string;
+  pid: number;
+  relation: string;
+  type: AssistanceType;
+  start: number;
+  end: number | null;
+  region: string;
+  amount: number;
+}
+
 export interface Family {
   father: number | null;
   mother: number | null;
@@ -108,6 +159,11 @@ export class World {
   /** Children who are not (active) registry children but appear in a feed (ADD candidates). */
   readonly candidates = new Set<number>();
   readonly scenarioCounts = new Map<string, number>();
+  readonly judgments: Judgment[] = [];
+  readonly lostContacts: LostContact[] = [];
+  readonly illnesses: Illness[] = [];
+  readonly hivRecords: HivRecord[] = [];
+  readonly assistance: Assistance[] = [];
 
   constructor(readonly T: number) {}
 

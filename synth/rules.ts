@@ -1,6 +1,6 @@
 /** Ground-truth flags from the true world, per RULES.md §3 with the default parameters. */
 import { addMonths, ageAt, firstOfNextMonth, iso, lastAug31Before, monthsInclusive, nextQuarterEnd, nthBirthday } from './dates.js';
-import type { Category, Cert, ParentLink, Restriction, RegRow, World } from './model.js';
+import type { Assistance, Category, Cert, HivRecord, Illness, Judgment, LostContact, ParentLink, Restriction, RegRow, World } from './model.js';
 import { CATEGORY_RANK } from './model.js';
 
 export const RULE_DEFAULTS = {
@@ -11,7 +11,21 @@ export const RULE_DEFAULTS = {
   adultAge: 18,
   severeAnyType: [1, 2],
   severeMentalIntellectual: [1, 2, 3, 4],
+  povertyTypes: ['低保', '特困'],
 };
+
+/**
+ * Diseases of the synthetic illness feed. The listed ones are on every local 重特大疾病 list (children's
+ * leukaemia, congenital heart disease, end-stage renal disease) and so in the profile's default
+ * seriousIllness.codes; the unlisted ones are on none.
+ */
+export const LISTED_ILLNESSES: readonly (readonly [string, string])[] = [
+  ['C91.0', '急性淋巴细胞白血病'], ['C92.0', '急性髓系白血病'], ['Q21.0', '室间隔缺损'], ['N18.5', '慢性肾脏病5期'],
+];
+export const UNLISTED_ILLNESSES: readonly (readonly [string, string])[] = [
+  ['J45.9', '哮喘'], ['J18.9', '肺炎'], ['K35.8', '急性阑尾炎'], ['S52.5', '桡骨下端骨折'],
+];
+const LISTED_CODES = new Set(LISTED_ILLNESSES.map(([c]) => c));
 
 export interface TruthFlag {
   as_of: string;
@@ -62,6 +76,12 @@ export class Rules {
   private readonly restr = new Map<number, Restriction[]>();
   private readonly certs = new Map<number, Cert[]>();
   private readonly enroll = new Map<number, string>();
+  private readonly judgments = new Map<number, Judgment[]>();
+  private readonly lost = new Map<number, LostContact[]>();
+  private readonly ill = new Map<number, Illness[]>();
+  private readonly hiv = new Map<number, HivRecord[]>();
+  private readonly rollRows = new Map<number, Assistance[]>();
+  private readonly households = new Map<string, Assistance[]>();
 
   constructor(private readonly w: World) {
     this.T = w.T;
@@ -70,6 +90,58 @@ export class Rules {
     for (const r of w.restrictions) push(this.restr, r.pid, r);
     for (const c of w.certs) push(this.certs, c.pid, c);
     for (const e of w.enrolls) this.enroll.set(e.pid, e.status);
+    for (const j of [...w.judgments].sort((a, b) => a.date - b.date)) push(this.judgments, j.pid, j);
+    for (const l of w.lostContacts) push(this.lost, l.pid, l);
+    for (const i of w.illnesses) push(this.ill, i.pid, i);
+    for (const h of w.hivRecords) push(this.hiv, h.pid, h);
+    for (const a of w.assistance) {
+      push(this.rollRows, a.pid, a);
+      push(this.households, a.household, a);
+    }
+  }
+
+  /** The court's judgments on a person by T, in date order: a later one undoes an earlier one (RULES.md §1). */
+  private court(pid: number) {
+    const c = { missing: null as number | null, dead: null as number | null, revoked: null as number | null, missingRevoked: null as number | null, deadRevoked: null as number | null, restored: null as number | null };
+    for (const j of this.judgments.get(pid) ?? []) {
+      if (j.date > this.T) continue;
+      if (j.type === '宣告失踪') [c.missing, c.missingRevoked] = [j.date, null];
+      else if (j.type === '撤销失踪宣告') [c.missing, c.missingRevoked] = [null, j.date];
+      else if (j.type === '宣告死亡') [c.dead, c.deadRevoked] = [j.date, null];
+      else if (j.type === '撤销死亡宣告') [c.dead, c.deadRevoked] = [null, j.date];
+      else if (j.type === '撤销监护人资格') [c.revoked, c.restored] = [j.date, null];
+      else [c.revoked, c.restored] = [null, j.date];
+    }
+    return c;
+  }
+
+  /** SEVERE_ILL: an illness record by T whose code is on the local list. */
+  private severeIll(pid: number): number | null {
+    const days = (this.ill.get(pid) ?? []).filter((i) => i.diagnosis <= this.T && LISTED_CODES.has(i.code)).map((i) => i.diagnosis);
+    return days.length ? Math.min(...days) : null;
+  }
+
+  hivSince(pid: number): number | null {
+    const days = (this.hiv.get(pid) ?? []).filter((h) => h.confirm <= this.T).map((h) => h.confirm);
+    return days.length ? Math.min(...days) : null;
+  }
+
+  /**
+   * POOR_HOUSEHOLD: a row of a counted type open at T for the child, or for a parent of the child in
+   * the same household; `endedAt`, when none is open, the last close of such a row by T.
+   */
+  poor(childPid: number): { holds: boolean; since: number; endedAt: number | null } {
+    const fam = this.w.families.get(childPid);
+    const parents = new Set([fam?.father, fam?.mother].filter((x): x is number => x != null));
+    const rows: Assistance[] = [];
+    for (const own of this.rollRows.get(childPid) ?? []) {
+      for (const a of this.households.get(own.household) ?? []) if (a.pid === childPid || parents.has(a.pid)) rows.push(a);
+    }
+    const counted = rows.filter((a) => RULE_DEFAULTS.povertyTypes.includes(a.type) && a.start <= this.T);
+    const open = counted.filter((a) => a.end === null || a.end > this.T);
+    if (open.length) return { holds: true, since: Math.min(...open.map((a) => a.start)), endedAt: null };
+    const ends = counted.map((a) => a.end as number);
+    return { holds: false, since: 0, endedAt: ends.length ? Math.max(...ends) : null };
   }
 
   dead(pid: number): boolean {
@@ -100,6 +172,10 @@ export class Rules {
     const gone = (d: number) => { if (!s.gone || d < s.goneSince) { s.gone = true; s.goneSince = d; } };
     const q = (d: number) => { if (!s.q || d < s.qSince) { s.q = true; s.qSince = d; } };
     const sd = (d: number) => { if (!s.sdsi || d < s.sdsiSince) { s.sdsi = true; s.sdsiSince = d; } q(d); };
+    const end = (reason: string, date: number) => { if (!s.ended || date > s.ended.date) s.ended = { reason, date }; };
+    const court = pid === null ? this.court(-1) : this.court(pid);
+    // A lost contact the feed reports found again by T (on or after the registry's date).
+    const foundAgain = pid === null ? null : Math.max(0, ...(this.lost.get(pid) ?? []).filter((l) => l.found !== null && l.found <= T && l.found >= since).map((l) => l.found as number)) || null;
 
     // reappearance: a community-correction record newer than a missing / lost-contact status
     let reappeared: number | null = null;
@@ -108,25 +184,53 @@ export class Rules {
         if (r.measure === '社区矫正' && r.start > since && r.start <= T) reappeared = Math.max(reappeared ?? 0, r.start);
       }
     }
+    // A court's later judgment undoes the registry's status (撤销失踪宣告, 撤销死亡宣告, 恢复监护人资格).
+    const undone = (d: number | null) => d !== null && d >= since;
     switch (status) {
-      case '死亡': gone(since); break;
+      case '死亡':
+        if (undone(court.deadRevoked) && !(pid !== null && this.w.deathDay.has(pid))) end('PARENT_REAPPEARED', court.deadRevoked as number);
+        else gone(since);
+        break;
       case '失踪':
       case '查找不到':
-        if (reappeared === null) gone(since);
-        else s.ended = { reason: 'PARENT_REAPPEARED', date: reappeared };
+        if (reappeared !== null) end('PARENT_REAPPEARED', reappeared);
+        else if (undone(court.missingRevoked)) end('PARENT_REAPPEARED', court.missingRevoked as number);
+        else gone(since);
         break;
       case '失联': {
         const reach = addMonths(since, RULE_DEFAULTS.lostContactMinMonths);
-        if (reappeared !== null) s.ended = { reason: 'PARENT_REAPPEARED', date: reappeared };
+        if (reappeared !== null) end('PARENT_REAPPEARED', reappeared);
+        else if (foundAgain !== null) end('PARENT_REAPPEARED', foundAgain);
         else if (reach <= T) q(reach);
         else if (reach <= this.H) s.pending = reach;
-        if (reappeared === null) s.notPresent = true;
+        if (reappeared === null && foundAgain === null) s.notPresent = true;
         break;
       }
       case '重病': sd(since); break;
       case '撤销监护资格':
+        if (undone(court.restored)) end('GUARDIANSHIP_RESTORED', court.restored as number);
+        else q(since);
+        break;
       case '遣送(驱逐)出境': q(since); break;
       default: break;
+    }
+    // The statuses of the court, lost-contact and illness feeds (RULES.md §1).
+    for (const d of [court.missing, court.dead]) {
+      if (d === null) continue;
+      gone(d);
+      if (T - d <= this.W) s.urgentEvent = Math.max(s.urgentEvent ?? 0, d);
+    }
+    if (court.revoked !== null) q(court.revoked);
+    if (pid !== null) {
+      for (const l of this.lost.get(pid) ?? []) {
+        if (l.report > T || (l.found !== null && l.found <= T)) continue;
+        const reach = addMonths(l.report, RULE_DEFAULTS.lostContactMinMonths);
+        if (reach <= T) q(reach);
+        else if (reach <= this.H) s.pending = Math.min(s.pending ?? reach, reach);
+        s.notPresent = true;
+      }
+      const illSince = this.severeIll(pid);
+      if (illSince !== null) sd(illSince);
     }
     if (pid !== null) {
       const dd = this.w.deathDay.get(pid);
@@ -184,11 +288,16 @@ export class Rules {
     const famSD = (f.sdsi && m.sdsi) || (f.gone && m.sdsi) || (f.sdsi && m.gone);
     if ((q(f) && q(m)) || (f.gone && q(m)) || (q(f) && m.gone)) {
       const since = Math.max(f.gone ? f.goneSince : qs(f), m.gone ? m.goneSince : qs(m));
-      return { cat: 'DE_FACTO', reason: famSD ? 'PARENTS_SEVERELY_DISABLED' : 'PARENTS_QUALIFY', since };
+      // RULES.md §3: a DE_FACTO child's reason is PARENTS_QUALIFY, whatever the parents' statuses.
+      return { cat: 'DE_FACTO', reason: 'PARENTS_QUALIFY', since };
     }
     if (famSD) return { cat: 'DIFFICULTY_FAMILY', reason: 'PARENTS_SEVERELY_DISABLED', since: Math.max(f.sdsiSince, m.sdsiSince) };
+    const poor = this.poor(childPid);
+    if (poor.holds) return { cat: 'DIFFICULTY_FAMILY', reason: 'POOR_FAMILY', since: poor.since };
     const cd = this.childDisabled(childPid);
     if (cd.holds) return { cat: 'DIFFICULTY_SELF', reason: 'CHILD_DISABLED', since: cd.since };
+    const ill = this.severeIll(childPid);
+    if (ill !== null) return { cat: 'DIFFICULTY_SELF', reason: 'CHILD_SERIOUSLY_ILL', since: ill };
     return null;
   }
 
@@ -244,7 +353,10 @@ export class Rules {
           if (best && CATEGORY_RANK[best.cat] > CATEGORY_RANK[C]) {
             flag({ flag: 'RECLASSIFY', reason: best.reason, category: best.cat, previous_category: C, effective_from: iso(firstOfNextMonth(best.since)) }, pid, primary);
           } else if (C !== 'LEFT_BEHIND' && C !== 'HIV' && !(best && best.cat === C)) {
-            const ended = [fs.ended, ms.ended].filter((x): x is { reason: string; date: number } => x !== null).sort((a, b) => b.date - a.date)[0];
+            const poverty = C === 'DIFFICULTY_FAMILY' ? this.poor(pid).endedAt : null;
+            const ended = [fs.ended, ms.ended, poverty === null ? null : { reason: 'POVERTY_ENDED', date: poverty }]
+              .filter((x): x is { reason: string; date: number } => x !== null)
+              .sort((a, b) => b.date - a.date)[0];
             if (ended) remove(ended.reason, ended.date);
             else {
               const cd = this.childDisabled(pid);
@@ -275,6 +387,12 @@ export class Rules {
             flag({ flag: 'WATCH', reason: 'THRESHOLD_PENDING', category: soon.cat, effective_from: iso(d) }, pid, stopped);
           }
         }
+      }
+      // HIV (RULES.md §2): proposed for adding unless the child is active as ORPHAN or DE_FACTO (the same rate), or as HIV.
+      const hiv = this.hivSince(pid);
+      if (hiv !== null && !dead && !adult && !(primary && ['ORPHAN', 'DE_FACTO', 'HIV'].includes(primary.category))) {
+        const row = primary ?? (rows.length ? (rows[rows.length - 1] as RegRow) : null);
+        flag({ flag: 'ADD', reason: 'CHILD_HIV', category: 'HIV', effective_from: iso(firstOfNextMonth(hiv)) }, pid, row);
       }
       // URGENT: any child under 18 and alive
       if (!dead && !adult) {

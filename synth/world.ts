@@ -34,7 +34,7 @@ interface Fam {
   county: string;
 }
 
-type Scenario = { name: string; weight: number; min: number; build: () => void };
+export type Scenario = { name: string; weight: number; min: number; build: () => void };
 
 export class WorldBuilder {
   readonly w: World;
@@ -46,16 +46,20 @@ export class WorldBuilder {
   readonly H: number;
   readonly D: number; // 31 August before T
 
+  /** With `continues`, the builder adds to that builder's world and goes on with its registry and record numbers. */
   constructor(
-    private readonly rng: Rng,
+    readonly rng: Rng,
     readonly counties: readonly County[],
     readonly ids: IdAllocator,
     T: number,
+    continues?: WorldBuilder,
   ) {
     this.T = T;
     this.H = nextQuarterEnd(T);
     this.D = lastAug31Before(T);
-    this.w = new World(T);
+    this.w = continues?.w ?? new World(T);
+    this.refSeq = continues?.refSeq ?? 0;
+    this.recSeq = continues?.recSeq ?? 0;
     this.names = new NameGen(rng.fork('names'));
     const wr = rng.fork('county-weights');
     this.countyCum = cumulative(counties.map(() => 0.3 + wr.next() * 2.7));
@@ -200,7 +204,7 @@ export class WorldBuilder {
     father: ParentLink,
     mother: ParentLink,
     qualifiedFrom: number,
-    opts: { carer?: Guardian | null; status?: '在保' | '停保'; basis?: string; start?: number; stopDay?: number; scenario: string; county?: string },
+    opts: { carer?: Guardian | null; status?: '在保' | '停保'; basis?: string; start?: number; stopDay?: number; scenario: string; county?: string; label?: string },
   ): void {
     const r = this.rng;
     const start = opts.start ?? Math.min(this.T - 20, Math.max(qualifiedFrom, f.child.birth) + r.range(20, 420));
@@ -210,13 +214,13 @@ export class WorldBuilder {
     const x = r.next();
     const region = x < 0.6 ? county : x < 0.8 ? county + String(r.range(1, 30)).padStart(3, '0') : county + String(r.range(1, 30)).padStart(3, '0') + String(r.range(1, 250)).padStart(3, '0');
     this.refSeq++;
-    const label =
-      category === 'ORPHAN' ? r.pick(['孤儿', '社会散居孤儿', '社会散居孤儿', '机构养育孤儿'])
+    const label = opts.label ??
+      (category === 'ORPHAN' ? r.pick(['孤儿', '社会散居孤儿', '社会散居孤儿', '机构养育孤儿'])
       : category === 'DE_FACTO' ? '事实无人抚养儿童'
       : category === 'DIFFICULTY_SELF' ? (r.chance(0.3) ? '自身困境儿童' : '困境儿童')
       : category === 'DIFFICULTY_FAMILY' ? (r.chance(0.3) ? '家庭困境儿童' : '困境儿童')
       : category === 'LEFT_BEHIND' ? '留守儿童'
-      : '艾滋病病毒感染儿童';
+      : '艾滋病病毒感染儿童');
     this.w.reg.push({
       ref: `ET${county}${String(this.refSeq).padStart(7, '0')}`,
       child: f.child.pid,
@@ -783,8 +787,7 @@ export class WorldBuilder {
   }
 
   /** Runs the catalog: each scenario max(min, round(weight·n)) times (min 0 for tiny worlds). */
-  build(registryChildren: number, useMins: boolean, onProgress?: (done: number, total: number) => void): World {
-    const cat = this.scenarios();
+  build(registryChildren: number, useMins: boolean, onProgress?: (done: number, total: number) => void, cat: Scenario[] = this.scenarios()): World {
     const plan: Scenario[] = [];
     for (const s of cat) {
       const k = Math.max(useMins ? s.min : 0, Math.round(s.weight * registryChildren));

@@ -18,6 +18,7 @@ import { auth } from './routes/auth.js';
 import { dashboard } from './routes/dashboard.js';
 import { exportRoutes } from './routes/exports.js';
 import { flags } from './routes/flags.js';
+import { PREVIEW_PATH, previewRoutes } from './routes/preview.js';
 import { queue } from './routes/queue.js';
 import { staticFiles } from './routes/static.js';
 
@@ -35,7 +36,7 @@ export interface AppOptions {
 }
 
 /** The pages that send a browser without a session to the login page. */
-const PAGES = ['/', '/queue', '/flags/*', '/dashboard', '/audit', '/exports'];
+const PAGES = ['/', '/queue', '/flags/*', '/dashboard', '/audit', '/exports', PREVIEW_PATH];
 
 export function createApp(db: Db, options: AppOptions = {}) {
   const web: WebConfig = {
@@ -62,5 +63,6 @@ export function createApp(db: Db, options: AppOptions = {}) {
   app.route('/', dashboard);
   app.route('/', audit);
   app.route('/', exportRoutes);
+  app.route('/', previewRoutes);
   return app;
 }

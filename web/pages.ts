@@ -19,10 +19,12 @@ const NAV: [string, string][] = [
   ['/exports', '导出'],
   ['/audit', '审计日志'],
 ];
+/** Pages only admins see in the navigation. */
+const ADMIN_NAV: [string, string][] = [['/rules/preview', '规则预演']];
 
 export function layout(title: string, pu: PageUser | null, active: string, body: Raw): string {
   const nav = pu
-    ? h`<nav>${NAV.map(([href, label]) => h`<a href="${href}" class="${href === active ? 'on' : ''}">${label}</a>`)}</nav>
+    ? h`<nav>${[...NAV, ...(pu.user.role === 'admin' ? ADMIN_NAV : [])].map(([href, label]) => h`<a href="${href}" class="${href === active ? 'on' : ''}">${label}</a>`)}</nav>
 <div class="who"><span>${pu.user.displayName ?? pu.user.username}（${ROLE_LABELS[pu.user.role]}${pu.user.areas.length ? ' · ' + pu.user.areas.map((a) => countyName(a) || a).join('、') : ''}）</span>
 <button type="button" data-post="/logout">退出登录</button></div>`
     : '';

@@ -1,7 +1,7 @@
 // Scores a run against the adversarial truth: reuses quarter-truth's matching of run persons to
 // true persons and flag keys, then adds recall per noise class and precision/recall per reason.
 import { queryRows, type Db } from '../../pipeline/store/index.js';
-import { scoreAgainstTruth, type FlagScore } from '../quarter-truth.js';
+import { formatReasons, reasonScores, scoreAgainstTruth, type FlagScore, type ReasonScore } from '../quarter-truth.js';
 
 export interface ClassRecall {
   noise_class: string;
@@ -9,16 +9,6 @@ export interface ClassRecall {
   raised: number;
   recall: number;
 }
-export interface ReasonScore {
-  flag: string;
-  reason: string;
-  truth: number;
-  raised: number;
-  truePositives: number;
-  precision: number;
-  recall: number;
-}
-
 /** After scoreAgainstTruth: per noise class, the truth flags whose evidence carries it and how many were raised. */
 export async function classRecall(db: Db): Promise<ClassRecall[]> {
   const rows = await queryRows<ClassRecall>(
@@ -33,27 +23,9 @@ export async function classRecall(db: Db): Promise<ClassRecall[]> {
   return rows;
 }
 
-export async function reasonScores(db: Db): Promise<ReasonScore[]> {
-  const rows = await queryRows<ReasonScore>(
-    db,
-    `WITH r AS (SELECT DISTINCT flag, reason, k FROM run_scored), t AS (SELECT DISTINCT flag, reason, k FROM truth_scored),
-          fr AS (SELECT flag, reason FROM t UNION SELECT flag, reason FROM r)
-     SELECT fr.flag, fr.reason,
-            (SELECT count(*) FROM t WHERE t.flag = fr.flag AND t.reason = fr.reason)::INTEGER AS truth,
-            (SELECT count(*) FROM r WHERE r.flag = fr.flag AND r.reason = fr.reason)::INTEGER AS raised,
-            (SELECT count(*) FROM r JOIN t USING (flag, reason, k) WHERE r.flag = fr.flag AND r.reason = fr.reason)::INTEGER AS "truePositives"
-     FROM fr ORDER BY fr.flag, fr.reason`,
-  );
-  for (const s of rows) {
-    s.precision = s.raised ? s.truePositives / s.raised : 1;
-    s.recall = s.truth ? s.truePositives / s.truth : 1;
-  }
-  return rows;
-}
-
 export async function scoreAdversarial(db: Db, runId: string, dir: string) {
   const base = await scoreAgainstTruth(db, runId, dir);
-  return { ...base, classes: await classRecall(db), reasons: await reasonScores(db) };
+  return { ...base, classes: await classRecall(db) };
 }
 
 const f4 = (x: number) => x.toFixed(4);
@@ -64,13 +36,4 @@ export function formatClassRecall(rows: ClassRecall[]): string {
   return lines.join('\n');
 }
 
-export function formatReasons(rows: ReasonScore[]): string {
-  const lines = ['flag        reason                      truth  raised      TP  precision  recall'];
-  for (const s of rows)
-    lines.push(
-      `${s.flag.padEnd(12)}${s.reason.padEnd(26)}${String(s.truth).padStart(7)}${String(s.raised).padStart(8)}${String(s.truePositives).padStart(8)}${f4(s.precision).padStart(11)}${f4(s.recall).padStart(8)}`,
-    );
-  return lines.join('\n');
-}
-
-export type { FlagScore };
+export { formatReasons, reasonScores, type FlagScore, type ReasonScore };

@@ -103,12 +103,12 @@ describe('quarterly run', () => {
     cpSync(join(synth, 'inbox'), join(dir, 'inbox'), { recursive: true });
     writeFileSync(join(dir, 'inbox', 'death', 'broken.xlsx'), 'not a workbook');
     // A folder no source reads: named in the result (and printed), not silently skipped.
-    mkdirSync(join(dir, 'inbox', 'fayuan'));
-    writeFileSync(join(dir, 'inbox', 'fayuan', 'judgments.csv'), '姓名,身份证号\n');
+    mkdirSync(join(dir, 'inbox', 'pension'));
+    writeFileSync(join(dir, 'inbox', 'pension', 'payments.csv'), '姓名,身份证号\n');
     const cfg = loadConfig(undefined, { database: join(dir, 'bidui.duckdb'), inbox: join(dir, 'inbox') });
     const db = await openStore(copyStore(ingested, cfg.database));
     const result = await runQuarter(db, cfg, { asOf: AS_OF });
-    expect(result.unreadFolders).toEqual(['fayuan']);
+    expect(result.unreadFolders).toEqual(['pension']);
     expect(result.ingest.filter((b) => b.status === 'failed').map((b) => b.file)).toEqual([join(dir, 'inbox', 'death', 'broken.xlsx')]);
     expect(result.flags).toBeGreaterThan(0);
     expect(await queryRows(db, `SELECT status FROM runs`)).toEqual([{ status: 'incomplete' }]);
