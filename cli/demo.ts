@@ -3,7 +3,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../config/index.js';
-import { EXPORT_KINDS, runExport } from '../exports/index.js';
+import { EXPORT_KINDS, purposeLabel, runExport } from '../exports/index.js';
 import { assertStoreFree, queryRows, openStore, type Db } from '../pipeline/store/index.js';
 import { approve, decide, retentionLine } from '../review/index.js';
 import { runQuarter } from '../jobs/index.js';
@@ -64,7 +64,8 @@ export async function runDemo(dirOption: string): Promise<DemoResult> {
   console.log(`④ 导出 (${exportsDir}; 按无限制知悉权限导出，限制知悉的标记不在其中，见 bidui export --need-to-know):`);
   for (const kind of EXPORT_KINDS) {
     const r = await runExport(db, kind, { runId: result.runId, outDir: exportsDir, by: DEMO_SUPERVISOR });
-    for (const f of r.files) console.log(`  ${f.path} (${f.rows} 行)`);
+    for (const f of r.files) console.log(`  ${f.path} (${f.rows} 行；${purposeLabel(f)})`);
+    for (const f of r.files.filter((x) => x.format === 'pdf')) console.log(`  打开季度比对报告: xdg-open "${f.path}"（或用任一 PDF 阅读器打开）`);
   }
   console.log(`⑤ 标记清单: ${join(dir, 'out', 'flags.csv')}   数据库: ${database}`);
   return { dir, db, database };

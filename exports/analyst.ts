@@ -78,11 +78,11 @@ export async function exportFlags(db: Db, opts: ExportOptions): Promise<ExportRe
   const base = join(ctx.outDir, `比对标记_${safeFilePart(ctx.run.runId)}_${countyPart(ctx)}`);
   const { n } = (await queryOne(db, z.object({ n: z.int() }), sql`SELECT count(*)::INTEGER AS n FROM (${query})`))!;
 
-  const parquet: ExportedFile = { path: `${base}.parquet`, format: 'parquet', rows: n };
+  const parquet: ExportedFile = { path: `${base}.parquet`, format: 'parquet', rows: n, purpose: 'analysis' };
   await exec(db, sql`COPY (${query}) TO ${parquet.path} (FORMAT parquet)`);
 
   const table = await queryArrow(db, query);
-  const arrow: ExportedFile = { path: `${base}.arrow`, format: 'arrow', rows: table.numRows };
+  const arrow: ExportedFile = { path: `${base}.arrow`, format: 'arrow', rows: table.numRows, purpose: 'analysis' };
   writeFileSync(arrow.path, tableToIPC(table, 'file'));
 
   for (const f of [parquet, arrow]) await auditFile(db, ctx, 'flags', f, FLAGS_EXPORT_VERSION);

@@ -5,10 +5,10 @@ import { sql } from '../pipeline/store/index.js';
 import type { Db, Sql } from '../pipeline/store/index.js';
 import { appendAudit, resolveRun, UserError, type RunInfo } from '../review/index.js';
 import type ExcelJS from 'exceljs';
-import { saveWorkbook, writeGb18030Csv, type Cell, type ColumnSpec } from './files.js';
+import { saveWorkbook, writeCsv, type Cell, type ColumnSpec } from './files.js';
 
-export type ExportKind = 'national' | 'education' | 'flags' | 'summary';
-export const EXPORT_KINDS: readonly ExportKind[] = ['national', 'education', 'flags', 'summary'];
+export const EXPORT_KINDS = ['national', 'provincial', 'education', 'summary', 'flags'] as const;
+export type ExportKind = (typeof EXPORT_KINDS)[number];
 
 export interface ExportOptions {
   /** Default: the latest complete run. */
@@ -25,12 +25,27 @@ export interface ExportOptions {
    * web passes the user's role setting; the CLI passes `--need-to-know`.
    */
   needToKnow?: boolean;
+  /** national / provincial: the template (a name of exports/templates/ or a .json path); default: the system's default template. */
+  template?: string | null;
 }
 
 export interface ExportedFile {
   path: string;
-  format: 'xlsx' | 'csv' | 'parquet' | 'arrow';
+  format: 'xlsx' | 'csv' | 'parquet' | 'arrow' | 'pdf';
   rows: number;
+  /**
+   * Who the file is for (issue 17 item 2): people open it (XLSX with ID numbers as text cells, a
+   * PDF), a system imports it (a plain CSV: a spreadsheet would turn its ID numbers into numbers),
+   * or analysts read it with their tools.
+   */
+  purpose: 'people' | 'import' | 'analysis';
+}
+
+/** What a file is for, as the CLI, the demo and the web tell the user. */
+export function purposeLabel(f: Pick<ExportedFile, 'purpose' | 'format'>): string {
+  if (f.purpose === 'analysis') return '供数据分析';
+  if (f.purpose === 'people') return '供查阅、打印';
+  return f.format === 'csv' ? '供系统导入；请勿用 Excel 双击打开后保存（身份证号会变成数字）' : '供系统导入（身份证号为文本单元格）';
 }
 
 export interface ExportResult {
@@ -75,7 +90,7 @@ export async function auditFile(db: Db, ctx: ExportContext, kind: ExportKind, fi
     runId: ctx.run.runId,
     target: file.path,
     rows: file.rows,
-    detail: { kind, templateVersion, format: file.format, county: ctx.county, needToKnow: ctx.needToKnow },
+    detail: { kind, templateVersion, format: file.format, purpose: file.purpose, county: ctx.county, needToKnow: ctx.needToKnow },
   });
 }
 
@@ -92,6 +107,9 @@ export function exportReasonLabel(ctx: ExportContext, reason: string | null | un
   return !ctx.needToKnow && isRestrictedReason(reason) ? RESTRICTED_REASON_LABEL : reasonLabel(reason);
 }
 
+/** Names a CSV meant for a system's importer, so that nobody takes it for the file to open. */
+export const IMPORT_CSV_SUFFIX = '_系统导入';
+
 /**
  * The two forms of a sheet export: the workbook as `<base>.xlsx`, the same rows as GB18030
  * `<base>.csv`; each file audited.
@@ -107,11 +125,11 @@ export async function writeSheetExport(
   rows: readonly Record<string, Cell>[],
 ): Promise<ExportResult> {
   const files: ExportedFile[] = [
-    { path: `${base}.xlsx`, format: 'xlsx', rows: rows.length },
-    { path: `${base}.csv`, format: 'csv', rows: rows.length },
+    { path: `${base}.xlsx`, format: 'xlsx', rows: rows.length, purpose: 'people' },
+    { path: `${base}${IMPORT_CSV_SUFFIX}.csv`, format: 'csv', rows: rows.length, purpose: 'import' },
   ];
   await saveWorkbook(wb, files[0]!.path);
-  writeGb18030Csv(files[1]!.path, columns, rows);
+  writeCsv(files[1]!.path, columns, rows);
   for (const f of files) await auditFile(db, ctx, kind, f, templateVersion);
   return { kind, runId: ctx.run.runId, county: ctx.county, templateVersion, files };
 }

@@ -14,6 +14,8 @@ export interface ColumnSpec {
   width: number;
   /** Text column: cells written as strings with the text format '@' (ID numbers, codes, dates). */
   text?: boolean;
+  /** Number format of a numeric column (e.g. '0.00' for amounts in 元). */
+  numFmt?: string;
 }
 
 export interface SheetSpec {
@@ -35,7 +37,7 @@ function cellValue(col: ColumnSpec, v: Cell): string | number | null {
 /** Adds a sheet: bold frozen header row, auto filter, text format on text columns. */
 export function addSheet(wb: ExcelJS.Workbook, spec: SheetSpec): ExcelJS.Worksheet {
   const ws = wb.addWorksheet(spec.name, { views: [{ state: 'frozen', ySplit: 1 }] });
-  ws.columns = spec.columns.map((c) => ({ header: c.header, key: c.key, width: c.width, style: c.text ? { numFmt: '@' } : {} }));
+  ws.columns = spec.columns.map((c) => ({ header: c.header, key: c.key, width: c.width, style: c.text ? { numFmt: '@' } : c.numFmt ? { numFmt: c.numFmt } : {} }));
   const header = ws.getRow(1);
   header.font = { bold: true };
   header.alignment = { vertical: 'middle', horizontal: 'center' };
@@ -44,6 +46,7 @@ export function addSheet(wb: ExcelJS.Workbook, spec: SheetSpec): ExcelJS.Workshe
     const row = ws.addRow(Object.fromEntries(spec.columns.map((c) => [c.key, cellValue(c, r[c.key])])));
     spec.columns.forEach((c, i) => {
       if (c.text) row.getCell(i + 1).numFmt = '@';
+      else if (c.numFmt) row.getCell(i + 1).numFmt = c.numFmt;
     });
     if (bold) row.font = { bold: true };
   };
@@ -54,9 +57,9 @@ export function addSheet(wb: ExcelJS.Workbook, spec: SheetSpec): ExcelJS.Workshe
 }
 
 /** Adds the 说明 sheet: two columns, 项目 and 内容. */
-export function addNotesSheet(wb: ExcelJS.Workbook, notes: readonly [string, Cell][]): ExcelJS.Worksheet {
+export function addNotesSheet(wb: ExcelJS.Workbook, notes: readonly [string, Cell][], name = '说明'): ExcelJS.Worksheet {
   return addSheet(wb, {
-    name: '说明',
+    name,
     columns: [
       { key: 'item', header: '项目', width: 20, text: true },
       { key: 'value', header: '内容', width: 60, text: true },
@@ -90,10 +93,13 @@ export function csvText(columns: readonly ColumnSpec[], rows: readonly Record<st
   return lines.map((l) => l + '\r\n').join('');
 }
 
-/** Writes a GB18030 CSV (no BOM), the encoding Chinese government systems and Excel expect. */
-export function writeGb18030Csv(path: string, columns: readonly ColumnSpec[], rows: readonly Record<string, Cell>[]): void {
+export type CsvEncoding = 'gb18030' | 'utf-8' | 'utf-8-bom';
+
+/** Writes a CSV; GB18030 (no BOM) by default, the encoding Chinese government systems and Excel expect. */
+export function writeCsv(path: string, columns: readonly ColumnSpec[], rows: readonly Record<string, Cell>[], encoding: CsvEncoding = 'gb18030'): void {
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, iconv.encode(csvText(columns, rows), 'gb18030'));
+  const text = csvText(columns, rows);
+  writeFileSync(path, encoding === 'gb18030' ? iconv.encode(text, 'gb18030') : Buffer.from((encoding === 'utf-8-bom' ? '\ufeff' : '') + text, 'utf8'));
 }
 
 /** Replaces characters that are not allowed in file names. */

@@ -1,20 +1,29 @@
-// Exports of a run's flags: the national system's change file, the education bureau's list,
-// all flags for analysts (Parquet, Arrow) and the quarterly summary. Each file is audited.
+// Exports of a run's flags: the change files of the national and provincial systems (templates as
+// data, exports/templates/*.json), the education bureau's list, all flags for analysts (Parquet,
+// Arrow) and the quarterly report (PDF and XLSX). Each file is audited.
 import type { Db } from '../pipeline/store/index.js';
 import { exportFlags } from './analyst.js';
+import { exportTemplate } from './changes.js';
 import type { ExportKind, ExportOptions, ExportResult } from './common.js';
 import { exportEducation } from './education.js';
-import { exportNational } from './national.js';
-import { exportSummary } from './summary.js';
+import { exportSummary } from './report.js';
 
-export { exportNational, exportEducation, exportFlags, exportSummary };
+/** The national system's change file, in the template of `opts.template` (default: the national default template). */
+export const exportNational = (db: Db, opts: ExportOptions): Promise<ExportResult> => exportTemplate(db, opts, 'national');
+/** A provincial system's change file (default: the first provincial template). */
+export const exportProvincial = (db: Db, opts: ExportOptions): Promise<ExportResult> => exportTemplate(db, opts, 'provincial');
+
+export { exportEducation, exportFlags, exportSummary };
 export { EDUCATION_COLUMNS } from './education.js';
-export { NATIONAL_V1_COLUMNS } from './templates/national-v1.js';
+export { listTemplates, loadTemplate, parseTemplate, templatesDir, TEMPLATE_FIELDS, type Template } from './template.js';
 export { csvText, type ColumnSpec, type Cell } from './files.js';
-export { EXPORT_KINDS, type ExportKind, type ExportOptions, type ExportResult, type ExportedFile } from './common.js';
+export { EXPORT_KINDS, purposeLabel, type ExportKind, type ExportOptions, type ExportResult, type ExportedFile } from './common.js';
+export { exportChoices, exportChoice, type ExportChoice } from './choices.js';
+export { locateCjkFont, CJK_FONT_PACKAGE } from './font.js';
 
 const EXPORTERS: Record<ExportKind, (db: Db, opts: ExportOptions) => Promise<ExportResult>> = {
   national: exportNational,
+  provincial: exportProvincial,
   education: exportEducation,
   flags: exportFlags,
   summary: exportSummary,

@@ -17,3 +17,4 @@ export {
   RESTRICTED_REASONS, RESTRICTED_REASON_LABEL, RESTRICTED_CODE, RESTRICTED_FEEDS, RESTRICTED_ROW_FEEDS, RESTRICTED_CATEGORY_REASONS,
   isRestrictedCategory, isRestrictedFlag, isRestrictedReason, flagVisibleSql, visibleReasonSql, visibleEvidenceSql,
 } from './privacy.js';
+export { DEFAULT_SLA, dueOnSql, type SlaSettings } from './sla.js';

@@ -107,7 +107,7 @@ export const JS = `
     post(f.dataset.api,body).then(function(j){
       if(f.dataset.result){
         var out=document.getElementById(f.dataset.result);out.innerHTML='';
-        (j.files||[]).forEach(function(file){var li=document.createElement('li');var a=document.createElement('a');a.href=file.url;a.textContent=file.name;li.appendChild(a);li.appendChild(document.createTextNode('（'+file.rows+' 行）'));out.appendChild(li);});
+        (j.files||[]).forEach(function(file){var li=document.createElement('li');var a=document.createElement('a');a.href=file.url;a.textContent=file.name;li.appendChild(a);li.appendChild(document.createTextNode('（'+file.rows+' 行'+(file.purpose?'；'+file.purpose:'')+'）'));out.appendChild(li);});
         show(f,'导出完成',true);return;
       }
       location.reload();

@@ -6,13 +6,8 @@ import type { LoginLimits, Session } from './auth.js';
 import { WebError } from './errors.js';
 import type { Role, RoleSettings, User } from './roles.js';
 
-export interface SlaSettings {
-  /** Days to decide an URGENT flag (from the run that raised it). */
-  urgentDays: number;
-  /** Other flags: the quarter after the as-of date (due at the end of the next quarter). */
-  otherMonths: number;
-}
-export const DEFAULT_SLA: SlaSettings = { urgentDays: 3, otherMonths: 3 };
+import type { SlaSettings } from '../flags/index.js';
+export { DEFAULT_SLA, type SlaSettings } from '../flags/index.js';
 
 /** The settings of one app (createApp), the same for every request. */
 export interface WebConfig {

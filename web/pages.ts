@@ -308,7 +308,7 @@ ${rows.map((r) => h`<tr><td>${r.auditId}</td><td>${r.loggedAt}</td><td>${r.actor
   );
 }
 
-export function exportsPage(pu: PageUser, runs: { runId: string; asOf: string }[], areas: string[]): string {
+export function exportsPage(pu: PageUser, runs: { runId: string; asOf: string }[], areas: string[], choices: { id: string; label: string }[]): string {
   return layout(
     '导出',
     pu,
@@ -316,16 +316,12 @@ export function exportsPage(pu: PageUser, runs: { runId: string; asOf: string }[
     h`<h1>导出</h1>
 <form class="card filters" data-api="/api/exports" data-result="export-files">
 <div class="msg" hidden></div>
-<label>文件<select name="kind">
-<option value="national">全国儿童福利信息系统变动名单（XLSX + CSV）</option>
-<option value="education">控辍保学名单（XLSX + CSV）</option>
-<option value="summary">季度比对汇总报告（XLSX）</option>
-<option value="flags">全部标记（分析用，Parquet + Arrow）</option></select></label>
+<label>文件<select name="kind">${choices.map((c) => h`<option value="${c.id}">${c.label}</option>`)}</select></label>
 <label>比对批次<select name="runId">${runs.map((r) => h`<option value="${r.runId}">${r.runId}（${r.asOf}）</option>`)}</select></label>
 <label>区划<select name="county">${areas.map((a) => h`<option value="${a}">${a}</option>`)}</select></label>
 <button type="submit" id="export-submit">导出</button>
 </form>
-<p class="muted">导出文件含个人信息，仅限审核工作使用；每次导出都记入审计日志。全国系统变动名单只收录已确认的新增、类别变更，以及经主管复核的退出。</p>
+<p class="muted">导出文件含个人信息，仅限审核工作使用；每次导出都记入审计日志。全国系统变动名单只收录已确认的新增、类别变更，以及经主管复核的退出。查阅、打印请用 XLSX 或 PDF；“_系统导入”CSV 供系统导入，用 Excel 直接打开会损坏身份证号。</p>
 <ul id="export-files"></ul>`,
   );
 }

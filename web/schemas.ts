@@ -1,6 +1,5 @@
 // The zod schemas of the web review queue's requests (query strings, path parameters, bodies).
 import { z } from 'zod';
-import { EXPORT_KINDS, type ExportKind } from '../exports/index.js';
 import { DECISION_KINDS, FLAG_STATUSES, FLAG_TYPES } from '../flags/index.js';
 import { AGE_FILTERS, type AgeFilter } from './labels.js';
 
@@ -46,7 +45,8 @@ export const unmaskBody = z.object({
     .nullish(),
 });
 export const exportBody = z.object({
-  kind: z.enum(EXPORT_KINDS as [ExportKind, ...ExportKind[]]),
+  /** An export choice (exports/ exportChoices): a template's name or an export kind. */
+  kind: z.string().regex(/^[a-z0-9][a-z0-9-]{0,59}$/, '未知的导出内容'),
   runId: optionalRun,
   county: z.string().regex(areaCode, '区划代码应为 6 位区县代码（或 4 位市级、2 位省级前缀）').nullish(),
 });

@@ -4,10 +4,15 @@ import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import { tableFromIPC } from 'apache-arrow';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { exportEducation, exportFlags, exportNational, exportSummary, NATIONAL_V1_COLUMNS, EDUCATION_COLUMNS, type ExportResult } from '../../exports/index.js';
+import { exportEducation, exportFlags, exportNational, exportSummary, loadTemplate, EDUCATION_COLUMNS, type ExportResult } from '../../exports/index.js';
 import { openStore, queryRows, lit, type Db } from '../../pipeline/store/index.js';
 import { tempDir } from '../helpers.js';
 import { IDS, insertDecision, insertRun, RUN, seed } from '../review/fixture.js';
+import { makeId } from '../helpers.js';
+import { seedRoster } from './roster.js';
+
+/** The national default template's headers (national-v2: v1's 15 columns, then the overpaid amount). */
+const NATIONAL_HEADERS = loadTemplate(null, 'national').columns.map((c) => c.header);
 
 let db: Db;
 let out: string;
@@ -63,14 +68,17 @@ describe('national template export', () => {
 
   it('names the files by run and county and audits each with its row count', async () => {
     expect(result.runId).toBe(RUN); // the latest complete run by default
-    expect(result.files.map((f) => basename(f.path))).toEqual([`全国儿童福利信息系统_变动_${RUN}_全部.xlsx`, `全国儿童福利信息系统_变动_${RUN}_全部.csv`]);
+    expect(result.files.map((f) => basename(f.path))).toEqual([`全国儿童福利信息系统_变动_${RUN}_全部.xlsx`, `全国儿童福利信息系统_变动_${RUN}_全部_系统导入.csv`]);
+    expect(result.files.map((f) => f.purpose)).toEqual(['people', 'import']);
+    expect(result.templateVersion).toBe('national-v2');
     expect(result.files.map((f) => f.rows)).toEqual([3, 3]);
     await expectAudited(result, '导出员');
   });
 
   it('XLSX: Chinese headers, bold frozen header, ID numbers as 18-character text, only confirmed changes', async () => {
     const { wb, ws, rows, header } = await readSheet(result.files[0]!.path);
-    expect(header).toEqual(NATIONAL_V1_COLUMNS.map((c) => c.header));
+    expect(header).toEqual(NATIONAL_HEADERS);
+    expect(header.at(-1)).toBe('多发金额（元）');
     expect(header).toContain('变动类型');
     expect(header).toContain('户籍地区划代码');
     expect(rows[0]!.font?.bold).toBe(true);
@@ -102,7 +110,7 @@ describe('national template export', () => {
     expect(reclassify!.getCell(col('比对批次')).value).toBe(RUN);
     const notes = wb.getWorksheet('说明')!;
     const noteText = JSON.stringify(notes.getSheetValues());
-    expect(noteText).toContain('national-v1');
+    expect(noteText).toContain('national-v2');
     expect(noteText).toContain(RUN);
   });
 
@@ -113,7 +121,7 @@ describe('national template export', () => {
     expect(text.endsWith('\r\n')).toBe(true);
     const lines = text.split('\r\n').slice(0, -1);
     expect(lines.some((l) => l.includes('\n'))).toBe(false);
-    expect(lines[0]!.split(',')).toEqual(NATIONAL_V1_COLUMNS.map((c) => c.header));
+    expect(lines[0]!.split(',')).toEqual(NATIONAL_HEADERS);
     expect(lines).toHaveLength(4);
     expect(lines[1]).toContain(IDS.add1);
     expect(lines[1]).toContain('张小明');
@@ -130,20 +138,62 @@ describe('national template export', () => {
 });
 
 describe('education bureau list', () => {
-  it('lists the EDUCATION flags not rejected, with the situation and the school from the evidence', async () => {
-    const r = await exportEducation(db, { outDir: out, by: '导出员' });
-    expect(r.files.map((f) => f.rows)).toEqual([2, 2]);
-    const { rows, header } = await readSheet(r.files[0]!.path);
-    expect(header).toEqual(['姓名', '身份证号', '性别', '出生日期', '户籍地区划代码', '保障类别', '情形', '学校名称', '比对批次']);
-    const data = rows.slice(1).map((row) => Object.fromEntries(header.map((h, i) => [h, row.getCell(i + 1).value])));
-    expect(data).toEqual([
-      { 姓名: '郑浩', 身份证号: IDS.edu1, 性别: '女', 出生日期: '2013-03-03', 户籍地区划代码: '440305', 保障类别: '留守儿童', 情形: '辍学', 学校名称: '南山区第一实验学校', 比对批次: RUN },
-      { 姓名: '冯雪', 身份证号: IDS.edu2, 性别: '男', 出生日期: '2014-04-04', 户籍地区划代码: '440306', 保障类别: '孤儿', 情形: '未入学', 学校名称: null, 比对批次: RUN },
+  // The run's as-of is 2026-09-30: ages count on 2026-08-31 (RULES.md, education.ageReferenceDay), 6 to 15.
+  const K = {
+    s1: makeId('440305', '20160101', '201'),
+    six: makeId('440305', '20200831', '212'), // 6 on 2026-08-31: in
+    five: makeId('440305', '20200901', '223'), // 5 on 2026-08-31: out
+    fifteen: makeId('440306', '20100901', '234'), // 15: in
+    sixteen: makeId('440306', '20100831', '245'), // 16: out
+    stopped: makeId('440305', '20150101', '256'),
+    left: makeId('440305', '20140101', '267'), // active earlier, stopped in the latest roster
+  };
+  beforeAll(async () => {
+    await seedRoster(db, [
+      { ref: 'E1', name: '郑浩', id: IDS.edu1, county: '440305', category: 'LEFT_BEHIND',
+        school: [{ status: 'DROPPED_OUT', level: 'JUNIOR', grade: '七年级', school: '南山区第一实验学校', code: '2440305001', asOf: '2026-09-01', guardian1: ['郑大', 'GRANDFATHER'] }] },
+      { ref: 'E2', name: '冯雪', id: IDS.edu2, county: '440306', category: 'ORPHAN' },
+      { ref: 'S1', name: '钱多', id: K.s1, county: '440305', category: 'DE_FACTO', school: [
+        { status: 'ENROLLED', level: 'PRIMARY', grade: '三年级', school: '旧学校', code: '1', asOf: '2025-09-01' },
+        { status: 'ENROLLED', level: 'PRIMARY', grade: '四年级', school: '南山区第二小学', code: '2440305002', asOf: '2026-09-10', guardian1: ['钱父', 'FATHER'], guardian2: ['李母', 'MOTHER'] },
+        { status: 'ENROLLED', level: 'PRIMARY', grade: '五年级', school: '将来的学校', code: '3', asOf: '2026-12-01' },
+      ] },
+      { ref: 'A6', name: '六岁', id: K.six, county: '440305', category: 'ORPHAN' },
+      { ref: 'A5', name: '五岁', id: K.five, county: '440305', category: 'ORPHAN' },
+      { ref: 'A15', name: '十五', id: K.fifteen, county: '440306', category: 'ORPHAN' },
+      { ref: 'A16', name: '十六', id: K.sixteen, county: '440306', category: 'ORPHAN' },
+      { ref: 'ST', name: '停保', id: K.stopped, county: '440305', category: 'ORPHAN', status: 'STOPPED' },
+      { ref: 'LF', name: '已停', id: K.left, county: '440305', category: 'ORPHAN', status: 'STOPPED', earlier: { status: 'ACTIVE' } },
     ]);
+  });
+
+  it('lists every active registered child of compulsory-school age with the latest school record and the EDUCATION flag', async () => {
+    const r = await exportEducation(db, { outDir: out, by: '导出员' });
+    expect(r.files.map((f) => basename(f.path))).toEqual([`义务教育适龄儿童名单_${RUN}_全部.xlsx`, `义务教育适龄儿童名单_${RUN}_全部_系统导入.csv`]);
+    const { rows, header } = await readSheet(r.files[0]!.path);
+    expect(header).toEqual(EDUCATION_COLUMNS.map((c) => c.header));
+    const data = rows.slice(1).map((row) => Object.fromEntries(header.map((h, i) => [h, row.getCell(i + 1).value])));
+    expect(data.map((d) => d['姓名']).sort()).toEqual(['六岁', '冯雪', '十五', '郑浩', '钱多'].sort());
+    expect(r.files.map((f) => f.rows)).toEqual([5, 5]);
+    const by = (name: string) => data.find((d) => d['姓名'] === name)!;
+    expect(by('郑浩')).toMatchObject({ 身份证号: IDS.edu1, 年龄: 13, 学籍状态: '辍学', 学段: '初中', 年级: '七年级', 学校名称: '南山区第一实验学校', 监护人一: '郑大', 监护人一关系: '祖父', 控辍保学情形: '辍学', 标记审核状态: '待审核', 标记编号: 'F-EDU-1' });
+    expect(by('冯雪')).toMatchObject({ 学籍状态: '无学籍记录', 学校名称: null, 控辍保学情形: '未入学', 标记审核状态: '待补充材料', 标记编号: 'F-EDU-2', 保障类别: '孤儿' });
+    // The latest record at T: not the older one, not one dated after T.
+    expect(by('钱多')).toMatchObject({ 学段: '小学', 年级: '四年级', 学校名称: '南山区第二小学', 学校标识码: '2440305002', 学籍数据日期: '2026-09-10', 监护人一: '钱父', 监护人一关系: '父亲', 监护人二: '李母', 监护人二关系: '母亲', 控辍保学情形: null, 标记编号: null });
+    expect(by('六岁')['年龄']).toBe(6);
+    expect(by('十五')['年龄']).toBe(15);
+    for (const row of rows.slice(1)) {
+      const id = row.getCell(header.indexOf('身份证号') + 1);
+      expect(id.type).toBe(ExcelJS.ValueType.String);
+      expect(id.numFmt).toBe('@');
+    }
     const { bytes, text } = decodeGb18030(r.files[1]!.path);
     expect(() => new TextDecoder('utf-8', { fatal: true }).decode(bytes)).toThrow();
     expect(text.split('\r\n')[0]!.split(',')).toEqual(EDUCATION_COLUMNS.map((c) => c.header));
+    expect(text).toContain(`,${IDS.edu1},`); // plain 18 characters for the importer
     await expectAudited(r, '导出员');
+    const county = await exportEducation(db, { outDir: join(out, 'edu-county'), by: '导出员', county: '440306' });
+    expect(county.files[0]!.rows).toBe(2); // 冯雪, 十五
   });
 });
 
@@ -179,13 +229,13 @@ describe('analyst export', () => {
 });
 
 describe('quarterly summary', () => {
-  it('writes the four sheets with counts by type, category and county, decisions made and pending', async () => {
+  it('writes the sheets with counts by type, category and county, decisions made and pending', async () => {
     const r = await exportSummary(db, { outDir: out, by: '科长' });
-    expect(basename(r.files[0]!.path)).toBe(`季度比对汇总_${RUN}_全部.xlsx`);
+    expect(r.files.map((f) => basename(f.path))).toEqual([`季度比对报告_${RUN}_全部.xlsx`, `季度比对报告_${RUN}_全部.pdf`]);
     expect(r.files[0]!.rows).toBe(11);
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.readFile(r.files[0]!.path);
-    expect(wb.worksheets.map((w) => w.name)).toEqual(['按标记类型', '按保障类别', '按区县', '说明']);
+    expect(wb.worksheets.map((w) => w.name)).toEqual(['按标记类型', '按保障类别', '按区县', '逾期标记', '数据质量', '历史趋势', '说明']);
 
     const { rows, header } = await readSheet(r.files[0]!.path, '按标记类型');
     const byType = Object.fromEntries(rows.slice(1).map((row) => [row.getCell(1).value as string, Object.fromEntries(header.map((h, i) => [h, row.getCell(i + 1).value]))]));

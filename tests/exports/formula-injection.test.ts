@@ -12,6 +12,7 @@ import { writeFlagsCsv } from '../../flags/index.js';
 import { lit, openStore, queryRows, type Db } from '../../pipeline/store/index.js';
 import { tempDir } from '../helpers.js';
 import { IDS, seed } from '../review/fixture.js';
+import { seedRoster } from './roster.js';
 
 const CALC = `=cmd|' /C calc'!A0`;
 const HOSTILE = [CALC, '+1+cmd|x', '-2-cmd|x', '@SUM(A1)', '\t=1+1', '\r=1+1'];
@@ -62,6 +63,9 @@ describe('every export', () => {
     // Names and references as an attacker would register them, on a confirmed ADD and an EDUCATION flag.
     await db.run(`UPDATE flags SET child_name = ${lit(CALC)}, child_ref = '@SUM(1+1)' WHERE flag_id = 'F-ADD-1'`);
     await db.run(`UPDATE flags SET child_name = '+1+cmd|x' WHERE flag_id LIKE 'F-EDU-%'`);
+    // The education list reads the registry and the school records: a name and a school name as an attacker would write them.
+    await seedRoster(db, [{ ref: 'X1', name: '+1+cmd|x', id: IDS.edu1, county: '440305', category: 'ORPHAN',
+      school: [{ status: 'ENROLLED', level: 'PRIMARY', grade: '三年级', school: '=HYPERLINK("http://x")', code: '1', asOf: '2026-09-01' }] }]);
   });
 
   it('flags.csv of a run (written by DuckDB COPY): names and references neutralised, ID numbers as they are', async () => {
@@ -102,6 +106,7 @@ describe('every export', () => {
         const cells = await sheetCells(f.path);
         expect(cells.filter(isFormula)).toEqual([]);
         expect(cells).toContain(`'+1+cmd|x`);
+        expect(cells).toContain(`'=HYPERLINK("http://x")`);
       } else {
         const text = iconv.decode(readFileSync(f.path), 'gb18030');
         expect(text).toContain(`'+1+cmd|x`);

@@ -10,7 +10,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runExport, type ExportKind, type ExportResult } from '../../exports/index.js';
 import { lit, openStore, queryRows, type Db } from '../../pipeline/store/index.js';
 import { makeId, tempDir } from '../helpers.js';
-import { insertDecision, insertFlag, OLD_RUN, RUN, seed } from '../review/fixture.js';
+import { IDS, insertDecision, insertFlag, OLD_RUN, RUN, seed } from '../review/fixture.js';
+import { seedRoster } from './roster.js';
 
 const HIV_LABEL = '艾滋病病毒感染儿童';
 const HIV_IDS = {
@@ -40,6 +41,12 @@ beforeAll(async () => {
   await insertDecision(db, 'F-HIV-REM', 'approved', '主管丙', '2026-10-14 09:00:00');
   await insertDecision(db, 'F-HIV-RCL', 'confirmed');
   await insertDecision(db, 'F-REM-1', 'approved', '主管丙', '2026-10-14 09:00:00'); // PARENT_RELEASED, in the national file
+  // The education list's roster: two school-age children and an HIV child.
+  await seedRoster(db, [
+    { ref: 'E1', name: '郑浩', id: IDS.edu1, county: '440305', category: 'LEFT_BEHIND' },
+    { ref: 'E2', name: '冯雪', id: IDS.edu2, county: '440306', category: 'ORPHAN' },
+    { ref: 'H1', name: '艾二', id: HIV_IDS.edu, county: '440305', category: 'HIV' },
+  ]);
   out = tempDir('bidui-ntk-');
 });
 

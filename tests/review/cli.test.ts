@@ -52,7 +52,7 @@ describe('bidui review and export commands', () => {
     const exp = await bidui(['--db', dbPath, 'export', 'national', '--out', out, '--by', '导出员', '--county', '440306']);
     const xlsx = join(out, `全国儿童福利信息系统_变动_${RUN}_440306.xlsx`);
     expect(exp.stdout).toContain(xlsx);
-    expect(exp.stdout).toContain('(1 行)');
+    expect(exp.stdout).toContain('(1 行；');
     expect(existsSync(xlsx)).toBe(true);
     const bad = await bidui(['--db', dbPath, 'export', 'nope', '--out', out, '--by', 'u']).catch((e: { code: number }) => e);
     expect(bad).toMatchObject({ code: 1 });

@@ -1,7 +1,7 @@
 // The queue page's queries: the flags of a run in the user's scope (flags/' flagsWithStatus with
 // assignment and SLA columns), filtered, counted per type; one flag of the scope for the flag page.
 import { z } from 'zod';
-import { flagLabel, flagRecordSchema, flagsWithStatus, OPEN_STATUSES, statusLabel, STATUS_LABELS, type FlagStatus } from '../../flags/index.js';
+import { dueOnSql, flagLabel, flagRecordSchema, flagsWithStatus, OPEN_STATUSES, statusLabel, STATUS_LABELS, type FlagStatus } from '../../flags/index.js';
 import { maskId } from '../../pipeline/log.js';
 import { queryAll, queryOne, sql, textList, type Sql } from '../../pipeline/store/index.js';
 import type { RunInfo } from '../../review/index.js';
@@ -65,8 +65,7 @@ export function queueSql(ctx: Ctx, runId: string): Sql {
   return sql`
 SELECT q.*, a.assigned_to,
        CAST(${raised} AS VARCHAR) AS raised_on,
-       CAST(CASE WHEN q.flag = 'URGENT' THEN ${raised} + ${Math.trunc(ctx.sla.urgentDays)}::INTEGER
-                 ELSE last_day(q.as_of + to_months(${Math.trunc(ctx.sla.otherMonths)}::INTEGER)) END AS VARCHAR) AS due_on
+       CAST(${dueOnSql(ctx.sla, sql`q.flag`, sql`q.as_of`, raised)} AS VARCHAR) AS due_on
   FROM (${flagsWithStatus(runId)}) q
   JOIN runs r ON r.run_id = q.run_id
   LEFT JOIN flag_assignments a ON a.run_id = q.run_id AND a.flag_id = q.flag_id

@@ -4,7 +4,7 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { Hono } from 'hono';
-import { runExport } from '../../exports/index.js';
+import { exportChoice, exportChoices, purposeLabel, runExport, type ExportChoice } from '../../exports/index.js';
 import { randomToken } from '../auth.js';
 import { ctxOf, pageUser, type Ctx, type Env } from '../context.js';
 import { WebError } from '../errors.js';
@@ -27,12 +27,18 @@ export const exportRoutes = new Hono<Env>();
 
 exportRoutes.get('/exports', async (c) => {
   const ctx = ctxOf(c);
-  return c.html(exportsPage(pageUser(c), await scopedRuns(ctx), exportAreas(ctx)));
+  return c.html(exportsPage(pageUser(c), await scopedRuns(ctx), exportAreas(ctx), exportChoices()));
 });
 
 exportRoutes.post('/api/exports', json(exportBody), async (c) => {
   const ctx = ctxOf(c);
   const b = c.req.valid('json');
+  let choice: ExportChoice;
+  try {
+    choice = exportChoice(b.kind);
+  } catch {
+    throw new WebError(400, '未知的导出内容');
+  }
   const allowed = exportAreas(ctx);
   const county = b.county ?? (allowed.length === 1 ? allowed[0]! : undefined);
   if (county === undefined) throw new WebError(400, '请选择区划');
@@ -41,14 +47,14 @@ exportRoutes.post('/api/exports', json(exportBody), async (c) => {
   if (!run) throw new WebError(404, '没有可导出的比对批次');
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   const outDir = join(c.get('web').exportDir, ctx.user.username.replace(/[^\p{L}\p{N}_.-]/gu, '_'), `${stamp}-${randomToken(4)}`);
-  const result = await runExport(ctx.db, b.kind, { runId: run.runId, county: county || null, outDir, by: ctx.user.username, needToKnow: canSeeRestricted(ctx) });
+  const result = await runExport(ctx.db, choice.kind, { runId: run.runId, county: county || null, outDir, by: ctx.user.username, needToKnow: canSeeRestricted(ctx), template: choice.template });
   const idOf = await exportAuditIds(ctx, result.files.map((f) => f.path));
   return c.json({
     ok: true,
     kind: result.kind,
     runId: result.runId,
     county: result.county,
-    files: result.files.map((f) => ({ name: basename(f.path), format: f.format, rows: f.rows, url: `/api/exports/${idOf.get(f.path)}/download` })),
+    files: result.files.map((f) => ({ name: basename(f.path), format: f.format, rows: f.rows, purpose: purposeLabel(f), url: `/api/exports/${idOf.get(f.path)}/download` })),
   });
 });
 
