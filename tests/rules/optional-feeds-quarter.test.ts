@@ -273,7 +273,12 @@ describe('need-to-know for an HIV flag raised from the hiv feed', () => {
     const summary = await runExport(db, 'summary', { outDir: out('no-summary'), by: 'rev' });
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.readFile(summary.files[0]!.path);
+    // Not even the hiv feed's row counts in the data-quality sheet.
     expect(JSON.stringify(wb.worksheets.map((w) => w.getSheetValues()))).not.toContain('艾滋病');
+    const granted = await runExport(db, 'summary', { outDir: out('yes-summary'), by: 'sup', needToKnow: true });
+    const wb2 = new ExcelJS.Workbook();
+    await wb2.xlsx.readFile(granted.files[0]!.path);
+    expect(JSON.stringify(wb2.worksheets.map((w) => w.getSheetValues()))).toContain('艾滋病病毒感染者（卫健，限制知悉）');
     expect(readFileSync(summary.files[0]!.path).length).toBeGreaterThan(0);
   });
 
