@@ -16,6 +16,7 @@ import {
   FLAG_LABELS,
   FLAG_TYPES,
   OPEN_STATUSES,
+  RESTRICTED_ROW_FEEDS,
   statusLabel,
   STATUS_LABELS,
   type FlagRecord,
@@ -184,7 +185,10 @@ async function qualityRows(db: Db, ctx: ExportContext): Promise<Record<string, C
       .slice(0, 3)
       .map((x) => `${label(x.code)} ${x.n}`)
       .join('；');
-  const feeds = [...new Set([...perFeed.map((r) => r.feed), ...failed.map((r) => r.feed)])].sort((a, b) => Object.keys(FEED_LABELS).indexOf(a) - Object.keys(FEED_LABELS).indexOf(b));
+  // Need-to-know: without the grant a feed restricted whole (hiv) is not named, not even by its counts.
+  const feeds = [...new Set([...perFeed.map((r) => r.feed), ...failed.map((r) => r.feed)])]
+    .filter((feed) => ctx.needToKnow || !RESTRICTED_ROW_FEEDS.includes(feed))
+    .sort((a, b) => Object.keys(FEED_LABELS).indexOf(a) - Object.keys(FEED_LABELS).indexOf(b));
   return feeds.map((feed) => {
     const p = perFeed.find((r) => r.feed === feed);
     return {

@@ -232,6 +232,21 @@ describe('need-to-know for an HIV flag raised from the hiv feed', () => {
     expect((await sup.post(`/api/flags/${hivFlag.flag_id}/decide`, { decision: 'confirmed' })).status).toBe(200);
   });
 
+  it('the flag pages show the records the new reasons rest on, and an assumed 失联 date, in Chinese', async () => {
+    const page = async (idNumber: string) => (await rev.raw(`/flags/${flags.find((x) => x.child_id_number === idNumber)!.flag_id}`)).text();
+    const poor = await page(S8.child);
+    expect(poor).toContain('低保或特困家庭儿童');
+    expect(poor).toContain('社会救助名册');
+    expect(poor).toContain('特困');
+    const ill = await page(I1);
+    expect(ill).toContain('儿童本人患重病');
+    expect(ill).toContain('急性淋巴细胞白血病');
+    expect(await page(R1.child)).toContain('法院判决');
+    const urgent = await page(R4.child);
+    expect(urgent).toContain('失联起始日期（登记时未填，按纳入保障日期计）');
+    expect(urgent).toContain('2024-01-01');
+  });
+
   it("a visible flag of a child with an HIV record: its page does not say the child's records were linked to an HIV record", async () => {
     const edu = flags.find((x) => x.child_id_number === V2)!;
     const page = await (await rev.raw(`/flags/${edu.flag_id}`)).text();
@@ -258,7 +273,12 @@ describe('need-to-know for an HIV flag raised from the hiv feed', () => {
     const summary = await runExport(db, 'summary', { outDir: out('no-summary'), by: 'rev' });
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.readFile(summary.files[0]!.path);
+    // Not even the hiv feed's row counts in the data-quality sheet.
     expect(JSON.stringify(wb.worksheets.map((w) => w.getSheetValues()))).not.toContain('艾滋病');
+    const granted = await runExport(db, 'summary', { outDir: out('yes-summary'), by: 'sup', needToKnow: true });
+    const wb2 = new ExcelJS.Workbook();
+    await wb2.xlsx.readFile(granted.files[0]!.path);
+    expect(JSON.stringify(wb2.worksheets.map((w) => w.getSheetValues()))).toContain('艾滋病病毒感染者（卫健，限制知悉）');
     expect(readFileSync(summary.files[0]!.path).length).toBeGreaterThan(0);
   });
 
