@@ -184,7 +184,7 @@ export class Rules {
     const famSD = (f.sdsi && m.sdsi) || (f.gone && m.sdsi) || (f.sdsi && m.gone);
     if ((q(f) && q(m)) || (f.gone && q(m)) || (q(f) && m.gone)) {
       const since = Math.max(f.gone ? f.goneSince : qs(f), m.gone ? m.goneSince : qs(m));
-      return { cat: 'DE_FACTO', reason: famSD ? 'PARENTS_SEVERELY_DISABLED' : 'PARENTS_QUALIFY', since };
+      return { cat: 'DE_FACTO', reason: 'PARENTS_QUALIFY', since }; // RULES.md §2: the stronger category's reason
     }
     if (famSD) return { cat: 'DIFFICULTY_FAMILY', reason: 'PARENTS_SEVERELY_DISABLED', since: Math.max(f.sdsiSince, m.sdsiSince) };
     const cd = this.childDisabled(childPid);

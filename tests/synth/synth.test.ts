@@ -142,7 +142,10 @@ describe('synth: small province with raised noise', () => {
     for (const f of ['ADD', 'REMOVE', 'RECLASSIFY', 'URGENT', 'EDUCATION', 'WATCH']) expect(flags.some((x) => x.flag === f), f).toBe(true);
     for (const r of ['CHILD_DEAD', 'AGED_OUT', 'PARENT_RELEASED', 'PARENT_DISABILITY_ENDED', 'PARENT_REAPPEARED', 'BASIS_NO_LONGER_HOLDS', 'DUPLICATE_REGISTRATION'])
       expect(has.has('REMOVE/' + r), r).toBe(true);
-    for (const r of ['BOTH_PARENTS_GONE', 'PARENTS_QUALIFY', 'CHILD_DISABLED', 'PARENTS_SEVERELY_DISABLED']) expect(has.has('ADD/' + r), r).toBe(true);
+    // PARENTS_SEVERELY_DISABLED (DIFFICULTY_FAMILY) needs family levels wider than the severe ones: under the
+    // default profile severely disabled parents are in Q and the child is DE_FACTO (RULES.md §2).
+    for (const r of ['BOTH_PARENTS_GONE', 'PARENTS_QUALIFY', 'CHILD_DISABLED']) expect(has.has('ADD/' + r), r).toBe(true);
+    expect(has.has('ADD/PARENTS_SEVERELY_DISABLED')).toBe(false);
     for (const r of ['PARENT_EVENT_NO_CARER', 'CARER_EVENT']) expect(has.has('URGENT/' + r), r).toBe(true);
     for (const r of ['NOT_ENROLLED', 'DROPPED_OUT']) expect(has.has('EDUCATION/' + r), r).toBe(true);
     for (const r of ['THRESHOLD_PENDING', 'AGES_OUT_NEXT_QUARTER']) expect(has.has('WATCH/' + r), r).toBe(true);
