@@ -11,6 +11,7 @@ import { compareCandidates, finishLinkage, prepareLinkage, type LinkageState, ty
 import { mentionsStage } from './mentions.js';
 import { nameOnlyCandidatesStage, nameOnlyLinksStage, nameOnlyPersonsStages, nameOnlySettings, nameOnlySettingsSchema, type NameOnlySettings } from './name-only.js';
 import { settingsWithParams, type TrainedParams } from './params.js';
+import { splitStages } from './split.js';
 import { parseSettings, type LinkageSettings } from './settings.js';
 import { countStage } from './sql.js';
 import { clusterEvaluationStage, labelledMentionsStage, matchRunStages, personCountsStage, personLinksStage, personsStage } from './sql-persons.js';
@@ -181,6 +182,10 @@ export async function finishPersonLinkage(db: Db, prepared: PreparedPersonLinkag
 
   await runner.run(personLinksStage(r.settings, prefix));
   runner.lap('links');
+
+  // A person holding two different valid IDs is two people: split it before anything reads persons.
+  await runner.run(...splitStages());
+  runner.lap('split');
 
   // Name-only guardians, on the merged clusters (the same stage whether the buckets were compared here or elsewhere).
   let nameOnlyLinks = 0;

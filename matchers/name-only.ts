@@ -27,6 +27,8 @@ export const nameOnlySettingsSchema = z
     eventFeeds: z.array(z.enum(['death', 'incarceration', 'disability'])).min(1),
     /** Plausible age (full years) of a father / mother at the student's birth, inclusive. */
     parentAge: z.object({ FATHER: ageRange, MOTHER: ageRange }).strict(),
+    /** A parent cannot have died more than this many days before the child's birth (a mother: 0; a father: a pregnancy). */
+    diedBeforeBirthDays: z.object({ FATHER: z.number().int().min(0), MOTHER: z.number().int().min(0) }).strict(),
     /** The candidate lives where the student does: same county (6 digits, today's code) or same city (4). */
     area: z.enum(['county', 'city']),
     /** At most this many other persons of the store with the same name (and a compatible sex) in the area. */
@@ -63,6 +65,9 @@ export function nameOnlyCandidatesStage(s: NameOnlySettings): Stage {
   const [mMin, mMax] = s.parentAge.MOTHER;
   const ageLo = (rel: string) => `CASE ${rel} WHEN 'FATHER' THEN ${fMin} ELSE ${mMin} END`;
   const ageHi = (rel: string) => `CASE ${rel} WHEN 'FATHER' THEN ${fMax} ELSE ${mMax} END`;
+  // Alive at the child's conception: no death dated more than diedBeforeBirthDays before the birth.
+  const aliveAt = (death: string, rel: string, birth: string) =>
+    `(${death} IS NULL OR ${death} >= ${birth} - CASE ${rel} WHEN 'FATHER' THEN ${s.diedBeforeBirthDays.FATHER} ELSE ${s.diedBeforeBirthDays.MOTHER} END)`;
   // The same name: the same simplified form, or (a homophone written for a given-name character) the same surname
   // and the same toneless reading. Joins go through the reading, which both forms share.
   const sameName = (a: string, b: string) => `(${a}.name = ${b}.name OR ${a}.surname = ${b}.surname)`;
@@ -101,9 +106,15 @@ g AS (
   SELECT * FROM g0
   WHERE NOT has_id AND cluster_size = 1 AND name IS NOT NULL AND name <> '' AND pinyin IS NOT NULL AND county IS NOT NULL AND child_birth IS NOT NULL
 ),
+deaths AS (
+  SELECT p.person_id, min(d.death_date) AS death_date
+  FROM feed_death d JOIN persons p ON p.feed = 'death' AND p.batch_id = d.batch_id AND p.src_row = d.src_row
+  WHERE d.death_date IS NOT NULL GROUP BY p.person_id
+),
 cand AS (
-  SELECT m.uid, m.mention_key, m.name_nodots AS name, m.name_surname AS surname, m.name_pinyin_nodots AS pinyin, m.gender, m.birth_date, m.county, p.person_id
-  FROM mentions m JOIN persons p ON p.uid = m.uid AND p.feed = m.feed
+  SELECT m.uid, m.mention_key, m.name_nodots AS name, m.name_surname AS surname, m.name_pinyin_nodots AS pinyin, m.gender, m.birth_date, m.county, p.person_id,
+    dd.death_date
+  FROM mentions m JOIN persons p ON p.uid = m.uid AND p.feed = m.feed LEFT JOIN deaths dd ON dd.person_id = p.person_id
   WHERE m.role = 'subject' AND m.feed IN (${feeds}) AND m.name_pinyin_nodots IS NOT NULL AND m.county IS NOT NULL
 ),
 q AS (
@@ -115,6 +126,7 @@ q AS (
     AND c.gender = CASE g.relation WHEN 'FATHER' THEN 'M' ELSE 'F' END
     AND c.birth_date IS NOT NULL
     AND date_sub('year', c.birth_date, g.child_birth) BETWEEN ${ageLo('g.relation')} AND ${ageHi('g.relation')}
+    AND ${aliveAt('c.death_date', 'g.relation', 'g.child_birth')}
   UNION ALL
   -- The parent that another record lists with an ID: a record of the same household, or another record of the
   -- same child (its registry row and its school record) naming a parent of that relation by the same name.
@@ -135,8 +147,8 @@ claims AS (
 ),
 id_claims AS (SELECT DISTINCT person_id, relation, household FROM g0 WHERE has_id AND county IS NOT NULL),
 located AS (
-  SELECT m.name_nodots AS name, m.name_surname AS surname, m.name_pinyin_nodots AS pinyin, m.county, m.gender, m.birth_date, p.person_id
-  FROM mentions m JOIN persons p ON p.uid = m.uid AND p.feed = m.feed
+  SELECT m.name_nodots AS name, m.name_surname AS surname, m.name_pinyin_nodots AS pinyin, m.county, m.gender, m.birth_date, p.person_id, dd.death_date
+  FROM mentions m JOIN persons p ON p.uid = m.uid AND p.feed = m.feed LEFT JOIN deaths dd ON dd.person_id = p.person_id
   WHERE m.county IS NOT NULL AND m.name_pinyin_nodots IN (SELECT DISTINCT pinyin FROM q)
 ),
 namesakes AS (
@@ -147,6 +159,7 @@ namesakes AS (
   FROM q JOIN located o ON o.pinyin = q.pinyin AND ${sameName('o', 'q')} AND ${area('o.county')} = ${area('q.g_county')}
     AND (o.gender IS NULL OR o.gender = q.c_gender) AND o.person_id <> q.person_id
     AND (o.birth_date IS NULL OR date_sub('year', o.birth_date, q.child_birth) BETWEEN ${ageLo('q.relation')} AND ${ageHi('q.relation')})
+    AND ${aliveAt('o.death_date', 'q.relation', 'q.child_birth')}
   WHERE NOT EXISTS (SELECT 1 FROM id_claims ic WHERE ic.person_id = o.person_id AND ic.relation = q.relation AND ic.household <> q.household)
   GROUP BY q.g_uid, q.person_id
 ),

@@ -19,6 +19,7 @@ const LONGGANG = '440307';
 const LUOHU = '440303';
 const YANTIAN = '440308';
 const LONGHUA = '440309';
+const PINGSHAN = '440310';
 
 // Students (one per case, each in its own county): [name, ID, father, mother]
 const students = {
@@ -30,6 +31,8 @@ const students = {
   homophone: ['周小安', makeId(YANTIAN, '20120202', '151'), '周建君', '钱慧'],
   // a namesake of the father is another household's father, listed there with his ID
   claimed: ['吴小东', makeId(LONGHUA, '20130303', '161'), '吴志刚', '郑丽华'],
+  // the only woman named 何静 of the county died before the student was born: not the mother
+  diedBefore: ['孙小月', makeId(PINGSHAN, '20120606', '182'), '孙伟东', '何静'],
 } as const;
 // Another household of 龙华 whose father, also 吴志刚, is listed with his ID (alive, no record of his own).
 const otherWu = ['吴小北', makeId(LONGHUA, '20140404', '171'), '吴志刚', makeId(LONGHUA, '19840105', '013'), '冯燕', ''] as const;
@@ -53,6 +56,7 @@ const death = [
   ['周建军', makeId(YANTIAN, '19830101', '091'), '', '', '2025-03-07', YANTIAN, 'D10'],
   ['吴志刚', makeId(LONGHUA, '19820202', '111'), '', '', '2025-03-08', LONGHUA, 'D11'],
   ['王建国', makeId(LUOHU, '19850303', '131'), '', '', '2025-03-09', LUOHU, 'D12'],
+  ['何静', makeId(PINGSHAN, '19860707', '142'), '', '', '2011-05-01', PINGSHAN, 'D13'],
 ];
 
 const csv = (header: string, rows: readonly (readonly string[])[]) => header + '\n' + rows.map((r) => r.join(',')).join('\n') + '\n';
@@ -137,7 +141,11 @@ describe('name-only guardian links', () => {
   it("links a guardian whose namesake is another household's father, listed there with his ID", async () => {
     expect(await pid('enrollment', 6, 'guardian1')).toBe(await pid('death', 11, 'subject'));
     // that other father stays himself
-    expect(await pid('enrollment', 7, 'guardian1')).not.toBe(await pid('death', 11, 'subject'));
+    expect(await pid('enrollment', 8, 'guardian1')).not.toBe(await pid('death', 11, 'subject'));
+  });
+
+  it('does not link a mother to a namesake who died before the child was born', async () => {
+    expect(await pid('enrollment', 7, 'guardian2')).not.toBe(await pid('death', 13, 'subject'));
   });
 
   it('links a registry parent written by name only (issue 14, X_REG_PARENT_NO_ID) the same way', async () => {
