@@ -9,7 +9,7 @@ import type { Db } from '../pipeline/store/index.js';
 import { registerMatchFunctions } from './functions.js';
 import { compareCandidates, finishLinkage, prepareLinkage, type LinkageState, type RunLinkageResult } from './linkage.js';
 import { mentionsStage } from './mentions.js';
-import { nameOnlyCandidatesStage, nameOnlyLinksStage, nameOnlyPersonsStages, nameOnlySettings, nameOnlySettingsSchema, type NameOnlySettings } from './name-only.js';
+import { nameOnlyCandidatesStage, nameOnlyLinksStage, nameOnlyPersonsStages, nameOnlySettings, nameOnlySettingsSchema, nameOnlySubjectsStage, type NameOnlySettings } from './name-only.js';
 import { settingsWithParams, type TrainedParams } from './params.js';
 import { splitStages } from './split.js';
 import { parseSettings, type LinkageSettings } from './settings.js';
@@ -190,7 +190,12 @@ export async function finishPersonLinkage(db: Db, prepared: PreparedPersonLinkag
   // Name-only guardians, on the merged clusters (the same stage whether the buckets were compared here or elsewhere).
   let nameOnlyLinks = 0;
   if (prepared.nameOnly) {
-    await runner.run(nameOnlyCandidatesStage(prepared.nameOnly), ...nameOnlyPersonsStages(), nameOnlyLinksStage(prepared.nameOnly));
+    await runner.run(
+      nameOnlyCandidatesStage(prepared.nameOnly),
+      nameOnlySubjectsStage(prepared.nameOnly),
+      ...nameOnlyPersonsStages(),
+      nameOnlyLinksStage(prepared.nameOnly),
+    );
     nameOnlyLinks = (await runner.one<{ n: number }>(countStage('name_only_count', 'name_only_links'))).n;
     runner.lap('name_only');
   }

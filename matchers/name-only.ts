@@ -187,6 +187,72 @@ FROM safe GROUP BY g_uid, g_key, g_feed, relation`;
   return { name: 'name_only_links', outputTable: 'name_only_links', sql };
 }
 
+/**
+ * Adds to `name_only_links` the subjects of death and restriction records that carry neither a usable ID nor a
+ * birth date (an empty ID column, an ID a spreadsheet cut to its first digits): the engine has nothing but the name
+ * to compare. Such a subject joins a parent or carer that a registry row or a school record lists with a valid ID
+ * when the name is the same (as above), the sex does not contradict, the listed person was born before the event,
+ * the record's county (when it has one; else the whole store) holds no other person of that name who could be the
+ * subject, the name is rare (maxNameShare), and exactly one listed person qualifies. relation = 'SUBJECT'.
+ */
+export function nameOnlySubjectsStage(s: NameOnlySettings): Stage {
+  const area = (col: string) => (s.area === 'county' ? col : `left(${col}, 4)`);
+  const feeds = s.eventFeeds.filter((f) => f !== 'disability').map(lit).join(', ');
+  const sameName = (a: string, b: string) => `(${a}.name = ${b}.name OR ${a}.surname = ${b}.surname)`;
+  const sql = `INSERT INTO name_only_links BY NAME
+WITH subj AS (
+  SELECT m.uid, m.mention_key, m.feed, m.name_nodots AS name, m.name_surname AS surname, m.name_pinyin_nodots AS pinyin, m.gender, m.county,
+    p.person_id AS own_person, coalesce(d.death_date, r.start_date) AS event_date
+  FROM mentions m JOIN persons p ON p.uid = m.uid AND p.feed = m.feed
+  LEFT JOIN feed_death d ON m.feed = 'death' AND d.batch_id = m.batch_id AND d.src_row = m.src_row
+  LEFT JOIN feed_incarceration r ON m.feed = 'incarceration' AND r.batch_id = m.batch_id AND r.src_row = m.src_row
+  WHERE m.role = 'subject' AND m.feed IN (${feeds}) AND NOT m.id_valid AND m.birth_date IS NULL AND p.cluster_size = 1
+    AND m.name_pinyin_nodots IS NOT NULL AND m.name_nodots <> ''
+),
+listed AS (
+  -- Persons of interest: the parents and carers that records list with a valid ID.
+  SELECT m.uid, m.mention_key, m.name_nodots AS name, m.name_surname AS surname, m.name_pinyin_nodots AS pinyin, m.gender, m.county, m.birth_date, p.person_id
+  FROM mentions m JOIN persons p ON p.uid = m.uid AND p.feed = m.feed
+  WHERE m.id_valid AND m.name_pinyin_nodots IN (SELECT pinyin FROM subj)
+    AND (m.feed = 'registry' AND m.role IN ('father', 'mother', 'carer') OR m.feed = 'enrollment' AND m.role IN ('guardian1', 'guardian2'))
+),
+q AS (
+  SELECT s.*, c.uid AS c_uid, c.mention_key AS c_key, c.person_id
+  FROM subj s JOIN listed c ON c.pinyin = s.pinyin
+  WHERE ${sameName('c', 's')} AND (s.county IS NULL OR ${area('c.county')} = ${area('s.county')})
+    AND (s.gender IS NULL OR c.gender = s.gender) AND (s.event_date IS NULL OR c.birth_date < s.event_date)
+),
+per_subject AS (SELECT uid, count(DISTINCT person_id) AS persons FROM q GROUP BY uid),
+located AS (
+  SELECT m.uid, m.name_nodots AS name, m.name_surname AS surname, m.name_pinyin_nodots AS pinyin, m.county, m.gender, m.birth_date, p.person_id
+  FROM mentions m JOIN persons p ON p.uid = m.uid AND p.feed = m.feed
+  WHERE m.name_pinyin_nodots IN (SELECT DISTINCT pinyin FROM q) AND m.uid NOT IN (SELECT uid FROM subj)
+),
+namesakes AS (
+  -- Other persons of the name who could be the subject: in the record's county (the whole store when it has none),
+  -- of its sex (or unknown), born before the event (or unknown). Other subjects known by name alone are not counted.
+  SELECT q.uid, q.person_id, count(DISTINCT o.person_id) AS n
+  FROM q JOIN located o ON o.pinyin = q.pinyin AND ${sameName('o', 'q')} AND o.person_id <> q.person_id
+    AND (q.county IS NULL OR ${area('o.county')} = ${area('q.county')})
+    AND (q.gender IS NULL OR o.gender IS NULL OR o.gender = q.gender)
+    AND (q.event_date IS NULL OR o.birth_date IS NULL OR o.birth_date < q.event_date)
+  GROUP BY q.uid, q.person_id
+),
+share AS (
+  SELECT name_nodots AS name, count(*) AS n, sum(count(*)) OVER () AS total
+  FROM mentions WHERE name_nodots IS NOT NULL AND name_nodots <> '' GROUP BY name_nodots
+)
+SELECT q.uid AS g_uid, q.mention_key AS g_key, q.feed AS g_feed, 'SUBJECT' AS relation, arg_min(q.c_uid, q.c_key) AS c_uid, min(q.c_key) AS c_key,
+  any_value(q.person_id) AS person_id, ${s.matchProbability}::DOUBLE AS match_probability
+FROM q JOIN per_subject ps ON ps.uid = q.uid
+LEFT JOIN namesakes ns ON ns.uid = q.uid AND ns.person_id = q.person_id
+JOIN share sh ON sh.name = q.name
+WHERE ps.persons = 1 AND coalesce(ns.n, 0) <= ${s.maxNamesakes}
+  AND (sh.total < ${s.nameShareMinMentions} OR sh.n <= ${s.maxNameShare} * sh.total)
+GROUP BY q.uid, q.mention_key, q.feed`;
+  return { name: 'name_only_subjects', outputTable: 'name_only_links', sql };
+}
+
 /** The guardian mentions join the persons of their records' subjects (person ids unchanged: the subjects'). */
 export function nameOnlyPersonsStages(): Stage[] {
   return [
@@ -212,14 +278,18 @@ export function nameOnlyLinksStage(s: NameOnlySettings): Stage {
   const areaZh = s.area === 'county' ? '同县区' : '同地市';
   const level = `same name, sex fits the relation, plausible parent age, ${area}, the only candidate`;
   const levelZh = `仅凭姓名匹配（性别与关系相符、生育年龄合理、${areaZh}、唯一候选）`;
+  // A record subject without ID or birth date linked to a listed parent or carer (nameOnlySubjectsStage).
+  const subject = `same name, sex not contradicting, born before the event, no other such person in the record's ${area.replace('same ', '')} or the store, the only candidate`;
+  const subjectZh = `仅凭姓名匹配（记录无身份证号和出生日期；性别不矛盾、事件前已出生、${areaZh}或全库无同名者、唯一候选）`;
+  const pick = (a: string, b: string) => `CASE WHEN n.relation = 'SUBJECT' THEN ${lit(b)} ELSE ${lit(a)} END`;
   return {
     name: 'name_only_person_links',
     outputTable: 'person_links',
     sql: `INSERT INTO person_links BY NAME
 SELECT n.g_key AS mention_key_l, n.c_key AS mention_key_r, n.g_uid AS uid_l, n.c_uid AS uid_r, n.g_feed AS feed_l, m.feed AS feed_r,
   ${w}::DOUBLE AS match_weight, n.match_probability, 'linked' AS match_class, true AS kept,
-  [{'comparison': 'name_only', 'level': ${lit(level)}, 'level_zh': ${lit(levelZh)}, 'weight': ${w}::DOUBLE}] AS explanation,
-  ${lit(`name_only: ${level} (+${w})`)} AS explanation_text, 'name_only' AS basis
+  [{'comparison': 'name_only', 'level': ${pick(level, subject)}, 'level_zh': ${pick(levelZh, subjectZh)}, 'weight': ${w}::DOUBLE}] AS explanation,
+  ${pick(`name_only: ${level} (+${w})`, `name_only: ${subject} (+${w})`)} AS explanation_text, 'name_only' AS basis
 FROM name_only_links n JOIN mentions m ON m.uid = n.c_uid AND m.mention_key = n.c_key
 ORDER BY n.g_key`,
   };

@@ -7,8 +7,11 @@
 // identity.ts runs them on the merged result.
 import type { Stage } from './stage.js';
 
-/** A valid ID of the person's own (not a certificate's guess when the column holds another valid one). */
-const VALID_ID = `m.id_valid`;
+/**
+ * A valid ID that says who the person is. Not one ending in 000: a spreadsheet that stored the number as a float
+ * cut its last digits to zeros, and such a number can pass the check (identity.json's ID levels treat it alike).
+ */
+const VALID_ID = `m.id_valid AND right(m.id, 3) <> '000'`;
 
 export function splitStages(): Stage[] {
   return [

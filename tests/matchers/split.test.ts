@@ -24,13 +24,14 @@ beforeAll(async () => {
     [6, 'death', 'death:1:3:subject', null, false, 'death:1:1:subject'], // linked to 5 only: two hops from B
     [7, 'registry', 'registry:5:1:father', C, true, 'registry:5:1:father'], // another person, alone
     [8, 'registry', 'registry:5:1:mother', C, true, 'registry:5:1:father'], // same valid ID twice: no split
+    [9, 'death', 'death:1:4:subject', C.slice(0, 15) + '000', true, 'registry:5:1:father'], // cut by a spreadsheet: no split
   ];
   await db.run(`CREATE TABLE mentions (uid BIGINT, feed VARCHAR, id VARCHAR, id_valid BOOLEAN)`);
   await db.run(`CREATE TABLE persons (uid BIGINT, mention_key VARCHAR, feed VARCHAR, person_id VARCHAR, cluster_size INTEGER)`);
   await db.run(`CREATE TABLE person_links (uid_l BIGINT, uid_r BIGINT, match_weight DOUBLE, kept BOOLEAN, match_class VARCHAR)`);
   for (const [uid, feed, key, id, valid, person] of rows) {
     await db.run(`INSERT INTO mentions VALUES (${uid}, '${feed}', ${id ? `'${id}'` : 'NULL'}, ${valid})`);
-    await db.run(`INSERT INTO persons VALUES (${uid}, '${key}', '${feed}', '${person}', ${person === 'death:1:1:subject' ? 6 : 2})`);
+    await db.run(`INSERT INTO persons VALUES (${uid}, '${key}', '${feed}', '${person}', ${person === 'death:1:1:subject' ? 6 : 3})`);
   }
   // [l, r, weight]
   for (const [l, r, w] of [
@@ -40,6 +41,7 @@ beforeAll(async () => {
     [4, 5, 15],
     [5, 6, 14],
     [7, 8, 30],
+    [7, 9, 20],
   ])
     await db.run(`INSERT INTO person_links VALUES (${l}, ${r}, ${w}, true, 'linked')`);
   await new StageRunner(db).run(...splitStages());
@@ -61,9 +63,10 @@ describe('splitting a person with two valid IDs', () => {
     expect((await personOf(6)).person_id).toBe(b.person_id); // through mention 5
   });
 
-  it('leaves a person whose mentions carry one valid ID alone', async () => {
-    expect(await personOf(7)).toEqual({ person_id: 'registry:5:1:father', cluster_size: 2 });
+  it('leaves a person whose mentions carry one valid ID alone (an ID a spreadsheet cut to 000 does not count)', async () => {
+    expect(await personOf(7)).toEqual({ person_id: 'registry:5:1:father', cluster_size: 3 });
     expect((await personOf(8)).person_id).toBe('registry:5:1:father');
+    expect((await personOf(9)).person_id).toBe('registry:5:1:father');
   });
 
   it('no longer keeps the link that joined the two', async () => {
