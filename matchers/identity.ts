@@ -9,8 +9,9 @@ import type { Db } from '../pipeline/store/index.js';
 import { registerMatchFunctions } from './functions.js';
 import { compareCandidates, finishLinkage, prepareLinkage, type LinkageState, type RunLinkageResult } from './linkage.js';
 import { mentionsStage } from './mentions.js';
-import { nameOnlyCandidatesStage, nameOnlyLinksStage, nameOnlyPersonsStages, nameOnlySettings, nameOnlySettingsSchema, type NameOnlySettings } from './name-only.js';
+import { nameOnlyCandidatesStage, nameOnlyLinksStage, nameOnlyPersonsStages, nameOnlySettings, nameOnlySettingsSchema, nameOnlySubjectsStage, type NameOnlySettings } from './name-only.js';
 import { settingsWithParams, type TrainedParams } from './params.js';
+import { splitStages } from './split.js';
 import { parseSettings, type LinkageSettings } from './settings.js';
 import { countStage } from './sql.js';
 import { clusterEvaluationStage, labelledMentionsStage, matchRunStages, personCountsStage, personLinksStage, personsStage } from './sql-persons.js';
@@ -183,10 +184,19 @@ export async function finishPersonLinkage(db: Db, prepared: PreparedPersonLinkag
   await runner.run(personLinksStage(r.settings, prefix));
   runner.lap('links');
 
+  // A person holding two different valid IDs is two people: split it before anything reads persons.
+  await runner.run(...splitStages());
+  runner.lap('split');
+
   // Name-only guardians, on the merged clusters (the same stage whether the buckets were compared here or elsewhere).
   let nameOnlyLinks = 0;
   if (prepared.nameOnly) {
-    await runner.run(nameOnlyCandidatesStage(prepared.nameOnly), ...nameOnlyPersonsStages(), nameOnlyLinksStage(prepared.nameOnly));
+    await runner.run(
+      nameOnlyCandidatesStage(prepared.nameOnly),
+      nameOnlySubjectsStage(prepared.nameOnly),
+      ...nameOnlyPersonsStages(),
+      nameOnlyLinksStage(prepared.nameOnly),
+    );
     nameOnlyLinks = (await runner.one<{ n: number }>(countStage('name_only_count', 'name_only_links'))).n;
     runner.lap('name_only');
   }

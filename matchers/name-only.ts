@@ -27,6 +27,8 @@ export const nameOnlySettingsSchema = z
     eventFeeds: z.array(z.enum(['death', 'incarceration', 'disability'])).min(1),
     /** Plausible age (full years) of a father / mother at the student's birth, inclusive. */
     parentAge: z.object({ FATHER: ageRange, MOTHER: ageRange }).strict(),
+    /** A parent cannot have died more than this many days before the child's birth (a mother: 0; a father: a pregnancy). */
+    diedBeforeBirthDays: z.object({ FATHER: z.number().int().min(0), MOTHER: z.number().int().min(0) }).strict(),
     /** The candidate lives where the student does: same county (6 digits, today's code) or same city (4). */
     area: z.enum(['county', 'city']),
     /** At most this many other persons of the store with the same name (and a compatible sex) in the area. */
@@ -54,77 +56,111 @@ const bits = (p: number) => Math.round(Math.log2(p / (1 - p)) * 100) / 100;
 /**
  * `name_only_links`: one row per accepted link (g_uid / g_key: the guardian mention; c_uid / c_key: the record
  * subject's mention; person_id: the subject's person; relation; match_probability). Needs mentions, persons
- * and feed_enrollment.
+ * feed_enrollment and feed_registry.
  */
 export function nameOnlyCandidatesStage(s: NameOnlySettings): Stage {
   const area = (col: string) => (s.area === 'county' ? col : `left(${col}, 4)`);
   const feeds = s.eventFeeds.map(lit).join(', ');
   const [fMin, fMax] = s.parentAge.FATHER;
   const [mMin, mMax] = s.parentAge.MOTHER;
+  const ageLo = (rel: string) => `CASE ${rel} WHEN 'FATHER' THEN ${fMin} ELSE ${mMin} END`;
+  const ageHi = (rel: string) => `CASE ${rel} WHEN 'FATHER' THEN ${fMax} ELSE ${mMax} END`;
+  // Alive at the child's conception: no death dated more than diedBeforeBirthDays before the birth.
+  const aliveAt = (death: string, rel: string, birth: string) =>
+    `(${death} IS NULL OR ${death} >= ${birth} - CASE ${rel} WHEN 'FATHER' THEN ${s.diedBeforeBirthDays.FATHER} ELSE ${s.diedBeforeBirthDays.MOTHER} END)`;
+  // The same name: the same simplified form, or (a homophone written for a given-name character) the same surname
+  // and the same toneless reading. Joins go through the reading, which both forms share.
+  const sameName = (a: string, b: string) => `(${a}.name = ${b}.name OR ${a}.surname = ${b}.surname)`;
   const sql = `CREATE OR REPLACE TABLE name_only_links AS
 WITH listed AS (
-  -- Every father or mother an enrollment record lists, whatever its ID.
-  SELECT batch_id, src_row, 'guardian1' AS role, guardian1_relation AS relation FROM feed_enrollment WHERE guardian1_relation IN ('FATHER', 'MOTHER')
+  -- Every father or mother a record lists beside a child, whatever its ID: the guardians of a school record
+  -- (the student is the record's subject) and the parents of a registry row (the registered child).
+  SELECT 'enrollment' AS feed, batch_id, src_row, 'guardian1' AS role, guardian1_relation AS relation, 'subject' AS child_role FROM feed_enrollment WHERE guardian1_relation IN ('FATHER', 'MOTHER')
   UNION ALL
-  SELECT batch_id, src_row, 'guardian2', guardian2_relation FROM feed_enrollment WHERE guardian2_relation IN ('FATHER', 'MOTHER')
+  SELECT 'enrollment', batch_id, src_row, 'guardian2', guardian2_relation, 'subject' FROM feed_enrollment WHERE guardian2_relation IN ('FATHER', 'MOTHER')
+  UNION ALL
+  SELECT 'registry', batch_id, src_row, 'father', 'FATHER', 'child' FROM feed_registry
+  UNION ALL
+  SELECT 'registry', batch_id, src_row, 'mother', 'MOTHER', 'child' FROM feed_registry
 ),
-g0 AS (
-  SELECT gm.uid, gm.mention_key, gm.batch_id, gm.src_row, l.relation, gm.name_nodots AS name,
-    (gm.id_valid OR gm.id_damaged) AS has_id, gp.person_id, gp.cluster_size, s.county, s.birth_date AS child_birth
+g00 AS (
+  SELECT gm.uid, gm.mention_key, gm.feed, gm.batch_id, gm.src_row, l.relation, gm.name_nodots AS name, gm.name_surname AS surname,
+    gm.name_pinyin_nodots AS pinyin, (gm.id_valid OR gm.id_damaged) AS has_id, gp.person_id, gp.cluster_size,
+    s.county, s.birth_date AS child_birth, sp.person_id AS child_person
   FROM listed l
-  JOIN mentions gm ON gm.feed = 'enrollment' AND gm.batch_id = l.batch_id AND gm.src_row = l.src_row AND gm.role = l.role
+  JOIN mentions gm ON gm.feed = l.feed AND gm.batch_id = l.batch_id AND gm.src_row = l.src_row AND gm.role = l.role
   JOIN persons gp ON gp.uid = gm.uid AND gp.feed = gm.feed
-  LEFT JOIN mentions s ON s.feed = 'enrollment' AND s.batch_id = l.batch_id AND s.src_row = l.src_row AND s.role = 'subject'
+  LEFT JOIN mentions s ON s.feed = l.feed AND s.batch_id = l.batch_id AND s.src_row = l.src_row AND s.role = l.child_role
+  LEFT JOIN persons sp ON sp.uid = s.uid AND sp.feed = s.feed
 ),
 household AS (
-  -- The student's county and the names of the listed parents: siblings, and one student delivered again, share it.
-  SELECT batch_id, src_row,
-    coalesce(any_value(county), '') || '|' || coalesce(max(name) FILTER (WHERE relation = 'FATHER'), '') || '|' || coalesce(max(name) FILTER (WHERE relation = 'MOTHER'), '') AS household
-  FROM g0 GROUP BY batch_id, src_row
+  -- The child's county and the readings of the listed parents' names: siblings, one child delivered again, and a
+  -- record that writes a parent's name with a homophone or a traditional form share it.
+  SELECT feed, batch_id, src_row,
+    coalesce(any_value(county), '') || '|' || coalesce(max(pinyin) FILTER (WHERE relation = 'FATHER'), '') || '|' || coalesce(max(pinyin) FILTER (WHERE relation = 'MOTHER'), '') AS household
+  FROM g00 GROUP BY feed, batch_id, src_row
 ),
+g0 AS (SELECT g00.*, h.household FROM g00 JOIN household h USING (feed, batch_id, src_row)),
 g AS (
-  -- Name-only guardians: a name, no usable ID, linked to nobody, a student with a county and a birth date.
-  SELECT g0.*, h.household FROM g0 JOIN household h USING (batch_id, src_row)
-  WHERE NOT g0.has_id AND g0.cluster_size = 1 AND g0.name IS NOT NULL AND g0.name <> '' AND g0.county IS NOT NULL AND g0.child_birth IS NOT NULL
+  -- Name-only parents: a name, no usable ID, linked to nobody, a child with a county and a birth date.
+  SELECT * FROM g0
+  WHERE NOT has_id AND cluster_size = 1 AND name IS NOT NULL AND name <> '' AND pinyin IS NOT NULL AND county IS NOT NULL AND child_birth IS NOT NULL
+),
+deaths AS (
+  SELECT p.person_id, min(d.death_date) AS death_date
+  FROM feed_death d JOIN persons p ON p.feed = 'death' AND p.batch_id = d.batch_id AND p.src_row = d.src_row
+  WHERE d.death_date IS NOT NULL GROUP BY p.person_id
 ),
 cand AS (
-  SELECT m.uid, m.mention_key, m.name_nodots AS name, m.gender, m.birth_date, m.county, p.person_id
-  FROM mentions m JOIN persons p ON p.uid = m.uid AND p.feed = m.feed
-  WHERE m.role = 'subject' AND m.feed IN (${feeds}) AND m.name_nodots IS NOT NULL AND m.county IS NOT NULL
-),
-known AS (
-  -- Guardians with a usable ID, by household and relation: a sibling's record may name the parent with an ID.
-  SELECT DISTINCT h.household, g0.relation, g0.person_id, g0.uid, g0.mention_key FROM g0 JOIN household h USING (batch_id, src_row) WHERE g0.has_id
+  SELECT m.uid, m.mention_key, m.name_nodots AS name, m.name_surname AS surname, m.name_pinyin_nodots AS pinyin, m.gender, m.birth_date, m.county, p.person_id,
+    dd.death_date
+  FROM mentions m JOIN persons p ON p.uid = m.uid AND p.feed = m.feed LEFT JOIN deaths dd ON dd.person_id = p.person_id
+  WHERE m.role = 'subject' AND m.feed IN (${feeds}) AND m.name_pinyin_nodots IS NOT NULL AND m.county IS NOT NULL
 ),
 q AS (
-  -- Record subjects: same name, same area, the sex of the relation, a plausible age at the student's birth.
-  SELECT g.uid AS g_uid, g.mention_key AS g_key, g.relation, g.household, g.county AS g_county, g.name,
-    c.uid AS c_uid, c.mention_key AS c_key, c.person_id, c.gender AS c_gender
-  FROM g JOIN cand c ON c.name = g.name AND ${area('c.county')} = ${area('g.county')}
-  WHERE c.gender = CASE g.relation WHEN 'FATHER' THEN 'M' ELSE 'F' END
+  -- Record subjects: same name, same area, the sex of the relation, a plausible age at the child's birth.
+  SELECT g.uid AS g_uid, g.mention_key AS g_key, g.feed AS g_feed, g.relation, g.household, g.county AS g_county, g.name, g.surname, g.pinyin,
+    g.child_birth, c.uid AS c_uid, c.mention_key AS c_key, c.person_id, c.gender AS c_gender
+  FROM g JOIN cand c ON c.pinyin = g.pinyin AND ${area('c.county')} = ${area('g.county')}
+  WHERE ${sameName('c', 'g')}
+    AND c.gender = CASE g.relation WHEN 'FATHER' THEN 'M' ELSE 'F' END
     AND c.birth_date IS NOT NULL
-    AND date_sub('year', c.birth_date, g.child_birth) BETWEEN
-        CASE g.relation WHEN 'FATHER' THEN ${fMin} ELSE ${mMin} END AND CASE g.relation WHEN 'FATHER' THEN ${fMax} ELSE ${mMax} END
+    AND date_sub('year', c.birth_date, g.child_birth) BETWEEN ${ageLo('g.relation')} AND ${ageHi('g.relation')}
+    AND ${aliveAt('c.death_date', 'g.relation', 'g.child_birth')}
   UNION ALL
-  -- The parent the household's other records list with an ID (same county, same names of both parents).
-  SELECT g.uid, g.mention_key, g.relation, g.household, g.county, g.name, k.uid, k.mention_key, k.person_id,
-    CASE g.relation WHEN 'FATHER' THEN 'M' ELSE 'F' END
-  FROM g JOIN known k ON k.household = g.household AND k.relation = g.relation
+  -- The parent that another record lists with an ID: a record of the same household, or another record of the
+  -- same child (its registry row and its school record) naming a parent of that relation by the same name.
+  SELECT DISTINCT g.uid, g.mention_key, g.feed, g.relation, g.household, g.county, g.name, g.surname, g.pinyin, g.child_birth,
+    k.uid, k.mention_key, k.person_id, CASE g.relation WHEN 'FATHER' THEN 'M' ELSE 'F' END
+  FROM g JOIN (
+    SELECT g.uid AS g_uid, k.uid AS k_uid FROM g JOIN g0 k ON k.household = g.household AND k.relation = g.relation WHERE k.has_id
+    UNION
+    SELECT g.uid, k.uid FROM g JOIN g0 k ON k.child_person = g.child_person AND k.relation = g.relation AND k.pinyin = g.pinyin
+    WHERE k.has_id AND ${sameName('k', 'g')}
+  ) j ON j.g_uid = g.uid JOIN g0 k ON k.uid = j.k_uid
 ),
 claims AS (
-  -- Households that claim a person as their father (mother): the name-only candidates and the guardians already linked.
+  -- Households that claim a person as their father (mother): the name-only candidates and the parents already linked.
+  -- A record whose child has no county names no household of its own (it cannot be told apart from its siblings').
   SELECT person_id, relation, household FROM q
-  UNION SELECT g0.person_id, g0.relation, h.household FROM g0 JOIN household h USING (batch_id, src_row)
+  UNION SELECT person_id, relation, household FROM g0 WHERE county IS NOT NULL
 ),
+id_claims AS (SELECT DISTINCT person_id, relation, household FROM g0 WHERE has_id AND county IS NOT NULL),
 located AS (
-  SELECT m.name_nodots AS name, m.county, m.gender, p.person_id
-  FROM mentions m JOIN persons p ON p.uid = m.uid AND p.feed = m.feed
-  WHERE m.county IS NOT NULL AND m.name_nodots IN (SELECT DISTINCT name FROM q)
+  SELECT m.name_nodots AS name, m.name_surname AS surname, m.name_pinyin_nodots AS pinyin, m.county, m.gender, m.birth_date, p.person_id, dd.death_date
+  FROM mentions m JOIN persons p ON p.uid = m.uid AND p.feed = m.feed LEFT JOIN deaths dd ON dd.person_id = p.person_id
+  WHERE m.county IS NOT NULL AND m.name_pinyin_nodots IN (SELECT DISTINCT pinyin FROM q)
 ),
 namesakes AS (
+  -- Other persons of the same name in the area who could be this parent: the sex of the relation (or unknown), a
+  -- plausible age at the child's birth (or unknown), and not the parent (same relation) that another household
+  -- lists with an ID (one-to-one per role: that household's father is not this one's).
   SELECT q.g_uid, q.person_id, count(DISTINCT o.person_id) AS n
-  FROM q JOIN located o ON o.name = q.name AND ${area('o.county')} = ${area('q.g_county')}
+  FROM q JOIN located o ON o.pinyin = q.pinyin AND ${sameName('o', 'q')} AND ${area('o.county')} = ${area('q.g_county')}
     AND (o.gender IS NULL OR o.gender = q.c_gender) AND o.person_id <> q.person_id
+    AND (o.birth_date IS NULL OR date_sub('year', o.birth_date, q.child_birth) BETWEEN ${ageLo('q.relation')} AND ${ageHi('q.relation')})
+    AND ${aliveAt('o.death_date', 'q.relation', 'q.child_birth')}
+  WHERE NOT EXISTS (SELECT 1 FROM id_claims ic WHERE ic.person_id = o.person_id AND ic.relation = q.relation AND ic.household <> q.household)
   GROUP BY q.g_uid, q.person_id
 ),
 per_person AS (SELECT person_id, relation, count(DISTINCT household) AS households FROM claims GROUP BY person_id, relation),
@@ -139,16 +175,82 @@ safe AS (
   JOIN share sh ON sh.name = q.name
   -- one household per person and role
   JOIN per_person pp ON pp.person_id = q.person_id AND pp.relation = q.relation
-  -- one candidate person per guardian (counted before the other filters: a second qualifying namesake is doubt)
+  -- one candidate person per parent (counted before the other filters: a second qualifying namesake is doubt)
   JOIN per_guardian pg ON pg.g_uid = q.g_uid
   WHERE coalesce(ns.n, 0) <= ${s.maxNamesakes}
     AND (sh.total < ${s.nameShareMinMentions} OR sh.n <= ${s.maxNameShare} * sh.total)
     AND pp.households = 1 AND pg.persons = 1
 )
-SELECT g_uid, g_key, relation, arg_min(c_uid, c_key) AS c_uid, min(c_key) AS c_key, any_value(person_id) AS person_id,
+SELECT g_uid, g_key, g_feed, relation, arg_min(c_uid, c_key) AS c_uid, min(c_key) AS c_key, any_value(person_id) AS person_id,
   ${s.matchProbability}::DOUBLE AS match_probability
-FROM safe GROUP BY g_uid, g_key, relation`;
+FROM safe GROUP BY g_uid, g_key, g_feed, relation`;
   return { name: 'name_only_links', outputTable: 'name_only_links', sql };
+}
+
+/**
+ * Adds to `name_only_links` the subjects of death and restriction records that carry neither a usable ID nor a
+ * birth date (an empty ID column, an ID a spreadsheet cut to its first digits): the engine has nothing but the name
+ * to compare. Such a subject joins a parent or carer that a registry row or a school record lists with a valid ID
+ * when the name is the same (as above), the sex does not contradict, the listed person was born before the event,
+ * the record's county (when it has one; else the whole store) holds no other person of that name who could be the
+ * subject, the name is rare (maxNameShare), and exactly one listed person qualifies. relation = 'SUBJECT'.
+ */
+export function nameOnlySubjectsStage(s: NameOnlySettings): Stage {
+  const area = (col: string) => (s.area === 'county' ? col : `left(${col}, 4)`);
+  const feeds = s.eventFeeds.filter((f) => f !== 'disability').map(lit).join(', ');
+  const sameName = (a: string, b: string) => `(${a}.name = ${b}.name OR ${a}.surname = ${b}.surname)`;
+  const sql = `INSERT INTO name_only_links BY NAME
+WITH subj AS (
+  SELECT m.uid, m.mention_key, m.feed, m.name_nodots AS name, m.name_surname AS surname, m.name_pinyin_nodots AS pinyin, m.gender, m.county,
+    p.person_id AS own_person, coalesce(d.death_date, r.start_date) AS event_date
+  FROM mentions m JOIN persons p ON p.uid = m.uid AND p.feed = m.feed
+  LEFT JOIN feed_death d ON m.feed = 'death' AND d.batch_id = m.batch_id AND d.src_row = m.src_row
+  LEFT JOIN feed_incarceration r ON m.feed = 'incarceration' AND r.batch_id = m.batch_id AND r.src_row = m.src_row
+  WHERE m.role = 'subject' AND m.feed IN (${feeds}) AND NOT m.id_valid AND m.birth_date IS NULL AND p.cluster_size = 1
+    AND m.name_pinyin_nodots IS NOT NULL AND m.name_nodots <> ''
+),
+listed AS (
+  -- Persons of interest: the parents and carers that records list with a valid ID.
+  SELECT m.uid, m.mention_key, m.name_nodots AS name, m.name_surname AS surname, m.name_pinyin_nodots AS pinyin, m.gender, m.county, m.birth_date, p.person_id
+  FROM mentions m JOIN persons p ON p.uid = m.uid AND p.feed = m.feed
+  WHERE m.id_valid AND m.name_pinyin_nodots IN (SELECT pinyin FROM subj)
+    AND (m.feed = 'registry' AND m.role IN ('father', 'mother', 'carer') OR m.feed = 'enrollment' AND m.role IN ('guardian1', 'guardian2'))
+),
+q AS (
+  SELECT s.*, c.uid AS c_uid, c.mention_key AS c_key, c.person_id
+  FROM subj s JOIN listed c ON c.pinyin = s.pinyin
+  WHERE ${sameName('c', 's')} AND (s.county IS NULL OR ${area('c.county')} = ${area('s.county')})
+    AND (s.gender IS NULL OR c.gender = s.gender) AND (s.event_date IS NULL OR c.birth_date < s.event_date)
+),
+per_subject AS (SELECT uid, count(DISTINCT person_id) AS persons FROM q GROUP BY uid),
+located AS (
+  SELECT m.uid, m.name_nodots AS name, m.name_surname AS surname, m.name_pinyin_nodots AS pinyin, m.county, m.gender, m.birth_date, p.person_id
+  FROM mentions m JOIN persons p ON p.uid = m.uid AND p.feed = m.feed
+  WHERE m.name_pinyin_nodots IN (SELECT DISTINCT pinyin FROM q) AND m.uid NOT IN (SELECT uid FROM subj)
+),
+namesakes AS (
+  -- Other persons of the name who could be the subject: in the record's county (the whole store when it has none),
+  -- of its sex (or unknown), born before the event (or unknown). Other subjects known by name alone are not counted.
+  SELECT q.uid, q.person_id, count(DISTINCT o.person_id) AS n
+  FROM q JOIN located o ON o.pinyin = q.pinyin AND ${sameName('o', 'q')} AND o.person_id <> q.person_id
+    AND (q.county IS NULL OR ${area('o.county')} = ${area('q.county')})
+    AND (q.gender IS NULL OR o.gender IS NULL OR o.gender = q.gender)
+    AND (q.event_date IS NULL OR o.birth_date IS NULL OR o.birth_date < q.event_date)
+  GROUP BY q.uid, q.person_id
+),
+share AS (
+  SELECT name_nodots AS name, count(*) AS n, sum(count(*)) OVER () AS total
+  FROM mentions WHERE name_nodots IS NOT NULL AND name_nodots <> '' GROUP BY name_nodots
+)
+SELECT q.uid AS g_uid, q.mention_key AS g_key, q.feed AS g_feed, 'SUBJECT' AS relation, arg_min(q.c_uid, q.c_key) AS c_uid, min(q.c_key) AS c_key,
+  any_value(q.person_id) AS person_id, ${s.matchProbability}::DOUBLE AS match_probability
+FROM q JOIN per_subject ps ON ps.uid = q.uid
+LEFT JOIN namesakes ns ON ns.uid = q.uid AND ns.person_id = q.person_id
+JOIN share sh ON sh.name = q.name
+WHERE ps.persons = 1 AND coalesce(ns.n, 0) <= ${s.maxNamesakes}
+  AND (sh.total < ${s.nameShareMinMentions} OR sh.n <= ${s.maxNameShare} * sh.total)
+GROUP BY q.uid, q.mention_key, q.feed`;
+  return { name: 'name_only_subjects', outputTable: 'name_only_links', sql };
 }
 
 /** The guardian mentions join the persons of their records' subjects (person ids unchanged: the subjects'). */
@@ -157,7 +259,7 @@ export function nameOnlyPersonsStages(): Stage[] {
     {
       name: 'name_only_persons',
       outputTable: 'persons',
-      sql: `UPDATE persons SET person_id = n.person_id FROM name_only_links n WHERE persons.uid = n.g_uid AND persons.feed = 'enrollment'`,
+      sql: `UPDATE persons SET person_id = n.person_id FROM name_only_links n WHERE persons.uid = n.g_uid AND persons.feed = n.g_feed`,
     },
     {
       name: 'name_only_cluster_sizes',
@@ -176,14 +278,18 @@ export function nameOnlyLinksStage(s: NameOnlySettings): Stage {
   const areaZh = s.area === 'county' ? '同县区' : '同地市';
   const level = `same name, sex fits the relation, plausible parent age, ${area}, the only candidate`;
   const levelZh = `仅凭姓名匹配（性别与关系相符、生育年龄合理、${areaZh}、唯一候选）`;
+  // A record subject without ID or birth date linked to a listed parent or carer (nameOnlySubjectsStage).
+  const subject = `same name, sex not contradicting, born before the event, no other such person in the record's ${area.replace('same ', '')} or the store, the only candidate`;
+  const subjectZh = `仅凭姓名匹配（记录无身份证号和出生日期；性别不矛盾、事件前已出生、${areaZh}或全库无同名者、唯一候选）`;
+  const pick = (a: string, b: string) => `CASE WHEN n.relation = 'SUBJECT' THEN ${lit(b)} ELSE ${lit(a)} END`;
   return {
     name: 'name_only_person_links',
     outputTable: 'person_links',
     sql: `INSERT INTO person_links BY NAME
-SELECT n.g_key AS mention_key_l, n.c_key AS mention_key_r, n.g_uid AS uid_l, n.c_uid AS uid_r, 'enrollment' AS feed_l, m.feed AS feed_r,
+SELECT n.g_key AS mention_key_l, n.c_key AS mention_key_r, n.g_uid AS uid_l, n.c_uid AS uid_r, n.g_feed AS feed_l, m.feed AS feed_r,
   ${w}::DOUBLE AS match_weight, n.match_probability, 'linked' AS match_class, true AS kept,
-  [{'comparison': 'name_only', 'level': ${lit(level)}, 'level_zh': ${lit(levelZh)}, 'weight': ${w}::DOUBLE}] AS explanation,
-  ${lit(`name_only: ${level} (+${w})`)} AS explanation_text, 'name_only' AS basis
+  [{'comparison': 'name_only', 'level': ${pick(level, subject)}, 'level_zh': ${pick(levelZh, subjectZh)}, 'weight': ${w}::DOUBLE}] AS explanation,
+  ${pick(`name_only: ${level} (+${w})`, `name_only: ${subject} (+${w})`)} AS explanation_text, 'name_only' AS basis
 FROM name_only_links n JOIN mentions m ON m.uid = n.c_uid AND m.mention_key = n.c_key
 ORDER BY n.g_key`,
   };

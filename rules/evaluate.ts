@@ -551,7 +551,9 @@ export class RuleContext {
 
     const famSevere = (f.familySevere && m.familySevere) || (f.gone && m.familySevere) || (f.familySevere && m.gone);
     if ((inQ(f) && inQ(m)) || (f.gone && inQ(m)) || (inQ(f) && m.gone)) {
-      return { category: 'DE_FACTO', reason: famSevere ? 'PARENTS_SEVERELY_DISABLED' : 'PARENTS_QUALIFY', since: maxDate(qSince(f), qSince(m)) };
+      // RULES.md §2: SEVERE_DISABLED and SEVERE_ILL are in Q, so parents who are severely disabled
+      // qualify DE_FACTO, and the stronger category's reason is PARENTS_QUALIFY.
+      return { category: 'DE_FACTO', reason: 'PARENTS_QUALIFY', since: maxDate(qSince(f), qSince(m)) };
     }
     if (famSevere) {
       return { category: 'DIFFICULTY_FAMILY', reason: 'PARENTS_SEVERELY_DISABLED', since: maxDate(f.familySevereSince, m.familySevereSince) };

@@ -288,7 +288,7 @@ export class Rules {
     const famSD = (f.sdsi && m.sdsi) || (f.gone && m.sdsi) || (f.sdsi && m.gone);
     if ((q(f) && q(m)) || (f.gone && q(m)) || (q(f) && m.gone)) {
       const since = Math.max(f.gone ? f.goneSince : qs(f), m.gone ? m.goneSince : qs(m));
-      // RULES.md §3: a DE_FACTO child's reason is PARENTS_QUALIFY, whatever the parents' statuses.
+      // RULES.md §2/§3: a DE_FACTO child's reason is PARENTS_QUALIFY, whatever the parents' statuses.
       return { cat: 'DE_FACTO', reason: 'PARENTS_QUALIFY', since };
     }
     if (famSD) return { cat: 'DIFFICULTY_FAMILY', reason: 'PARENTS_SEVERELY_DISABLED', since: Math.max(f.sdsiSince, m.sdsiSince) };

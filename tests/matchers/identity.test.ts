@@ -165,13 +165,17 @@ describe('linkPersons: what must not link', () => {
   it('a death record belongs to one person only (one-to-one), so it does not join two namesakes', async () => {
     expect(pid('registry', 17)).not.toBe(pid('registry', 18));
     expect([pid('registry', 17), pid('registry', 18)]).toContain(pid('death', 13));
-    // Without the constraint the death record would make the two children one person.
+    // Without the constraint the death record makes the two children one cluster of the engine; the split
+    // (matchers/split.ts: two valid IDs are two people) still keeps them two persons.
     await linkPersons(db, { settings: { ...identitySettings(), oneToOne: [] }, runId: 'no-one-to-one' });
-    const merged = await queryRows<{ n: number }>(
+    const keys = [17, 18].map((r) => `'registry:1:${r}:child'`).join(', ');
+    const clusters = await queryRows<{ n: number }>(
       db,
-      `SELECT count(DISTINCT person_id)::INTEGER AS n FROM persons WHERE mention_key IN (${[17, 18].map((r) => `'registry:1:${r}:child'`).join(', ')})`,
+      `SELECT count(DISTINCT c.cluster_id)::INTEGER AS n FROM match_clusters c JOIN mentions m ON m.uid = c.uid AND m.feed = c.source WHERE m.mention_key IN (${keys})`,
     );
-    expect(merged[0]!.n).toBe(1);
+    expect(clusters[0]!.n).toBe(1);
+    const persons = await queryRows<{ n: number }>(db, `SELECT count(DISTINCT person_id)::INTEGER AS n FROM persons WHERE mention_key IN (${keys})`);
+    expect(persons[0]!.n).toBe(2);
     await linkPersons(db, { runId: 'test-1b' });
   });
 });

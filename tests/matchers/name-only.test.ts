@@ -16,6 +16,11 @@ const NANSHAN = '440305';
 const FUTIAN = '440304';
 const BAOAN = '440306';
 const LONGGANG = '440307';
+const LUOHU = '440303';
+const YANTIAN = '440308';
+const LONGHUA = '440309';
+const PINGSHAN = '440310';
+const GUANGMING = '440311';
 
 // Students (one per case, each in its own county): [name, ID, father, mother]
 const students = {
@@ -23,7 +28,25 @@ const students = {
   homonyms: ['陈小涵', makeId(FUTIAN, '20110520', '122'), '陈志强', '周丽'],
   sex: ['刘小伟', makeId(BAOAN, '20130704', '131'), '刘洋', '孙燕'],
   age: ['黄小明', makeId(LONGGANG, '20120901', '141'), '黄德胜', '吴桂芳'],
+  // the father's given name written with a homophone (君 for 军)
+  homophone: ['周小安', makeId(YANTIAN, '20120202', '151'), '周建君', '钱慧'],
+  // a namesake of the father is another household's father, listed there with his ID
+  claimed: ['吴小东', makeId(LONGHUA, '20130303', '161'), '吴志刚', '郑丽华'],
+  // the only woman named 何静 of the county died before the student was born: not the mother
+  diedBefore: ['孙小月', makeId(PINGSHAN, '20120606', '182'), '孙伟东', '何静'],
 } as const;
+// Another household of 龙华 whose father, also 吴志刚, is listed with his ID (alive, no record of his own).
+const otherWu = ['吴小北', makeId(LONGHUA, '20140404', '171'), '吴志刚', makeId(LONGHUA, '19840105', '013'), '冯燕', ''] as const;
+// A school record of 光明 listing both parents with their IDs; the father's prison record has neither ID nor birth date.
+const linWithIds = ['林小华', makeId(GUANGMING, '20130909', '191'), '林国栋', makeId(GUANGMING, '19840404', '019'), '黄燕', makeId(GUANGMING, '19860606', '026')] as const;
+// incarceration: 姓名,身份证号,性别,措施类型,起始日期,预计结束日期,记录编号
+const prison = [
+  ['林国栋', '', '男', '服刑在押', '2026-08-01', '2030-08-01', 'J1'],
+  // 吴志刚: one listed father of that name with an ID (龙华), but a namesake died there too: no link
+  ['吴志刚', '', '男', '服刑在押', '2026-08-02', '2030-08-02', 'J2'],
+];
+// A registry row (a left-behind child of 罗湖) whose father is written by name only; his death record has his ID.
+const registryRow = ['R1', '王小乐', makeId(LUOHU, '20140505', '181'), '留守儿童', '在保', '王建国', '', '正常', '赵敏', makeId(LUOHU, '19880808', '024'), '正常'];
 
 // death: 姓名,身份证号,性别,出生日期,死亡日期,户籍地区划代码,记录编号 (IDs: odd sequence = male)
 const death = [
@@ -39,6 +62,10 @@ const death = [
   // 黄德胜 was 72 at the student's birth
   ['黄德胜', makeId(LONGGANG, '19400606', '071'), '', '', '2025-03-05', LONGGANG, 'D8'],
   ['吴桂芳', makeId(LONGGANG, '19880707', '082'), '', '', '2025-03-06', LONGGANG, 'D9'],
+  ['周建军', makeId(YANTIAN, '19830101', '091'), '', '', '2025-03-07', YANTIAN, 'D10'],
+  ['吴志刚', makeId(LONGHUA, '19820202', '111'), '', '', '2025-03-08', LONGHUA, 'D11'],
+  ['王建国', makeId(LUOHU, '19850303', '131'), '', '', '2025-03-09', LUOHU, 'D12'],
+  ['何静', makeId(PINGSHAN, '19860707', '142'), '', '', '2011-05-01', PINGSHAN, 'D13'],
 ];
 
 const csv = (header: string, rows: readonly (readonly string[])[]) => header + '\n' + rows.map((r) => r.join(',')).join('\n') + '\n';
@@ -56,13 +83,19 @@ const flagsOf = (idNumber: string) => flags.filter((f) => f.child_id_number === 
 
 beforeAll(async () => {
   const inbox = tempDir();
-  const rows = Object.values(students).map(([name, id, father, mother]) => [name, id, '在读', father, '', '父亲', mother, '', '母亲']);
+  const rows = [
+    ...Object.values(students).map(([name, id, father, mother]) => [name, id, '在读', father, '', '父亲', mother, '', '母亲']),
+    [otherWu[0], otherWu[1], '在读', otherWu[2], otherWu[3], '父亲', otherWu[4], otherWu[5], '母亲'],
+    [linWithIds[0], linWithIds[1], '在读', linWithIds[2], linWithIds[3], '父亲', linWithIds[4], linWithIds[5], '母亲'],
+  ];
+  writeFile(inbox, 'incarceration/jianyu.csv', csv('姓名,身份证号,性别,措施类型,起始日期,预计结束日期,记录编号', prison));
+  writeFile(inbox, 'registry/mingce.csv', csv('儿童编号,儿童姓名,身份证号,保障类别,保障状态,父亲姓名,父亲身份证号,父亲情况,母亲姓名,母亲身份证号,母亲情况', [registryRow]));
   writeFile(inbox, 'enrollment/xueji.csv', csv('姓名,身份证号,学籍状态,监护人一姓名,监护人一身份证号,监护人一关系,监护人二姓名,监护人二身份证号,监护人二关系', rows));
   writeFile(inbox, 'death/gongan.csv', csv('姓名,身份证号,性别,出生日期,死亡日期,户籍地区划代码,记录编号', death));
   const cfg = loadConfig(undefined, { database: ':memory:', inbox });
   db = await openStore(':memory:');
   const reports = await ingestInbox(db, cfg);
-  expect(reports.map((r) => r.status)).toEqual(['loaded', 'loaded']);
+  expect(reports.map((r) => r.status)).toEqual(['loaded', 'loaded', 'loaded', 'loaded']);
   await linkPersons(db, { runId: 'name-only' });
   flags = raiseFlags(cfg, AS_OF, await gatherFacts(db, AS_OF, 18));
 }, 60_000);
@@ -110,6 +143,41 @@ describe('name-only guardian links', () => {
     expect(await pid('enrollment', 4, 'guardian1')).not.toBe(await pid('death', 8, 'subject'));
     expect(await pid('enrollment', 4, 'guardian2')).toBe(await pid('death', 9, 'subject'));
     expect(flagsOf(students.age[1])).toEqual([]);
+  });
+
+  it('links a guardian whose name is written with a homophone of the record subject\'s', async () => {
+    expect(await pid('enrollment', 5, 'guardian1')).toBe(await pid('death', 10, 'subject'));
+  });
+
+  it("links a guardian whose namesake is another household's father, listed there with his ID", async () => {
+    expect(await pid('enrollment', 6, 'guardian1')).toBe(await pid('death', 11, 'subject'));
+    // that other father stays himself
+    expect(await pid('enrollment', 8, 'guardian1')).not.toBe(await pid('death', 11, 'subject'));
+  });
+
+  it('does not link a mother to a namesake who died before the child was born', async () => {
+    expect(await pid('enrollment', 7, 'guardian2')).not.toBe(await pid('death', 13, 'subject'));
+  });
+
+  it('links a registry parent written by name only (issue 14, X_REG_PARENT_NO_ID) the same way', async () => {
+    expect(await pid('registry', 1, 'father')).toBe(await pid('death', 12, 'subject'));
+    const [link] = await queryRows<{ feed_l: string; basis: string; p: number }>(
+      db,
+      `SELECT feed_l, basis, match_probability AS p FROM person_links WHERE mention_key_l LIKE 'registry:%:1:father'`,
+    );
+    expect(link).toMatchObject({ feed_l: 'registry', basis: 'name_only', p: 0.8 });
+  });
+
+  it('links a prison record with neither ID nor birth date to the one father of that name listed with an ID', async () => {
+    expect(await pid('incarceration', 1, 'subject')).toBe(await pid('enrollment', 9, 'guardian1'));
+    const [link] = await queryRows<{ basis: string; text: string }>(
+      db,
+      `SELECT basis, explanation_text AS text FROM person_links WHERE mention_key_l LIKE 'incarceration:%:1:subject'`,
+    );
+    expect(link).toMatchObject({ basis: 'name_only' });
+    expect(link!.text).toMatch(/^name_only: same name, sex not contradicting, born before the event/);
+    // with a namesake elsewhere in the store (a record without county is compared with the whole store): no link
+    expect(await pid('incarceration', 2, 'subject')).not.toBe(await pid('enrollment', 8, 'guardian1'));
   });
 
   it('is a stage of its own: without it, no guardian links by name', async () => {

@@ -136,8 +136,12 @@ describe('disability', () => {
     [6, 3, true],
     [7, 3, false],
   ])('a parent certificate of type %i level %i is severe: %s', (type, level, severe) => {
+    // SEVERE_DISABLED is in Q: with the other parent dead the child is DE_FACTO, whose reason is
+    // PARENTS_QUALIFY (RULES.md §2, the stronger category wins), never DIFFICULTY_FAMILY's.
     const father = person('F', { certificates: [cert(type, level)] });
-    expect(flagsOf(child(listed), [father, mother]).some((f) => f.startsWith('ADD:PARENTS_SEVERELY_DISABLED'))).toBe(severe);
+    const flags = flagsOf(child(listed), [father, mother]);
+    expect(flags.includes('ADD:PARENTS_QUALIFY:DE_FACTO')).toBe(severe);
+    expect(flags.some((f) => f.startsWith('ADD:PARENTS_SEVERELY_DISABLED'))).toBe(false);
   });
 
   it('a certificate cancelled before T no longer counts; cancelled after T still does', () => {

@@ -175,8 +175,10 @@ describe('synth: small province with raised noise', () => {
       'DUPLICATE_REGISTRATION',
     ])
       expect(has.has('REMOVE/' + r), r).toBe(true);
-    // (PARENTS_SEVERELY_DISABLED needs a local profile: with the default one, parents severely disabled are DE_FACTO, RULES.md §2.)
+    // PARENTS_SEVERELY_DISABLED (DIFFICULTY_FAMILY) needs family levels wider than the severe ones: under the
+    // default profile severely disabled parents are in Q and the child is DE_FACTO (RULES.md §2).
     for (const r of ['BOTH_PARENTS_GONE', 'PARENTS_QUALIFY', 'CHILD_DISABLED', 'CHILD_SERIOUSLY_ILL', 'POOR_FAMILY', 'CHILD_HIV']) expect(has.has('ADD/' + r), r).toBe(true);
+    expect(has.has('ADD/PARENTS_SEVERELY_DISABLED')).toBe(false);
     for (const r of ['PARENT_EVENT_NO_CARER', 'CARER_EVENT']) expect(has.has('URGENT/' + r), r).toBe(true);
     for (const r of ['NOT_ENROLLED', 'DROPPED_OUT']) expect(has.has('EDUCATION/' + r), r).toBe(true);
     for (const r of ['THRESHOLD_PENDING', 'AGES_OUT_NEXT_QUARTER']) expect(has.has('WATCH/' + r), r).toBe(true);
