@@ -242,16 +242,23 @@ function commandWord(args: string[]): string | undefined {
 }
 
 /**
- * review decide|list and export national|education|flags|summary (review/cli.ts, exports/cli.ts);
+ * review decide|answer|approve|list and export national|education|flags|summary (review/cli.ts, exports/cli.ts);
+ * quarantine list|export (cli/quarantine.ts);
  * bidui serve, bidui users add|list: the web review queue (web/cli.ts). Their folders (the web app,
  * exceljs...) are loaded only when the command is not one of the above, or to list every command.
  */
 async function registerOtherCommands(): Promise<void> {
   const word = commandWord(process.argv.slice(2));
   if (word !== undefined && word !== 'help' && OWN_COMMANDS.has(word)) return;
-  const [review, exports, web] = await Promise.all([import('../review/index.js'), import('../exports/index.js'), import('../web/index.js')]);
+  const [review, exports, web, quarantine] = await Promise.all([
+    import('../review/index.js'),
+    import('../exports/index.js'),
+    import('../web/index.js'),
+    import('./quarantine.js'),
+  ]);
   review.registerReviewCommands(program, () => openStore(config().database));
   exports.registerExportCommands(program, () => openStore(config().database));
+  quarantine.registerQuarantineCommands(program, () => openStore(config().database));
   review.registerRetentionCommands(program, () => openStore(config().database), () => config().profile.retention.feedDays);
   web.registerWebCommands(program, () => openStore(config().database));
 }

@@ -10,7 +10,11 @@ import { exportSummary } from './summary.js';
 export { exportNational, exportEducation, exportFlags, exportSummary };
 export { EDUCATION_COLUMNS } from './education.js';
 export { NATIONAL_V1_COLUMNS } from './templates/national-v1.js';
-export { csvText, type ColumnSpec, type Cell } from './files.js';
+export { csvText, addSheet, addNotesSheet, newWorkbook, saveWorkbook, type ColumnSpec, type Cell } from './files.js';
+export {
+  quarantineRows, exportQuarantine, maskQuarantineRow, maskIdsInText, quarantineFilterSchema,
+  type QuarantineRow, type QuarantineFilter, type QuarantineExportResult,
+} from './quarantine.js';
 export { EXPORT_KINDS, type ExportKind, type ExportOptions, type ExportResult, type ExportedFile } from './common.js';
 
 const EXPORTERS: Record<ExportKind, (db: Db, opts: ExportOptions) => Promise<ExportResult>> = {

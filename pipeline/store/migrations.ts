@@ -146,7 +146,7 @@ CREATE TABLE decisions (
   run_id VARCHAR NOT NULL,
   flag_key VARCHAR NOT NULL,
   fingerprint VARCHAR NOT NULL,
-  decision VARCHAR NOT NULL,         -- confirmed | rejected | needs_info | approved (second approval of a REMOVE)
+  decision VARCHAR NOT NULL,         -- confirmed | rejected | needs_info | approved (second approval of a REMOVE) | info_received (v10)
   reason VARCHAR,
   decided_by VARCHAR NOT NULL,
   decided_at TIMESTAMP NOT NULL
@@ -242,6 +242,14 @@ ALTER TABLE name_forms_v5 RENAME TO name_forms;
     version: 8,
     name: 'flags.overpaid_amount: the money paid since a REMOVE took effect (元)',
     sql: `ALTER TABLE flags ADD COLUMN overpaid_amount DOUBLE;`,
+  },
+  {
+    // The needs-info loop (flags/status.ts): a 'needs_info' decision carries the date the material
+    // is due; an 'info_received' decision records the answer (in reason). Past the due date without
+    // an answer, the flag is back in the review queue.
+    version: 10,
+    name: 'decisions.due_on: the date a needs-info request is due',
+    sql: `ALTER TABLE decisions ADD COLUMN due_on DATE;`,
   },
 ];
 
