@@ -16,6 +16,7 @@ import { DEFAULT_ROLE_SETTINGS, ROLES, type Role, type RoleSettings } from './ro
 import { audit } from './routes/audit.js';
 import { auth } from './routes/auth.js';
 import { dashboard } from './routes/dashboard.js';
+import { data } from './routes/data.js';
 import { exportRoutes } from './routes/exports.js';
 import { flags } from './routes/flags.js';
 import { queue } from './routes/queue.js';
@@ -35,7 +36,7 @@ export interface AppOptions {
 }
 
 /** The pages that send a browser without a session to the login page. */
-const PAGES = ['/', '/queue', '/flags/*', '/dashboard', '/audit', '/exports'];
+const PAGES = ['/', '/queue', '/flags/*', '/dashboard', '/audit', '/exports', '/data'];
 
 export function createApp(db: Db, options: AppOptions = {}) {
   const web: WebConfig = {
@@ -62,5 +63,6 @@ export function createApp(db: Db, options: AppOptions = {}) {
   app.route('/', dashboard);
   app.route('/', audit);
   app.route('/', exportRoutes);
+  app.route('/', data);
   return app;
 }

@@ -215,15 +215,18 @@ function orderSql(ctx: Ctx, sort: QueueSort, dir: 'asc' | 'desc'): Sql {
 /** The most rows one export of the queue holds (the whole filtered view, every page). */
 export const QUEUE_EXPORT_LIMIT = 100_000;
 
-/** Every row of a view (all pages, in its order), for the export of the view; at most QUEUE_EXPORT_LIMIT. */
-export async function queueViewRows(ctx: Ctx, run: RunInfo, view: QueueView): Promise<QueueRow[]> {
+/**
+ * Every row of a view (all pages, in its order), for the export of the view; at most
+ * QUEUE_EXPORT_LIMIT. Each with the child's full ID number, which a QueueRow never carries.
+ */
+export async function queueViewRows(ctx: Ctx, run: RunInfo, view: QueueView): Promise<(QueueRow & { childIdNumber: string | null })[]> {
   const rows = await queryAll(
     ctx.db,
     queueRecordSchema,
     sql`SELECT * FROM (${queueSql(ctx, run.runId)}) WHERE ${filterSql(ctx, view)}
          ORDER BY ${orderSql(ctx, view.sort ?? 'urgency', view.dir ?? 'asc')} LIMIT ${QUEUE_EXPORT_LIMIT}`,
   );
-  return rows.map((r) => toQueueRow(ctx, r));
+  return rows.map((r) => ({ ...toQueueRow(ctx, r), childIdNumber: r.child_id_number }));
 }
 
 export async function queue(ctx: Ctx, run: RunInfo, view: QueueView): Promise<QueueResult> {
