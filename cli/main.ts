@@ -4,7 +4,10 @@ import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../config/index.js';
 import type { Db } from '../pipeline/store/index.js';
-import { feedLabel, printIngestSummary, printQuarter, printStatus, printUnreadFolders, progressLine } from './print.js';
+import { printIngestSummary, printQuarter, printStatus, printUnreadFolders, progressLine } from './print.js';
+
+/** The progress bar (cli-progress) or JSON lines, loaded by the commands that report progress. */
+const progressReporter = async () => (await import('./progress.js')).progressReporter();
 import { localise } from './zh.js';
 
 // A command loads what it uses when it runs (DuckDB, exceljs, the connectors, BullMQ, the web app):
@@ -79,15 +82,12 @@ program
     const cfg = config();
     const db = await openStore(cfg.database);
     const { ingestInbox, unreadFolders } = await connectors();
+    const { ingestProgressOf, ingestDone } = await import('../jobs/index.js');
     const started = performance.now();
-    const reports = await ingestInbox(db, cfg, {
-      inbox: o.inbox,
-      retryFailed: o.retryFailed,
-      onProgress: process.stderr.isTTY
-        ? (e) => progressLine(`导入 ${e.index + 1}/${e.total} ${feedLabel(e.feed)}：${e.file.split('/').pop()}（已载入 ${e.rowsSoFar} 行）`)
-        : undefined,
-    });
-    if (process.stderr.isTTY) progressLine(null);
+    const progress = await progressReporter();
+    const reports = await ingestInbox(db, cfg, { inbox: o.inbox, retryFailed: o.retryFailed, onProgress: ingestProgressOf(progress.onProgress) });
+    ingestDone(progress.onProgress, reports);
+    progress.stop();
     if (o.json) console.log(JSON.stringify(reports, null, 2));
     else {
       printIngestSummary(reports, (performance.now() - started) / 1000);
@@ -147,8 +147,10 @@ program
     const db = await openStore(cfg.database);
     // In this process by default; partition steps on `bidui worker` processes with --queue.
     const executor = o.queue ? jobs.queueExecutor(cfg, jobs.queueUrl(cfg, o.queue)) : jobs.embeddedExecutor(jobs.resultsRoot(cfg));
+    const progress = await progressReporter();
     try {
-      const result = await jobs.runQuarter(db, cfg, { asOf: o.asOf, inbox: o.inbox, out: o.out, executor });
+      const result = await jobs.runQuarter(db, cfg, { asOf: o.asOf, inbox: o.inbox, out: o.out, executor, onProgress: progress.onProgress });
+      progress.stop();
       if (o.json) console.log(JSON.stringify(result, null, 2));
       else {
         printQuarter(result);
@@ -156,6 +158,7 @@ program
       }
       if (result.status === 'incomplete') process.exitCode = 3;
     } finally {
+      progress.stop();
       await executor.close?.();
     }
   });
