@@ -180,7 +180,7 @@ program
 
 program
   .command('demo')
-  .description('快速体验：用一套小规模模拟数据完整走一遍季度比对、审核和导出（写在 data/demo/ 下）')
+  .description('快速体验：用一套小规模模拟数据完整走一遍两个季度的比对、审核和导出（写在 data/demo/ 下）')
   .option('--dir <dir>', '演示数据写入的文件夹', 'data/demo')
   .option('--serve', '完成后启动网页审核队列（bidui serve），使用演示数据库')
   .option('--port <n>', '网页审核队列的端口', '8080')
@@ -189,7 +189,7 @@ program
     const demo = await runDemo(o.dir);
     // The end: demo accounts and the URL of the web review queue (web/demo.ts).
     const { demoReviewQueue } = await import('../web/index.js');
-    await demoReviewQueue(demo.db, { database: demo.database, serve: o.serve, port: Number(o.port) });
+    await demoReviewQueue(demo.db, { database: demo.database, county: demo.county, serve: o.serve, port: Number(o.port) });
   });
 
 // jobs/: bidui worker, bidui schedule (BullMQ on Redis)
