@@ -1,7 +1,8 @@
 // A flag's review status, from its latest decision, and the four-eyes rule. One status model for
 // the CLI, the web queue and the exports: a REMOVE a reviewer confirmed is awaiting approval until
 // a second person (a supervisor, never the one who confirmed it) approves it; only confirmed and
-// approved flags go into the files sent on.
+// approved flags go into the files sent on. A request for material (needs info) has a due date and
+// a follow-up: the flag waits until the answer is recorded or the date passes, then is pending again.
 import { z } from 'zod';
 import { queryAll, sql, textList, type Db, type Sql } from '../pipeline/store/index.js';
 import { NEEDS_APPROVAL } from '../rules/index.js';

@@ -2,7 +2,7 @@
 // assignment and SLA columns), filtered, counted per type; one flag of the scope for the flag page.
 import { z } from 'zod';
 import {
-  flagLabel, flagRecordSchema, flagsWithStatus, FOLLOW_UP_LABELS, OPEN_STATUSES, statusLabel, STATUS_LABELS, type FlagStatus, type FollowUp,
+  flagLabel, flagRecordSchema, flagsWithStatus, FOLLOW_UP_LABELS, OPEN_STATUSES, statusLabel, STATUS_LABELS, WAITING_STATUSES, type FlagStatus, type FollowUp,
 } from '../../flags/index.js';
 import { maskId } from '../../pipeline/log.js';
 import { queryAll, queryOne, sql, textList, type Sql } from '../../pipeline/store/index.js';
@@ -105,6 +105,8 @@ export const openSql = (): Sql => sql`list_contains(${textList(OPEN_STATUSES)}, 
  */
 export const todoStatuses = (ctx: Ctx): FlagStatus[] => (ctx.roles[ctx.user.role].canApprove ? ['pending', 'awaiting_approval'] : ['pending']);
 export const todoSql = (ctx: Ctx): Sql => sql`list_contains(${textList(todoStatuses(ctx))}, status)`;
+/** SQL: waiting for material from outside the queue (flags/status.ts WAITING_STATUSES). */
+const waitingSql = (): Sql => sql`list_contains(${textList(WAITING_STATUSES)}, status)`;
 /** SQL: open and past its due date. */
 export const overdueSql = (ctx: Ctx): Sql => sql`${openSql()} AND CAST(due_on AS DATE) < ${ctx.today}::DATE`;
 
@@ -197,7 +199,7 @@ const typeCountSchema = z.object({ flag: z.string(), total: z.number(), open: z.
 
 /** SQL ORDER BY of a view: the chosen column in the chosen direction, then urgency, then the flag id (a stable order for paging). */
 function orderSql(ctx: Ctx, sort: QueueSort, dir: 'asc' | 'desc'): Sql {
-  const urgency = sql`CASE WHEN ${todoSql(ctx)} THEN 0 WHEN status = 'needs_info' THEN 1 WHEN ${openSql()} THEN 2 ELSE 3 END, priority, due_on, county_code`;
+  const urgency = sql`CASE WHEN ${todoSql(ctx)} THEN 0 WHEN ${waitingSql()} THEN 1 WHEN ${openSql()} THEN 2 ELSE 3 END, priority, due_on, county_code`;
   const d = dir === 'desc' ? sql`DESC` : sql`ASC`;
   const column: Record<Exclude<QueueSort, 'urgency'>, Sql> = {
     priority: sql`priority`,
@@ -249,7 +251,7 @@ export async function queue(ctx: Ctx, run: RunInfo, view: QueueView): Promise<Qu
     typeCountSchema,
     sql`SELECT flag, count(*)::INTEGER AS total,
                count(*) FILTER (WHERE ${todoSql(ctx)})::INTEGER AS open,
-               count(*) FILTER (WHERE status = 'needs_info')::INTEGER AS waiting,
+               count(*) FILTER (WHERE ${waitingSql()})::INTEGER AS waiting,
                count(*) FILTER (WHERE ${overdueSql(ctx)})::INTEGER AS overdue
           FROM (${base}) WHERE ${filterSql(ctx, view, ['flag'])} GROUP BY flag`,
   );
