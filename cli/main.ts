@@ -5,6 +5,9 @@ import { Command, Option } from 'commander';
 import { ConfigError, loadConfig, type Config, type FeedName } from '../config/index.js';
 import type { Db } from '../pipeline/store/index.js';
 import { feedLabel, printIngestSummary, printPullReports, printPulls, printQuarter, printStatus, printUnreadFolders, progressLine, type PullStatusRow } from './print.js';
+
+/** The progress bar (cli-progress) or JSON lines, loaded by the commands that report progress. */
+const progressReporter = async () => (await import('./progress.js')).progressReporter();
 import { localise } from './zh.js';
 
 // A command loads what it uses when it runs (DuckDB, exceljs, the connectors, BullMQ, the web app):
@@ -86,15 +89,12 @@ program
     const cfg = config();
     const db = await openStore(cfg.database);
     const { ingestInbox, unreadFolders } = await connectors();
+    const { ingestProgressOf, ingestDone } = await import('../jobs/index.js');
     const started = performance.now();
-    const reports = await ingestInbox(db, cfg, {
-      inbox: o.inbox,
-      retryFailed: o.retryFailed,
-      onProgress: process.stderr.isTTY
-        ? (e) => progressLine(`导入 ${e.index + 1}/${e.total} ${feedLabel(e.feed)}：${e.file.split('/').pop()}（已载入 ${e.rowsSoFar} 行）`)
-        : undefined,
-    });
-    if (process.stderr.isTTY) progressLine(null);
+    const progress = await progressReporter();
+    const reports = await ingestInbox(db, cfg, { inbox: o.inbox, retryFailed: o.retryFailed, onProgress: ingestProgressOf(progress.onProgress) });
+    ingestDone(progress.onProgress, reports);
+    progress.stop();
     if (o.json) console.log(JSON.stringify(reports, null, 2));
     else {
       printIngestSummary(reports, (performance.now() - started) / 1000);
@@ -194,8 +194,10 @@ program
     const db = await openStore(cfg.database);
     // In this process by default; partition steps on `bidui worker` processes with --queue.
     const executor = o.queue ? jobs.queueExecutor(cfg, jobs.queueUrl(cfg, o.queue)) : jobs.embeddedExecutor(jobs.resultsRoot(cfg));
+    const progress = await progressReporter();
     try {
-      const result = await jobs.runQuarter(db, cfg, { asOf: o.asOf, inbox: o.inbox, out: o.out, executor });
+      const result = await jobs.runQuarter(db, cfg, { asOf: o.asOf, inbox: o.inbox, out: o.out, executor, onProgress: progress.onProgress });
+      progress.stop();
       if (o.json) console.log(JSON.stringify(result, null, 2));
       else {
         printQuarter(result);
@@ -203,6 +205,7 @@ program
       }
       if (result.status === 'incomplete') process.exitCode = 3;
     } finally {
+      progress.stop();
       await executor.close?.();
     }
   });
@@ -255,7 +258,7 @@ rulesCommand
 
 program
   .command('demo')
-  .description('快速体验：用一套小规模模拟数据完整走一遍季度比对、审核和导出（写在 data/demo/ 下）')
+  .description('快速体验：用一套小规模模拟数据完整走一遍两个季度的比对、审核和导出（写在 data/demo/ 下）')
   .option('--dir <dir>', '演示数据写入的文件夹', 'data/demo')
   .option('--serve', '完成后启动网页审核队列（bidui serve），使用演示数据库')
   .option('--port <n>', '网页审核队列的端口', '8080')
@@ -264,7 +267,7 @@ program
     const demo = await runDemo(o.dir);
     // The end: demo accounts and the URL of the web review queue (web/demo.ts).
     const { demoReviewQueue } = await import('../web/index.js');
-    await demoReviewQueue(demo.db, { database: demo.database, serve: o.serve, port: Number(o.port) });
+    await demoReviewQueue(demo.db, { database: demo.database, county: demo.county, serve: o.serve, port: Number(o.port) });
   });
 
 // jobs/: bidui worker, bidui schedule (BullMQ on Redis)
@@ -320,17 +323,24 @@ function commandWord(args: string[]): string | undefined {
 }
 
 /**
- * review decide|list and export national|education|flags|summary (review/cli.ts, exports/cli.ts);
+ * review decide|answer|approve|list and export national|education|flags|summary (review/cli.ts, exports/cli.ts);
+ * quarantine list|export (cli/quarantine.ts);
  * bidui serve, bidui users add|list: the web review queue (web/cli.ts). Their folders (the web app,
  * exceljs...) are loaded only when the command is not one of the above, or to list every command.
  */
 async function registerOtherCommands(): Promise<void> {
   const word = commandWord(process.argv.slice(2));
   if (word !== undefined && word !== 'help' && OWN_COMMANDS.has(word)) return;
-  const [review, exports, web] = await Promise.all([import('../review/index.js'), import('../exports/index.js'), import('../web/index.js')]);
+  const [review, exports, web, quarantine] = await Promise.all([
+    import('../review/index.js'),
+    import('../exports/index.js'),
+    import('../web/index.js'),
+    import('./quarantine.js'),
+  ]);
   review.registerReviewCommands(program, () => openStore(config().database));
   exports.registerExportCommands(program, () => openStore(config().database));
   exports.registerExchangeCommands(program, () => openStore(config().database));
+  quarantine.registerQuarantineCommands(program, () => openStore(config().database));
   review.registerRetentionCommands(program, () => openStore(config().database), () => config().profile.retention.feedDays);
   web.registerWebCommands(program, () => openStore(config().database));
 }

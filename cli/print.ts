@@ -19,7 +19,7 @@ function fieldLabel(feed: string, key: string | null): string {
 }
 
 /** The stages of a quarterly run (jobs/quarter.ts, jobs/run.ts: the keys of QuarterResult.timings). */
-const STAGE_LABELS: Readonly<Record<string, string>> = {
+export const STAGE_LABELS: Readonly<Record<string, string>> = {
   ingest: '导入',
   match: '人员匹配',
   gather: '汇集事实',

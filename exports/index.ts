@@ -16,7 +16,11 @@ export const exportProvincial = (db: Db, opts: ExportOptions): Promise<ExportRes
 export { exportEducation, exportFlags, exportSummary };
 export { EDUCATION_COLUMNS } from './education.js';
 export { listTemplates, loadTemplate, parseTemplate, templatesDir, TEMPLATE_FIELDS, type Template } from './template.js';
-export { csvText, type ColumnSpec, type Cell } from './files.js';
+export { csvText, addSheet, addNotesSheet, newWorkbook, saveWorkbook, type ColumnSpec, type Cell } from './files.js';
+export {
+  quarantineRows, exportQuarantine, maskQuarantineRow, maskIdsInText, quarantineFilterSchema,
+  type QuarantineRow, type QuarantineFilter, type QuarantineExportResult,
+} from './quarantine.js';
 export { EXPORT_KINDS, purposeLabel, type ExportKind, type ExportOptions, type ExportResult, type ExportedFile } from './common.js';
 export { exportChoices, exportChoice, type ExportChoice } from './choices.js';
 export { locateCjkFont, CJK_FONT_PACKAGE } from './font.js';

@@ -8,9 +8,10 @@ export {
 export { parseEvidence, evidenceItemSchema, type EvidenceItem } from '../rules/index.js';
 export { flagRowSchema, FLAG_COLUMNS, flagRows, raiseFlags, uniqueFlags, monthlyBenefit, type FlagRow } from './row.js';
 export {
-  DECISION_KINDS, STORED_DECISIONS, FLAG_STATUSES, STATUS_LABELS, OPEN_STATUSES, CONFIRMED_STATUSES,
+  DECISION_KINDS, STORED_DECISIONS, FLAG_STATUSES, STATUS_LABELS, OPEN_STATUSES, CONFIRMED_STATUSES, WAITING_STATUSES,
+  FOLLOW_UPS, FOLLOW_UP_LABELS, NEEDS_INFO_DAYS,
   statusLabel, latestDecisionsSql, flagsWithStatus, flagRecordSchema, loadFlags, approvalRefusal,
-  type FlagRecord, type DecisionKind, type StoredDecision, type FlagStatus,
+  type FlagRecord, type DecisionKind, type StoredDecision, type FlagStatus, type FollowUp,
 } from './status.js';
 export { suppressions, storeRunFlags, writeFlagsCsv, type Suppression } from './store.js';
 export {

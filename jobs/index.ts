@@ -3,8 +3,8 @@ export {
   type StepTask, type StepName, type StepDone, type StepProgress,
 } from './steps.js';
 export {
-  runQuarter, embeddedExecutor, resultsRoot, previousQuarterEnd,
-  type StepExecutor, type StepOutcome, type QuarterOptions, type QuarterRunResult,
+  runQuarter, embeddedExecutor, resultsRoot, previousQuarterEnd, QUARTER_STAGES, ingestProgressOf, ingestDone,
+  type StepExecutor, type StepOutcome, type QuarterOptions, type QuarterRunResult, type QuarterProgress, type QuarterProgressEvent, type QuarterStage,
 } from './quarter.js';
 export {
   queueExecutor, startWorkers, registerSchedules, queueStatus, formatQueueStatus, queueNames, queueUrl, connect,

@@ -5,9 +5,12 @@
 // the persons and the flags of that run whichever executor ran the steps (see steps.ts).
 import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { effectiveSources, type Config, type FeedName, type SourceConfig } from '../config/index.js';
 import { ingestFile, ingestInbox, sourceFiles, unreadFolders, type BatchReport } from '../connectors/index.js';
+
+/** ingestInbox's per-file callback. */
+type IngestProgress = NonNullable<NonNullable<Parameters<typeof ingestInbox>[2]>['onProgress']>;
 import { log } from '../pipeline/log.js';
 import { queryAll, queryOne, sql, type Db } from '../pipeline/store/index.js';
 import { z } from 'zod';
@@ -15,7 +18,7 @@ import { identitySettings } from '../matchers/index.js';
 import { applyRetention, type RetentionResult } from '../review/index.js';
 import { gatherFacts } from '../rules/index.js';
 import { beginRun, finishRun, runIdFor, type QuarterResult } from './run.js';
-import { exportEvaluateInputs, exportMatchInputs, mergeFlags, mergeMatches, readDone, runStep, type StepDone, type StepTask } from './steps.js';
+import { exportEvaluateInputs, exportMatchInputs, mergeFlags, mergeMatches, readDone, runStep, type StepDone, type StepProgress, type StepTask } from './steps.js';
 import { stopwatch } from '../pipeline/timing.js';
 
 export interface StepOutcome {
@@ -25,10 +28,13 @@ export interface StepOutcome {
   error?: string;
 }
 
-/** Runs the steps of many partitions and reports each one's outcome (never throws for one partition). */
+/**
+ * Runs the steps of many partitions and reports each one's outcome (never throws for one partition).
+ * `progress` hears each step's stages where the executor can tell them (in process).
+ */
 export interface StepExecutor {
   readonly kind: 'embedded' | 'queue';
-  run(tasks: StepTask[]): Promise<StepOutcome[]>;
+  run(tasks: StepTask[], progress?: StepProgress): Promise<StepOutcome[]>;
   close?(): Promise<void>;
 }
 
@@ -36,11 +42,11 @@ export interface StepExecutor {
 export function embeddedExecutor(root: string): StepExecutor {
   return {
     kind: 'embedded',
-    async run(tasks) {
+    async run(tasks, progress) {
       const out: StepOutcome[] = [];
       for (const task of tasks) {
         try {
-          out.push({ task, done: await runStep(root, task) });
+          out.push({ task, done: await runStep(root, task, { progress }) });
         } catch (err) {
           log.error({ step: task.step, partition: task.key, error: (err as Error).message }, 'partition step failed');
           out.push({ task, done: null, error: (err as Error).message });
@@ -75,6 +81,36 @@ export function sourceByName(config: Config, name: string): SourceConfig {
 /** Ingest a file: idempotent by content hash (a file already loaded is a 'duplicate'). */
 export const ingestFileStep = (db: Db, config: Config, source: SourceConfig, path: string): Promise<BatchReport> => ingestFile(db, config, source, path);
 
+/** The stages of a quarter, in order (the keys of its timings). */
+export const QUARTER_STAGES = ['ingest', 'match', 'gather', 'evaluate', 'store'] as const;
+export type QuarterStage = (typeof QUARTER_STAGES)[number];
+
+/**
+ * Where a quarter is: the stage, its units done of total (ingest: files; match and evaluate:
+ * partition steps; gather and store: 0 or 1), how far the stage is in percent (a running step's own
+ * progress included), what is under way, and ingest's rows loaded so far. Sent at the start and end
+ * of each stage, per file and per step stage: a few hundred events for a province, none per row.
+ */
+export interface QuarterProgressEvent {
+  stage: QuarterStage;
+  done: number;
+  total: number;
+  percent: number;
+  detail?: string;
+  rows?: number;
+}
+export type QuarterProgress = (event: QuarterProgressEvent) => void;
+
+/** Ingest's per-file callback as ingest progress: sent as a file starts, when `index` files are done (two load at a time: about). */
+export function ingestProgressOf(progress: QuarterProgress): IngestProgress {
+  return (e) => progress({ stage: 'ingest', done: e.index, total: e.total, percent: (100 * e.index) / e.total, detail: basename(e.file), rows: e.rowsSoFar });
+}
+
+/** The end of ingest: every file done, the rows loaded. */
+export function ingestDone(progress: QuarterProgress, reports: readonly BatchReport[]): void {
+  progress({ stage: 'ingest', done: reports.length, total: reports.length, percent: 100, rows: reports.reduce((n, r) => n + r.rowsLoaded, 0) });
+}
+
 export interface QuarterOptions {
   /** The as-of date T (YYYY-MM-DD). */
   asOf: string;
@@ -88,6 +124,8 @@ export interface QuarterOptions {
   executor?: StepExecutor;
   /** Prefix length of the partitions (default: partitionLength(config, executor is a queue)). */
   partitionBy?: number | null;
+  /** Hears the progress of each stage (the CLI's progress bar or JSON lines). */
+  onProgress?: QuarterProgress;
 }
 
 export interface QuarterRunResult extends QuarterResult {
@@ -119,8 +157,11 @@ async function doRun(db: Db, config: Config, executor: StepExecutor, opts: Quart
   // Retention (RULES.md §4) first: the feeds past retention.feedDays are not read again (audited).
   const retention = await applyRetention(db, { feedDays: config.profile.retention.feedDays, actor: 'system', runId });
   const failures: QuarterRunResult['failures'] = [];
+  const progress = opts.onProgress ?? (() => undefined);
+  const whole = (stage: QuarterStage, done: 0 | 1) => progress({ stage, done, total: 1, percent: done * 100 });
 
-  const ingest: BatchReport[] = opts.skipIngest ? [] : await ingestInbox(db, config, { inbox: opts.inbox });
+  const ingest: BatchReport[] = opts.skipIngest ? [] : await ingestInbox(db, config, { inbox: opts.inbox, onProgress: ingestProgressOf(progress) });
+  ingestDone(progress, ingest);
   const unread = opts.skipIngest ? [] : await unreadFolders(config, opts.inbox);
   if (unread.length) log.warn({ runId, folders: unread }, 'inbox folders no source reads');
   for (const r of ingest) if (r.status === 'failed') failures.push({ step: 'ingest', partition: r.source, error: r.error ?? 'failed' });
@@ -135,35 +176,56 @@ async function doRun(db: Db, config: Config, executor: StepExecutor, opts: Quart
     for (const o of outcomes) if (!o.done) failures.push({ step: o.task.step, partition: o.task.key, error: o.error ?? 'failed' });
     return outcomes.filter((o) => o.done).map((o) => o.task.key);
   };
-  const execute = async (tasks: StepTask[]) => {
+  // A stage of partition steps counts its units as: preparing the inputs, each step, merging the results.
+  const execute = async (stage: 'match' | 'evaluate', tasks: StepTask[]) => {
     const finished = tasks.filter((t) => readDone(root, t));
-    if (finished.length) log.info({ runId, step: tasks[0]!.step, reused: finished.length }, 'partition results of an earlier attempt reused');
-    const outcomes = await executor.run(tasks.filter((t) => !finished.includes(t)));
+    if (finished.length) log.info({ runId, step: stage, reused: finished.length }, 'partition results of an earlier attempt reused');
+    let done = 1 + finished.length;
+    const total = tasks.length + 2;
+    progress({ stage, done, total, percent: (100 * done) / total, detail: 'prepared' });
+    const outcomes = await executor.run(
+      tasks.filter((t) => !finished.includes(t)),
+      (p) => {
+        if (p.stage === 'done') done++;
+        progress({ stage, done, total, percent: (100 * done + (p.stage === 'done' ? 0 : p.percent)) / total, detail: `${p.key}:${p.stage}` });
+      },
+    );
+    progress({ stage, done: total - 1, total, percent: (100 * (total - 1)) / total, detail: 'merging' });
     return settle([...finished.map((task) => ({ task, done: readDone(root, task) })), ...outcomes]);
   };
+  const stageDone = (stage: 'match' | 'evaluate', tasks: number) => progress({ stage, done: tasks + 2, total: tasks + 2, percent: 100 });
+  progress({ stage: 'match', done: 0, total: 1, percent: 0, detail: 'preparing' });
   const { keys: matchKeys, prepared } = await exportMatchInputs(db, root, rel, buckets, runId);
   log.info({ runId, partitions: matchKeys.length, executor: executor.kind }, 'match partitions exported');
-  const matched = await execute(matchKeys.map((key) => ({ step: 'match', runId, rel, key, of: buckets })));
+  const matched = await execute('match', matchKeys.map((key) => ({ step: 'match', runId, rel, key, of: buckets })));
   const linked = await mergeMatches(db, root, rel, matched, prepared);
+  stageDone('match', matchKeys.length);
   lap('match');
 
   const missingFeeds = await undeliveredFeeds(db, config, opts.asOf);
   if (missingFeeds.length) log.warn({ runId, missingFeeds }, 'expected feeds not delivered this quarter');
+  whole('gather', 0);
   const facts = await gatherFacts(db, opts.asOf, config.profile.adultAge);
+  whole('gather', 1);
   lap('gather');
+  progress({ stage: 'evaluate', done: 0, total: 1, percent: 0, detail: 'preparing' });
   const evalKeys = await exportEvaluateInputs(db, root, rel, facts, prefix);
   const evaluated = await execute(
+    'evaluate',
     evalKeys.map((key) => ({ step: 'evaluate', runId, rel, key, asOf: opts.asOf, profile: config.profile, jurisdiction: config.jurisdiction, missingFeeds })),
   );
   const rows = await mergeFlags(db, root, rel, evaluated);
+  stageDone('evaluate', evalKeys.length);
   lap('evaluate');
 
   const matchCounts = { ...linked.counts, partitions: matchKeys.length, partitionsMatched: matched.length };
   const status = failures.length ? 'incomplete' : 'complete';
   if (failures.length) log.warn({ runId, failures: failures.length }, 'run incomplete');
+  whole('store', 0);
   const result = await finishRun(db, runId, rows, { out: opts.out, ingest, timings, matchSettings: linked.settings, matchCounts, status, missingFeeds, unreadFolders: unread });
   // Partition files hold personal data: gone once the run is stored (a run that failed keeps them to resume).
   if (!config.jobs.keepResults) rmSync(resolve(root, rel), { recursive: true, force: true });
+  whole('store', 1);
   return { ...result, status, partitions: { match: matchKeys.length, evaluate: evalKeys.length }, failures, retention };
 }
 

@@ -2,8 +2,8 @@
 import type { Command } from 'commander';
 import { maskId } from '../pipeline/log.js';
 import type { Db } from '../pipeline/store/index.js';
-import { categoryLabel, flagLabel, reasonLabel, statusLabel, type DecisionKind } from '../flags/index.js';
-import { approve, decide, reviewQueue } from './decisions.js';
+import { categoryLabel, flagLabel, NEEDS_INFO_DAYS, reasonLabel, statusLabel, type DecisionKind } from '../flags/index.js';
+import { answerNeedsInfo, approve, decide, reviewQueue } from './decisions.js';
 import { UserError } from './errors.js';
 import { applyRetention, type RetentionResult } from './retention.js';
 import { resolveRun } from './runs.js';
@@ -19,17 +19,33 @@ export function registerReviewCommands(program: Command, openDb: () => Promise<D
     .option('--reject', '驳回该标记；须同时用 --reason 写明理由')
     .option('--needs-info', '要求补充材料；须同时用 --reason 写明缺少什么')
     .option('--reason <text>', '驳回理由，或需要补充的材料')
+    .option('--due <date>', `要求补充材料时的补充期限（YYYY-MM-DD；默认 ${NEEDS_INFO_DAYS} 天后）；逾期未补充的标记回到待审核`)
     .requiredOption('--by <user>', '审核人')
     .option('--run <runId>', '标记所在的比对批次（默认：含有该标记的最近一批）')
-    .action(async (flagId: string, o: { confirm?: boolean; reject?: boolean; needsInfo?: boolean; reason?: string; by: string; run?: string }) => {
+    .action(async (flagId: string, o: { confirm?: boolean; reject?: boolean; needsInfo?: boolean; reason?: string; due?: string; by: string; run?: string }) => {
       const chosen: DecisionKind[] = [];
       if (o.confirm) chosen.push('confirmed');
       if (o.reject) chosen.push('rejected');
       if (o.needsInfo) chosen.push('needs_info');
       if (chosen.length !== 1) throw new UserError('请在 --confirm、--reject、--needs-info 中选择且只选择一项');
       const db = await openDb();
-      const d = await decide(db, { flagId, runId: o.run, decision: chosen[0]!, reason: o.reason, by: o.by });
-      console.log(`已记录审核决定 #${d.decisionId}: 标记 ${d.flagId}（比对批次 ${d.runId}）${statusLabel(d.decision)}，审核人 ${d.decidedBy}`);
+      const d = await decide(db, { flagId, runId: o.run, decision: chosen[0]!, reason: o.reason, dueOn: o.due, by: o.by });
+      console.log(
+        `已记录审核决定 #${d.decisionId}: 标记 ${d.flagId}（比对批次 ${d.runId}）${statusLabel(d.decision)}${d.dueOn ? `，补充期限 ${d.dueOn}` : ''}，审核人 ${d.decidedBy}`,
+      );
+    });
+
+  review
+    .command('answer')
+    .description('记录收到的补充材料：答复“待补充材料”的要求，标记回到待审核')
+    .argument('<flagId>', '标记编号')
+    .requiredOption('--note <text>', '收到的补充材料（来源、内容）')
+    .requiredOption('--by <user>', '记录人')
+    .option('--run <runId>', '标记所在的比对批次（默认：含有该标记的最近一批）')
+    .action(async (flagId: string, o: { note: string; by: string; run?: string }) => {
+      const db = await openDb();
+      const d = await answerNeedsInfo(db, { flagId, runId: o.run, answer: o.note, by: o.by });
+      console.log(`已记录补充材料 #${d.decisionId}: 标记 ${d.flagId}（比对批次 ${d.runId}）回到待审核，记录人 ${d.decidedBy}`);
     });
 
   review
@@ -61,7 +77,7 @@ export function registerReviewCommands(program: Command, openDb: () => Promise<D
         return;
       }
       console.log(`比对批次 ${run.runId}（数据截止 ${run.asOf}），共 ${items.length} 条标记`);
-      console.log(['标记编号', '类型', '原因', '保障类别', '姓名', '身份证号', '区县', '优先级', '审核状态', '审核人'].join('\t'));
+      console.log(['标记编号', '类型', '原因', '保障类别', '姓名', '身份证号', '区县', '优先级', '审核状态', '审核人', '补充材料'].join('\t'));
       for (const i of items) {
         console.log(
           [
@@ -75,6 +91,7 @@ export function registerReviewCommands(program: Command, openDb: () => Promise<D
             String(i.priority),
             i.statusLabel,
             i.decidedBy ?? '',
+            i.followUpLabel ? `${i.followUpLabel}（期限 ${i.infoDueOn}）` : '',
           ].join('\t'),
         );
       }

@@ -1,7 +1,7 @@
 // review/: decisions on flags (confirm, reject, needs info, the four-eyes approval), the audit log,
 // and the runs a reviewer works on.
-export { decide, approve, latestDecisions, reviewQueue, ApprovalRefused } from './decisions.js';
-export type { DecideInput, ApproveInput, Decision, QueueItem } from './decisions.js';
+export { decide, approve, answerNeedsInfo, latestDecisions, reviewQueue, ApprovalRefused } from './decisions.js';
+export type { DecideInput, ApproveInput, AnswerInput, Decision, QueueItem } from './decisions.js';
 export { appendAudit, type AuditEntry, type AuditAction } from './audit.js';
 export { resolveRun, getRun, latestCompleteRun, profileName, type RunInfo } from './runs.js';
 export { UserError } from './errors.js';

@@ -31,6 +31,11 @@ export const synthOptionsSchema = z.object({
   asOf: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).default('2026-09-30'),
   province: z.string().regex(/^\d{2}$/).default('44'),
   noise: noiseSchema.prefault({}),
+  /**
+   * One county that gets `share` of the households on top of its usual weight (the demo: every flag
+   * type in its reviewer's queue). Absent: the usual world, byte for byte.
+   */
+  focus: z.object({ county: z.string().regex(/^\d{6}$/), share: z.number().gt(0).lt(1) }).optional(),
   onProgress: z.custom<ProgressFn>((v) => typeof v === 'function').optional(),
 });
 export type SynthOptions = z.output<typeof synthOptionsSchema>;
@@ -114,7 +119,8 @@ export async function generateProvince(input: SynthOptionsInput): Promise<SynthS
   // ---- the world
   progress('world', 0, size.children);
   const ids = new IdAllocator(counties.map((c) => c.code), daysFromCivil(1920, 1, 1), T);
-  const wb = new WorldBuilder(rng.fork('world'), counties, ids, T);
+  if (opts.focus && !counties.some((c) => c.code === opts.focus!.county)) throw new Error(`focus county ${opts.focus.county} is not an in-use county of province ${opts.province}`);
+  const wb = new WorldBuilder(rng.fork('world'), counties, ids, T, undefined, opts.focus);
   const w = wb.build(size.children, size.mins, (d, t) => progress('world', d, t));
   // The issue-15 events come after, on their own stream and IDs: the core feeds' rows are those of the world so far.
   const base = { reg: w.reg.length, deaths: w.deathRecords.length, enrolls: w.enrolls.length };

@@ -40,6 +40,7 @@ export class WorldBuilder {
   readonly w: World;
   private readonly names: NameGen;
   private readonly countyCum: Float64Array;
+  private readonly focusRng: Rng;
   private refSeq = 0;
   private recSeq = 0;
   readonly T: number;
@@ -53,6 +54,7 @@ export class WorldBuilder {
     readonly ids: IdAllocator,
     T: number,
     continues?: WorldBuilder,
+    private readonly focus?: { county: string; share: number },
   ) {
     this.T = T;
     this.H = nextQuarterEnd(T);
@@ -61,12 +63,15 @@ export class WorldBuilder {
     this.refSeq = continues?.refSeq ?? 0;
     this.recSeq = continues?.recSeq ?? 0;
     this.names = new NameGen(rng.fork('names'));
+    this.focusRng = rng.fork('focus');
     const wr = rng.fork('county-weights');
     this.countyCum = cumulative(counties.map(() => 0.3 + wr.next() * 2.7));
   }
 
   // ---------------------------------------------------------------- people
   county(): string {
+    // The focus draws from a stream of its own: without a focus the world's stream is untouched.
+    if (this.focus && this.focusRng.chance(this.focus.share)) return this.focus.county;
     return (this.counties[this.rng.weighted(this.countyCum)] as County).code;
   }
 

@@ -3,7 +3,7 @@
 // user's scope (queries/queue.ts findFlag): outside it, the flag does not exist.
 import { parseEvidence, type DecisionKind } from '../flags/index.js';
 import { exec, sql } from '../pipeline/store/index.js';
-import { appendAudit, approve, ApprovalRefused, decide, UserError } from '../review/index.js';
+import { answerNeedsInfo, appendAudit, approve, ApprovalRefused, decide, UserError } from '../review/index.js';
 import type { Ctx } from './context.js';
 import { WebError } from './errors.js';
 import { decidedByGrantRole, evidenceHidden, ROUTED_TO_GRANT } from './privacy.js';
@@ -34,6 +34,8 @@ function decideBlock(ctx: Ctx, flag: FlagDetail): string | null {
 export interface DecideRequest {
   decision: DecisionKind;
   reason?: string | null;
+  /** needs_info: the date the material is due. */
+  dueOn?: string | null;
   runId?: string | null;
 }
 
@@ -42,9 +44,22 @@ export async function decideFlag(ctx: Ctx, flagId: string, req: DecideRequest) {
   const block = decideBlock(ctx, flag);
   if (block) throw new WebError(409, block);
   try {
-    return await decide(ctx.db, { flagId: flag.flagId, runId: flag.runId, decision: req.decision, reason: req.reason, by: ctx.user.username });
+    return await decide(ctx.db, { flagId: flag.flagId, runId: flag.runId, decision: req.decision, reason: req.reason, dueOn: req.dueOn, by: ctx.user.username, today: ctx.today });
   } catch (err) {
-    if (err instanceof UserError) throw new WebError(400, err.message.replace(/（--reason）|（--by）/g, ''));
+    if (err instanceof UserError) throw new WebError(400, err.message.replace(/（--reason）|（--by）|（--due）/g, ''));
+    throw err;
+  }
+}
+
+/** Records the material received for a needs-info request: the flag is back in the queue. */
+export async function answerFlag(ctx: Ctx, flagId: string, req: { answer: string; runId?: string | null }) {
+  const flag = await requireFlag(ctx, flagId, req.runId);
+  const other = lockedByOther(ctx, flag);
+  if (other) throw new WebError(409, `该标记已由 ${other} 认领，其他人不能记录补充材料`);
+  try {
+    return await answerNeedsInfo(ctx.db, { flagId: flag.flagId, runId: flag.runId, answer: req.answer, by: ctx.user.username, today: ctx.today });
+  } catch (err) {
+    if (err instanceof UserError) throw new WebError(409, err.message.replace(/（--note）|（--by）/g, ''));
     throw err;
   }
 }

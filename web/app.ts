@@ -16,6 +16,7 @@ import { DEFAULT_ROLE_SETTINGS, ROLES, type Role, type RoleSettings } from './ro
 import { audit } from './routes/audit.js';
 import { auth } from './routes/auth.js';
 import { dashboard } from './routes/dashboard.js';
+import { data } from './routes/data.js';
 import { exportRoutes } from './routes/exports.js';
 import { flags } from './routes/flags.js';
 import { PREVIEW_PATH, previewRoutes } from './routes/preview.js';
@@ -36,7 +37,7 @@ export interface AppOptions {
 }
 
 /** The pages that send a browser without a session to the login page. */
-const PAGES = ['/', '/queue', '/flags/*', '/dashboard', '/audit', '/exports', PREVIEW_PATH];
+const PAGES = ['/', '/queue', '/flags/*', '/dashboard', '/audit', '/exports', '/data', PREVIEW_PATH];
 
 export function createApp(db: Db, options: AppOptions = {}) {
   const web: WebConfig = {
@@ -64,5 +65,6 @@ export function createApp(db: Db, options: AppOptions = {}) {
   app.route('/', audit);
   app.route('/', exportRoutes);
   app.route('/', previewRoutes);
+  app.route('/', data);
   return app;
 }

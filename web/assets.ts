@@ -89,6 +89,12 @@ table.audit td.when{white-space:nowrap}
 pre.trace{background:#f7f9fb;border:1px solid #e3e7eb;padding:10px;white-space:pre-wrap;font-size:13px}
 .bulk{display:flex;gap:10px;align-items:center;margin:10px 0;flex-wrap:wrap}
 .bulk input[type=text]{min-width:280px}
+.listbar{display:flex;flex-wrap:wrap;gap:12px;align-items:center;justify-content:space-between;margin:8px 0}
+.pager{display:flex;flex-wrap:wrap;gap:10px;align-items:center;font-size:14px}
+form.inline{display:inline-flex;gap:8px;align-items:center;margin:0}
+th a.sort{color:inherit;text-decoration:none}th a.sort.on{color:#1f4e79}
+tr.not-todo td{color:#67727e}
+.answer textarea{width:100%;min-height:50px}
 `;
 
 export const JS = `

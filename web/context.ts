@@ -1,5 +1,6 @@
 // What every request of the web review queue works with: the app's settings (set once per app by
 // middleware), the signed-in session, and the per-request context the queries take.
+import { join } from 'node:path';
 import type { Context } from 'hono';
 import type { Db } from '../pipeline/store/index.js';
 import type { LoginLimits, Session } from './auth.js';
@@ -45,12 +46,20 @@ export function ctxOf(c: Context<Env>): Ctx {
 export interface PageUser {
   user: User;
   csrf: string;
+  /** The role loads the feeds (RoleSettings.loadsData): the navigation shows the data page. */
+  loadsData?: boolean;
 }
 
 export function pageUser(c: Context<Env>): PageUser {
   const s = c.get('session');
   if (!s) throw new WebError(401, '请先登录');
-  return { user: s.user, csrf: s.csrfToken };
+  return { user: s.user, csrf: s.csrfToken, loadsData: c.get('web').roles[s.user.role].loadsData };
+}
+
+/** A fresh folder of the user's own under the app's export folder (the download route serves files only from there). */
+export function userExportDir(c: Context<Env>, username: string, token: string): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return join(c.get('web').exportDir, username.replace(/[^\p{L}\p{N}_.-]/gu, '_'), `${stamp}-${token}`);
 }
 
 /** The client's address (node-server's socket), for the login rate limit and the audit log. */

@@ -14,6 +14,8 @@ export const DEMO_USERS = {
 
 export interface DemoWebOptions {
   database: string;
+  /** The reviewer's county (the demo's focus county); absent: chosen from the flags as below. */
+  county?: string;
   serve?: boolean;
   port?: number;
   host?: string;
@@ -31,7 +33,7 @@ export async function demoReviewQueue(db: Db, opts: DemoWebOptions): Promise<{ c
       WHERE f.county_code IS NOT NULL AND NOT f.county_code LIKE '%00'
       GROUP BY f.county_code ORDER BY count(d.flag_id) DESC, count(*) DESC, f.county_code LIMIT 1`,
   );
-  const county = row?.county_code ?? null;
+  const county = opts.county ?? row?.county_code ?? null;
   const port = opts.port ?? 8080;
   const host = opts.host ?? '127.0.0.1';
   console.log('⑥ 审核队列（网页）:');

@@ -1,5 +1,5 @@
 // The server-rendered pages (zh-CN). Data comes from queries/, already scoped, masked and need-to-know filtered.
-import { FLAG_LABELS, FLAG_TYPES, STATUS_LABELS } from '../flags/index.js';
+import { FLAG_LABELS, FLAG_TYPES, NEEDS_INFO_DAYS, STATUS_LABELS, type FollowUp } from '../flags/index.js';
 import type { RunInfo } from '../review/index.js';
 import { barChart, FLAG_COLORS, lineChart, NEUTRAL_COLOR, TOTAL_COLOR, waterfallChart } from './charts.js';
 import type { Ctx, PageUser } from './context.js';
@@ -10,7 +10,7 @@ import { AUDIT_PAGE_SIZE, type AuditPage } from './queries/audit.js';
 import type { AuditQuery } from './schemas.js';
 import type { DashboardData } from './queries/dashboard.js';
 import type { Comparison, DecisionEntry, EvidenceItem, Fact, HistoryEntry, MatchExplanation, RecordField, StoredRecord } from './queries/flag.js';
-import type { FlagDetail, QueueFilters, QueueResult } from './queries/queue.js';
+import { PAGE_SIZES, type FlagDetail, type QueueResult, type QueueSort, type QueueView } from './queries/queue.js';
 import { ROLE_LABELS } from './roles.js';
 
 const NAV: [string, string][] = [
@@ -21,10 +21,12 @@ const NAV: [string, string][] = [
 ];
 /** Pages only admins see in the navigation. */
 const ADMIN_NAV: [string, string][] = [['/rules/preview', '规则预演']];
+/** The data page (web/routes/data.ts), for the roles that load the feeds. */
+const DATA_NAV: [string, string] = ['/data', '数据导入'];
 
 export function layout(title: string, pu: PageUser | null, active: string, body: Raw): string {
   const nav = pu
-    ? h`<nav>${[...NAV, ...(pu.user.role === 'admin' ? ADMIN_NAV : [])].map(([href, label]) => h`<a href="${href}" class="${href === active ? 'on' : ''}">${label}</a>`)}</nav>
+    ? h`<nav>${[...NAV, ...(pu.loadsData ? [DATA_NAV] : []), ...(pu.user.role === 'admin' ? ADMIN_NAV : [])].map(([href, label]) => h`<a href="${href}" class="${href === active ? 'on' : ''}">${label}</a>`)}</nav>
 <div class="who"><span>${pu.user.displayName ?? pu.user.username}（${ROLE_LABELS[pu.user.role]}${pu.user.areas.length ? ' · ' + pu.user.areas.map((a) => countyName(a) || a).join('、') : ''}）</span>
 <button type="button" data-post="/logout">退出登录</button></div>`
     : '';
@@ -68,27 +70,40 @@ function options(values: [string, string][], selected: string | undefined, empty
   return h`<option value="">${empty}</option>${values.map(([v, l]) => h`<option value="${v}" ${v === selected ? raw('selected') : ''}>${l}</option>`)}`;
 }
 
-function queryString(f: QueueFilters & { run?: string }, patch: Record<string, string | undefined>): string {
+function queryString(f: object, patch: Record<string, string | undefined>): string {
   const p = new URLSearchParams();
-  for (const [k, v] of Object.entries({ ...f, ...patch })) if (v !== undefined && v !== '' && v !== false) p.set(k, String(v));
+  for (const [k, v] of Object.entries({ ...f, ...patch }) as [string, unknown][]) if (v !== undefined && v !== '' && v !== false) p.set(k, String(v));
   const s = p.toString();
   return s ? `?${s}` : '';
 }
 
-export function queuePage(pu: PageUser, ctx: Ctx, run: RunInfo | null, runs: { runId: string; asOf: string }[], filters: QueueFilters, result: QueueResult | null): string {
+/** A status tag with the needs-info follow-up: waiting until its due date, or back in the queue (answered, past due). */
+function statusCell(r: { status: string; followUp: FollowUp | null; followUpLabel: string | null; infoDueOn: string | null }): Raw {
+  if (r.status === 'needs_info') return h`${statusTag(r.status)}<div class="muted">补充期限 ${r.infoDueOn ?? '—'}</div>`;
+  if (r.followUp) return h`${statusTag(r.status)}<div class="${r.followUp === 'overdue' ? 'overdue' : 'muted'}">${r.followUpLabel}</div>`;
+  return statusTag(r.status);
+}
+
+export function queuePage(pu: PageUser, ctx: Ctx, run: RunInfo | null, runs: { runId: string; asOf: string }[], view: QueueView, result: QueueResult | null): string {
   if (!run || !result) {
     return layout('审核队列', pu, '/queue', h`<h1>审核队列</h1><div class="card">您的管辖区域内还没有可审核的比对批次。</div>`);
   }
-  const f = { ...filters, run: run.runId };
+  const f: QueueView & { run?: string } = { ...view, run: run.runId, sort: result.sort === 'urgency' ? undefined : result.sort, dir: result.dir === 'asc' ? undefined : result.dir, page: undefined };
   const reasons = reasonOptions(ctx);
   const chips = FLAG_TYPES.map((t) => {
-    const c = result.byType[t] ?? { total: 0, open: 0, overdue: 0 };
-    const on = filters.flag === t;
+    const c = result.byType[t] ?? { total: 0, open: 0, waiting: 0, overdue: 0 };
+    const on = view.flag === t;
     return h`<a class="chip ${on ? 'on' : ''}" href="/queue${queryString(f, { flag: on ? undefined : t })}">${FLAG_LABELS[t]}<b>${c.total}</b>
-<span class="muted">待办 ${c.open}</span>${c.overdue ? h`<span class="od">超期 ${c.overdue}</span>` : ''}</a>`;
+<span class="muted">待办 ${c.open}</span>${c.waiting ? h`<span class="muted">待补充 ${c.waiting}</span>` : ''}${c.overdue ? h`<span class="od">超期 ${c.overdue}</span>` : ''}</a>`;
   });
+  // A column header sorts by its column; a second click reverses the order.
+  const sortable = (label: string, key: QueueSort) => {
+    const on = result.sort === key;
+    const dir = on && result.dir === 'asc' ? 'desc' : 'asc';
+    return h`<th><a class="sort ${on ? 'on' : ''}" href="/queue${queryString(f, { sort: key, dir: dir === 'asc' ? undefined : dir })}" title="按${label}排序">${label}${on ? (result.dir === 'asc' ? ' ▲' : ' ▼') : ''}</a></th>`;
+  };
   const rows = result.rows.map(
-    (r) => h`<tr>
+    (r) => h`<tr class="${r.todo ? '' : 'not-todo'}">
 <td><input type="checkbox" name="sel" value="${r.flagId}" aria-label="选择 ${r.flagId}"></td>
 <td>${flagTag(r.flag, r.flagLabel)}</td>
 <td><a href="/flags/${encodeURIComponent(r.flagId)}?run=${encodeURIComponent(r.runId)}">${r.childName ?? '（无姓名）'}</a><div class="muted idv">${r.childIdMasked}</div></td>
@@ -96,12 +111,20 @@ export function queuePage(pu: PageUser, ctx: Ctx, run: RunInfo | null, runs: { r
 <td>${r.categoryLabel}${r.previousCategoryLabel ? h`<div class="muted">原：${r.previousCategoryLabel}</div>` : ''}</td>
 <td>${r.countyName || r.countyCode}<div class="muted">${r.countyCode}</div></td>
 <td>${r.priority}</td>
-<td>${statusTag(r.status)}${r.decidedBy ? h`<div class="muted">${r.decidedBy}</div>` : ''}</td>
+<td>${statusCell(r)}${r.decidedBy ? h`<div class="muted">${r.decidedBy}</div>` : ''}</td>
 <td>${r.ageDays} 天</td>
 <td>${sla(r.daysLeft, r.dueOn)}</td>
 <td>${r.assignedTo ? h`<span title="已认领">🔒 ${r.assignedTo}</span>` : h`<button type="button" class="link" data-post="/api/flags/${r.flagId}/assign" data-body="${json({ runId: r.runId })}">认领</button>`}</td>
 </tr>`,
   );
+  const first = result.total ? (result.page - 1) * result.size + 1 : 0;
+  const last = (result.page - 1) * result.size + result.rows.length;
+  const pageLink = (p: number, label: string) =>
+    p < 1 || p > result.pages || p === result.page ? h`<span class="muted">${label}</span>` : h`<a href="/queue${queryString(f, { page: String(p) })}">${label}</a>`;
+  const pager = h`<nav class="pager" aria-label="分页">${pageLink(1, '« 首页')} ${pageLink(result.page - 1, '‹ 上一页')}
+<span>第 ${result.page} / ${result.pages} 页（第 ${first}–${last} 条，共 ${result.total} 条）</span>
+${pageLink(result.page + 1, '下一页 ›')} ${pageLink(result.pages, '末页 »')}</nav>`;
+  const exportFields = Object.entries({ ...f, sort: result.sort, dir: result.dir }).filter(([k, v]) => k !== 'page' && k !== 'size' && v !== undefined && v !== '' && v !== false);
   return layout(
     '审核队列',
     pu,
@@ -110,14 +133,16 @@ export function queuePage(pu: PageUser, ctx: Ctx, run: RunInfo | null, runs: { r
 <div class="chips">${chips}</div>
 <div class="card"><form class="filters" method="get" action="/queue">
 <label>比对批次<select name="run">${runs.map((r) => h`<option value="${r.runId}" ${r.runId === run.runId ? raw('selected') : ''}>${r.runId}（${r.asOf}）</option>`)}</select></label>
-<label>标记类型<select name="flag">${options(FLAG_TYPES.map((t) => [t, FLAG_LABELS[t]]), filters.flag)}</select></label>
-<label>保障类别<select name="category">${options(categoryOptions(ctx), filters.category)}</select></label>
-<label>原因<select name="reason">${options(reasons, filters.reason)}</select></label>
-<label>优先级<select name="priority">${options(['1', '2', '3', '4', '5'].map((p) => [p, p]), filters.priority?.toString())}</select></label>
-<label>审核状态<select name="status">${options(Object.entries(STATUS_LABELS), filters.status)}</select></label>
-<label>时长<select name="age">${options(Object.entries(AGE_FILTERS), filters.age)}</select></label>
-<label>查找<input type="search" name="q" value="${filters.q ?? ''}" placeholder="姓名、儿童编号或完整身份证号"></label>
-<label><span><input type="checkbox" name="mine" value="1" ${filters.mine ? raw('checked') : ''}> 只看我认领的</span></label>
+<label>标记类型<select name="flag">${options(FLAG_TYPES.map((t) => [t, FLAG_LABELS[t]]), view.flag)}</select></label>
+<label>保障类别<select name="category">${options(categoryOptions(ctx), view.category)}</select></label>
+<label>原因<select name="reason">${options(reasons, view.reason)}</select></label>
+<label>优先级<select name="priority">${options(['1', '2', '3', '4', '5'].map((p) => [p, p]), view.priority?.toString())}</select></label>
+<label>审核状态<select name="status">${options(Object.entries(STATUS_LABELS), view.status)}</select></label>
+<label>时长<select name="age">${options(Object.entries(AGE_FILTERS), view.age)}</select></label>
+<label>查找<input type="search" name="q" value="${view.q ?? ''}" placeholder="姓名、儿童编号或完整身份证号"></label>
+<label>每页<select name="size">${PAGE_SIZES.map((n) => h`<option value="${n}" ${n === result.size ? raw('selected') : ''}>${n} 条</option>`)}</select></label>
+<label><span><input type="checkbox" name="mine" value="1" ${view.mine ? raw('checked') : ''}> 只看我认领的</span></label>
+${f.sort ? h`<input type="hidden" name="sort" value="${f.sort}">` : ''}${f.dir ? h`<input type="hidden" name="dir" value="${f.dir}">` : ''}
 <button type="submit">筛选</button> <a class="btn secondary" href="/queue">清除</a>
 </form></div>
 <form class="bulk card" data-api="/api/flags/bulk" data-ids="1">
@@ -129,9 +154,15 @@ export function queuePage(pu: PageUser, ctx: Ctx, run: RunInfo | null, runs: { r
 <input type="text" name="reason" placeholder="理由（驳回时必填，所选标记共用）">
 <button type="submit">提交</button>
 </form>
-<p class="muted">共 ${result.total} 条${result.total > result.rows.length ? `，显示前 ${result.rows.length} 条` : ''}。身份证号已隐去中间部分。时限：突发事件 ${ctx.sla.urgentDays} 天，其他标记为下一季度末。</p>
-<table class="queue"><thead><tr><th><input type="checkbox" id="sel-all" aria-label="全选"></th><th>标记类型</th><th>儿童</th><th>原因</th><th>保障类别</th><th>区县</th><th>优先级</th><th>审核状态</th><th>已过</th><th>时限</th><th>认领</th></tr></thead>
-<tbody>${rows.length ? rows : h`<tr><td colspan="11" class="muted">没有符合条件的标记</td></tr>`}</tbody></table>`,
+<div class="listbar">${pager}
+<form class="inline" data-api="/api/queue/export" data-result="queue-export"><div class="msg" hidden></div>
+${exportFields.map(([k, v]) => h`<input type="hidden" name="${k}" value="${String(v)}">`)}
+<button type="submit" class="secondary" id="queue-export-submit">导出当前列表（XLSX，${result.total} 条）</button></form></div>
+<ul id="queue-export"></ul>
+<p class="muted">排序：点击列名；默认按待办优先、优先级、时限。身份证号已隐去中间部分${ctx.roles[ctx.user.role].seesFullIds ? '（导出文件含完整身份证号）' : ''}；每次导出都记入审计日志。时限：突发事件 ${ctx.sla.urgentDays} 天，其他标记为下一季度末。“待补充材料”的标记在补充期限内不计入待办，收到补充材料或期限已过即回到待办。</p>
+<table class="queue"><thead><tr><th><input type="checkbox" id="sel-all" aria-label="全选"></th>${sortable('标记类型', 'flag')}${sortable('儿童', 'name')}<th>原因</th><th>保障类别</th>${sortable('区县', 'county')}${sortable('优先级', 'priority')}${sortable('审核状态', 'status')}${sortable('已过', 'raised')}${sortable('时限', 'due')}<th>认领</th></tr></thead>
+<tbody>${rows.length ? rows : h`<tr><td colspan="11" class="muted">没有符合条件的标记</td></tr>`}</tbody></table>
+${result.pages > 1 ? pager : ''}`,
   );
 }
 
@@ -185,6 +216,16 @@ ${m.steps.map((s) => h`<tr><td>${s.label}</td><td>${s.level}</td><td>${s.weight 
   return m.exact
     ? h`<p class="match exact">✓ 与${whom}确定为同一人（匹配概率 ${pct}）：${items}。</p>${chart}`
     : h`<p class="match ${m.probability < 0.9 ? 'weak' : ''}">与${whom}可能为同一人，匹配概率 ${pct}：${items}。请核对左侧的事实与身份信息。</p>${chart}`;
+}
+
+/** The answer to an open needs-info request: what material arrived (the flag is then back in the queue). */
+function answerBox(flag: FlagDetail): Raw | '' {
+  if (flag.followUp !== 'waiting' && flag.followUp !== 'overdue') return '';
+  return h`<form class="answer" data-api="/api/flags/${flag.flagId}/answer"><div class="msg" hidden></div>
+<input type="hidden" name="runId" value="${flag.runId}">
+<p><strong>已要求补充材料</strong>（期限 ${flag.infoDueOn ?? '—'}${flag.followUp === 'overdue' ? '，已逾期' : ''}）。收到材料后在此记录，标记回到待审核：</p>
+<p><textarea name="answer" placeholder="收到的补充材料：来源、内容"></textarea></p>
+<button type="submit" class="secondary" id="answer-submit">记录补充材料</button></form>`;
 }
 
 export interface EvidenceView {
@@ -295,9 +336,10 @@ export function flagPage(pu: PageUser, v: FlagView): string {
 <input type="hidden" name="runId" value="${flag.runId}">
 <p><label><input type="radio" name="decision" value="confirmed" checked> 确认</label>
 <label><input type="radio" name="decision" value="rejected"> 驳回（须填理由）</label>
-<label><input type="radio" name="decision" value="needs_info"> 待补充材料（须说明缺什么）</label></p>
+<label><input type="radio" name="decision" value="needs_info"> 待补充材料（须说明缺什么）</label>
+<label>补充期限 <input type="date" name="dueOn" min="${ctx.today}" title="要求补充材料时填写；不填为 ${NEEDS_INFO_DAYS} 天后"></label></p>
 <p><textarea name="reason" placeholder="理由或需要补充的材料"></textarea></p>
-<button type="submit" id="decide-submit">提交审核结论</button>${flag.flag === 'REMOVE' ? h` <span class="muted">确认后须由另一位主管复核，方可进入全国系统变动名单。</span>` : ''}</form>`;
+<button type="submit" id="decide-submit">提交审核结论</button>${flag.flag === 'REMOVE' ? h` <span class="muted">确认后须由另一位主管复核，方可进入全国系统变动名单。</span>` : ''}</form>${answerBox(flag)}`;
   const approveBox =
     flag.flag === 'REMOVE' && flag.status === 'awaiting_approval'
       ? role.canApprove && flag.decidedBy !== ctx.user.username
@@ -319,7 +361,7 @@ ${flag.childIdMasked ? h`<button type="button" class="link" id="unmask-child" da
 <div class="card summary"><dl class="kv kv3">
 <dt>原因</dt><dd id="reason">${flag.reasonLabel.includes('限制知悉') ? h`<span class="restricted">${flag.reasonLabel}</span>` : flag.reasonLabel}</dd>
 <dt>保障类别</dt><dd>${flag.categoryLabel}${flag.previousCategoryLabel ? `（原 ${flag.previousCategoryLabel}）` : ''}</dd>
-<dt>审核状态</dt><dd id="status">${statusTag(flag.status)} ${flag.decidedBy ? h`<span class="muted">${flag.decidedBy}，${(flag.decidedAt ?? '').slice(0, 16)}</span>` : ''}</dd>
+<dt>审核状态</dt><dd id="status">${statusCell(flag)} ${flag.decidedBy ? h`<span class="muted">${flag.decidedBy}，${(flag.decidedAt ?? '').slice(0, 16)}</span>` : ''}</dd>
 <dt>生效日期</dt><dd>${flag.effectiveFrom ?? '—'}${flag.overpaidMonths ? `，已多发 ${flag.overpaidMonths} 个月${flag.overpaidAmount != null ? `（${flag.overpaidAmount} 元）` : ''}` : flag.overpaidMonths === 0 ? '，尚未多发' : ''}</dd>
 <dt>区县</dt><dd>${flag.countyName || flag.countyCode}</dd>
 <dt>时限</dt><dd>${sla(flag.daysLeft, flag.dueOn)}（期限 ${flag.dueOn}）</dd>
@@ -397,7 +439,7 @@ ${d.byCounty.map((c) => h`<tr><td>${c.code}</td><td>${c.name}</td><td>${c.total}
 }
 
 export function auditPage(pu: PageUser, p: AuditPage, f: AuditQuery, scopeNote: string): string {
-  const link = (page: number) => `/audit${queryString(f as QueueFilters, { page: String(page) })}`;
+  const link = (page: number) => `/audit${queryString(f, { page: String(page) })}`;
   const pager =
     p.pages > 1
       ? h`<div class="pager">${p.page > 1 ? h`<a class="btn secondary" href="${link(p.page - 1)}" id="audit-prev">上一页</a>` : ''}

@@ -20,12 +20,16 @@ export interface RoleSettings {
   readsAudit: boolean;
   /** Sees every area (the areas of the account are ignored). */
   allAreas: boolean;
+  /** Full ID numbers in the files it exports from a list (the queue's view); others get them masked. */
+  seesFullIds: boolean;
+  /** Loads the feeds: sees the data page (batches, quarantined rows of every area) and exports quarantined rows for their senders. */
+  loadsData: boolean;
 }
 
 export const DEFAULT_ROLE_SETTINGS: Readonly<Record<Role, RoleSettings>> = {
-  reviewer: { needToKnow: false, canApprove: false, readsAudit: false, allAreas: false },
-  supervisor: { needToKnow: true, canApprove: true, readsAudit: true, allAreas: false },
-  admin: { needToKnow: true, canApprove: false, readsAudit: true, allAreas: true },
+  reviewer: { needToKnow: false, canApprove: false, readsAudit: false, allAreas: false, seesFullIds: false, loadsData: false },
+  supervisor: { needToKnow: true, canApprove: true, readsAudit: true, allAreas: false, seesFullIds: true, loadsData: false },
+  admin: { needToKnow: true, canApprove: false, readsAudit: true, allAreas: true, seesFullIds: true, loadsData: true },
 };
 
 export interface User {

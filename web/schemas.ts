@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { DECISION_KINDS, FLAG_STATUSES, FLAG_TYPES } from '../flags/index.js';
 import { AGE_FILTERS, type AgeFilter } from './labels.js';
+import { PAGE_SIZES, QUEUE_SORTS } from './queries/queue.js';
 
 export const flagIdSchema = z.string().min(1).max(64).regex(/^[\w.:-]+$/);
 const runIdSchema = z.string().min(1).max(64).regex(/^[\w.:-]+$/);
@@ -22,14 +23,28 @@ export const queueQuery = z.object({
   age: z.enum(Object.keys(AGE_FILTERS) as [AgeFilter, ...AgeFilter[]]).optional(),
   q: z.string().max(60).optional(),
   mine: z.enum(['1', 'true']).optional(),
+  sort: z.enum(QUEUE_SORTS).optional(),
+  dir: z.enum(['asc', 'desc']).optional(),
+  page: z.coerce.number().int().min(1).max(100_000).optional(),
+  size: z.coerce
+    .number()
+    .int()
+    .refine((n) => (PAGE_SIZES as readonly number[]).includes(n), `每页条数应为 ${PAGE_SIZES.join('、')} 之一`)
+    .optional(),
 });
 export type QueueQuery = z.infer<typeof queueQuery>;
+/** The export of a queue view: the view's query as a JSON body (the page's form posts it). */
+export const queueExportBody = queueQuery.omit({ page: true, size: true });
 
 export const decideBody = z.object({
   decision: z.enum(DECISION_KINDS),
   reason: z.string().max(1000).nullish(),
+  /** needs_info: the date the material is due (default: flags/status.ts NEEDS_INFO_DAYS from today). */
+  dueOn: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, '补充期限应为 YYYY-MM-DD 格式的日期').nullish(),
   runId: optionalRun,
 });
+/** The answer to a needs-info request: the material received. */
+export const answerBody = z.object({ runId: optionalRun, answer: z.string().trim().min(1, '请写明收到的补充材料').max(2000) });
 export const approveBody = z.object({ runId: optionalRun, note: z.string().max(1000).nullish() });
 export const assignBody = z.object({ runId: optionalRun, release: z.boolean().optional() });
 export const bulkBody = z.object({

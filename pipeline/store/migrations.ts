@@ -146,7 +146,7 @@ CREATE TABLE decisions (
   run_id VARCHAR NOT NULL,
   flag_key VARCHAR NOT NULL,
   fingerprint VARCHAR NOT NULL,
-  decision VARCHAR NOT NULL,         -- confirmed | rejected | needs_info | approved (second approval of a REMOVE)
+  decision VARCHAR NOT NULL,         -- confirmed | rejected | needs_info | approved (second approval of a REMOVE) | info_received (v10)
   reason VARCHAR,
   decided_by VARCHAR NOT NULL,
   decided_at TIMESTAMP NOT NULL
@@ -281,6 +281,14 @@ CREATE TABLE exchange_request_rows (
   PRIMARY KEY (request_id, reg_batch_id, reg_src_row, role)
 );
 `,
+  },
+  {
+    // The needs-info loop (flags/status.ts): a 'needs_info' decision carries the date the material
+    // is due; an 'info_received' decision records the answer (in reason). Past the due date without
+    // an answer, the flag is back in the review queue.
+    version: 10,
+    name: 'decisions.due_on: the date a needs-info request is due',
+    sql: `ALTER TABLE decisions ADD COLUMN due_on DATE;`,
   },
   {
     // The five optional feeds of FEEDS.md (issue 15), in the layout of pipeline/store/schema.ts

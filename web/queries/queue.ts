@@ -1,7 +1,9 @@
 // The queue page's queries: the flags of a run in the user's scope (flags/' flagsWithStatus with
 // assignment and SLA columns), filtered, counted per type; one flag of the scope for the flag page.
 import { z } from 'zod';
-import { dueOnSql, flagLabel, flagRecordSchema, flagsWithStatus, OPEN_STATUSES, statusLabel, STATUS_LABELS, type FlagStatus } from '../../flags/index.js';
+import {
+  dueOnSql, flagLabel, flagRecordSchema, flagsWithStatus, FOLLOW_UP_LABELS, OPEN_STATUSES, statusLabel, STATUS_LABELS, WAITING_STATUSES, type FlagStatus, type FollowUp,
+} from '../../flags/index.js';
 import { maskId } from '../../pipeline/log.js';
 import { queryAll, queryOne, sql, textList, type Sql } from '../../pipeline/store/index.js';
 import type { RunInfo } from '../../review/index.js';
@@ -19,6 +21,21 @@ export interface QueueFilters {
   age?: AgeFilter;
   q?: string;
   mine?: boolean;
+}
+
+/** The queue's orders: by urgency (the default: to-do first, then waiting, then decided), or by one column. */
+export const QUEUE_SORTS = ['urgency', 'priority', 'due', 'raised', 'county', 'name', 'flag', 'status'] as const;
+export type QueueSort = (typeof QUEUE_SORTS)[number];
+export const PAGE_SIZES = [25, 50, 100, 200] as const;
+export const DEFAULT_PAGE_SIZE = 50;
+
+/** One view of the queue: its filters, order and page. */
+export interface QueueView extends QueueFilters {
+  sort?: QueueSort;
+  dir?: 'asc' | 'desc';
+  /** 1-based. */
+  page?: number;
+  size?: number;
 }
 
 export interface QueueRow {
@@ -49,6 +66,12 @@ export interface QueueRow {
   /** Days left to the SLA (negative: overdue); null once decided. */
   daysLeft: number | null;
   overdue: boolean;
+  /** On this user's to-do list (todoSql). */
+  todo: boolean;
+  /** The needs-info follow-up (flags/status.ts): waiting for material, answered, or past its due date. */
+  followUp: FollowUp | null;
+  followUpLabel: string | null;
+  infoDueOn: string | null;
 }
 
 /** A flag with status (flags/), its assignment and its SLA dates, as queueSql gives it. */
@@ -66,7 +89,7 @@ export function queueSql(ctx: Ctx, runId: string): Sql {
 SELECT q.*, a.assigned_to,
        CAST(${raised} AS VARCHAR) AS raised_on,
        CAST(${dueOnSql(ctx.sla, sql`q.flag`, sql`q.as_of`, raised)} AS VARCHAR) AS due_on
-  FROM (${flagsWithStatus(runId)}) q
+  FROM (${flagsWithStatus(runId, ctx.today)}) q
   JOIN runs r ON r.run_id = q.run_id
   LEFT JOIN flag_assignments a ON a.run_id = q.run_id AND a.flag_id = q.flag_id
  WHERE ${scopeSql(ctx.user, ctx.roles, sql`q.county_code`)} AND ${flagVisible(ctx, 'q')}`;
@@ -74,6 +97,15 @@ SELECT q.*, a.assigned_to,
 
 /** SQL: the row's status (a column of queueSql) is open: waiting for someone. */
 export const openSql = (): Sql => sql`list_contains(${textList(OPEN_STATUSES)}, status)`;
+/**
+ * The statuses on this user's to-do list: pending (new, or back in the queue after a needs-info
+ * request was answered or fell due), and for a role that approves, REMOVE flags awaiting approval.
+ * A flag waiting for material (needs_info) is on nobody's list until then.
+ */
+export const todoStatuses = (ctx: Ctx): FlagStatus[] => (ctx.roles[ctx.user.role].canApprove ? ['pending', 'awaiting_approval'] : ['pending']);
+export const todoSql = (ctx: Ctx): Sql => sql`list_contains(${textList(todoStatuses(ctx))}, status)`;
+/** SQL: waiting for material from outside the queue (flags/status.ts WAITING_STATUSES). */
+const waitingSql = (): Sql => sql`list_contains(${textList(WAITING_STATUSES)}, status)`;
 /** SQL: open and past its due date. */
 export const overdueSql = (ctx: Ctx): Sql => sql`${openSql()} AND CAST(due_on AS DATE) < ${ctx.today}::DATE`;
 
@@ -116,6 +148,7 @@ const days = (from: string, to: string) => Math.round((Date.parse(to) - Date.par
 
 function toQueueRow(ctx: Ctx, r: QueueRecord): QueueRow {
   const open = OPEN_STATUSES.includes(r.status);
+  const todo = todoStatuses(ctx).includes(r.status);
   const daysLeft = open ? days(ctx.today, r.due_on) : null;
   return {
     flagId: r.flag_id,
@@ -144,44 +177,96 @@ function toQueueRow(ctx: Ctx, r: QueueRecord): QueueRow {
     ageDays: days(r.raised_on, ctx.today),
     daysLeft,
     overdue: daysLeft !== null && daysLeft < 0,
+    todo,
+    followUp: r.follow_up,
+    followUpLabel: r.follow_up ? FOLLOW_UP_LABELS[r.follow_up] : null,
+    infoDueOn: r.info_due_on,
   };
 }
 
-export const QUEUE_LIMIT = 500;
-
 export interface QueueResult {
   rows: QueueRow[];
+  /** Rows under the filters (every page). */
   total: number;
-  /** Count per flag type, under every filter but the type. */
-  byType: Record<string, { total: number; open: number; overdue: number }>;
+  page: number;
+  size: number;
+  pages: number;
+  sort: QueueSort;
+  dir: 'asc' | 'desc';
+  /** Count per flag type, under every filter but the type: all, on the user's to-do list, waiting for material, past the SLA. */
+  byType: Record<string, { total: number; open: number; waiting: number; overdue: number }>;
 }
 
 const countSchema = z.object({ n: z.number() });
-const typeCountSchema = z.object({ flag: z.string(), total: z.number(), open: z.number(), overdue: z.number() });
+const typeCountSchema = z.object({ flag: z.string(), total: z.number(), open: z.number(), waiting: z.number(), overdue: z.number() });
 
-export async function queue(ctx: Ctx, run: RunInfo, filters: QueueFilters): Promise<QueueResult> {
-  const base = queueSql(ctx, run.runId);
-  const where = filterSql(ctx, filters);
+/** SQL ORDER BY of a view: the chosen column in the chosen direction, then urgency, then the flag id (a stable order for paging). */
+function orderSql(ctx: Ctx, sort: QueueSort, dir: 'asc' | 'desc'): Sql {
+  const urgency = sql`CASE WHEN ${todoSql(ctx)} THEN 0 WHEN ${waitingSql()} THEN 1 WHEN ${openSql()} THEN 2 ELSE 3 END, priority, due_on, county_code`;
+  const d = dir === 'desc' ? sql`DESC` : sql`ASC`;
+  const column: Record<Exclude<QueueSort, 'urgency'>, Sql> = {
+    priority: sql`priority`,
+    due: sql`due_on`,
+    raised: sql`raised_on`,
+    county: sql`county_code`,
+    name: sql`child_name`,
+    flag: sql`flag`,
+    status: sql`status`,
+  };
+  if (sort === 'urgency') return dir === 'desc' ? sql`priority DESC, due_on DESC, county_code, flag_id` : sql`${urgency}, flag_id`;
+  return sql`${column[sort]} ${d} NULLS LAST, ${urgency}, flag_id`;
+}
+
+/** The most rows one export of the queue holds (the whole filtered view, every page). */
+export const QUEUE_EXPORT_LIMIT = 100_000;
+
+/**
+ * Every row of a view (all pages, in its order), for the export of the view; at most
+ * QUEUE_EXPORT_LIMIT. Each with the child's full ID number, which a QueueRow never carries.
+ */
+export async function queueViewRows(ctx: Ctx, run: RunInfo, view: QueueView): Promise<(QueueRow & { childIdNumber: string | null })[]> {
   const rows = await queryAll(
     ctx.db,
     queueRecordSchema,
-    sql`SELECT * FROM (${base}) WHERE ${where}
-         ORDER BY CASE WHEN ${openSql()} THEN 0 ELSE 1 END, priority, due_on, county_code, flag_id
-         LIMIT ${QUEUE_LIMIT + 1}`,
+    sql`SELECT * FROM (${queueSql(ctx, run.runId)}) WHERE ${filterSql(ctx, view)}
+         ORDER BY ${orderSql(ctx, view.sort ?? 'urgency', view.dir ?? 'asc')} LIMIT ${QUEUE_EXPORT_LIMIT}`,
   );
-  const total = await queryOne(ctx.db, countSchema, sql`SELECT count(*)::INTEGER AS n FROM (${base}) WHERE ${where}`);
+  return rows.map((r) => ({ ...toQueueRow(ctx, r), childIdNumber: r.child_id_number }));
+}
+
+export async function queue(ctx: Ctx, run: RunInfo, view: QueueView): Promise<QueueResult> {
+  const base = queueSql(ctx, run.runId);
+  const where = filterSql(ctx, view);
+  const sort = view.sort ?? 'urgency';
+  const dir = view.dir ?? 'asc';
+  const size = Math.trunc(view.size ?? DEFAULT_PAGE_SIZE);
+  const total = (await queryOne(ctx.db, countSchema, sql`SELECT count(*)::INTEGER AS n FROM (${base}) WHERE ${where}`))?.n ?? 0;
+  const pages = Math.max(1, Math.ceil(total / size));
+  const page = Math.min(Math.max(1, Math.trunc(view.page ?? 1)), pages);
+  const rows = await queryAll(
+    ctx.db,
+    queueRecordSchema,
+    sql`SELECT * FROM (${base}) WHERE ${where} ORDER BY ${orderSql(ctx, sort, dir)}
+         LIMIT ${size}::INTEGER OFFSET ${(page - 1) * size}::INTEGER`,
+  );
   const counts = await queryAll(
     ctx.db,
     typeCountSchema,
     sql`SELECT flag, count(*)::INTEGER AS total,
-               count(*) FILTER (WHERE ${openSql()})::INTEGER AS open,
+               count(*) FILTER (WHERE ${todoSql(ctx)})::INTEGER AS open,
+               count(*) FILTER (WHERE ${waitingSql()})::INTEGER AS waiting,
                count(*) FILTER (WHERE ${overdueSql(ctx)})::INTEGER AS overdue
-          FROM (${base}) WHERE ${filterSql(ctx, filters, ['flag'])} GROUP BY flag`,
+          FROM (${base}) WHERE ${filterSql(ctx, view, ['flag'])} GROUP BY flag`,
   );
   return {
-    rows: rows.slice(0, QUEUE_LIMIT).map((r) => toQueueRow(ctx, r)),
-    total: total?.n ?? 0,
-    byType: Object.fromEntries(counts.map((c) => [c.flag, { total: c.total, open: c.open, overdue: c.overdue }])),
+    rows: rows.map((r) => toQueueRow(ctx, r)),
+    total,
+    page,
+    size,
+    pages,
+    sort,
+    dir,
+    byType: Object.fromEntries(counts.map((c) => [c.flag, { total: c.total, open: c.open, waiting: c.waiting, overdue: c.overdue }])),
   };
 }
 
