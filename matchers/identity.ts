@@ -16,7 +16,7 @@ import { parseSettings, type LinkageSettings } from './settings.js';
 import { countStage } from './sql.js';
 import { clusterEvaluationStage, labelledMentionsStage, matchRunStages, personCountsStage, personLinksStage, personsStage } from './sql-persons.js';
 import { StageRunner } from './stage.js';
-import { exchangeAnswersStage, hasExchangeRequests, requestLinksPersonLinksStage, requestLinksStage, requestPersonsStages } from './request-links.js';
+import { exchangeAnswersStage, hasExchangeRequests, requestLinksPersonLinksStage, requestLinksStage, requestPersonsStages, requestSupersedesNameOnlyStage } from './request-links.js';
 
 const registered = new WeakSet<Db>();
 
@@ -203,7 +203,7 @@ export async function finishPersonLinkage(db: Db, prepared: PreparedPersonLinkag
 
   // Answers of the exchange: request_id first, identity second (request-links.ts).
   if (await hasExchangeRequests(runner)) {
-    await runner.run(exchangeAnswersStage(), requestLinksStage(), ...requestPersonsStages(), requestLinksPersonLinksStage());
+    await runner.run(exchangeAnswersStage(), requestLinksStage(), ...requestPersonsStages(), requestSupersedesNameOnlyStage(), requestLinksPersonLinksStage());
     runner.lap('request_links');
   }
 

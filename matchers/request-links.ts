@@ -96,6 +96,19 @@ ORDER BY l.a_key`,
   };
 }
 
+/**
+ * An answer row the request links is about the requested person: a name-only link of the same row
+ * (a guess from the name alone) gives way, so the row has one explanation and one person.
+ */
+export function requestSupersedesNameOnlyStage(): Stage {
+  return {
+    name: 'request_supersedes_name_only',
+    outputTable: 'person_links',
+    sql: `DELETE FROM person_links WHERE basis = 'name_only' AND EXISTS (
+  SELECT 1 FROM request_links l WHERE (l.a_uid = person_links.uid_l AND l.feed = person_links.feed_l) OR (l.a_uid = person_links.uid_r AND l.feed = person_links.feed_r))`,
+  };
+}
+
 /** Whether the store has query lists (exchange_requests, migration 9; a bare linkage database has none). */
 export async function hasExchangeRequests(runner: StageRunner): Promise<boolean> {
   const table = await runner.one<{ n: number }>({

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { FEEDS } from '../../config/index.js';
 import { tempDir } from '../helpers.js';
 import { biduiArgs, ROOT } from '../setup/cli.js';
 
@@ -16,7 +17,7 @@ describe('bidui CLI', () => {
     const first = JSON.parse((await bidui(['--db', db, 'ingest', '--inbox', join(dir, 'x/inbox'), '--json'])).stdout) as { feed: string; status: string; rowsLoaded: number }[];
     expect(first.length).toBeGreaterThanOrEqual(5);
     expect(first.every((r) => r.status === 'loaded')).toBe(true);
-    expect(new Set(first.map((r) => r.feed))).toEqual(new Set(['registry', 'death', 'incarceration', 'disability', 'enrollment']));
+    expect(new Set(first.map((r) => r.feed))).toEqual(new Set(FEEDS));
 
     const second = JSON.parse((await bidui(['--db', db, 'ingest', '--inbox', join(dir, 'x/inbox'), '--json'])).stdout) as { status: string }[];
     expect(second.map((r) => r.status)).toEqual(first.map(() => 'duplicate'));
