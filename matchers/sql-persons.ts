@@ -62,12 +62,13 @@ SELECT m.feed, m.uid FROM (${link}) m SEMI JOIN (SELECT DISTINCT h.feed, l.batch
  * link-only mention; the identity rules' conditions are symmetric).
  */
 function ruleHitsSql(rule: KeyRule, index: number, anchor: string, rest: string): string {
-  const keys = (from: string) => `SELECT feed, uid, __k FROM (SELECT feed, uid, unnest(${rule.keys}) AS __k FROM (${from})) WHERE __k IS NOT NULL`;
+  // The columns the rule's condition reads travel with the keys: the pairs need no join back to the mentions.
+  const cols = rule.where ? [...new Set([...rule.where.matchAll(/\b[lr]\.("?)([A-Za-z_][A-Za-z0-9_]*)\1/g)].map((m) => m[2]!))] : [];
+  const carried = cols.map((c) => `, ${quoteIdent(c)}`).join('');
+  const keys = (from: string) => `SELECT feed, uid, __k${carried} FROM (SELECT feed, uid, unnest(${rule.keys}) AS __k${carried} FROM (${from})) WHERE __k IS NOT NULL`;
   const size = rule.maxBlockSize ? `WHERE ka.na + kb.nb <= ${rule.maxBlockSize}` : '';
   const pairs = rule.where
-    ? `SELECT DISTINCT r.feed, r.uid FROM kb0 JOIN ka0 USING (__k) JOIN kc USING (__k)
-  JOIN (${anchor}) l ON l.uid = ka0.uid AND l.feed = ka0.feed JOIN (${rest}) r ON r.uid = kb0.uid AND r.feed = kb0.feed
-  WHERE (${rule.where})`
+    ? `SELECT DISTINCT r.feed, r.uid FROM (SELECT * FROM kb0 SEMI JOIN kc USING (__k)) AS r JOIN (SELECT * FROM ka0 SEMI JOIN kc USING (__k)) AS l USING (__k) WHERE (${rule.where})`
     : `SELECT DISTINCT kb0.feed, kb0.uid FROM kb0 SEMI JOIN kc USING (__k)`;
   return `WITH ka0 AS (${keys(anchor)}),
 ka AS (SELECT __k, count(*) AS na FROM ka0 GROUP BY __k),
