@@ -130,7 +130,11 @@ export function readDone(root: string, t: Pick<StepTask, 'rel' | 'step' | 'key'>
 
 /** A fresh in-memory DuckDB for one step (a worker never opens the store). */
 export async function withMemoryDb<T>(fn: (db: Db) => Promise<T>, threads?: number): Promise<T> {
-  const instance = await DuckDBInstance.create(':memory:', threads ? { threads: String(threads) } : {});
+  const settings: Record<string, string> = {};
+  if (threads) settings.threads = String(threads);
+  // A step's memory cap (benchmarks measure within one: npm run bench:quarter -- --memory-limit 3GB).
+  if (process.env.BIDUI_STEP_MEMORY_LIMIT) settings.memory_limit = process.env.BIDUI_STEP_MEMORY_LIMIT;
+  const instance = await DuckDBInstance.create(':memory:', settings);
   const db = await instance.connect();
   try {
     return await fn(db);

@@ -8,13 +8,13 @@ import { fileURLToPath } from 'node:url';
 import type { Db } from '../pipeline/store/index.js';
 import { registerMatchFunctions } from './functions.js';
 import { compareCandidates, finishLinkage, prepareLinkage, type LinkageState, type RunLinkageResult } from './linkage.js';
-import { mentionsStage } from './mentions.js';
+import { interestFeeds, mentionsStage } from './mentions.js';
 import { nameOnlyCandidatesStage, nameOnlyLinksStage, nameOnlyPersonsStages, nameOnlySettings, nameOnlySettingsSchema, nameOnlySubjectsStage, type NameOnlySettings } from './name-only.js';
 import { settingsWithParams, type TrainedParams } from './params.js';
 import { splitStages } from './split.js';
 import { parseSettings, type LinkageSettings } from './settings.js';
 import { countStage } from './sql.js';
-import { clusterEvaluationStage, labelledMentionsStage, matchRunStages, personCountsStage, personLinksStage, personsStage } from './sql-persons.js';
+import { clusterEvaluationStage, interestStages, labelledMentionsStage, matchRunStages, personCountsStage, personLinksStage, personsStage } from './sql-persons.js';
 import { StageRunner } from './stage.js';
 import { exchangeAnswersStage, hasExchangeRequests, requestLinksPersonLinksStage, requestLinksStage, requestPersonsStages, requestSupersedesNameOnlyStage } from './request-links.js';
 
@@ -58,6 +58,12 @@ export interface LinkPersonsOptions {
   runId?: string;
   /** Name-only guardian links (name-only.ts): settings overriding settings/name-only.json, or false to skip the stage. */
   nameOnly?: Partial<NameOnlySettings> | false;
+  /**
+   * Which mentions the engine deduplicates. 'interest' (default): the persons of interest and the rows of the
+   * link-only rosters that could link to them (interestStages); the rest are persons of their own. 'all':
+   * every mention of every feed (one graph; for measuring the linkage as a whole).
+   */
+  scope?: 'interest' | 'all';
 }
 
 interface PairEvaluation {
@@ -76,6 +82,8 @@ export interface LinkPersonsResult {
   trained: boolean;
   counts: {
     mentions: number;
+    /** Mentions the engine read (scope 'interest': the persons of interest and the link-only rows kept). */
+    engineMentions: number;
     candidatePairs: number;
     candidatesPerRule: number[];
     linkedPairs: number;
@@ -121,7 +129,9 @@ export interface PreparedPersonLinkage {
   runId: string;
   /** The name-only stage's settings, or null when it does not run. */
   nameOnly: NameOnlySettings | null;
+  scope: 'interest' | 'all';
   mentions: number;
+  engineMentions: number;
   train: boolean;
   labelled: boolean;
   state: LinkageState;
@@ -146,31 +156,40 @@ export async function preparePersonLinkage(db: Db, opts: LinkPersonsOptions = {}
   runner.lap('mentions');
 
   const base = opts.settings === undefined ? identitySettings() : parseSettings(opts.settings);
-  const train = opts.train === undefined || opts.train === 'auto' ? mentions >= (opts.minTrainMentions ?? 50_000) : opts.train;
+  const scope = opts.scope ?? 'interest';
+  let input = 'mentions';
+  let engineMentions = mentions;
+  if (scope === 'interest') {
+    await runner.run(...interestStages(base, interestFeeds()));
+    input = '(SELECT m.* FROM mentions m SEMI JOIN mention_interest i ON i.uid = m.uid AND i.feed = m.feed)';
+    engineMentions = (await runner.one<{ n: number }>(countStage('interest_count', 'mention_interest'))).n;
+    runner.lap('interest');
+  }
+  const train = opts.train === undefined || opts.train === 'auto' ? engineMentions >= (opts.minTrainMentions ?? 50_000) : opts.train;
   const settings: LinkageSettings = JSON.parse(JSON.stringify(base));
   if (train) {
     // u from random pairs, m by EM (the settings' m are its starting values), λ estimated.
     for (const c of settings.comparisons) for (const l of c.levels) if (!l.fixed && !l.fixedU) delete l.u;
     delete settings.probabilityTwoRandomRecordsMatch;
   } else {
-    settings.probabilityTwoRandomRecordsMatch ??= defaultLambda(mentions);
+    settings.probabilityTwoRandomRecordsMatch ??= defaultLambda(engineMentions);
   }
 
   const state = await prepareLinkage(db, {
     settings,
-    inputTable: 'mentions',
+    inputTable: input,
     outputPrefix: prefix,
     train,
     explain: opts.explainAllPairs ?? false,
     labelsColumn: opts.labelsTable ? 'true_label' : undefined,
   });
   const nameOnly = opts.nameOnly === false ? null : nameOnlySettingsSchema.parse({ ...nameOnlySettings(), ...opts.nameOnly });
-  return { runId, nameOnly: nameOnly?.enabled ? nameOnly : null, mentions, train, labelled: !!opts.labelsTable, state, timings: runner.timings };
+  return { runId, nameOnly: nameOnly?.enabled ? nameOnly : null, scope, mentions, engineMentions, train, labelled: !!opts.labelsTable, state, timings: runner.timings };
 }
 
 /** The last stage of linkPersons, once the comparison vectors of every candidate exist: persons, person_links, match_runs. */
 export async function finishPersonLinkage(db: Db, prepared: PreparedPersonLinkage): Promise<LinkPersonsResult> {
-  const { runId, mentions, train } = prepared;
+  const { runId, mentions, engineMentions, train } = prepared;
   const prefix = prepared.state.prefix;
   const r = await finishLinkage(db, prepared.state);
   const runner = new StageRunner(db);
@@ -212,6 +231,7 @@ export async function finishPersonLinkage(db: Db, prepared: PreparedPersonLinkag
   const stored = settingsWithParams(r.settings, r.params);
   const countsJson = {
     mentions,
+    engineMentions,
     candidatePairs: r.counts.candidatePairs,
     candidatesPerRule: r.counts.candidatesPerRule,
     linkedPairs: counts.linked,
@@ -222,7 +242,7 @@ export async function finishPersonLinkage(db: Db, prepared: PreparedPersonLinkag
   await runner.run(...matchRunStages({ runId, train, settings: stored, counts: countsJson, timings }));
 
   let clusterEvaluation: PairEvaluation | undefined;
-  if (prepared.labelled) clusterEvaluation = pairEvaluationFrom(await runner.one(clusterEvaluationStage()));
+  if (prepared.labelled) clusterEvaluation = pairEvaluationFrom(await runner.one(clusterEvaluationStage(prepared.scope === 'interest' ? interestFeeds().linkOnly : [])));
 
   return {
     runId,

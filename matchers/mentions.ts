@@ -4,6 +4,7 @@
 import { FEED_SPECS, type FeedSpec } from '../pipeline/feeds.js';
 import { certificateIdSql } from '../pipeline/identity/index.js';
 import { quoteIdent, lit } from '../pipeline/store/index.js';
+import type { InterestFeeds } from './sql-persons.js';
 import type { Stage } from './stage.js';
 
 /**
@@ -72,6 +73,15 @@ function roleSelect(spec: FeedSpec, roleIndex: number): string {
   ${county} AS id_county
 FROM ${from} AS t LEFT JOIN name_forms AS nf ON nf.name = ${c(p.name)}
 WHERE (${c(p.name)} IS NOT NULL OR ${id('')} IS NOT NULL)`;
+}
+
+/**
+ * The feeds whose people are persons of interest (deduplicated) and the link-only rosters (linked to them),
+ * from the feed specs' `linkOnly`: a feed added to FEED_SPECS is a person-of-interest feed unless it says so.
+ */
+export function interestFeeds(): InterestFeeds {
+  const specs = Object.values(FEED_SPECS);
+  return { anchors: specs.filter((f) => !f.linkOnly).map((f) => f.feed), linkOnly: specs.filter((f) => f.linkOnly).map((f) => f.feed) };
 }
 
 /**

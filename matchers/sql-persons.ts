@@ -2,8 +2,81 @@
 // person_links, match_runs, the evaluation after clustering). Pure: each function returns a Stage;
 // identity.ts runs them. The mentions table itself is built by mentions.ts.
 import { quoteIdent, lit } from '../pipeline/store/index.js';
-import { levelIndices, type LinkageSettings } from './settings.js';
+import { levelIndices, type KeyRule, type LinkageSettings } from './settings.js';
 import type { Stage } from './stage.js';
+
+/** The feeds on either side of the link-only step (FEED_SPECS: `linkOnly`), as SQL text lists. */
+export interface InterestFeeds {
+  /** Feeds whose people are persons of interest: deduplicated by the engine. */
+  anchors: string[];
+  /** Large rosters linked to the persons of interest only (link-only). */
+  linkOnly: string[];
+}
+
+const inList = (xs: string[]) => (xs.length ? xs.map(lit).join(', ') : 'NULL');
+
+/**
+ * Persons of interest, linked to anchors (issue 14; Splink's link_only idea): which mentions the engine
+ * deduplicates. Every mention of an anchor feed, and of a link-only feed (the school registry) only the rows
+ * one of whose people could link to an anchor: a mention whose ID equals an anchor's (a hash join, first),
+ * else one that shares a key of one of the settings' key blocking rules with an anchor and meets the rule's
+ * condition (the pairs the engine itself would block; each rule only for the mentions no earlier test kept).
+ * A row is kept whole (the student whose guardian links to a subject, the guardians of a registered child's
+ * record), so that a student delivered twice is still one person. Everything else is never compared: no
+ * block, no vector, no training pair. Writes `interest_hits` (feed, uid of the link-only mentions kept and
+ * the test that kept them: 'id' or the rule's index) and `mention_interest` (feed, uid of every mention the
+ * engine reads).
+ */
+export function interestStages(s: LinkageSettings, feeds: InterestFeeds): Stage[] {
+  const anchor = `SELECT * FROM mentions WHERE feed IN (${inList(feeds.anchors)})`;
+  const link = `SELECT * FROM mentions WHERE feed IN (${inList(feeds.linkOnly)})`;
+  const rest = `SELECT r.* FROM (${link}) r ANTI JOIN interest_hits h ON h.uid = r.uid AND h.feed = r.feed`;
+  const stages: Stage[] = [
+    {
+      name: 'interest_id',
+      outputTable: 'interest_hits',
+      sql: `CREATE OR REPLACE TABLE interest_hits AS
+SELECT r.feed, r.uid, 'id' AS test FROM (${link}) r SEMI JOIN (SELECT DISTINCT id FROM (${anchor}) WHERE id IS NOT NULL) a ON a.id = r.id
+WHERE r.id IS NOT NULL`,
+    },
+  ];
+  s.blockingRules.forEach((rule, i) => {
+    if (typeof rule === 'string') throw new Error('person linkage: the link-only step needs key blocking rules');
+    stages.push({ name: `interest_rule_${i}`, outputTable: 'interest_hits', sql: `INSERT INTO interest_hits ${ruleHitsSql(rule, i, anchor, rest)}` });
+  });
+  stages.push({
+    name: 'interest',
+    outputTable: 'mention_interest',
+    sql: `CREATE OR REPLACE TABLE mention_interest AS
+SELECT feed, uid FROM mentions WHERE feed IN (${inList(feeds.anchors)})
+UNION ALL
+SELECT m.feed, m.uid FROM (${link}) m SEMI JOIN (SELECT DISTINCT h.feed, l.batch_id, l.src_row FROM interest_hits h JOIN mentions l ON l.uid = h.uid AND l.feed = h.feed) k
+  ON k.feed = m.feed AND k.batch_id = m.batch_id AND k.src_row = m.src_row`,
+  });
+  return stages;
+}
+
+/**
+ * The link-only mentions (of `rest`) sharing a key of `rule` with an anchor, in a block no larger than the
+ * rule allows (counted over both sides) and, with the rule's condition, meeting it (l: the anchor, r: the
+ * link-only mention; the identity rules' conditions are symmetric).
+ */
+function ruleHitsSql(rule: KeyRule, index: number, anchor: string, rest: string): string {
+  // The columns the rule's condition reads travel with the keys: the pairs need no join back to the mentions.
+  const cols = rule.where ? [...new Set([...rule.where.matchAll(/\b[lr]\.("?)([A-Za-z_][A-Za-z0-9_]*)\1/g)].map((m) => m[2]!))] : [];
+  const carried = cols.map((c) => `, ${quoteIdent(c)}`).join('');
+  const keys = (from: string) => `SELECT feed, uid, __k${carried} FROM (SELECT feed, uid, unnest(${rule.keys}) AS __k${carried} FROM (${from})) WHERE __k IS NOT NULL`;
+  const size = rule.maxBlockSize ? `WHERE ka.na + kb.nb <= ${rule.maxBlockSize}` : '';
+  const pairs = rule.where
+    ? `SELECT DISTINCT r.feed, r.uid FROM (SELECT * FROM kb0 SEMI JOIN kc USING (__k)) AS r JOIN (SELECT * FROM ka0 SEMI JOIN kc USING (__k)) AS l USING (__k) WHERE (${rule.where})`
+    : `SELECT DISTINCT kb0.feed, kb0.uid FROM kb0 SEMI JOIN kc USING (__k)`;
+  return `WITH ka0 AS (${keys(anchor)}),
+ka AS (SELECT __k, count(*) AS na FROM ka0 GROUP BY __k),
+kb0 AS (SELECT b.* FROM (${keys(rest)}) b SEMI JOIN ka USING (__k)),
+kb AS (SELECT __k, count(*) AS nb FROM kb0 GROUP BY __k),
+kc AS (SELECT __k FROM ka JOIN kb USING (__k) ${size})
+SELECT feed, uid, ${lit(String(index))} AS test FROM (${pairs})`;
+}
 
 /** The mentions with their true identity (`true_label`) from a table of (mention_key, label): for evaluation only. */
 export function labelledMentionsStage(labelsTable: string): Stage {
@@ -18,7 +91,8 @@ export function labelledMentionsStage(labelsTable: string): Stage {
  * One row per mention with its person: person_id is a hash of the smallest mention_key of the cluster
  * (stable while the members are). A hash, not the key itself: the key names a feed, and a person id
  * (flags.child_person_id, in files and on screens) must not tell that the person has an HIV or a
- * criminal record (RULES.md §4).
+ * criminal record (RULES.md §4). A mention the engine did not read (a link-only mention that could
+ * link to no person of interest, interestStages) is a person of its own.
  */
 export function personsStage(prefix: string): Stage {
   return {
@@ -27,7 +101,10 @@ export function personsStage(prefix: string): Stage {
     sql: `CREATE OR REPLACE TABLE persons AS
 SELECT m.uid, m.mention_key, m.feed, m.role, m.batch_id, m.src_row,
   'P' || left(md5(min(m.mention_key) OVER (PARTITION BY c.cluster_id)), 15) AS person_id, c.cluster_size
-FROM mentions m JOIN ${quoteIdent(prefix + 'clusters')} c ON c.uid = m.uid AND c.source = m.feed`,
+FROM mentions m JOIN ${quoteIdent(prefix + 'clusters')} c ON c.uid = m.uid AND c.source = m.feed
+UNION ALL
+SELECT m.uid, m.mention_key, m.feed, m.role, m.batch_id, m.src_row, 'P' || left(md5(m.mention_key), 15) AS person_id, 1 AS cluster_size
+FROM mentions m ANTI JOIN ${quoteIdent(prefix + 'clusters')} c ON c.uid = m.uid AND c.source = m.feed`,
   };
 }
 
@@ -91,13 +168,18 @@ export function matchRunStages(run: { runId: string; train: boolean; settings: u
   ];
 }
 
-/** Pairs after clustering against mentions.true_label: true pairs (t), pairs in one person (l), both (tp). */
-export function clusterEvaluationStage(): Stage {
+/**
+ * Pairs after clustering against mentions.true_label: true pairs (t), pairs in one person (l), both (tp). Pairs
+ * of two mentions of link-only feeds (`linkOnly`) are not counted: the linkage links those rosters to the
+ * persons of interest, not among themselves (interestStages).
+ */
+export function clusterEvaluationStage(linkOnly: string[] = []): Stage {
+  // Pairs of a group of n mentions, k of them link-only, with at least one person of interest: C(n,2) - C(k,2).
+  const pairs = (group: string) =>
+    `SELECT sum(n * (n - 1) / 2 - k * (k - 1) / 2) FROM (SELECT count(*)::DOUBLE AS n, count(*) FILTER (WHERE link)::DOUBLE AS k FROM j WHERE true_label IS NOT NULL GROUP BY ${group})`;
   return {
     name: 'cluster_evaluation',
-    sql: `WITH j AS (SELECT p.person_id, m.true_label FROM persons p JOIN mentions m USING (uid, feed))
-SELECT (SELECT sum(n * (n - 1) / 2) FROM (SELECT count(*)::DOUBLE AS n FROM j WHERE true_label IS NOT NULL GROUP BY true_label))::DOUBLE AS t,
-  (SELECT sum(n * (n - 1) / 2) FROM (SELECT count(*)::DOUBLE AS n FROM j WHERE true_label IS NOT NULL GROUP BY person_id))::DOUBLE AS l,
-  (SELECT sum(n * (n - 1) / 2) FROM (SELECT count(*)::DOUBLE AS n FROM j WHERE true_label IS NOT NULL GROUP BY person_id, true_label))::DOUBLE AS tp`,
+    sql: `WITH j AS (SELECT p.person_id, m.true_label, m.feed IN (${inList(linkOnly)}) AS link FROM persons p JOIN mentions m USING (uid, feed))
+SELECT (${pairs('true_label')})::DOUBLE AS t, (${pairs('person_id')})::DOUBLE AS l, (${pairs('person_id, true_label')})::DOUBLE AS tp`,
   };
 }

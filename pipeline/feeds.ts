@@ -45,6 +45,13 @@ export interface FeedSpec {
    * (rules/gather.ts; FEEDS.md social_assistance).
    */
   household?: { id: string; relation: string; childOf: string[]; parents: string[] };
+  /**
+   * Person linkage (matchers/): a large roster most of whose people never change a flag (the school
+   * registry) is linked to the persons of interest only, never deduplicated on its own; its mentions that
+   * link to nothing are dropped before any comparison. Absent: the feed's people are persons of interest
+   * (the registry's children, parents and carers; the subjects of the event feeds).
+   */
+  linkOnly?: true;
 }
 
 const text = { type: 'text' } as const;
@@ -154,6 +161,7 @@ export const FEED_SPECS: Record<FeedName, FeedSpec> = {
   enrollment: {
     feed: 'enrollment',
     table: 'feed_enrollment',
+    linkOnly: true,
     fields: [
       ...person(),
       { key: 'school_code', kind: text, headers: ['学校标识码'] },

@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/index.js';
 import { ingestInbox } from '../../connectors/index.js';
 import { bucketKeysQuery, compareCandidates, linkPersons, mergeVectors, type LinkPersonsResult } from '../../matchers/index.js';
+import { FEED_SPECS } from '../../pipeline/feeds.js';
 import { lit, openStore, queryRows, type Db } from '../../pipeline/store/index.js';
 import { generateProvince, synthOptionsSchema } from '../../synth/index.js';
 import { tempDir } from '../helpers.js';
@@ -11,6 +12,10 @@ import { tempDir } from '../helpers.js';
 let db: Db;
 let r: LinkPersonsResult;
 let perNoise: Map<string, { pairs: number; together: number }>;
+const linkOnly = Object.values(FEED_SPECS)
+  .filter((f) => f.linkOnly)
+  .map((f) => lit(f.feed))
+  .join(', ');
 
 beforeAll(async () => {
   const out = tempDir('bidui-match-synth-');
@@ -35,10 +40,11 @@ JOIN ingest_batches b ON b.status = 'loaded' AND b.feed = t.feed AND b.file_path
   r = await linkPersons(db, { labelsTable: 'truth_labels' });
   const rows = await queryRows<{ noise: string; pairs: number; together: number }>(
     db,
-    `WITH m AS (SELECT m.uid, m.true_label, p.person_id, tl.noise FROM mentions m JOIN persons p USING (uid, feed) JOIN truth_labels tl ON tl.mention_key = m.mention_key),
-noisy AS (SELECT uid, true_label, person_id, unnest(string_split(noise, ';')) AS noise FROM m WHERE noise IS NOT NULL)
+    // Two mentions of a link-only roster (the school registry) are linked to the persons of interest, not to each other.
+    `WITH m AS (SELECT m.uid, m.true_label, p.person_id, tl.noise, m.feed IN (${linkOnly}) AS link FROM mentions m JOIN persons p USING (uid, feed) JOIN truth_labels tl ON tl.mention_key = m.mention_key),
+noisy AS (SELECT uid, true_label, person_id, link, unnest(string_split(noise, ';')) AS noise FROM m WHERE noise IS NOT NULL)
 SELECT n.noise, count(o.uid)::INTEGER AS pairs, count(o.uid) FILTER (WHERE o.person_id = n.person_id)::INTEGER AS together
-FROM noisy n JOIN m o ON o.true_label = n.true_label AND o.uid <> n.uid GROUP BY 1`,
+FROM noisy n JOIN m o ON o.true_label = n.true_label AND o.uid <> n.uid AND NOT (n.link AND o.link) GROUP BY 1`,
   );
   perNoise = new Map(rows.map((x) => [x.noise, x]));
 }, 120_000);
