@@ -5,14 +5,11 @@ import { memDb, queryRows } from './helpers.js';
 describe('FEBRL4 (5,000 + 5,000 records, link_only, no labels in training)', () => {
   it('reaches F1 ≥ 0.999 with full blocking recall', async () => {
     const db = await memDb();
-    const t0 = performance.now();
     const r = await runFebrl(db, 'febrl4');
-    const seconds = (performance.now() - t0) / 1000;
     const e = r.evaluation!;
     expect(e.truePairs).toBe(5000);
     expect(e.blockingRecall).toBeGreaterThanOrEqual(0.999);
     expect(e.f1).toBeGreaterThanOrEqual(0.999);
-    expect(seconds).toBeLessThan(30);
     // Every linked pair is explained, comparison by comparison; params are plain JSON.
     const [ex] = await queryRows<{ n: number }>(db, `SELECT count(DISTINCT (rid_l, rid_r))::INTEGER AS n FROM febrl4_match_explanations`);
     expect(ex!.n).toBe(r.counts.candidatePairs);
