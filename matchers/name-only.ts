@@ -206,7 +206,8 @@ WITH subj AS (
   FROM mentions m JOIN persons p ON p.uid = m.uid AND p.feed = m.feed
   LEFT JOIN feed_death d ON m.feed = 'death' AND d.batch_id = m.batch_id AND d.src_row = m.src_row
   LEFT JOIN feed_incarceration r ON m.feed = 'incarceration' AND r.batch_id = m.batch_id AND r.src_row = m.src_row
-  WHERE m.role = 'subject' AND m.feed IN (${feeds}) AND NOT m.id_valid AND m.birth_date IS NULL AND p.cluster_size = 1
+  -- No ID to compare (an ID with a wrong digit is still one: the engine weighs it); a damaged ID is stored empty.
+  WHERE m.role = 'subject' AND m.feed IN (${feeds}) AND m.id IS NULL AND m.birth_date IS NULL AND p.cluster_size = 1
     AND m.name_pinyin_nodots IS NOT NULL AND m.name_nodots <> ''
 ),
 listed AS (
