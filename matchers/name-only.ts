@@ -206,7 +206,8 @@ WITH subj AS (
   FROM mentions m JOIN persons p ON p.uid = m.uid AND p.feed = m.feed
   LEFT JOIN feed_death d ON m.feed = 'death' AND d.batch_id = m.batch_id AND d.src_row = m.src_row
   LEFT JOIN feed_incarceration r ON m.feed = 'incarceration' AND r.batch_id = m.batch_id AND r.src_row = m.src_row
-  WHERE m.role = 'subject' AND m.feed IN (${feeds}) AND NOT m.id_valid AND m.birth_date IS NULL AND p.cluster_size = 1
+  -- No ID to compare (an ID with a wrong digit is still one: the engine weighs it); a damaged ID is stored empty.
+  WHERE m.role = 'subject' AND m.feed IN (${feeds}) AND m.id IS NULL AND m.birth_date IS NULL AND p.cluster_size = 1
     AND m.name_pinyin_nodots IS NOT NULL AND m.name_nodots <> ''
 ),
 listed AS (
@@ -223,32 +224,35 @@ q AS (
     AND (s.gender IS NULL OR c.gender = s.gender) AND (s.event_date IS NULL OR c.birth_date < s.event_date)
 ),
 per_subject AS (SELECT uid, count(DISTINCT person_id) AS persons FROM q GROUP BY uid),
+share AS (
+  SELECT name_nodots AS name, count(*) AS n, sum(count(*)) OVER () AS total
+  FROM mentions WHERE name_nodots IS NOT NULL AND name_nodots <> '' GROUP BY name_nodots
+),
+q1 AS (
+  -- One candidate, a rare name: only these are worth counting namesakes for (a common reading would join
+  -- every subject with thousands of mentions).
+  SELECT q.* FROM q JOIN per_subject ps ON ps.uid = q.uid JOIN share sh ON sh.name = q.name
+  WHERE ps.persons = 1 AND (sh.total < ${s.nameShareMinMentions} OR sh.n <= ${s.maxNameShare} * sh.total)
+),
 located AS (
   SELECT m.uid, m.name_nodots AS name, m.name_surname AS surname, m.name_pinyin_nodots AS pinyin, m.county, m.gender, m.birth_date, p.person_id
   FROM mentions m JOIN persons p ON p.uid = m.uid AND p.feed = m.feed
-  WHERE m.name_pinyin_nodots IN (SELECT DISTINCT pinyin FROM q) AND m.uid NOT IN (SELECT uid FROM subj)
+  WHERE m.name_pinyin_nodots IN (SELECT DISTINCT pinyin FROM q1) AND m.uid NOT IN (SELECT uid FROM subj)
 ),
 namesakes AS (
   -- Other persons of the name who could be the subject: in the record's county (the whole store when it has none),
   -- of its sex (or unknown), born before the event (or unknown). Other subjects known by name alone are not counted.
   SELECT q.uid, q.person_id, count(DISTINCT o.person_id) AS n
-  FROM q JOIN located o ON o.pinyin = q.pinyin AND ${sameName('o', 'q')} AND o.person_id <> q.person_id
+  FROM q1 q JOIN located o ON o.pinyin = q.pinyin AND ${sameName('o', 'q')} AND o.person_id <> q.person_id
     AND (q.county IS NULL OR ${area('o.county')} = ${area('q.county')})
     AND (q.gender IS NULL OR o.gender IS NULL OR o.gender = q.gender)
     AND (q.event_date IS NULL OR o.birth_date IS NULL OR o.birth_date < q.event_date)
   GROUP BY q.uid, q.person_id
-),
-share AS (
-  SELECT name_nodots AS name, count(*) AS n, sum(count(*)) OVER () AS total
-  FROM mentions WHERE name_nodots IS NOT NULL AND name_nodots <> '' GROUP BY name_nodots
 )
 SELECT q.uid AS g_uid, q.mention_key AS g_key, q.feed AS g_feed, 'SUBJECT' AS relation, arg_min(q.c_uid, q.c_key) AS c_uid, min(q.c_key) AS c_key,
   any_value(q.person_id) AS person_id, ${s.matchProbability}::DOUBLE AS match_probability
-FROM q JOIN per_subject ps ON ps.uid = q.uid
-LEFT JOIN namesakes ns ON ns.uid = q.uid AND ns.person_id = q.person_id
-JOIN share sh ON sh.name = q.name
-WHERE ps.persons = 1 AND coalesce(ns.n, 0) <= ${s.maxNamesakes}
-  AND (sh.total < ${s.nameShareMinMentions} OR sh.n <= ${s.maxNameShare} * sh.total)
+FROM q1 q LEFT JOIN namesakes ns ON ns.uid = q.uid AND ns.person_id = q.person_id
+WHERE coalesce(ns.n, 0) <= ${s.maxNamesakes}
 GROUP BY q.uid, q.mention_key, q.feed`;
   return { name: 'name_only_subjects', outputTable: 'name_only_links', sql };
 }
