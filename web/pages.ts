@@ -245,6 +245,8 @@ export interface FlagView {
   flag: FlagDetail;
   registry: StoredRecord | null;
   registryFacts: Fact[];
+  /** How the linkage tied the registry row to the child's person (null: no link, or only to a record this user may not know of). */
+  registryMatch: MatchExplanation | null;
   /** The child's own school record (a child not on the roll: an ADD). */
   school: StoredRecord | null;
   schoolFacts: Fact[];
@@ -377,12 +379,14 @@ ${v.standing ? h`<div class="card standing"><h3>为什么不在保障名册中</
 ${
   v.school
     ? h`${schoolCard(v.school, v.schoolFacts)}${parentsCard(v)}`
-    : ''
+    : flag.flag === 'ADD'
+      ? h`<div class="card school none"><h3>儿童本人的学籍记录</h3><p>没有该儿童的学籍记录：收到的学籍数据中按身份证号和人员匹配都没有找到该儿童，父母（监护人）的信息只能看下面的证据。</p></div>`
+      : ''
 }
 ${cards.length ? cards : noEvidenceNote(v)}
 ${
   registry
-    ? h`<details class="card registry" ${flag.flag === 'ADD' ? '' : raw('open')}><summary><strong>名册记录</strong>${flag.flag === 'ADD' ? h` <span class="muted">（已停止保障的记录）</span>` : ''}</summary>${recordFields(registry, flag, v.registryFacts)}</details>`
+    ? h`<details class="card registry" ${flag.flag === 'ADD' ? '' : raw('open')}><summary><strong>名册记录</strong>${flag.flag === 'ADD' ? h` <span class="muted">（已停止保障的记录）</span>` : ''}</summary>${recordFields(registry, flag, v.registryFacts)}${v.registryMatch ? matchHtml(v.registryMatch) : ''}</details>`
     : flag.flag === 'ADD'
       ? ''
       : h`<div class="card muted">该儿童不在保障名册中。</div>`
