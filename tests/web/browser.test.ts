@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import iconv from 'iconv-lite';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isRestrictedCategory } from '../../flags/index.js';
 import { codeLabel } from '../../pipeline/identity/index.js';
 import { lit, openStore, queryRows, type Db } from '../../pipeline/store/index.js';
 import { addUser, startServer } from '../../web/index.js';
@@ -30,6 +31,8 @@ interface Flag {
   flag: string;
   reason: string;
   county_code: string;
+  category: string | null;
+  previous_category: string | null;
   effective_from: string | null;
   child_id_number: string | null;
   /** The child has a school record of its own (as the flag page finds it: web/queries/flag.ts childSchoolRecord). */
@@ -46,7 +49,7 @@ let walk: { add: Flag; addNoSchool: Flag; remove: Flag; urgent: Flag; education:
 async function flags(where: string): Promise<Flag[]> {
   const rows = await queryRows<Omit<Flag, 'evidence'> & { evidence: string }>(
     db,
-    `SELECT flag_id, flag, reason, county_code, CAST(effective_from AS VARCHAR) AS effective_from, child_id_number, CAST(evidence AS VARCHAR) AS evidence,
+    `SELECT flag_id, flag, reason, county_code, category, previous_category, CAST(effective_from AS VARCHAR) AS effective_from, child_id_number, CAST(evidence AS VARCHAR) AS evidence,
             EXISTS (SELECT 1 FROM feed_enrollment e WHERE e.id_number = f.child_id_number
                      OR (e.batch_id, e.src_row) IN (SELECT (p.batch_id, p.src_row) FROM persons p WHERE p.person_id = f.child_person_id AND p.feed = 'enrollment' AND p.role = 'subject')) AS has_school
        FROM flags f WHERE run_id = 'Q${AS_OF}' AND county_code IS NOT NULL AND ${where} ORDER BY county_code, flag_id`,
@@ -87,7 +90,7 @@ beforeAll(async () => {
     hivId: 'W-HIV-1',
   };
   if (!walk.addNoSchool) throw new Error('the small province has no ADD of a child without a school record');
-  const counties = [...new Set([walk.add, walk.addNoSchool, walk.remove, walk.urgent, walk.education, walk.release].map((f) => f.county_code))];
+  const counties = walkCounties();
   await insertFlag(db, {
     flag_id: walk.hivId, run_id: `Q${AS_OF}`, flag: 'URGENT', category: 'HIV', reason: 'PARENT_EVENT_NO_CARER', child_name: '艾某某',
     child_id_number: makeId(walk.add.county_code, '20160707', '031'), county_code: walk.add.county_code, priority: 1,
@@ -101,6 +104,9 @@ beforeAll(async () => {
   });
   // The small province's quarter (about 35 s of CPU, prepared once per test run) can take minutes on a busy machine.
 }, 600_000);
+
+/** The counties of the walk's flags: the reviewer's areas. */
+const walkCounties = () => [...new Set([walk.add, walk.addNoSchool, walk.remove, walk.urgent, walk.education, walk.release].map((f) => f.county_code))];
 
 afterAll(async () => {
   await browser?.close();
@@ -320,7 +326,10 @@ describe('the caseworker\'s day in the browser at 1366×768', () => {
 
   it('HIV and criminal records are hidden the same way on every page for a role without the grant, and shown to one with it', { timeout: 240_000 }, async () => {
     const measures = ['INCARCERATED', 'COMPULSORY_REHAB', 'OTHER_RESTRICTION', 'COMMUNITY_CORRECTION'].map((m) => codeLabel('measure', m)!);
-    const scope = await flags(`(${[...new Set([walk.add, walk.remove, walk.urgent, walk.education, walk.release].map((f) => f.county_code))].map((c) => `county_code = ${lit(c)}`).join(' OR ')})`);
+    // The reviewer's scope, but for the flags of a restricted category (the synthetic province raises some), which do not exist for them; W-HIV-1 stays, to be looked for.
+    const scope = (await flags(`(${walkCounties().map((c) => `county_code = ${lit(c)}`).join(' OR ')})`)).filter(
+      (f) => f.flag_id === walk.hivId || !(isRestrictedCategory(f.category) || isRestrictedCategory(f.previous_category)),
+    );
     const jailIds = scope.flatMap((f) => f.evidence.filter((e) => e.feed === 'incarceration').map((e) => e.record_id));
     expect(jailIds.length).toBeGreaterThan(0);
     // The feed's name (a card title), the reason of a release, the measures, the records' numbers; and all of HIV.
