@@ -86,6 +86,8 @@ export async function assignFlag(ctx: Ctx, flagId: string, opts: { runId?: strin
     return { flagId: flag.flagId, runId: flag.runId, assignedTo: null };
   }
   if (other) throw new WebError(409, `该标记已由 ${other} 认领`);
+  // Claiming locks the flag for others: not by one who may not decide it (its reason is hidden from them).
+  if (decidedByGrantRole(ctx, flag)) throw new WebError(409, ROUTED_TO_GRANT);
   await exec(ctx.db, sql`INSERT OR REPLACE INTO flag_assignments VALUES (${flag.runId}, ${flag.flagId}, ${ctx.user.username}, now())`);
   return { flagId: flag.flagId, runId: flag.runId, assignedTo: ctx.user.username };
 }

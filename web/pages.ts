@@ -104,7 +104,7 @@ export function queuePage(pu: PageUser, ctx: Ctx, run: RunInfo | null, runs: { r
   };
   const rows = result.rows.map(
     (r) => h`<tr class="${r.todo ? '' : 'not-todo'}">
-<td><input type="checkbox" name="sel" value="${r.flagId}" aria-label="选择 ${r.flagId}"></td>
+<td>${r.routed ? h`<input type="checkbox" disabled title="由有权限的主管审核" aria-label="${r.flagId} 由有权限的主管审核">` : h`<input type="checkbox" name="sel" value="${r.flagId}" aria-label="选择 ${r.flagId}">`}</td>
 <td>${flagTag(r.flag, r.flagLabel)}</td>
 <td><a href="/flags/${encodeURIComponent(r.flagId)}?run=${encodeURIComponent(r.runId)}">${r.childName ?? '（无姓名）'}</a><div class="muted idv">${r.childIdMasked}</div></td>
 <td>${r.reasonLabel}</td>
@@ -114,7 +114,7 @@ export function queuePage(pu: PageUser, ctx: Ctx, run: RunInfo | null, runs: { r
 <td>${statusCell(r)}${r.decidedBy ? h`<div class="muted">${r.decidedBy}</div>` : ''}</td>
 <td>${r.ageDays} 天</td>
 <td>${sla(r.daysLeft, r.dueOn)}</td>
-<td>${r.assignedTo ? h`<span title="已认领">🔒 ${r.assignedTo}</span>` : h`<button type="button" class="link" data-post="/api/flags/${r.flagId}/assign" data-body="${json({ runId: r.runId })}">认领</button>`}</td>
+<td>${r.assignedTo ? h`<span title="已认领">🔒 ${r.assignedTo}</span>` : r.routed ? h`<span class="muted routed-to" title="${ROUTED_TO_GRANT}">由主管审核</span>` : h`<button type="button" class="link" data-post="/api/flags/${r.flagId}/assign" data-body="${json({ runId: r.runId })}">认领</button>`}</td>
 </tr>`,
   );
   const first = result.total ? (result.page - 1) * result.size + 1 : 0;
@@ -245,6 +245,8 @@ export interface FlagView {
   flag: FlagDetail;
   registry: StoredRecord | null;
   registryFacts: Fact[];
+  /** How the linkage tied the registry row to the child's person (null: no link, or only to a record this user may not know of). */
+  registryMatch: MatchExplanation | null;
   /** The child's own school record (a child not on the roll: an ADD). */
   school: StoredRecord | null;
   schoolFacts: Fact[];
@@ -368,7 +370,7 @@ ${flag.childIdMasked ? h`<button type="button" class="link" id="unmask-child" da
 <dt>比对批次</dt><dd>${flag.runId}（数据截止 ${flag.asOf}）· ${flag.lifecycle === 'persisting' ? '上期延续' : '本期新发现'}</dd>
 <dt>标记编号</dt><dd>${flag.flagId}</dd>
 <dt>认领</dt><dd>${flag.assignedTo ? `${flag.assignedTo}` : '未认领'}
-${!flag.assignedTo ? h`<button type="button" class="link" data-post="/api/flags/${flag.flagId}/assign" data-body="${json({ runId: flag.runId })}">认领给我</button>` : ''}
+${!flag.assignedTo && !routed ? h`<button type="button" class="link" data-post="/api/flags/${flag.flagId}/assign" data-body="${json({ runId: flag.runId })}">认领给我</button>` : ''}
 ${flag.assignedTo && (!locked || ctx.user.role !== 'reviewer') ? h`<button type="button" class="link" data-post="/api/flags/${flag.flagId}/assign" data-body="${json({ runId: flag.runId, release: true })}">释放</button>` : ''}</dd>
 </dl></div>
 <h2>证据：规则所用的事实与身份比对</h2>
@@ -377,12 +379,14 @@ ${v.standing ? h`<div class="card standing"><h3>为什么不在保障名册中</
 ${
   v.school
     ? h`${schoolCard(v.school, v.schoolFacts)}${parentsCard(v)}`
-    : ''
+    : flag.flag === 'ADD'
+      ? h`<div class="card school none"><h3>儿童本人的学籍记录</h3><p>没有该儿童的学籍记录：收到的学籍数据中按身份证号和人员匹配都没有找到该儿童，父母（监护人）的信息只能看下面的证据。</p></div>`
+      : ''
 }
 ${cards.length ? cards : noEvidenceNote(v)}
 ${
   registry
-    ? h`<details class="card registry" ${flag.flag === 'ADD' ? '' : raw('open')}><summary><strong>名册记录</strong>${flag.flag === 'ADD' ? h` <span class="muted">（已停止保障的记录）</span>` : ''}</summary>${recordFields(registry, flag, v.registryFacts)}</details>`
+    ? h`<details class="card registry" ${flag.flag === 'ADD' ? '' : raw('open')}><summary><strong>名册记录</strong>${flag.flag === 'ADD' ? h` <span class="muted">（已停止保障的记录）</span>` : ''}</summary>${recordFields(registry, flag, v.registryFacts)}${v.registryMatch ? matchHtml(v.registryMatch) : ''}</details>`
     : flag.flag === 'ADD'
       ? ''
       : h`<div class="card muted">该儿童不在保障名册中。</div>`

@@ -6,7 +6,7 @@
 // a record of a restricted feed is hidden whole (evidenceHidden), and a flag whose reason they may
 // not read is decided by a role with the grant (decidedByGrantRole), never confirmed blind.
 // Every page and answer of the web takes these rules from here.
-import { categoryLabel, flagVisibleSql, isRestrictedCategory, isRestrictedReason, reasonLabel, REASON_CODES, RESTRICTED_CATEGORY_REASONS, RESTRICTED_CODE, RESTRICTED_FEEDS, RESTRICTED_REASON_LABEL, RESTRICTED_ROW_FEEDS, type EvidenceItem } from '../flags/index.js';
+import { categoryLabel, flagVisibleSql, isRestrictedCategory, isRestrictedReason, reasonLabel, REASON_CODES, RESTRICTED_CATEGORY_REASONS, RESTRICTED_CODE, RESTRICTED_FEEDS, RESTRICTED_REASONS, RESTRICTED_REASON_LABEL, RESTRICTED_ROW_FEEDS, type EvidenceItem } from '../flags/index.js';
 import { sql, textList, type Sql } from '../pipeline/store/index.js';
 import type { Ctx } from './context.js';
 import { CATEGORY_OPTIONS } from './labels.js';
@@ -101,3 +101,7 @@ export const ROUTED_TO_GRANT = '此标记的原因涉及限制知悉的信息，
 export function decidedByGrantRole(ctx: Ctx, flag: { reason: string }): boolean {
   return isRestrictedReason(flag.reason) && !canSeeRestricted(ctx);
 }
+
+/** SQL predicate on a `reason` column (of `alias`, or unqualified): decidedByGrantRole for this user — such a flag is on a role with the grant's to-do list, not this user's. */
+export const decidedByGrantRoleSql = (ctx: Ctx, alias?: string): Sql =>
+  canSeeRestricted(ctx) ? sql`FALSE` : sql`list_contains(${textList(RESTRICTED_REASONS)}, ${sql.trusted(alias ? `${alias}.reason` : 'reason')})`;

@@ -254,10 +254,14 @@ describe('need-to-know for an HIV flag raised from the hiv feed', () => {
     expect(page).not.toMatch(/艾滋/);
     expect(JSON.stringify((await rev.json(`/api/flags/${edu.flag_id}`)).body)).not.toMatch(/艾滋|"hiv"/);
     // The supervisor, with the grant, is told the registry record was linked to the hiv record; the reviewer is not.
-    type Detail = { evidence: { item: { feed: string }; match: { otherFeed: string } | null }[] };
-    const matchOf = async (c: Client) => (await c.json<Detail>(`/api/flags/${edu.flag_id}`)).body.evidence.find((e) => e.item.feed === 'registry')!.match;
-    expect((await matchOf(sup))?.otherFeed).toBe('hiv');
-    expect(await matchOf(rev)).toBeNull();
+    // (The flag page shows the registry record on its own, not among the evidence: its link is registryMatch.)
+    type Detail = { registry: object | null; registryMatch: { otherFeed: string } | null };
+    const detail = async (c: Client) => (await c.json<Detail>(`/api/flags/${edu.flag_id}`)).body;
+    expect((await detail(sup)).registryMatch?.otherFeed).toBe('hiv');
+    const revDetail = await detail(rev);
+    expect(revDetail.registry).not.toBeNull();
+    expect(revDetail.registryMatch?.otherFeed).not.toBe('hiv');
+    expect(await (await sup.raw(`/flags/${edu.flag_id}`)).text()).toContain('艾滋病病毒感染者（卫健，限制知悉）中的');
   });
 
   it('exports: without the grant no file holds the HIV flag or its evidence; with it, the analyst file does', async () => {

@@ -284,22 +284,52 @@ describe('four-eyes on REMOVE, locks and bulk decisions', () => {
   it('"assign to me" locks a flag for others; bulk decisions take one reason, rejections need it', async () => {
     const a = await signedIn('rev_a');
     const a2 = await signedIn('rev_a2');
-    // (This used W-A-HIV: an HIV flag no longer exists for reviewers without the grant, so the real REMOVE of county A.)
-    const locked = fx.realRemove.flagId;
+    // The real REMOVE is a release from prison, a reason rev_a may not see: decided by a supervisor, so not claimable by rev_a.
+    const routedId = fx.realRemove.flagId;
+    const claim = await a.post(`/api/flags/${routedId}/assign`, {});
+    expect(claim.status).toBe(409);
+    expect(((await claim.json()) as { error: string }).error).toContain('主管审核');
+    const locked = 'W-A-ADD';
     expect((await a.post(`/api/flags/${locked}/assign`, {})).status).toBe(200);
     expect((await a2.post(`/api/flags/${locked}/assign`, {})).status).toBe(409);
     expect((await a2.post(`/api/flags/${locked}/decide`, { decision: 'confirmed' })).status).toBe(409);
-    expect((await a2.post('/api/flags/bulk', { flagIds: [locked, 'W-A-ADD'], decision: 'confirmed' })).status).toBe(409);
-    expect((await a.post('/api/flags/bulk', { flagIds: [locked, 'W-A-ADD'], decision: 'rejected' })).status).toBe(400);
-    // The real REMOVE is a release from prison, a reason rev_a may not see: it fails the whole request (decided by a supervisor).
-    const routed = await a.post('/api/flags/bulk', { flagIds: [locked, 'W-A-ADD'], decision: 'rejected', reason: '经核实不符合' });
+    expect((await a2.post('/api/flags/bulk', { flagIds: [locked], decision: 'confirmed' })).status).toBe(409);
+    expect((await a.post('/api/flags/bulk', { flagIds: [locked], decision: 'rejected' })).status).toBe(400);
+    // The release fails the whole request.
+    const routed = await a.post('/api/flags/bulk', { flagIds: [routedId, locked], decision: 'rejected', reason: '经核实不符合' });
     expect(routed.status).toBe(409);
     expect(((await routed.json()) as { error: string }).error).toContain('主管审核');
-    expect(await decisionsOf(locked)).toEqual([]);
-    expect((await a.post('/api/flags/bulk', { flagIds: ['W-A-ADD'], decision: 'rejected', reason: '经核实不符合' })).status).toBe(200);
-    expect((await decisionsOf('W-A-ADD')).at(-1)).toEqual({ decision: 'rejected', decided_by: 'rev_a' });
+    expect(await decisionsOf(routedId)).toEqual([]);
+    expect((await a.post('/api/flags/bulk', { flagIds: [locked], decision: 'rejected', reason: '经核实不符合' })).status).toBe(200);
+    expect((await decisionsOf(locked)).at(-1)).toEqual({ decision: 'rejected', decided_by: 'rev_a' });
     expect((await a.post('/api/flags/bulk', { flagIds: [], decision: 'confirmed' })).status).toBe(400);
     expect((await a.post(`/api/flags/${locked}/assign`, { release: true })).status).toBe(200);
+  });
+
+  it('a flag decided by a role with the grant (a release from prison) is not on the to-do list of a reviewer without it, nor claimable or selectable there', async () => {
+    type Item = { flagId: string; flag: string; todo: boolean; routed: boolean; status: string };
+    type List = { items: Item[]; byType: Record<string, { open: number }> };
+    const routedId = fx.realRemove.flagId;
+    const a = await signedIn('rev_a');
+    const s = await signedIn('sup_1');
+    const mine = (await a.json<List>(`/api/flags?q=${routedId}`)).body.items[0]!;
+    const theirs = (await s.json<List>(`/api/flags?q=${routedId}`)).body.items[0]!;
+    expect(mine.status).toBe('pending');
+    expect([mine.todo, mine.routed]).toEqual([false, true]);
+    expect([theirs.todo, theirs.routed]).toEqual([true, false]);
+    // 待办 per type: the reviewer's count leaves it out, as their list does.
+    const all = (await a.json<List>('/api/flags?flag=REMOVE&size=200')).body;
+    expect(all.byType.REMOVE!.open).toBe(all.items.filter((i) => i.todo).length);
+    expect(all.items.some((i) => i.flagId === routedId && !i.todo)).toBe(true);
+    const row = (html: string) => html.slice(html.lastIndexOf('<tr', html.indexOf(`/flags/${routedId}?`)), html.indexOf('</tr>', html.indexOf(`/flags/${routedId}?`)));
+    const revRow = row(await (await a.get(`/queue?q=${routedId}`)).text());
+    expect(revRow).toContain('由主管审核');
+    expect(revRow).not.toContain('认领</button>');
+    expect(revRow).not.toContain('name="sel"');
+    const supRow = row(await (await s.get(`/queue?q=${routedId}`)).text());
+    expect(supRow).toContain('认领</button>');
+    expect(supRow).toContain('name="sel"');
+    expect(await (await a.get(`/flags/${routedId}`)).text()).not.toContain('认领给我');
   });
 });
 

@@ -250,14 +250,14 @@ export async function childSchoolRecord(ctx: Ctx, flag: FlagDetail): Promise<Sto
 }
 
 /** Why a flag's child is not on the roll (an ADD): never registered, or registered and stopped. */
-export async function rosterStanding(ctx: Ctx, flag: FlagDetail, registry: StoredRecord | null): Promise<string> {
+export async function rosterStanding(ctx: Ctx, flag: FlagDetail, registry: StoredRecord | null, school: StoredRecord | null): Promise<string> {
   if (registry) {
     const get = (k: string) => registry.fields.find((f) => f.key === k)?.value || '';
     const paid = get('last_paid_month');
     return `保障名册中有该儿童的记录（${get('category') || '类别不详'}），但保障状态为“${get('status') || '不详'}”${paid ? `，最后发放月份 ${paid}` : ''}：按现有数据应重新纳入保障。`;
   }
   const n = await queryOne(ctx.db, z.object({ n: z.number() }), sql`SELECT count(*)::INTEGER AS n FROM feed_registry`);
-  return `保障名册（共 ${n?.n ?? 0} 条记录）中没有该儿童：按身份证号、姓名和出生日期都没有找到与其为同一人的名册记录。该儿童是从学籍等部门数据中发现的。`;
+  return `保障名册（共 ${n?.n ?? 0} 条记录）中没有该儿童：按身份证号、姓名和出生日期都没有找到与其为同一人的名册记录。该儿童是从${school ? '学籍等' : ''}部门数据中发现的${school ? '' : '（见下面的证据）'}。`;
 }
 
 export interface Fact {
@@ -361,7 +361,7 @@ const linkSchema = z.object({
  * record's mention inside its cluster, preferring a link to a registry record. Null when the
  * record stands alone in its person or no linkage tables exist.
  */
-export async function matchExplanation(ctx: Ctx, e: EvidenceItem): Promise<MatchExplanation | null> {
+export async function matchExplanation(ctx: Ctx, e: Pick<EvidenceItem, 'feed' | 'batch_id' | 'src_row'>): Promise<MatchExplanation | null> {
   if (e.batch_id == null || e.src_row == null) return null;
   const tables = await queryAll(
     ctx.db,

@@ -9,7 +9,7 @@ import { queryAll, queryOne, sql, textList, type Sql } from '../../pipeline/stor
 import type { RunInfo } from '../../review/index.js';
 import type { Ctx } from '../context.js';
 import { countyName, type AgeFilter } from '../labels.js';
-import { canSeeRestricted, flagVisible, isRestrictedCategory, isRestrictedReason, restrictedCategory, visibleReason } from '../privacy.js';
+import { canSeeRestricted, decidedByGrantRole, decidedByGrantRoleSql, flagVisible, isRestrictedCategory, isRestrictedReason, restrictedCategory, visibleReason } from '../privacy.js';
 import { scopeSql } from '../roles.js';
 
 export interface QueueFilters {
@@ -68,6 +68,8 @@ export interface QueueRow {
   overdue: boolean;
   /** On this user's to-do list (todoSql). */
   todo: boolean;
+  /** Decided by a role with the grant, not this user (privacy.ts decidedByGrantRole): not claimable nor selectable for a bulk decision by them. */
+  routed: boolean;
   /** The needs-info follow-up (flags/status.ts): waiting for material, answered, or past its due date. */
   followUp: FollowUp | null;
   followUpLabel: string | null;
@@ -100,10 +102,12 @@ export const openSql = (): Sql => sql`list_contains(${textList(OPEN_STATUSES)}, 
 /**
  * The statuses on this user's to-do list: pending (new, or back in the queue after a needs-info
  * request was answered or fell due), and for a role that approves, REMOVE flags awaiting approval.
- * A flag waiting for material (needs_info) is on nobody's list until then.
+ * A flag waiting for material (needs_info) is on nobody's list until then, and one this user may
+ * not decide because its reason is hidden from them (privacy.ts decidedByGrantRole) is on the list
+ * of a role with the grant only.
  */
 export const todoStatuses = (ctx: Ctx): FlagStatus[] => (ctx.roles[ctx.user.role].canApprove ? ['pending', 'awaiting_approval'] : ['pending']);
-export const todoSql = (ctx: Ctx): Sql => sql`list_contains(${textList(todoStatuses(ctx))}, status)`;
+export const todoSql = (ctx: Ctx): Sql => sql`(list_contains(${textList(todoStatuses(ctx))}, status) AND NOT ${decidedByGrantRoleSql(ctx)})`;
 /** SQL: waiting for material from outside the queue (flags/status.ts WAITING_STATUSES). */
 const waitingSql = (): Sql => sql`list_contains(${textList(WAITING_STATUSES)}, status)`;
 /** SQL: open and past its due date. */
@@ -148,7 +152,8 @@ const days = (from: string, to: string) => Math.round((Date.parse(to) - Date.par
 
 function toQueueRow(ctx: Ctx, r: QueueRecord): QueueRow {
   const open = OPEN_STATUSES.includes(r.status);
-  const todo = todoStatuses(ctx).includes(r.status);
+  const routed = decidedByGrantRole(ctx, r);
+  const todo = todoStatuses(ctx).includes(r.status) && !routed;
   const daysLeft = open ? days(ctx.today, r.due_on) : null;
   return {
     flagId: r.flag_id,
@@ -178,6 +183,7 @@ function toQueueRow(ctx: Ctx, r: QueueRecord): QueueRow {
     daysLeft,
     overdue: daysLeft !== null && daysLeft < 0,
     todo,
+    routed,
     followUp: r.follow_up,
     followUpLabel: r.follow_up ? FOLLOW_UP_LABELS[r.follow_up] : null,
     infoDueOn: r.info_due_on,

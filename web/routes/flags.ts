@@ -63,7 +63,9 @@ async function viewFlag(c: Context<Env>, flagId: string, runId: string | null | 
     school,
     schoolFacts: school ? recordFacts(school, '', flag, null) : [],
     reference,
-    standing: flag.flag === 'ADD' ? await rosterStanding(ctx, flag, registry) : null,
+    // How the linkage tied the registry row to the child's other records (need-to-know filtered: a link to an hiv record only with the grant).
+    registryMatch: registry ? await matchExplanation(ctx, { feed: 'registry', batch_id: registry.batchId, src_row: registry.srcRow }) : null,
+    standing: flag.flag === 'ADD' ? await rosterStanding(ctx, flag, registry, school) : null,
     evidence,
     decisions: await flagDecisions(ctx, flag),
     history: await flagHistory(ctx, flag),
@@ -90,6 +92,7 @@ flags.get('/api/flags/:flagId', params(flagParam), query(runQuery), async (c) =>
   return c.json({
     flag: publicFlag(v.ctx, v.flag),
     registry: strip(v.registry),
+    registryMatch: v.registryMatch,
     school: strip(v.school),
     standing: v.standing,
     evidence: v.evidence.map((e) => (e.hidden ? { item: { feed: 'RESTRICTED' }, hidden: true } : { ...e, record: strip(e.record) })),
