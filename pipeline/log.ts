@@ -7,6 +7,12 @@ export function maskId(id: string | null | undefined): string {
   return id.slice(0, 6) + '*'.repeat(id.length - 10) + id.slice(-4);
 }
 
+/** A number that carries an ID number inside it (a 残疾人证号 is the holder's ID plus two digits) is masked like one. */
+export function maskEmbeddedId(value: string | null | undefined): string {
+  if (!value) return '';
+  return /\d{17}[\dXx]/.test(value) ? maskId(value) : value;
+}
+
 /**
  * Keys that may carry personal data (every person field of the feeds, flags and rules), redacted at
  * the top level and two levels down. Log ids and counts, never rows.

@@ -1,12 +1,15 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger, maskId } from '../pipeline/log.js';
+import { createLogger, maskEmbeddedId, maskId } from '../pipeline/log.js';
 
 describe('personal data in logs', () => {
   it('masks an ID number to its first 6 and last 4 characters', () => {
     expect(maskId('44030520120315123X')).toBe('440305********123X');
     expect(maskId('440305120315123')).toBe('440305*****5123');
     expect(maskId(null)).toBe('');
+    // A 残疾人证号 is the holder's ID plus two digits: masked too; a number without an ID in it is not.
+    expect(maskEmbeddedId('44020320100719749553')).toBe('440203**********9553');
+    expect(maskEmbeddedId('JD-2026-0042')).toBe('JD-2026-0042');
   });
 
   it('redacts ID numbers, names and raw rows wherever they are logged', () => {

@@ -3,6 +3,7 @@ import { FLAG_LABELS, FLAG_TYPES, NEEDS_INFO_DAYS, STATUS_LABELS, type FollowUp 
 import type { RunInfo } from '../review/index.js';
 import { barChart, FLAG_COLORS, lineChart, NEUTRAL_COLOR, TOTAL_COLOR, waterfallChart } from './charts.js';
 import type { Ctx, PageUser } from './context.js';
+import { maskEmbeddedId } from '../pipeline/log.js';
 import { h, json, raw, type Raw } from './html.js';
 import { ACTION_LABELS, AGE_FILTERS, countyName, EVIDENCE_ROLE_LABELS, FEED_LABELS, paramLines } from './labels.js';
 import { canSeeRestricted, categoryOptions, decidedByGrantRole, isRestrictedReason, reasonOptions, RESTRICTED, RESTRICTED_EVIDENCE, ROUTED_TO_GRANT } from './privacy.js';
@@ -266,7 +267,7 @@ function evidenceCard(v: FlagView, e: EvidenceView, n: number): Raw {
   const rec = e.record;
   const role = String(e.item.role ?? 'subject');
   const head = h`<h3>证据 ${n}：${EVIDENCE_ROLE_LABELS[role] ?? role}的${rec?.feedLabel ?? FEED_LABELS[e.item.feed] ?? e.item.feed}记录
-<span class="muted">编号 ${e.item.record_id || '—'}${e.item.basis === 'name_only' ? '，仅凭姓名匹配' : ''}</span></h3>`;
+<span class="muted">编号 ${maskEmbeddedId(e.item.record_id) || '—'}${e.item.basis === 'name_only' ? '，仅凭姓名匹配' : ''}</span></h3>`;
   if (!rec) return h`<div class="card evidence">${head}<p class="muted">该记录已不在数据库中（超过保存期限或已清理）。</p></div>`;
   const refName = v.reference ? `${v.reference.feed === 'registry' ? '名册' : '学籍'}：${EVIDENCE_ROLE_LABELS[e.referenceRole === 'subject' ? 'child' : e.referenceRole] ?? e.referenceRole}` : '名册';
   return h`<div class="card evidence">${head}

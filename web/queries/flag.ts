@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { flagLabel, flagsWithStatus, parseEvidence, statusLabel, type EvidenceItem } from '../../flags/index.js';
 import { FEED_SPECS, type FeedSpec, type FieldSpec } from '../../pipeline/feeds.js';
 import { codeLabel, normalizeNameText, regionInfo } from '../../pipeline/identity/index.js';
-import { maskId } from '../../pipeline/log.js';
+import { maskEmbeddedId, maskId } from '../../pipeline/log.js';
 import { ident, queryAll, queryOne, sql, type Sql } from '../../pipeline/store/index.js';
 import type { Ctx } from '../context.js';
 import { COMPARISON_LABELS, DECISION_LABELS, FEED_LABELS, IDENTITY_LABELS } from '../labels.js';
@@ -139,7 +139,7 @@ function fieldValue(spec: FieldSpec, row: Record<string, unknown>): string {
     case 'date':
       return s.slice(0, 10);
     default:
-      return s;
+      return maskEmbeddedId(s);
   }
 }
 
