@@ -222,15 +222,26 @@ describe('hiv: HIV_POSITIVE, CHILD_HIV (need-to-know)', () => {
     expect(flagsOf(child({}, { hiv: [hiv('2026-10-01')] }), [person('F'), person('M')])).toEqual([]);
   });
 
-  it('not for a child active as ORPHAN or DE_FACTO (same rate); a weaker category is reclassified to HIV', () => {
+  it('not for a child active as ORPHAN or DE_FACTO (same rate); a child active in a weaker category is proposed HIV (ADD), not reclassified', () => {
     const orphan = [registry({ father: { personId: 'F', status: 'DEAD', since: '2020-01-01' }, mother: { personId: 'M', status: 'DEAD', since: '2020-01-01' } })];
     expect(flagsOf(child({ registry: orphan }, { hiv: [hiv('2025-01-01')] }), [])).toEqual([]);
     const deFacto = [registry({ category: 'DE_FACTO', subtype: null, father: { personId: 'F', status: 'DEAD', since: '2020-01-01' }, mother: { personId: 'M', status: 'INCARCERATED', since: '2024-01-01' } })];
     expect(flagsOf(child({ registry: deFacto }, { hiv: [hiv('2025-01-01')] }), [])).toEqual([]);
     const leftBehind = [registry({ category: 'LEFT_BEHIND', subtype: null })];
-    expect(flagsOf(child({ registry: leftBehind }, { hiv: [hiv('2025-01-01')] }), [person('F'), person('M')])).toEqual(['RECLASSIFY:CHILD_HIV:HIV']);
+    expect(flagsOf(child({ registry: leftBehind }, { hiv: [hiv('2025-01-01')] }), [person('F'), person('M')])).toEqual(['ADD:CHILD_HIV:HIV']);
     // An active HIV registration is checked by age and death only: no REMOVE for want of a record.
     expect(flagsOf(child({ registry: [registry({ category: 'HIV', subtype: null })] }), [person('F'), person('M')])).toEqual([]);
+  });
+
+  it('HIV is outside the category order: a child qualifying DE_FACTO is proposed DE_FACTO (no HIV evidence) and, apart, HIV; once active as DE_FACTO, HIV is not proposed', () => {
+    const parents = [dead('F', '2022-01-10'), person('M', { judgments: [judgment('GUARDIANSHIP_REVOKED', '2023-05-06')] })];
+    const flags = run(child({}, { hiv: [hiv('2024-02-02')] }), parents).flags;
+    expect(flags.map((f) => `${f.flag}:${f.reason}:${f.category}`)).toEqual(['ADD:PARENTS_QUALIFY:DE_FACTO', 'ADD:CHILD_HIV:HIV']);
+    expect(flags[0]!.evidence.some((e) => e.feed === 'hiv')).toBe(false);
+    expect(flags[1]!.evidence.map((e) => e.feed)).toEqual(['hiv']);
+    expect(flags[1]!.effectiveFrom).toBe('2024-03-01');
+    const deFacto = [registry({ category: 'DE_FACTO', subtype: null, father: { personId: 'F', status: 'DEAD', since: '2022-01-10' }, mother: { personId: 'M', status: 'GUARDIANSHIP_REVOKED', since: '2023-05-06' } })];
+    expect(flagsOf(child({ registry: deFacto }, { hiv: [hiv('2024-02-02')] }), parents)).toEqual([]);
   });
 
   it('every flag that cites an HIV record is of the HIV category (what need-to-know hides rests on it)', () => {

@@ -145,6 +145,22 @@ describe('synth truth of the issue-15 statuses', () => {
     expect(c.flags(o.child)).toEqual([]);
   });
 
+  it('HIV is outside the category order (RULES.md §2): a candidate qualifying DE_FACTO is proposed DE_FACTO and HIV; an active weaker category is proposed HIV, not reclassified', () => {
+    const c = new Case();
+    const df = c.candidate();
+    c.dies(df.father, '2022-01-10');
+    c.judge(df.mother, '撤销监护人资格', '2023-05-06');
+    c.w.hivRecords.push({ pid: df.child.pid, confirm: d('2024-02-02'), region: '440106', recordId: 'H1' });
+    const lb = c.family();
+    c.register(lb.child, 'LEFT_BEHIND', c.link(lb.father, '正常', null), c.link(lb.mother, '正常', null));
+    c.w.hivRecords.push({ pid: lb.child.pid, confirm: d('2024-02-02'), region: '440106', recordId: 'H2' });
+    expect(c.flags(df.child)).toEqual([
+      { flag: 'ADD', reason: 'PARENTS_QUALIFY', category: 'DE_FACTO', effective_from: '2023-06-01' },
+      { flag: 'ADD', reason: 'CHILD_HIV', category: 'HIV', effective_from: '2024-03-01' },
+    ]);
+    expect(c.flags(lb.child)).toEqual([{ flag: 'ADD', reason: 'CHILD_HIV', category: 'HIV', effective_from: '2024-03-01' }]);
+  });
+
   it('a 低保 or 特困 roll open at T (a parent’s, the child in the household) is POOR_FAMILY; closed before T, or 低保边缘, is not; a registered family that left it is POVERTY_ENDED', () => {
     const c = new Case();
     const open = c.candidate();
