@@ -1,7 +1,8 @@
 /**
  * npm run bench:quarter [-- --size medium|small|province --seed 1 --scenario synth|adversarial]
  * Runs a quarter on a synthetic province with every noise type (generated once, then reused) and
- * prints precision and recall per flag type and per reason against the generator's ground truth, and
+ * prints precision and recall per flag type and per reason against the generator's ground truth (and the
+ * recall of URGENT per kind of event), and
  * the timings. --scenario adversarial uses the independent generator of benchmarks/adversarial/
  * (issue 14) and also prints recall per noise class.
  */
@@ -12,7 +13,7 @@ import { loadConfig } from '../config/index.js';
 import { openStore } from '../pipeline/store/index.js';
 import { runQuarter } from '../jobs/index.js';
 import { generateProvince, synthOptionsSchema } from '../synth/index.js';
-import { formatReasons, scoreAgainstTruth } from './quarter-truth.js';
+import { formatEvents, formatReasons, scoreAgainstTruth } from './quarter-truth.js';
 import { FAMILIES, formatClassRecall, generateAdversarial, scoreAdversarial, type AdversarialSize } from './adversarial/index.js';
 
 const { values } = parseArgs({
@@ -47,7 +48,9 @@ const started = performance.now();
 const result = await runQuarter(db, cfg, { asOf: values['as-of']!, out: join(dir, 'out') });
 const seconds = (performance.now() - started) / 1000;
 const adv = adversarial ? await scoreAdversarial(db, result.runId, dir) : null;
-const { scores, reasons, misses, extras } = adv ?? (await scoreAgainstTruth(db, result.runId, dir));
+const scored = adv ?? (await scoreAgainstTruth(db, result.runId, dir));
+const { scores, reasons, misses, extras } = scored;
+const events = 'events' in scored ? scored.events : [];
 
 console.log(`quarter ${result.runId}: ${result.flags} flags in ${seconds.toFixed(1)} s (${Object.entries(result.timings).map(([k, v]) => `${k} ${v}`).join(', ')})`);
 console.log('flag         truth  raised      TP  precision  recall');
@@ -60,6 +63,10 @@ if (adv) {
 }
 console.log('\nper reason');
 console.log(formatReasons(reasons));
+if (events.length) {
+  console.log('\nURGENT recall per event (precision: the URGENT row)');
+  console.log(formatEvents(events));
+}
 console.log(`peak memory (max RSS): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
 if (misses.length) console.log(`missed (first 10 of ${misses.length}):`, misses.slice(0, 10));
 if (extras.length) console.log(`raised but not in the truth (first 10 of ${extras.length}):`, extras.slice(0, 10));

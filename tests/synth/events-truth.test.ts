@@ -145,6 +145,20 @@ describe('synth truth of the issue-15 statuses', () => {
     expect(c.flags(o.child)).toEqual([]);
   });
 
+  it('a declaration of missing within urgent.windowDays, the other parent dead, is URGENT and the truth says the event was MISSING', () => {
+    const c = new Case();
+    const f = c.candidate();
+    c.dies(f.father, '2022-01-10');
+    c.judge(f.mother, '宣告失踪', '2026-08-01');
+    const old = c.candidate();
+    c.dies(old.father, '2022-01-10');
+    c.judge(old.mother, '宣告失踪', '2026-06-29'); // 93 days before T: outside the window
+    const urgent = (p: Person) => new Rules(c.w).compute().filter((x) => x.child_id_number === p.id && x.flag === 'URGENT').map((x) => [x.reason, x.event, x.effective_from]);
+    expect(urgent(f.child)).toEqual([['PARENT_EVENT_NO_CARER', 'MISSING', '2026-08-01']]);
+    expect(urgent(old.child)).toEqual([]);
+    expect(c.flags(old.child)).toEqual([{ flag: 'ADD', reason: 'BOTH_PARENTS_GONE', category: 'ORPHAN', effective_from: '2026-07-01' }]);
+  });
+
   it('HIV is outside the category order (RULES.md §2): a candidate qualifying DE_FACTO is proposed DE_FACTO and HIV; an active weaker category is proposed HIV, not reclassified', () => {
     const c = new Case();
     const df = c.candidate();
