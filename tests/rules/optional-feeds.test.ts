@@ -18,6 +18,7 @@ import {
   type PersonFacts,
   type RegistryRecord,
 } from '../../rules/index.js';
+import { LISTED_ILLNESSES, UNLISTED_ILLNESSES } from '../../synth/rules.js';
 
 const T = '2026-09-30';
 const national = parseConfig({}).profile;
@@ -139,6 +140,8 @@ describe('court: 撤销 / 恢复监护人资格', () => {
 describe('lost_contact: 失联 reports and found-again', () => {
   it('a report open lostContact.minMonths by T puts the parent in Q; a day short is watched, not added', () => {
     expect(flagsOf(child(), [person('F', { lostContacts: [lost('2026-03-30')] }), dead('M')])).toContain('ADD:PARENTS_QUALIFY:DE_FACTO');
+    // 2026-03-31 + 6 months is 2026-09-30 (the month's last day), on T: it counts, as in the synthetic truth.
+    expect(flagsOf(child(), [person('F', { lostContacts: [lost('2026-03-31')] }), dead('M')])).toContain('ADD:PARENTS_QUALIFY:DE_FACTO');
     const short = flagsOf(child(), [person('F', { lostContacts: [lost('2026-04-01')] }), dead('M')]);
     expect(short).not.toContain('ADD:PARENTS_QUALIFY:DE_FACTO');
     expect(short).toContain('WATCH:THRESHOLD_PENDING:DE_FACTO');
@@ -205,6 +208,14 @@ describe('illness: SEVERE_ILL by the seriousIllness.codes list', () => {
     expect(flags).toEqual([]);
     expect(trace.join('\n')).toContain('疾病 J45.901 哮喘 不在重病病种目录（seriousIllness.codes）中，不计为重病');
     expect(flagsOf(asthma, healthy, profile({ seriousIllness: { codes: ['J45'] } }))).toEqual(['ADD:CHILD_SERIOUSLY_ILL:DIFFICULTY_SELF']);
+  });
+
+  it('the default list holds the diseases the synthetic province counts (C91.0, C92.0, Q21.0, N18.5) and none it does not (J45.9, J18.9, K35.8, S52.5)', () => {
+    const added = (code: string) => flagsOf(child({}, { illnesses: [illness(code)] }), [person('F'), person('M')]);
+    expect(LISTED_ILLNESSES.map(([c]) => c)).toEqual(['C91.0', 'C92.0', 'Q21.0', 'N18.5']);
+    for (const [code] of LISTED_ILLNESSES) expect(added(code), code).toEqual(['ADD:CHILD_SERIOUSLY_ILL:DIFFICULTY_SELF']);
+    expect(UNLISTED_ILLNESSES.map(([c]) => c)).toEqual(['J45.9', 'J18.9', 'K35.8', 'S52.5']);
+    for (const [code] of UNLISTED_ILLNESSES) expect(added(code), code).toEqual([]);
   });
 
   it('a seriously ill parent is in Q: with the other parent dead the child is DE_FACTO; an unlisted illness is nothing', () => {
