@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { parseIsoDay } from '../../synth/dates.js';
 import { World, type AssistanceType, type Category, type JudgmentType, type ParentLink, type ParentStatus, type Person } from '../../synth/model.js';
 import { Rules, type TruthFlag } from '../../synth/rules.js';
+import { Noiser, noiseSchema } from '../../synth/noise.js';
+import { Rng } from '../../synth/rng.js';
 
 const T = parseIsoDay('2026-09-30');
 const d = (s: string) => parseIsoDay(s);
@@ -194,5 +196,26 @@ describe('synth truth of the issue-15 statuses', () => {
     expect(c.flags(closed.child)).toEqual([]);
     expect(c.flags(edge.child)).toEqual([]);
     expect(c.flags(left.child)).toEqual([{ flag: 'REMOVE', reason: 'POVERTY_ENDED', category: 'DIFFICULTY_FAMILY', effective_from: '2026-09-01' }]);
+  });
+});
+
+describe('synth noise on IDs that carry the only birth date', () => {
+  it("a social-assistance row's ID (scope mild-birth) is mistyped or transposed, never in its birth date, and never left out", () => {
+    const id = '441623202304148094';
+    const zero = Object.fromEntries(Object.keys(noiseSchema.shape).map((k) => [k, 0]));
+    for (const [rates, kind] of [[{ idDigit: 1 }, 'id_digit'], [{ idTranspose: 1 }, 'id_transpose']] as const) {
+      const noiser = new Noiser(noiseSchema.parse({ ...zero, ...rates }), new Rng(5));
+      let changed = 0;
+      for (let k = 0; k < 400; k++) {
+        const [v, t] = noiser.id(id, { xlsx: false, scope: 'mild-birth' });
+        if (t === null) continue;
+        expect(t).toBe(kind);
+        expect(String(v).slice(6, 14)).toBe('20230414');
+        if (v !== id) changed++;
+      }
+      expect(changed).toBeGreaterThan(300);
+    }
+    const missing = new Noiser(noiseSchema.parse({ ...zero, idMissing: 1 }), new Rng(5));
+    expect(missing.id(id, { xlsx: false, scope: 'mild-birth' })).toEqual([id, null]);
   });
 });
