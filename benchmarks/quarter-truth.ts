@@ -62,7 +62,36 @@ export async function scoreAgainstTruth(db: Db, runId: string, synthDir: string)
   }
   const misses = await queryRows(db, `SELECT flag, reason, category, child_person_id, child_id_number, child_ref, effective_from FROM truth_scored WHERE k NOT IN (SELECT k FROM run_scored) ORDER BY flag, reason`);
   const extras = await queryRows(db, `SELECT flag, reason, category, true_person, child_id_number, child_ref, effective_from FROM run_scored WHERE k NOT IN (SELECT k FROM truth_scored) ORDER BY flag, reason`);
-  return { scores, reasons: await reasonScores(db), misses, extras };
+  return { scores, reasons: await reasonScores(db), events: await urgentEventRecall(db), misses, extras };
+}
+
+export interface EventRecall {
+  event: string;
+  truth: number;
+  found: number;
+  recall: number;
+}
+
+/**
+ * After scoreAgainstTruth's tables: recall of the URGENT flags per kind of event the truth records
+ * (DEAD, DECLARED_DEAD, MISSING, RESTRICTION), so that each event RULES.md §3 names is scored on its
+ * own; their precision is the URGENT row's (a run's flag does not say which event raised it).
+ */
+export async function urgentEventRecall(db: Db): Promise<EventRecall[]> {
+  const cols = await queryRows<{ column_name: string }>(db, `SELECT column_name FROM (DESCRIBE truth_scored)`);
+  if (!cols.some((c) => c.column_name === 'event')) return [];
+  const rows = await queryRows<EventRecall>(
+    db,
+    `SELECT t.reason || ' ' || coalesce(t.event, '?') AS event, count(DISTINCT t.k)::INTEGER AS truth,
+            count(DISTINCT t.k) FILTER (WHERE t.k IN (SELECT k FROM run_scored))::INTEGER AS found
+     FROM truth_scored t WHERE t.flag = 'URGENT' GROUP BY ALL ORDER BY 1`,
+  );
+  for (const r of rows) r.recall = r.truth ? r.found / r.truth : 1;
+  return rows;
+}
+
+export function formatEvents(rows: EventRecall[]): string {
+  return ['reason / event                         truth   found  recall', ...rows.map((r) => `${r.event.padEnd(36)}${String(r.truth).padStart(7)}${String(r.found).padStart(8)}${f4(r.recall).padStart(8)}`)].join('\n');
 }
 
 /** After scoreAgainstTruth's tables: precision and recall per flag type and reason. */

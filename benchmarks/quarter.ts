@@ -2,7 +2,8 @@
  * npm run bench:quarter [-- --size medium|small|province --seed 1 --scenario synth|adversarial]
  *   [--families N] [--twice] [--memory-limit 3GB] [--no-floor]
  * Runs a quarter on a synthetic province with every noise type (generated once, then reused) and
- * prints precision and recall per flag type and per reason against the generator's ground truth, and the cost: wall and
+ * prints precision and recall per flag type and per reason against the generator's ground truth (and the
+ * recall of URGENT per kind of event), and the cost: wall and
  * CPU time, peak RSS, seconds per stage (and per linkage phase), and the floor measured in the same run
  * (DuckDB reading the same files through the same readers plus an exact ID join, issue 14).
  * --scenario adversarial uses the independent generator of benchmarks/adversarial/ (issue 14) and
@@ -22,7 +23,7 @@ import { FEED_SPECS, mapHeaders } from '../pipeline/feeds.js';
 import { ident, openStore, queryRows, type Db } from '../pipeline/store/index.js';
 import { runQuarter } from '../jobs/index.js';
 import { generateProvince, synthOptionsSchema } from '../synth/index.js';
-import { formatReasons, scoreAgainstTruth } from './quarter-truth.js';
+import { formatEvents, formatReasons, scoreAgainstTruth } from './quarter-truth.js';
 import { FAMILIES, formatClassRecall, generateAdversarial, scoreAdversarial, type AdversarialSize } from './adversarial/index.js';
 
 const { values } = parseArgs({
@@ -124,7 +125,9 @@ const [feedRows] = await queryRows<{ n: number }>(
 );
 const [matchRun] = await queryRows<{ timings: string; counts: string }>(db, `SELECT timings::VARCHAR AS timings, counts::VARCHAR AS counts FROM match_runs ORDER BY created_at DESC LIMIT 1`);
 const adv = adversarial ? await scoreAdversarial(db, result.runId, dir) : null;
-const { scores, reasons, misses, extras } = adv ?? (await scoreAgainstTruth(db, result.runId, dir));
+const scored = adv ?? (await scoreAgainstTruth(db, result.runId, dir));
+const { scores, reasons, misses, extras } = scored;
+const events = 'events' in scored ? scored.events : [];
 const rss = process.resourceUsage().maxRSS / 1024;
 
 console.log(`quarter ${result.runId}: ${result.flags} flags in ${seconds.toFixed(1)} s (${Object.entries(result.timings).map(([k, v]) => `${k} ${v}`).join(', ')})`);
@@ -138,6 +141,10 @@ if (adv) {
 }
 console.log('\nper reason');
 console.log(formatReasons(reasons));
+if (events.length) {
+  console.log('\nURGENT recall per event (precision: the URGENT row)');
+  console.log(formatEvents(events));
+}
 if (misses.length) console.log(`missed (first 10 of ${misses.length}):`, misses.slice(0, 10));
 if (extras.length) console.log(`raised but not in the truth (first 10 of ${extras.length}):`, extras.slice(0, 10));
 

@@ -532,22 +532,21 @@ export class RuleContext {
   }
 
   /**
-   * The strongest category the parents' (and the child's own) situation qualifies for, with the
-   * child's own records it rests on (`evidence`: illness, HIV, social assistance). `hiv`: whether
-   * HIV may be proposed (RULES.md §2: not for a child active as ORPHAN or DE_FACTO).
+   * The strongest category of the order ORPHAN > DE_FACTO > DIFFICULTY_FAMILY > DIFFICULTY_SELF the
+   * parents' (and the child's own) situation qualifies for, with the child's own records it rests on
+   * (`evidence`: illness, social assistance). HIV is not in that order (RULES.md §2): evaluateChild
+   * proposes it on its own, so that a need-to-know record never stands in for a category every
+   * reviewer may see.
    */
   qualify(
     f: ParentState,
     m: ParentState,
     child: PersonFacts,
     pendingToo = false,
-    opts: { hiv?: boolean } = {},
   ): { category: Category; reason: string; since: string | null; evidence?: (Evidence & { role: string })[] } | null {
     const inQ = (s: ParentState) => s.q || (pendingToo && s.pending !== null);
     const qSince = (s: ParentState) => (s.gone ? s.goneSince : s.q ? s.qSince : s.pending);
     if (f.gone && m.gone) return { category: 'ORPHAN', reason: 'BOTH_PARENTS_GONE', since: maxDate(f.goneSince, m.goneSince) };
-    const hiv = opts.hiv === false ? null : this.childHiv(child);
-    if (hiv?.holds) return { category: 'HIV', reason: 'CHILD_HIV', since: hiv.since, evidence: hiv.evidence };
 
     const famSevere = (f.familySevere && m.familySevere) || (f.gone && m.familySevere) || (f.familySevere && m.gone);
     if ((inQ(f) && inQ(m)) || (f.gone && inQ(m)) || (inQ(f) && m.gone)) {
@@ -582,7 +581,6 @@ function registryCategory(r: RegistryRecord, childDifficulty: boolean): Category
 /** The profile parameters an ADD or RECLASSIFY of this reason used. */
 function qualifyParams(reason: string, evidence: { feed: string }[]): string[] {
   const keys = ['restriction', 'severeDisability', 'lostContact', 'difficulty'];
-  if (reason === 'CHILD_HIV') return [];
   if (reason === 'CHILD_SERIOUSLY_ILL' || evidence.some((e) => e.feed === 'illness')) keys.push('seriousIllness');
   return keys;
 }
@@ -632,9 +630,7 @@ export function evaluateChild(ctx: RuleContext, child: ChildFacts, people: Map<s
     { role: 'mother', rows: m.assistance },
   ]);
   const registered = primary ? registryCategory(primary, cd.holds || ill.holds) : null;
-  // RULES.md §2: HIV is proposed unless the child is active as ORPHAN or DE_FACTO (the same rate).
-  const hivMayBeProposed = registered !== 'ORPHAN' && registered !== 'DE_FACTO';
-  const best = ctx.qualify(f, m, self, false, { hiv: hivMayBeProposed });
+  const best = ctx.qualify(f, m, self);
   const parentEvidence = [...f.evidence, ...m.evidence];
   // An undated recorded 失联 counted from the registry's start date: every flag of the child says so.
   const assumed = Object.fromEntries(
@@ -700,7 +696,7 @@ export function evaluateChild(ctx: RuleContext, child: ChildFacts, people: Map<s
     } else {
       if (continued && limitDay !== null && limitDay <= T) trace.push(`年满${p.adultAge}周岁后继续保障：在读 ${p.adultContinuation.levels.join('/')}，未满${p.adultContinuation.maxAge}周岁`);
       if (best && CATEGORY_RANK[best.category] > CATEGORY_RANK[C]) {
-        const evidence = [...(best.category === 'HIV' ? [] : parentEvidence), ...childEvidence(cd.evidence), ...(best.evidence ?? [])];
+        const evidence = [...parentEvidence, ...childEvidence(cd.evidence), ...(best.evidence ?? [])];
         raise({ flag: 'RECLASSIFY', reason: best.reason, category: best.category, previousCategory: C, effectiveFrom: best.since ? firstOfNextMonth(best.since) : null, overpaidMonths: null, registry: primary, evidence, params: qualifyParams(best.reason, evidence).filter((k) => k !== 'difficulty' || best.reason === 'POOR_FAMILY') });
       } else if (C !== 'LEFT_BEHIND' && C !== 'HIV' && !(best && best.category === C)) {
         const ended = [f.ended, m.ended].filter((x): x is { reason: string; date: string } => x !== null).sort((a, b) => b.date.localeCompare(a.date))[0];
@@ -712,7 +708,7 @@ export function evaluateChild(ctx: RuleContext, child: ChildFacts, people: Map<s
       if (limitDay !== null && limitDay > T && limitDay <= ctx.horizon && !continued) {
         raise({ flag: 'WATCH', reason: 'AGES_OUT_NEXT_QUARTER', category: C, previousCategory: null, effectiveFrom: limitDay, overpaidMonths: null, registry: primary, params: ['watch.horizonMonths'] });
       }
-      const soon = ctx.qualify(f, m, self, true, { hiv: hivMayBeProposed });
+      const soon = ctx.qualify(f, m, self, true);
       const current = Math.max(CATEGORY_RANK[C], best ? CATEGORY_RANK[best.category] : 0);
       if (soon && CATEGORY_RANK[soon.category] > current && adultDay !== null && adultDay > ctx.horizon) {
         raise({ flag: 'WATCH', reason: 'THRESHOLD_PENDING', category: soon.category, previousCategory: C, effectiveFrom: minDate(f.pending, m.pending), overpaidMonths: null, registry: primary, evidence: parentEvidence, params: ['restriction.minMonths', 'lostContact.minMonths', 'watch.horizonMonths'] });
@@ -731,8 +727,7 @@ export function evaluateChild(ctx: RuleContext, child: ChildFacts, people: Map<s
   } else if (!deathDate && !adult && birth !== null) {
     const stopped = child.registry[child.registry.length - 1] ?? null;
     if (best) {
-      // An HIV flag cites only the child's HIV record (and the stopped registration): nothing else about the family.
-      const evidence = [...(best.category === 'HIV' ? [] : [...parentEvidence, ...childEvidence(cd.evidence)]), ...(best.evidence ?? [])];
+      const evidence = [...parentEvidence, ...childEvidence(cd.evidence), ...(best.evidence ?? [])];
       raise({ flag: 'ADD', reason: best.reason, category: best.category, previousCategory: stopped?.category ?? null, effectiveFrom: best.since ? firstOfNextMonth(best.since) : null, overpaidMonths: null, registry: stopped, evidence, params: qualifyParams(best.reason, evidence) });
     } else {
       const soon = ctx.qualify(f, m, self, true);
@@ -740,6 +735,15 @@ export function evaluateChild(ctx: RuleContext, child: ChildFacts, people: Map<s
         raise({ flag: 'WATCH', reason: 'THRESHOLD_PENDING', category: soon.category, previousCategory: null, effectiveFrom: minDate(f.pending, m.pending), overpaidMonths: null, registry: stopped, evidence: parentEvidence, params: ['restriction.minMonths', 'lostContact.minMonths', 'watch.horizonMonths'] });
       }
     }
+  }
+
+  // RULES.md §2: HIV is proposed for adding unless the child is active as ORPHAN or DE_FACTO (the same
+  // rate) or as HIV, whatever else the child qualifies for (HIV is outside the category order: a
+  // child qualifying DE_FACTO is proposed DE_FACTO to every reviewer and HIV to those with the grant).
+  // The flag cites only the child's HIV record and its registration: nothing else about the family.
+  if (hiv.holds && !deathDate && !adult && birth !== null && registered !== 'ORPHAN' && registered !== 'DE_FACTO' && registered !== 'HIV') {
+    const row = primary ?? child.registry[child.registry.length - 1] ?? null;
+    raise({ flag: 'ADD', reason: 'CHILD_HIV', category: 'HIV', previousCategory: primary ? null : row?.category ?? null, effectiveFrom: hiv.since ? firstOfNextMonth(hiv.since) : null, overpaidMonths: null, registry: row, evidence: hiv.evidence, params: [] });
   }
 
   if (!deathDate && !adult && birth !== null) {

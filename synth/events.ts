@@ -67,6 +67,25 @@ export function eventScenarios(b: WorldBuilder): Scenario[] {
     judge(f.mother, '宣告失踪', b.past(W + 60, 2500, f.child.birth));
     schoolRoll(f);
   });
+  // Declared missing within urgent.windowDays, the other parent dead: URGENT (RULES.md §3, MISSING is an
+  // urgent event) besides the ADD (a candidate) or the RECLASSIFY (a child registered DE_FACTO on the lost contact
+  // the court now declares missing, after the two years 民法典 §40 asks).
+  add('URGENT_PARENT_DECLARED_MISSING', 0.002, 2, () => {
+    const f = candidate(...school());
+    b.die(f.father, b.past(W + 30, 3000, f.child.birth));
+    judge(f.mother, '宣告失踪', b.past(1, W - 1));
+    schoolRoll(f);
+  });
+  add('URGENT_REGISTERED_PARENT_DECLARED_MISSING', 0.001, 1, (n) => {
+    const f = b.family(...young());
+    const fl = dead(f.father, f);
+    const report = b.past(800, 2000, f.child.birth);
+    lose(f.mother, report, null);
+    const q = Math.max(fl.since ?? 0, addMonths(report, 6));
+    b.reg(f, 'DE_FACTO', fl, b.parent(f.mother, '失联', report), q, { scenario: n, start: Math.min(q + 60, T - 300) });
+    judge(f.mother, '宣告失踪', b.past(1, W - 1));
+    b.usualEnroll(f, null, null);
+  });
   // Declared dead (no death record): an orphan with the other parent dead.
   add('ADD_ORPHAN_DECLARED_DEAD', 0.001, 1, () => {
     const f = candidate(...school());

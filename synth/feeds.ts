@@ -324,8 +324,8 @@ export function hivRow(p: Person, confirm: number, region: string, rec: string):
 export function assistanceRow(p: Person, household: string, relation: string, type: string, start: number, end: number | null, region: string, amount: number): RowSpec {
   return {
     vals: [household, p.name, p.id, relation, type, start, end, region, amount.toFixed(2)],
-    // No birth date column: a missing ID would leave the name alone.
-    mentions: [{ role: 'subject', pid: p.pid, id: p.id, idCol: 2, nameCol: 1, birthCol: -1, scope: 'mild' }],
+    // No birth date column: a missing ID would leave the name alone, and the ID's birth date is the only one.
+    mentions: [{ role: 'subject', pid: p.pid, id: p.id, idCol: 2, nameCol: 1, birthCol: -1, scope: 'mild-birth' }],
   };
 }
 

@@ -98,7 +98,7 @@ const BIG_FILE_ROWS = 1_000_000;
 
 const FLAG_COLUMNS: (keyof TruthFlag)[] = [
   'as_of', 'flag', 'reason', 'category', 'previous_category', 'child_person_id', 'child_id_number', 'child_ref',
-  'county_code', 'effective_from', 'overpaid_months',
+  'county_code', 'effective_from', 'overpaid_months', 'event',
 ];
 
 export async function generateProvince(input: SynthOptionsInput): Promise<SynthSummary> {

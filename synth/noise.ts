@@ -33,8 +33,16 @@ export const NOISE_TYPES = [
 ] as const;
 export type NoiseType = (typeof NOISE_TYPES)[number];
 
-/** Severe ID noise (missing / scientific notation) is allowed only where the row keeps name + birth date. */
-export type IdNoiseScope = 'all' | 'missing' | 'mild';
+/**
+ * Severe ID noise (missing / scientific notation) is allowed only where the row keeps name + birth date.
+ * 'mild-birth': mild, and the ID is the row's only birth date (a child on a social-assistance roll), so a
+ * mistyped or transposed digit never falls in it: a run could not know the child is under 18.
+ */
+export type IdNoiseScope = 'all' | 'missing' | 'mild' | 'mild-birth';
+
+/** Positions of an ID's first 17 characters outside the birth date (6..13), and of the pairs that can swap without touching it. */
+const OUTSIDE_BIRTH = [0, 1, 2, 3, 4, 5, 14, 15, 16];
+const SWAP_OUTSIDE_BIRTH = [0, 1, 2, 3, 4, 14, 15, 16];
 
 export interface IdCtx {
   xlsx: boolean;
@@ -64,7 +72,7 @@ export class Noiser {
     else if (pick(r.id15, y >= 1900 && y <= 1999)) t = 'id_15';
     else if (pick(r.idLowerX, endsX)) t = 'id_lower_x';
     else if (pick(r.idFullWidth, true)) t = 'id_fullwidth';
-    else if (pick(r.idMissing, ctx.scope !== 'mild')) t = 'id_missing';
+    else if (pick(r.idMissing, ctx.scope !== 'mild' && ctx.scope !== 'mild-birth')) t = 'id_missing';
     else if (pick(r.idSci, ctx.scope === 'all' && !endsX)) t = 'id_sci';
     else if (pick(r.id000, !endsX && !id.endsWith('000'))) t = 'id_000';
     else if (pick(r.idNumeric, ctx.xlsx && !endsX)) t = 'id_numeric';
@@ -72,13 +80,19 @@ export class Noiser {
     let v: string | number;
     switch (t) {
       case 'id_digit': {
-        const i = this.rng.int(17);
+        const i = ctx.scope === 'mild-birth' ? (OUTSIDE_BIRTH[this.rng.int(OUTSIDE_BIRTH.length)] as number) : this.rng.int(17);
         const d = id.charCodeAt(i) - 48;
         const nd = (d + 1 + this.rng.int(9)) % 10;
         v = id.slice(0, i) + nd + id.slice(i + 1);
         break;
       }
       case 'id_transpose': {
+        if (ctx.scope === 'mild-birth') {
+          const j = SWAP_OUTSIDE_BIRTH[this.rng.int(SWAP_OUTSIDE_BIRTH.length)] as number;
+          if (id[j] === id[j + 1]) return [id, null];
+          v = id.slice(0, j) + id[j + 1] + id[j] + id.slice(j + 2);
+          break;
+        }
         let i = this.rng.int(17);
         for (let k = 0; k < 17 && id[i] === id[i + 1]; k++) i = (i + 1) % 17;
         if (id[i] === id[i + 1]) return [id, null];

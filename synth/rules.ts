@@ -39,6 +39,8 @@ export interface TruthFlag {
   county_code: string;
   effective_from: string;
   overpaid_months: string;
+  /** URGENT only: the kind of the parent's or carer's event (DEAD, DECLARED_DEAD, MISSING, RESTRICTION), so the bench can score each. */
+  event: string;
 }
 
 const RESTRICTING = new Set(['服刑在押', '强制隔离戒毒', '其他限制人身自由']);
@@ -54,6 +56,7 @@ interface PState {
   pending: number | null; // a Q status reaching its threshold in (T, H]
   ended: { reason: string; date: number } | null; // a recorded status that no longer holds
   urgentEvent: number | null; // date of a new death / restriction in the window
+  urgentKind: string | null; // what that event was
   notPresent: boolean; // for URGENT: GONE, in Q, restricted from its start, lost contact, or unknown
 }
 
@@ -165,7 +168,7 @@ export class Rules {
     const T = this.T;
     const s: PState = {
       known: pid !== null, gone: false, goneSince: 0, q: false, qSince: 0, sdsi: false, sdsiSince: 0,
-      pending: null, ended: null, urgentEvent: null, notPresent: false,
+      pending: null, ended: null, urgentEvent: null, urgentKind: null, notPresent: false,
     };
     const status = rec?.status ?? '正常';
     const since = rec?.since ?? 0;
@@ -173,6 +176,7 @@ export class Rules {
     const q = (d: number) => { if (!s.q || d < s.qSince) { s.q = true; s.qSince = d; } };
     const sd = (d: number) => { if (!s.sdsi || d < s.sdsiSince) { s.sdsi = true; s.sdsiSince = d; } q(d); };
     const end = (reason: string, date: number) => { if (!s.ended || date > s.ended.date) s.ended = { reason, date }; };
+    const urgent = (d: number, kind: string) => { if (T - d <= this.W && (s.urgentEvent === null || d >= s.urgentEvent)) [s.urgentEvent, s.urgentKind] = [d, kind]; };
     const court = pid === null ? this.court(-1) : this.court(pid);
     // A lost contact the feed reports found again by T (on or after the registry's date).
     const foundAgain = pid === null ? null : Math.max(0, ...(this.lost.get(pid) ?? []).filter((l) => l.found !== null && l.found <= T && l.found >= since).map((l) => l.found as number)) || null;
@@ -215,10 +219,10 @@ export class Rules {
       default: break;
     }
     // The statuses of the court, lost-contact and illness feeds (RULES.md §1).
-    for (const d of [court.missing, court.dead]) {
+    for (const [d, kind] of [[court.missing, 'MISSING'], [court.dead, 'DECLARED_DEAD']] as const) {
       if (d === null) continue;
       gone(d);
-      if (T - d <= this.W) s.urgentEvent = Math.max(s.urgentEvent ?? 0, d);
+      urgent(d, kind);
     }
     if (court.revoked !== null) q(court.revoked);
     if (pid !== null) {
@@ -236,7 +240,7 @@ export class Rules {
       const dd = this.w.deathDay.get(pid);
       if (dd !== undefined && dd <= T) {
         gone(dd);
-        if (T - dd <= this.W) s.urgentEvent = dd;
+        urgent(dd, 'DEAD');
       }
       let severeNow = false;
       for (const c of this.certs.get(pid) ?? []) {
@@ -255,7 +259,7 @@ export class Rules {
         if (a.pending !== null) s.pending = Math.min(s.pending ?? a.pending, a.pending);
         if (RESTRICTING.has(r.measure) && r.start <= T && (r.release === null || r.release > T)) {
           s.notPresent = true; // restricted from its start for URGENT purposes
-          if (T - r.start <= this.W) s.urgentEvent = Math.max(s.urgentEvent ?? 0, r.start);
+          urgent(r.start, 'RESTRICTION');
         }
         if (RESTRICTING.has(r.measure) && r.release !== null && r.release <= T) released = Math.max(released ?? 0, r.release);
       }
@@ -309,7 +313,7 @@ export class Rules {
     const flag = (f: Partial<TruthFlag> & Pick<TruthFlag, 'flag' | 'reason'>, pid: number, row: RegRow | null, county?: string) => {
       const p = w.person(pid);
       out.push({
-        as_of: asOf, category: '', previous_category: '', effective_from: '', overpaid_months: '',
+        as_of: asOf, category: '', previous_category: '', effective_from: '', overpaid_months: '', event: '',
         child_person_id: personId(pid), child_id_number: p.id, child_ref: row?.ref ?? '',
         county_code: county ?? (row ? row.region.slice(0, 6) : p.county), ...f,
       });
@@ -397,13 +401,13 @@ export class Rules {
       // URGENT: any child under 18 and alive
       if (!dead && !adult) {
         const cat = primary ? primary.category : best?.cat ?? '';
-        const ev: number[] = [];
-        if (fs.urgentEvent !== null && ms.notPresent) ev.push(fs.urgentEvent);
-        if (ms.urgentEvent !== null && fs.notPresent) ev.push(ms.urgentEvent);
-        if (ev.length) flag({ flag: 'URGENT', reason: 'PARENT_EVENT_NO_CARER', category: cat, effective_from: iso(Math.max(...ev)) }, pid, primary ?? rows[rows.length - 1] ?? null);
+        const ev = [fs.urgentEvent !== null && ms.notPresent ? fs : null, ms.urgentEvent !== null && fs.notPresent ? ms : null]
+          .filter((x): x is PState => x !== null)
+          .sort((a, b) => (b.urgentEvent as number) - (a.urgentEvent as number));
+        if (ev.length) flag({ flag: 'URGENT', reason: 'PARENT_EVENT_NO_CARER', category: cat, effective_from: iso(ev[0]!.urgentEvent as number), event: ev[0]!.urgentKind ?? '' }, pid, primary ?? rows[rows.length - 1] ?? null);
         if (primary && primary.category === 'LEFT_BEHIND' && primary.carer) {
           const cs = this.state(primary.carer.pid, null);
-          if (cs.urgentEvent !== null) flag({ flag: 'URGENT', reason: 'CARER_EVENT', category: cat, effective_from: iso(cs.urgentEvent) }, pid, primary);
+          if (cs.urgentEvent !== null) flag({ flag: 'URGENT', reason: 'CARER_EVENT', category: cat, effective_from: iso(cs.urgentEvent), event: cs.urgentKind ?? '' }, pid, primary);
         }
       }
     }

@@ -1,4 +1,5 @@
 import { open } from 'node:fs/promises';
+import { StringDecoder } from 'node:string_decoder';
 import ExcelJS from 'exceljs';
 import { ident, type Db } from '../../pipeline/store/index.js';
 import { InputError, LIMITS, scrubMessage, type Limits } from '../limits.js';
@@ -128,6 +129,35 @@ export async function readXlsx(db: Db, path: string, table: string, opts: ReadOp
   });
 }
 
+/** Text of UTF-8 chunks, a character split across two chunks kept whole. */
+async function* utf8Text(chunks: AsyncIterable<Buffer | string>): AsyncGenerator<string> {
+  const decoder = new StringDecoder('utf8');
+  for await (const c of chunks) {
+    const text = typeof c === 'string' ? c : decoder.write(c);
+    if (text) yield text;
+  }
+  const rest = decoder.end();
+  if (rest) yield rest;
+}
+
+/**
+ * exceljs 4.4's streaming reader decodes each inflated 16 KiB chunk of the shared strings and of a
+ * sheet on its own, so a Chinese character (3 bytes) that straddles two chunks becomes "���"
+ * (exceljs issues #2063, #2084): "2021年8月7日" arrived as "2021���8月7日" and the row was quarantined.
+ * The shared-strings entry is switched to text (the stream's decoder keeps characters whole) and
+ * each sheet's chunks are decoded the same way before the parser sees them.
+ */
+function decodeWhole(reader: ExcelJS.stream.xlsx.WorkbookReader): void {
+  const r = reader as unknown as {
+    _parseSharedStrings(entry: NodeJS.ReadableStream): AsyncGenerator<unknown>;
+    _parseWorksheet(iterator: AsyncIterable<Buffer | string>, sheetNo: string): Generator<unknown>;
+  };
+  const sharedStrings = r._parseSharedStrings.bind(r);
+  const worksheet = r._parseWorksheet.bind(r);
+  r._parseSharedStrings = (entry) => sharedStrings(entry.setEncoding('utf8'));
+  r._parseWorksheet = (iterator, sheetNo) => worksheet(utf8Text(iterator), sheetNo);
+}
+
 async function readSheet(db: Db, path: string, table: string, opts: ReadOptions, limits: Limits): Promise<ReadResult> {
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(path, {
     worksheets: 'emit',
@@ -136,6 +166,7 @@ async function readSheet(db: Db, path: string, table: string, opts: ReadOptions,
     hyperlinks: 'ignore',
     entries: 'ignore',
   });
+  decodeWhole(reader);
   let headers: string[] | null = null;
   let headerRow = 0;
   let rowsRead = 0;

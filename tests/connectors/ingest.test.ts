@@ -70,6 +70,30 @@ describe('ingest', () => {
     expect(findings.map((f) => f.code)).toContain('NUMERIC_CELL');
   });
 
+  it('reads XLSX text whose Chinese characters straddle the 16 KiB chunks of the archive: none garbled, no row quarantined', async () => {
+    // exceljs 4.4's streaming reader decoded each chunk on its own: "2021年8月7日" came back "2021���8月7日".
+    const digits = '零一二三四五六七八九';
+    const cn = (n: number) => String(n).replace(/\d/g, (d) => digits[Number(d)]!);
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet('死亡');
+    ws.addRow(['姓名', '身份证号', '死亡日期', '数据来源', '记录编号']);
+    const n = 3000;
+    const expected: { name: string; date: string }[] = [];
+    for (let i = 0; i < n; i++) {
+      const name = `陈${cn(i)}欣`;
+      const [m, d] = [1 + (i % 12), 1 + (i % 28)];
+      expected.push({ name, date: `2024-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}` });
+      ws.addRow([name, '', `2024年${m}月${d}日`, `公安户籍注销${cn(i % 97)}`, `D-${i}`]);
+    }
+    writeFile(inbox, 'death/.keep', '');
+    await wb.xlsx.writeFile(join(inbox, 'death', 'siwang.xlsx'));
+    const [report] = await ingestInbox(db, cfg);
+    expect(report).toMatchObject({ status: 'loaded', rowsRead: n, rowsLoaded: n, rowsQuarantined: 0 });
+    const got = await rows<{ name: string; death_date: string; source: string }>('SELECT name, CAST(death_date AS VARCHAR) AS death_date, source FROM feed_death ORDER BY src_row');
+    expect(got.map((r) => ({ name: r.name, date: r.death_date }))).toEqual(expected);
+    expect(got.filter((r) => r.source.includes('\uFFFD'))).toEqual([]);
+  });
+
   it('reads JSON Lines with canonical keys; a number where the ID belongs is damage, an invalid line is quarantined', async () => {
     writeFile(
       inbox,

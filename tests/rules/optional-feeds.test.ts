@@ -18,6 +18,7 @@ import {
   type PersonFacts,
   type RegistryRecord,
 } from '../../rules/index.js';
+import { LISTED_ILLNESSES, UNLISTED_ILLNESSES } from '../../synth/rules.js';
 
 const T = '2026-09-30';
 const national = parseConfig({}).profile;
@@ -139,6 +140,8 @@ describe('court: 撤销 / 恢复监护人资格', () => {
 describe('lost_contact: 失联 reports and found-again', () => {
   it('a report open lostContact.minMonths by T puts the parent in Q; a day short is watched, not added', () => {
     expect(flagsOf(child(), [person('F', { lostContacts: [lost('2026-03-30')] }), dead('M')])).toContain('ADD:PARENTS_QUALIFY:DE_FACTO');
+    // 2026-03-31 + 6 months is 2026-09-30 (the month's last day), on T: it counts, as in the synthetic truth.
+    expect(flagsOf(child(), [person('F', { lostContacts: [lost('2026-03-31')] }), dead('M')])).toContain('ADD:PARENTS_QUALIFY:DE_FACTO');
     const short = flagsOf(child(), [person('F', { lostContacts: [lost('2026-04-01')] }), dead('M')]);
     expect(short).not.toContain('ADD:PARENTS_QUALIFY:DE_FACTO');
     expect(short).toContain('WATCH:THRESHOLD_PENDING:DE_FACTO');
@@ -207,6 +210,14 @@ describe('illness: SEVERE_ILL by the seriousIllness.codes list', () => {
     expect(flagsOf(asthma, healthy, profile({ seriousIllness: { codes: ['J45'] } }))).toEqual(['ADD:CHILD_SERIOUSLY_ILL:DIFFICULTY_SELF']);
   });
 
+  it('the default list holds the diseases the synthetic province counts (C91.0, C92.0, Q21.0, N18.5) and none it does not (J45.9, J18.9, K35.8, S52.5)', () => {
+    const added = (code: string) => flagsOf(child({}, { illnesses: [illness(code)] }), [person('F'), person('M')]);
+    expect(LISTED_ILLNESSES.map(([c]) => c)).toEqual(['C91.0', 'C92.0', 'Q21.0', 'N18.5']);
+    for (const [code] of LISTED_ILLNESSES) expect(added(code), code).toEqual(['ADD:CHILD_SERIOUSLY_ILL:DIFFICULTY_SELF']);
+    expect(UNLISTED_ILLNESSES.map(([c]) => c)).toEqual(['J45.9', 'J18.9', 'K35.8', 'S52.5']);
+    for (const [code] of UNLISTED_ILLNESSES) expect(added(code), code).toEqual([]);
+  });
+
   it('a seriously ill parent is in Q: with the other parent dead the child is DE_FACTO; an unlisted illness is nothing', () => {
     expect(flagsOf(child(), [person('F', { illnesses: [illness('N18.5')] }), dead('M')]).map((f) => f.split(':').slice(0, 1).concat(f.split(':')[2]!).join(':'))).toEqual(['ADD:DE_FACTO']);
     expect(flagsOf(child(), [person('F', { illnesses: [illness('N18.3')] }), dead('M')])).toEqual([]);
@@ -222,15 +233,26 @@ describe('hiv: HIV_POSITIVE, CHILD_HIV (need-to-know)', () => {
     expect(flagsOf(child({}, { hiv: [hiv('2026-10-01')] }), [person('F'), person('M')])).toEqual([]);
   });
 
-  it('not for a child active as ORPHAN or DE_FACTO (same rate); a weaker category is reclassified to HIV', () => {
+  it('not for a child active as ORPHAN or DE_FACTO (same rate); a child active in a weaker category is proposed HIV (ADD), not reclassified', () => {
     const orphan = [registry({ father: { personId: 'F', status: 'DEAD', since: '2020-01-01' }, mother: { personId: 'M', status: 'DEAD', since: '2020-01-01' } })];
     expect(flagsOf(child({ registry: orphan }, { hiv: [hiv('2025-01-01')] }), [])).toEqual([]);
     const deFacto = [registry({ category: 'DE_FACTO', subtype: null, father: { personId: 'F', status: 'DEAD', since: '2020-01-01' }, mother: { personId: 'M', status: 'INCARCERATED', since: '2024-01-01' } })];
     expect(flagsOf(child({ registry: deFacto }, { hiv: [hiv('2025-01-01')] }), [])).toEqual([]);
     const leftBehind = [registry({ category: 'LEFT_BEHIND', subtype: null })];
-    expect(flagsOf(child({ registry: leftBehind }, { hiv: [hiv('2025-01-01')] }), [person('F'), person('M')])).toEqual(['RECLASSIFY:CHILD_HIV:HIV']);
+    expect(flagsOf(child({ registry: leftBehind }, { hiv: [hiv('2025-01-01')] }), [person('F'), person('M')])).toEqual(['ADD:CHILD_HIV:HIV']);
     // An active HIV registration is checked by age and death only: no REMOVE for want of a record.
     expect(flagsOf(child({ registry: [registry({ category: 'HIV', subtype: null })] }), [person('F'), person('M')])).toEqual([]);
+  });
+
+  it('HIV is outside the category order: a child qualifying DE_FACTO is proposed DE_FACTO (no HIV evidence) and, apart, HIV; once active as DE_FACTO, HIV is not proposed', () => {
+    const parents = [dead('F', '2022-01-10'), person('M', { judgments: [judgment('GUARDIANSHIP_REVOKED', '2023-05-06')] })];
+    const flags = run(child({}, { hiv: [hiv('2024-02-02')] }), parents).flags;
+    expect(flags.map((f) => `${f.flag}:${f.reason}:${f.category}`)).toEqual(['ADD:PARENTS_QUALIFY:DE_FACTO', 'ADD:CHILD_HIV:HIV']);
+    expect(flags[0]!.evidence.some((e) => e.feed === 'hiv')).toBe(false);
+    expect(flags[1]!.evidence.map((e) => e.feed)).toEqual(['hiv']);
+    expect(flags[1]!.effectiveFrom).toBe('2024-03-01');
+    const deFacto = [registry({ category: 'DE_FACTO', subtype: null, father: { personId: 'F', status: 'DEAD', since: '2022-01-10' }, mother: { personId: 'M', status: 'GUARDIANSHIP_REVOKED', since: '2023-05-06' } })];
+    expect(flagsOf(child({ registry: deFacto }, { hiv: [hiv('2024-02-02')] }), parents)).toEqual([]);
   });
 
   it('every flag that cites an HIV record is of the HIV category (what need-to-know hides rests on it)', () => {

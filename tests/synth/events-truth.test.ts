@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { parseIsoDay } from '../../synth/dates.js';
 import { World, type AssistanceType, type Category, type JudgmentType, type ParentLink, type ParentStatus, type Person } from '../../synth/model.js';
 import { Rules, type TruthFlag } from '../../synth/rules.js';
+import { Noiser, noiseSchema } from '../../synth/noise.js';
+import { Rng } from '../../synth/rng.js';
 
 const T = parseIsoDay('2026-09-30');
 const d = (s: string) => parseIsoDay(s);
@@ -145,6 +147,36 @@ describe('synth truth of the issue-15 statuses', () => {
     expect(c.flags(o.child)).toEqual([]);
   });
 
+  it('a declaration of missing within urgent.windowDays, the other parent dead, is URGENT and the truth says the event was MISSING', () => {
+    const c = new Case();
+    const f = c.candidate();
+    c.dies(f.father, '2022-01-10');
+    c.judge(f.mother, '宣告失踪', '2026-08-01');
+    const old = c.candidate();
+    c.dies(old.father, '2022-01-10');
+    c.judge(old.mother, '宣告失踪', '2026-06-29'); // 93 days before T: outside the window
+    const urgent = (p: Person) => new Rules(c.w).compute().filter((x) => x.child_id_number === p.id && x.flag === 'URGENT').map((x) => [x.reason, x.event, x.effective_from]);
+    expect(urgent(f.child)).toEqual([['PARENT_EVENT_NO_CARER', 'MISSING', '2026-08-01']]);
+    expect(urgent(old.child)).toEqual([]);
+    expect(c.flags(old.child)).toEqual([{ flag: 'ADD', reason: 'BOTH_PARENTS_GONE', category: 'ORPHAN', effective_from: '2026-07-01' }]);
+  });
+
+  it('HIV is outside the category order (RULES.md §2): a candidate qualifying DE_FACTO is proposed DE_FACTO and HIV; an active weaker category is proposed HIV, not reclassified', () => {
+    const c = new Case();
+    const df = c.candidate();
+    c.dies(df.father, '2022-01-10');
+    c.judge(df.mother, '撤销监护人资格', '2023-05-06');
+    c.w.hivRecords.push({ pid: df.child.pid, confirm: d('2024-02-02'), region: '440106', recordId: 'H1' });
+    const lb = c.family();
+    c.register(lb.child, 'LEFT_BEHIND', c.link(lb.father, '正常', null), c.link(lb.mother, '正常', null));
+    c.w.hivRecords.push({ pid: lb.child.pid, confirm: d('2024-02-02'), region: '440106', recordId: 'H2' });
+    expect(c.flags(df.child)).toEqual([
+      { flag: 'ADD', reason: 'PARENTS_QUALIFY', category: 'DE_FACTO', effective_from: '2023-06-01' },
+      { flag: 'ADD', reason: 'CHILD_HIV', category: 'HIV', effective_from: '2024-03-01' },
+    ]);
+    expect(c.flags(lb.child)).toEqual([{ flag: 'ADD', reason: 'CHILD_HIV', category: 'HIV', effective_from: '2024-03-01' }]);
+  });
+
   it('a 低保 or 特困 roll open at T (a parent’s, the child in the household) is POOR_FAMILY; closed before T, or 低保边缘, is not; a registered family that left it is POVERTY_ENDED', () => {
     const c = new Case();
     const open = c.candidate();
@@ -164,5 +196,26 @@ describe('synth truth of the issue-15 statuses', () => {
     expect(c.flags(closed.child)).toEqual([]);
     expect(c.flags(edge.child)).toEqual([]);
     expect(c.flags(left.child)).toEqual([{ flag: 'REMOVE', reason: 'POVERTY_ENDED', category: 'DIFFICULTY_FAMILY', effective_from: '2026-09-01' }]);
+  });
+});
+
+describe('synth noise on IDs that carry the only birth date', () => {
+  it("a social-assistance row's ID (scope mild-birth) is mistyped or transposed, never in its birth date, and never left out", () => {
+    const id = '441623202304148094';
+    const zero = Object.fromEntries(Object.keys(noiseSchema.shape).map((k) => [k, 0]));
+    for (const [rates, kind] of [[{ idDigit: 1 }, 'id_digit'], [{ idTranspose: 1 }, 'id_transpose']] as const) {
+      const noiser = new Noiser(noiseSchema.parse({ ...zero, ...rates }), new Rng(5));
+      let changed = 0;
+      for (let k = 0; k < 400; k++) {
+        const [v, t] = noiser.id(id, { xlsx: false, scope: 'mild-birth' });
+        if (t === null) continue;
+        expect(t).toBe(kind);
+        expect(String(v).slice(6, 14)).toBe('20230414');
+        if (v !== id) changed++;
+      }
+      expect(changed).toBeGreaterThan(300);
+    }
+    const missing = new Noiser(noiseSchema.parse({ ...zero, idMissing: 1 }), new Rng(5));
+    expect(missing.id(id, { xlsx: false, scope: 'mild-birth' })).toEqual([id, null]);
   });
 });
