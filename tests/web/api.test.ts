@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { lit, queryRows } from '../../pipeline/store/index.js';
 import { appendAudit } from '../../review/index.js';
 import { createApp, RESTRICTED } from '../../web/index.js';
+import { WebClient } from './client.js';
 import { buildFixture, PASSWORD, type WebFixture } from './fixture.js';
 
 let fx: WebFixture;
@@ -19,55 +20,13 @@ beforeAll(async () => {
   app = createApp(fx.db, { exportDir, today: () => '2026-10-20' });
 });
 
-/** A signed-in client: keeps the cookies, sends the CSRF token and (as a browser does) its Origin on changes. */
-class Client {
-  cookies = new Map<string, string>();
-  csrf = '';
-  /** The Origin header of changes (app.request's URLs are http://localhost/…); null: none. */
-  origin: string | null = 'http://localhost';
-  constructor(readonly name: string) {}
-
-  private store(res: Response) {
-    for (const c of res.headers.getSetCookie()) {
-      const [pair] = c.split(';');
-      const i = pair!.indexOf('=');
-      const k = pair!.slice(0, i);
-      const v = pair!.slice(i + 1);
-      if (/max-age=0/i.test(c) || v === '') this.cookies.delete(k);
-      else this.cookies.set(k, v);
-    }
+/** A signed-in client of this file's app (tests/web/client.ts), with the fixture's password by default. */
+class Client extends WebClient {
+  constructor(name: string) {
+    super(app, name);
   }
-  private cookieHeader() {
-    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-  }
-  async raw(path: string, init: RequestInit = {}) {
-    const headers = new Headers(init.headers);
-    if (this.cookies.size) headers.set('cookie', this.cookieHeader());
-    if ((init.method ?? 'GET') !== 'GET' && this.origin !== null && !headers.has('origin')) headers.set('origin', this.origin);
-    const res = await app.request(path, { ...init, headers });
-    this.store(res);
-    return res;
-  }
-  async login(password = PASSWORD) {
-    const page = await this.raw('/login');
-    const token = /name="_csrf" value="([^"]+)"/.exec(await page.text())![1]!;
-    const res = await this.raw('/login', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: this.name, password, _csrf: token }),
-    });
-    if (res.ok) this.csrf = ((await res.json()) as { csrfToken: string }).csrfToken;
-    return res;
-  }
-  get(path: string) {
-    return this.raw(path);
-  }
-  async json<T = any>(path: string): Promise<{ status: number; body: T }> {
-    const res = await this.get(path);
-    return { status: res.status, body: (await res.json()) as T };
-  }
-  post(path: string, body: unknown, headers: Record<string, string> = {}) {
-    return this.raw(path, { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': this.csrf, ...headers }, body: JSON.stringify(body) });
+  override login(password = PASSWORD) {
+    return super.login(password);
   }
 }
 

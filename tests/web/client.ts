@@ -7,6 +7,8 @@ type App = ReturnType<typeof createApp>;
 export class WebClient {
   cookies = new Map<string, string>();
   csrf = '';
+  /** The Origin header of changes (app.request's URLs are http://localhost/…); null: none. */
+  origin: string | null = 'http://localhost';
   constructor(
     readonly app: App,
     readonly name: string,
@@ -25,7 +27,7 @@ export class WebClient {
   async raw(path: string, init: RequestInit = {}) {
     const headers = new Headers(init.headers);
     if (this.cookies.size) headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '));
-    if ((init.method ?? 'GET') !== 'GET' && !headers.has('origin')) headers.set('origin', 'http://localhost');
+    if ((init.method ?? 'GET') !== 'GET' && this.origin !== null && !headers.has('origin')) headers.set('origin', this.origin);
     const res = await this.app.request(path, { ...init, headers });
     this.store(res);
     return res;
@@ -48,8 +50,8 @@ export class WebClient {
     const res = await this.get(path);
     return { status: res.status, body: (await res.json()) as T };
   }
-  post(path: string, body: unknown) {
-    return this.raw(path, { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': this.csrf }, body: JSON.stringify(body) });
+  post(path: string, body: unknown, headers: Record<string, string> = {}) {
+    return this.raw(path, { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': this.csrf, ...headers }, body: JSON.stringify(body) });
   }
   async postJson<T = any>(path: string, body: unknown): Promise<{ status: number; body: T }> {
     const res = await this.post(path, body);
