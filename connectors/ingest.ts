@@ -7,7 +7,7 @@ import { effectiveSources, type Config, type FeedName, type SourceConfig } from 
 import { FEED_SPECS, mapHeaders } from '../pipeline/feeds.js';
 import { installIdentity } from '../pipeline/identity/index.js';
 import { log } from '../pipeline/log.js';
-import { connectAlso, exclusive, ident, lit, queryRows, type Db } from '../pipeline/store/index.js';
+import { connectAlso, exclusive, ident, lit, QUARANTINE_COLUMNS, queryRows, sealedInsertSql, type Db } from '../pipeline/store/index.js';
 import { InputError, LIMITS, scrubMessage } from './limits.js';
 import { planNormalise } from './normalise.js';
 import { formatOf, readFile, type FileFormat } from './readers/index.js';
@@ -267,11 +267,11 @@ export async function ingestFile(
     try {
       await db.run(plan.insertRows);
       await db.run(plan.insertQuarantine);
-      await db.run(`INSERT INTO quarantine SELECT ${batchId}, src_row, src_line, field, reason, detail, raw FROM ${stage}_bad`);
+      await db.run(sealedInsertSql('quarantine', QUARANTINE_COLUMNS, [String(batchId), 'src_row', 'src_line', 'field', 'reason', 'detail', 'raw'], `FROM ${stage}_bad`));
       for (const r of read.rejected) {
-        await db.run(
-          `INSERT INTO quarantine VALUES (${batchId}, ${r.srcRow}, ${r.srcLine}, ${r.field ? lit(r.field) : 'NULL'}, ${lit(r.reason)}, ${lit(`文件 ${file}: ${r.detail}`)}, ${r.raw === null ? 'NULL' : lit(r.raw)})`,
-        );
+        const values = [batchId, r.srcRow, r.srcLine].map((n) => String(n));
+        const text = [r.field, r.reason, `文件 ${file}: ${r.detail}`, r.raw].map((t) => (t == null ? 'NULL::VARCHAR' : lit(t)));
+        await db.run(sealedInsertSql('quarantine', QUARANTINE_COLUMNS, [...values, ...text], ''));
       }
       await db.run(plan.insertFindings);
       const [counts] = (await queryRows<{ loaded: number; quarantined: number; findings: number }>(

@@ -1,6 +1,6 @@
 import type { FeedSpec, FieldSpec } from '../pipeline/feeds.js';
-import { certificateIdSql, ID_PARTS, idPartSql, idPartsSql, idSql, insertNameFormsSql, REGION_TABLE, type IdPart } from '../pipeline/identity/index.js';
-import { ident, lit } from '../pipeline/store/index.js';
+import { certificateIdSql, ID_PARTS, idPartSql, idPartsSql, idSql, REGION_TABLE, type IdPart } from '../pipeline/identity/index.js';
+import { ident, insertNameFormsSql, lacksNameFormsSql, lit, QUARANTINE_COLUMNS, sealedInsertSql } from '../pipeline/store/index.js';
 import { NUMERIC_SEP } from './readers/index.js';
 
 /**
@@ -90,7 +90,7 @@ export function planNormalise(args: {
   if (nameFields.length) {
     addNames.push(
       `CREATE OR REPLACE TEMP TABLE ${table('names')} AS SELECT v FROM (${distinctValues(nameFields)}) s
-       WHERE v IS NOT NULL AND NOT EXISTS (SELECT 1 FROM name_forms nf WHERE nf.name = s.v)`,
+       WHERE v IS NOT NULL AND ${lacksNameFormsSql('s.v')}`,
       insertNameFormsSql(table('names')),
     );
   }
@@ -217,12 +217,19 @@ export function planNormalise(args: {
       if (f.kind.type === 'code' && f.kind.subtype) stored.push([k + '_subtype', `n.${q(k + '_subtype')}`]);
     }
   }
-  const insertRows = `INSERT INTO ${spec.table} (${stored.map(([c]) => q(c)).join(', ')})
-    SELECT ${stored.map(([, e]) => e).join(',\n  ')}
-    FROM ${norm} n ANTI JOIN ${table('err')} e ON e.src_row = n.src_row`;
+  const insertRows = sealedInsertSql(
+    spec.table,
+    stored.map(([c]) => c),
+    stored.map(([, e]) => e),
+    `FROM ${norm} n ANTI JOIN ${table('err')} e ON e.src_row = n.src_row`,
+  );
 
-  const insertQuarantine = `INSERT INTO quarantine SELECT ${batchId}, e.src_row, e.src_line, e.field, e.reason, e.detail, ${rawJson}::VARCHAR
-    FROM ${table('err')} e JOIN ${q(stage)} t ON t.src_row = e.src_row`;
+  const insertQuarantine = sealedInsertSql(
+    'quarantine',
+    QUARANTINE_COLUMNS,
+    [String(batchId), 'e.src_row', 'e.src_line', 'e.field', 'e.reason', 'e.detail', `${rawJson}::VARCHAR`],
+    `FROM ${table('err')} e JOIN ${q(stage)} t ON t.src_row = e.src_row`,
+  );
 
   // Findings are read back from the stored rows of this batch.
   const mine = `FROM ${spec.table} WHERE batch_id = ${batchId}`;

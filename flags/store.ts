@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { neutraliseFormulaSql } from '../pipeline/identity/index.js';
-import { exec, ident, queryAll, sql, type Db, type Sql } from '../pipeline/store/index.js';
+import { exec, ident, queryAll, sealedTable, sealValueSql, sql, type Db, type Sql } from '../pipeline/store/index.js';
 import { z } from 'zod';
 import { FLAG_COLUMNS, type FlagRow } from './row.js';
 
@@ -52,16 +52,19 @@ async function stageFlags(db: Db, rows: readonly FlagRow[]): Promise<void> {
   app.closeSync();
 }
 
-/** The staged column as the flags table stores it. */
-const stored = (c: (typeof FLAG_COLUMNS)[number]): Sql =>
-  c.name === 'effective_from' ? sql`f.effective_from::DATE` : c.name === 'evidence' || c.name === 'params' ? sql`f.${ident(c.name)}::JSON` : sql`f.${ident(c.name)}`;
+/** The staged column as the flags table stores it (sealed where RULES.md §4 wants it). */
+const stored = (c: (typeof FLAG_COLUMNS)[number]): Sql => {
+  const value = c.name === 'effective_from' ? 'f.effective_from::DATE' : c.name === 'evidence' || c.name === 'params' ? `f.${ident(c.name).quoted}::JSON` : `f.${ident(c.name).quoted}`;
+  return sql.trusted(sealValueSql('flags', c.name, value));
+};
+const FLAGS_TABLE = sealedTable('flags').table;
 
 /**
  * Replaces the flags of run `runId` (as of `asOf`) with `rows`, less the suppressed ones, marks
  * each new or persisting against `previousRunId`, and records that run's flags that are gone.
  */
 export async function storeRunFlags(db: Db, runId: string, asOf: string, previousRunId: string | null, rows: readonly FlagRow[]): Promise<void> {
-  for (const table of ['flags', 'resolved_flags', 'suppressed_flags']) await exec(db, sql`DELETE FROM ${ident(table)} WHERE run_id = ${runId}`);
+  for (const table of [FLAGS_TABLE, 'resolved_flags', 'suppressed_flags']) await exec(db, sql`DELETE FROM ${ident(table)} WHERE run_id = ${runId}`);
   await stageFlags(db, rows);
   await exec(db, sql`INSERT INTO suppressed_flags
     SELECT ${runId}, f.flag_key, f.fingerprint, d.decision_id FROM run_flags f JOIN (${SUPPRESSION_SQL}) d USING (flag_key, fingerprint)`);
@@ -70,7 +73,7 @@ export async function storeRunFlags(db: Db, runId: string, asOf: string, previou
     : sql`'new'`;
   await exec(
     db,
-    sql`INSERT INTO flags (run_id, as_of, lifecycle, ${sql.join(FLAG_COLUMNS.map((c) => sql`${ident(c.name)}`))})
+    sql`INSERT INTO ${ident(FLAGS_TABLE)} (run_id, as_of, lifecycle, ${sql.join(FLAG_COLUMNS.map((c) => sql`${ident(c.name)}`))})
     SELECT ${runId}, ${asOf}::DATE, ${lifecycle}, ${sql.join(FLAG_COLUMNS.map(stored))}
     FROM run_flags f ANTI JOIN suppressed_flags s ON s.run_id = ${runId} AND s.flag_key = f.flag_key AND s.fingerprint = f.fingerprint`,
   );

@@ -12,7 +12,7 @@ import { ingestFile, ingestInbox, sourceFiles, unreadFolders, type BatchReport }
 /** ingestInbox's per-file callback. */
 type IngestProgress = NonNullable<NonNullable<Parameters<typeof ingestInbox>[2]>['onProgress']>;
 import { log } from '../pipeline/log.js';
-import { queryAll, queryOne, sql, type Db } from '../pipeline/store/index.js';
+import { persistWorkTable, queryAll, queryOne, sql, type Db } from '../pipeline/store/index.js';
 import { z } from 'zod';
 import { identitySettings } from '../matchers/index.js';
 import { applyRetention, type RetentionResult } from '../review/index.js';
@@ -199,6 +199,8 @@ async function doRun(db: Db, config: Config, executor: StepExecutor, opts: Quart
   log.info({ runId, partitions: matchKeys.length, executor: executor.kind }, 'match partitions exported');
   const matched = await execute('match', matchKeys.map((key) => ({ step: 'match', runId, rel, key, of: buckets })));
   const linked = await mergeMatches(db, root, rel, matched, prepared);
+  // The linkage worked in this process's memory; later processes (web, rules explain) read its result from the store.
+  for (const table of ['persons', 'person_links', 'mentions']) await persistWorkTable(db, table);
   stageDone('match', matchKeys.length);
   lap('match');
 

@@ -6,7 +6,7 @@ import type { BatchReport } from '../connectors/index.js';
 import { storeRunFlags, writeFlagsCsv, type FlagRow } from '../flags/index.js';
 import { log } from '../pipeline/log.js';
 import { appendAudit } from '../review/index.js';
-import { exec, ident, queryAll, queryOne, sql, type Db } from '../pipeline/store/index.js';
+import { exec, ident, queryAll, queryOne, sealedTable, sql, type Db } from '../pipeline/store/index.js';
 
 export interface QuarterResult {
   runId: string;
@@ -35,7 +35,7 @@ export const runIdFor = (asOf: string) => `Q${asOf}`;
 export async function beginRun(db: Db, config: Config, asOf: string): Promise<string> {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf) || Number.isNaN(Date.parse(asOf))) throw new Error(`--as-of: expected YYYY-MM-DD, got "${asOf}"`);
   const runId = runIdFor(asOf);
-  for (const table of ['flags', 'resolved_flags', 'suppressed_flags', 'runs']) await exec(db, sql`DELETE FROM ${ident(table)} WHERE run_id = ${runId}`);
+  for (const table of [sealedTable('flags').table, 'resolved_flags', 'suppressed_flags', 'runs']) await exec(db, sql`DELETE FROM ${ident(table)} WHERE run_id = ${runId}`);
   await exec(
     db,
     sql`INSERT INTO runs (run_id, as_of, status, started_at, config, input_batches) VALUES (${runId}, ${asOf}::DATE, 'running', now(), ${JSON.stringify(config)}, [])`,

@@ -52,6 +52,11 @@ export interface FeedSpec {
    * (the registry's children, parents and carers; the subjects of the event feeds).
    */
   linkOnly?: true;
+  /**
+   * Need-to-know records (RULES.md §4: HIV status, criminal records): shown only to roles with the
+   * grant, and at rest every column of the feed's rows is sealed, not only names and ID numbers.
+   */
+  needToKnow?: true;
 }
 
 const text = { type: 'text' } as const;
@@ -132,6 +137,7 @@ export const FEED_SPECS: Record<FeedName, FeedSpec> = {
   },
   incarceration: {
     feed: 'incarceration',
+    needToKnow: true,
     table: 'feed_incarceration',
     fields: [
       ...person(),
@@ -230,6 +236,7 @@ export const FEED_SPECS: Record<FeedName, FeedSpec> = {
   // Need-to-know (RULES.md §4): only roles with the grant see these rows or anything derived from them.
   hiv: {
     feed: 'hiv',
+    needToKnow: true,
     table: 'feed_hiv',
     fields: [
       ...person(),

@@ -19,7 +19,7 @@ import {
   type FlagStatus,
   type StoredDecision,
 } from '../flags/index.js';
-import { queryAll, queryOne, sql, transaction, type Db } from '../pipeline/store/index.js';
+import { ident, queryAll, queryOne, sealedTable, sql, transaction, type Db } from '../pipeline/store/index.js';
 import { appendAudit } from './audit.js';
 import { UserError } from './errors.js';
 
@@ -66,7 +66,9 @@ export interface Decision {
   dueOn: string | null;
 }
 
-const DECISION_COLS = sql`decision_id, flag_id, run_id, flag_key, fingerprint, decision, reason, decided_by, CAST(decided_at AS VARCHAR) AS decided_at, CAST(due_on AS VARCHAR) AS due_on`;
+const decisionCols = (reason: string) =>
+  sql.trusted(`decision_id, flag_id, run_id, flag_key, fingerprint, decision, ${reason} AS reason, decided_by, CAST(decided_at AS VARCHAR) AS decided_at, CAST(due_on AS VARCHAR) AS due_on`);
+const DECISION_COLS = decisionCols('reason');
 
 function toDecision(r: z.infer<typeof decisionRowSchema>): Decision {
   return {
@@ -125,9 +127,9 @@ async function record(
     const [row] = await queryAll(
       db,
       decisionRowSchema,
-      sql`INSERT INTO decisions (flag_id, run_id, flag_key, fingerprint, decision, reason, decided_by, decided_at, due_on)
-          VALUES (${flag.flag_id}, ${flag.run_id}, ${flag.flag_key}, ${flag.fingerprint}, ${decision}, ${reason}, ${by}, now(), ${dueOn}::DATE)
-          RETURNING ${DECISION_COLS}`,
+      sql`INSERT INTO ${ident(sealedTable('decisions').table)} (flag_id, run_id, flag_key, fingerprint, decision, reason, decided_by, decided_at, due_on)
+          VALUES (${flag.flag_id}, ${flag.run_id}, ${flag.flag_key}, ${flag.fingerprint}, ${decision}, bidui_seal(${reason}), ${by}, now(), ${dueOn}::DATE)
+          RETURNING ${decisionCols('bidui_open(reason)')}`,
     );
     const d = toDecision(row!);
     await appendAudit(db, {

@@ -13,7 +13,7 @@
 // score); the flag page then shows the item without its record.
 import { z } from 'zod';
 import { FEED_SPECS } from '../pipeline/feeds.js';
-import { exec, ident, queryAll, queryOne, quoteIdent, sql, transaction, type Db, type Sql } from '../pipeline/store/index.js';
+import { exec, ident, queryAll, queryOne, quoteIdent, sealedTable, sql, storeCatalog, storeTable, transaction, type Db, type Sql } from '../pipeline/store/index.js';
 import { appendAudit } from './audit.js';
 
 export interface RetentionOptions {
@@ -46,9 +46,14 @@ async function count(db: Db, q: Sql): Promise<number> {
   return (await queryOne(db, countSchema, sql`SELECT count(*)::INTEGER AS n FROM (${q})`))?.n ?? 0;
 }
 
+/** Whether the store (not the work database) has table `name`. */
 async function tableExists(db: Db, name: string): Promise<boolean> {
-  return (await count(db, sql`SELECT 1 FROM information_schema.tables WHERE table_name = ${name} AND table_schema = 'main'`)) > 0;
+  return (await count(db, sql`SELECT 1 FROM duckdb_tables() WHERE database_name = ${storeCatalog(db)} AND table_name = ${name} AND schema_name = 'main'`)) > 0;
 }
+
+/** A stored table by name (the sealed table of a sealed name): deletes go to what is stored, and compare sealed text. */
+const stored = (db: Db, name: string) => sql.trusted(storeTable(db, SEALED_NAMES.has(name) ? sealedTable(name).table : name));
+const SEALED_NAMES = new Set(['mentions', 'name_forms', 'quarantine', ...Object.values(FEED_SPECS).map((s) => s.table)]);
 
 /** Deletes what is past retention (see above) and writes its audit_log row. */
 export async function applyRetention(db: Db, opts: RetentionOptions): Promise<RetentionResult> {
@@ -85,7 +90,7 @@ export async function applyRetention(db: Db, opts: RetentionOptions): Promise<Re
              WHERE e.batch_id IN (SELECT batch_id FROM retention_old)`,
       );
       for (const spec of Object.values(FEED_SPECS)) {
-        const t = ident(spec.table);
+        const t = stored(db, spec.table);
         const gone = sql`t.batch_id IN (SELECT batch_id FROM retention_old)
           AND NOT EXISTS (SELECT 1 FROM retention_kept k WHERE k.feed = ${spec.feed} AND k.batch_id = t.batch_id AND k.src_row = t.src_row)`;
         deleted[spec.feed] = await count(db, sql`SELECT 1 FROM ${t} t WHERE ${gone}`);
@@ -93,8 +98,8 @@ export async function applyRetention(db: Db, opts: RetentionOptions): Promise<Re
         if (deleted[spec.feed]) await exec(db, sql`DELETE FROM ${t} t WHERE ${gone}`);
       }
       const inOld = sql`batch_id IN (SELECT batch_id FROM retention_old)`;
-      quarantine = await count(db, sql`SELECT 1 FROM quarantine WHERE ${inOld}`);
-      await exec(db, sql`DELETE FROM quarantine WHERE ${inOld}`);
+      quarantine = await count(db, sql`SELECT 1 FROM ${stored(db, 'quarantine')} WHERE ${inOld}`);
+      await exec(db, sql`DELETE FROM ${stored(db, 'quarantine')} WHERE ${inOld}`);
       const findingGone = sql`${inOld} AND NOT EXISTS (SELECT 1 FROM retention_kept k WHERE k.batch_id = x.batch_id AND k.src_row = x.src_row)`;
       findings = await count(db, sql`SELECT 1 FROM findings x WHERE ${findingGone}`);
       await exec(db, sql`DELETE FROM findings x WHERE ${findingGone}`);
@@ -102,24 +107,25 @@ export async function applyRetention(db: Db, opts: RetentionOptions): Promise<Re
       if (!Object.values(deleted).some((n) => n > 0)) return;
       // The linkage's tables of the last run (rebuilt by the next one): their rows of deleted records.
       for (const table of ['mentions', 'persons']) {
-        if (!(await tableExists(db, table))) continue;
+        if (!(await tableExists(db, table === 'mentions' ? sealedTable('mentions').table : table))) continue;
         await exec(
           db,
-          sql`DELETE FROM ${ident(table)} x WHERE ${inOld}
+          sql`DELETE FROM ${stored(db, table)} x WHERE ${inOld}
                 AND NOT EXISTS (SELECT 1 FROM retention_kept k WHERE k.feed = x.feed AND k.batch_id = x.batch_id AND k.src_row = x.src_row)`,
         );
       }
-      if ((await tableExists(db, 'person_links')) && (await tableExists(db, 'mentions'))) {
+      if ((await tableExists(db, 'person_links')) && (await tableExists(db, sealedTable('mentions').table))) {
+        const mentions = stored(db, 'mentions');
         await exec(
           db,
-          sql`DELETE FROM person_links WHERE mention_key_l NOT IN (SELECT mention_key FROM mentions) OR mention_key_r NOT IN (SELECT mention_key FROM mentions)`,
+          sql`DELETE FROM ${stored(db, 'person_links')} WHERE mention_key_l NOT IN (SELECT mention_key FROM ${mentions}) OR mention_key_r NOT IN (SELECT mention_key FROM ${mentions})`,
         );
       }
-      // Names no feed row has any more.
+      // Names no feed row has any more (sealed text against sealed text: equal names seal alike).
       const names = Object.values(FEED_SPECS).flatMap((spec) =>
-        spec.fields.filter((f) => f.kind.type === 'name').map((f) => `SELECT ${quoteIdent(f.key)} AS v FROM ${quoteIdent(spec.table)}`),
+        spec.fields.filter((f) => f.kind.type === 'name').map((f) => `SELECT ${quoteIdent(f.key)} AS v FROM ${storeTable(db, sealedTable(spec.table).table)}`),
       );
-      await exec(db, sql`DELETE FROM name_forms WHERE name NOT IN (SELECT v FROM (${sql.trusted(names.join(' UNION ALL '))}) WHERE v IS NOT NULL)`);
+      await exec(db, sql`DELETE FROM ${stored(db, 'name_forms')} WHERE name NOT IN (SELECT v FROM (${sql.trusted(names.join(' UNION ALL '))}) WHERE v IS NOT NULL)`);
     });
     await exec(db, sql`DROP TABLE IF EXISTS retention_old`);
     await exec(db, sql`DROP TABLE IF EXISTS retention_kept`);

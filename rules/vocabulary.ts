@@ -2,6 +2,7 @@
 // labels. The rules raise these codes; flags/ publishes them to every later stage, so a code and
 // its label are defined here once. Everything a user sees is Chinese; the codes stay English in the store.
 
+import { FEED_SPECS } from '../pipeline/feeds.js';
 import { codeLabel } from '../pipeline/identity/index.js';
 
 export type Category = 'ORPHAN' | 'HIV' | 'DE_FACTO' | 'DIFFICULTY_FAMILY' | 'DIFFICULTY_SELF' | 'LEFT_BEHIND';
@@ -13,7 +14,7 @@ export const RESTRICTED_CATEGORIES: readonly Category[] = ['HIV'];
  * (an HIV record is cited only by a flag of the HIV category, which is hidden whole; masking its
  * items too keeps a file without the grant free of them whatever flag cites one).
  */
-export const RESTRICTED_FEEDS: readonly string[] = ['incarceration', 'hiv'];
+export const RESTRICTED_FEEDS: readonly string[] = Object.values(FEED_SPECS).filter((s) => s.needToKnow).map((s) => s.feed);
 
 export const CATEGORY_RANK: Record<Category, number> = {
   ORPHAN: 5,

@@ -69,11 +69,6 @@ export function nameFormsSql(parts: string): string {
   return NAME_FORM_PARTS.map(([name, list], i) => (list ? `string_split(${parts}[${i + 1}], chr(30))` : `${parts}[${i + 1}]`) + ` AS ${name}`).join(', ');
 }
 
-/** Adds to name_forms the forms of every name in column `v` of `from` (distinct, not NULL). */
-export function insertNameFormsSql(from: string): string {
-  return `INSERT INTO name_forms BY NAME
-    SELECT v AS name, ${nameFormsSql('p')} FROM (SELECT v, string_split(bidui_name(v), chr(31)) AS p FROM ${from})`;
-}
 
 const DATE_TYPE = STRUCT({ date: DATE, error: VARCHAR });
 const MONTH_TYPE = STRUCT({ month: VARCHAR, error: VARCHAR });

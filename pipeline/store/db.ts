@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { createKeyFile, defaultKeyFile, KeyError, loadKey, registerSealFunctions, sealKeys, type SealKeys } from '../seal/index.js';
 
 export type Db = DuckDBConnection;
 
@@ -42,12 +44,20 @@ export async function assertStoreFree(path: string): Promise<void> {
 /**
  * Opens (or reuses, within this process) the DuckDB file at `path` and returns a connection.
  * DuckDB allows one read-write process per file; within a process we reuse one instance.
+ *
+ * Every connection works in the process's in-memory work database (WORK_DATABASE): a table created
+ * without a database name lives there and is gone with the process, so the linkage's and the rules'
+ * working tables, which hold names and ID numbers in clear, never reach the store file; the store's
+ * own tables are found through the search path. The views that open sealed tables (sealed.ts) live
+ * there too, created by migrate.
  */
 export async function openDb(path: string, opts: { threads?: number } = {}): Promise<Db> {
   const full = path === ':memory:' ? path : resolve(path);
   if (full !== ':memory:') mkdirSync(dirname(full), { recursive: true });
   const settings: Record<string, string> = {};
   if (opts.threads) settings.threads = String(opts.threads);
+  const key = full === ':memory:' ? `:memory:${++memoryDatabases}` : full;
+  const keys = full === ':memory:' ? sealKeys(randomBytes(32)) : keysForFile(full);
   const instance =
     full === ':memory:'
       ? await DuckDBInstance.create(':memory:', settings)
@@ -55,22 +65,75 @@ export async function openDb(path: string, opts: { threads?: number } = {}): Pro
           throw busyOr(err, full);
         });
   // fromCache gives a new wrapper of the same database on every call: the file's path names it.
-  return connectTo({ instance, key: full === ':memory:' ? `:memory:${++memoryDatabases}` : full });
+  return connectTo({ instance, key, keys });
 }
 
-/** An open database: its instance, and the key its locks are kept under. */
+/**
+ * The key of the store file `full`: loadKey's, or, for a store that does not exist yet and no key
+ * anywhere, a new key file beside it (docs/protection.md: move it off the machine for real use).
+ */
+function keysForFile(full: string): SealKeys {
+  try {
+    return loadKey(full).keys;
+  } catch (err) {
+    if (!(err instanceof KeyError) || existsSync(full) || process.env.BIDUI_KEY || process.env.BIDUI_KEY_FILE) throw err;
+    const file = defaultKeyFile(full);
+    const created = createKeyFile(file);
+    process.stderr.write(`已为新数据库生成数据加密密钥 ${file}（国密 SM4）。请备份此文件并与数据库分开保管：丢失后数据库中的个人信息无法读取。\n`);
+    return created.keys;
+  }
+}
+
+/** The in-memory database every connection works in (see openDb). */
+export const WORK_DATABASE = 'bidui_work';
+
+/** An open database: its instance, the key its locks are kept under, the key its sealed values open with. */
 interface Database {
   instance: DuckDBInstance;
   key: string;
+  keys: SealKeys;
+  /** The store's catalog name (the file's base name; 'memory' for an in-memory store). */
+  catalog?: string;
 }
 
 let memoryDatabases = 0;
 const databases = new WeakMap<Db, Database>();
-
 async function connectTo(database: Database): Promise<Db> {
   const conn = await database.instance.connect();
-  databases.set(conn, database);
+  // A function registered on one connection is the instance's; the work database is attached once per instance.
+  const [state] = (
+    await conn.runAndReadAll(
+      `SELECT current_database() AS catalog, (SELECT count(*) FROM duckdb_functions() WHERE function_name = 'bidui_open')::INTEGER AS functions`,
+    )
+  ).getRowObjectsJson() as [{ catalog: string; functions: number }];
+  const catalog = state.catalog === WORK_DATABASE ? database.catalog! : state.catalog;
+  if (!state.functions) registerSealFunctions(conn, database.keys);
+  await conn.run(`ATTACH IF NOT EXISTS ':memory:' AS ${WORK_DATABASE}`);
+  databases.set(conn, { ...database, catalog });
+  await useWork(conn);
   return conn;
+}
+
+/** Makes the work database the connection's default, with the store's tables on its search path (USE resets the path). */
+export async function useWork(db: Db): Promise<void> {
+  const catalog = databaseOf(db, 'useWork').catalog!;
+  await db.run(`USE ${WORK_DATABASE}`);
+  await db.run(`SET search_path = '${WORK_DATABASE}.main,${catalog.replaceAll("'", "''")}.main'`);
+}
+
+/** The store's catalog, to name a stored table where a work table of the same name may exist (`"<catalog>".main."<table>"`). */
+export function storeTable(db: Db, table: string): string {
+  return `${quoteIdent(databaseOf(db, 'storeTable').catalog!)}.main.${quoteIdent(table)}`;
+}
+
+/** The store's catalog name. */
+export function storeCatalog(db: Db): string {
+  return databaseOf(db, 'storeCatalog').catalog!;
+}
+
+/** The key the store's sealed values open with (exports seal the files they leave behind with it). */
+export function storeKeys(db: Db): SealKeys {
+  return databaseOf(db, 'storeKeys').keys;
 }
 
 function databaseOf(db: Db, caller: string): Database {

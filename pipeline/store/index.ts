@@ -1,8 +1,10 @@
-export { openDb, assertStoreFree, connectAlso, exclusive, queryRows, lit, quoteIdent, StoreBusyError, type Db } from './db.js';
+export { openDb, assertStoreFree, connectAlso, exclusive, queryRows, lit, quoteIdent, storeTable, storeCatalog, storeKeys, useWork, WORK_DATABASE, StoreBusyError, type Db } from './db.js';
+export { SEALED_TABLES, sealedTable, sealedInsertSql, sealValueSql, sealExpr, openExpr, persistWorkTable, dropOpenView, type SealedTable } from './sealed.js';
 export { sql, ident, textList, exec, readAll, queryAll, queryOne, transaction, Sql, type SqlValue } from './sql.js';
 export { migrate, MIGRATIONS } from './migrations.js';
 // recoverInterrupted and INTERRUPTED_REASON are exported where they are defined, below.
-export { refreshNameForms } from './name-forms.js';
+export { refreshNameForms, insertNameFormsSql, lacksNameFormsSql } from './name-forms.js';
+export { QUARANTINE_COLUMNS } from './schema.js';
 
 import { resolve } from 'node:path';
 import { openDb, queryRows, type Db } from './db.js';

@@ -1,6 +1,8 @@
+import { KeyError } from '../seal/index.js';
 import type { Db } from './db.js';
-import { queryRows } from './db.js';
+import { queryRows, quoteIdent, storeCatalog, storeKeys, useWork, WORK_DATABASE } from './db.js';
 import { V1_FEED_SPECS, feedTableDdlV1 } from './schema.js';
+import { openViewSql, SEALED_TABLES, sealExpr } from './sealed.js';
 
 /** The name columns of the feed tables when v4 ran (a migration keeps the schema it was written for). */
 const V4_NAME_COLUMNS: [table: string, names: string[]][] = [
@@ -42,7 +44,7 @@ ${drops.join('\n')}`;
  * Versioned schema migrations, applied in order, each once. Never edit a migration that has
  * shipped: add a new one (a feed spec change needs an ALTER TABLE migration).
  */
-export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
+export const MIGRATIONS: { version: number; name: string; sql?: string; run?: (db: Db) => Promise<void> }[] = [
   {
     version: 1,
     name: 'ingest batches, quarantine, findings, feed tables',
@@ -414,9 +416,74 @@ CREATE TABLE feed_social_assistance (
 );
 `,
   },
+  {
+    // Protection at rest (RULES.md §4, docs/protection.md): the personal columns of every sealed table
+    // become sealed text under the store's key, the tables are renamed sealed_<name> (the views of
+    // sealed.ts open them), and the linkage's working tables, which the work database now holds, go.
+    version: 12,
+    name: 'sealed personal columns (SM4), store_key',
+    run: sealStore,
+  },
 ];
 
+/** The linkage's working tables that earlier versions left in the store (they held names and IDs in clear). */
+const OLD_WORK_TABLES = /^(match_(?!runs$).*|interest_hits|mention_interest|name_only_links|request_links|exchange_answer_rows|bucket_keys|step_flags)$/;
+
+async function storeTables(db: Db): Promise<Set<string>> {
+  const rows = await queryRows<{ t: string }>(db, `SELECT table_name AS t FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main'`);
+  return new Set(rows.map((r) => r.t));
+}
+
+async function sealStore(db: Db): Promise<void> {
+  const tables = await storeTables(db);
+  for (const t of SEALED_TABLES) {
+    if (tables.has(t.table) || !tables.has(t.name)) continue;
+    if (t.name === 'mentions') {
+      const sealed = t.columns.map((c) => `${sealExpr(c, quoteIdent(c.name))} AS ${quoteIdent(c.name)}`).join(', ');
+      await db.run(`CREATE TABLE ${t.table} AS SELECT * REPLACE (${sealed}) FROM mentions; DROP TABLE mentions;`);
+      continue;
+    }
+    await db.run(`ALTER TABLE ${quoteIdent(t.name)} RENAME TO ${quoteIdent(t.table)}`);
+    for (const c of t.columns) {
+      await db.run(`ALTER TABLE ${quoteIdent(t.table)} ALTER COLUMN ${quoteIdent(c.name)} SET DATA TYPE VARCHAR USING ${sealExpr(c, quoteIdent(c.name))}`);
+    }
+  }
+  for (const name of tables) if (OLD_WORK_TABLES.test(name)) await db.run(`DROP TABLE ${quoteIdent(name)}`);
+  await db.run(`CREATE TABLE store_key (key_id VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL)`);
+}
+
+/**
+ * The store's key is the key it was sealed with (store_key; the first key to open a new store is
+ * recorded), and the work database has a view opening each sealed table (a work table of the same
+ * name, made by this process, stays).
+ */
+async function openSealedTables(db: Db): Promise<void> {
+  const keys = storeKeys(db);
+  const [stored] = await queryRows<{ key_id: string }>(db, 'SELECT key_id FROM store_key LIMIT 1');
+  if (!stored) await db.run(`INSERT INTO store_key VALUES ('${keys.id}', now())`);
+  else if (stored.key_id !== keys.id) {
+    throw new KeyError(
+      `数据库是用另一把密钥加密的（密钥编号 ${stored.key_id}），当前密钥编号 ${keys.id}：请使用加密该数据库时的密钥（环境变量 BIDUI_KEY 或 BIDUI_KEY_FILE，或数据库旁的 bidui.key）`,
+    );
+  }
+  const tables = await storeTables(db);
+  const work = new Set(
+    (await queryRows<{ t: string }>(db, `SELECT table_name AS t FROM duckdb_tables() WHERE database_name = '${WORK_DATABASE}'`)).map((r) => r.t),
+  );
+  for (const t of SEALED_TABLES) if (tables.has(t.table) && !work.has(t.name)) await db.run(openViewSql(t, storeCatalog(db), WORK_DATABASE));
+}
+
 export async function migrate(db: Db): Promise<number[]> {
+  // Migrations create the store's tables: in the store, not in the work database (openDb).
+  await db.run(`USE ${quoteIdent(storeCatalog(db))}`);
+  try {
+    return await migrateStore(db);
+  } finally {
+    await useWork(db);
+  }
+}
+
+async function migrateStore(db: Db): Promise<number[]> {
   await db.run(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)`);
   const done = new Set((await queryRows<{ version: number }>(db, 'SELECT version FROM schema_migrations')).map((r) => r.version));
   const applied: number[] = [];
@@ -424,7 +491,8 @@ export async function migrate(db: Db): Promise<number[]> {
     if (done.has(m.version)) continue;
     await db.run('BEGIN TRANSACTION');
     try {
-      await db.run(m.sql);
+      if (m.sql) await db.run(m.sql);
+      if (m.run) await m.run(db);
       await db.run(`INSERT INTO schema_migrations VALUES (${m.version}, '${m.name.replaceAll("'", "''")}', now())`);
       await db.run('COMMIT');
     } catch (err) {
@@ -433,5 +501,6 @@ export async function migrate(db: Db): Promise<number[]> {
     }
     applied.push(m.version);
   }
+  await openSealedTables(db);
   return applied;
 }

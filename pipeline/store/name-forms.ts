@@ -1,7 +1,22 @@
-import { installIdentity, insertNameFormsSql, NAME_FORMS_VERSION } from '../identity/index.js';
+import { installIdentity, NAME_FORM_PARTS, NAME_FORMS_VERSION } from '../identity/index.js';
 import { log } from '../log.js';
 import { exclusive, quoteIdent, queryRows, type Db } from './db.js';
 import { ALL_FEED_SPECS } from './schema.js';
+import { sealedInsertSql, sealedTable } from './sealed.js';
+
+/** Adds to name_forms (sealed) the forms of every name in column `v` of `from` (distinct, not NULL). */
+export function insertNameFormsSql(from: string): string {
+  const forms = NAME_FORM_PARTS.map(([, list], i) => (list ? `string_split(p[${i + 1}], chr(30))` : `p[${i + 1}]`));
+  return sealedInsertSql(
+    'name_forms',
+    ['name', ...NAME_FORM_PARTS.map(([name]) => name)],
+    ['v', ...forms],
+    `FROM (SELECT v, string_split(bidui_name(v), chr(31)) AS p FROM ${from})`,
+  );
+}
+
+/** SQL true when name `v` (plain) has no forms yet: compared sealed, without opening name_forms. */
+export const lacksNameFormsSql = (v: string) => `NOT EXISTS (SELECT 1 FROM ${sealedTable('name_forms').table} nf WHERE nf.name = bidui_seal(${v}))`;
 
 /**
  * Brings name_forms up to the running NAME_FORMS_VERSION: when the store's forms were computed by
@@ -23,7 +38,7 @@ export async function refreshNameForms(db: Db): Promise<{ from: number | null; n
     await db.run(`CREATE OR REPLACE TEMP TABLE name_forms_names AS SELECT DISTINCT v FROM (${names.join(' UNION ALL ')}) WHERE v IS NOT NULL`);
     await db.run('BEGIN TRANSACTION');
     try {
-      await db.run('DELETE FROM name_forms');
+      await db.run(`DELETE FROM ${sealedTable('name_forms').table}`);
       await db.run(insertNameFormsSql('name_forms_names'));
       await db.run('DELETE FROM name_forms_version');
       await db.run(`INSERT INTO name_forms_version VALUES (${NAME_FORMS_VERSION}, now())`);

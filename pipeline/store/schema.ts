@@ -81,3 +81,6 @@ export const ALL_FEED_SPECS = Object.values(FEED_SPECS);
 
 /** The feeds whose tables migration 1 created (the others have a migration of their own). */
 export const V1_FEED_SPECS = ALL_FEED_SPECS.filter((s) => ['registry', 'death', 'incarceration', 'disability', 'enrollment'].includes(s.feed));
+
+/** The columns of the quarantine table, in order (migration 1). */
+export const QUARANTINE_COLUMNS = ['batch_id', 'src_row', 'src_line', 'field', 'reason', 'detail', 'raw'] as const;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { insertNameFormsSql, installIdentity, NAME_FORMS_VERSION } from '../../pipeline/identity/index.js';
-import { lit, openStore, queryRows } from '../../pipeline/store/index.js';
+import { installIdentity, NAME_FORMS_VERSION } from '../../pipeline/identity/index.js';
+import { insertNameFormsSql, lit, openStore, queryRows } from '../../pipeline/store/index.js';
 
 // Names that exercise every step of normalizeName: traditional characters, polyphonic and compound
 // surnames, dotted minority names and their dot variants, full-width and Latin letters, spaces,

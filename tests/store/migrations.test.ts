@@ -5,10 +5,11 @@ import { ALL_FEED_SPECS, feedColumns } from '../../pipeline/store/schema.js';
 describe('store migrations', () => {
   it('v4 moves the inline name forms of a v3 store into name_forms and drops the columns; v5 drops the key', async () => {
     const db = await openDb(':memory:');
-    // A store as version 3 left it, with rows in the v1 layout.
+    // A store as version 3 left it, with rows in the v1 layout (made in the store, not in the work database).
+    await db.run('USE memory');
     await db.run(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)`);
     for (const m of MIGRATIONS.filter((x) => x.version <= 3)) {
-      await db.run(m.sql);
+      await db.run(m.sql!);
       await db.run(`INSERT INTO schema_migrations VALUES (${m.version}, 'v${m.version}', now())`);
     }
     await db.run(`INSERT INTO feed_death (batch_id, src_row, src_line, raw, name, name_norm, name_simplified, name_pinyin, name_pinyin_alts, name_surname, name_given, name_tokens, death_date)
