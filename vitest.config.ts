@@ -23,6 +23,9 @@ export default defineConfig({
     include: ['tests/**/*.test.ts'],
     // Locates (or installs) chromium, a CJK font and redis-server, or stops the run naming what is missing.
     globalSetup: ['tests/setup/global.ts'],
+    // The bureau's key (docs/protection.md) for every store the tests and their child processes open:
+    // a fixed test key, as a bureau sets BIDUI_KEY for its services.
+    env: { BIDUI_KEY: '7e57'.repeat(16) },
     // Two files run side by side and the CLI and jobs tests start child processes: on a busy 2-core
     // machine a test of several CLI runs took over a minute, and a page took over a second to settle.
     testTimeout: 120_000,

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { loadConfig, type Config } from '../config/index.js';
 import { EXPORT_KINDS, purposeLabel, runExport, writeExchangeRequest } from '../exports/index.js';
 import { checkDigit } from '../pipeline/identity/index.js';
+import { defaultKeyFile } from '../pipeline/seal/index.js';
 import { assertStoreFree, openStore, queryAll, sql, textList, type Db } from '../pipeline/store/index.js';
 import { approve, decide, retentionLine } from '../review/index.js';
 import { runQuarter, type QuarterRunResult } from '../jobs/index.js';
@@ -164,6 +165,7 @@ export async function runDemo(dirOption: string): Promise<DemoResult> {
 
   const exportsDir = join(dir, 'exports');
   console.log(`④ 导出 (${exportsDir}; 按无限制知悉权限导出，限制知悉的标记不在其中，见 bidui export --need-to-know):`);
+  console.log(`  含个人信息的文件加密保存为 .sm4（国密 SM4）：用 npx bidui open <文件> --by <姓名> --db ${database} 打开（记入审计日志）；密钥 ${defaultKeyFile(database)}`);
   for (const kind of EXPORT_KINDS) {
     const r = await runExport(db, kind, { runId: result.runId, outDir: exportsDir, by: DEMO_SUPERVISOR });
     for (const f of r.files) console.log(`  ${f.path} (${f.rows} 行；${purposeLabel(f)})`);
@@ -172,6 +174,6 @@ export async function runDemo(dirOption: string): Promise<DemoResult> {
   // The query list for an agency that cannot share (the exchange); its answer would go to the inbox.
   const query = await writeExchangeRequest(db, { feed: 'incarceration', outDir: exportsDir, by: DEMO_SUPERVISOR });
   for (const f of query.files) console.log(`  ${f.path} (${f.rows} 行, 信息查询名单 ${query.exchangeId})`);
-  console.log(`⑤ 标记清单: ${join(dir, 'out', 'flags.csv')}（第一季度: ${join(dir, 'out', q1, 'flags.csv')}）   数据库: ${database}`);
+  console.log(`⑤ 标记清单（加密）: ${join(dir, 'out', 'flags.csv.sm4')}（第一季度: ${join(dir, 'out', q1, 'flags.csv.sm4')}）   数据库: ${database}`);
   return { dir, db, database, county: DEMO_COUNTY, runs: [first, result] };
 }

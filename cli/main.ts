@@ -8,6 +8,7 @@ import { feedLabel, printIngestSummary, printPullReports, printPulls, printQuart
 
 /** The progress bar (cli-progress) or JSON lines, loaded by the commands that report progress. */
 const progressReporter = async () => (await import('./progress.js')).progressReporter();
+import { registerKeyCommands } from './key.js';
 import { localise } from './zh.js';
 
 // A command loads what it uses when it runs (DuckDB, exceljs, the connectors, BullMQ, the web app):
@@ -310,6 +311,8 @@ program
   });
 
 /** The commands defined above; the others come from review/, exports/ and web/. */
+registerKeyCommands(program, () => config().database, () => openStore(config().database));
+
 const OWN_COMMANDS = new Set(program.commands.map((c) => c.name()));
 
 /** The command word of `args` (what follows the global options), or undefined (none: help). */

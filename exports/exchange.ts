@@ -11,7 +11,8 @@ import { FEEDS, type FeedName } from '../config/index.js';
 import { ANSWER_DATE_HEADERS, REQUEST_ID_HEADERS } from '../pipeline/exchange.js';
 import { FEED_LABELS, FEED_SPECS } from '../pipeline/feeds.js';
 import { beijingTime } from '../pipeline/timing.js';
-import { exec, queryAll, queryOne, sql, transaction, type Db } from '../pipeline/store/index.js';
+import { sealFile } from '../pipeline/seal/index.js';
+import { exec, queryAll, queryOne, sql, storeKeys, transaction, type Db } from '../pipeline/store/index.js';
 import { appendAudit, UserError } from '../review/index.js';
 import { addNotesSheet, addSheet, newWorkbook, saveWorkbook, writeCsv, type Cell, type ColumnSpec } from './files.js';
 
@@ -143,7 +144,10 @@ export async function writeExchangeRequest(db: Db, opts: ExchangeRequestOptions)
       for (const f of files) {
         await appendAudit(db, { actor: by, action: 'export', target: f.path, rows: f.rows, detail: { kind: 'exchange-request', exchangeId, feed: opts.feed, format: f.format, county } });
       }
-      return { exchangeId, feed: opts.feed, persons: rows.length, files };
+      // Left sealed like every file with personal data (RULES.md §4): `bidui open` opens the list to send.
+      const sealed = files.map((f) => ({ ...f, path: sealFile(storeKeys(db), f.path) }));
+      written.splice(0, written.length, ...sealed.map((f) => f.path));
+      return { exchangeId, feed: opts.feed, persons: rows.length, files: sealed };
     });
   } catch (err) {
     for (const f of written) rmSync(f, { force: true });

@@ -1,7 +1,8 @@
 // Exports of a run's flags: the change files of the national and provincial systems (templates as
 // data, exports/templates/*.json), the education bureau's list, all flags for analysts (Parquet,
 // Arrow) and the quarterly report (PDF and XLSX). Each file is audited.
-import type { Db } from '../pipeline/store/index.js';
+import { sealFile } from '../pipeline/seal/index.js';
+import { storeKeys, type Db } from '../pipeline/store/index.js';
 import { exportFlags } from './analyst.js';
 import { exportTemplate } from './changes.js';
 import type { ExportKind, ExportOptions, ExportResult } from './common.js';
@@ -33,10 +34,18 @@ const EXPORTERS: Record<ExportKind, (db: Db, opts: ExportOptions) => Promise<Exp
   summary: exportSummary,
 };
 
-/** Runs one export by kind. */
-export function runExport(db: Db, kind: ExportKind, opts: ExportOptions): Promise<ExportResult> {
-  return EXPORTERS[kind](db, opts);
+/**
+ * Runs one export by kind. Files with personal data are left sealed (`<name>.sm4`, RULES.md §4):
+ * `bidui open` or the web's download gives them to a person with the key.
+ */
+export async function runExport(db: Db, kind: ExportKind, opts: ExportOptions): Promise<ExportResult> {
+  const result = await EXPORTERS[kind](db, opts);
+  if (COUNTS_ONLY.includes(kind)) return result;
+  return { ...result, files: result.files.map((f) => ({ ...f, path: sealFile(storeKeys(db), f.path) })) };
 }
+
+/** Exports of counts only (the quarterly report: no name, ID number or record): left open, to be printed. */
+const COUNTS_ONLY: readonly ExportKind[] = ['summary'];
 export { registerExportCommands } from './cli.js';
 export { registerExchangeCommands } from './exchange-cli.js';
 export { writeExchangeRequest, EXCHANGE_REQUEST_COLUMNS, type ExchangeRequestOptions, type ExchangeRequestResult } from './exchange.js';

@@ -11,7 +11,8 @@ import { z } from 'zod';
 import { quarantineReasonLabel } from '../connectors/index.js';
 import { FEED_LABELS, FEED_SPECS } from '../pipeline/feeds.js';
 import { maskId } from '../pipeline/log.js';
-import { queryAll, queryOne, sql, type Db, type Sql } from '../pipeline/store/index.js';
+import { sealFile } from '../pipeline/seal/index.js';
+import { queryAll, queryOne, sql, storeKeys, type Db, type Sql } from '../pipeline/store/index.js';
 import { appendAudit, UserError } from '../review/index.js';
 import { addNotesSheet, addSheet, newWorkbook, safeFilePart, saveWorkbook, type Cell, type ColumnSpec } from './files.js';
 import type { ExportedFile } from './common.js';
@@ -301,7 +302,8 @@ export async function exportQuarantine(db: Db, opts: QuarantineExportOptions): P
     rows: rows.length,
     detail: { kind: 'quarantine', format: 'xlsx', filter, batches, unmasked: true },
   });
-  return { file: { path, format: 'xlsx', rows: rows.length, purpose: 'people' }, rows: rows.length, batches, auditId };
+  // Left sealed like every file with personal data (RULES.md §4).
+  return { file: { path: sealFile(storeKeys(db), path), format: 'xlsx', rows: rows.length, purpose: 'people' }, rows: rows.length, batches, auditId };
 }
 
 function isObjectJson(s: string | null): boolean {

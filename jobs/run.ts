@@ -6,7 +6,8 @@ import type { BatchReport } from '../connectors/index.js';
 import { storeRunFlags, writeFlagsCsv, type FlagRow } from '../flags/index.js';
 import { log } from '../pipeline/log.js';
 import { appendAudit } from '../review/index.js';
-import { exec, ident, queryAll, queryOne, sealedTable, sql, type Db } from '../pipeline/store/index.js';
+import { sealFile } from '../pipeline/seal/index.js';
+import { exec, ident, queryAll, queryOne, sealedTable, sql, storeKeys, type Db } from '../pipeline/store/index.js';
 
 export interface QuarterResult {
   runId: string;
@@ -77,7 +78,8 @@ export async function finishRun(db: Db, runId: string, rows: readonly FlagRow[],
   );
   const prev = previous?.run_id ?? null;
   await storeRunFlags(db, runId, asOf, prev, rows);
-  const files = opts.out ? [await writeFlagsCsv(db, runId, opts.out)] : [];
+  // flags.csv is left sealed like every file with personal data (RULES.md §4): `bidui open` opens it.
+  const files = opts.out ? [sealFile(storeKeys(db), await writeFlagsCsv(db, runId, opts.out))] : [];
   timings.store = Math.round(performance.now() - t) / 1000;
 
   const counts = await queryAll(

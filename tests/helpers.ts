@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkDigit } from '../pipeline/identity/index.js';
+import { insertPlainRowsSql, type Db } from '../pipeline/store/index.js';
 
 export function tempDir(prefix = 'bidui-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -42,4 +43,20 @@ export async function waitFor(what: string, check: () => boolean | Promise<boole
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await sleep(100);
   }
+}
+
+/**
+ * Runs `insertSql`, an INSERT INTO sealed table `name` (a feed table, flags, decisions, quarantine,
+ * name_forms) with plain values, as the product stores it: sealed (pipeline/store sealed.ts).
+ * Columns the INSERT leaves out get the view's defaults (NULL).
+ */
+export async function insertPlain(db: Db, name: string, insertSql: string): Promise<void> {
+  const staging = `plain_${name}`;
+  await db.run(`CREATE OR REPLACE TEMP TABLE ${staging} AS SELECT * FROM ${name} LIMIT 0`);
+  const into = new RegExp(`INSERT INTO ${name}\\b`);
+  if (!into.test(insertSql)) throw new Error(`insertPlain: not an INSERT INTO ${name}`);
+  await db.run(insertSql.replace(into, `INSERT INTO ${staging}`));
+  const listed = new RegExp(`INSERT INTO ${name}\\s*\\(([^)]*)\\)`).exec(insertSql)?.[1];
+  await db.run(insertPlainRowsSql(name, staging, listed?.split(',').map((c) => c.trim().replace(/^"|"$/g, ''))));
+  await db.run(`DROP TABLE ${staging}`);
 }

@@ -4,7 +4,7 @@
 //
 //   "BIDUISM4" | version 1 (1 byte) | key id (8 bytes) | IV (16 bytes) | ciphertext | tag (32 bytes)
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { closeSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import type { SealKeys } from './cipher.js';
 import { SealError } from './cipher.js';
 
@@ -54,45 +54,25 @@ export function isSealedFile(path: string): boolean {
 }
 
 /**
- * Opens sealed file `sealed` into `plain` (checked against its tag before anything is written:
- * a file sealed under another key or changed since is refused with a Chinese SealError).
+ * The plain content of sealed file `sealed`, checked against its tag first (a file sealed under
+ * another key, changed or cut short is refused with a Chinese SealError).
  */
+export function openFileBytes(keys: SealKeys, sealed: string): Buffer {
+  const data = readFileSync(sealed);
+  if (data.length < HEADER + TAG || !data.subarray(0, MAGIC.length).equals(MAGIC)) throw new SealError(`文件 ${sealed} 不是 bidui 加密文件`);
+  const keyId = data.subarray(MAGIC.length + 1, MAGIC.length + 9).toString('hex');
+  if (keyId !== keys.id) throw new SealError(`文件 ${sealed} 是用另一把密钥加密的（密钥编号 ${keyId}），当前密钥编号 ${keys.id}`);
+  const body = data.subarray(HEADER, data.length - TAG);
+  const mac = createHmac('sm3', keys.macKey).update(data.subarray(0, HEADER)).update(body).digest();
+  if (!timingSafeEqual(mac, data.subarray(data.length - TAG))) throw new SealError(`文件 ${sealed} 无法用当前密钥解开：文件已被改动或已损坏`);
+  const decipher = createDecipheriv('sm4-ctr', keys.encKey, data.subarray(MAGIC.length + 9, HEADER));
+  return Buffer.concat([decipher.update(body), decipher.final()]);
+}
+
+/** Opens sealed file `sealed` into `plain` (mode 600). */
 export function openFile(keys: SealKeys, sealed: string, plain: string): void {
-  const size = statSync(sealed).size;
-  const fd = openSync(sealed, 'r');
-  try {
-    const header = Buffer.alloc(HEADER);
-    if (size < HEADER + TAG || readSync(fd, header, 0, HEADER, 0) !== HEADER || !header.subarray(0, MAGIC.length).equals(MAGIC)) {
-      throw new SealError(`文件 ${sealed} 不是 bidui 加密文件`);
-    }
-    const keyId = header.subarray(MAGIC.length + 1, MAGIC.length + 9).toString('hex');
-    if (keyId !== keys.id) throw new SealError(`文件 ${sealed} 是用另一把密钥加密的（密钥编号 ${keyId}），当前密钥编号 ${keys.id}`);
-    const body = size - HEADER - TAG;
-    const buf = Buffer.allocUnsafe(CHUNK);
-    // First pass: the tag, so that nothing is written from a file that was changed.
-    const mac = createHmac('sm3', keys.macKey).update(header);
-    for (let at = 0; at < body; ) {
-      const n = readSync(fd, buf, 0, Math.min(CHUNK, body - at), HEADER + at);
-      mac.update(buf.subarray(0, n));
-      at += n;
-    }
-    const tag = Buffer.alloc(TAG);
-    readSync(fd, tag, 0, TAG, HEADER + body);
-    if (!timingSafeEqual(mac.digest(), tag)) throw new SealError(`文件 ${sealed} 无法用当前密钥解开：文件已被改动或已损坏`);
-    const decipher = createDecipheriv('sm4-ctr', keys.encKey, header.subarray(MAGIC.length + 9));
-    const tmp = `${plain}.${process.pid}.part`;
-    const out = openSync(tmp, 'w', 0o600);
-    try {
-      for (let at = 0; at < body; ) {
-        const n = readSync(fd, buf, 0, Math.min(CHUNK, body - at), HEADER + at);
-        writeSync(out, decipher.update(buf.subarray(0, n)));
-        at += n;
-      }
-    } finally {
-      closeSync(out);
-    }
-    renameSync(tmp, plain);
-  } finally {
-    closeSync(fd);
-  }
+  const bytes = openFileBytes(keys, sealed);
+  const tmp = `${plain}.${process.pid}.part`;
+  writeFileSync(tmp, bytes, { mode: 0o600 });
+  renameSync(tmp, plain);
 }

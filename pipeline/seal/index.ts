@@ -3,4 +3,4 @@
 export { SEALED_PREFIX, SealError, sealKeys, seal, open, sealMany, openMany, type SealKeys } from './cipher.js';
 export { KeyError, loadKey, createKeyFile, defaultKeyFile, type LoadedKey } from './key.js';
 export { registerSealFunctions } from './udf.js';
-export { sealFile, openFile, isSealedFile, SEALED_FILE_SUFFIX } from './file.js';
+export { sealFile, openFile, openFileBytes, isSealedFile, SEALED_FILE_SUFFIX } from './file.js';

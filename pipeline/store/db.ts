@@ -51,7 +51,7 @@ export async function assertStoreFree(path: string): Promise<void> {
  * own tables are found through the search path. The views that open sealed tables (sealed.ts) live
  * there too, created by migrate.
  */
-export async function openDb(path: string, opts: { threads?: number } = {}): Promise<Db> {
+export async function openDb(path: string, opts: OpenOptions = {}): Promise<Db> {
   const full = path === ':memory:' ? path : resolve(path);
   if (full !== ':memory:') mkdirSync(dirname(full), { recursive: true });
   const settings: Record<string, string> = {};
@@ -59,8 +59,10 @@ export async function openDb(path: string, opts: { threads?: number } = {}): Pro
   const key = full === ':memory:' ? `:memory:${++memoryDatabases}` : full;
   const keys = full === ':memory:' ? sealKeys(randomBytes(32)) : keysForFile(full);
   const instance =
-    full === ':memory:'
-      ? await DuckDBInstance.create(':memory:', settings)
+    full === ':memory:' || opts.detached
+      ? await DuckDBInstance.create(full, settings).catch((err: unknown) => {
+          throw busyOr(err, full);
+        })
       : await DuckDBInstance.fromCache(full, settings).catch((err: unknown) => {
           throw busyOr(err, full);
         });
@@ -86,6 +88,19 @@ function keysForFile(full: string): SealKeys {
 
 /** The in-memory database every connection works in (see openDb). */
 export const WORK_DATABASE = 'bidui_work';
+
+export interface OpenOptions {
+  threads?: number;
+  /** An instance of its own, not the process's cached one, that closeDb closes (to hand the file to another process). */
+  detached?: boolean;
+}
+
+/** Closes a connection of openDb({ detached: true }) and its instance, releasing the file. */
+export function closeDb(db: Db): void {
+  const { instance } = databaseOf(db, 'closeDb');
+  db.closeSync();
+  instance.closeSync();
+}
 
 /** An open database: its instance, the key its locks are kept under, the key its sealed values open with. */
 interface Database {

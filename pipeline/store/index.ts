@@ -1,5 +1,5 @@
-export { openDb, assertStoreFree, connectAlso, exclusive, queryRows, lit, quoteIdent, storeTable, storeCatalog, storeKeys, useWork, WORK_DATABASE, StoreBusyError, type Db } from './db.js';
-export { SEALED_TABLES, sealedTable, sealedInsertSql, sealValueSql, sealExpr, openExpr, persistWorkTable, dropOpenView, type SealedTable } from './sealed.js';
+export { openDb, closeDb, assertStoreFree, connectAlso, exclusive, queryRows, lit, quoteIdent, storeTable, storeCatalog, storeKeys, useWork, WORK_DATABASE, StoreBusyError, type Db } from './db.js';
+export { SEALED_TABLES, sealedTable, sealedInsertSql, sealValueSql, sealExpr, openExpr, persistWorkTable, dropOpenView, insertPlainRowsSql, type SealedTable } from './sealed.js';
 export { sql, ident, textList, exec, readAll, queryAll, queryOne, transaction, Sql, type SqlValue } from './sql.js';
 export { migrate, MIGRATIONS } from './migrations.js';
 // recoverInterrupted and INTERRUPTED_REASON are exported where they are defined, below.
@@ -7,12 +7,12 @@ export { refreshNameForms, insertNameFormsSql, lacksNameFormsSql } from './name-
 export { QUARANTINE_COLUMNS } from './schema.js';
 
 import { resolve } from 'node:path';
-import { openDb, queryRows, type Db } from './db.js';
+import { openDb, queryRows, type Db, type OpenOptions } from './db.js';
 import { migrate } from './migrations.js';
 import { refreshNameForms } from './name-forms.js';
 
 /** Opens the store at `path` and brings its schema and its names' forms up to date. */
-export async function openStore(path: string, opts: { threads?: number } = {}): Promise<Db> {
+export async function openStore(path: string, opts: OpenOptions = {}): Promise<Db> {
   const db = await openDb(path, opts);
   await migrate(db);
   await recoverInterrupted(db, path);

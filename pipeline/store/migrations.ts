@@ -501,6 +501,9 @@ async function migrateStore(db: Db): Promise<number[]> {
     }
     applied.push(m.version);
   }
+  // DuckDB writes an ALTER … USING to its WAL as the expression, which it cannot bind when it replays the
+  // log at the next open (bidui_seal is this process's function): the migrations end in the file itself.
+  if (applied.length) await db.run('CHECKPOINT');
   await openSealedTables(db);
   return applied;
 }

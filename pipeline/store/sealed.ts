@@ -21,7 +21,8 @@ export interface SealedTable {
 /** The columns of a feed row that never leave the store in clear: names, ID numbers, free text, the raw row; all of a need-to-know feed's. */
 function feedSealedColumns(spec: FeedSpec): Column[] {
   const kinds = new Map(spec.fields.map((f) => [f.key, f.kind.type]));
-  return feedColumns(spec).filter((c) => {
+  const bare = (c: Column): Column => ({ name: c.name, sql: c.sql.replace(/ NOT NULL$/, '') });
+  return feedColumns(spec).map(bare).filter((c) => {
     if (['batch_id', 'src_row', 'src_line'].includes(c.name) || c.sql === 'BOOLEAN') return false;
     if (spec.needToKnow || c.name === 'raw') return true;
     const kind = kinds.get(c.name);
@@ -52,7 +53,8 @@ export const SEALED_TABLES: readonly SealedTable[] = [
   ...Object.values(FEED_SPECS).map((spec) => sealed(spec.table, feedSealedColumns(spec))),
   sealed('name_forms', [v('name'), v('norm'), v('simplified'), v('pinyin'), v('pinyin_alts', 'VARCHAR[]'), v('surname'), v('given'), v('tokens', 'VARCHAR[]')]),
   sealed('quarantine', [v('detail'), v('raw')]),
-  sealed('flags', [v('child_name'), v('child_id_number'), v('evidence', 'JSON')]),
+  // A flag's category and reason say HIV (need-to-know) and its child_ref finds the child: sealed with the names.
+  sealed('flags', [v('child_name'), v('child_id_number'), v('child_ref'), v('category'), v('previous_category'), v('reason'), v('evidence', 'JSON')]),
   sealed('decisions', [v('reason')]),
   sealed('mentions', MENTION_COLUMNS),
 ];
@@ -116,4 +118,17 @@ export async function persistWorkTable(db: Db, name: string): Promise<void> {
 export async function dropOpenView(db: Db, name: string): Promise<void> {
   const reader = await db.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM duckdb_views() WHERE database_name = '${WORK_DATABASE}' AND view_name = '${name.replaceAll("'", "''")}'`);
   if ((reader.getRowObjectsJson()[0] as { n: number }).n) await db.run(`DROP VIEW ${WORK_DATABASE}.main.${quoteIdent(name)}`);
+}
+
+/**
+ * `INSERT INTO <stored table> BY NAME` of the plain rows of `from` (a table or query with the view's
+ * columns, or with `columns` only), sealed.
+ */
+export function insertPlainRowsSql(name: string, from: string, columns?: readonly string[]): string {
+  const t = sealedTable(name);
+  const cols = columns ?? null;
+  const values = cols
+    ? cols.map((c) => `${sealValueSql(name, c, quoteIdent(c))} AS ${quoteIdent(c)}`).join(', ')
+    : `* REPLACE (${t.columns.map((c) => `${sealExpr(c, quoteIdent(c.name))} AS ${quoteIdent(c.name)}`).join(', ')})`;
+  return `INSERT INTO ${quoteIdent(t.table)} BY NAME SELECT ${values} FROM ${from}`;
 }

@@ -4,10 +4,9 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { templatesDir } from '../../exports/index.js';
-import { migrate } from '../../pipeline/store/index.js';
+import { closeDb, openStore } from '../../pipeline/store/index.js';
 import { tempDir } from '../helpers.js';
 import { biduiArgs, ROOT } from '../setup/cli.js';
 import { RUN, seed } from '../review/fixture.js';
@@ -21,12 +20,9 @@ let dbPath: string;
 beforeAll(async () => {
   dir = tempDir('bidui-export-cli-');
   dbPath = join(dir, 'store.duckdb');
-  const instance = await DuckDBInstance.create(dbPath);
-  const db = await instance.connect();
-  await migrate(db);
+  const db = await openStore(dbPath, { detached: true });
   await seed(db);
-  db.closeSync();
-  instance.closeSync();
+  closeDb(db);
 });
 
 describe('bidui export --template', () => {

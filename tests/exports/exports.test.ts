@@ -267,8 +267,8 @@ describe('quarterly summary', () => {
   });
 
   it('totals the money paid since each REMOVE took effect, per county and in all', async () => {
-    await db.run(`UPDATE flags SET overpaid_amount = 1800 WHERE flag_id = 'F-REM-1'`); // 440305, 2 months at 900 元
-    await db.run(`UPDATE flags SET overpaid_amount = 4200 WHERE flag_id = 'F-REM-2'`); // 440306, 3 months at 1400 元
+    await db.run(`UPDATE sealed_flags SET overpaid_amount = 1800 WHERE flag_id = 'F-REM-1'`); // 440305, 2 months at 900 元
+    await db.run(`UPDATE sealed_flags SET overpaid_amount = 4200 WHERE flag_id = 'F-REM-2'`); // 440306, 3 months at 1400 元
     const r = await exportSummary(db, { outDir: join(out, 'money'), by: '科长' });
     const county = await readSheet(r.files[0]!.path, '按区县');
     const money = county.header.indexOf('应退未退多发金额（元）') + 1;

@@ -61,8 +61,8 @@ describe('every export', () => {
     await seed(db);
     out = tempDir('bidui-formula-');
     // Names and references as an attacker would register them, on a confirmed ADD and an EDUCATION flag.
-    await db.run(`UPDATE flags SET child_name = ${lit(CALC)}, child_ref = '@SUM(1+1)' WHERE flag_id = 'F-ADD-1'`);
-    await db.run(`UPDATE flags SET child_name = '+1+cmd|x' WHERE flag_id LIKE 'F-EDU-%'`);
+    await db.run(`UPDATE sealed_flags SET child_name = bidui_seal(${lit(CALC)}), child_ref = bidui_seal('@SUM(1+1)') WHERE flag_id = 'F-ADD-1'`);
+    await db.run(`UPDATE sealed_flags SET child_name = bidui_seal('+1+cmd|x') WHERE flag_id LIKE 'F-EDU-%'`);
     // The education list reads the registry and the school records: a name and a school name as an attacker would write them.
     await seedRoster(db, [{ ref: 'X1', name: '+1+cmd|x', id: IDS.edu1, county: '440305', category: 'ORPHAN',
       school: [{ status: 'ENROLLED', level: 'PRIMARY', grade: '三年级', school: '=HYPERLINK("http://x")', code: '1', asOf: '2026-09-01' }] }]);

@@ -1,5 +1,6 @@
 // Registry and school rows (and the linkage's persons rows that tie them) for the education list
 // tests, on the review fixture's store: its run read batches 1, 2 and 3.
+import { insertPlain } from '../helpers.js';
 import { lit, type Db } from '../../pipeline/store/index.js';
 
 export interface RosterChild {
@@ -28,7 +29,7 @@ export async function seedRoster(db: Db, children: RosterChild[]): Promise<void>
     const person = `P-${c.ref}`;
     const registry = async (batch: number, status: string) => {
       const r = row++;
-      await db.run(
+      await insertPlain(db, 'feed_registry',
         `INSERT INTO feed_registry (batch_id, src_row, src_line, raw, child_ref, name, id_number, id_number_valid, id_number_birth_date, id_number_gender,
                                     region_code_county, category, status)
          VALUES (${batch}, ${r}, ${r + 1}, '{}', ${lit(c.ref)}, ${lit(c.name)}, ${lit(c.id)}, TRUE, DATE ${lit(birth)}, ${lit(gender)}, ${lit(c.county)},
@@ -40,7 +41,7 @@ export async function seedRoster(db: Db, children: RosterChild[]): Promise<void>
     await registry(3, c.status ?? 'ACTIVE');
     for (const s of c.school ?? []) {
       const r = row++;
-      await db.run(
+      await insertPlain(db, 'feed_enrollment',
         `INSERT INTO feed_enrollment (batch_id, src_row, src_line, raw, name, id_number, status, level, grade, school_name, school_code, as_of,
                                       guardian1_name, guardian1_relation, guardian2_name, guardian2_relation)
          VALUES (2, ${r}, ${r + 1}, '{}', ${lit(c.name)}, ${lit(c.id)}, ${lit(s.status)}, ${lit(s.level)}, ${lit(s.grade)}, ${lit(s.school)}, ${lit(s.code)},

@@ -21,7 +21,7 @@ beforeAll(async () => {
   await seed(db);
   await insertDecision(db, 'F-REM-1', 'approved', '主管丙', '2026-10-14 09:00:00');
   await insertDecision(db, 'F-URG-1', 'confirmed', '审核员甲', '2026-10-12 09:00:00');
-  await db.run(`UPDATE flags SET overpaid_amount = 1800 WHERE flag_id = 'F-REM-1'`);
+  await db.run(`UPDATE sealed_flags SET overpaid_amount = 1800 WHERE flag_id = 'F-REM-1'`);
   out = tempDir('bidui-templates-');
 });
 

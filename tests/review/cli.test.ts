@@ -2,10 +2,9 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { maskId } from '../../pipeline/log.js';
-import { migrate, queryRows } from '../../pipeline/store/index.js';
+import { closeDb, openStore, queryRows } from '../../pipeline/store/index.js';
 import { tempDir } from '../helpers.js';
 import { biduiArgs, ROOT } from '../setup/cli.js';
 import { IDS, RUN, seed } from './fixture.js';
@@ -19,12 +18,9 @@ beforeAll(async () => {
   dir = tempDir('bidui-review-cli-');
   dbPath = join(dir, 'store.duckdb');
   // Its own instance, closed afterwards: the CLI process needs the file lock.
-  const instance = await DuckDBInstance.create(dbPath);
-  const db = await instance.connect();
-  await migrate(db);
+  const db = await openStore(dbPath, { detached: true });
   await seed(db);
-  db.closeSync();
-  instance.closeSync();
+  closeDb(db);
 });
 
 describe('bidui review and export commands', () => {
@@ -57,16 +53,14 @@ describe('bidui review and export commands', () => {
     const bad = await bidui(['--db', dbPath, 'export', 'nope', '--out', out, '--by', 'u']).catch((e: { code: number }) => e);
     expect(bad).toMatchObject({ code: 1 });
 
-    const instance = await DuckDBInstance.create(dbPath);
-    const db = await instance.connect();
+    const db = await openStore(dbPath, { detached: true });
     const audit = await queryRows<{ action: string; actor: string; rows: number }>(db, `SELECT action, actor, rows FROM audit_log ORDER BY audit_id`);
     expect(audit).toEqual([
       { action: 'decide', actor: '审核员丁', rows: 1 },
       { action: 'export', actor: '导出员', rows: 1 },
       { action: 'export', actor: '导出员', rows: 1 },
     ]);
-    db.closeSync();
-    instance.closeSync();
+    closeDb(db);
   });
 
   it('review approve: the four-eyes approval of a confirmed REMOVE, never by the one who confirmed it; the national export then has it', async () => {

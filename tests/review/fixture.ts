@@ -1,7 +1,7 @@
 // A small store with two runs, flags of every type, reason and a few counties, for the review
 // and export tests. Rows are inserted directly: the rules engine is not needed.
 import { lit, type Db } from '../../pipeline/store/index.js';
-import { makeId } from '../helpers.js';
+import { insertPlain, makeId } from '../helpers.js';
 
 export const RUN = 'Q2026-09-30';
 export const OLD_RUN = 'Q2026-06-30';
@@ -55,7 +55,7 @@ export async function insertRun(db: Db, runId: string, asOf: string, status = 'c
 export async function insertFlag(db: Db, f: FlagInput): Promise<void> {
   const runId = f.run_id ?? RUN;
   const key = f.flag_key ?? `key-${f.flag_id}`;
-  await db.run(
+  await insertPlain(db, 'flags',
     `INSERT INTO flags (flag_id, run_id, flag_key, as_of, flag, category, previous_category, reason, child_person_id, child_name,
                         child_id_number, child_ref, county_code, effective_from, overpaid_months, priority, score, evidence, params,
                         fingerprint, lifecycle)
@@ -68,7 +68,7 @@ export async function insertFlag(db: Db, f: FlagInput): Promise<void> {
 }
 
 export async function insertDecision(db: Db, flagId: string, decision: string, by = 'reviewer1', at = '2026-10-10 09:00:00', runId = RUN): Promise<void> {
-  await db.run(
+  await insertPlain(db, 'decisions',
     `INSERT INTO decisions (flag_id, run_id, flag_key, fingerprint, decision, reason, decided_by, decided_at)
      SELECT flag_id, run_id, flag_key, fingerprint, ${lit(decision)}, ${decision === 'confirmed' ? 'NULL' : "'fixture'"}, ${lit(by)}, TIMESTAMP ${lit(at)}
        FROM flags WHERE flag_id = ${lit(flagId)} AND run_id = ${lit(runId)}`,
@@ -80,7 +80,7 @@ export async function seed(db: Db): Promise<void> {
   await insertRun(db, OLD_RUN, '2026-06-30');
   await insertRun(db, RUN, '2026-09-30', 'complete', OLD_RUN);
   // The raw/normalised enrollment row the DROPPED_OUT evidence points to.
-  await db.run(
+  await insertPlain(db, 'feed_enrollment',
     `INSERT INTO feed_enrollment (batch_id, src_row, src_line, raw, school_name, status) VALUES (7, 3, 4, '{}', '南山区第一实验学校', 'DROPPED_OUT'), (8, 1, 2, '{}', '白云区第二中学', 'DROPPED_OUT')`,
   );
   const flags: FlagInput[] = [

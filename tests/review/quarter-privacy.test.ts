@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/index.js';
 import { runQuarter } from '../../jobs/index.js';
 import { openStore, queryRows } from '../../pipeline/store/index.js';
-import { tempDir } from '../helpers.js';
+import { insertPlain, tempDir } from '../helpers.js';
 
 describe('quarterly run: retention and the flags.csv audit', () => {
   it('deletes the feeds past retention before it reads them, and audits both', async () => {
@@ -19,7 +19,7 @@ describe('quarterly run: retention and the flags.csv audit', () => {
       `INSERT INTO ingest_batches (batch_id, feed, source, file_name, file_path, file_size, content_hash, status, rows_loaded, started_at, finished_at)
        VALUES (1, 'death', 'death', 'old.csv', '/inbox/old.csv', 1, 'h1', 'loaded', 1, CAST(now() AS TIMESTAMP) - INTERVAL 60 DAY, CAST(now() AS TIMESTAMP) - INTERVAL 60 DAY)`,
     );
-    await db.run(`INSERT INTO feed_death (batch_id, src_row, src_line, raw, name, death_date) VALUES (1, 1, 2, '{}', '旧记录', DATE '2024-01-01')`);
+    await insertPlain(db, 'feed_death',`INSERT INTO feed_death (batch_id, src_row, src_line, raw, name, death_date) VALUES (1, 1, 2, '{}', '旧记录', DATE '2024-01-01')`);
     const out = join(dir, 'out');
     const result = await runQuarter(db, cfg, { asOf: '2026-09-30', out });
     expect(result.retention).toMatchObject({ feedDays: 30, batches: [1], deleted: { death: 1 } });

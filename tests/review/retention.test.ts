@@ -1,6 +1,7 @@
 // Retention (issue 18 item 12, RULES.md §4): the feeds of batches loaded more than
 // retention.feedDays ago are deleted (rows, raw rows, quarantine, findings, names), audited; recent
 // batches stay, and so do the records the evidence of a flag within retention points to.
+import { insertPlain } from '../helpers.js';
 import { describe, expect, it } from 'vitest';
 import { openStore, queryRows, type Db } from '../../pipeline/store/index.js';
 import { applyRetention } from '../../review/index.js';
@@ -15,10 +16,10 @@ async function batch(db: Db, id: number, feed: string, daysAgo: number): Promise
 }
 
 async function deathRow(db: Db, batchId: number, row: number, name: string): Promise<void> {
-  await db.run(
+  await insertPlain(db, 'feed_death',
     `INSERT INTO feed_death (batch_id, src_row, src_line, raw, name, death_date, record_id) VALUES (${batchId}, ${row}, ${row + 1}, '{"姓名":"${name}"}', '${name}', DATE '2024-01-01', 'D${batchId}-${row}')`,
   );
-  await db.run(`INSERT INTO name_forms (name) SELECT '${name}' WHERE NOT EXISTS (SELECT 1 FROM name_forms WHERE name = '${name}')`);
+  await insertPlain(db, 'name_forms',`INSERT INTO name_forms (name) SELECT '${name}' WHERE NOT EXISTS (SELECT 1 FROM name_forms WHERE name = '${name}')`);
 }
 
 async function store(): Promise<Db> {
@@ -27,7 +28,7 @@ async function store(): Promise<Db> {
   await batch(db, 2, 'death', 10); // recent
   for (const [r, n] of [[1, '甲一'], [2, '甲二'], [3, '甲三']] as const) await deathRow(db, 1, r, n);
   for (const [r, n] of [[1, '乙一'], [2, '乙二']] as const) await deathRow(db, 2, r, n);
-  await db.run(`INSERT INTO quarantine VALUES (1, 9, 10, 'death_date', 'BAD_DATE', '日期无效', '甲九,2024-13-01'), (2, 9, 10, 'death_date', 'BAD_DATE', '日期无效', '乙九,2024-13-01')`);
+  await insertPlain(db, 'quarantine',`INSERT INTO quarantine VALUES (1, 9, 10, 'death_date', 'BAD_DATE', '日期无效', '甲九,2024-13-01'), (2, 9, 10, 'death_date', 'BAD_DATE', '日期无效', '乙九,2024-13-01')`);
   await db.run(`INSERT INTO findings VALUES (1, 1, 2, 'id_number', 'BAD_CHECK_DIGIT'), (1, 2, 3, 'id_number', 'ZERO_TAIL'), (2, 1, 2, 'id_number', 'BAD_CHECK_DIGIT')`);
   return db;
 }

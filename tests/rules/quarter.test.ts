@@ -149,9 +149,9 @@ describe('quarterly run', () => {
 
     const { db, cfg, out } = await freshRun('no-enrollment');
     // As if the education bureau had sent nothing: no enrollment batch in the store.
-    await db.run(`DELETE FROM feed_enrollment`);
+    await db.run(`DELETE FROM sealed_feed_enrollment`);
     await db.run(`DELETE FROM findings WHERE batch_id IN (SELECT batch_id FROM ingest_batches WHERE feed = 'enrollment')`);
-    await db.run(`DELETE FROM quarantine WHERE batch_id IN (SELECT batch_id FROM ingest_batches WHERE feed = 'enrollment')`);
+    await db.run(`DELETE FROM sealed_quarantine WHERE batch_id IN (SELECT batch_id FROM ingest_batches WHERE feed = 'enrollment')`);
     await db.run(`DELETE FROM ingest_batches WHERE feed = 'enrollment'`);
     const result = await runQuarter(db, cfg, { asOf: AS_OF, out, skipIngest: true });
     expect(result.missingFeeds).toEqual(['enrollment']);

@@ -4,7 +4,7 @@ import { loadConfig } from '../../config/index.js';
 import { ingestInbox } from '../../connectors/index.js';
 import { NAME_FORMS_VERSION, normalizeName } from '../../pipeline/identity/index.js';
 import { openStore, queryRows, refreshNameForms, type Db } from '../../pipeline/store/index.js';
-import { makeId, tempDir, writeFile } from '../helpers.js';
+import { insertPlain, makeId, tempDir, writeFile } from '../helpers.js';
 
 const ID = makeId('440305', '19800101', '224');
 
@@ -34,8 +34,8 @@ describe('name forms version', () => {
   it('forms computed by another version are computed again when the store is opened, for the names feed rows have', async () => {
     const { db, path } = await storeWithNames();
     // As an older normalisation left them: a stale form, and a name no feed row has (a failed batch's).
-    await db.run(`UPDATE name_forms SET pinyin = 'stale', pinyin_alts = ['stale']`);
-    await db.run(`INSERT INTO name_forms (name, pinyin) VALUES ('王小明', 'wangxiaoming')`);
+    await db.run(`UPDATE sealed_name_forms SET pinyin = bidui_seal('stale'), pinyin_alts = bidui_seal('["stale"]')`);
+    await insertPlain(db, 'name_forms',`INSERT INTO name_forms (name, pinyin) VALUES ('王小明', 'wangxiaoming')`);
     await db.run(`UPDATE name_forms_version SET version = ${NAME_FORMS_VERSION - 1}`);
 
     const reopened = await openStore(path);
@@ -50,7 +50,7 @@ describe('name forms version', () => {
 
   it('leaves forms of the running version alone', async () => {
     const { db } = await storeWithNames();
-    await db.run(`UPDATE name_forms SET pinyin = 'kept'`);
+    await db.run(`UPDATE sealed_name_forms SET pinyin = bidui_seal('kept')`);
     expect(await refreshNameForms(db)).toBeNull();
     expect((await forms(db)).map((f) => f.pinyin)).toEqual(['kept', 'kept']);
   });
@@ -58,7 +58,7 @@ describe('name forms version', () => {
   it('a store from before versions (no version row) is brought up to date, and reports it', async () => {
     const { db } = await storeWithNames();
     await db.run(`DELETE FROM name_forms_version`);
-    await db.run(`DELETE FROM name_forms`);
+    await db.run(`DELETE FROM sealed_name_forms`);
     expect(await refreshNameForms(db)).toEqual({ from: null, names: 2 });
     expect((await forms(db)).map((f) => f.name)).toEqual(['单雨涵', '陳欣怡']);
   });

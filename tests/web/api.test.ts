@@ -514,7 +514,7 @@ describe('need-to-know: an HIV flag does not exist for a role without the grant 
 
 describe('money on the flag page', () => {
   it('a REMOVE shows the months paid since it took effect and their amount in 元', async () => {
-    await fx.db.run(`UPDATE flags SET overpaid_months = 3, overpaid_amount = 2700 WHERE flag_id = 'W-A-REM'`);
+    await fx.db.run(`UPDATE sealed_flags SET overpaid_months = 3, overpaid_amount = 2700 WHERE flag_id = 'W-A-REM'`);
     const a = await signedIn('rev_a');
     const page = await (await a.get('/flags/W-A-REM')).text();
     expect(page).toContain('已多发 3 个月（2700 元）');

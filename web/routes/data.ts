@@ -6,6 +6,7 @@
 import { basename } from 'node:path';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
+import { SEALED_FILE_SUFFIX } from '../../pipeline/seal/index.js';
 import { quarantineReasonLabel, storeStatus, type StoreStatus } from '../../connectors/index.js';
 import { exportQuarantine, maskQuarantineRow, quarantineFilterSchema, quarantineRows, type QuarantineFilter, type QuarantineRow } from '../../exports/index.js';
 import { FEED_LABELS } from '../../pipeline/feeds.js';
@@ -103,5 +104,5 @@ data.post('/api/data/quarantine/export', json(quarantineFilterSchema), async (c)
   requireLoader(ctx);
   const filter: QuarantineFilter = c.req.valid('json');
   const r = await exportQuarantine(ctx.db, { ...filter, outDir: userExportDir(c, ctx.user.username, randomToken(4)), by: ctx.user.username });
-  return c.json({ ok: true, files: [{ name: basename(r.file.path), format: 'xlsx', rows: r.rows, url: `/api/exports/${r.auditId}/download` }] });
+  return c.json({ ok: true, files: [{ name: basename(r.file.path, SEALED_FILE_SUFFIX), format: 'xlsx', rows: r.rows, url: `/api/exports/${r.auditId}/download` }] });
 });

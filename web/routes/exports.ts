@@ -1,9 +1,10 @@
 // Exports: the page /exports, POST /api/exports (files of the user's area, audited) and
 // GET /api/exports/:auditId/download (only one's own files, only from the export folder).
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, relative, resolve, sep } from 'node:path';
-import { Readable } from 'node:stream';
 import { Hono } from 'hono';
+import { openFileBytes, SEALED_FILE_SUFFIX } from '../../pipeline/seal/index.js';
+import { storeKeys } from '../../pipeline/store/index.js';
 import { exportChoice, exportChoices, purposeLabel, runExport, type ExportChoice } from '../../exports/index.js';
 import { randomToken } from '../auth.js';
 import { ctxOf, pageUser, type Ctx, type Env } from '../context.js';
@@ -48,13 +49,15 @@ exportRoutes.post('/api/exports', json(exportBody), async (c) => {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   const outDir = join(c.get('web').exportDir, ctx.user.username.replace(/[^\p{L}\p{N}_.-]/gu, '_'), `${stamp}-${randomToken(4)}`);
   const result = await runExport(ctx.db, choice.kind, { runId: run.runId, county: county || null, outDir, by: ctx.user.username, needToKnow: canSeeRestricted(ctx), template: choice.template });
-  const idOf = await exportAuditIds(ctx, result.files.map((f) => f.path));
+  // Each file is audited under its name before sealing (exports/): the download finds the sealed file beside it.
+  const plain = (f: { path: string }) => (f.path.endsWith(SEALED_FILE_SUFFIX) ? f.path.slice(0, -SEALED_FILE_SUFFIX.length) : f.path);
+  const idOf = await exportAuditIds(ctx, result.files.map(plain));
   return c.json({
     ok: true,
     kind: result.kind,
     runId: result.runId,
     county: result.county,
-    files: result.files.map((f) => ({ name: basename(f.path), format: f.format, rows: f.rows, purpose: purposeLabel(f), url: `/api/exports/${idOf.get(f.path)}/download` })),
+    files: result.files.map((f) => ({ name: basename(f.path, SEALED_FILE_SUFFIX), format: f.format, rows: f.rows, purpose: purposeLabel(f), url: `/api/exports/${idOf.get(plain(f))}/download` })),
   });
 });
 
@@ -64,12 +67,15 @@ exportRoutes.get('/api/exports/:auditId/download', params(auditIdParam), async (
   const target = await exportFileOf(ctx, c.req.valid('param').auditId);
   const path = target ? resolve(target) : null;
   const rel = path ? relative(exportDir, path) : '..';
-  if (!path || rel.startsWith('..') || rel.startsWith(sep) || !existsSync(path)) throw new WebError(404, '找不到该导出文件');
+  // The export is stored sealed (runExport); the person who made it downloads it open.
+  const sealed = path + SEALED_FILE_SUFFIX;
+  if (!path || rel.startsWith('..') || rel.startsWith(sep) || !(existsSync(sealed) || existsSync(path))) throw new WebError(404, '找不到该导出文件');
   const name = basename(path);
-  return new Response(Readable.toWeb(createReadStream(path)) as unknown as ReadableStream, {
+  const bytes = existsSync(sealed) ? openFileBytes(storeKeys(ctx.db), sealed) : readFileSync(path);
+  return new Response(new Uint8Array(bytes), {
     headers: {
       'Content-Type': 'application/octet-stream',
-      'Content-Length': String(statSync(path).size),
+      'Content-Length': String(bytes.length),
       'Content-Disposition': `attachment; filename="export${name.slice(name.lastIndexOf('.'))}"; filename*=UTF-8''${encodeURIComponent(name)}`,
       'Cache-Control': 'no-store',
     },
