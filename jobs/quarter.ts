@@ -200,7 +200,7 @@ async function doRun(db: Db, config: Config, executor: StepExecutor, opts: Quart
   const matched = await execute('match', matchKeys.map((key) => ({ step: 'match', runId, rel, key, of: buckets })));
   const linked = await mergeMatches(db, root, rel, matched, prepared);
   // The linkage worked in this process's memory; later processes (web, rules explain) read its result from the store.
-  for (const table of ['persons', 'person_links', 'mentions']) await persistWorkTable(db, table);
+  for (const table of ['persons', 'person_links', 'mentions', 'match_runs']) await persistWorkTable(db, table);
   stageDone('match', matchKeys.length);
   lap('match');
 

@@ -78,8 +78,7 @@ export async function finishRun(db: Db, runId: string, rows: readonly FlagRow[],
   );
   const prev = previous?.run_id ?? null;
   await storeRunFlags(db, runId, asOf, prev, rows);
-  // flags.csv is left sealed like every file with personal data (RULES.md §4): `bidui open` opens it.
-  const files = opts.out ? [sealFile(storeKeys(db), await writeFlagsCsv(db, runId, opts.out))] : [];
+  const written = opts.out ? [await writeFlagsCsv(db, runId, opts.out)] : [];
   timings.store = Math.round(performance.now() - t) / 1000;
 
   const counts = await queryAll(
@@ -95,9 +94,11 @@ export async function finishRun(db: Db, runId: string, rows: readonly FlagRow[],
   );
   // flags.csv holds full ID numbers and names: its writing is audited like every export.
   const flagCount = counts.reduce((n, r) => n + r.n, 0);
-  for (const file of files) {
+  for (const file of written) {
     await appendAudit(db, { actor: 'system', action: 'export', runId, target: file, rows: flagCount, detail: { kind: 'flags.csv', format: 'csv', fullIds: true } });
   }
+  // flags.csv is left sealed like every file with personal data (RULES.md §4; audited under its name): `bidui open` opens it.
+  const files = written.map((f) => sealFile(storeKeys(db), f));
   const status = opts.status ?? 'complete';
   const result: QuarterResult = {
     runId,

@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkDigit } from '../pipeline/identity/index.js';
+import { openFile, sealKeys, SEALED_FILE_SUFFIX } from '../pipeline/seal/index.js';
 import { insertPlainRowsSql, type Db } from '../pipeline/store/index.js';
 
 export function tempDir(prefix = 'bidui-test-'): string {
@@ -59,4 +60,15 @@ export async function insertPlain(db: Db, name: string, insertSql: string): Prom
   const listed = new RegExp(`INSERT INTO ${name}\\s*\\(([^)]*)\\)`).exec(insertSql)?.[1];
   await db.run(insertPlainRowsSql(name, staging, listed?.split(',').map((c) => c.trim().replace(/^"|"$/g, ''))));
   await db.run(`DROP TABLE ${staging}`);
+}
+
+/**
+ * The plain content of a file bidui left sealed (`<name>.sm4`, docs/protection.md), as `bidui open`
+ * gives it (written beside it under its own name, for readers that want a path); a plain file as it is.
+ */
+export function opened(path: string): string {
+  if (!path.endsWith(SEALED_FILE_SUFFIX)) return path;
+  const plain = path.slice(0, -SEALED_FILE_SUFFIX.length);
+  openFile(sealKeys(Buffer.from(process.env.BIDUI_KEY!, 'hex')), path, plain);
+  return plain;
 }

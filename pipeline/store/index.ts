@@ -6,6 +6,7 @@ export { migrate, MIGRATIONS } from './migrations.js';
 export { refreshNameForms, insertNameFormsSql, lacksNameFormsSql } from './name-forms.js';
 export { QUARANTINE_COLUMNS } from './schema.js';
 
+import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { openDb, queryRows, type Db, type OpenOptions } from './db.js';
 import { migrate } from './migrations.js';
@@ -14,6 +15,7 @@ import { refreshNameForms } from './name-forms.js';
 /** Opens the store at `path` and brings its schema and its names' forms up to date. */
 export async function openStore(path: string, opts: OpenOptions = {}): Promise<Db> {
   const db = await openDb(path, opts);
+  removeStaleSpill(path);
   await migrate(db);
   await recoverInterrupted(db, path);
   await refreshNameForms(db);
@@ -25,6 +27,19 @@ export const INTERRUPTED_REASON =
   '载入中断 (interrupted): 处理此文件的进程异常退出 (如内存耗尽或被终止), 未载入任何行; 文件内容不变时不再重试, 修正文件后重新放入, 或用 bidui ingest --retry-failed 重试';
 
 const recovered = new Set<string>();
+const spillChecked = new Set<string>();
+
+/**
+ * DuckDB spills to `<store>.tmp` under memory pressure, in clear (docs/protection.md): what a process
+ * that ended left there goes when the store is first opened by this one (which now holds its lock).
+ */
+function removeStaleSpill(path: string): void {
+  if (path === ':memory:') return;
+  const key = resolve(path);
+  if (spillChecked.has(key)) return;
+  spillChecked.add(key);
+  rmSync(`${key}.tmp`, { recursive: true, force: true });
+}
 
 /**
  * A batch still `loading` when a process first opens the store was being loaded by a process that
