@@ -209,7 +209,8 @@ export class RuleContext {
     const cite = (e: Evidence) => s.evidence.push({ ...e, role });
     const status = recorded?.status ?? 'NORMAL';
     const since = recorded?.since ?? null;
-    // A recorded death, disappearance or restriction dated within the window is a new event too.
+    // A recorded death or restriction dated within the window is a new event too. A recorded 失踪 is not:
+    // RULES.md §1 dates MISSING by the court's declaration (宣告失踪, the court feed), which is the event §3 counts.
     const recordedEvent = () => {
       if (since !== null && since <= T && daysBetween(since, T) <= p.urgent.windowDays) s.urgentEvent = maxDate(s.urgentEvent, since);
     };
@@ -263,10 +264,8 @@ export class RuleContext {
         break;
       case 'MISSING':
       case 'NOT_FOUND':
-        if (reappeared === null) {
-          gone(since);
-          if (status === 'MISSING') recordedEvent();
-        } else reappear();
+        if (reappeared === null) gone(since);
+        else reappear();
         break;
       case 'LOST_CONTACT': {
         // RULES.md §1: an undated registry status counts from the registry's start date, and the flag says so.
