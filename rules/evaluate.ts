@@ -606,9 +606,10 @@ export function evaluateChild(ctx: RuleContext, child: ChildFacts, people: Map<s
   const recordRow = primary ?? child.registry[child.registry.length - 1] ?? null;
   const fatherId = recordRow?.father.personId ?? child.listedFatherId;
   const motherId = recordRow?.mother.personId ?? child.listedMotherId;
-  // A parent known only from a name-only guardian link: its records count with the link's lower probability.
-  const fatherNameOnly = recordRow?.father.personId ? null : child.listedFatherNameOnly ?? null;
-  const motherNameOnly = recordRow?.mother.personId ? null : child.listedMotherNameOnly ?? null;
+  // A parent known only through a name-only link (the registry's, else the listing's): its records count with the
+  // link's lower probability, marked.
+  const fatherNameOnly = recordRow?.father.personId ? recordRow.father.nameOnly ?? null : child.listedFatherNameOnly ?? null;
+  const motherNameOnly = recordRow?.mother.personId ? recordRow.mother.nameOnly ?? null : child.listedMotherNameOnly ?? null;
   // A linked parent with no feed record is known (and present); only a parent nobody lists is unknown.
   const factsOf = (id: string | null, nameOnly: number | null = null) => {
     const facts = id ? people.get(id) ?? EMPTY_FACTS(id) : null;
@@ -631,13 +632,18 @@ export function evaluateChild(ctx: RuleContext, child: ChildFacts, people: Map<s
   const registered = primary ? registryCategory(primary, cd.holds || ill.holds) : null;
   const best = ctx.qualify(f, m, self);
   const parentEvidence = [...f.evidence, ...m.evidence];
-  // An undated recorded 失联 counted from the registry's start date: every flag of the child says so.
-  const assumed = Object.fromEntries(
+  // What the rules assumed, which every flag of the child says: an undated recorded 失联 counted from the
+  // registry's start date; a birth date read from an ID whose check digit fails.
+  const lostSince = Object.fromEntries(
     [['父亲', f], ['母亲', m]].flatMap(([who, s]) => ((s as ParentState).assumedLostSince ? [[who as string, (s as ParentState).assumedLostSince]] : [])),
   );
+  const assumed = {
+    ...(Object.keys(lostSince).length ? { lostContactSince: lostSince } : {}),
+    ...(child.birthFromInvalidId && birth ? { birthDateFromInvalidId: birth } : {}),
+  };
   const params = (keys: string[]) => ({
     ...Object.fromEntries(keys.map((k) => [k, k.split('.').reduce<unknown>((o, x) => (o as Record<string, unknown>)[x], p)])),
-    ...(Object.keys(assumed).length ? { assumed: { lostContactSince: assumed } } : {}),
+    ...(Object.keys(assumed).length ? { assumed } : {}),
   });
   const raise = (x: Omit<RaisedFlag, 'evidence' | 'params'> & { evidence?: RaisedFlag['evidence']; params?: string[] }) => {
     const registryEvidence = x.registry ? [{ ...x.registry, role: 'registry' }] : [];
@@ -655,7 +661,7 @@ export function evaluateChild(ctx: RuleContext, child: ChildFacts, people: Map<s
 
   // The trace is read by caseworkers (CLI and review queue): Chinese.
   trace.push(
-    `截至 ${T}；出生日期 ${birth ?? '未知'}；${adult ? `已满${p.adultAge}周岁` : `未满${p.adultAge}周岁`}${deathDate ? `；已于 ${deathDate} 死亡` : ''}`,
+    `截至 ${T}；出生日期 ${birth ?? '未知'}${child.birthFromInvalidId && birth ? '（取自校验位不符的身份证号，请核实）' : ''}；${adult ? `已满${p.adultAge}周岁` : `未满${p.adultAge}周岁`}${deathDate ? `；已于 ${deathDate} 死亡` : ''}`,
   );
   for (const [role, s] of [['父亲', f], ['母亲', m]] as const) {
     trace.push(
