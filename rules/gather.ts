@@ -32,7 +32,8 @@ const FEED_RANK = `CASE m.feed WHEN 'registry' THEN 0 WHEN 'enrollment' THEN 1 W
 /**
  * A mention's birth date and where it comes from: 0 a valid ID, 1 the record's birth-date column (mentions.birth_date
  * holds the column, else a trusted ID's date), 2 the digits of an ID whose check digit fails (not after T). The
- * last is a fallback: one wrong digit of such an ID may be one of the date's (bench: see tests/rules/gather.test.ts).
+ * last is a fallback, for a child no other record dates: the wrong digit may be one of the date's (an adult born
+ * 2000-2008 then reads as a child for about 1 in 55 such errors), so the flags say it (ChildFacts.birthFromInvalidId).
  */
 const BIRTH_RANK = (m: string, asOf: string) =>
   `CASE WHEN ${m}.id_valid AND ${m}.id_birth_date IS NOT NULL THEN 0 WHEN ${m}.birth_date IS NOT NULL THEN 1 WHEN ${m}.id_birth_date <= DATE '${asOf}' THEN 2 END`;
@@ -148,7 +149,7 @@ const STATEMENTS = (asOf: string, adultAge: number) => [
   // Who the child is: a mention with a valid ID first, then the registry's, then enrollment's. The birth date:
   // a valid ID's (RULES.md: the ID's birth date wins over a birth-date column that contradicts it), else a
   // birth-date column, else the digits of an ID whose check digit fails (RULES.md: from the ID number when the
-  // column is missing), which the flags then say (birth_from_invalid_id).
+  // column is missing), which the flags then say.
   `CREATE OR REPLACE TEMP TABLE rule_identity AS
    SELECT c.person_id, arg_min(struct_pack(name := m.name_raw, id := m.id, county := m.county), [CASE WHEN m.id_valid THEN 0 ELSE 1 END, ${FEED_RANK}, m.uid]) AS who,
           arg_min(struct_pack(birth := ${BIRTH('m', asOf)}::VARCHAR, from_invalid_id := ${BIRTH_RANK('m', asOf)} = 2),
