@@ -663,9 +663,10 @@ export function evaluateChild(ctx: RuleContext, child: ChildFacts, people: Map<s
   trace.push(
     `截至 ${T}；出生日期 ${birth ?? '未知'}${child.birthFromInvalidId && birth ? '（取自校验位不符的身份证号，请核实）' : ''}；${adult ? `已满${p.adultAge}周岁` : `未满${p.adultAge}周岁`}${deathDate ? `；已于 ${deathDate} 死亡` : ''}`,
   );
-  for (const [role, s] of [['父亲', f], ['母亲', m]] as const) {
+  for (const [role, s, nameOnly] of [['父亲', f, fatherNameOnly], ['母亲', m, motherNameOnly]] as const) {
+    const linked = nameOnly === null ? '已匹配到人员' : `已匹配到人员（仅凭姓名匹配，匹配概率 ${(nameOnly * 100).toFixed(1)}%）`;
     trace.push(
-      `${role}：${s.known ? '已匹配到人员' : '未匹配到人员'}；` +
+      `${role}：${s.known ? linked : '未匹配到人员'}；` +
         `${s.gone ? `死亡或失踪（自 ${s.goneSince ?? '日期不详'}）` : s.q ? `符合条件的情形（自 ${s.qSince ?? '日期不详'}，限制人身自由满 ${p.restriction.minMonths} 个月、失联满 ${p.lostContact.minMonths} 个月等）` : '不符合条件的情形'}` +
         `${s.pending ? `；将于 ${s.pending} 达到月数要求` : ''}${s.ended ? `；${reasonLabel(s.ended.reason)}（${s.ended.date}）` : ''}` +
         `${s.urgentEvent ? `；近 ${p.urgent.windowDays} 天内发生突发事件（${s.urgentEvent}）` : ''}${s.notPresent ? '；无法履行监护' : ''}`,

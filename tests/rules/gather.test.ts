@@ -96,6 +96,9 @@ describe('name-only links in the evidence', () => {
     const child = facts.children.find((c) => c.idNumber === wang.id)!;
     const urgent = evaluateChild(ctx, child, facts.people).flags.find((f) => f.flag === 'URGENT')!;
     expect(explainFlagLines(urgent)[0]).toMatch(/父亲：死亡[^；]* 记录 D1，日期 2026-08-10（匹配概率 80\.0%，仅凭姓名匹配）/);
+    expect(evaluateChild(ctx, child, facts.people).trace).toContain(
+      `父亲：已匹配到人员（仅凭姓名匹配，匹配概率 80.0%）；死亡或失踪（自 2026-08-10）；近 92 天内发生突发事件（2026-08-10）；无法履行监护`,
+    );
   });
 
   it("the record a name-only guardian link reached keeps its own score: only the child's view through the link is capped and marked", () => {
