@@ -342,4 +342,5 @@ export const PROFILE_PARAM_LABELS: Readonly<Record<string, string>> = {
   povertyCounts: '低保、特困家庭儿童计入家庭困境',
   assumed: '推定',
   lostContactSince: '失联起始日期（登记时未填，按纳入保障日期计）',
+  birthDateFromInvalidId: '出生日期（取自校验位不符的身份证号）',
 };

@@ -209,7 +209,8 @@ export class RuleContext {
     const cite = (e: Evidence) => s.evidence.push({ ...e, role });
     const status = recorded?.status ?? 'NORMAL';
     const since = recorded?.since ?? null;
-    // A recorded death, disappearance or restriction dated within the window is a new event too.
+    // A recorded death or restriction dated within the window is a new event too. A recorded 失踪 is not:
+    // RULES.md §1 dates MISSING by the court's declaration (宣告失踪, the court feed), which is the event §3 counts.
     const recordedEvent = () => {
       if (since !== null && since <= T && daysBetween(since, T) <= p.urgent.windowDays) s.urgentEvent = maxDate(s.urgentEvent, since);
     };
@@ -263,10 +264,8 @@ export class RuleContext {
         break;
       case 'MISSING':
       case 'NOT_FOUND':
-        if (reappeared === null) {
-          gone(since);
-          if (status === 'MISSING') recordedEvent();
-        } else reappear();
+        if (reappeared === null) gone(since);
+        else reappear();
         break;
       case 'LOST_CONTACT': {
         // RULES.md §1: an undated registry status counts from the registry's start date, and the flag says so.
@@ -607,9 +606,10 @@ export function evaluateChild(ctx: RuleContext, child: ChildFacts, people: Map<s
   const recordRow = primary ?? child.registry[child.registry.length - 1] ?? null;
   const fatherId = recordRow?.father.personId ?? child.listedFatherId;
   const motherId = recordRow?.mother.personId ?? child.listedMotherId;
-  // A parent known only from a name-only guardian link: its records count with the link's lower probability.
-  const fatherNameOnly = recordRow?.father.personId ? null : child.listedFatherNameOnly ?? null;
-  const motherNameOnly = recordRow?.mother.personId ? null : child.listedMotherNameOnly ?? null;
+  // A parent known only through a name-only link (the registry's, else the listing's): its records count with the
+  // link's lower probability, marked.
+  const fatherNameOnly = recordRow?.father.personId ? recordRow.father.nameOnly ?? null : child.listedFatherNameOnly ?? null;
+  const motherNameOnly = recordRow?.mother.personId ? recordRow.mother.nameOnly ?? null : child.listedMotherNameOnly ?? null;
   // A linked parent with no feed record is known (and present); only a parent nobody lists is unknown.
   const factsOf = (id: string | null, nameOnly: number | null = null) => {
     const facts = id ? people.get(id) ?? EMPTY_FACTS(id) : null;
@@ -632,13 +632,18 @@ export function evaluateChild(ctx: RuleContext, child: ChildFacts, people: Map<s
   const registered = primary ? registryCategory(primary, cd.holds || ill.holds) : null;
   const best = ctx.qualify(f, m, self);
   const parentEvidence = [...f.evidence, ...m.evidence];
-  // An undated recorded 失联 counted from the registry's start date: every flag of the child says so.
-  const assumed = Object.fromEntries(
+  // What the rules assumed, which every flag of the child says: an undated recorded 失联 counted from the
+  // registry's start date; a birth date read from an ID whose check digit fails.
+  const lostSince = Object.fromEntries(
     [['父亲', f], ['母亲', m]].flatMap(([who, s]) => ((s as ParentState).assumedLostSince ? [[who as string, (s as ParentState).assumedLostSince]] : [])),
   );
+  const assumed = {
+    ...(Object.keys(lostSince).length ? { lostContactSince: lostSince } : {}),
+    ...(child.birthFromInvalidId && birth ? { birthDateFromInvalidId: birth } : {}),
+  };
   const params = (keys: string[]) => ({
     ...Object.fromEntries(keys.map((k) => [k, k.split('.').reduce<unknown>((o, x) => (o as Record<string, unknown>)[x], p)])),
-    ...(Object.keys(assumed).length ? { assumed: { lostContactSince: assumed } } : {}),
+    ...(Object.keys(assumed).length ? { assumed } : {}),
   });
   const raise = (x: Omit<RaisedFlag, 'evidence' | 'params'> & { evidence?: RaisedFlag['evidence']; params?: string[] }) => {
     const registryEvidence = x.registry ? [{ ...x.registry, role: 'registry' }] : [];
@@ -656,11 +661,12 @@ export function evaluateChild(ctx: RuleContext, child: ChildFacts, people: Map<s
 
   // The trace is read by caseworkers (CLI and review queue): Chinese.
   trace.push(
-    `截至 ${T}；出生日期 ${birth ?? '未知'}；${adult ? `已满${p.adultAge}周岁` : `未满${p.adultAge}周岁`}${deathDate ? `；已于 ${deathDate} 死亡` : ''}`,
+    `截至 ${T}；出生日期 ${birth ?? '未知'}${child.birthFromInvalidId && birth ? '（取自校验位不符的身份证号，请核实）' : ''}；${adult ? `已满${p.adultAge}周岁` : `未满${p.adultAge}周岁`}${deathDate ? `；已于 ${deathDate} 死亡` : ''}`,
   );
-  for (const [role, s] of [['父亲', f], ['母亲', m]] as const) {
+  for (const [role, s, nameOnly] of [['父亲', f, fatherNameOnly], ['母亲', m, motherNameOnly]] as const) {
+    const linked = nameOnly === null ? '已匹配到人员' : `已匹配到人员（仅凭姓名匹配，匹配概率 ${(nameOnly * 100).toFixed(1)}%）`;
     trace.push(
-      `${role}：${s.known ? '已匹配到人员' : '未匹配到人员'}；` +
+      `${role}：${s.known ? linked : '未匹配到人员'}；` +
         `${s.gone ? `死亡或失踪（自 ${s.goneSince ?? '日期不详'}）` : s.q ? `符合条件的情形（自 ${s.qSince ?? '日期不详'}，限制人身自由满 ${p.restriction.minMonths} 个月、失联满 ${p.lostContact.minMonths} 个月等）` : '不符合条件的情形'}` +
         `${s.pending ? `；将于 ${s.pending} 达到月数要求` : ''}${s.ended ? `；${reasonLabel(s.ended.reason)}（${s.ended.date}）` : ''}` +
         `${s.urgentEvent ? `；近 ${p.urgent.windowDays} 天内发生突发事件（${s.urgentEvent}）` : ''}${s.notPresent ? '；无法履行监护' : ''}`,

@@ -46,7 +46,7 @@ export function explainFlagLines(f: RaisedFlag): string[] {
     .map((e) => {
       const whose = EVIDENCE_ROLE_LABELS[e.role] ?? e.role;
       const feed = FEED_LABELS[e.feed as FeedName] ?? e.feed;
-      return `${whose}：${feed} 记录 ${e.recordId}${e.date ? `，日期 ${e.date}` : ''}（匹配概率 ${(e.score * 100).toFixed(1)}%）`;
+      return `${whose}：${feed} 记录 ${e.recordId}${e.date ? `，日期 ${e.date}` : ''}（匹配概率 ${(e.score * 100).toFixed(1)}%${e.basis === 'name_only' ? '，仅凭姓名匹配' : ''}）`;
     })
     .join('；');
   const lines = [`${flagLabel(f.flag)}（${reasonLabel(f.reason)}）依据：${evidence || '无'}`];

@@ -100,6 +100,8 @@ export interface RecordedParent {
   /** Parent status code (NORMAL, DEAD, INCARCERATED, …) or null when not recorded. */
   status: string | null;
   since: string | null;
+  /** The row names this parent without ID and the linkage joined it to a person by name alone: the link's probability. */
+  nameOnly?: number;
 }
 
 export interface RegistryRecord extends Evidence {
@@ -121,6 +123,8 @@ export interface ChildFacts {
   name: string | null;
   idNumber: string | null;
   birthDate: string | null;
+  /** The birth date is the digits of an ID whose check digit fails (no valid ID, no birth-date column): the flags say so. */
+  birthFromInvalidId?: boolean;
   county: string | null;
   own: PersonFacts;
   registry: RegistryRecord[];
@@ -132,7 +136,8 @@ export interface ChildFacts {
   listedMotherId: string | null;
   /**
    * When every listing of that parent is a name-only link (matchers/name-only.ts): the link's probability. The
-   * parent's records then count for this child with their score capped by it and marked basis 'name_only'.
+   * parent's records then count for this child with their score capped by it and marked basis 'name_only'
+   * (so do a registry parent's, RecordedParent.nameOnly).
    */
   listedFatherNameOnly?: number | null;
   listedMotherNameOnly?: number | null;

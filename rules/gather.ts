@@ -5,7 +5,7 @@
 // Needs the `persons`, `mentions` and `person_links` tables of matchers/linkPersons.
 import { FEED_SPECS } from '../pipeline/feeds.js';
 import { ident, lit, queryRows, type Db } from '../pipeline/store/index.js';
-import { EMPTY_FACTS, type ChildFacts, type JudgmentType, type PersonFacts, type RegistryRecord } from './facts.js';
+import { EMPTY_FACTS, type ChildFacts, type Evidence, type JudgmentType, type PersonFacts, type RegistryRecord } from './facts.js';
 
 const RECORD = (idCol: string) => `coalesce(${idCol}, t.batch_id || ':' || t.src_row)`;
 
@@ -17,7 +17,7 @@ const HOUSEHOLD_PARENTS = (() => {
     const [table, id, rel, subject] = [ident(spec.table).quoted, ident(h.id).quoted, ident(h.relation).quoted, spec.people[0]!.role];
     return [
       `SELECT DISTINCT c.person_id AS child_id, p.person_id AS parent_id,
-              CASE pt.gender WHEN 'M' THEN 'FATHER' WHEN 'F' THEN 'MOTHER' END AS relation, NULL::DOUBLE AS name_only
+              CASE pt.gender WHEN 'M' THEN 'FATHER' WHEN 'F' THEN 'MOTHER' END AS relation, p.name_only
        FROM ${table} ct
        JOIN rule_pm c ON c.batch_id = ct.batch_id AND c.src_row = ct.src_row AND c.role = ${lit(subject)}
        JOIN ${table} pt ON pt.batch_id = ct.batch_id AND pt.${id} = ct.${id} AND pt.${rel} IN (${h.parents.map(lit).join(', ')})
@@ -28,49 +28,68 @@ const HOUSEHOLD_PARENTS = (() => {
   return parts.length ? parts.join('\nUNION ALL\n') : `SELECT NULL::VARCHAR AS child_id, NULL::VARCHAR AS parent_id, NULL::VARCHAR AS relation, NULL::DOUBLE AS name_only WHERE false`;
 })();
 
+const FEED_RANK = `CASE m.feed WHEN 'registry' THEN 0 WHEN 'enrollment' THEN 1 WHEN 'hiv' THEN 3 ELSE 2 END`;
+/**
+ * A mention's birth date and where it comes from: 0 a valid ID, 1 the record's birth-date column (mentions.birth_date
+ * holds the column, else a trusted ID's date), 2 the digits of an ID whose check digit fails (not after T). The
+ * last is a fallback, for a child no other record dates: the wrong digit may be one of the date's (an adult born
+ * 2000-2008 then reads as a child for about 1 in 55 such errors), so the flags say it (ChildFacts.birthFromInvalidId).
+ */
+const BIRTH_RANK = (m: string, asOf: string) =>
+  `CASE WHEN ${m}.id_valid AND ${m}.id_birth_date IS NOT NULL THEN 0 WHEN ${m}.birth_date IS NOT NULL THEN 1 WHEN ${m}.id_birth_date <= DATE '${asOf}' THEN 2 END`;
+const BIRTH = (m: string, asOf: string) =>
+  `CASE ${BIRTH_RANK(m, asOf)} WHEN 0 THEN ${m}.id_birth_date WHEN 1 THEN ${m}.birth_date WHEN 2 THEN ${m}.id_birth_date END`;
+
 const STATEMENTS = (asOf: string, adultAge: number) => [
   // How sure the linkage is that a mention belongs to its person: its best kept link (1 when alone).
+  // name_only: the mention joined its person by name alone (person_links.basis 'name_only', matchers/name-only.ts:
+  // it is the link's left side, a guardian or parent listed without ID or a record subject without ID and birth
+  // date), with the link's probability; such a mention's score is that probability. The right side (the person it
+  // joined) keeps its own score: the link says nothing about which records are that person's.
   `CREATE OR REPLACE TEMP TABLE rule_pm AS
-   SELECT p.batch_id, p.src_row, p.role, p.person_id, p.uid, coalesce(s.score, 1.0) AS score
+   SELECT p.batch_id, p.src_row, p.role, p.person_id, p.uid, coalesce(n.name_only, s.score, 1.0) AS score, n.name_only
    FROM persons p LEFT JOIN (
      SELECT uid, max(pr) AS score FROM (
-       SELECT uid_l AS uid, match_probability AS pr FROM person_links WHERE match_class = 'linked' AND kept
-       UNION ALL SELECT uid_r, match_probability FROM person_links WHERE match_class = 'linked' AND kept)
-     GROUP BY uid) s USING (uid)`,
+       SELECT uid_l AS uid, match_probability AS pr FROM person_links WHERE match_class = 'linked' AND kept AND basis IS DISTINCT FROM 'name_only'
+       UNION ALL SELECT uid_r, match_probability FROM person_links WHERE match_class = 'linked' AND kept AND basis IS DISTINCT FROM 'name_only')
+     GROUP BY uid) s USING (uid)
+   LEFT JOIN (
+     SELECT uid_l AS uid, min(match_probability) AS name_only FROM person_links WHERE match_class = 'linked' AND kept AND basis = 'name_only' GROUP BY uid_l
+   ) n USING (uid)`,
   // Evidence about people, from the agency feeds (the record's subject).
   `CREATE OR REPLACE TEMP TABLE rule_deaths AS
-   SELECT pm.person_id, t.death_date::VARCHAR AS death_date, ${RECORD('t.record_id')} AS record_id, pm.score, t.batch_id, t.src_row
+   SELECT pm.person_id, t.death_date::VARCHAR AS death_date, ${RECORD('t.record_id')} AS record_id, pm.score, pm.name_only, t.batch_id, t.src_row
    FROM feed_death t JOIN rule_pm pm ON pm.batch_id = t.batch_id AND pm.src_row = t.src_row AND pm.role = 'subject'`,
   `CREATE OR REPLACE TEMP TABLE rule_restrictions AS
    SELECT pm.person_id, t.measure, t.start_date::VARCHAR AS start_date, t.end_date::VARCHAR AS end_date, t.release_date::VARCHAR AS release_date,
-          ${RECORD('t.record_id')} AS record_id, pm.score, t.batch_id, t.src_row
+          ${RECORD('t.record_id')} AS record_id, pm.score, pm.name_only, t.batch_id, t.src_row
    FROM feed_incarceration t JOIN rule_pm pm ON pm.batch_id = t.batch_id AND pm.src_row = t.src_row AND pm.role = 'subject'`,
   `CREATE OR REPLACE TEMP TABLE rule_certificates AS
    SELECT pm.person_id, t.disability_type::INTEGER AS type, t.level::INTEGER AS level, t.issue_date::VARCHAR AS issue_date, t.status,
-          t.status_date::VARCHAR AS status_date, ${RECORD('t.certificate_no')} AS record_id, pm.score, t.batch_id, t.src_row
+          t.status_date::VARCHAR AS status_date, ${RECORD('t.certificate_no')} AS record_id, pm.score, pm.name_only, t.batch_id, t.src_row
    FROM feed_disability t JOIN rule_pm pm ON pm.batch_id = t.batch_id AND pm.src_row = t.src_row AND pm.role = 'subject'`,
   `CREATE OR REPLACE TEMP TABLE rule_enrollments AS
-   SELECT pm.person_id, t.status, t.level, t.as_of::VARCHAR AS as_of, t.school_name, ${RECORD('t.school_code')} AS record_id, pm.score, t.batch_id, t.src_row
+   SELECT pm.person_id, t.status, t.level, t.as_of::VARCHAR AS as_of, t.school_name, ${RECORD('t.school_code')} AS record_id, pm.score, pm.name_only, t.batch_id, t.src_row
    FROM feed_enrollment t JOIN rule_pm pm ON pm.batch_id = t.batch_id AND pm.src_row = t.src_row AND pm.role = 'subject'`,
   // The optional feeds (issue 15): court judgments, lost-contact reports, illness, HIV and social-assistance rows.
   `CREATE OR REPLACE TEMP TABLE rule_judgments AS
    SELECT pm.person_id, t.judgment_type, t.judgment_date::VARCHAR AS judgment_date, t.effective_date::VARCHAR AS effective_date,
-          ${RECORD('t.case_no')} AS record_id, pm.score, t.batch_id, t.src_row
+          ${RECORD('t.case_no')} AS record_id, pm.score, pm.name_only, t.batch_id, t.src_row
    FROM feed_court t JOIN rule_pm pm ON pm.batch_id = t.batch_id AND pm.src_row = t.src_row AND pm.role = 'subject'`,
   `CREATE OR REPLACE TEMP TABLE rule_lost_contacts AS
    SELECT pm.person_id, t.report_date::VARCHAR AS report_date, t.found_date::VARCHAR AS found_date,
-          ${RECORD('t.record_id')} AS record_id, pm.score, t.batch_id, t.src_row
+          ${RECORD('t.record_id')} AS record_id, pm.score, pm.name_only, t.batch_id, t.src_row
    FROM feed_lost_contact t JOIN rule_pm pm ON pm.batch_id = t.batch_id AND pm.src_row = t.src_row AND pm.role = 'subject'`,
   `CREATE OR REPLACE TEMP TABLE rule_illnesses AS
    SELECT pm.person_id, t.disease_code, t.disease_name, t.diagnosis_date::VARCHAR AS diagnosis_date,
-          ${RECORD('t.record_id')} AS record_id, pm.score, t.batch_id, t.src_row
+          ${RECORD('t.record_id')} AS record_id, pm.score, pm.name_only, t.batch_id, t.src_row
    FROM feed_illness t JOIN rule_pm pm ON pm.batch_id = t.batch_id AND pm.src_row = t.src_row AND pm.role = 'subject'`,
   `CREATE OR REPLACE TEMP TABLE rule_hiv AS
-   SELECT pm.person_id, t.confirm_date::VARCHAR AS confirm_date, ${RECORD('t.record_id')} AS record_id, pm.score, t.batch_id, t.src_row
+   SELECT pm.person_id, t.confirm_date::VARCHAR AS confirm_date, ${RECORD('t.record_id')} AS record_id, pm.score, pm.name_only, t.batch_id, t.src_row
    FROM feed_hiv t JOIN rule_pm pm ON pm.batch_id = t.batch_id AND pm.src_row = t.src_row AND pm.role = 'subject'`,
   `CREATE OR REPLACE TEMP TABLE rule_assistance AS
    SELECT pm.person_id, t.household_id, t.relation, t.assistance_type, t.start_date::VARCHAR AS start_date, t.end_date::VARCHAR AS end_date,
-          ${RECORD('t.household_id')} AS record_id, pm.score, t.batch_id, t.src_row
+          ${RECORD('t.household_id')} AS record_id, pm.score, pm.name_only, t.batch_id, t.src_row
    FROM feed_social_assistance t JOIN rule_pm pm ON pm.batch_id = t.batch_id AND pm.src_row = t.src_row AND pm.role = 'subject'`,
   // A parent's assistance row alone makes no child worth evaluating (the child must be in the household,
   // and then its own row makes it one), so it is not "evidence" here.
@@ -83,11 +102,10 @@ const STATEMENTS = (asOf: string, adultAge: number) => [
   `CREATE OR REPLACE TEMP TABLE rule_guardian_parents AS
    SELECT s.person_id AS child_id, g.person_id AS parent_id,
           CASE WHEN g.role = 'guardian1' THEN t.guardian1_relation ELSE t.guardian2_relation END AS relation,
-          CASE WHEN bool_and(nl.uid_l IS NOT NULL) THEN min(nl.match_probability) END AS name_only
+          CASE WHEN bool_and(g.name_only IS NOT NULL) THEN min(g.name_only) END AS name_only
    FROM feed_enrollment t
    JOIN rule_pm s ON s.batch_id = t.batch_id AND s.src_row = t.src_row AND s.role = 'subject'
    JOIN rule_pm g ON g.batch_id = t.batch_id AND g.src_row = t.src_row AND g.role IN ('guardian1', 'guardian2')
-   LEFT JOIN person_links nl ON nl.uid_l = g.uid AND nl.basis = 'name_only'
    WHERE (CASE WHEN g.role = 'guardian1' THEN t.guardian1_relation ELSE t.guardian2_relation END) IN ('FATHER', 'MOTHER')
    GROUP BY ALL`,
   // Households (FeedSpec.household; FEEDS.md social_assistance): a member who is a child of the household
@@ -107,12 +125,12 @@ const STATEMENTS = (asOf: string, adultAge: number) => [
            UNION ALL SELECT batch_id, src_row, person_id FROM rule_hiv UNION ALL SELECT batch_id, src_row, person_id FROM rule_assistance) c
          JOIN rule_pm pm ON pm.batch_id = c.batch_id AND pm.src_row = c.src_row AND pm.role = 'subject' AND pm.person_id = c.person_id
          JOIN mentions m ON m.uid = pm.uid
-         WHERE m.birth_date > DATE '${asOf}' - INTERVAL ${adultAge} YEAR`,
+         WHERE ${BIRTH('m', asOf)} > DATE '${asOf}' - INTERVAL ${adultAge} YEAR`,
   `CREATE OR REPLACE TEMP TABLE rule_registry AS
    SELECT c.person_id AS child_id, t.child_ref, t.category, t.category_subtype, t.status, t.start_date::VARCHAR AS start_date, t.last_paid_month,
           coalesce(t.region_code_county, t.id_number_region_current[1], t.id_number_region) AS county,
-          f.person_id AS father_id, t.father_status, t.father_status_since::VARCHAR AS father_since,
-          mo.person_id AS mother_id, t.mother_status, t.mother_status_since::VARCHAR AS mother_since,
+          f.person_id AS father_id, f.name_only AS father_name_only, t.father_status, t.father_status_since::VARCHAR AS father_since,
+          mo.person_id AS mother_id, mo.name_only AS mother_name_only, t.mother_status, t.mother_status_since::VARCHAR AS mother_since,
           ca.person_id AS carer_id, c.score, t.batch_id, t.src_row
    FROM feed_registry t
    JOIN rule_pm c ON c.batch_id = t.batch_id AND c.src_row = t.src_row AND c.role = 'child'
@@ -128,12 +146,14 @@ const STATEMENTS = (asOf: string, adultAge: number) => [
    UNION SELECT mother_id FROM rule_registry WHERE mother_id IS NOT NULL
    UNION SELECT carer_id FROM rule_registry WHERE carer_id IS NOT NULL
    UNION SELECT lp.parent_id FROM rule_listed_parents lp JOIN rule_children c ON c.person_id = lp.child_id`,
-  // Who the child is: a mention with a valid ID first, then the registry's, then enrollment's.
+  // Who the child is: a mention with a valid ID first, then the registry's, then enrollment's. The birth date:
+  // a valid ID's (RULES.md: the ID's birth date wins over a birth-date column that contradicts it), else a
+  // birth-date column, else the digits of an ID whose check digit fails (RULES.md: from the ID number when the
+  // column is missing), which the flags then say.
   `CREATE OR REPLACE TEMP TABLE rule_identity AS
-   SELECT c.person_id, arg_min(struct_pack(name := m.name_raw, id := m.id,
-              -- RULES.md: the ID's birth date wins over a birth-date column that contradicts it.
-              birth := coalesce(CASE WHEN m.id_valid THEN m.id_birth_date END, m.birth_date)::VARCHAR, county := m.county),
-            [CASE WHEN m.id_valid THEN 0 ELSE 1 END, CASE m.feed WHEN 'registry' THEN 0 WHEN 'enrollment' THEN 1 WHEN 'hiv' THEN 3 ELSE 2 END, m.uid]) AS who
+   SELECT c.person_id, arg_min(struct_pack(name := m.name_raw, id := m.id, county := m.county), [CASE WHEN m.id_valid THEN 0 ELSE 1 END, ${FEED_RANK}, m.uid]) AS who,
+          arg_min(struct_pack(birth := ${BIRTH('m', asOf)}::VARCHAR, from_invalid_id := ${BIRTH_RANK('m', asOf)} = 2),
+                  [${BIRTH_RANK('m', asOf)}, ${FEED_RANK}, m.uid]) FILTER (WHERE ${BIRTH('m', asOf)} IS NOT NULL) AS born
    FROM rule_children c JOIN rule_pm pm ON pm.person_id = c.person_id JOIN mentions m ON m.uid = pm.uid
    WHERE pm.role IN ('child', 'subject')
    GROUP BY c.person_id`,
@@ -141,14 +161,17 @@ const STATEMENTS = (asOf: string, adultAge: number) => [
 
 type Row = Record<string, unknown>;
 const str = (v: unknown) => (v === null || v === undefined ? null : String(v));
-const evidence = (feed: string, r: Row, date: unknown) => ({
+const evidence = (feed: string, r: Row, date: unknown): Evidence => ({
   feed,
   recordId: String(r.record_id),
   date: str(date),
   score: Number(r.score),
   batchId: Number(r.batch_id),
   srcRow: Number(r.src_row),
+  // A record whose subject joined its person by name alone says so wherever it is cited.
+  ...(r.name_only === null || r.name_only === undefined ? {} : { basis: 'name_only' as const }),
 });
+const nameOnly = (v: unknown) => (v === null || v === undefined ? {} : { nameOnly: Number(v) });
 
 export interface GatheredFacts {
   children: ChildFacts[];
@@ -237,8 +260,8 @@ export async function gatherFacts(db: Db, asOf: string, adultAge: number): Promi
       startDate: str(r.start_date),
       lastPaidMonth: str(r.last_paid_month),
       county: str(r.county),
-      father: { personId: str(r.father_id), status: str(r.father_status), since: str(r.father_since) },
-      mother: { personId: str(r.mother_id), status: str(r.mother_status), since: str(r.mother_since) },
+      father: { personId: str(r.father_id), status: str(r.father_status), since: str(r.father_since), ...nameOnly(r.father_name_only) },
+      mother: { personId: str(r.mother_id), status: str(r.mother_status), since: str(r.mother_since), ...nameOnly(r.mother_name_only) },
       carerPersonId: str(r.carer_id),
     });
     registry.set(String(r.child_id), list);
@@ -257,16 +280,18 @@ export async function gatherFacts(db: Db, asOf: string, adultAge: number): Promi
   }
 
   const children: ChildFacts[] = [];
-  for (const r of await queryRows<{ person_id: string; who: { name: string | null; id: string | null; birth: string | null; county: string | null } }>(
-    db,
-    `SELECT c.person_id, i.who FROM rule_children c LEFT JOIN rule_identity i USING (person_id) ORDER BY c.person_id`,
-  )) {
+  for (const r of await queryRows<{
+    person_id: string;
+    who: { name: string | null; id: string | null; county: string | null } | null;
+    born: { birth: string; from_invalid_id: boolean } | null;
+  }>(db, `SELECT c.person_id, i.who, i.born FROM rule_children c LEFT JOIN rule_identity i USING (person_id) ORDER BY c.person_id`)) {
     const l = listed.get(r.person_id);
     children.push({
       personId: r.person_id,
       name: r.who?.name ?? null,
       idNumber: r.who?.id ?? null,
-      birthDate: r.who?.birth ?? null,
+      birthDate: r.born?.birth ?? null,
+      ...(r.born?.from_invalid_id ? { birthFromInvalidId: true } : {}),
       county: r.who?.county ?? null,
       own: people.get(r.person_id) ?? EMPTY_FACTS(r.person_id),
       registry: registry.get(r.person_id) ?? [],

@@ -237,6 +237,16 @@ describe('registry statuses as evidence', () => {
     expect(flagsOf(child({ birthDate: '2026-01-01', registry: reg('2026-06-29'), own: person('K') }), [])).not.toContain('URGENT:PARENT_EVENT_NO_CARER:ORPHAN');
   });
 
+  it('a 失踪 recorded by the registry within the window is GONE but no URGENT event: MISSING is dated by the court (RULES.md §1)', () => {
+    // The bench's case: a newborn registered as an orphan, the father dead months before the birth, the mother 失踪 since the birth.
+    const reg = [registry({ category: 'ORPHAN', startDate: '2026-09-10', father: { personId: null, status: 'DEAD', since: '2026-01-31' }, mother: { personId: 'M', status: 'MISSING', since: '2026-08-03' } })];
+    const c = child({ birthDate: '2026-08-03', registry: reg, own: person('K') });
+    expect(flagsOf(c, [person('M')])).toEqual([]);
+    // The court's declaration of missing in the window is the event.
+    const declared = person('M', { judgments: [{ ...ev('court'), type: 'DECLARED_MISSING', judgmentDate: '2026-08-03', effectiveDate: null }] });
+    expect(flagsOf(c, [declared])).toEqual(['URGENT:PARENT_EVENT_NO_CARER:ORPHAN']);
+  });
+
   it('a recorded imprisonment stands while the feed has no record of it, and a release in the feed ends it', () => {
     const reg = [registry()];
     const noRecord = person('F');
