@@ -35,6 +35,26 @@ export function registerKeyCommands(program: Command, storePath: () => string, o
       console.log(`数据库 ${storePath()} 使用密钥编号 ${row?.key_id ?? '（无）'}`);
     });
 
+  key
+    .command('rotate')
+    .description('更换密钥：用当前密钥解开数据库中的全部加密字段，用新密钥重新加密，并重写数据库文件（旧密文不留在文件中）')
+    .requiredOption('--new-key-file <path>', '新密钥文件（先用 bidui key init --file <path> 生成）')
+    .requiredOption('--by <name>', '操作人（记入审计日志）')
+    .action(async (o: { newKeyFile: string; by: string }) => {
+      const { loadKey } = await import('../pipeline/seal/index.js');
+      const { rotateStoreKey, openStore: open } = await import('../pipeline/store/index.js');
+      const { appendAudit } = await import('../review/index.js');
+      const next = loadKey(storePath(), { BIDUI_KEY_FILE: o.newKeyFile });
+      const r = await rotateStoreKey(storePath(), next.keys);
+      process.env.BIDUI_KEY_FILE = resolve(o.newKeyFile);
+      delete process.env.BIDUI_KEY;
+      const db = await open(storePath());
+      await appendAudit(db, { actor: o.by, action: 'key', target: storePath(), rows: r.rows, detail: { from: r.from, to: r.to, rows: r.rows, tables: r.tables } });
+      console.log(`已用新密钥（编号 ${r.to}）重新加密数据库 ${storePath()} 的 ${r.tables} 张表、${r.rows} 行，并重写了数据库文件。`);
+      console.log(`从现在起请使用新密钥：设置 BIDUI_KEY_FILE=${resolve(o.newKeyFile)}（或替换原密钥文件），并重启网页服务和后台任务。`);
+      console.log('之前留下的加密文件（.sm4）仍需旧密钥打开：需要保留的，请在销毁旧密钥前用 bidui open 打开后重新导出。');
+    });
+
   program
     .command('open')
     .description('打开 bidui 留下的加密文件（<文件名>.sm4：标记清单、导出文件、信息查询名单），写出原文件；每次打开记入审计日志')

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { queryOne, sql, type Db } from '../pipeline/store/index.js';
 
-export type AuditAction = 'export' | 'unmask' | 'decide' | 'login' | 'view' | 'retention';
+export type AuditAction = 'export' | 'unmask' | 'decide' | 'login' | 'view' | 'retention' | 'key';
 
 export interface AuditEntry {
   actor: string;

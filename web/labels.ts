@@ -39,7 +39,7 @@ export const COMPARISON_LABELS: Readonly<Record<string, string>> = { id: '身份
 import { PROFILE_PARAM_LABELS as PARAM_LABELS } from '../config/index.js';
 import { paramValue } from '../rules/index.js';
 
-export const ACTION_LABELS: Readonly<Record<string, string>> = { login: '登录', view: '查看', unmask: '显示身份证号', decide: '审核', export: '导出', retention: '数据保留期清理' };
+export const ACTION_LABELS: Readonly<Record<string, string>> = { login: '登录', view: '查看', unmask: '显示身份证号', decide: '审核', export: '导出', retention: '数据保留期清理', key: '更换加密密钥' };
 
 /** A stored decision as the act it was (the status it leads to is flags/status.ts's). */
 export const DECISION_LABELS: Readonly<Record<string, string>> = { confirmed: '确认', rejected: '驳回', needs_info: '要求补充材料', approved: '主管复核通过' };
@@ -78,6 +78,7 @@ const EXPORT_KIND_LABELS: Readonly<Record<string, string>> = {
   summary: '季度比对汇总报告',
   flags: '全部标记（分析用）',
   'flags.csv': '比对结果 flags.csv（含完整身份证号）',
+  open: '加密文件的原文件（bidui open）',
 };
 const ROLE_WORDS: Readonly<Record<string, string>> = { reviewer: '审核员', supervisor: '主管', admin: '系统管理员' };
 const ID_COLUMN_WORDS: Readonly<Record<string, string>> = { child_id_number: '儿童身份证号' };
@@ -133,6 +134,9 @@ export function auditWords(action: string, target: string | null, detailJson: st
       summary = `导出${EXPORT_KIND_LABELS[str('kind')] ?? str('kind')}${d.format ? `（${str('format').toUpperCase()}）` : ''}${d.county ? `，区划 ${countyName(str('county')) || str('county')}` : ''}${
         d.needToKnow === true ? '，含限制知悉信息' : d.needToKnow === false ? '，不含限制知悉信息' : ''
       }${d.fullIds ? '，含完整身份证号' : ''}`;
+      break;
+    case 'key':
+      summary = `更换数据加密密钥：密钥编号 ${str('from')} → ${str('to')}，重新加密 ${str('rows')} 行`;
       break;
     case 'retention':
       summary = `删除超过保存期限（${str('feedDays')} 天，截至 ${str('cutoff').slice(0, 10)}）的部门数据`;

@@ -2,6 +2,7 @@ export { openDb, closeDb, assertStoreFree, connectAlso, exclusive, queryRows, li
 export { SEALED_TABLES, sealedTable, sealedInsertSql, sealValueSql, sealExpr, openExpr, persistWorkTable, dropOpenView, insertPlainRowsSql, type SealedTable } from './sealed.js';
 export { sql, ident, textList, exec, readAll, queryAll, queryOne, transaction, Sql, type SqlValue } from './sql.js';
 export { migrate, MIGRATIONS } from './migrations.js';
+export { rotateStoreKey, type RotationResult } from './rotate.js';
 // recoverInterrupted and INTERRUPTED_REASON are exported where they are defined, below.
 export { refreshNameForms, insertNameFormsSql, lacksNameFormsSql } from './name-forms.js';
 export { QUARANTINE_COLUMNS } from './schema.js';

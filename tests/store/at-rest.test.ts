@@ -1,7 +1,7 @@
 // RULES.md §4, docs/protection.md: without the bureau's key, nothing personal can be read from the
 // store file or from the files bidui leaves behind; with it, the quarter, the queue and the exports
 // work as before.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import iconv from 'iconv-lite';
@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { EXPORT_KINDS, exportQuarantine, runExport, writeExchangeRequest } from '../../exports/index.js';
 import { decide } from '../../review/index.js';
 import { isSealedFile, openFileBytes, sealKeys } from '../../pipeline/seal/index.js';
-import { closeDb, openStore, queryRows, storeKeys, type Db } from '../../pipeline/store/index.js';
+import { closeDb, openStore, queryRows, rotateStoreKey, storeKeys, type Db } from '../../pipeline/store/index.js';
 import { tempDir } from '../helpers.js';
 import { copyStore, quarterRun } from '../setup/stores.js';
 
@@ -128,12 +128,43 @@ describe('protection at rest', () => {
     expect(storeKeys(db).id).toMatch(/^[0-9a-f]{16}$/);
     closeDb(db);
 
-    const saved = process.env.BIDUI_KEY;
-    process.env.BIDUI_KEY = 'ab'.repeat(32);
-    try {
-      await expect(openStore(store, { detached: true })).rejects.toThrow(/数据库是用另一把密钥加密的/);
-    } finally {
-      process.env.BIDUI_KEY = saved;
-    }
+    await withKey('ab'.repeat(32), () => expect(openStore(store, { detached: true })).rejects.toThrow(/数据库是用另一把密钥加密的/));
+  });
+
+  it('rotation reseals every sealed value under the new key and rewrites the file: the old ciphertext is gone, the old key is refused', async () => {
+    const rotated = copyStoreFile(store, join(dir, 'rotated.duckdb'));
+    const before = await openStore(rotated, { detached: true });
+    const [old] = await queryRows<{ name: string; sealed: string }>(
+      before,
+      `SELECT f.child_name AS name, s.child_name AS sealed FROM flags f JOIN sealed_flags s USING (run_id, flag_id) WHERE f.child_name IS NOT NULL LIMIT 1`,
+    );
+    closeDb(before);
+    const next = 'cd'.repeat(32);
+    const r = await rotateStoreKey(rotated, sealKeys(Buffer.from(next, 'hex')));
+    expect(r.tables).toBeGreaterThanOrEqual(10);
+    expect(readFileSync(rotated).includes(Buffer.from(old!.sealed))).toBe(false);
+    await withKey(next, async () => {
+      const db = await openStore(rotated, { detached: true });
+      const [again] = await queryRows<{ sealed: string }>(db, `SELECT s.child_name AS sealed FROM flags f JOIN sealed_flags s USING (run_id, flag_id) WHERE f.child_name = '${old!.name}' LIMIT 1`);
+      expect(again!.sealed).not.toBe(old!.sealed);
+      closeDb(db);
+    });
+    await expect(openStore(rotated, { detached: true })).rejects.toThrow(/数据库是用另一把密钥加密的/);
   });
 });
+
+/** Runs `fn` with BIDUI_KEY set to `hex`. */
+async function withKey(hex: string, fn: () => Promise<unknown>): Promise<void> {
+  const saved = process.env.BIDUI_KEY;
+  process.env.BIDUI_KEY = hex;
+  try {
+    await fn();
+  } finally {
+    process.env.BIDUI_KEY = saved;
+  }
+}
+
+function copyStoreFile(from: string, to: string): string {
+  copyFileSync(from, to);
+  return to;
+}
