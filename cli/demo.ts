@@ -8,7 +8,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync,
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { loadConfig, type Config } from '../config/index.js';
-import { EXPORT_KINDS, purposeLabel, runExport, writeExchangeRequest } from '../exports/index.js';
+import { EXPORT_KINDS, locateCjkFont, purposeLabel, runExport, writeExchangeRequest } from '../exports/index.js';
 import { checkDigit } from '../pipeline/identity/index.js';
 import { defaultKeyFile } from '../pipeline/seal/index.js';
 import { assertStoreFree, openStore, queryAll, sql, textList, type Db } from '../pipeline/store/index.js';
@@ -47,6 +47,16 @@ function quarterOf(feed: string, file: string): 0 | 1 {
   const part = Number(/(?:part|_)(\d+)\.\w+$/.exec(file)?.[1] ?? 1);
   if (feed === 'enrollment') return 1;
   return feed === 'registry' ? (part <= 4 ? 0 : 1) : part <= 3 ? 0 : 1;
+}
+
+/** Why the quarterly report's PDF cannot be written here (no CJK font), or null. */
+function cjkFontProblem(): string | null {
+  try {
+    locateCjkFont();
+    return null;
+  } catch (err) {
+    return (err as Error).message;
+  }
 }
 
 /** A late death report with two bad rows (an impossible date, a missing one): the data page's quarantine. */
@@ -167,6 +177,12 @@ export async function runDemo(dirOption: string): Promise<DemoResult> {
   console.log(`④ 导出 (${exportsDir}; 按无限制知悉权限导出，限制知悉的标记不在其中，见 bidui export --need-to-know):`);
   console.log(`  含个人信息的文件加密保存为 .sm4（国密 SM4）：用 npx bidui open <文件> --by <姓名> --db ${database} 打开（记入审计日志）；密钥 ${defaultKeyFile(database)}`);
   for (const kind of EXPORT_KINDS) {
+    // A fresh machine may lack a CJK font: the demo goes on without the report and says what to install.
+    const fontMissing = kind === 'summary' ? cjkFontProblem() : null;
+    if (fontMissing) {
+      console.log(`  （未生成季度比对报告：${fontMissing}）`);
+      continue;
+    }
     const r = await runExport(db, kind, { runId: result.runId, outDir: exportsDir, by: DEMO_SUPERVISOR });
     for (const f of r.files) console.log(`  ${f.path} (${f.rows} 行；${purposeLabel(f)})`);
     for (const f of r.files.filter((x) => x.format === 'pdf')) console.log(`  打开季度比对报告: xdg-open "${f.path}"（或用任一 PDF 阅读器打开）`);
