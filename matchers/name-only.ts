@@ -1,6 +1,6 @@
 // Name-only guardian links (issue 14, class 1): school registries often list a student's father or mother
 // by name alone. After the Fellegi-Sunter clustering, this deterministic and conservative stage links such a
-// guardian to the subject of a death, restriction or disability record when the evidence around the name
+// guardian to the subject of a death, restriction, disability, court, lost-contact or illness record when the evidence around the name
 // makes it safe: the household (the student's county and the listed parents' names), the relation (a father is male), a plausible age at
 // the student's birth, a name rare enough in the area and in the store, and exactly one candidate each way.
 // The link carries a lower, fixed probability and is marked (person_links.basis = 'name_only') so that the
@@ -23,8 +23,8 @@ export const nameOnlySettingsSchema = z
     enabled: z.boolean(),
     /** The match probability a name-only link carries (person_links, the evidence's score, the flag's score). */
     matchProbability: z.number().gt(0).lt(1),
-    /** Feeds whose subjects are candidates. */
-    eventFeeds: z.array(z.enum(['death', 'incarceration', 'disability'])).min(1),
+    /** Feeds whose subjects are candidates: a record about a parent (death, restriction, disability, a judgment, a lost contact, an illness). */
+    eventFeeds: z.array(z.enum(['death', 'incarceration', 'disability', 'court', 'lost_contact', 'illness'])).min(1),
     /** Plausible age (full years) of a father / mother at the student's birth, inclusive. */
     parentAge: z.object({ FATHER: ageRange, MOTHER: ageRange }).strict(),
     /** A parent cannot have died more than this many days before the child's birth (a mother: 0; a father: a pregnancy). */
@@ -49,6 +49,18 @@ export function nameOnlySettings(): NameOnlySettings {
   if (!file) throw new Error(`name-only settings not found (looked for ${candidates.join(', ')})`);
   return nameOnlySettingsSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
 }
+
+/**
+ * Sex, birth date and county of each person of \`persons\` (SQL selecting person_id), from those of its mentions that
+ * say them (a mention of its own ID or columns), when they agree.
+ */
+const personAttrs = (persons: string) => `SELECT p.person_id,
+    CASE WHEN count(DISTINCT m.gender) = 1 THEN any_value(m.gender) END AS gender,
+    CASE WHEN count(DISTINCT m.birth_date) = 1 THEN any_value(m.birth_date) END AS birth_date,
+    CASE WHEN count(DISTINCT m.county) = 1 THEN any_value(m.county) END AS county
+  FROM persons p JOIN mentions m ON m.uid = p.uid AND m.feed = p.feed
+  WHERE p.person_id IN (${persons})
+  GROUP BY p.person_id`;
 
 /** The match weight (bits) of a probability. */
 const bits = (p: number) => Math.round(Math.log2(p / (1 - p)) * 100) / 100;
@@ -83,15 +95,22 @@ WITH listed AS (
   UNION ALL
   SELECT 'registry', batch_id, src_row, 'mother', 'MOTHER', 'child' FROM feed_registry
 ),
+child_attrs AS (
+  -- A child whose own record says no county or birth date (a school record whose student ID has a wrong digit)
+  -- takes them from the other records of its person (its registry row, a school record with a valid ID).
+  ${personAttrs(`SELECT sp.person_id FROM feed_enrollment t JOIN persons sp ON sp.feed = 'enrollment' AND sp.batch_id = t.batch_id AND sp.src_row = t.src_row AND sp.role = 'subject'
+    JOIN mentions s ON s.uid = sp.uid AND s.feed = sp.feed WHERE s.county IS NULL OR s.birth_date IS NULL`)}
+),
 g00 AS (
   SELECT gm.uid, gm.mention_key, gm.feed, gm.batch_id, gm.src_row, l.relation, gm.name_nodots AS name, gm.name_surname AS surname,
     gm.name_pinyin_nodots AS pinyin, (gm.id_valid OR gm.id_damaged) AS has_id, gp.person_id, gp.cluster_size,
-    s.county, s.birth_date AS child_birth, sp.person_id AS child_person
+    coalesce(s.county, ca.county) AS county, coalesce(s.birth_date, ca.birth_date) AS child_birth, sp.person_id AS child_person
   FROM listed l
   JOIN mentions gm ON gm.feed = l.feed AND gm.batch_id = l.batch_id AND gm.src_row = l.src_row AND gm.role = l.role
   JOIN persons gp ON gp.uid = gm.uid AND gp.feed = gm.feed
   LEFT JOIN mentions s ON s.feed = l.feed AND s.batch_id = l.batch_id AND s.src_row = l.src_row AND s.role = l.child_role
   LEFT JOIN persons sp ON sp.uid = s.uid AND sp.feed = s.feed
+  LEFT JOIN child_attrs ca ON ca.person_id = sp.person_id
 ),
 household AS (
   -- The child's county and the readings of the listed parents' names: siblings, one child delivered again, and a
@@ -111,16 +130,27 @@ deaths AS (
   FROM feed_death d JOIN persons p ON p.feed = 'death' AND p.batch_id = d.batch_id AND p.src_row = d.src_row
   WHERE d.death_date IS NOT NULL GROUP BY p.person_id
 ),
+subject_persons AS (
+  SELECT DISTINCT p.person_id FROM mentions m JOIN persons p ON p.uid = m.uid AND p.feed = m.feed WHERE m.role = 'subject' AND m.feed IN (${feeds})
+),
+cand_attrs AS (
+  -- A record that leaves out the sex, birth date or county of its subject (no sex column filled, an ID with a wrong
+  -- digit) takes them from the other records of the same person: a true parent whose record lacks them would
+  -- otherwise drop out and leave a namesake as the only candidate.
+  ${personAttrs('SELECT person_id FROM subject_persons')}
+),
 cand AS (
-  SELECT m.uid, m.mention_key, m.name_nodots AS name, m.name_surname AS surname, m.name_pinyin_nodots AS pinyin, m.gender, m.birth_date, m.county, p.person_id,
+  SELECT m.uid, m.mention_key, m.name_nodots AS name, m.name_surname AS surname, m.name_pinyin_nodots AS pinyin,
+    coalesce(m.gender, pa.gender) AS gender, coalesce(m.birth_date, pa.birth_date) AS birth_date, coalesce(m.county, pa.county) AS county, p.person_id,
     dd.death_date
   FROM mentions m JOIN persons p ON p.uid = m.uid AND p.feed = m.feed LEFT JOIN deaths dd ON dd.person_id = p.person_id
-  WHERE m.role = 'subject' AND m.feed IN (${feeds}) AND m.name_pinyin_nodots IS NOT NULL AND m.county IS NOT NULL
+  LEFT JOIN cand_attrs pa ON pa.person_id = p.person_id
+  WHERE m.role = 'subject' AND m.feed IN (${feeds}) AND m.name_pinyin_nodots IS NOT NULL AND coalesce(m.county, pa.county) IS NOT NULL
 ),
-q AS (
+qa AS (
   -- Record subjects: same name, same area, the sex of the relation, a plausible age at the child's birth.
   SELECT g.uid AS g_uid, g.mention_key AS g_key, g.feed AS g_feed, g.relation, g.household, g.county AS g_county, g.name, g.surname, g.pinyin,
-    g.child_birth, c.uid AS c_uid, c.mention_key AS c_key, c.person_id, c.gender AS c_gender
+    g.child_birth, c.uid AS c_uid, c.mention_key AS c_key, c.person_id, c.gender AS c_gender, false AS listed
   FROM g JOIN cand c ON c.pinyin = g.pinyin AND ${area('c.county')} = ${area('g.county')}
   WHERE ${sameName('c', 'g')}
     AND c.gender = CASE g.relation WHEN 'FATHER' THEN 'M' ELSE 'F' END
@@ -131,13 +161,19 @@ q AS (
   -- The parent that another record lists with an ID: a record of the same household, or another record of the
   -- same child (its registry row and its school record) naming a parent of that relation by the same name.
   SELECT DISTINCT g.uid, g.mention_key, g.feed, g.relation, g.household, g.county, g.name, g.surname, g.pinyin, g.child_birth,
-    k.uid, k.mention_key, k.person_id, CASE g.relation WHEN 'FATHER' THEN 'M' ELSE 'F' END
+    k.uid, k.mention_key, k.person_id, CASE g.relation WHEN 'FATHER' THEN 'M' ELSE 'F' END, true
   FROM g JOIN (
     SELECT g.uid AS g_uid, k.uid AS k_uid FROM g JOIN g0 k ON k.household = g.household AND k.relation = g.relation WHERE k.has_id
     UNION
     SELECT g.uid, k.uid FROM g JOIN g0 k ON k.child_person = g.child_person AND k.relation = g.relation AND k.pinyin = g.pinyin
     WHERE k.has_id AND ${sameName('k', 'g')}
   ) j ON j.g_uid = g.uid JOIN g0 k ON k.uid = j.k_uid
+),
+q AS (
+  -- The household outweighs the name: when a record of the same household (or of the same child) lists the parent
+  -- with an ID, that person is the candidate and a record subject of the same name who is another person is a
+  -- namesake (a homonym, issue 14 class 4), not a rival.
+  SELECT * FROM qa WHERE listed OR g_uid NOT IN (SELECT g_uid FROM qa WHERE listed)
 ),
 claims AS (
   -- Households that claim a person as their father (mother): the name-only candidates and the parents already linked.
@@ -177,8 +213,8 @@ safe AS (
   JOIN per_person pp ON pp.person_id = q.person_id AND pp.relation = q.relation
   -- one candidate person per parent (counted before the other filters: a second qualifying namesake is doubt)
   JOIN per_guardian pg ON pg.g_uid = q.g_uid
-  WHERE coalesce(ns.n, 0) <= ${s.maxNamesakes}
-    AND (sh.total < ${s.nameShareMinMentions} OR sh.n <= ${s.maxNameShare} * sh.total)
+  -- The rarity filters weigh a name against the area; a parent the household lists with an ID needs none.
+  WHERE (q.listed OR coalesce(ns.n, 0) <= ${s.maxNamesakes} AND (sh.total < ${s.nameShareMinMentions} OR sh.n <= ${s.maxNameShare} * sh.total))
     AND pp.households = 1 AND pg.persons = 1
 )
 SELECT g_uid, g_key, g_feed, relation, arg_min(c_uid, c_key) AS c_uid, min(c_key) AS c_key, any_value(person_id) AS person_id,
@@ -197,7 +233,9 @@ FROM safe GROUP BY g_uid, g_key, g_feed, relation`;
  */
 export function nameOnlySubjectsStage(s: NameOnlySettings): Stage {
   const area = (col: string) => (s.area === 'county' ? col : `left(${col}, 4)`);
-  const feeds = s.eventFeeds.filter((f) => f !== 'disability').map(lit).join(', ');
+  // Only records whose date says when the subject was alive (a death, the start of a restriction) take part.
+  const feeds = s.eventFeeds.filter((f) => f === 'death' || f === 'incarceration').map(lit).join(', ');
+  if (!feeds) return { name: 'name_only_subjects', outputTable: 'name_only_links', sql: 'SELECT 1 WHERE false' };
   const sameName = (a: string, b: string) => `(${a}.name = ${b}.name OR ${a}.surname = ${b}.surname)`;
   const sql = `INSERT INTO name_only_links BY NAME
 WITH subj AS (
