@@ -227,9 +227,10 @@ FROM safe GROUP BY g_uid, g_key, g_feed, relation`;
  * Adds to `name_only_links` the subjects of death and restriction records that carry neither a usable ID nor a
  * birth date (an empty ID column, an ID a spreadsheet cut to its first digits): the engine has nothing but the name
  * to compare. Such a subject joins a parent or carer that a registry row or a school record lists with a valid ID
- * when the name is the same (as above), the sex does not contradict, the listed person was born before the event,
- * the record's county (when it has one; else the whole store) holds no other person of that name who could be the
- * subject, the name is rare (maxNameShare), and exactly one listed person qualifies. relation = 'SUBJECT'.
+ * when the name is the same (as above), the sex does not contradict, the listed person was born before the event (and,
+ * for a death, was alive at the conception of the children a record lists beside him or her), the record's county
+ * holds no other person of that name who could be the subject, the name is rare (maxNameShare), and exactly one
+ * listed person qualifies. A record without a county is not linked. relation = 'SUBJECT'.
  */
 export function nameOnlySubjectsStage(s: NameOnlySettings): Stage {
   const area = (col: string) => (s.area === 'county' ? col : `left(${col}, 4)`);
@@ -245,8 +246,11 @@ WITH subj AS (
   LEFT JOIN feed_death d ON m.feed = 'death' AND d.batch_id = m.batch_id AND d.src_row = m.src_row
   LEFT JOIN feed_incarceration r ON m.feed = 'incarceration' AND r.batch_id = m.batch_id AND r.src_row = m.src_row
   -- No ID to compare (an ID with a wrong digit is still one: the engine weighs it); a damaged ID is stored empty.
+  -- A record that says no county (a prison list, a cremation record) is not linked: against the whole store a
+  -- unique name is still too often a homonym's (issue 14, class 4; on the adversarial scenario about two such links
+  -- in three were wrong).
   WHERE m.role = 'subject' AND m.feed IN (${feeds}) AND m.id IS NULL AND m.birth_date IS NULL AND p.cluster_size = 1
-    AND m.name_pinyin_nodots IS NOT NULL AND m.name_nodots <> ''
+    AND m.name_pinyin_nodots IS NOT NULL AND m.name_nodots <> '' AND m.county IS NOT NULL
 ),
 listed AS (
   -- Persons of interest: the parents and carers that records list with a valid ID.
@@ -255,11 +259,27 @@ listed AS (
   WHERE m.id_valid AND m.name_pinyin_nodots IN (SELECT pinyin FROM subj)
     AND (m.feed = 'registry' AND m.role IN ('father', 'mother', 'carer') OR m.feed = 'enrollment' AND m.role IN ('guardian1', 'guardian2'))
 ),
+alive AS (
+  -- A parent was alive at the conception of every child a record lists beside him or her (diedBeforeBirthDays): a
+  -- death dated before that is a namesake's.
+  SELECT p.person_id, max(c.birth_date - CASE l.relation WHEN 'FATHER' THEN ${s.diedBeforeBirthDays.FATHER} ELSE ${s.diedBeforeBirthDays.MOTHER} END) AS alive_on
+  FROM (
+    SELECT 'registry' AS feed, batch_id, src_row, 'father' AS role, 'FATHER' AS relation, 'child' AS child_role FROM feed_registry
+    UNION ALL SELECT 'registry', batch_id, src_row, 'mother', 'MOTHER', 'child' FROM feed_registry
+    UNION ALL SELECT 'enrollment', batch_id, src_row, 'guardian1', guardian1_relation, 'subject' FROM feed_enrollment WHERE guardian1_relation IN ('FATHER', 'MOTHER')
+    UNION ALL SELECT 'enrollment', batch_id, src_row, 'guardian2', guardian2_relation, 'subject' FROM feed_enrollment WHERE guardian2_relation IN ('FATHER', 'MOTHER')
+  ) l
+  JOIN persons p ON p.feed = l.feed AND p.batch_id = l.batch_id AND p.src_row = l.src_row AND p.role = l.role
+  JOIN mentions c ON c.feed = l.feed AND c.batch_id = l.batch_id AND c.src_row = l.src_row AND c.role = l.child_role
+  WHERE p.person_id IN (SELECT person_id FROM listed) AND c.birth_date IS NOT NULL
+  GROUP BY p.person_id
+),
 q AS (
   SELECT s.*, c.uid AS c_uid, c.mention_key AS c_key, c.person_id
-  FROM subj s JOIN listed c ON c.pinyin = s.pinyin
-  WHERE ${sameName('c', 's')} AND (s.county IS NULL OR ${area('c.county')} = ${area('s.county')})
+  FROM subj s JOIN listed c ON c.pinyin = s.pinyin LEFT JOIN alive a ON a.person_id = c.person_id
+  WHERE ${sameName('c', 's')} AND ${area('c.county')} = ${area('s.county')}
     AND (s.gender IS NULL OR c.gender = s.gender) AND (s.event_date IS NULL OR c.birth_date < s.event_date)
+    AND (s.feed <> 'death' OR s.event_date IS NULL OR a.alive_on IS NULL OR s.event_date >= a.alive_on)
 ),
 per_subject AS (SELECT uid, count(DISTINCT person_id) AS persons FROM q GROUP BY uid),
 share AS (
@@ -278,11 +298,11 @@ located AS (
   WHERE m.name_pinyin_nodots IN (SELECT DISTINCT pinyin FROM q1) AND m.uid NOT IN (SELECT uid FROM subj)
 ),
 namesakes AS (
-  -- Other persons of the name who could be the subject: in the record's county (the whole store when it has none),
+  -- Other persons of the name who could be the subject: in the record's county,
   -- of its sex (or unknown), born before the event (or unknown). Other subjects known by name alone are not counted.
   SELECT q.uid, q.person_id, count(DISTINCT o.person_id) AS n
   FROM q1 q JOIN located o ON o.pinyin = q.pinyin AND ${sameName('o', 'q')} AND o.person_id <> q.person_id
-    AND (q.county IS NULL OR ${area('o.county')} = ${area('q.county')})
+    AND ${area('o.county')} = ${area('q.county')}
     AND (q.gender IS NULL OR o.gender IS NULL OR o.gender = q.gender)
     AND (q.event_date IS NULL OR o.birth_date IS NULL OR o.birth_date < q.event_date)
   GROUP BY q.uid, q.person_id
@@ -321,8 +341,8 @@ export function nameOnlyLinksStage(s: NameOnlySettings): Stage {
   const level = `same name, sex fits the relation, plausible parent age, ${area}, the only candidate`;
   const levelZh = `仅凭姓名匹配（性别与关系相符、生育年龄合理、${areaZh}、唯一候选）`;
   // A record subject without ID or birth date linked to a listed parent or carer (nameOnlySubjectsStage).
-  const subject = `same name, sex not contradicting, born before the event, no other such person in the record's ${area.replace('same ', '')} or the store, the only candidate`;
-  const subjectZh = `仅凭姓名匹配（记录无身份证号和出生日期；性别不矛盾、事件前已出生、${areaZh}或全库无同名者、唯一候选）`;
+  const subject = `same name, sex not contradicting, born before the event, no other such person in the record's ${area.replace('same ', '')}, the only candidate`;
+  const subjectZh = `仅凭姓名匹配（记录无身份证号和出生日期；性别不矛盾、事件前已出生、${areaZh}无同名者、唯一候选）`;
   const pick = (a: string, b: string) => `CASE WHEN n.relation = 'SUBJECT' THEN ${lit(b)} ELSE ${lit(a)} END`;
   return {
     name: 'name_only_person_links',
