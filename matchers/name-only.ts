@@ -101,16 +101,25 @@ child_attrs AS (
   ${personAttrs(`SELECT sp.person_id FROM feed_enrollment t JOIN persons sp ON sp.feed = 'enrollment' AND sp.batch_id = t.batch_id AND sp.src_row = t.src_row AND sp.role = 'subject'
     JOIN mentions s ON s.uid = sp.uid AND s.feed = sp.feed WHERE s.county IS NULL OR s.birth_date IS NULL`)}
 ),
+typo_county AS (
+  -- The county of a child's ID with a wrong digit: its first six digits, when its birth digits are the record's birth
+  -- date (so the wrong digit is elsewhere) and they name a county (a wrong digit among them seldom does).
+  SELECT uid, bidui_region_current(id_region) AS county FROM mentions
+  WHERE (feed = 'enrollment' AND role = 'subject' OR feed = 'registry' AND role = 'child') AND county IS NULL AND NOT id_valid
+    AND id_region IS NOT NULL AND id_birth_date = birth_date
+),
 g00 AS (
   SELECT gm.uid, gm.mention_key, gm.feed, gm.batch_id, gm.src_row, l.relation, gm.name_nodots AS name, gm.name_surname AS surname,
     gm.name_pinyin_nodots AS pinyin, (gm.id_valid OR gm.id_damaged) AS has_id, gp.person_id, gp.cluster_size,
-    coalesce(s.county, ca.county) AS county, coalesce(s.birth_date, ca.birth_date) AS child_birth, sp.person_id AS child_person
+    coalesce(s.county, ca.county, tc.county) AS county,
+    coalesce(s.birth_date, ca.birth_date) AS child_birth, sp.person_id AS child_person
   FROM listed l
   JOIN mentions gm ON gm.feed = l.feed AND gm.batch_id = l.batch_id AND gm.src_row = l.src_row AND gm.role = l.role
   JOIN persons gp ON gp.uid = gm.uid AND gp.feed = gm.feed
   LEFT JOIN mentions s ON s.feed = l.feed AND s.batch_id = l.batch_id AND s.src_row = l.src_row AND s.role = l.child_role
   LEFT JOIN persons sp ON sp.uid = s.uid AND sp.feed = s.feed
   LEFT JOIN child_attrs ca ON ca.person_id = sp.person_id
+  LEFT JOIN typo_county tc ON tc.uid = s.uid
 ),
 household AS (
   -- The child's county and the readings of the listed parents' names: siblings, one child delivered again, and a

@@ -26,7 +26,12 @@ const hou = { child: makeId(DOUMEN, '20140101', '062'), father: makeId(DOUMEN, '
 // 金湾: a registered child whose school record carries its ID with one wrong digit and its parents by name only;
 // the registry row lists the parents with their IDs, and the father's death record carries his ID.
 const qin = { child: makeId(JINWAN, '20120303', '071'), father: makeId(JINWAN, '19810404', '017'), mother: makeId(JINWAN, '19840505', '028') };
-const qinTypo = qin.child.slice(0, 15) + String((Number(qin.child[15]) + 1) % 10) + qin.child.slice(16);
+/** The ID with its 16th digit (in the sequence) changed: invalid, its address and birth digits intact. */
+const typo = (id: string) => id.slice(0, 15) + String((Number(id[15]) + 1) % 10) + id.slice(16);
+const qinTypo = typo(qin.child);
+// 香洲: an unregistered student whose only record, a school record, carries its ID with one wrong digit (the birth date
+// column agrees with the ID's birth digits) and its parents by name only; both parents died.
+const zou = { child: makeId(XIANGZHOU, '20110808', '081'), father: makeId(XIANGZHOU, '19800101', '091'), mother: makeId(XIANGZHOU, '19820202', '102') };
 
 const csv = (header: string, rows: readonly (readonly string[])[]) => header + '\n' + rows.map((r) => r.join(',')).join('\n') + '\n';
 
@@ -57,6 +62,7 @@ beforeAll(async () => {
       ['邵小宇', shao.child, '', '在读', '邵文斌', '', '父亲', '韦丽娟', '', '母亲'],
       ['侯小雪', hou.child, '', '在读', '侯振东', '', '父亲', '', '', ''],
       ['秦小雨', qinTypo, '2012-03-03', '在读', '秦志远', '', '父亲', '庞秀兰', '', '母亲'],
+      ['邹小蕾', typo(zou.child), '2011-08-08', '在读', '邹国平', '', '父亲', '葛淑珍', '', '母亲'],
     ]),
   );
   writeFile(
@@ -72,6 +78,8 @@ beforeAll(async () => {
     csv('姓名,身份证号,死亡日期,记录编号', [
       ['郭建华', makeId(XIANGZHOU, '19830115', '051'), '2025-03-01', 'D1'],
       ['秦志远', qin.father, '2026-08-01', 'D2'],
+      ['邹国平', zou.father, '2025-02-01', 'D3'],
+      ['葛淑珍', zou.mother, '2025-04-01', 'D4'],
     ]),
   );
   writeFile(inbox, 'lost_contact/shilian.csv', csv('姓名,身份证号,报告日期,找回日期,记录编号', [['邵文斌', shao.father, '2025-01-01', '', 'L1']]));
@@ -112,5 +120,12 @@ describe('name-only guardian links: evidence beyond the name', () => {
     expect(await pid('enrollment', 5, 'guardian1')).toBe(await pid('registry', 1, 'father'));
     expect(await pid('enrollment', 5, 'guardian1')).toBe(await pid('death', 2, 'subject'));
     expect(await pid('enrollment', 5, 'guardian2')).toBe(await pid('registry', 1, 'mother'));
+  });
+
+  it("takes an unregistered student's county from the address digits of its ID with a wrong digit elsewhere", async () => {
+    expect(await pid('enrollment', 6, 'guardian1')).toBe(await pid('death', 3, 'subject'));
+    expect(await pid('enrollment', 6, 'guardian2')).toBe(await pid('death', 4, 'subject'));
+    const [add] = flags.filter((f) => f.child_name === '邹小蕾');
+    expect(add).toMatchObject({ flag: 'ADD', reason: 'BOTH_PARENTS_GONE', score: 0.8 });
   });
 });
