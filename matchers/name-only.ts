@@ -235,92 +235,46 @@ FROM safe GROUP BY g_uid, g_key, g_feed, relation`;
 /**
  * Adds to `name_only_links` the subjects of death and restriction records that carry neither a usable ID nor a
  * birth date (an empty ID column, an ID a spreadsheet cut to its first digits): the engine has nothing but the name
- * to compare. Such a subject joins a parent or carer that a registry row or a school record lists with a valid ID
- * when the name is the same (as above), the sex does not contradict, the listed person was born before the event (and,
- * for a death, was alive at the conception of the children a record lists beside him or her), the record's county
- * holds no other person of that name who could be the subject, the name is rare (maxNameShare), and exactly one
- * listed person qualifies. A record without a county is not linked. relation = 'SUBJECT'.
+ * to compare. Such a subject joins the father or mother that a registry row lists with a valid ID, of the same name
+ * (as above), the sex not contradicting, when that row states the record's event for this parent (死亡 for a death,
+ * the record's measure for a restriction) since the record's own date, and exactly one such person qualifies.
+ * relation = 'SUBJECT'. The name alone (with the county) is not enough: on the adversarial scenario more than half
+ * of such links were a homonym's, and a record without a county (a prison list, a cremation record) would be
+ * compared with the whole store.
  */
 export function nameOnlySubjectsStage(s: NameOnlySettings): Stage {
-  const area = (col: string) => (s.area === 'county' ? col : `left(${col}, 4)`);
-  // Only records whose date says when the subject was alive (a death, the start of a restriction) take part.
+  // Only records whose event a registry row states: a death, a restriction.
   const feeds = s.eventFeeds.filter((f) => f === 'death' || f === 'incarceration').map(lit).join(', ');
   if (!feeds) return { name: 'name_only_subjects', outputTable: 'name_only_links', sql: 'SELECT 1 WHERE false' };
-  const sameName = (a: string, b: string) => `(${a}.name = ${b}.name OR ${a}.surname = ${b}.surname)`;
+  const status = (col: string) => `CASE c.role WHEN 'father' THEN r.father_${col} ELSE r.mother_${col} END`;
   const sql = `INSERT INTO name_only_links BY NAME
 WITH subj AS (
-  SELECT m.uid, m.mention_key, m.feed, m.name_nodots AS name, m.name_surname AS surname, m.name_pinyin_nodots AS pinyin, m.gender, m.county,
-    p.person_id AS own_person, coalesce(d.death_date, r.start_date) AS event_date
+  SELECT m.uid, m.mention_key, m.feed, m.name_nodots AS name, m.name_surname AS surname, m.name_pinyin_nodots AS pinyin, m.gender,
+    coalesce(d.death_date, r.start_date) AS event_date, CASE m.feed WHEN 'death' THEN 'DEAD' ELSE r.measure END AS event_status
   FROM mentions m JOIN persons p ON p.uid = m.uid AND p.feed = m.feed
   LEFT JOIN feed_death d ON m.feed = 'death' AND d.batch_id = m.batch_id AND d.src_row = m.src_row
   LEFT JOIN feed_incarceration r ON m.feed = 'incarceration' AND r.batch_id = m.batch_id AND r.src_row = m.src_row
   -- No ID to compare (an ID with a wrong digit is still one: the engine weighs it); a damaged ID is stored empty.
-  -- A record that says no county (a prison list, a cremation record) is not linked: against the whole store a
-  -- unique name is still too often a homonym's (issue 14, class 4; on the adversarial scenario about two such links
-  -- in three were wrong).
   WHERE m.role = 'subject' AND m.feed IN (${feeds}) AND m.id IS NULL AND m.birth_date IS NULL AND p.cluster_size = 1
-    AND m.name_pinyin_nodots IS NOT NULL AND m.name_nodots <> '' AND m.county IS NOT NULL
+    AND m.name_pinyin_nodots IS NOT NULL AND m.name_nodots <> ''
 ),
-listed AS (
-  -- Persons of interest: the parents and carers that records list with a valid ID.
-  SELECT m.uid, m.mention_key, m.name_nodots AS name, m.name_surname AS surname, m.name_pinyin_nodots AS pinyin, m.gender, m.county, m.birth_date, p.person_id
-  FROM mentions m JOIN persons p ON p.uid = m.uid AND p.feed = m.feed
-  WHERE m.id_valid AND m.name_pinyin_nodots IN (SELECT pinyin FROM subj)
-    AND (m.feed = 'registry' AND m.role IN ('father', 'mother', 'carer') OR m.feed = 'enrollment' AND m.role IN ('guardian1', 'guardian2'))
+corroborated AS (
+  -- The registry row says its father (mother) died, or is held under the record's measure, since the record's date:
+  -- the name, the event and its date agree.
+  SELECT s.uid, s.mention_key, s.feed, c.uid AS c_uid, c.mention_key AS c_key, p.person_id
+  FROM subj s
+  JOIN mentions c ON c.feed = 'registry' AND c.role IN ('father', 'mother') AND c.name_pinyin_nodots = s.pinyin AND c.id_valid
+  JOIN persons p ON p.uid = c.uid AND p.feed = c.feed
+  JOIN feed_registry r ON r.batch_id = c.batch_id AND r.src_row = c.src_row
+  WHERE (c.name_nodots = s.name OR c.name_surname = s.surname) AND (s.gender IS NULL OR c.gender IS NULL OR c.gender = s.gender)
+    AND ${status('status_since')} = s.event_date AND ${status('status')} = s.event_status
 ),
-alive AS (
-  -- A parent was alive at the conception of every child a record lists beside him or her (diedBeforeBirthDays): a
-  -- death dated before that is a namesake's.
-  SELECT p.person_id, max(c.birth_date - CASE l.relation WHEN 'FATHER' THEN ${s.diedBeforeBirthDays.FATHER} ELSE ${s.diedBeforeBirthDays.MOTHER} END) AS alive_on
-  FROM (
-    SELECT 'registry' AS feed, batch_id, src_row, 'father' AS role, 'FATHER' AS relation, 'child' AS child_role FROM feed_registry
-    UNION ALL SELECT 'registry', batch_id, src_row, 'mother', 'MOTHER', 'child' FROM feed_registry
-    UNION ALL SELECT 'enrollment', batch_id, src_row, 'guardian1', guardian1_relation, 'subject' FROM feed_enrollment WHERE guardian1_relation IN ('FATHER', 'MOTHER')
-    UNION ALL SELECT 'enrollment', batch_id, src_row, 'guardian2', guardian2_relation, 'subject' FROM feed_enrollment WHERE guardian2_relation IN ('FATHER', 'MOTHER')
-  ) l
-  JOIN persons p ON p.feed = l.feed AND p.batch_id = l.batch_id AND p.src_row = l.src_row AND p.role = l.role
-  JOIN mentions c ON c.feed = l.feed AND c.batch_id = l.batch_id AND c.src_row = l.src_row AND c.role = l.child_role
-  WHERE p.person_id IN (SELECT person_id FROM listed) AND c.birth_date IS NOT NULL
-  GROUP BY p.person_id
-),
-q AS (
-  SELECT s.*, c.uid AS c_uid, c.mention_key AS c_key, c.person_id
-  FROM subj s JOIN listed c ON c.pinyin = s.pinyin LEFT JOIN alive a ON a.person_id = c.person_id
-  WHERE ${sameName('c', 's')} AND ${area('c.county')} = ${area('s.county')}
-    AND (s.gender IS NULL OR c.gender = s.gender) AND (s.event_date IS NULL OR c.birth_date < s.event_date)
-    AND (s.feed <> 'death' OR s.event_date IS NULL OR a.alive_on IS NULL OR s.event_date >= a.alive_on)
-),
-per_subject AS (SELECT uid, count(DISTINCT person_id) AS persons FROM q GROUP BY uid),
-share AS (
-  SELECT name_nodots AS name, count(*) AS n, sum(count(*)) OVER () AS total
-  FROM mentions WHERE name_nodots IS NOT NULL AND name_nodots <> '' GROUP BY name_nodots
-),
-q1 AS (
-  -- One candidate, a rare name: only these are worth counting namesakes for (a common reading would join
-  -- every subject with thousands of mentions).
-  SELECT q.* FROM q JOIN per_subject ps ON ps.uid = q.uid JOIN share sh ON sh.name = q.name
-  WHERE ps.persons = 1 AND (sh.total < ${s.nameShareMinMentions} OR sh.n <= ${s.maxNameShare} * sh.total)
-),
-located AS (
-  SELECT m.uid, m.name_nodots AS name, m.name_surname AS surname, m.name_pinyin_nodots AS pinyin, m.county, m.gender, m.birth_date, p.person_id
-  FROM mentions m JOIN persons p ON p.uid = m.uid AND p.feed = m.feed
-  WHERE m.name_pinyin_nodots IN (SELECT DISTINCT pinyin FROM q1) AND m.uid NOT IN (SELECT uid FROM subj)
-),
-namesakes AS (
-  -- Other persons of the name who could be the subject: in the record's county,
-  -- of its sex (or unknown), born before the event (or unknown). Other subjects known by name alone are not counted.
-  SELECT q.uid, q.person_id, count(DISTINCT o.person_id) AS n
-  FROM q1 q JOIN located o ON o.pinyin = q.pinyin AND ${sameName('o', 'q')} AND o.person_id <> q.person_id
-    AND ${area('o.county')} = ${area('q.county')}
-    AND (q.gender IS NULL OR o.gender IS NULL OR o.gender = q.gender)
-    AND (q.event_date IS NULL OR o.birth_date IS NULL OR o.birth_date < q.event_date)
-  GROUP BY q.uid, q.person_id
-)
-SELECT q.uid AS g_uid, q.mention_key AS g_key, q.feed AS g_feed, 'SUBJECT' AS relation, arg_min(q.c_uid, q.c_key) AS c_uid, min(q.c_key) AS c_key,
-  any_value(q.person_id) AS person_id, ${s.matchProbability}::DOUBLE AS match_probability
-FROM q1 q LEFT JOIN namesakes ns ON ns.uid = q.uid AND ns.person_id = q.person_id
-WHERE coalesce(ns.n, 0) <= ${s.maxNamesakes}
-GROUP BY q.uid, q.mention_key, q.feed`;
+per_subject AS (SELECT uid, count(DISTINCT person_id) AS persons FROM corroborated GROUP BY uid)
+SELECT c.uid AS g_uid, c.mention_key AS g_key, c.feed AS g_feed, 'SUBJECT' AS relation, arg_min(c.c_uid, c.c_key) AS c_uid, min(c.c_key) AS c_key,
+  any_value(c.person_id) AS person_id, ${s.matchProbability}::DOUBLE AS match_probability
+FROM corroborated c JOIN per_subject ps ON ps.uid = c.uid
+WHERE ps.persons = 1
+GROUP BY c.uid, c.mention_key, c.feed`;
   return { name: 'name_only_subjects', outputTable: 'name_only_links', sql };
 }
 
@@ -349,9 +303,10 @@ export function nameOnlyLinksStage(s: NameOnlySettings): Stage {
   const areaZh = s.area === 'county' ? '同县区' : '同地市';
   const level = `same name, sex fits the relation, plausible parent age, ${area}, the only candidate`;
   const levelZh = `仅凭姓名匹配（性别与关系相符、生育年龄合理、${areaZh}、唯一候选）`;
-  // A record subject without ID or birth date linked to a listed parent or carer (nameOnlySubjectsStage).
-  const subject = `same name, sex not contradicting, born before the event, no other such person in the record's ${area.replace('same ', '')}, the only candidate`;
-  const subjectZh = `仅凭姓名匹配（记录无身份证号和出生日期；性别不矛盾、事件前已出生、${areaZh}无同名者、唯一候选）`;
+  // A record subject without ID or birth date whose event and date a registry row states for the parent of that name
+  // (nameOnlySubjectsStage).
+  const subject = `same name, sex not contradicting, a registry row states this parent's event (death, the measure) since the record's date, the only candidate`;
+  const subjectZh = `仅凭姓名匹配（记录无身份证号和出生日期；性别不矛盾、保障名册所列该父母情况及起始日期与记录相符、唯一候选）`;
   const pick = (a: string, b: string) => `CASE WHEN n.relation = 'SUBJECT' THEN ${lit(b)} ELSE ${lit(a)} END`;
   return {
     name: 'name_only_person_links',

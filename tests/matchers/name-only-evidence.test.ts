@@ -1,7 +1,8 @@
 // Name-only guardian links (issue 14, class 1; matchers/name-only.ts), the evidence beyond the name, through the
 // real ingest: the household that lists a parent with an ID outweighs a namesake's record; a school record whose
 // student ID has a wrong digit takes the student's county and birth date from the student's other records; and the
-// subjects of court, lost-contact and illness records are candidates like those of death records.
+// subjects of court, lost-contact and illness records are candidates like those of death records. A record with
+// neither ID nor birth date links to a registry parent whose row states the record's event since its date.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/index.js';
 import { ingestInbox } from '../../connectors/index.js';
@@ -32,6 +33,10 @@ const qinTypo = typo(qin.child);
 // 香洲: an unregistered student whose only record, a school record, carries its ID with one wrong digit (the birth date
 // column agrees with the ID's birth digits) and its parents by name only; both parents died.
 const zou = { child: makeId(XIANGZHOU, '20110808', '081'), father: makeId(XIANGZHOU, '19800101', '091'), mother: makeId(XIANGZHOU, '19820202', '102') };
+
+// 斗门: a registered child whose registry row says the father is held (服刑在押) since 2026-07-15 and the mother died on
+// 2024-05-05, both listed with IDs; a prison list and a cremation record name them without ID, birth date or county.
+const yin = { child: makeId(DOUMEN, '20150303', '111'), father: makeId(DOUMEN, '19860404', '121'), mother: makeId(DOUMEN, '19880505', '132') };
 
 const csv = (header: string, rows: readonly (readonly string[])[]) => header + '\n' + rows.map((r) => r.join(',')).join('\n') + '\n';
 
@@ -68,8 +73,9 @@ beforeAll(async () => {
   writeFile(
     inbox,
     'registry/mingce.csv',
-    csv('儿童编号,儿童姓名,身份证号,保障类别,保障状态,父亲姓名,父亲身份证号,父亲情况,母亲姓名,母亲身份证号,母亲情况', [
-      ['R1', '秦小雨', qin.child, '留守儿童', '在保', '秦志远', qin.father, '正常', '庞秀兰', qin.mother, '正常'],
+    csv('儿童编号,儿童姓名,身份证号,保障类别,保障状态,父亲姓名,父亲身份证号,父亲情况,父亲情况起始日期,母亲姓名,母亲身份证号,母亲情况,母亲情况起始日期', [
+      ['R1', '秦小雨', qin.child, '留守儿童', '在保', '秦志远', qin.father, '正常', '', '庞秀兰', qin.mother, '正常', ''],
+      ['R2', '尹小禾', yin.child, '事实无人抚养儿童', '在保', '尹志强', yin.father, '服刑在押', '2026-07-15', '柏雪梅', yin.mother, '死亡', '2024-05-05'],
     ]),
   );
   writeFile(
@@ -80,6 +86,16 @@ beforeAll(async () => {
       ['秦志远', qin.father, '2026-08-01', 'D2'],
       ['邹国平', zou.father, '2025-02-01', 'D3'],
       ['葛淑珍', zou.mother, '2025-04-01', 'D4'],
+      ['柏雪梅', '', '2024-05-05', 'D5'],
+    ]),
+  );
+  writeFile(
+    inbox,
+    'incarceration/jianyu.csv',
+    csv('姓名,身份证号,性别,措施类型,起始日期,预计结束日期,记录编号', [
+      ['尹志强', '', '男', '服刑在押', '2026-07-15', '2029-07-15', 'J1'],
+      // another date: not the father the registry row describes
+      ['尹志强', '', '男', '服刑在押', '2025-01-10', '2027-01-10', 'J2'],
     ]),
   );
   writeFile(inbox, 'lost_contact/shilian.csv', csv('姓名,身份证号,报告日期,找回日期,记录编号', [['邵文斌', shao.father, '2025-01-01', '', 'L1']]));
@@ -127,5 +143,18 @@ describe('name-only guardian links: evidence beyond the name', () => {
     expect(await pid('enrollment', 6, 'guardian2')).toBe(await pid('death', 4, 'subject'));
     const [add] = flags.filter((f) => f.child_name === '邹小蕾');
     expect(add).toMatchObject({ flag: 'ADD', reason: 'BOTH_PARENTS_GONE', score: 0.8 });
+  });
+
+  it("links a record with neither ID nor birth date nor county to the registry parent whose row states its event since its date", async () => {
+    expect(await pid('incarceration', 1, 'subject')).toBe(await pid('registry', 2, 'father'));
+    expect(await pid('death', 5, 'subject')).toBe(await pid('registry', 2, 'mother'));
+    const [link] = await queryRows<{ basis: string; text: string }>(
+      db,
+      `SELECT basis, explanation_text AS text FROM person_links WHERE mention_key_l LIKE 'incarceration:%:1:subject'`,
+    );
+    expect(link).toMatchObject({ basis: 'name_only' });
+    expect(link!.text).toMatch(/a registry row states this parent's event/);
+    // a restriction of another date is not the one the registry row states
+    expect(await pid('incarceration', 2, 'subject')).not.toBe(await pid('registry', 2, 'father'));
   });
 });
