@@ -140,7 +140,8 @@ deaths AS (
   WHERE d.death_date IS NOT NULL GROUP BY p.person_id
 ),
 subject_persons AS (
-  SELECT DISTINCT p.person_id FROM mentions m JOIN persons p ON p.uid = m.uid AND p.feed = m.feed WHERE m.role = 'subject' AND m.feed IN (${feeds})
+  SELECT DISTINCT p.person_id FROM mentions m JOIN persons p ON p.uid = m.uid AND p.feed = m.feed
+  WHERE m.role = 'subject' AND m.feed IN (${feeds}) AND p.cluster_size > 1 AND (m.gender IS NULL OR m.birth_date IS NULL OR m.county IS NULL)
 ),
 cand_attrs AS (
   -- A record that leaves out the sex, birth date or county of its subject (no sex column filled, an ID with a wrong
