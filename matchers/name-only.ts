@@ -102,11 +102,11 @@ child_attrs AS (
     JOIN mentions s ON s.uid = sp.uid AND s.feed = sp.feed WHERE s.county IS NULL OR s.birth_date IS NULL`)}
 ),
 typo_county AS (
-  -- The county of a child's ID with a wrong digit: its first six digits, when its birth digits are the record's birth
-  -- date (so the wrong digit is elsewhere) and they name a county (a wrong digit among them seldom does).
+  -- The county of a child's ID with a wrong digit: its first six digits when they name a county (a wrong digit among
+  -- them seldom does, and a county that is not the parent's gives no candidate rather than a wrong one).
   SELECT uid, bidui_region_current(id_region) AS county FROM mentions
   WHERE (feed = 'enrollment' AND role = 'subject' OR feed = 'registry' AND role = 'child') AND county IS NULL AND NOT id_valid
-    AND id_region IS NOT NULL AND id_birth_date = birth_date
+    AND NOT id_damaged AND id_region IS NOT NULL
 ),
 g00 AS (
   SELECT gm.uid, gm.mention_key, gm.feed, gm.batch_id, gm.src_row, l.relation, gm.name_nodots AS name, gm.name_surname AS surname,

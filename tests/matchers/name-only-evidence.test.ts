@@ -30,8 +30,8 @@ const qin = { child: makeId(JINWAN, '20120303', '071'), father: makeId(JINWAN, '
 /** The ID with its 16th digit (in the sequence) changed: invalid, its address and birth digits intact. */
 const typo = (id: string) => id.slice(0, 15) + String((Number(id[15]) + 1) % 10) + id.slice(16);
 const qinTypo = typo(qin.child);
-// 香洲: an unregistered student whose only record, a school record, carries its ID with one wrong digit (the birth date
-// column agrees with the ID's birth digits) and its parents by name only; both parents died.
+// 香洲: an unregistered student whose only record, a school record, carries its ID with one wrong digit and its parents
+// by name only; both parents died.
 const zou = { child: makeId(XIANGZHOU, '20110808', '081'), father: makeId(XIANGZHOU, '19800101', '091'), mother: makeId(XIANGZHOU, '19820202', '102') };
 
 // 斗门: a registered child whose registry row says the father is held (服刑在押) since 2026-07-15 and the mother died on
@@ -138,7 +138,7 @@ describe('name-only guardian links: evidence beyond the name', () => {
     expect(await pid('enrollment', 5, 'guardian2')).toBe(await pid('registry', 1, 'mother'));
   });
 
-  it("takes an unregistered student's county from the address digits of its ID with a wrong digit elsewhere", async () => {
+  it("takes an unregistered student's county from the address digits of its ID with a wrong digit", async () => {
     expect(await pid('enrollment', 6, 'guardian1')).toBe(await pid('death', 3, 'subject'));
     expect(await pid('enrollment', 6, 'guardian2')).toBe(await pid('death', 4, 'subject'));
     const [add] = flags.filter((f) => f.child_name === '邹小蕾');
