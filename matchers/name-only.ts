@@ -1,13 +1,14 @@
 // Name-only guardian links (issue 14, class 1): school registries often list a student's father or mother
 // by name alone. After the Fellegi-Sunter clustering, this deterministic and conservative stage links such a
-// guardian to the subject of a death, restriction, disability, court, lost-contact or illness record when the evidence around the name
-// makes it safe: the household (the student's county and the listed parents' names), the relation (a father is male), a plausible age at
-// the student's birth, a name rare enough in the area and in the store, and exactly one candidate each way.
-// The link carries a lower, fixed probability and is marked (person_links.basis = 'name_only') so that the
-// flags resting on it show it. Parameters: settings/name-only.json. Pure builders; identity.ts runs them on
-// the merged result (never inside a match partition). A parent that another record of the same household
-// (a sibling's, or the same student's in another delivery) lists with an ID is a candidate too: it links the
-// name-only mention to that person, and it makes a record subject of the same name a second candidate (no link).
+// guardian to the subject of a death, restriction, disability, court, lost-contact or illness record when the
+// evidence around the name makes it safe: the household (the student's county and the listed parents' names), the
+// relation (a father is male), a plausible age at the student's birth, a name rare enough in the area and in the
+// store, and exactly one candidate each way. The link carries a lower, fixed probability and is marked
+// (person_links.basis = 'name_only') so that the flags resting on it show it. Parameters: settings/name-only.json.
+// Pure builders; identity.ts runs them on the merged result (never inside a match partition). A parent that another
+// record of the same household (a sibling's, or the same student's in another delivery) lists with an ID outweighs
+// the name: the name-only mention joins that person, and a record subject of the same name who is another person
+// is a homonym, not a rival candidate.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
