@@ -1,13 +1,14 @@
 // Name-only guardian links (issue 14, class 1): school registries often list a student's father or mother
 // by name alone. After the Fellegi-Sunter clustering, this deterministic and conservative stage links such a
-// guardian to the subject of a death, restriction or disability record when the evidence around the name
-// makes it safe: the household (the student's county and the listed parents' names), the relation (a father is male), a plausible age at
-// the student's birth, a name rare enough in the area and in the store, and exactly one candidate each way.
-// The link carries a lower, fixed probability and is marked (person_links.basis = 'name_only') so that the
-// flags resting on it show it. Parameters: settings/name-only.json. Pure builders; identity.ts runs them on
-// the merged result (never inside a match partition). A parent that another record of the same household
-// (a sibling's, or the same student's in another delivery) lists with an ID is a candidate too: it links the
-// name-only mention to that person, and it makes a record subject of the same name a second candidate (no link).
+// guardian to the subject of a death, restriction, disability, court, lost-contact or illness record when the
+// evidence around the name makes it safe: the household (the student's county and the listed parents' names), the
+// relation (a father is male), a plausible age at the student's birth, a name rare enough in the area and in the
+// store, and exactly one candidate each way. The link carries a lower, fixed probability and is marked
+// (person_links.basis = 'name_only') so that the flags resting on it show it. Parameters: settings/name-only.json.
+// Pure builders; identity.ts runs them on the merged result (never inside a match partition). A parent that another
+// record of the same household (a sibling's, or the same student's in another delivery) lists with an ID outweighs
+// the name: the name-only mention joins that person, and a record subject of the same name who is another person
+// is a homonym, not a rival candidate.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,8 +24,8 @@ export const nameOnlySettingsSchema = z
     enabled: z.boolean(),
     /** The match probability a name-only link carries (person_links, the evidence's score, the flag's score). */
     matchProbability: z.number().gt(0).lt(1),
-    /** Feeds whose subjects are candidates. */
-    eventFeeds: z.array(z.enum(['death', 'incarceration', 'disability'])).min(1),
+    /** Feeds whose subjects are candidates: a record about a parent (death, restriction, disability, a judgment, a lost contact, an illness). */
+    eventFeeds: z.array(z.enum(['death', 'incarceration', 'disability', 'court', 'lost_contact', 'illness'])).min(1),
     /** Plausible age (full years) of a father / mother at the student's birth, inclusive. */
     parentAge: z.object({ FATHER: ageRange, MOTHER: ageRange }).strict(),
     /** A parent cannot have died more than this many days before the child's birth (a mother: 0; a father: a pregnancy). */
@@ -49,6 +50,18 @@ export function nameOnlySettings(): NameOnlySettings {
   if (!file) throw new Error(`name-only settings not found (looked for ${candidates.join(', ')})`);
   return nameOnlySettingsSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
 }
+
+/**
+ * Sex, birth date and county of each person of \`persons\` (SQL selecting person_id), from those of its mentions that
+ * say them (a mention of its own ID or columns), when they agree.
+ */
+const personAttrs = (persons: string) => `SELECT p.person_id,
+    CASE WHEN count(DISTINCT m.gender) = 1 THEN any_value(m.gender) END AS gender,
+    CASE WHEN count(DISTINCT m.birth_date) = 1 THEN any_value(m.birth_date) END AS birth_date,
+    CASE WHEN count(DISTINCT m.county) = 1 THEN any_value(m.county) END AS county
+  FROM persons p JOIN mentions m ON m.uid = p.uid AND m.feed = p.feed
+  WHERE p.person_id IN (${persons})
+  GROUP BY p.person_id`;
 
 /** The match weight (bits) of a probability. */
 const bits = (p: number) => Math.round(Math.log2(p / (1 - p)) * 100) / 100;
@@ -83,15 +96,31 @@ WITH listed AS (
   UNION ALL
   SELECT 'registry', batch_id, src_row, 'mother', 'MOTHER', 'child' FROM feed_registry
 ),
+child_attrs AS (
+  -- A child whose own record says no county or birth date (a school record whose student ID has a wrong digit)
+  -- takes them from the other records of its person (its registry row, a school record with a valid ID).
+  ${personAttrs(`SELECT sp.person_id FROM feed_enrollment t JOIN persons sp ON sp.feed = 'enrollment' AND sp.batch_id = t.batch_id AND sp.src_row = t.src_row AND sp.role = 'subject'
+    JOIN mentions s ON s.uid = sp.uid AND s.feed = sp.feed WHERE s.county IS NULL OR s.birth_date IS NULL`)}
+),
+typo_county AS (
+  -- The county of a child's ID with a wrong digit: its first six digits when they name a county (a wrong digit among
+  -- them seldom does, and a county that is not the parent's gives no candidate rather than a wrong one).
+  SELECT uid, bidui_region_current(id_region) AS county FROM mentions
+  WHERE (feed = 'enrollment' AND role = 'subject' OR feed = 'registry' AND role = 'child') AND county IS NULL AND NOT id_valid
+    AND NOT id_damaged AND id_region IS NOT NULL
+),
 g00 AS (
   SELECT gm.uid, gm.mention_key, gm.feed, gm.batch_id, gm.src_row, l.relation, gm.name_nodots AS name, gm.name_surname AS surname,
     gm.name_pinyin_nodots AS pinyin, (gm.id_valid OR gm.id_damaged) AS has_id, gp.person_id, gp.cluster_size,
-    s.county, s.birth_date AS child_birth, sp.person_id AS child_person
+    coalesce(s.county, ca.county, tc.county) AS county,
+    coalesce(s.birth_date, ca.birth_date) AS child_birth, sp.person_id AS child_person
   FROM listed l
   JOIN mentions gm ON gm.feed = l.feed AND gm.batch_id = l.batch_id AND gm.src_row = l.src_row AND gm.role = l.role
   JOIN persons gp ON gp.uid = gm.uid AND gp.feed = gm.feed
   LEFT JOIN mentions s ON s.feed = l.feed AND s.batch_id = l.batch_id AND s.src_row = l.src_row AND s.role = l.child_role
   LEFT JOIN persons sp ON sp.uid = s.uid AND sp.feed = s.feed
+  LEFT JOIN child_attrs ca ON ca.person_id = sp.person_id
+  LEFT JOIN typo_county tc ON tc.uid = s.uid
 ),
 household AS (
   -- The child's county and the readings of the listed parents' names: siblings, one child delivered again, and a
@@ -111,16 +140,28 @@ deaths AS (
   FROM feed_death d JOIN persons p ON p.feed = 'death' AND p.batch_id = d.batch_id AND p.src_row = d.src_row
   WHERE d.death_date IS NOT NULL GROUP BY p.person_id
 ),
+subject_persons AS (
+  SELECT DISTINCT p.person_id FROM mentions m JOIN persons p ON p.uid = m.uid AND p.feed = m.feed
+  WHERE m.role = 'subject' AND m.feed IN (${feeds}) AND p.cluster_size > 1 AND (m.gender IS NULL OR m.birth_date IS NULL OR m.county IS NULL)
+),
+cand_attrs AS (
+  -- A record that leaves out the sex, birth date or county of its subject (no sex column filled, an ID with a wrong
+  -- digit) takes them from the other records of the same person: a true parent whose record lacks them would
+  -- otherwise drop out and leave a namesake as the only candidate.
+  ${personAttrs('SELECT person_id FROM subject_persons')}
+),
 cand AS (
-  SELECT m.uid, m.mention_key, m.name_nodots AS name, m.name_surname AS surname, m.name_pinyin_nodots AS pinyin, m.gender, m.birth_date, m.county, p.person_id,
+  SELECT m.uid, m.mention_key, m.name_nodots AS name, m.name_surname AS surname, m.name_pinyin_nodots AS pinyin,
+    coalesce(m.gender, pa.gender) AS gender, coalesce(m.birth_date, pa.birth_date) AS birth_date, coalesce(m.county, pa.county) AS county, p.person_id,
     dd.death_date
   FROM mentions m JOIN persons p ON p.uid = m.uid AND p.feed = m.feed LEFT JOIN deaths dd ON dd.person_id = p.person_id
-  WHERE m.role = 'subject' AND m.feed IN (${feeds}) AND m.name_pinyin_nodots IS NOT NULL AND m.county IS NOT NULL
+  LEFT JOIN cand_attrs pa ON pa.person_id = p.person_id
+  WHERE m.role = 'subject' AND m.feed IN (${feeds}) AND m.name_pinyin_nodots IS NOT NULL AND coalesce(m.county, pa.county) IS NOT NULL
 ),
-q AS (
+qa AS (
   -- Record subjects: same name, same area, the sex of the relation, a plausible age at the child's birth.
   SELECT g.uid AS g_uid, g.mention_key AS g_key, g.feed AS g_feed, g.relation, g.household, g.county AS g_county, g.name, g.surname, g.pinyin,
-    g.child_birth, c.uid AS c_uid, c.mention_key AS c_key, c.person_id, c.gender AS c_gender
+    g.child_birth, c.uid AS c_uid, c.mention_key AS c_key, c.person_id, c.gender AS c_gender, false AS listed
   FROM g JOIN cand c ON c.pinyin = g.pinyin AND ${area('c.county')} = ${area('g.county')}
   WHERE ${sameName('c', 'g')}
     AND c.gender = CASE g.relation WHEN 'FATHER' THEN 'M' ELSE 'F' END
@@ -131,13 +172,19 @@ q AS (
   -- The parent that another record lists with an ID: a record of the same household, or another record of the
   -- same child (its registry row and its school record) naming a parent of that relation by the same name.
   SELECT DISTINCT g.uid, g.mention_key, g.feed, g.relation, g.household, g.county, g.name, g.surname, g.pinyin, g.child_birth,
-    k.uid, k.mention_key, k.person_id, CASE g.relation WHEN 'FATHER' THEN 'M' ELSE 'F' END
+    k.uid, k.mention_key, k.person_id, CASE g.relation WHEN 'FATHER' THEN 'M' ELSE 'F' END, true
   FROM g JOIN (
     SELECT g.uid AS g_uid, k.uid AS k_uid FROM g JOIN g0 k ON k.household = g.household AND k.relation = g.relation WHERE k.has_id
     UNION
     SELECT g.uid, k.uid FROM g JOIN g0 k ON k.child_person = g.child_person AND k.relation = g.relation AND k.pinyin = g.pinyin
     WHERE k.has_id AND ${sameName('k', 'g')}
   ) j ON j.g_uid = g.uid JOIN g0 k ON k.uid = j.k_uid
+),
+q AS (
+  -- The household outweighs the name: when a record of the same household (or of the same child) lists the parent
+  -- with an ID, that person is the candidate and a record subject of the same name who is another person is a
+  -- namesake (a homonym, issue 14 class 4), not a rival.
+  SELECT * FROM qa WHERE listed OR g_uid NOT IN (SELECT g_uid FROM qa WHERE listed)
 ),
 claims AS (
   -- Households that claim a person as their father (mother): the name-only candidates and the parents already linked.
@@ -177,8 +224,8 @@ safe AS (
   JOIN per_person pp ON pp.person_id = q.person_id AND pp.relation = q.relation
   -- one candidate person per parent (counted before the other filters: a second qualifying namesake is doubt)
   JOIN per_guardian pg ON pg.g_uid = q.g_uid
-  WHERE coalesce(ns.n, 0) <= ${s.maxNamesakes}
-    AND (sh.total < ${s.nameShareMinMentions} OR sh.n <= ${s.maxNameShare} * sh.total)
+  -- The rarity filters weigh a name against the area; a parent the household lists with an ID needs none.
+  WHERE (q.listed OR coalesce(ns.n, 0) <= ${s.maxNamesakes} AND (sh.total < ${s.nameShareMinMentions} OR sh.n <= ${s.maxNameShare} * sh.total))
     AND pp.households = 1 AND pg.persons = 1
 )
 SELECT g_uid, g_key, g_feed, relation, arg_min(c_uid, c_key) AS c_uid, min(c_key) AS c_key, any_value(person_id) AS person_id,
@@ -190,19 +237,22 @@ FROM safe GROUP BY g_uid, g_key, g_feed, relation`;
 /**
  * Adds to `name_only_links` the subjects of death and restriction records that carry neither a usable ID nor a
  * birth date (an empty ID column, an ID a spreadsheet cut to its first digits): the engine has nothing but the name
- * to compare. Such a subject joins a parent or carer that a registry row or a school record lists with a valid ID
- * when the name is the same (as above), the sex does not contradict, the listed person was born before the event,
- * the record's county (when it has one; else the whole store) holds no other person of that name who could be the
- * subject, the name is rare (maxNameShare), and exactly one listed person qualifies. relation = 'SUBJECT'.
+ * to compare. Such a subject joins the father or mother that a registry row lists with a valid ID, of the same name
+ * (as above), the sex not contradicting, when that row states the record's event for this parent (死亡 for a death,
+ * the record's measure for a restriction) since the record's own date, and exactly one such person qualifies.
+ * relation = 'SUBJECT'. The name alone (with the county) is not enough: on the adversarial scenario more than half
+ * of such links were a homonym's, and a record without a county (a prison list, a cremation record) would be
+ * compared with the whole store.
  */
 export function nameOnlySubjectsStage(s: NameOnlySettings): Stage {
-  const area = (col: string) => (s.area === 'county' ? col : `left(${col}, 4)`);
-  const feeds = s.eventFeeds.filter((f) => f !== 'disability').map(lit).join(', ');
-  const sameName = (a: string, b: string) => `(${a}.name = ${b}.name OR ${a}.surname = ${b}.surname)`;
+  // Only records whose event a registry row states: a death, a restriction.
+  const feeds = s.eventFeeds.filter((f) => f === 'death' || f === 'incarceration').map(lit).join(', ');
+  if (!feeds) return { name: 'name_only_subjects', outputTable: 'name_only_links', sql: 'SELECT 1 WHERE false' };
+  const status = (col: string) => `CASE c.role WHEN 'father' THEN r.father_${col} ELSE r.mother_${col} END`;
   const sql = `INSERT INTO name_only_links BY NAME
 WITH subj AS (
-  SELECT m.uid, m.mention_key, m.feed, m.name_nodots AS name, m.name_surname AS surname, m.name_pinyin_nodots AS pinyin, m.gender, m.county,
-    p.person_id AS own_person, coalesce(d.death_date, r.start_date) AS event_date
+  SELECT m.uid, m.mention_key, m.feed, m.name_nodots AS name, m.name_surname AS surname, m.name_pinyin_nodots AS pinyin, m.gender,
+    coalesce(d.death_date, r.start_date) AS event_date, CASE m.feed WHEN 'death' THEN 'DEAD' ELSE r.measure END AS event_status
   FROM mentions m JOIN persons p ON p.uid = m.uid AND p.feed = m.feed
   LEFT JOIN feed_death d ON m.feed = 'death' AND d.batch_id = m.batch_id AND d.src_row = m.src_row
   LEFT JOIN feed_incarceration r ON m.feed = 'incarceration' AND r.batch_id = m.batch_id AND r.src_row = m.src_row
@@ -210,50 +260,23 @@ WITH subj AS (
   WHERE m.role = 'subject' AND m.feed IN (${feeds}) AND m.id IS NULL AND m.birth_date IS NULL AND p.cluster_size = 1
     AND m.name_pinyin_nodots IS NOT NULL AND m.name_nodots <> ''
 ),
-listed AS (
-  -- Persons of interest: the parents and carers that records list with a valid ID.
-  SELECT m.uid, m.mention_key, m.name_nodots AS name, m.name_surname AS surname, m.name_pinyin_nodots AS pinyin, m.gender, m.county, m.birth_date, p.person_id
-  FROM mentions m JOIN persons p ON p.uid = m.uid AND p.feed = m.feed
-  WHERE m.id_valid AND m.name_pinyin_nodots IN (SELECT pinyin FROM subj)
-    AND (m.feed = 'registry' AND m.role IN ('father', 'mother', 'carer') OR m.feed = 'enrollment' AND m.role IN ('guardian1', 'guardian2'))
+corroborated AS (
+  -- The registry row says its father (mother) died, or is held under the record's measure, since the record's date:
+  -- the name, the event and its date agree.
+  SELECT s.uid, s.mention_key, s.feed, c.uid AS c_uid, c.mention_key AS c_key, p.person_id
+  FROM subj s
+  JOIN mentions c ON c.feed = 'registry' AND c.role IN ('father', 'mother') AND c.name_pinyin_nodots = s.pinyin AND c.id_valid
+  JOIN persons p ON p.uid = c.uid AND p.feed = c.feed
+  JOIN feed_registry r ON r.batch_id = c.batch_id AND r.src_row = c.src_row
+  WHERE (c.name_nodots = s.name OR c.name_surname = s.surname) AND (s.gender IS NULL OR c.gender IS NULL OR c.gender = s.gender)
+    AND ${status('status_since')} = s.event_date AND ${status('status')} = s.event_status
 ),
-q AS (
-  SELECT s.*, c.uid AS c_uid, c.mention_key AS c_key, c.person_id
-  FROM subj s JOIN listed c ON c.pinyin = s.pinyin
-  WHERE ${sameName('c', 's')} AND (s.county IS NULL OR ${area('c.county')} = ${area('s.county')})
-    AND (s.gender IS NULL OR c.gender = s.gender) AND (s.event_date IS NULL OR c.birth_date < s.event_date)
-),
-per_subject AS (SELECT uid, count(DISTINCT person_id) AS persons FROM q GROUP BY uid),
-share AS (
-  SELECT name_nodots AS name, count(*) AS n, sum(count(*)) OVER () AS total
-  FROM mentions WHERE name_nodots IS NOT NULL AND name_nodots <> '' GROUP BY name_nodots
-),
-q1 AS (
-  -- One candidate, a rare name: only these are worth counting namesakes for (a common reading would join
-  -- every subject with thousands of mentions).
-  SELECT q.* FROM q JOIN per_subject ps ON ps.uid = q.uid JOIN share sh ON sh.name = q.name
-  WHERE ps.persons = 1 AND (sh.total < ${s.nameShareMinMentions} OR sh.n <= ${s.maxNameShare} * sh.total)
-),
-located AS (
-  SELECT m.uid, m.name_nodots AS name, m.name_surname AS surname, m.name_pinyin_nodots AS pinyin, m.county, m.gender, m.birth_date, p.person_id
-  FROM mentions m JOIN persons p ON p.uid = m.uid AND p.feed = m.feed
-  WHERE m.name_pinyin_nodots IN (SELECT DISTINCT pinyin FROM q1) AND m.uid NOT IN (SELECT uid FROM subj)
-),
-namesakes AS (
-  -- Other persons of the name who could be the subject: in the record's county (the whole store when it has none),
-  -- of its sex (or unknown), born before the event (or unknown). Other subjects known by name alone are not counted.
-  SELECT q.uid, q.person_id, count(DISTINCT o.person_id) AS n
-  FROM q1 q JOIN located o ON o.pinyin = q.pinyin AND ${sameName('o', 'q')} AND o.person_id <> q.person_id
-    AND (q.county IS NULL OR ${area('o.county')} = ${area('q.county')})
-    AND (q.gender IS NULL OR o.gender IS NULL OR o.gender = q.gender)
-    AND (q.event_date IS NULL OR o.birth_date IS NULL OR o.birth_date < q.event_date)
-  GROUP BY q.uid, q.person_id
-)
-SELECT q.uid AS g_uid, q.mention_key AS g_key, q.feed AS g_feed, 'SUBJECT' AS relation, arg_min(q.c_uid, q.c_key) AS c_uid, min(q.c_key) AS c_key,
-  any_value(q.person_id) AS person_id, ${s.matchProbability}::DOUBLE AS match_probability
-FROM q1 q LEFT JOIN namesakes ns ON ns.uid = q.uid AND ns.person_id = q.person_id
-WHERE coalesce(ns.n, 0) <= ${s.maxNamesakes}
-GROUP BY q.uid, q.mention_key, q.feed`;
+per_subject AS (SELECT uid, count(DISTINCT person_id) AS persons FROM corroborated GROUP BY uid)
+SELECT c.uid AS g_uid, c.mention_key AS g_key, c.feed AS g_feed, 'SUBJECT' AS relation, arg_min(c.c_uid, c.c_key) AS c_uid, min(c.c_key) AS c_key,
+  any_value(c.person_id) AS person_id, ${s.matchProbability}::DOUBLE AS match_probability
+FROM corroborated c JOIN per_subject ps ON ps.uid = c.uid
+WHERE ps.persons = 1
+GROUP BY c.uid, c.mention_key, c.feed`;
   return { name: 'name_only_subjects', outputTable: 'name_only_links', sql };
 }
 
@@ -282,9 +305,10 @@ export function nameOnlyLinksStage(s: NameOnlySettings): Stage {
   const areaZh = s.area === 'county' ? '同县区' : '同地市';
   const level = `same name, sex fits the relation, plausible parent age, ${area}, the only candidate`;
   const levelZh = `仅凭姓名匹配（性别与关系相符、生育年龄合理、${areaZh}、唯一候选）`;
-  // A record subject without ID or birth date linked to a listed parent or carer (nameOnlySubjectsStage).
-  const subject = `same name, sex not contradicting, born before the event, no other such person in the record's ${area.replace('same ', '')} or the store, the only candidate`;
-  const subjectZh = `仅凭姓名匹配（记录无身份证号和出生日期；性别不矛盾、事件前已出生、${areaZh}或全库无同名者、唯一候选）`;
+  // A record subject without ID or birth date whose event and date a registry row states for the parent of that name
+  // (nameOnlySubjectsStage).
+  const subject = `same name, sex not contradicting, a registry row states this parent's event (death, the measure) since the record's date, the only candidate`;
+  const subjectZh = `仅凭姓名匹配（记录无身份证号和出生日期；性别不矛盾、保障名册所列该父母情况及起始日期与记录相符、唯一候选）`;
   const pick = (a: string, b: string) => `CASE WHEN n.relation = 'SUBJECT' THEN ${lit(b)} ELSE ${lit(a)} END`;
   return {
     name: 'name_only_person_links',
