@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { dropOpenView, type Db } from '../pipeline/store/index.js';
+import { dropOpenView, openNameFormsOnce, type Db } from '../pipeline/store/index.js';
 import { registerMatchFunctions } from './functions.js';
 import { compareCandidates, finishLinkage, prepareLinkage, type LinkageState, type RunLinkageResult } from './linkage.js';
 import { interestFeeds, mentionsStage } from './mentions.js';
@@ -152,7 +152,12 @@ export async function preparePersonLinkage(db: Db, opts: LinkPersonsOptions = {}
 
   // This process makes its own mentions, in place of the view of those an earlier one stored.
   await dropOpenView(db, 'mentions');
-  await runner.run(mentionsStage('mentions', { where: opts.where }));
+  const nameForms = await openNameFormsOnce(db);
+  try {
+    await runner.run(mentionsStage('mentions', { where: opts.where }));
+  } finally {
+    await nameForms.done();
+  }
   if (opts.labelsTable) await runner.run(labelledMentionsStage(opts.labelsTable));
   const mentions = (await runner.one<{ n: number }>(countStage('mentions_count', 'mentions'))).n;
   runner.lap('mentions');

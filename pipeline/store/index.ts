@@ -1,5 +1,5 @@
 export { openDb, closeDb, assertStoreFree, connectAlso, exclusive, queryRows, lit, quoteIdent, storeTable, storeCatalog, storeKeys, useWork, WORK_DATABASE, StoreBusyError, type Db } from './db.js';
-export { SEALED_TABLES, sealedTable, sealedInsertSql, sealValueSql, sealExpr, openExpr, persistWorkTable, dropOpenView, insertPlainRowsSql, type SealedTable } from './sealed.js';
+export { SEALED_TABLES, sealedTable, sealedInsertSql, sealValueSql, sealExpr, openExpr, persistWorkTable, dropOpenView, insertPlainRowsSql, openNameFormsOnce, type SealedTable } from './sealed.js';
 export { sql, ident, textList, exec, readAll, queryAll, queryOne, transaction, Sql, type SqlValue } from './sql.js';
 export { migrate, MIGRATIONS } from './migrations.js';
 export { rotateStoreKey, type RotationResult } from './rotate.js';

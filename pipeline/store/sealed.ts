@@ -32,20 +32,12 @@ function feedSealedColumns(spec: FeedSpec): Column[] {
 
 const v = (name: string, sql = 'VARCHAR'): Column => ({ name, sql });
 
-/** Mentions (matchers/mentions.ts) as the linkage leaves them for later readers (rules/gather.ts, web/). */
-const MENTION_COLUMNS: Column[] = [
-  v('name_raw'),
-  v('name_norm'),
-  v('name_simp'),
-  v('name_pinyin'),
-  v('name_alts', 'VARCHAR[]'),
-  v('name_surname'),
-  v('name_given'),
-  v('name_tokens', 'VARCHAR[]'),
-  v('id'),
-  v('name_nodots'),
-  v('name_pinyin_nodots'),
-];
+/**
+ * Mentions (matchers/mentions.ts) as the linkage leaves them for later readers (rules/gather.ts): the name as
+ * written and the ID sealed; the forms of the name, which only the linkage reads, are not kept (MENTION_FORMS).
+ */
+const MENTION_COLUMNS: Column[] = [v('name_raw'), v('id')];
+const MENTION_FORMS = ['name_norm', 'name_simp', 'name_pinyin', 'name_alts', 'name_surname', 'name_given', 'name_tokens', 'name_nodots', 'name_pinyin_nodots'];
 
 const sealed = (name: string, columns: Column[]): SealedTable => ({ name, table: `sealed_${name}`, columns });
 
@@ -110,7 +102,8 @@ export function openViewSql(t: SealedTable, store: string, work: string): string
 export async function persistWorkTable(db: Db, name: string): Promise<void> {
   const t = SEALED_TABLES.find((x) => x.name === name);
   const from = `${WORK_DATABASE}.main.${quoteIdent(name)}`;
-  const select = t ? `SELECT * REPLACE (${t.columns.map((c) => `${sealExpr(c, quoteIdent(c.name))} AS ${quoteIdent(c.name)}`).join(', ')}) FROM ${from}` : `SELECT * FROM ${from}`;
+  const exclude = name === 'mentions' ? `EXCLUDE (${MENTION_FORMS.join(', ')}) ` : '';
+  const select = t ? `SELECT * ${exclude}REPLACE (${t.columns.map((c) => `${sealExpr(c, quoteIdent(c.name))} AS ${quoteIdent(c.name)}`).join(', ')}) FROM ${from}` : `SELECT * FROM ${from}`;
   await db.run(`CREATE OR REPLACE TABLE ${storeTable(db, t ? t.table : name)} AS ${select}`);
 }
 
@@ -131,4 +124,14 @@ export function insertPlainRowsSql(name: string, from: string, columns?: readonl
     ? cols.map((c) => `${sealValueSql(name, c, quoteIdent(c))} AS ${quoteIdent(c)}`).join(', ')
     : `* REPLACE (${t.columns.map((c) => `${sealExpr(c, quoteIdent(c.name))} AS ${quoteIdent(c.name)}`).join(', ')})`;
   return `INSERT INTO ${quoteIdent(t.table)} BY NAME SELECT ${values} FROM ${from}`;
+}
+
+/**
+ * Opens the name_forms of the store once into a temp table of the same name on connection `db` (it
+ * comes before the work database's view): the linkage joins every feed's names to it, and a view
+ * would open every form of every name once per join. `done` drops it again.
+ */
+export async function openNameFormsOnce(db: Db): Promise<{ done: () => Promise<void> }> {
+  await db.run(`CREATE OR REPLACE TEMP TABLE name_forms AS SELECT * FROM ${WORK_DATABASE}.main.name_forms`);
+  return { done: () => db.run('DROP TABLE IF EXISTS temp.main.name_forms').then(() => undefined) };
 }

@@ -45,7 +45,7 @@ beforeAll(async () => {
   writeFile(inbox, 'registry/mingce.csv', csv([
     ['儿童编号', '儿童姓名', '身份证号', '保障类别', '保障状态', '纳入保障日期', '父亲姓名', '父亲身份证号', '父亲情况', '父亲情况起始日期', '母亲姓名', '母亲身份证号', '母亲情况', '母亲情况起始日期'],
     [wang.ref, wang.name, wang.id, '留守儿童', '在保', '2024-01-01', wang.father, '', '正常', '', wang.mother, wang.motherId, '服刑在押', '2025-01-01'],
-    [lin.ref, lin.name, lin.id, '留守儿童', '在保', '2024-01-01', lin.father, lin.fatherId, '正常', '', lin.mother, lin.motherId, '死亡', '2020-01-01'],
+    [lin.ref, lin.name, lin.id, '留守儿童', '在保', '2024-01-01', lin.father, lin.fatherId, '服刑在押', '2026-08-01', lin.mother, lin.motherId, '死亡', '2020-01-01'],
   ]));
   writeFile(inbox, 'death/gongan.csv', csv([
     ['姓名', '身份证号', '性别', '出生日期', '死亡日期', '户籍地区划代码', '记录编号'],
@@ -82,7 +82,7 @@ describe('name-only links in the evidence', () => {
     }
   });
 
-  it('a prison record without ID and birth date joined to a registry father by name: marked where it is cited', () => {
+  it('a prison record without ID and birth date joined by name to a registry father whose row states the imprisonment (matchers/name-only.ts): marked where it is cited', () => {
     const raised = flagsOf(lin.id);
     expect(raised.map((f) => `${f.flag}:${f.reason}`).sort()).toEqual(['RECLASSIFY:PARENTS_QUALIFY', 'URGENT:PARENT_EVENT_NO_CARER']);
     for (const f of raised) {
