@@ -77,10 +77,7 @@ let embeddedCsv: string;
 
 function scenario(name: string, jobs: Record<string, unknown> = {}): { cfg: Config; file: string; db: string; out: string } {
   const db = join(dir, `${name}.duckdb`);
-  // The store with its write-ahead log: a store closed by bidui may keep part of its data there
-  // (without it the copy is an older store, and the quarter ingests the inbox all over again).
   copyFileSync(baseDb, db);
-  if (existsSync(`${baseDb}.wal`)) copyFileSync(`${baseDb}.wal`, `${db}.wal`);
   const file = join(dir, `${name}.json`);
   const json = {
     database: db,
