@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
 import { openStore, queryRows } from '../../pipeline/store/index.js';
-import { makeId, tempDir, writeFile } from '../helpers.js';
+import { makeId, opened, tempDir, writeFile } from '../helpers.js';
 import { biduiArgs, ROOT } from '../setup/cli.js';
 
 const run = promisify(execFile);
@@ -33,9 +33,10 @@ describe('bidui quarantine and the needs-info loop on the command line', () => {
 
     const exported = JSON.parse((await bidui(['--db', db, 'quarantine', 'export', '--out', join(dir, 'out'), '--by', 'operator', '--json'])).stdout) as { file: { path: string }; rows: number };
     expect(exported.rows).toBe(2);
+    expect(exported.file.path).toMatch(/\.xlsx\.sm4$/);
     expect(existsSync(exported.file.path)).toBe(true);
     const wb = new ExcelJS.Workbook();
-    await wb.xlsx.readFile(exported.file.path);
+    await wb.xlsx.readFile(opened(exported.file.path));
     const values: string[] = [];
     wb.getWorksheet('隔离明细')!.eachRow((r) => values.push(...Array.from(r.values as unknown[], (v) => String(v ?? ''))));
     expect(values).toContain('2026-13-45');

@@ -33,7 +33,7 @@ describe('bidui export --template', () => {
 
     const out = join(dir, 'zj');
     const r = await bidui(['--db', dbPath, 'export', '--template', 'zhelihumiao-v1', '--out', out, '--by', '导出员']);
-    const file = join(out, `浙里护苗_儿童信息变动_${RUN}_全部.xlsx`);
+    const file = join(out, `浙里护苗_儿童信息变动_${RUN}_全部.xlsx.sm4`);
     expect(existsSync(file)).toBe(true);
     expect(r.stdout).toContain('模板 zhelihumiao-v1');
     expect(r.stdout).toContain(file);

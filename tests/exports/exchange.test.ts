@@ -14,7 +14,7 @@ import { writeExchangeRequest } from '../../exports/index.js';
 import { embeddedExecutor, resultsRoot, runQuarter } from '../../jobs/index.js';
 import { openStore, queryRows } from '../../pipeline/store/index.js';
 import { exchangeSummaries, explainChild } from '../../rules/index.js';
-import { makeId, tempDir, writeFile } from '../helpers.js';
+import { makeId, opened, tempDir, writeFile } from '../helpers.js';
 
 const T = '2026-09-30';
 const A = makeId('440305', '20150312', '013'); // child A (R001)
@@ -44,8 +44,10 @@ describe('the exchange', () => {
     expect(req.exchangeId).toMatch(/^EX\d{8}01$/);
     expect(req.persons).toBe(3);
     const ids = [1, 2, 3].map((n) => `${req.exchangeId}-0000${n}`);
+    // Both files are left sealed (docs/protection.md); the tests read them opened.
+    expect(req.files.map((f) => f.path)).toEqual([expect.stringMatching(/\.xlsx\.sm4$/), expect.stringMatching(/\.csv\.sm4$/)]);
     const wb = new ExcelJS.Workbook();
-    await wb.xlsx.readFile(req.files[0]!.path);
+    await wb.xlsx.readFile(opened(req.files[0]!.path));
     const sheet = wb.getWorksheet('查询名单')!;
     const values = sheet.getSheetValues().slice(1).map((r) => (r as unknown[]).slice(1));
     expect(values).toEqual([
@@ -56,13 +58,14 @@ describe('the exchange', () => {
     ]);
     expect(typeof sheet.getCell('C2').value).toBe('string');
     expect(wb.getWorksheet('答复格式')!.getRow(1).values).toContain('死亡日期');
-    const csv = iconv.decode(readFileSync(req.files[1]!.path), 'gb18030');
+    const csv = iconv.decode(readFileSync(opened(req.files[1]!.path)), 'gb18030');
     expect(csv.split('\r\n')[3]).toBe(`${ids[2]},王秀英,${C},女,1958-01-01`);
     const audit = await queryRows<{ actor: string; target: string; rows: number; kind: string }>(
       db,
       `SELECT actor, target, rows, detail->>'kind' AS kind FROM audit_log WHERE action = 'export' ORDER BY audit_id`,
     );
-    expect(audit).toEqual(req.files.map((f) => ({ actor: '审核员甲', target: f.path, rows: 3, kind: 'exchange-request' })));
+    // The audit names each file as it was written, before sealing.
+    expect(audit).toEqual(req.files.map((f) => ({ actor: '审核员甲', target: f.path.replace(/\.sm4$/, ''), rows: 3, kind: 'exchange-request' })));
 
     expect(await exchangeSummaries(db)).toMatchObject([{ exchange_id: req.exchangeId, feed: 'death', persons: 3, created_by: '审核员甲', answered_on: null, with_records: 0 }]);
 

@@ -9,7 +9,7 @@ import { tableFromIPC } from 'apache-arrow';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runExport, type ExportKind, type ExportResult } from '../../exports/index.js';
 import { lit, openStore, queryRows, type Db } from '../../pipeline/store/index.js';
-import { makeId, tempDir } from '../helpers.js';
+import { makeId, opened, tempDir } from '../helpers.js';
 import { IDS, insertDecision, insertFlag, OLD_RUN, RUN, seed } from '../review/fixture.js';
 import { seedRoster } from './roster.js';
 
@@ -26,7 +26,9 @@ const HIV_FLAG_IDS = ['F-HIV-REM', 'F-HIV-EDU', 'F-HIV-URG', 'F-HIV-RCL'];
 let db: Db;
 let out: string;
 beforeAll(async () => {
-  db = await openStore(':memory:');
+  // A store file, not ':memory:': an in-memory store seals with a random key of its own, and the
+  // sealed exports are read here with the bureau's (test) key, as `bidui open` would.
+  db = await openStore(join(tempDir('bidui-ntk-store-'), 'store.duckdb'));
   await seed(db);
   // HIV flags of every kind an export takes: an approved REMOVE (national), an EDUCATION flag
   // (education list), an URGENT one, a RECLASSIFY away from HIV (previous category), and one of the
@@ -53,15 +55,16 @@ beforeAll(async () => {
 const exportAs = (kind: ExportKind, needToKnow: boolean | undefined, sub: string): Promise<ExportResult> =>
   runExport(db, kind, { outDir: join(out, sub), by: needToKnow ? '主管丙' : '审核员甲', ...(needToKnow === undefined ? {} : { needToKnow }) });
 
+// Files with personal data are left sealed (`.sm4`, docs/protection.md): the readers open them first.
 async function sheetText(path: string): Promise<string> {
   const wb = new ExcelJS.Workbook();
-  await wb.xlsx.readFile(path);
+  await wb.xlsx.readFile(opened(path));
   return JSON.stringify(wb.worksheets.map((w) => w.getSheetValues()));
 }
 
 async function sheetRows(path: string, name: string): Promise<Record<string, unknown>[]> {
   const wb = new ExcelJS.Workbook();
-  await wb.xlsx.readFile(path);
+  await wb.xlsx.readFile(opened(path));
   const ws = wb.getWorksheet(name)!;
   const rows: unknown[][] = [];
   ws.eachRow((r) => rows.push((r.values as unknown[]).slice(1)));
@@ -69,7 +72,7 @@ async function sheetRows(path: string, name: string): Promise<Record<string, unk
   return rows.slice(1).map((r) => Object.fromEntries(header.map((h, i) => [h, r[i]])));
 }
 
-const csvText = (path: string) => iconv.decode(readFileSync(path), 'gb18030');
+const csvText = (path: string) => iconv.decode(readFileSync(opened(path)), 'gb18030');
 const hivIn = (text: string) => HIV_FLAG_IDS.some((id) => text.includes(id)) || Object.values(HIV_IDS).some((id) => text.includes(id)) || text.includes(HIV_LABEL);
 
 describe('exports without the need-to-know grant (the default)', () => {
@@ -79,7 +82,7 @@ describe('exports without the need-to-know grant (the default)', () => {
       const [parquet, arrow] = r.files;
       const rows = await queryRows<{ flag_id: string; category: string | null; previous_category: string | null; reason: string; evidence: string }>(
         db,
-        `SELECT flag_id, category, previous_category, reason, evidence FROM read_parquet(${lit(parquet!.path)})`,
+        `SELECT flag_id, category, previous_category, reason, evidence FROM read_parquet(${lit(opened(parquet!.path))})`,
       );
       expect(rows).toHaveLength(11); // the seed's 11, none of the 4 HIV flags
       expect(parquet!.rows).toBe(11);
@@ -89,7 +92,7 @@ describe('exports without the need-to-know grant (the default)', () => {
       expect(ev).toEqual([{ feed: 'RESTRICTED' }]);
       expect(JSON.stringify(rows)).not.toContain('J-1');
       expect(JSON.stringify(rows)).not.toContain('incarceration');
-      const table = tableFromIPC(readFileSync(arrow!.path));
+      const table = tableFromIPC(readFileSync(opened(arrow!.path)));
       expect(table.numRows).toBe(11);
       const arrowRows = table.toArray().map((x) => x.toJSON() as Record<string, unknown>);
       expect(arrowRows.some((x) => x.category === 'HIV' || x.previous_category === 'HIV')).toBe(false);
@@ -133,7 +136,8 @@ describe('exports without the need-to-know grant (the default)', () => {
 
   it('records in the audit log whether the export was made with the grant', async () => {
     const r = await exportAs('flags', false, 'audit');
-    const [a] = await queryRows<{ detail: string }>(db, `SELECT CAST(detail AS VARCHAR) AS detail FROM audit_log WHERE target = ${lit(r.files[0]!.path)}`);
+    // The audit names the file as it was written, before sealing.
+    const [a] = await queryRows<{ detail: string }>(db, `SELECT CAST(detail AS VARCHAR) AS detail FROM audit_log WHERE target = ${lit(r.files[0]!.path.replace(/\.sm4$/, ''))}`);
     expect(JSON.parse(a!.detail)).toMatchObject({ needToKnow: false });
   });
 });
@@ -142,11 +146,11 @@ describe('exports with the need-to-know grant', () => {
   it('hold the HIV flags, their counts and the real reasons and evidence', async () => {
     const flags = await exportAs('flags', true, 'g-flags');
     expect(flags.files.map((f) => f.rows)).toEqual([15, 15]);
-    const rows = await queryRows<{ flag_id: string; reason: string; evidence: string }>(db, `SELECT flag_id, reason, evidence FROM read_parquet(${lit(flags.files[0]!.path)})`);
+    const rows = await queryRows<{ flag_id: string; reason: string; evidence: string }>(db, `SELECT flag_id, reason, evidence FROM read_parquet(${lit(opened(flags.files[0]!.path))})`);
     expect(rows.map((x) => x.flag_id)).toEqual(expect.arrayContaining(HIV_FLAG_IDS));
     expect(rows.find((x) => x.flag_id === 'F-REM-1')!.reason).toBe('PARENT_RELEASED');
     expect(JSON.parse(rows.find((x) => x.flag_id === 'F-ADD-1')!.evidence)[0]).toMatchObject({ feed: 'incarceration', record_id: 'J-1' });
-    expect(tableFromIPC(readFileSync(flags.files[1]!.path)).numRows).toBe(15);
+    expect(tableFromIPC(readFileSync(opened(flags.files[1]!.path))).numRows).toBe(15);
 
     const summary = await exportAs('summary', true, 'g-summary');
     const byCat = await sheetRows(summary.files[0]!.path, '按保障类别');

@@ -9,7 +9,7 @@ import iconv from 'iconv-lite';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { exportChoice, exportChoices, exportNational, listTemplates, loadTemplate, parseTemplate, runExport, templatesDir, type Template } from '../../exports/index.js';
 import { openStore, type Db } from '../../pipeline/store/index.js';
-import { tempDir } from '../helpers.js';
+import { opened, tempDir } from '../helpers.js';
 import { IDS, insertDecision, RUN, seed } from '../review/fixture.js';
 
 const GOLDEN = join(import.meta.dirname, 'golden');
@@ -17,7 +17,9 @@ const GOLDEN = join(import.meta.dirname, 'golden');
 let db: Db;
 let out: string;
 beforeAll(async () => {
-  db = await openStore(':memory:');
+  // A store file, not ':memory:': an in-memory store seals with a random key of its own, and
+  // runExport's sealed files are read here with the bureau's (test) key, as `bidui open` would.
+  db = await openStore(join(tempDir('bidui-templates-store-'), 'store.duckdb'));
   await seed(db);
   await insertDecision(db, 'F-REM-1', 'approved', '主管丙', '2026-10-14 09:00:00');
   await insertDecision(db, 'F-URG-1', 'confirmed', '审核员甲', '2026-10-12 09:00:00');
@@ -25,9 +27,10 @@ beforeAll(async () => {
   out = tempDir('bidui-templates-');
 });
 
+/** A workbook's sheet; a sealed one (runExport's, `.sm4`) opened first. */
 async function sheet(path: string, name?: string) {
   const wb = new ExcelJS.Workbook();
-  await wb.xlsx.readFile(path);
+  await wb.xlsx.readFile(opened(path));
   const ws = name ? wb.getWorksheet(name)! : wb.worksheets[0]!;
   const rows: ExcelJS.Row[] = [];
   ws.eachRow((r) => rows.push(r));
@@ -84,7 +87,7 @@ describe('the shipped templates', () => {
     expect(wb.getWorksheet(t.notesSheet)).toBeDefined();
     const csv = r.files.find((f) => f.format === 'csv');
     if (csv) {
-      const text = iconv.decode(readFileSync(csv.path), 'gb18030');
+      const text = iconv.decode(readFileSync(opened(csv.path)), 'gb18030');
       const lines = text.split('\r\n').slice(0, -1);
       expect(lines[0]!.split(',')).toEqual(t.columns.map((c) => c.header));
       // The importer's file: ID numbers plain, 18 characters, no spreadsheet trick in front.
@@ -123,7 +126,7 @@ describe('the shipped templates', () => {
 
   it('zhelihumiao-v1: its own codes, date format, constant column, sequence numbers and URGENT flags', async () => {
     const r = await runExport(db, 'provincial', { outDir: join(out, 'zj'), by: '导出员' }); // the default provincial template, without the grant
-    expect(r.files.map((f) => basename(f.path))).toEqual([`浙里护苗_儿童信息变动_${RUN}_全部.xlsx`]);
+    expect(r.files.map((f) => basename(f.path))).toEqual([`浙里护苗_儿童信息变动_${RUN}_全部.xlsx.sm4`]);
     const { data, cell, wb } = await sheet(r.files[0]!.path, '变动信息');
     const rows = data.map((row) => ({ 序号: cell(row, '序号').value, 变动类型: cell(row, '变动类型').value, 性别: cell(row, '性别').value, 出生日期: cell(row, '出生日期').value, 证件类型: cell(row, '证件类型').value, 所属区县: cell(row, '所属区县').value, 变动原因: cell(row, '变动原因').value, 编号: cell(row, '比对标记编号').value }));
     expect(rows.map((x) => x.编号)).toEqual(['F-ADD-1', 'F-REM-1', 'F-RCL-1', 'F-URG-1']);
@@ -145,7 +148,7 @@ describe('a province is a file, not code', () => {
     writeFileSync(file, JSON.stringify(mine));
     const r = await runExport(db, 'provincial', { outDir: join(out, 'sc'), by: '导出员', template: file });
     expect(r.templateVersion).toBe('sichuan-v1');
-    expect(basename(r.files[0]!.path)).toBe(`四川_变动_${RUN}_全部.xlsx`);
+    expect(basename(r.files[0]!.path)).toBe(`四川_变动_${RUN}_全部.xlsx.sm4`);
     expect(r.files[0]!.rows).toBe(1);
     // In the shipped folder it is listed like the others.
     const folder = tempDir('bidui-template-folder-');

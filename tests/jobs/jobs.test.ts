@@ -2,7 +2,7 @@
 // a short cron, a distributed quarter on 2 worker processes giving the same flags.csv as the embedded
 // unpartitioned run, a worker killed with SIGKILL mid-partition, Redis stopped and restarted mid-run.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Queue, Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import { loadConfig, type Config } from '../../config/index.js';
 import { connect, embeddedExecutor, type StepExecutor, queueExecutor, queueNames, queueStatus, registerSchedules, resultsRoot, runQuarter, startWorkers, stepFiles } from '../../jobs/index.js';
 import { writeJsonAtomic, writeParquet } from '../../jobs/steps.js';
 import { bucketKeysQuery, identitySettings } from '../../matchers/index.js';
+import { openFileBytes, sealKeys } from '../../pipeline/seal/index.js';
 import { lit, openStore, queryRows, sql } from '../../pipeline/store/index.js';
 import { freePort, sleep, tempDir, waitFor } from '../helpers.js';
 import { biduiArgs } from '../setup/cli.js';
@@ -17,6 +18,13 @@ import { copyStore, ingestedProvince, quarterRun } from '../setup/stores.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const AS_OF = '2026-09-30';
+
+/**
+ * A quarter's flags.csv, which it leaves sealed (`flags.csv.sm4`, docs/protection.md), opened in
+ * memory with the test key: not with opened(), which would leave a plain flags.csv in the prepared
+ * run's shared folder, where tests/store/at-rest.test.ts checks that every file is sealed.
+ */
+const flagsCsv = (out: string) => openFileBytes(sealKeys(Buffer.from(process.env.BIDUI_KEY!, 'hex')), join(out, 'flags.csv.sm4')).toString('utf8');
 
 
 
@@ -101,7 +109,7 @@ beforeAll(async () => {
   baseDb = copyStore(province.dir, join(dir, 'base.duckdb'));
   // The embedded default (one process, no partitions) on the same store, run once for the test run (shared
   // with tests/rules/quarter.test.ts): the reference every partitioned run must equal byte for byte.
-  embeddedCsv = readFileSync(join((await quarterRun({ seed: 7, size: 'tiny', asOf: AS_OF })).out, 'flags.csv'), 'utf8');
+  embeddedCsv = flagsCsv((await quarterRun({ seed: 7, size: 'tiny', asOf: AS_OF })).out);
   expect(embeddedCsv.trim().split('\n').length).toBeGreaterThan(1);
 }, 120_000);
 
@@ -117,7 +125,7 @@ describe('partitioned runs', () => {
     expect(res.status).toBe('complete');
     expect(res.partitions.match).toBe(5);
     expect(res.partitions.evaluate).toBeGreaterThan(1);
-    expect(readFileSync(join(s.out, 'flags.csv'), 'utf8')).toBe(embeddedCsv);
+    expect(flagsCsv(s.out)).toBe(embeddedCsv);
   }, 120_000);
 
   it('a coordinator that died after matching resumes: the re-run reuses the finished match partitions', async () => {
@@ -139,7 +147,7 @@ describe('partitioned runs', () => {
     const res = await runQuarter(db, s.cfg, { asOf: AS_OF, out: s.out, executor: steps(again) });
     expect(res.status).toBe('complete');
     expect(again).toEqual(Array(res.partitions.evaluate).fill('evaluate'));
-    expect(readFileSync(join(s.out, 'flags.csv'), 'utf8')).toBe(embeddedCsv);
+    expect(flagsCsv(s.out)).toBe(embeddedCsv);
     expect(readdirSync(join(dir, 'shared', res.runId))).toEqual([]);
   }, 120_000);
 });
@@ -196,7 +204,7 @@ describe('jobs on Redis', () => {
     const workers = [await startWorker(s.file), await startWorker(s.file)];
     const res = await distributedRun(s);
     expect(res.status).toBe('complete');
-    expect(readFileSync(join(s.out, 'flags.csv'), 'utf8')).toBe(embeddedCsv);
+    expect(flagsCsv(s.out)).toBe(embeddedCsv);
     // The shared folder is cleaned after the run (partition files hold personal data).
     expect(readdirSync(join(dir, 'shared', res.runId))).toEqual([]);
 
@@ -239,7 +247,7 @@ describe('jobs on Redis', () => {
     const rescuer = await startWorker(s.file);
     const res = await run;
     expect(res.status).toBe('complete');
-    expect(readFileSync(join(s.out, 'flags.csv'), 'utf8')).toBe(embeddedCsv);
+    expect(flagsCsv(s.out)).toBe(embeddedCsv);
     const job = await parts.getJob(victim);
     expect(job?.finishedOn).toBeTruthy();
     await parts.close();
@@ -261,7 +269,7 @@ describe('jobs on Redis', () => {
     await startRedis();
     const res = await run;
     expect(res.status).toBe('complete');
-    expect(readFileSync(join(s.out, 'flags.csv'), 'utf8')).toBe(embeddedCsv);
+    expect(flagsCsv(s.out)).toBe(embeddedCsv);
     for (const w of workers) await stopWorker(w);
   }, 120_000);
 });

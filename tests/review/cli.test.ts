@@ -46,7 +46,7 @@ describe('bidui review and export commands', () => {
 
     const out = join(dir, 'out');
     const exp = await bidui(['--db', dbPath, 'export', 'national', '--out', out, '--by', '导出员', '--county', '440306']);
-    const xlsx = join(out, `全国儿童福利信息系统_变动_${RUN}_440306.xlsx`);
+    const xlsx = join(out, `全国儿童福利信息系统_变动_${RUN}_440306.xlsx.sm4`); // left sealed (docs/protection.md)
     expect(exp.stdout).toContain(xlsx);
     expect(exp.stdout).toContain('(1 行；');
     expect(existsSync(xlsx)).toBe(true);

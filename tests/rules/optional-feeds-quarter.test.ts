@@ -14,7 +14,7 @@ import { openStore, queryAll, queryRows, sql, type Db } from '../../pipeline/sto
 import { z } from 'zod';
 import { explainChild } from '../../rules/index.js';
 import { addUser, createApp } from '../../web/index.js';
-import { makeId, tempDir, writeFile } from '../helpers.js';
+import { makeId, opened, tempDir, writeFile } from '../helpers.js';
 
 const AS_OF = '2026-09-30';
 const RUN = `Q${AS_OF}`;
@@ -269,7 +269,8 @@ describe('need-to-know for an HIV flag raised from the hiv feed', () => {
     const without = await runExport(db, 'flags', { outDir: out('no'), by: 'rev' });
     const withGrant = await runExport(db, 'flags', { outDir: out('yes'), by: 'sup', needToKnow: true });
     const ids = async (path: string) => (await queryRows<{ id: string }>(db, `SELECT child_id_number AS id FROM read_parquet('${path}')`)).map((r) => r.id);
-    const parquet = (r: typeof without) => r.files.find((f) => f.path.endsWith('.parquet'))!.path;
+    // The analyst files are left sealed (`.parquet.sm4`): read opened.
+    const parquet = (r: typeof without) => opened(r.files.find((f) => f.path.endsWith('.parquet.sm4'))!.path);
     expect(await ids(parquet(without))).not.toContain(V1);
     expect(await ids(parquet(withGrant))).toContain(V1);
     const evidence = await queryRows<{ e: string }>(db, `SELECT evidence::VARCHAR AS e FROM read_parquet('${parquet(without)}')`);

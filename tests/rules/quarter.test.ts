@@ -1,7 +1,8 @@
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../config/index.js';
+import { openFileBytes, sealKeys } from '../../pipeline/seal/index.js';
 import { openStore, queryRows, type Db } from '../../pipeline/store/index.js';
 import { decide } from '../../review/index.js';
 import { raiseFlags } from '../../flags/index.js';
@@ -12,6 +13,13 @@ import { tempDir } from '../helpers.js';
 import { copyStore, ingestedProvince, quarterRun } from '../setup/stores.js';
 
 const AS_OF = '2026-09-30';
+
+/**
+ * A quarter's flags.csv, which it leaves sealed (`flags.csv.sm4`, docs/protection.md), opened in
+ * memory with the test key: not with opened(), which would leave a plain flags.csv in the prepared
+ * run's shared folder, where tests/store/at-rest.test.ts checks that every file is sealed.
+ */
+const flagsCsv = (out: string) => openFileBytes(sealKeys(Buffer.from(process.env.BIDUI_KEY!, 'hex')), join(out, 'flags.csv.sm4')).toString('utf8');
 let synth: string;
 /** The province's inbox ingested once (tests/setup/stores.ts); each run copies it. */
 let ingested: string;
@@ -47,8 +55,8 @@ describe('quarterly run', () => {
     const fa = await flagsOf(a.db);
     expect(fa.length).toBeGreaterThan(0);
     expect(await flagsOf(b.db)).toEqual(fa);
-    expect(readFileSync(join(a.out, 'flags.csv'), 'utf8')).toBe(readFileSync(join(b.out, 'flags.csv'), 'utf8'));
-    const header = readFileSync(join(a.out, 'flags.csv'), 'utf8').split('\n')[0];
+    expect(flagsCsv(a.out)).toBe(flagsCsv(b.out));
+    const header = flagsCsv(a.out).split('\n')[0];
     expect(header).toBe('run_id,as_of,flag,category,previous_category,reason,child_name,child_id_number,child_ref,county_code,effective_from,overpaid_months,overpaid_amount,priority,score,evidence');
   });
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../../config/index.js';
 import { ingestInbox } from '../../connectors/index.js';
 import { runQuarter } from '../../jobs/index.js';
-import { openStore, type Db } from '../../pipeline/store/index.js';
+import { openStore, quoteIdent, storeCatalog, type Db } from '../../pipeline/store/index.js';
 import { generateProvince, synthOptionsSchema, type SynthOptions } from '../../synth/index.js';
 import { tempDir } from '../helpers.js';
 
@@ -47,7 +47,8 @@ async function prepare(dir: string, build: (dir: string) => Promise<Db>): Promis
   }
   try {
     const db = await build(dir);
-    await db.run('CHECKPOINT');
+    // The store by name: a connection works in its in-memory work database (docs/protection.md), which a bare CHECKPOINT would mean.
+    await db.run(`CHECKPOINT ${quoteIdent(storeCatalog(db))}`);
     writeFileSync(join(dir, '.ready'), '');
     return dir;
   } catch (e) {

@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { lit, queryRows } from '../../pipeline/store/index.js';
 import { appendAudit } from '../../review/index.js';
 import { createApp, RESTRICTED } from '../../web/index.js';
+import { opened } from '../helpers.js';
 import { WebClient } from './client.js';
 import { buildFixture, PASSWORD, type WebFixture } from './fixture.js';
 
@@ -173,7 +174,8 @@ describe('area isolation', () => {
     expect(res.status).toBe(200);
     const out = (await res.json()) as { county: string; files: { name: string; url: string }[] };
     expect(out.county).toBe(fx.A);
-    const parquet = join(exportDir, 'rev_a', readdirSync(join(exportDir, 'rev_a'))[0]!, out.files[0]!.name);
+    // The file is stored sealed under its name + .sm4 (docs/protection.md): read it opened.
+    const parquet = opened(join(exportDir, 'rev_a', readdirSync(join(exportDir, 'rev_a'))[0]!, `${out.files[0]!.name}.sm4`));
     const counties = await queryRows<{ c: string }>(fx.db, `SELECT DISTINCT county_code AS c FROM read_parquet(${lit(parquet)})`);
     expect(counties).toEqual([{ c: fx.A }]);
     // The download is the user's own export only.
@@ -504,7 +506,7 @@ describe('need-to-know: an HIV flag does not exist for a role without the grant 
       expect(res.status).toBe(200);
       const outFiles = (await res.json()) as { files: { name: string }[] };
       const dirs = readdirSync(join(exportDir, user)).sort();
-      return join(exportDir, user, dirs.at(-1)!, outFiles.files[0]!.name);
+      return opened(join(exportDir, user, dirs.at(-1)!, `${outFiles.files[0]!.name}.sm4`)); // stored sealed
     };
     const ids = async (path: string) => (await queryRows<{ flag_id: string }>(fx.db, `SELECT flag_id FROM read_parquet(${lit(path)})`)).map((r) => r.flag_id);
     expect(await ids(await parquetOf(a, 'rev_a'))).not.toContain('W-A-HIV');

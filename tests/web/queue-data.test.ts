@@ -10,7 +10,7 @@ import { loadConfig } from '../../config/index.js';
 import { ingestInbox } from '../../connectors/index.js';
 import { lit, openStore, queryRows, type Db } from '../../pipeline/store/index.js';
 import { addUser, createApp } from '../../web/index.js';
-import { makeId, tempDir, writeFile } from '../helpers.js';
+import { makeId, opened, tempDir, writeFile } from '../helpers.js';
 import { insertFlag, insertRun, RUN } from '../review/fixture.js';
 import { WebClient } from './client.js';
 
@@ -306,7 +306,8 @@ describe('quarantined rows: the data page and the workbook for the sender (issue
       `SELECT actor, rows, (detail->>'kind') AS kind, target FROM audit_log WHERE action = 'export' AND (detail->>'kind') = 'quarantine'`,
     );
     expect(audit).toEqual([{ actor: 'admin', rows: 3, kind: 'quarantine', target: expect.stringContaining('隔离数据_') }]);
-    expect(readFileSync(audit[0]!.target).length).toBeGreaterThan(0);
+    // The audit names the workbook before sealing; it is stored sealed beside that name.
+    expect(readFileSync(opened(`${audit[0]!.target}.sm4`)).length).toBeGreaterThan(0);
     expect(await queryRows(db, `SELECT 1 FROM audit_log WHERE target = ${lit(audit[0]!.target)} AND actor <> 'admin'`)).toEqual([]);
   });
 });
