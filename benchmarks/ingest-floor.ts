@@ -2,7 +2,7 @@ import { tmpdir } from 'node:os';
 import { effectiveSources, type Config, type FeedName } from '../config/index.js';
 import { formatOf, readFile, sha256File, sourceFiles } from '../connectors/index.js';
 import { FEED_SPECS, mapHeaders } from '../pipeline/feeds.js';
-import { ident, queryRows, type Db } from '../pipeline/store/index.js';
+import { checkpoint, ident, queryRows, type Db } from '../pipeline/store/index.js';
 
 /**
  * The floor under an ingest on this machine: every file hashed and read by the same readers
@@ -16,6 +16,9 @@ export async function ingestFloor(db: Db, config: Config): Promise<{ feed: FeedN
   for (const source of effectiveSources(config)) {
     const spec = FEED_SPECS[source.feed];
     const columns = await queryRows<{ column_name: string; column_type: string }>(db, `DESCRIBE ${spec.table}`);
+    // The feed's columns as code reads them (the store keeps them sealed: pipeline/store sealed.ts), in a table of the floor's own.
+    const table = `floor_${spec.feed}`;
+    await db.run(`CREATE OR REPLACE TABLE ${table} AS SELECT * FROM ${spec.table} LIMIT 0`);
     for (const path of await sourceFiles(source, config.inbox)) {
       const format = formatOf(path);
       if (!format) continue;
@@ -32,11 +35,11 @@ export async function ingestFloor(db: Db, config: Config): Promise<{ feed: FeedN
         const header = mapping.get(c);
         return type === 'VARCHAR' && header !== undefined ? `t.${ident(header)}` : 'NULL';
       });
-      await db.run(`INSERT INTO ${spec.table} SELECT ${select.join(', ')} FROM ${stage} t`);
+      await db.run(`INSERT INTO ${table} SELECT ${select.join(', ')} FROM ${stage} t`);
       await db.run(`DROP TABLE ${stage}`);
       out.push({ feed: source.feed, rows: read.rowsRead, seconds: (performance.now() - started) / 1000 });
     }
   }
-  await db.run('CHECKPOINT');
+  await checkpoint(db);
   return out;
 }

@@ -7,7 +7,7 @@ import { effectiveSources, type Config, type FeedName, type SourceConfig } from 
 import { FEED_SPECS, mapHeaders } from '../pipeline/feeds.js';
 import { installIdentity } from '../pipeline/identity/index.js';
 import { log } from '../pipeline/log.js';
-import { connectAlso, exclusive, ident, lit, QUARANTINE_COLUMNS, queryRows, sealedInsertSql, type Db } from '../pipeline/store/index.js';
+import { checkpoint, connectAlso, exclusive, ident, lit, QUARANTINE_COLUMNS, queryRows, sealedInsertSql, type Db } from '../pipeline/store/index.js';
 import { InputError, LIMITS, scrubMessage } from './limits.js';
 import { planNormalise } from './normalise.js';
 import { formatOf, readFile, type FileFormat } from './readers/index.js';
@@ -454,6 +454,6 @@ async function checkpointOnce<T>(db: Db, fn: () => Promise<T>): Promise<T> {
     await db.run(`SET checkpoint_threshold = ${lit(threshold)}`).catch((err: Error) => log.warn({ err: err.message }, 'checkpoint_threshold not restored'));
   }
   // Best effort: on failure the WAL keeps everything until the next automatic checkpoint.
-  await db.run('CHECKPOINT').catch((err: Error) => log.warn({ err: err.message }, 'checkpoint after ingest deferred'));
+  await checkpoint(db).catch((err: Error) => log.warn({ err: err.message }, 'checkpoint after ingest deferred'));
   return result;
 }

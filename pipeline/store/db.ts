@@ -57,7 +57,8 @@ export async function openDb(path: string, opts: OpenOptions = {}): Promise<Db> 
   const settings: Record<string, string> = {};
   if (opts.threads) settings.threads = String(opts.threads);
   const key = full === ':memory:' ? `:memory:${++memoryDatabases}` : full;
-  const keys = full === ':memory:' ? sealKeys(randomBytes(32)) : keysForFile(full);
+  // A store in memory leaves no file; it seals with the bureau's key when one is set (its exports can then be opened), else a key of its own.
+  const keys = full !== ':memory:' ? keysForFile(full) : process.env.BIDUI_KEY || process.env.BIDUI_KEY_FILE ? loadKey(full).keys : sealKeys(randomBytes(32));
   const instance =
     full === ':memory:' || opts.detached
       ? await DuckDBInstance.create(full, settings).catch((err: unknown) => {
@@ -139,6 +140,14 @@ export async function useWork(db: Db): Promise<void> {
 /** The store's catalog, to name a stored table where a work table of the same name may exist (`"<catalog>".main."<table>"`). */
 export function storeTable(db: Db, table: string): string {
   return `${quoteIdent(databaseOf(db, 'storeTable').catalog!)}.main.${quoteIdent(table)}`;
+}
+
+/**
+ * Writes the store's WAL into its file. A bare CHECKPOINT would mean the connection's default
+ * database, which is the in-memory work database (openDb).
+ */
+export async function checkpoint(db: Db): Promise<void> {
+  await db.run(`CHECKPOINT ${quoteIdent(storeCatalog(db))}`);
 }
 
 /** The store's catalog name. */

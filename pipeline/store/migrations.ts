@@ -1,6 +1,6 @@
 import { KeyError } from '../seal/index.js';
 import type { Db } from './db.js';
-import { queryRows, quoteIdent, storeCatalog, storeKeys, useWork, WORK_DATABASE } from './db.js';
+import { checkpoint, queryRows, quoteIdent, storeCatalog, storeKeys, useWork, WORK_DATABASE } from './db.js';
 import { V1_FEED_SPECS, feedTableDdlV1 } from './schema.js';
 import { openViewSql, SEALED_TABLES, sealExpr } from './sealed.js';
 
@@ -503,7 +503,7 @@ async function migrateStore(db: Db): Promise<number[]> {
   }
   // DuckDB writes an ALTER … USING to its WAL as the expression, which it cannot bind when it replays the
   // log at the next open (bidui_seal is this process's function): the migrations end in the file itself.
-  if (applied.length) await db.run('CHECKPOINT');
+  if (applied.length) await checkpoint(db);
   await openSealedTables(db);
   return applied;
 }

@@ -5,7 +5,7 @@ import { existsSync, renameSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DuckDBScalarFunction, VARCHAR } from '@duckdb/node-api';
 import { openMany, sealMany, type SealKeys } from '../seal/index.js';
-import { closeDb, queryRows, quoteIdent, storeCatalog, storeKeys } from './db.js';
+import { checkpoint, closeDb, queryRows, quoteIdent, storeCatalog, storeKeys } from './db.js';
 import { openStore } from './index.js';
 import { SEALED_TABLES } from './sealed.js';
 
@@ -59,7 +59,7 @@ export async function rotateStoreKey(path: string, next: SealKeys): Promise<Rota
     closeDb(db);
     throw err;
   }
-  await db.run('CHECKPOINT');
+  await checkpoint(db);
   const fresh = `${full}.rotating`;
   for (const f of [fresh, `${fresh}.wal`]) rmSync(f, { force: true });
   await db.run(`ATTACH '${fresh.replaceAll("'", "''")}' AS bidui_rotated`);

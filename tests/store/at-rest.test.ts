@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { EXPORT_KINDS, exportQuarantine, runExport, writeExchangeRequest } from '../../exports/index.js';
 import { decide } from '../../review/index.js';
 import { isSealedFile, openFileBytes, sealKeys } from '../../pipeline/seal/index.js';
-import { closeDb, openStore, queryRows, rotateStoreKey, storeKeys, type Db } from '../../pipeline/store/index.js';
+import { checkpoint, closeDb, openStore, queryRows, rotateStoreKey, storeKeys, type Db } from '../../pipeline/store/index.js';
 import { tempDir } from '../helpers.js';
 import { copyStore, quarterRun } from '../setup/stores.js';
 
@@ -63,7 +63,7 @@ beforeAll(async () => {
   // A reviewer's note that names a person.
   const [flag] = await queryRows<{ flag_id: string }>(db, `SELECT flag_id FROM flags WHERE run_id = 'Q2026-09-30' ORDER BY flag_id LIMIT 1`);
   await decide(db, { flagId: flag!.flag_id, decision: 'needs_info', reason: `请核实${NOTE_NAME()}的监护情况`, by: '审核员甲' });
-  await db.run('CHECKPOINT');
+  await checkpoint(db);
   closeDb(db);
 });
 
