@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkDigit } from '../pipeline/identity/index.js';
-import { openFile, sealKeys, SEALED_FILE_SUFFIX } from '../pipeline/seal/index.js';
+import { openFile, openFileBytes, sealKeys, SEALED_FILE_SUFFIX } from '../pipeline/seal/index.js';
 import { insertPlainRowsSql, type Db } from '../pipeline/store/index.js';
 
 export function tempDir(prefix = 'bidui-test-'): string {
@@ -60,6 +60,15 @@ export async function insertPlain(db: Db, name: string, insertSql: string): Prom
   const listed = new RegExp(`INSERT INTO ${name}\\s*\\(([^)]*)\\)`).exec(insertSql)?.[1];
   await db.run(insertPlainRowsSql(name, staging, listed?.split(',').map((c) => c.trim().replace(/^"|"$/g, ''))));
   await db.run(`DROP TABLE ${staging}`);
+}
+
+/**
+ * The text of flags.csv as the quarter that wrote `out` left it (sealed), opened in memory: opened()
+ * would leave a plain flags.csv in a prepared run's shared folder, where tests/store/at-rest.test.ts
+ * checks that every file is sealed.
+ */
+export function flagsCsvText(out: string): string {
+  return openFileBytes(sealKeys(Buffer.from(process.env.BIDUI_KEY!, 'hex')), join(out, 'flags.csv.sm4')).toString('utf8');
 }
 
 /**

@@ -10,23 +10,13 @@ import { loadConfig, type Config } from '../../config/index.js';
 import { connect, embeddedExecutor, type StepExecutor, queueExecutor, queueNames, queueStatus, registerSchedules, resultsRoot, runQuarter, startWorkers, stepFiles } from '../../jobs/index.js';
 import { writeJsonAtomic, writeParquet } from '../../jobs/steps.js';
 import { bucketKeysQuery, identitySettings } from '../../matchers/index.js';
-import { openFileBytes, sealKeys } from '../../pipeline/seal/index.js';
 import { lit, openStore, queryRows, sql } from '../../pipeline/store/index.js';
-import { freePort, sleep, tempDir, waitFor } from '../helpers.js';
+import { flagsCsvText, freePort, sleep, tempDir, waitFor } from '../helpers.js';
 import { biduiArgs } from '../setup/cli.js';
 import { copyStore, ingestedProvince, quarterRun } from '../setup/stores.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const AS_OF = '2026-09-30';
-
-/**
- * A quarter's flags.csv, which it leaves sealed (`flags.csv.sm4`, docs/protection.md), opened in
- * memory with the test key: not with opened(), which would leave a plain flags.csv in the prepared
- * run's shared folder, where tests/store/at-rest.test.ts checks that every file is sealed.
- */
-const flagsCsv = (out: string) => openFileBytes(sealKeys(Buffer.from(process.env.BIDUI_KEY!, 'hex')), join(out, 'flags.csv.sm4')).toString('utf8');
-
-
 
 let redis: ChildProcess | null = null;
 let port = 0;
@@ -109,7 +99,7 @@ beforeAll(async () => {
   baseDb = copyStore(province.dir, join(dir, 'base.duckdb'));
   // The embedded default (one process, no partitions) on the same store, run once for the test run (shared
   // with tests/rules/quarter.test.ts): the reference every partitioned run must equal byte for byte.
-  embeddedCsv = flagsCsv((await quarterRun({ seed: 7, size: 'tiny', asOf: AS_OF })).out);
+  embeddedCsv = flagsCsvText((await quarterRun({ seed: 7, size: 'tiny', asOf: AS_OF })).out);
   expect(embeddedCsv.trim().split('\n').length).toBeGreaterThan(1);
 }, 120_000);
 
@@ -125,7 +115,7 @@ describe('partitioned runs', () => {
     expect(res.status).toBe('complete');
     expect(res.partitions.match).toBe(5);
     expect(res.partitions.evaluate).toBeGreaterThan(1);
-    expect(flagsCsv(s.out)).toBe(embeddedCsv);
+    expect(flagsCsvText(s.out)).toBe(embeddedCsv);
   }, 120_000);
 
   it('a coordinator that died after matching resumes: the re-run reuses the finished match partitions', async () => {
@@ -147,7 +137,7 @@ describe('partitioned runs', () => {
     const res = await runQuarter(db, s.cfg, { asOf: AS_OF, out: s.out, executor: steps(again) });
     expect(res.status).toBe('complete');
     expect(again).toEqual(Array(res.partitions.evaluate).fill('evaluate'));
-    expect(flagsCsv(s.out)).toBe(embeddedCsv);
+    expect(flagsCsvText(s.out)).toBe(embeddedCsv);
     expect(readdirSync(join(dir, 'shared', res.runId))).toEqual([]);
   }, 120_000);
 });
@@ -204,7 +194,7 @@ describe('jobs on Redis', () => {
     const workers = [await startWorker(s.file), await startWorker(s.file)];
     const res = await distributedRun(s);
     expect(res.status).toBe('complete');
-    expect(flagsCsv(s.out)).toBe(embeddedCsv);
+    expect(flagsCsvText(s.out)).toBe(embeddedCsv);
     // The shared folder is cleaned after the run (partition files hold personal data).
     expect(readdirSync(join(dir, 'shared', res.runId))).toEqual([]);
 
@@ -247,7 +237,7 @@ describe('jobs on Redis', () => {
     const rescuer = await startWorker(s.file);
     const res = await run;
     expect(res.status).toBe('complete');
-    expect(flagsCsv(s.out)).toBe(embeddedCsv);
+    expect(flagsCsvText(s.out)).toBe(embeddedCsv);
     const job = await parts.getJob(victim);
     expect(job?.finishedOn).toBeTruthy();
     await parts.close();
@@ -269,7 +259,7 @@ describe('jobs on Redis', () => {
     await startRedis();
     const res = await run;
     expect(res.status).toBe('complete');
-    expect(flagsCsv(s.out)).toBe(embeddedCsv);
+    expect(flagsCsvText(s.out)).toBe(embeddedCsv);
     for (const w of workers) await stopWorker(w);
   }, 120_000);
 });

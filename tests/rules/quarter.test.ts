@@ -2,24 +2,17 @@ import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../config/index.js';
-import { openFileBytes, sealKeys } from '../../pipeline/seal/index.js';
 import { openStore, queryRows, type Db } from '../../pipeline/store/index.js';
 import { decide } from '../../review/index.js';
 import { raiseFlags } from '../../flags/index.js';
 import { beginRun, finishRun, runQuarter } from '../../jobs/index.js';
 import { explainChild, gatherFacts } from '../../rules/index.js';
 import { scoreAgainstTruth } from '../../benchmarks/quarter-truth.js';
-import { tempDir } from '../helpers.js';
+import { flagsCsvText, tempDir } from '../helpers.js';
 import { copyStore, ingestedProvince, quarterRun } from '../setup/stores.js';
 
 const AS_OF = '2026-09-30';
 
-/**
- * A quarter's flags.csv, which it leaves sealed (`flags.csv.sm4`, docs/protection.md), opened in
- * memory with the test key: not with opened(), which would leave a plain flags.csv in the prepared
- * run's shared folder, where tests/store/at-rest.test.ts checks that every file is sealed.
- */
-const flagsCsv = (out: string) => openFileBytes(sealKeys(Buffer.from(process.env.BIDUI_KEY!, 'hex')), join(out, 'flags.csv.sm4')).toString('utf8');
 let synth: string;
 /** The province's inbox ingested once (tests/setup/stores.ts); each run copies it. */
 let ingested: string;
@@ -55,8 +48,8 @@ describe('quarterly run', () => {
     const fa = await flagsOf(a.db);
     expect(fa.length).toBeGreaterThan(0);
     expect(await flagsOf(b.db)).toEqual(fa);
-    expect(flagsCsv(a.out)).toBe(flagsCsv(b.out));
-    const header = flagsCsv(a.out).split('\n')[0];
+    expect(flagsCsvText(a.out)).toBe(flagsCsvText(b.out));
+    const header = flagsCsvText(a.out).split('\n')[0];
     expect(header).toBe('run_id,as_of,flag,category,previous_category,reason,child_name,child_id_number,child_ref,county_code,effective_from,overpaid_months,overpaid_amount,priority,score,evidence');
   });
 
