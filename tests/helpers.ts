@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkDigit } from '../pipeline/identity/index.js';
 import { openFile, openFileBytes, sealKeys, SEALED_FILE_SUFFIX } from '../pipeline/seal/index.js';
-import { insertPlainRowsSql, type Db } from '../pipeline/store/index.js';
+import { insertPlainRowsSql, queryRows, type Db } from '../pipeline/store/index.js';
 
 export function tempDir(prefix = 'bidui-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -80,4 +80,14 @@ export function opened(path: string): string {
   const plain = path.slice(0, -SEALED_FILE_SUFFIX.length);
   openFile(sealKeys(Buffer.from(process.env.BIDUI_KEY!, 'hex')), path, plain);
   return plain;
+}
+
+/** A CSV file's text: the header line, then one line per row. */
+export const csvOf = (header: string, rows: readonly (readonly string[])[]) => header + '\n' + rows.map((r) => r.join(',')).join('\n') + '\n';
+
+/** person_id of a linked mention by its feed, row (1-based) and role. */
+export async function personIdOf(db: Db, feed: string, row: number, role: string): Promise<string> {
+  const [r] = await queryRows<{ person_id: string }>(db, `SELECT person_id FROM persons WHERE feed = '${feed}' AND src_row = ${row} AND role = '${role}'`);
+  if (!r) throw new Error(`no mention ${feed} ${row} ${role}`);
+  return r.person_id;
 }

@@ -10,7 +10,7 @@ import { openStore, queryRows, type Db } from '../../pipeline/store/index.js';
 import { linkPersons } from '../../matchers/index.js';
 import { gatherFacts } from '../../rules/index.js';
 import { raiseFlags, type FlagRow } from '../../flags/index.js';
-import { makeId, tempDir, writeFile } from '../helpers.js';
+import { csvOf, makeId, personIdOf, tempDir, writeFile } from '../helpers.js';
 
 const AS_OF = '2026-09-30';
 const XIANGZHOU = '440402';
@@ -38,16 +38,12 @@ const zou = { child: makeId(XIANGZHOU, '20110808', '081'), father: makeId(XIANGZ
 // 2024-05-05, both listed with IDs; a prison list and a cremation record name them without ID, birth date or county.
 const yin = { child: makeId(DOUMEN, '20150303', '111'), father: makeId(DOUMEN, '19860404', '121'), mother: makeId(DOUMEN, '19880505', '132') };
 
-const csv = (header: string, rows: readonly (readonly string[])[]) => header + '\n' + rows.map((r) => r.join(',')).join('\n') + '\n';
+const csv = csvOf;
 
 let db: Db;
 let flags: FlagRow[];
 
-async function pid(feed: string, row: number, role: string): Promise<string> {
-  const [r] = await queryRows<{ person_id: string }>(db, `SELECT person_id FROM persons WHERE feed = '${feed}' AND src_row = ${row} AND role = '${role}'`);
-  if (!r) throw new Error(`no mention ${feed} ${row} ${role}`);
-  return r.person_id;
-}
+const pid = (feed: string, row: number, role: string) => personIdOf(db, feed, row, role);
 async function nameOnlyLink(feed: string, row: number, role: string) {
   const [l] = await queryRows<{ basis: string; p: number }>(
     db,

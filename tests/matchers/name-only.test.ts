@@ -9,7 +9,7 @@ import { openStore, queryRows, type Db } from '../../pipeline/store/index.js';
 import { linkPersons } from '../../matchers/index.js';
 import { gatherFacts, parseEvidence } from '../../rules/index.js';
 import { raiseFlags, type FlagRow } from '../../flags/index.js';
-import { makeId, tempDir, writeFile } from '../helpers.js';
+import { csvOf, makeId, personIdOf, tempDir, writeFile } from '../helpers.js';
 
 const AS_OF = '2026-09-30';
 const NANSHAN = '440305';
@@ -70,17 +70,12 @@ const death = [
   ['黄燕', '', '', '', '2026-08-03', GUANGMING, 'D14'],
 ];
 
-const csv = (header: string, rows: readonly (readonly string[])[]) => header + '\n' + rows.map((r) => r.join(',')).join('\n') + '\n';
+const csv = csvOf;
 
 let db: Db;
 let flags: FlagRow[];
 
-/** person_id of a mention by its feed, row (1-based) and role. */
-async function pid(feed: string, row: number, role: string): Promise<string> {
-  const [r] = await queryRows<{ person_id: string }>(db, `SELECT person_id FROM persons WHERE feed = '${feed}' AND src_row = ${row} AND role = '${role}'`);
-  if (!r) throw new Error(`no mention ${feed} ${row} ${role}`);
-  return r.person_id;
-}
+const pid = (feed: string, row: number, role: string) => personIdOf(db, feed, row, role);
 const flagsOf = (idNumber: string) => flags.filter((f) => f.child_id_number === idNumber);
 
 beforeAll(async () => {
