@@ -9,7 +9,8 @@
  * --scenario adversarial uses the independent generator of benchmarks/adversarial/ (issue 14) and
  * also prints recall per noise class; --families overrides its size's
  * family count, and --twice also runs (in a child process) the scenario with twice the families and
- * prints the ratio of the times. --memory-limit caps every DuckDB instance of the run.
+ * prints the ratio of the times. --memory-limit caps every DuckDB instance of the run (BIDUI_MEMORY_LIMIT).
+ * The cost of protection at rest is printed as the time spent sealing and opening values in this run.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
@@ -20,7 +21,8 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { effectiveSources, loadConfig, type Config } from '../config/index.js';
 import { formatOf, readFile, sourceFiles } from '../connectors/index.js';
 import { FEED_SPECS, mapHeaders } from '../pipeline/feeds.js';
-import { ident, openStore, queryRows, type Db } from '../pipeline/store/index.js';
+import { ident, memoryLimit as storeMemoryLimit, openStore, queryRows, type Db } from '../pipeline/store/index.js';
+import { sealCost } from '../pipeline/seal/index.js';
 import { runQuarter } from '../jobs/index.js';
 import { generateProvince, synthOptionsSchema } from '../synth/index.js';
 import { formatEvents, formatReasons, scoreAgainstTruth } from './quarter-truth.js';
@@ -46,7 +48,7 @@ if (!adversarial && (values.families || values.twice)) throw new Error('--famili
 const families = adversarial ? Number(values.families ?? FAMILIES[values.size as AdversarialSize]) : null;
 if (families !== null && !(Number.isInteger(families) && families > 0)) throw new Error(`--families: a positive integer, got ${values.families}`);
 const memoryLimit = values['memory-limit'];
-if (memoryLimit) process.env.BIDUI_STEP_MEMORY_LIMIT = memoryLimit;
+if (memoryLimit) process.env.BIDUI_MEMORY_LIMIT = memoryLimit;
 
 const familiesTag = values.families ? `-f${families}` : '';
 const dir = adversarial
@@ -111,12 +113,14 @@ async function measureFloor(config: Config): Promise<{ seconds: number; cpu: num
 const floor = values['no-floor'] ? null : await measureFloor(cfg);
 
 const db = await openStore(dbPath);
-if (memoryLimit) await db.run(`SET memory_limit = '${memoryLimit.replace(/'/g, '')}'`);
 const cpu0 = process.cpuUsage();
 const started = performance.now();
+const sealed0 = { ...sealCost };
 const result = await runQuarter(db, cfg, { asOf: values['as-of']!, out: join(dir, 'out') });
 const seconds = (performance.now() - started) / 1000;
 const cpu = cpuSeconds(process.cpuUsage(cpu0));
+const sealSeconds = (sealCost.sealMs - sealed0.sealMs) / 1000;
+const openSeconds = (sealCost.openMs - sealed0.openMs) / 1000;
 const [feedRows] = await queryRows<{ n: number }>(
   db,
   `SELECT (${Object.values(FEED_SPECS)
@@ -149,7 +153,12 @@ if (misses.length) console.log(`missed (first 10 of ${misses.length}):`, misses.
 if (extras.length) console.log(`raised but not in the truth (first 10 of ${extras.length}):`, extras.slice(0, 10));
 
 const rowsN = feedRows?.n ?? 0;
-console.log(`\nfeed rows ${rowsN}; wall ${seconds.toFixed(1)} s; CPU ${cpu.toFixed(1)} s; peak memory (max RSS) ${rss.toFixed(0)} MiB${memoryLimit ? ` (DuckDB memory_limit ${memoryLimit})` : ''}`);
+console.log(`\nfeed rows ${rowsN}; wall ${seconds.toFixed(1)} s; CPU ${cpu.toFixed(1)} s; peak memory (max RSS) ${rss.toFixed(0)} MiB (DuckDB memory_limit ${storeMemoryLimit()})`);
+// Protection at rest, measured in this run: the SM4/HMAC-SM3 work itself (not the larger sealed strings DuckDB moves).
+console.log(
+  `protection at rest: ${sealCost.sealed - sealed0.sealed} values sealed in ${sealSeconds.toFixed(1)} s, ${sealCost.opened - sealed0.opened} opened in ${openSeconds.toFixed(1)} s; ` +
+    `${(((sealSeconds + openSeconds) / cpu) * 100).toFixed(1)}% of the quarter's CPU time`,
+);
 if (matchRun) {
   const t = JSON.parse(matchRun.timings) as Record<string, number>;
   const c = JSON.parse(matchRun.counts) as Record<string, unknown>;
@@ -161,7 +170,7 @@ if (floor) {
     `floor: ${floor.rows} rows read and ${floor.joined} IDs joined to the registry in ${floor.seconds.toFixed(1)} s (CPU ${floor.cpu.toFixed(1)} s); quarter / floor = ${(seconds / floor.seconds).toFixed(1)}×`,
   );
 }
-const summary = { families, feedRows: rowsN, seconds, cpu, rssMiB: rss, timings: result.timings, floorSeconds: floor?.seconds ?? null };
+const summary = { families, feedRows: rowsN, seconds, cpu, rssMiB: rss, sealSeconds, openSeconds, timings: result.timings, floorSeconds: floor?.seconds ?? null };
 console.log(`BENCH ${JSON.stringify(summary)}`);
 
 if (values.twice) {

@@ -30,7 +30,7 @@ import {
   type PreparedPersonLinkage,
 } from '../matchers/index.js';
 import { log } from '../pipeline/log.js';
-import { exec, ident, lit, queryAll, sql, type Db, type Sql } from '../pipeline/store/index.js';
+import { exec, ident, lit, memoryLimit, queryAll, sql, type Db, type Sql } from '../pipeline/store/index.js';
 import { flagRowSchema, raiseFlags, uniqueFlags, type FlagRow } from '../flags/index.js';
 import type { ChildFacts, GatheredFacts, PersonFacts } from '../rules/index.js';
 
@@ -130,10 +130,8 @@ export function readDone(root: string, t: Pick<StepTask, 'rel' | 'step' | 'key'>
 
 /** A fresh in-memory DuckDB for one step (a worker never opens the store). */
 export async function withMemoryDb<T>(fn: (db: Db) => Promise<T>, threads?: number): Promise<T> {
-  const settings: Record<string, string> = {};
+  const settings: Record<string, string> = { memory_limit: memoryLimit() };
   if (threads) settings.threads = String(threads);
-  // A step's memory cap (benchmarks measure within one: npm run bench:quarter -- --memory-limit 3GB).
-  if (process.env.BIDUI_STEP_MEMORY_LIMIT) settings.memory_limit = process.env.BIDUI_STEP_MEMORY_LIMIT;
   const instance = await DuckDBInstance.create(':memory:', settings);
   const db = await instance.connect();
   try {

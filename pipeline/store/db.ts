@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { createKeyFile, defaultKeyFile, KeyError, loadKey, registerSealFunctions, sealKeys, type SealKeys } from '../seal/index.js';
@@ -54,7 +55,7 @@ export async function assertStoreFree(path: string): Promise<void> {
 export async function openDb(path: string, opts: OpenOptions = {}): Promise<Db> {
   const full = path === ':memory:' ? path : resolve(path);
   if (full !== ':memory:') mkdirSync(dirname(full), { recursive: true });
-  const settings: Record<string, string> = {};
+  const settings: Record<string, string> = { memory_limit: memoryLimit() };
   if (opts.threads) settings.threads = String(opts.threads);
   const key = full === ':memory:' ? `:memory:${++memoryDatabases}` : full;
   // A store in memory leaves no file; it seals with the bureau's key when one is set (its exports can then be opened), else a key of its own.
@@ -85,6 +86,16 @@ function keysForFile(full: string): SealKeys {
     process.stderr.write(`已为新数据库生成数据加密密钥 ${file}（国密 SM4）。请备份此文件并与数据库分开保管：丢失后数据库中的个人信息无法读取。\n`);
     return created.keys;
   }
+}
+
+/**
+ * DuckDB's memory limit for each instance bidui opens: BIDUI_MEMORY_LIMIT (e.g. "4GB"), else 40% of the
+ * machine's memory. DuckDB's own default (80%) left no room for Node's heap: the work database lives in
+ * memory and, at province size, grew past the machine before it spilled (docs/protection.md). Over the
+ * limit DuckDB spills to `<store>.tmp` (removed when the store opens).
+ */
+export function memoryLimit(): string {
+  return process.env.BIDUI_MEMORY_LIMIT || `${Math.floor((totalmem() * 0.4) / 2 ** 20)}MB`;
 }
 
 /** The in-memory database every connection works in (see openDb). */
