@@ -132,7 +132,7 @@ export async function runDemo(dirOption: string): Promise<DemoResult> {
   const [q1, q2] = DEMO_QUARTERS;
   console.log(`② 第一季度比对 (截至 ${q1})：收到 ${deliver(province, inbox, 0)} 个文件，导入、人员匹配、规则判定`);
   const first = await quarter(db, cfg, q1, join(dir, 'out', q1));
-  printQuarter(first);
+  printQuarter(first, database);
   const firstDecisions: string[] = [];
   for (const id of await pick(db, first.runId, 'ADD', 1)) {
     await decide(db, { flagId: id, runId: first.runId, decision: 'confirmed', by: DEMO_REVIEWER });
@@ -146,7 +146,7 @@ export async function runDemo(dirOption: string): Promise<DemoResult> {
 
   console.log(`③ 第二季度比对 (截至 ${q2})：收到 ${deliver(province, inbox, 1)} 个新文件（其中一个有错误行，见 bidui quarantine list）`);
   const result = await quarter(db, cfg, q2, join(dir, 'out'));
-  printQuarter(result);
+  printQuarter(result, database);
   console.log(`   ${retentionLine(result.retention)}`);
 
   // A few decisions, as caseworkers would make them: confirmations, a four-eyes REMOVE, a rejection

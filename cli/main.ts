@@ -201,7 +201,7 @@ program
       progress.stop();
       if (o.json) console.log(JSON.stringify(result, null, 2));
       else {
-        printQuarter(result);
+        printQuarter(result, resolve(cfg.database));
         if (result.status === 'incomplete') console.log(`本次比对不完整：${result.failures.map((f) => `${f.step} ${f.partition}: ${f.error}`).join('; ')}`);
       }
       if (result.status === 'incomplete') process.exitCode = 3;

@@ -79,7 +79,8 @@ export function printStatus(s: StoreStatus): void {
   }
 }
 
-export function printQuarter(r: QuarterResult): void {
+/** A quarter's result; `database` is the store, named in the hint that opens the sealed files. */
+export function printQuarter(r: QuarterResult, database: string): void {
   const loaded = r.ingest.filter((b) => b.status === 'loaded');
   const failed = r.ingest.filter((b) => b.status === 'failed');
   console.log(`比对批次 ${r.runId}（数据截止 ${r.asOf}）${r.previousRunId ? `，对比上一批次 ${r.previousRunId}` : ''}`);
@@ -98,7 +99,7 @@ export function printQuarter(r: QuarterResult): void {
   console.log(`按区县（${counties.length} 个区县${counties.length > 10 ? '，列出前 10 个' : ''}）：`);
   for (const l of table(counties.slice(0, 10).map(([k, v]) => [k || '（未知）', (k && regionInfo(k).name) || '', String(v)]))) console.log(l);
   console.log(`用时：${Object.entries(r.timings).map(([k, v]) => `${STAGE_LABELS[k] ?? k} ${v} 秒`).join('，')}`);
-  for (const f of r.files) console.log(`已写入 ${f}（加密保存；用 bidui open ${f} --by <姓名> 打开）`);
+  for (const f of r.files) console.log(`已写入 ${f}（加密保存；用 bidui --db ${database} open ${f} --by <姓名> 打开）`);
 }
 
 /** Inbox folders no source reads: named, so that nobody thinks their files were compared. */

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sealFile, sealKeys } from '../../pipeline/seal/index.js';
 import { closeDb, openStore, queryRows } from '../../pipeline/store/index.js';
+import { generateProvince, synthOptionsSchema } from '../../synth/index.js';
 import { tempDir } from '../helpers.js';
 import { biduiArgs, ROOT } from '../setup/cli.js';
 
@@ -60,6 +61,18 @@ describe('bidui key and bidui open', () => {
 
     const stranger = sealFile(sealKeys(Buffer.alloc(32, 7)), (writeFileSync(join(dir, 'x.csv'), 'a'), join(dir, 'x.csv')));
     expect(await failure(['--db', db, 'open', stranger, '--by', '审核员甲'], key)).toMatchObject({ code: 1, stderr: expect.stringContaining('另一把密钥') });
+  });
+
+  it('the hint a quarter prints for its sealed flags.csv, run as printed, opens it', async () => {
+    const here = join(dir, 'hint');
+    await generateProvince(synthOptionsSchema.parse({ seed: 3, size: 'tiny', out: join(here, 'province') }));
+    const store = join(here, 'elsewhere.duckdb');
+    const q = await bidui(['--db', store, 'quarter', '--as-of', '2026-09-30', '--inbox', join(here, 'province', 'inbox'), '--out', join(here, 'out')], key);
+    const hint = /用 bidui (.+?) 打开/.exec(q.stdout)?.[1];
+    expect(hint).toContain(`--db ${store} open `);
+    const args = hint!.replace('<姓名>', '审核员乙').split(' ').concat('--out', join(here, 'opened'));
+    expect((await bidui(args, key)).stdout).toContain('已打开');
+    expect(readFileSync(join(here, 'opened', 'flags.csv'), 'utf8')).toMatch(/^\uFEFF?[^\n]*child_id_number/);
   });
 
   it('rotate reseals the store under the new key, audited; the old key no longer opens it', async () => {
