@@ -2,9 +2,10 @@
 // chain of weaker links joined (a homonym's record with a damaged ID between them, a sibling's). After the
 // clustering, and before the name-only links, such a person is split: each mention with a valid ID goes with its ID;
 // a mention without one goes with the ID it is most strongly linked to, directly or through one mention that
-// already went; a mention linked to none stays alone. Person ids follow the rule of personsStage (the smallest
-// mention_key of the new person), and the links that now join two persons are no longer kept. Pure builders;
+// already went; a mention linked to none stays alone. Person ids follow the rule of personsStage (a hash of the
+// smallest mention_key of the new person: never the key, which names a feed), and the links that now join two persons are no longer kept. Pure builders;
 // identity.ts runs them on the merged result.
+import { personIdSql } from './sql-persons.js';
 import type { Stage } from './stage.js';
 
 /**
@@ -65,7 +66,7 @@ FROM split_mentions s JOIN placed p USING (uid) LEFT JOIN hop2 h USING (uid)`,
       name: 'split_persons',
       outputTable: 'persons',
       sql: `UPDATE persons SET person_id = g.new_id
-FROM (SELECT uid, min(mention_key) OVER (PARTITION BY person_id, grp) AS new_id FROM split_groups) g
+FROM (SELECT uid, ${personIdSql('min(mention_key) OVER (PARTITION BY person_id, grp)')} AS new_id FROM split_groups) g
 WHERE persons.uid = g.uid`,
     },
     {

@@ -87,6 +87,9 @@ export function labelledMentionsStage(labelsTable: string): Stage {
   };
 }
 
+/** The person id of a person whose smallest mention_key is `smallestKey` (SQL); see personsStage. */
+export const personIdSql = (smallestKey: string) => `'P' || left(md5(${smallestKey}), 15)`;
+
 /**
  * One row per mention with its person: person_id is a hash of the smallest mention_key of the cluster
  * (stable while the members are). A hash, not the key itself: the key names a feed, and a person id
@@ -100,10 +103,10 @@ export function personsStage(prefix: string): Stage {
     outputTable: 'persons',
     sql: `CREATE OR REPLACE TABLE persons AS
 SELECT m.uid, m.mention_key, m.feed, m.role, m.batch_id, m.src_row,
-  'P' || left(md5(min(m.mention_key) OVER (PARTITION BY c.cluster_id)), 15) AS person_id, c.cluster_size
+  ${personIdSql('min(m.mention_key) OVER (PARTITION BY c.cluster_id)')} AS person_id, c.cluster_size
 FROM mentions m JOIN ${quoteIdent(prefix + 'clusters')} c ON c.uid = m.uid AND c.source = m.feed
 UNION ALL
-SELECT m.uid, m.mention_key, m.feed, m.role, m.batch_id, m.src_row, 'P' || left(md5(m.mention_key), 15) AS person_id, 1 AS cluster_size
+SELECT m.uid, m.mention_key, m.feed, m.role, m.batch_id, m.src_row, ${personIdSql('m.mention_key')} AS person_id, 1 AS cluster_size
 FROM mentions m ANTI JOIN ${quoteIdent(prefix + 'clusters')} c ON c.uid = m.uid AND c.source = m.feed`,
   };
 }
