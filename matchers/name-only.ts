@@ -63,6 +63,19 @@ const personAttrs = (persons: string) => `SELECT p.person_id,
   WHERE p.person_id IN (${persons})
   GROUP BY p.person_id`;
 
+/**
+ * A parent listed with an ID that fails its check (a wrong digit, two swapped) is not named by the name alone: its
+ * digits still say who it is. Its candidate must carry an ID at most two digits away (the first 14, address and birth
+ * date, at most one away when either ends in the 000 of a spreadsheet cut), or, without an ID, the birth date the
+ * digits say give or take one digit. On the synthetic province nearly every name-only link against this was a namesake's.
+ */
+const idDigitsAgree = (gid: string, cid: string, cBirth: string) => `(${gid} IS NULL OR length(${gid}) <> 18 OR CASE
+      WHEN ${cid} IS NOT NULL AND length(${cid}) = 18 THEN
+        CASE WHEN right(${gid}, 3) = '000' OR right(${cid}, 3) = '000' THEN hamming(left(${gid}, 14), left(${cid}, 14)) <= 1
+        ELSE hamming(left(${gid}, 17), left(${cid}, 17)) <= 2 END
+      WHEN ${cBirth} IS NOT NULL THEN hamming(substr(${gid}, 7, 8), strftime(${cBirth}, '%Y%m%d')) <= 1
+      ELSE true END)`;
+
 /** The match weight (bits) of a probability. */
 const bits = (p: number) => Math.round(Math.log2(p / (1 - p)) * 100) / 100;
 
@@ -111,7 +124,7 @@ typo_county AS (
 ),
 g00 AS (
   SELECT gm.uid, gm.mention_key, gm.feed, gm.batch_id, gm.src_row, l.relation, gm.name_nodots AS name, gm.name_surname AS surname,
-    gm.name_pinyin_nodots AS pinyin, (gm.id_valid OR gm.id_damaged) AS has_id, gp.person_id, gp.cluster_size,
+    gm.name_pinyin_nodots AS pinyin, (gm.id_valid OR gm.id_damaged) AS has_id, gm.id AS gid, gp.person_id, gp.cluster_size,
     coalesce(s.county, ca.county, tc.county) AS county,
     coalesce(s.birth_date, ca.birth_date) AS child_birth, sp.person_id AS child_person
   FROM listed l
@@ -151,7 +164,7 @@ cand_attrs AS (
   ${personAttrs('SELECT person_id FROM subject_persons')}
 ),
 cand AS (
-  SELECT m.uid, m.mention_key, m.name_nodots AS name, m.name_surname AS surname, m.name_pinyin_nodots AS pinyin,
+  SELECT m.uid, m.mention_key, m.name_nodots AS name, m.name_surname AS surname, m.name_pinyin_nodots AS pinyin, m.id AS cid,
     coalesce(m.gender, pa.gender) AS gender, coalesce(m.birth_date, pa.birth_date) AS birth_date, coalesce(m.county, pa.county) AS county, p.person_id,
     dd.death_date
   FROM mentions m JOIN persons p ON p.uid = m.uid AND p.feed = m.feed LEFT JOIN deaths dd ON dd.person_id = p.person_id
@@ -168,6 +181,7 @@ qa AS (
     AND c.birth_date IS NOT NULL
     AND date_sub('year', c.birth_date, g.child_birth) BETWEEN ${ageLo('g.relation')} AND ${ageHi('g.relation')}
     AND ${aliveAt('c.death_date', 'g.relation', 'g.child_birth')}
+    AND ${idDigitsAgree('g.gid', 'c.cid', 'c.birth_date')}
   UNION ALL
   -- The parent that another record lists with an ID: a record of the same household, or another record of the
   -- same child (its registry row and its school record) naming a parent of that relation by the same name.

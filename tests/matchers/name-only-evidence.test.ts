@@ -34,6 +34,10 @@ const qinTypo = typo(qin.child);
 // by name only; both parents died.
 const zou = { child: makeId(XIANGZHOU, '20110808', '081'), father: makeId(XIANGZHOU, '19800101', '091'), mother: makeId(XIANGZHOU, '19820202', '102') };
 
+// 香洲: a student whose father's ID on the school record fails its check (born 1990 by its digits); a namesake of the
+// father, born 1975, of the county, died. The digits say he is not that man.
+const jiang = { child: makeId(XIANGZHOU, '20130909', '141'), father: typo(makeId(XIANGZHOU, '19900303', '151')), namesake: makeId(XIANGZHOU, '19750505', '161') };
+
 // 斗门: a registered child whose registry row says the father is held (服刑在押) since 2026-07-15 and the mother died on
 // 2024-05-05, both listed with IDs; a prison list and a cremation record name them without ID, birth date or county.
 const yin = { child: makeId(DOUMEN, '20150303', '111'), father: makeId(DOUMEN, '19860404', '121'), mother: makeId(DOUMEN, '19880505', '132') };
@@ -64,6 +68,7 @@ beforeAll(async () => {
       ['侯小雪', hou.child, '', '在读', '侯振东', '', '父亲', '', '', ''],
       ['秦小雨', qinTypo, '2012-03-03', '在读', '秦志远', '', '父亲', '庞秀兰', '', '母亲'],
       ['邹小蕾', typo(zou.child), '2011-08-08', '在读', '邹国平', '', '父亲', '葛淑珍', '', '母亲'],
+      ['蒋小川', jiang.child, '', '在读', '蒋国庆', jiang.father, '父亲', '', '', ''],
     ]),
   );
   writeFile(
@@ -83,6 +88,7 @@ beforeAll(async () => {
       ['邹国平', zou.father, '2025-02-01', 'D3'],
       ['葛淑珍', zou.mother, '2025-04-01', 'D4'],
       ['柏雪梅', '', '2024-05-05', 'D5'],
+      ['蒋国庆', jiang.namesake, '2025-09-09', 'D6'],
     ]),
   );
   writeFile(
@@ -123,6 +129,12 @@ describe('name-only guardian links: evidence beyond the name', () => {
     for (const [row, role] of [[3, 'guardian1'], [3, 'guardian2'], [4, 'guardian1']] as const) {
       expect(await nameOnlyLink('enrollment', row, role)).toMatchObject({ basis: 'name_only', p: 0.8 });
     }
+  });
+
+  it("does not link by name a father whose ID fails its check to a namesake the ID's digits rule out", async () => {
+    expect(await pid('enrollment', 7, 'guardian1')).not.toBe(await pid('death', 6, 'subject'));
+    expect(await nameOnlyLink('enrollment', 7, 'guardian1')).toBeUndefined();
+    expect(flags.filter((f) => f.child_id_number === jiang.child)).toEqual([]);
   });
 
   it("takes the student's county and birth date from its other records when its school record's ID has a wrong digit", async () => {
