@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { dropOpenView, openNameFormsOnce, type Db } from '../pipeline/store/index.js';
 import { registerMatchFunctions } from './functions.js';
 import { compareCandidates, finishLinkage, prepareLinkage, type LinkageState, type RunLinkageResult } from './linkage.js';
+import { householdCandidatesStage, householdLinksStages, householdPersonsStages, householdSettings, householdSettingsSchema, type HouseholdSettings } from './household.js';
 import { interestFeeds, mentionsStage } from './mentions.js';
 import { nameOnlyCandidatesStage, nameOnlyLinksStage, nameOnlyPersonsStages, nameOnlySettings, nameOnlySettingsSchema, nameOnlySubjectsStage, type NameOnlySettings } from './name-only.js';
 import { settingsWithParams, type TrainedParams } from './params.js';
@@ -58,6 +59,8 @@ export interface LinkPersonsOptions {
   runId?: string;
   /** Name-only guardian links (name-only.ts): settings overriding settings/name-only.json, or false to skip the stage. */
   nameOnly?: Partial<NameOnlySettings> | false;
+  /** Household links (household.ts): settings overriding settings/household.json, or false to skip the stage. */
+  household?: Partial<HouseholdSettings> | false;
   /**
    * Which mentions the engine deduplicates. 'interest' (default): the persons of interest and the rows of the
    * link-only rosters that could link to them (interestStages); the rest are persons of their own. 'all':
@@ -91,6 +94,8 @@ export interface LinkPersonsResult {
     persons: number;
     /** Guardians linked by name alone (name-only.ts), included in linkedPairs. */
     nameOnlyLinks: number;
+    /** Pairs of a child's records linked through its household (household.ts), included in linkedPairs. */
+    householdLinks: number;
   };
   params: TrainedParams;
   /** Seconds per stage (mentions, the engine's stages, persons, links). */
@@ -129,6 +134,8 @@ export interface PreparedPersonLinkage {
   runId: string;
   /** The name-only stage's settings, or null when it does not run. */
   nameOnly: NameOnlySettings | null;
+  /** The household stage's settings, or null when it does not run. */
+  household: HouseholdSettings | null;
   scope: 'interest' | 'all';
   mentions: number;
   engineMentions: number;
@@ -191,7 +198,8 @@ export async function preparePersonLinkage(db: Db, opts: LinkPersonsOptions = {}
     labelsColumn: opts.labelsTable ? 'true_label' : undefined,
   });
   const nameOnly = opts.nameOnly === false ? null : nameOnlySettingsSchema.parse({ ...nameOnlySettings(), ...opts.nameOnly });
-  return { runId, nameOnly: nameOnly?.enabled ? nameOnly : null, scope, mentions, engineMentions, train, labelled: !!opts.labelsTable, state, timings: runner.timings };
+  const household = opts.household === false ? null : householdSettingsSchema.parse({ ...householdSettings(), ...opts.household });
+  return { runId, nameOnly: nameOnly?.enabled ? nameOnly : null, household: household?.enabled ? household : null, scope, mentions, engineMentions, train, labelled: !!opts.labelsTable, state, timings: runner.timings };
 }
 
 /** The last stage of linkPersons, once the comparison vectors of every candidate exist: persons, person_links, match_runs. */
@@ -213,6 +221,14 @@ export async function finishPersonLinkage(db: Db, prepared: PreparedPersonLinkag
   // A person holding two different valid IDs is two people: split it before anything reads persons.
   await runner.run(...splitStages());
   runner.lap('split');
+
+  // A child's records that its household links (before name-only, which reads a child's other records).
+  let householdLinks = 0;
+  if (prepared.household) {
+    await runner.run(householdCandidatesStage(prepared.household), ...householdPersonsStages(), ...householdLinksStages(prepared.household));
+    householdLinks = (await runner.one<{ n: number }>(countStage('household_count', 'household_links'))).n;
+    runner.lap('household');
+  }
 
   // Name-only guardians, on the merged clusters (the same stage whether the buckets were compared here or elsewhere).
   let nameOnlyLinks = 0;
@@ -245,6 +261,7 @@ export async function finishPersonLinkage(db: Db, prepared: PreparedPersonLinkag
     reviewPairs: counts.review,
     persons: counts.persons,
     nameOnlyLinks,
+    householdLinks,
   };
   await runner.run(...matchRunStages({ runId, train, settings: stored, counts: countsJson, timings }));
 

@@ -1,0 +1,169 @@
+// Household links (issues 14 and 15): two records of one child that the model keeps apart because the child's own
+// identity is thin on one side (a registry row without ID in another county, a school record without ID whose name is
+// written with a homophone, two IDs each with a defect), while the records name the same adult: a father, a mother, the
+// carer (a grandmother the school lists as first guardian). The adults were linked by their own evidence (their IDs,
+// usually); a child of the same household, born the same day, of the same name (or the same surname and reading) is
+// the same child unless the household has two such children. After the split and before the name-only stage (which
+// reads a child's other records), a deterministic stage links them:
+// - the two records list an adult who is one person, and give no father (mother) two different valid IDs;
+// - the same birth date; the same simplified name, or the same surname and toneless reading;
+// - not two different valid IDs between the two persons (the split's rule);
+// - one counterpart each way (twins of one household with names that read alike are left apart).
+// The link carries a fixed probability and is marked (person_links.basis = 'household'). Settings: settings/household.json.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { lit } from '../pipeline/store/index.js';
+import { personIdSql } from './sql-persons.js';
+import type { Stage } from './stage.js';
+
+export const householdSettingsSchema = z
+  .object({
+    /** Run the stage at all. */
+    enabled: z.boolean(),
+    /** The match probability a household link carries (person_links, the evidence's score). */
+    matchProbability: z.number().gt(0).lt(1),
+    /** A parent named beside more child records than this (a data error, a placeholder name) links none of them. */
+    maxChildRecordsPerParent: z.number().int().min(2),
+  })
+  .strict();
+export type HouseholdSettings = z.infer<typeof householdSettingsSchema>;
+
+/** The shipped household settings (settings/household.json), validated. */
+export function householdSettings(): HouseholdSettings {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const candidates = [join(here, 'settings', 'household.json'), join(here, '..', '..', 'matchers', 'settings', 'household.json')];
+  const file = candidates.find((f) => existsSync(f));
+  if (!file) throw new Error(`household settings not found (looked for ${candidates.join(', ')})`);
+  return householdSettingsSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
+}
+
+/** A valid ID that says who the person is (not one a spreadsheet cut to 000; split.ts). */
+const validId = (m: string) => `CASE WHEN ${m}.id_valid AND right(${m}.id, 3) <> '000' THEN ${m}.id END`;
+
+/**
+ * `household_links`: one row per pair of persons to merge (pa, pb: their person ids; key_a / key_b, uid_a / uid_b: the
+ * pair of child mentions that links them; new_id: the merged person's id). Needs persons, mentions, feed_registry and
+ * feed_enrollment.
+ */
+export function householdCandidatesStage(s: HouseholdSettings): Stage {
+  const sql = `CREATE OR REPLACE TABLE household_links AS
+WITH kids AS (
+  -- The records of a child: registry rows (the registered child) and school records (the student).
+  SELECT p.uid, p.feed, p.batch_id, p.src_row, p.mention_key, p.person_id FROM persons p
+  WHERE (p.feed = 'registry' AND p.role = 'child') OR (p.feed = 'enrollment' AND p.role = 'subject')
+),
+listed AS (
+  -- The adults a child record lists: a registry row's father, mother and carer; a school record's two guardians
+  -- (a grandmother who is the registry's carer is often the school's first guardian).
+  SELECT 'registry' AS feed, batch_id, src_row, 'father' AS role, 'FATHER' AS relation FROM feed_registry
+  UNION ALL SELECT 'registry', batch_id, src_row, 'mother', 'MOTHER' FROM feed_registry
+  UNION ALL SELECT 'registry', batch_id, src_row, 'carer', 'CARER' FROM feed_registry
+  UNION ALL SELECT 'enrollment', batch_id, src_row, 'guardian1', coalesce(guardian1_relation, 'GUARDIAN') FROM feed_enrollment
+  UNION ALL SELECT 'enrollment', batch_id, src_row, 'guardian2', coalesce(guardian2_relation, 'GUARDIAN') FROM feed_enrollment
+),
+parents AS (
+  -- Each child record's adults: their persons, and the valid ID the record gives them.
+  SELECT k.uid AS child_uid, l.relation, gp.person_id AS parent, ${validId('gm')} AS parent_id
+  FROM kids k JOIN listed l ON l.feed = k.feed AND l.batch_id = k.batch_id AND l.src_row = k.src_row
+  JOIN persons gp ON gp.feed = l.feed AND gp.batch_id = l.batch_id AND gp.src_row = l.src_row AND gp.role = l.role
+  JOIN mentions gm ON gm.uid = gp.uid AND gm.feed = gp.feed
+),
+shared_parents AS (
+  -- An adult named beside at least two child records of different persons, and not beside too many.
+  SELECT p.parent FROM parents p JOIN kids k ON k.uid = p.child_uid
+  GROUP BY p.parent HAVING count(DISTINCT k.person_id) > 1 AND count(*) <= ${s.maxChildRecordsPerParent}
+),
+shared AS (
+  SELECT DISTINCT a.child_uid AS uid_a, b.child_uid AS uid_b
+  FROM parents a JOIN parents b ON b.parent = a.parent AND b.child_uid > a.child_uid
+  WHERE a.parent IN (SELECT parent FROM shared_parents)
+),
+given_ids AS (
+  -- The valid IDs a child record gives its father and mother (two records that give a parent two different ones are
+  -- two households).
+  SELECT child_uid, max(parent_id) FILTER (WHERE relation = 'FATHER') AS father_id, max(parent_id) FILTER (WHERE relation = 'MOTHER') AS mother_id
+  FROM parents WHERE child_uid IN (SELECT uid_a FROM shared UNION SELECT uid_b FROM shared) GROUP BY child_uid
+),
+pairs AS (
+  SELECT s.uid_a, s.uid_b, ka.mention_key AS key_a, kb.mention_key AS key_b, ka.person_id AS pa, kb.person_id AS pb
+  FROM shared s JOIN kids ka ON ka.uid = s.uid_a JOIN kids kb ON kb.uid = s.uid_b
+  JOIN mentions ma ON ma.uid = s.uid_a AND ma.feed = ka.feed JOIN mentions mb ON mb.uid = s.uid_b AND mb.feed = kb.feed
+  JOIN given_ids ia ON ia.child_uid = s.uid_a JOIN given_ids ib ON ib.child_uid = s.uid_b
+  WHERE ka.person_id <> kb.person_id
+    AND coalesce(ia.father_id = ib.father_id, true) AND coalesce(ia.mother_id = ib.mother_id, true)
+    AND ma.birth_date = mb.birth_date
+    AND (ma.name_simp = mb.name_simp OR ma.name_surname = mb.name_surname AND ma.name_pinyin_nodots = mb.name_pinyin_nodots)
+),
+person_ids AS (
+  -- Each candidate person's valid IDs and smallest mention key.
+  SELECT p.person_id, count(DISTINCT ${validId('m')}) AS ids, min(${validId('m')}) AS id, min(p.mention_key) AS first_key
+  FROM persons p JOIN mentions m ON m.uid = p.uid AND m.feed = p.feed
+  WHERE p.person_id IN (SELECT pa FROM pairs UNION SELECT pb FROM pairs)
+  GROUP BY p.person_id
+),
+edges AS (
+  -- One pair of records per pair of persons; never two persons with different valid IDs.
+  SELECT least(pa, pb) AS pa, greatest(pa, pb) AS pb, arg_min(struct_pack(uid_a := uid_a, key_a := key_a, uid_b := uid_b, key_b := key_b), key_a || key_b) AS rec
+  FROM pairs p
+  GROUP BY least(pa, pb), greatest(pa, pb)
+),
+compatible AS (
+  SELECT e.* FROM edges e JOIN person_ids a ON a.person_id = e.pa JOIN person_ids b ON b.person_id = e.pb
+  WHERE a.ids + b.ids <= 1 OR a.ids = 1 AND b.ids = 1 AND a.id = b.id
+),
+degree AS (SELECT person_id, count(*) AS n FROM (SELECT pa AS person_id FROM compatible UNION ALL SELECT pb FROM compatible) GROUP BY person_id)
+SELECT c.pa, c.pb, c.rec.uid_a AS uid_a, c.rec.key_a AS key_a, c.rec.uid_b AS uid_b, c.rec.key_b AS key_b,
+  ${personIdSql('least(a.first_key, b.first_key)')} AS new_id, ${s.matchProbability}::DOUBLE AS match_probability
+FROM compatible c
+JOIN degree da ON da.person_id = c.pa AND da.n = 1 JOIN degree db ON db.person_id = c.pb AND db.n = 1
+JOIN person_ids a ON a.person_id = c.pa JOIN person_ids b ON b.person_id = c.pb`;
+  return { name: 'household_links', outputTable: 'household_links', sql };
+}
+
+/** The two persons of each household link become one (new_id), and their cluster sizes add up. */
+export function householdPersonsStages(): Stage[] {
+  return [
+    {
+      name: 'household_persons',
+      outputTable: 'persons',
+      sql: `UPDATE persons SET person_id = h.new_id
+FROM (SELECT pa AS person_id, new_id FROM household_links UNION ALL SELECT pb, new_id FROM household_links) h
+WHERE persons.person_id = h.person_id`,
+    },
+    {
+      name: 'household_cluster_sizes',
+      outputTable: 'persons',
+      sql: `UPDATE persons SET cluster_size = c.n
+FROM (SELECT person_id, count(*)::INTEGER AS n FROM persons WHERE person_id IN (SELECT new_id FROM household_links) GROUP BY person_id) c
+WHERE persons.person_id = c.person_id`,
+    },
+  ];
+}
+
+/** The links in person_links (basis 'household', kept, linked) in place of the model's verdict on the same pair. */
+export function householdLinksStages(s: HouseholdSettings): Stage[] {
+  const w = Math.round(Math.log2(s.matchProbability / (1 - s.matchProbability)) * 100) / 100;
+  const level = 'the records name the same parent or carer, same birth date, same name or reading, the only candidate';
+  const levelZh = '同一家庭（两条记录所列父母或监护人为同一人，出生日期相同，姓名相同或同音，唯一候选）';
+  return [
+    {
+      name: 'household_replaced_links',
+      outputTable: 'person_links',
+      sql: `DELETE FROM person_links USING household_links h
+WHERE (person_links.uid_l = h.uid_a AND person_links.uid_r = h.uid_b) OR (person_links.uid_l = h.uid_b AND person_links.uid_r = h.uid_a)`,
+    },
+    {
+      name: 'household_person_links',
+      outputTable: 'person_links',
+      sql: `INSERT INTO person_links BY NAME
+SELECT h.key_a AS mention_key_l, h.key_b AS mention_key_r, h.uid_a AS uid_l, h.uid_b AS uid_r, a.feed AS feed_l, b.feed AS feed_r,
+  ${w}::DOUBLE AS match_weight, h.match_probability, 'linked' AS match_class, true AS kept,
+  [{'comparison': 'household', 'level': ${lit(level)}, 'level_zh': ${lit(levelZh)}, 'weight': ${w}::DOUBLE}] AS explanation,
+  ${lit(`household: ${level} (+${w})`)} AS explanation_text, 'household' AS basis
+FROM household_links h JOIN mentions a ON a.uid = h.uid_a AND a.mention_key = h.key_a JOIN mentions b ON b.uid = h.uid_b AND b.mention_key = h.key_b
+ORDER BY h.key_a`,
+    },
+  ];
+}
