@@ -13,7 +13,7 @@
 // scores and clusters them once, so the persons are those of the unpartitioned run. Rule evaluation is
 // split by the child's county code prefix: each child is evaluated alone.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { z } from 'zod';
@@ -128,10 +128,14 @@ export function readDone(root: string, t: Pick<StepTask, 'rel' | 'step' | 'key'>
   return r.success ? r.data : null;
 }
 
-/** A fresh in-memory DuckDB for one step (a worker never opens the store). */
-export async function withMemoryDb<T>(fn: (db: Db) => Promise<T>, threads?: number): Promise<T> {
-  const settings: Record<string, string> = { memory_limit: memoryLimit() };
-  if (threads) settings.threads = String(threads);
+/**
+ * A fresh in-memory DuckDB for one step (a worker never opens the store). Half the store's memory share: in this
+ * process the store may be open beside it. It spills into `spillDir` (inside the results folder, removed after the
+ * step), never into the working directory: a step's tables hold names and ID numbers in clear.
+ */
+export async function withMemoryDb<T>(fn: (db: Db) => Promise<T>, opts: { spillDir: string; threads?: number }): Promise<T> {
+  const settings: Record<string, string> = { memory_limit: memoryLimit(0.2), temp_directory: opts.spillDir };
+  if (opts.threads) settings.threads = String(opts.threads);
   const instance = await DuckDBInstance.create(':memory:', settings);
   const db = await instance.connect();
   try {
@@ -139,6 +143,7 @@ export async function withMemoryDb<T>(fn: (db: Db) => Promise<T>, threads?: numb
   } finally {
     db.closeSync();
     instance.closeSync();
+    rmSync(opts.spillDir, { recursive: true, force: true });
   }
 }
 
@@ -155,6 +160,7 @@ export async function runStep(root: string, job: StepTask, opts: { progress?: St
   const task = parsed.data;
   const started = performance.now();
   const files = stepFiles(root, task);
+  const spill = join(root, `.spill-${process.pid}-${randomBytes(4).toString('hex')}`);
   if (!existsSync(files.input)) throw new Error(`partition input missing: ${task.step} ${task.key} (${task.rel}); is the results folder shared?`);
   const progress = async (stage: string, percent: number) => opts.progress?.({ step: task.step, key: task.key, stage, percent });
   await progress('reading', 5);
@@ -191,7 +197,7 @@ export async function runStep(root: string, job: StepTask, opts: { progress?: St
       await progress('writing', 80);
       await writeParquet(db, sql`SELECT * FROM ${ident(`${MATCH_PREFIX}comparison_vectors`)} ORDER BY rid_l, rid_r`, files.vectors);
       return { step: task.step, key: task.key, rows: r.candidatePairs, candidatePairs: r.candidatePairs, seconds: 0 };
-    });
+    }, { spillDir: spill });
   } else {
     if (!task.asOf || !task.profile || !task.jurisdiction) throw new Error('evaluate step: asOf, profile and jurisdiction are required');
     const { asOf, profile, jurisdiction } = task;
@@ -218,7 +224,7 @@ export async function runStep(root: string, job: StepTask, opts: { progress?: St
       app.closeSync();
       await writeParquet(db, sql`SELECT * FROM step_flags ORDER BY ord`, files.flags);
       return { step: task.step, key: task.key, rows: flags.length, children: children.length, seconds: 0 };
-    });
+    }, { spillDir: spill });
   }
   done.seconds = Math.round(performance.now() - started) / 1000;
   writeJsonAtomic(files.done, done);

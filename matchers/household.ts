@@ -5,8 +5,9 @@
 // usually); a child of the same household, born the same day, of the same name (or the same surname and reading) is
 // the same child unless the household has two such children. After the split and before the name-only stage (which
 // reads a child's other records), a deterministic stage links them:
-// - the two records list an adult who is one person, and give no father (mother) two different valid IDs;
-// - the same birth date; the same simplified name, or the same surname and toneless reading;
+// - the two records list an adult who is one person, and give no father (mother) two different valid IDs or names;
+// - the same birth date and no two sexes; the same simplified name, or (a registry row and a school record sharing a
+//   father or mother) the same surname and toneless reading;
 // - not two different valid IDs between the two persons (the split's rule);
 // - one counterpart each way (twins of one household with names that read alike are left apart).
 // The link carries a fixed probability and is marked (person_links.basis = 'household'). Settings: settings/household.json.
@@ -24,8 +25,8 @@ export const householdSettingsSchema = z
     enabled: z.boolean(),
     /** The match probability a household link carries (person_links, the evidence's score). */
     matchProbability: z.number().gt(0).lt(1),
-    /** A parent named beside more child records than this (a data error, a placeholder name) links none of them. */
-    maxChildRecordsPerParent: z.number().int().min(2),
+    /** An adult named beside more children (persons) than this (an institution's staff, a placeholder name) links none of them. */
+    maxChildrenPerAdult: z.number().int().min(2),
   })
   .strict();
 export type HouseholdSettings = z.infer<typeof householdSettingsSchema>;
@@ -65,7 +66,7 @@ listed AS (
 ),
 parents AS (
   -- Each child record's adults: their persons, and the valid ID the record gives them.
-  SELECT k.uid AS child_uid, l.relation, gp.person_id AS parent, ${validId('gm')} AS parent_id
+  SELECT k.uid AS child_uid, l.relation, gp.person_id AS parent, ${validId('gm')} AS parent_id, gm.name_pinyin_nodots AS parent_reading
   FROM kids k JOIN listed l ON l.feed = k.feed AND l.batch_id = k.batch_id AND l.src_row = k.src_row
   JOIN persons gp ON gp.feed = l.feed AND gp.batch_id = l.batch_id AND gp.src_row = l.src_row AND gp.role = l.role
   JOIN mentions gm ON gm.uid = gp.uid AND gm.feed = gp.feed
@@ -73,17 +74,20 @@ parents AS (
 shared_parents AS (
   -- An adult named beside at least two child records of different persons, and not beside too many.
   SELECT p.parent FROM parents p JOIN kids k ON k.uid = p.child_uid
-  GROUP BY p.parent HAVING count(DISTINCT k.person_id) > 1 AND count(*) <= ${s.maxChildRecordsPerParent}
+  GROUP BY p.parent HAVING count(DISTINCT k.person_id) BETWEEN 2 AND ${s.maxChildrenPerAdult}
 ),
+shared_adults AS (SELECT * FROM parents WHERE parent IN (SELECT parent FROM shared_parents)),
 shared AS (
-  SELECT DISTINCT a.child_uid AS uid_a, b.child_uid AS uid_b
-  FROM parents a JOIN parents b ON b.parent = a.parent AND b.child_uid > a.child_uid
-  WHERE a.parent IN (SELECT parent FROM shared_parents)
+  -- Pairs of child records naming one adult; parent_shared: that adult is the father (mother) on both.
+  SELECT a.child_uid AS uid_a, b.child_uid AS uid_b, bool_or(a.relation IN ('FATHER', 'MOTHER') AND b.relation = a.relation) AS parent_shared
+  FROM shared_adults a JOIN shared_adults b ON b.parent = a.parent AND b.child_uid > a.child_uid
+  GROUP BY a.child_uid, b.child_uid
 ),
 given_ids AS (
-  -- The valid IDs a child record gives its father and mother (two records that give a parent two different ones are
-  -- two households).
-  SELECT child_uid, max(parent_id) FILTER (WHERE relation = 'FATHER') AS father_id, max(parent_id) FILTER (WHERE relation = 'MOTHER') AS mother_id
+  -- The valid ID and the reading a child record gives its father and mother (two records that give a parent two
+  -- different ones are two households).
+  SELECT child_uid, max(parent_id) FILTER (WHERE relation = 'FATHER') AS father_id, max(parent_id) FILTER (WHERE relation = 'MOTHER') AS mother_id,
+    max(parent_reading) FILTER (WHERE relation = 'FATHER') AS father_reading, max(parent_reading) FILTER (WHERE relation = 'MOTHER') AS mother_reading
   FROM parents WHERE child_uid IN (SELECT uid_a FROM shared UNION SELECT uid_b FROM shared) GROUP BY child_uid
 ),
 pairs AS (

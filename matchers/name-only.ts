@@ -193,6 +193,7 @@ qa AS (
     SELECT g.uid, k.uid FROM g JOIN g0 k ON k.child_person = g.child_person AND k.relation = g.relation AND k.pinyin = g.pinyin
     WHERE k.has_id AND ${sameName('k', 'g')}
   ) j ON j.g_uid = g.uid JOIN g0 k ON k.uid = j.k_uid
+  WHERE ${idDigitsAgree('g.gid', 'k.gid', 'NULL::DATE')}
 ),
 q AS (
   -- The household outweighs the name: when a record of the same household (or of the same child) lists the parent

@@ -89,13 +89,13 @@ function keysForFile(full: string): SealKeys {
 }
 
 /**
- * DuckDB's memory limit for each instance bidui opens: BIDUI_MEMORY_LIMIT (e.g. "4GB"), else 40% of the
- * machine's memory. DuckDB's own default (80%) left no room for Node's heap: the work database lives in
- * memory and, at province size, grew past the machine before it spilled (docs/protection.md). Over the
- * limit DuckDB spills to `<store>.tmp` (removed when the store opens).
+ * DuckDB's memory limit for an instance bidui opens: BIDUI_MEMORY_LIMIT (e.g. "4GB"), else `share` of the
+ * machine's memory (the store 40%; a partition step, which may run beside it, 20%). DuckDB's own default (80%)
+ * left no room for Node's heap: the work database lives in memory and, at province size, grew past the machine
+ * before it spilled (docs/protection.md). Over the limit the store spills to `<store>.tmp` (removed when it opens).
  */
-export function memoryLimit(): string {
-  return process.env.BIDUI_MEMORY_LIMIT || `${Math.floor((totalmem() * 0.4) / 2 ** 20)}MB`;
+export function memoryLimit(share = 0.4): string {
+  return process.env.BIDUI_MEMORY_LIMIT || `${Math.floor((totalmem() * share) / 2 ** 20)}MB`;
 }
 
 /** The in-memory database every connection works in (see openDb). */
