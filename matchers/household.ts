@@ -11,12 +11,10 @@
 // - not two different valid IDs between the two persons (the split's rule);
 // - one counterpart each way (twins of one household with names that read alike are left apart).
 // The link carries a fixed probability and is marked (person_links.basis = 'household'). Settings: settings/household.json.
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { lit } from '../pipeline/store/index.js';
 import { personIdSql } from './sql-persons.js';
+import { shippedSettingsText } from './settings.js';
 import type { Stage } from './stage.js';
 
 export const householdSettingsSchema = z
@@ -33,11 +31,7 @@ export type HouseholdSettings = z.infer<typeof householdSettingsSchema>;
 
 /** The shipped household settings (settings/household.json), validated. */
 export function householdSettings(): HouseholdSettings {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [join(here, 'settings', 'household.json'), join(here, '..', '..', 'matchers', 'settings', 'household.json')];
-  const file = candidates.find((f) => existsSync(f));
-  if (!file) throw new Error(`household settings not found (looked for ${candidates.join(', ')})`);
-  return householdSettingsSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
+  return householdSettingsSchema.parse(JSON.parse(shippedSettingsText('household')));
 }
 
 /** A valid ID that says who the person is (not one a spreadsheet cut to 000; split.ts). */

@@ -2,9 +2,6 @@
 // with the identity settings (settings/identity.json) and writes persons, links with explanations, and
 // the run (settings with the parameters it used). Statements come from mentions.ts and sql-persons.ts and run
 // through the stage runner, as the engine's do.
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { dropOpenView, openNameFormsOnce, type Db } from '../pipeline/store/index.js';
 import { registerMatchFunctions } from './functions.js';
 import { compareCandidates, finishLinkage, prepareLinkage, type LinkageState, type RunLinkageResult } from './linkage.js';
@@ -13,7 +10,7 @@ import { interestFeeds, mentionsStage } from './mentions.js';
 import { nameOnlyCandidatesStage, nameOnlyLinksStage, nameOnlyPersonsStages, nameOnlySettings, nameOnlySettingsSchema, nameOnlySubjectsStage, type NameOnlySettings } from './name-only.js';
 import { settingsWithParams, type TrainedParams } from './params.js';
 import { splitStages } from './split.js';
-import { parseSettings, type LinkageSettings } from './settings.js';
+import { parseSettings, shippedSettingsText, type LinkageSettings } from './settings.js';
 import { countStage } from './sql.js';
 import { clusterEvaluationStage, interestStages, labelledMentionsStage, matchRunStages, personCountsStage, personLinksStage, personsStage } from './sql-persons.js';
 import { StageRunner } from './stage.js';
@@ -30,12 +27,7 @@ export function ensureMatchFunctions(db: Db): void {
 
 /** The shipped identity settings (validated), with hand-set m and u that serve when a run does not train. */
 export function identitySettings(): LinkageSettings {
-  const here = dirname(fileURLToPath(import.meta.url));
-  // From matchers/ and from dist/matchers/ (the JSON is not compiled).
-  const candidates = [join(here, 'settings', 'identity.json'), join(here, '..', '..', 'matchers', 'settings', 'identity.json')];
-  const file = candidates.find((f) => existsSync(f));
-  if (!file) throw new Error(`identity settings not found (looked for ${candidates.join(', ')})`);
-  return parseSettings(readFileSync(file, 'utf8'));
+  return parseSettings(shippedSettingsText('identity'));
 }
 
 export interface LinkPersonsOptions {

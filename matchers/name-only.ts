@@ -9,11 +9,9 @@
 // record of the same household (a sibling's, or the same student's in another delivery) lists with an ID outweighs
 // the name: the name-only mention joins that person, and a record subject of the same name who is another person
 // is a homonym, not a rival candidate.
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { lit } from '../pipeline/store/index.js';
+import { shippedSettingsText } from './settings.js';
 import type { Stage } from './stage.js';
 
 const ageRange = z.tuple([z.number().int().min(0), z.number().int().min(0)]).refine(([a, b]) => a <= b, { message: 'age range: min > max' });
@@ -44,11 +42,7 @@ export type NameOnlySettings = z.infer<typeof nameOnlySettingsSchema>;
 
 /** The shipped name-only settings (settings/name-only.json), validated. */
 export function nameOnlySettings(): NameOnlySettings {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [join(here, 'settings', 'name-only.json'), join(here, '..', '..', 'matchers', 'settings', 'name-only.json')];
-  const file = candidates.find((f) => existsSync(f));
-  if (!file) throw new Error(`name-only settings not found (looked for ${candidates.join(', ')})`);
-  return nameOnlySettingsSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
+  return nameOnlySettingsSchema.parse(JSON.parse(shippedSettingsText('name-only')));
 }
 
 /**

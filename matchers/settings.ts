@@ -1,3 +1,6 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
 /** One level of a comparison: an SQL condition over `l.` / `r.` columns of a candidate pair. */
@@ -162,4 +165,13 @@ export function levelIndices(c: ComparisonSettings): number[] {
   const nonNull = c.levels.filter((l) => !l.isNull).length;
   let k = nonNull - 1;
   return c.levels.map((l) => (l.isNull ? -1 : k--));
+}
+
+/** The text of a shipped settings file, matchers/settings/<name>.json (from matchers/ or from dist/matchers/: the JSON is not compiled). */
+export function shippedSettingsText(name: string): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const candidates = [join(here, 'settings', `${name}.json`), join(here, '..', '..', 'matchers', 'settings', `${name}.json`)];
+  const file = candidates.find((f) => existsSync(f));
+  if (!file) throw new Error(`${name} settings not found (looked for ${candidates.join(', ')})`);
+  return readFileSync(file, 'utf8');
 }
