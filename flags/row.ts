@@ -84,8 +84,8 @@ export function flagRows(asOf: string, child: ChildFacts, raised: RaisedFlag[], 
       src_row: e.srcRow,
       ...(e.basis ? { basis: e.basis } : {}),
     }));
-    // The best match score in the evidence (FEEDS.md), but a flag that rests on a name-only link is no surer than it.
-    const nameOnly = evidence.filter((e) => e.basis === 'name_only').map((e) => e.score);
+    // The best match score in the evidence (FEEDS.md), but a flag that rests on an inferred link (name-only, household) is no surer than it.
+    const inferred = evidence.filter((e) => e.basis).map((e) => e.score);
     const best = evidence.length ? Math.max(...evidence.map((e) => e.score)) : null;
     const fingerprint = sha(
       [f.reason, f.category ?? '', ...evidence.map((e) => `${e.feed}:${e.record_id}@${e.date ?? ''}`).sort()].join('|'),
@@ -106,7 +106,7 @@ export function flagRows(asOf: string, child: ChildFacts, raised: RaisedFlag[], 
       overpaid_months: f.overpaidMonths,
       overpaid_amount: overpaidAmount(f, profile),
       priority: FLAG_PRIORITY[f.flag],
-      score: best !== null && nameOnly.length ? Math.min(best, ...nameOnly) : best,
+      score: best !== null && inferred.length ? Math.min(best, ...inferred) : best,
       evidence: JSON.stringify(evidence),
       params: JSON.stringify(f.params),
       fingerprint,

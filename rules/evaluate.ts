@@ -679,7 +679,8 @@ export function evaluateChild(ctx: RuleContext, child: ChildFacts, people: Map<s
 
   for (const dup of active.slice(1)) {
     const eff = firstOfNextMonth(dup.startDate ?? T);
-    raise({ flag: 'REMOVE', reason: 'DUPLICATE_REGISTRATION', category: dup.category, previousCategory: null, effectiveFrom: eff, overpaidMonths: overpaid(dup, eff), registry: dup, evidence: [{ ...primary!, role: 'registry' }] });
+    // Both registrations are cited: the duplicate's link to the child may be an inference (a household link) the reviewer must see.
+    raise({ flag: 'REMOVE', reason: 'DUPLICATE_REGISTRATION', category: dup.category, previousCategory: null, effectiveFrom: eff, overpaidMonths: overpaid(dup, eff), registry: dup, evidence: [{ ...primary!, role: 'registry' }, { ...dup, role: 'registry' }] });
   }
 
   if (primary) {

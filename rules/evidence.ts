@@ -10,9 +10,20 @@ export const evidenceItemSchema = z.object({
   role: z.string(),
   batch_id: z.number().int(),
   src_row: z.number().int(),
-  /** 'name_only': the parent was linked by name alone (matchers/name-only.ts); the web shows 仅凭姓名匹配. */
-  basis: z.literal('name_only').optional(),
+  /** How the record reached the person when not by the model (EVIDENCE_BASES); the flag page says so. */
+  basis: z.enum(['name_only', 'household']).optional(),
 });
+
+/**
+ * The links that are inferences rather than the model's: 'name_only', a parent linked by name alone (matchers/name-only.ts);
+ * 'household', a child's record linked to its other records through the adults they list (matchers/household.ts).
+ * A flag resting on one is no surer than the link, and every place that cites the record says which it is.
+ */
+export const EVIDENCE_BASES = {
+  name_only: { label: '仅凭姓名匹配', why: '学籍中的监护人或部门记录只有姓名、没有可用的身份证号，按同名、性别与关系相符、生育年龄合理、同一县区且唯一候选关联到此记录，请核实是否为同一人。' },
+  household: { label: '同一家庭推断', why: '儿童本人的身份信息不足（缺少或有误的身份证号、不同县区、同音字），按两条记录所列父母或监护人为同一人、出生日期相同、姓名相同或同音且唯一候选认定为同一儿童，请核实。' },
+} as const;
+export type EvidenceBasis = keyof typeof EVIDENCE_BASES;
 export type EvidenceItem = z.infer<typeof evidenceItemSchema>;
 
 /** flags.evidence as stored (JSON text) → its items; malformed items are dropped. */

@@ -7,6 +7,7 @@ import { EVIDENCE_ROLE_LABELS, flagLabel, reasonLabel, RESTRICTED_CATEGORIES } f
 import { RuleContext, evaluateChild, type RaisedFlag } from './evaluate.js';
 import { gatherFacts } from './gather.js';
 import { exchangeTraceLines } from './exchange.js';
+import { EVIDENCE_BASES } from './evidence.js';
 
 const PARAM_VALUES: Readonly<Record<string, string>> = {
   term: '按整个期限',
@@ -46,7 +47,7 @@ export function explainFlagLines(f: RaisedFlag): string[] {
     .map((e) => {
       const whose = EVIDENCE_ROLE_LABELS[e.role] ?? e.role;
       const feed = FEED_LABELS[e.feed as FeedName] ?? e.feed;
-      return `${whose}：${feed} 记录 ${e.recordId}${e.date ? `，日期 ${e.date}` : ''}（匹配概率 ${(e.score * 100).toFixed(1)}%${e.basis === 'name_only' ? '，仅凭姓名匹配' : ''}）`;
+      return `${whose}：${feed} 记录 ${e.recordId}${e.date ? `，日期 ${e.date}` : ''}（匹配概率 ${(e.score * 100).toFixed(1)}%${e.basis ? `，${EVIDENCE_BASES[e.basis].label}` : ''}）`;
     })
     .join('；');
   const lines = [`${flagLabel(f.flag)}（${reasonLabel(f.reason)}）依据：${evidence || '无'}`];

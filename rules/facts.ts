@@ -1,6 +1,8 @@
 // What the rules read about people: the evidence records gathered from the store (gather.ts) in
 // plain typed objects, so that the rules themselves are ordinary functions that tests can feed.
 
+import type { EvidenceBasis } from './evidence.js';
+
 export interface Evidence {
   feed: string;
   /** The record id of the source (record_id, certificate number, child ref) or batch:row. */
@@ -10,8 +12,8 @@ export interface Evidence {
   score: number;
   batchId: number;
   srcRow: number;
-  /** 'name_only': the record reaches this child's parent only through a name-only guardian link (score capped by it). */
-  basis?: 'name_only';
+  /** An inferred link (rules/evidence.ts EVIDENCE_BASES): a name-only parent link (score capped by it), a household link. */
+  basis?: EvidenceBasis;
 }
 
 export interface DeathRecord extends Evidence {

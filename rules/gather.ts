@@ -46,50 +46,57 @@ const STATEMENTS = (asOf: string, adultAge: number) => [
   // it is the link's left side, a guardian or parent listed without ID or a record subject without ID and birth
   // date), with the link's probability; such a mention's score is that probability. The right side (the person it
   // joined) keeps its own score: the link says nothing about which records are that person's.
+  // household: the mention joined its person only through a household link (matchers/household.ts), with its probability.
   `CREATE OR REPLACE TEMP TABLE rule_pm AS
-   SELECT p.batch_id, p.src_row, p.role, p.person_id, p.uid, coalesce(n.name_only, s.score, 1.0) AS score, n.name_only
+   SELECT p.batch_id, p.src_row, p.role, p.person_id, p.uid, coalesce(n.name_only, s.score, h.household, 1.0) AS score, n.name_only,
+          CASE WHEN n.name_only IS NULL AND s.score IS NULL THEN h.household END AS household
    FROM persons p LEFT JOIN (
      SELECT uid, max(pr) AS score FROM (
-       SELECT uid_l AS uid, match_probability AS pr FROM person_links WHERE match_class = 'linked' AND kept AND basis IS DISTINCT FROM 'name_only'
-       UNION ALL SELECT uid_r, match_probability FROM person_links WHERE match_class = 'linked' AND kept AND basis IS DISTINCT FROM 'name_only')
+       SELECT uid_l AS uid, match_probability AS pr FROM person_links WHERE match_class = 'linked' AND kept AND basis IS DISTINCT FROM 'name_only' AND basis IS DISTINCT FROM 'household'
+       UNION ALL SELECT uid_r, match_probability FROM person_links WHERE match_class = 'linked' AND kept AND basis IS DISTINCT FROM 'name_only' AND basis IS DISTINCT FROM 'household')
      GROUP BY uid) s USING (uid)
+   LEFT JOIN (
+     SELECT uid, max(pr) AS household FROM (
+       SELECT uid_l AS uid, match_probability AS pr FROM person_links WHERE match_class = 'linked' AND kept AND basis = 'household'
+       UNION ALL SELECT uid_r, match_probability FROM person_links WHERE match_class = 'linked' AND kept AND basis = 'household')
+     GROUP BY uid) h USING (uid)
    LEFT JOIN (
      SELECT uid_l AS uid, min(match_probability) AS name_only FROM person_links WHERE match_class = 'linked' AND kept AND basis = 'name_only' GROUP BY uid_l
    ) n USING (uid)`,
   // Evidence about people, from the agency feeds (the record's subject).
   `CREATE OR REPLACE TEMP TABLE rule_deaths AS
-   SELECT pm.person_id, t.death_date::VARCHAR AS death_date, ${RECORD('t.record_id')} AS record_id, pm.score, pm.name_only, t.batch_id, t.src_row
+   SELECT pm.person_id, t.death_date::VARCHAR AS death_date, ${RECORD('t.record_id')} AS record_id, pm.score, pm.name_only, pm.household, t.batch_id, t.src_row
    FROM feed_death t JOIN rule_pm pm ON pm.batch_id = t.batch_id AND pm.src_row = t.src_row AND pm.role = 'subject'`,
   `CREATE OR REPLACE TEMP TABLE rule_restrictions AS
    SELECT pm.person_id, t.measure, t.start_date::VARCHAR AS start_date, t.end_date::VARCHAR AS end_date, t.release_date::VARCHAR AS release_date,
-          ${RECORD('t.record_id')} AS record_id, pm.score, pm.name_only, t.batch_id, t.src_row
+          ${RECORD('t.record_id')} AS record_id, pm.score, pm.name_only, pm.household, t.batch_id, t.src_row
    FROM feed_incarceration t JOIN rule_pm pm ON pm.batch_id = t.batch_id AND pm.src_row = t.src_row AND pm.role = 'subject'`,
   `CREATE OR REPLACE TEMP TABLE rule_certificates AS
    SELECT pm.person_id, t.disability_type::INTEGER AS type, t.level::INTEGER AS level, t.issue_date::VARCHAR AS issue_date, t.status,
-          t.status_date::VARCHAR AS status_date, ${RECORD('t.certificate_no')} AS record_id, pm.score, pm.name_only, t.batch_id, t.src_row
+          t.status_date::VARCHAR AS status_date, ${RECORD('t.certificate_no')} AS record_id, pm.score, pm.name_only, pm.household, t.batch_id, t.src_row
    FROM feed_disability t JOIN rule_pm pm ON pm.batch_id = t.batch_id AND pm.src_row = t.src_row AND pm.role = 'subject'`,
   `CREATE OR REPLACE TEMP TABLE rule_enrollments AS
-   SELECT pm.person_id, t.status, t.level, t.as_of::VARCHAR AS as_of, t.school_name, ${RECORD('t.school_code')} AS record_id, pm.score, pm.name_only, t.batch_id, t.src_row
+   SELECT pm.person_id, t.status, t.level, t.as_of::VARCHAR AS as_of, t.school_name, ${RECORD('t.school_code')} AS record_id, pm.score, pm.name_only, pm.household, t.batch_id, t.src_row
    FROM feed_enrollment t JOIN rule_pm pm ON pm.batch_id = t.batch_id AND pm.src_row = t.src_row AND pm.role = 'subject'`,
   // The optional feeds (issue 15): court judgments, lost-contact reports, illness, HIV and social-assistance rows.
   `CREATE OR REPLACE TEMP TABLE rule_judgments AS
    SELECT pm.person_id, t.judgment_type, t.judgment_date::VARCHAR AS judgment_date, t.effective_date::VARCHAR AS effective_date,
-          ${RECORD('t.case_no')} AS record_id, pm.score, pm.name_only, t.batch_id, t.src_row
+          ${RECORD('t.case_no')} AS record_id, pm.score, pm.name_only, pm.household, t.batch_id, t.src_row
    FROM feed_court t JOIN rule_pm pm ON pm.batch_id = t.batch_id AND pm.src_row = t.src_row AND pm.role = 'subject'`,
   `CREATE OR REPLACE TEMP TABLE rule_lost_contacts AS
    SELECT pm.person_id, t.report_date::VARCHAR AS report_date, t.found_date::VARCHAR AS found_date,
-          ${RECORD('t.record_id')} AS record_id, pm.score, pm.name_only, t.batch_id, t.src_row
+          ${RECORD('t.record_id')} AS record_id, pm.score, pm.name_only, pm.household, t.batch_id, t.src_row
    FROM feed_lost_contact t JOIN rule_pm pm ON pm.batch_id = t.batch_id AND pm.src_row = t.src_row AND pm.role = 'subject'`,
   `CREATE OR REPLACE TEMP TABLE rule_illnesses AS
    SELECT pm.person_id, t.disease_code, t.disease_name, t.diagnosis_date::VARCHAR AS diagnosis_date,
-          ${RECORD('t.record_id')} AS record_id, pm.score, pm.name_only, t.batch_id, t.src_row
+          ${RECORD('t.record_id')} AS record_id, pm.score, pm.name_only, pm.household, t.batch_id, t.src_row
    FROM feed_illness t JOIN rule_pm pm ON pm.batch_id = t.batch_id AND pm.src_row = t.src_row AND pm.role = 'subject'`,
   `CREATE OR REPLACE TEMP TABLE rule_hiv AS
-   SELECT pm.person_id, t.confirm_date::VARCHAR AS confirm_date, ${RECORD('t.record_id')} AS record_id, pm.score, pm.name_only, t.batch_id, t.src_row
+   SELECT pm.person_id, t.confirm_date::VARCHAR AS confirm_date, ${RECORD('t.record_id')} AS record_id, pm.score, pm.name_only, pm.household, t.batch_id, t.src_row
    FROM feed_hiv t JOIN rule_pm pm ON pm.batch_id = t.batch_id AND pm.src_row = t.src_row AND pm.role = 'subject'`,
   `CREATE OR REPLACE TEMP TABLE rule_assistance AS
    SELECT pm.person_id, t.household_id, t.relation, t.assistance_type, t.start_date::VARCHAR AS start_date, t.end_date::VARCHAR AS end_date,
-          ${RECORD('t.household_id')} AS record_id, pm.score, pm.name_only, t.batch_id, t.src_row
+          ${RECORD('t.household_id')} AS record_id, pm.score, pm.name_only, pm.household, t.batch_id, t.src_row
    FROM feed_social_assistance t JOIN rule_pm pm ON pm.batch_id = t.batch_id AND pm.src_row = t.src_row AND pm.role = 'subject'`,
   // A parent's assistance row alone makes no child worth evaluating (the child must be in the household,
   // and then its own row makes it one), so it is not "evidence" here.
@@ -131,7 +138,7 @@ const STATEMENTS = (asOf: string, adultAge: number) => [
           coalesce(t.region_code_county, t.id_number_region_current[1], t.id_number_region) AS county,
           f.person_id AS father_id, f.name_only AS father_name_only, t.father_status, t.father_status_since::VARCHAR AS father_since,
           mo.person_id AS mother_id, mo.name_only AS mother_name_only, t.mother_status, t.mother_status_since::VARCHAR AS mother_since,
-          ca.person_id AS carer_id, c.score, t.batch_id, t.src_row
+          ca.person_id AS carer_id, c.score, c.household, t.batch_id, t.src_row
    FROM feed_registry t
    JOIN rule_pm c ON c.batch_id = t.batch_id AND c.src_row = t.src_row AND c.role = 'child'
    -- The roster is delivered again every quarter: a child ref's latest row is its registration.
@@ -168,8 +175,8 @@ const evidence = (feed: string, r: Row, date: unknown): Evidence => ({
   score: Number(r.score),
   batchId: Number(r.batch_id),
   srcRow: Number(r.src_row),
-  // A record whose subject joined its person by name alone says so wherever it is cited.
-  ...(r.name_only === null || r.name_only === undefined ? {} : { basis: 'name_only' as const }),
+  // A record whose subject joined its person by name alone, or through its household, says so wherever it is cited.
+  ...(r.name_only !== null && r.name_only !== undefined ? { basis: 'name_only' as const } : r.household !== null && r.household !== undefined ? { basis: 'household' as const } : {}),
 });
 const nameOnly = (v: unknown) => (v === null || v === undefined ? {} : { nameOnly: Number(v) });
 

@@ -3,6 +3,6 @@ export { RuleContext, evaluateChild, type RaisedFlag, type ParentState } from '.
 export * from './vocabulary.js';
 export { gatherFacts, type GatheredFacts } from './gather.js';
 export * from './facts.js';
-export { evidenceItemSchema, parseEvidence, type EvidenceItem } from './evidence.js';
+export { evidenceItemSchema, parseEvidence, EVIDENCE_BASES, type EvidenceItem, type EvidenceBasis } from './evidence.js';
 export { explainChild, explainFlagLines, paramValue } from './explain.js';
 export { exchangeSummaries, exchangeTraceLines, type ExchangeSummary } from './exchange.js';

@@ -1,6 +1,7 @@
 // The server-rendered pages (zh-CN). Data comes from queries/, already scoped, masked and need-to-know filtered.
 import { FLAG_LABELS, FLAG_TYPES, NEEDS_INFO_DAYS, STATUS_LABELS, type FollowUp } from '../flags/index.js';
 import type { RunInfo } from '../review/index.js';
+import { EVIDENCE_BASES } from '../rules/index.js';
 import { barChart, FLAG_COLORS, lineChart, NEUTRAL_COLOR, TOTAL_COLOR, waterfallChart } from './charts.js';
 import type { Ctx, PageUser } from './context.js';
 import { maskEmbeddedId } from '../pipeline/log.js';
@@ -267,11 +268,11 @@ function evidenceCard(v: FlagView, e: EvidenceView, n: number): Raw {
   const rec = e.record;
   const role = String(e.item.role ?? 'subject');
   const head = h`<h3>证据 ${n}：${EVIDENCE_ROLE_LABELS[role] ?? role}的${rec?.feedLabel ?? FEED_LABELS[e.item.feed] ?? e.item.feed}记录
-<span class="muted">编号 ${maskEmbeddedId(e.item.record_id) || '—'}${e.item.basis === 'name_only' ? '，仅凭姓名匹配' : ''}</span></h3>`;
+<span class="muted">编号 ${maskEmbeddedId(e.item.record_id) || '—'}${e.item.basis ? `，${EVIDENCE_BASES[e.item.basis].label}` : ''}</span></h3>`;
   if (!rec) return h`<div class="card evidence">${head}<p class="muted">该记录已不在数据库中（超过保存期限或已清理）。</p></div>`;
   const refName = v.reference ? `${v.reference.feed === 'registry' ? '名册' : '学籍'}：${EVIDENCE_ROLE_LABELS[e.referenceRole === 'subject' ? 'child' : e.referenceRole] ?? e.referenceRole}` : '名册';
   return h`<div class="card evidence">${head}
-${e.item.basis === 'name_only' ? h`<p class="warn">仅凭姓名匹配：学籍中的监护人只有姓名、没有身份证号，按同名、性别与关系相符、生育年龄合理、同一县区且唯一候选关联到此记录，请核实是否为同一人。</p>` : ''}
+${e.item.basis ? h`<p class="warn">${EVIDENCE_BASES[e.item.basis].label}：${EVIDENCE_BASES[e.item.basis].why}</p>` : ''}
 <div class="ev-grid"><div><h4>规则所用的事实</h4>${factList(e.facts)}</div>
 <div><h4>是不是同一人</h4>${v.reference ? comparisonTable(e.comparison, refName) : h`<p class="muted">没有名册或学籍记录可供比对。</p>`}${matchHtml(e.match)}</div></div>
 <details><summary>这条记录的全部字段</summary>${recordFields(rec, v.flag, e.facts)}</details></div>`;

@@ -1,6 +1,6 @@
 // Household links (matchers/household.ts; issues 14 and 15): a child's two records that name the same father or mother,
 // with the same birth date and the same name (or reading), are one child even where the child's own identity is thin,
-// through the real ingest, linkage and rules. Twins whose names read alike, and records whose parents carry other valid
+// through the real ingest, linkage and rules; a flag resting on such a link says so. Twins whose names read alike, and records whose parents carry other valid
 // IDs, are left apart.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/index.js';
@@ -79,7 +79,14 @@ describe('household links', () => {
   it('one child registered twice, once without ID in another county: one person, a duplicate registration', async () => {
     expect(await pid('registry', 2, 'child')).toBe(await pid('registry', 1, 'child'));
     expect(await householdLink('registry:%:1:child', 'registry:%:2:child')).toEqual({ basis: 'household', p: 0.95 });
-    expect(flags.filter((f) => f.reason === 'DUPLICATE_REGISTRATION').map((f) => f.child_ref).sort()).toEqual(['R2']);
+    const dups = flags.filter((f) => f.reason === 'DUPLICATE_REGISTRATION');
+    expect(dups.map((f) => f.child_ref)).toEqual(['R2']);
+    // The flag cites both registrations, each joined to the child only by the household link, and is no surer than it.
+    expect(JSON.parse(dups[0]!.evidence).map((e: { record_id: string; basis?: string }) => [e.record_id, e.basis ?? null]).sort()).toEqual([
+      ['R1', 'household'],
+      ['R2', 'household'],
+    ]);
+    expect(dups[0]!.score).toBe(0.95);
   });
 
   it("a school record without ID, the name written with a homophone, is the registered child's: no out-of-school flag", async () => {
