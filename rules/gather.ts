@@ -48,18 +48,13 @@ const STATEMENTS = (asOf: string, adultAge: number) => [
   // joined) keeps its own score: the link says nothing about which records are that person's.
   // household: the mention joined its person only through a household link (matchers/household.ts), with its probability.
   `CREATE OR REPLACE TEMP TABLE rule_pm AS
-   SELECT p.batch_id, p.src_row, p.role, p.person_id, p.uid, coalesce(n.name_only, s.score, h.household, 1.0) AS score, n.name_only,
-          CASE WHEN n.name_only IS NULL AND s.score IS NULL THEN h.household END AS household
+   SELECT p.batch_id, p.src_row, p.role, p.person_id, p.uid, coalesce(n.name_only, s.score, s.household, 1.0) AS score, n.name_only,
+          CASE WHEN n.name_only IS NULL AND s.score IS NULL THEN s.household END AS household
    FROM persons p LEFT JOIN (
-     SELECT uid, max(pr) AS score FROM (
-       SELECT uid_l AS uid, match_probability AS pr FROM person_links WHERE match_class = 'linked' AND kept AND basis IS DISTINCT FROM 'name_only' AND basis IS DISTINCT FROM 'household'
-       UNION ALL SELECT uid_r, match_probability FROM person_links WHERE match_class = 'linked' AND kept AND basis IS DISTINCT FROM 'name_only' AND basis IS DISTINCT FROM 'household')
+     SELECT uid, max(pr) FILTER (WHERE basis IS DISTINCT FROM 'household') AS score, max(pr) FILTER (WHERE basis = 'household') AS household FROM (
+       SELECT uid_l AS uid, match_probability AS pr, basis FROM person_links WHERE match_class = 'linked' AND kept AND basis IS DISTINCT FROM 'name_only'
+       UNION ALL SELECT uid_r, match_probability, basis FROM person_links WHERE match_class = 'linked' AND kept AND basis IS DISTINCT FROM 'name_only')
      GROUP BY uid) s USING (uid)
-   LEFT JOIN (
-     SELECT uid, max(pr) AS household FROM (
-       SELECT uid_l AS uid, match_probability AS pr FROM person_links WHERE match_class = 'linked' AND kept AND basis = 'household'
-       UNION ALL SELECT uid_r, match_probability FROM person_links WHERE match_class = 'linked' AND kept AND basis = 'household')
-     GROUP BY uid) h USING (uid)
    LEFT JOIN (
      SELECT uid_l AS uid, min(match_probability) AS name_only FROM person_links WHERE match_class = 'linked' AND kept AND basis = 'name_only' GROUP BY uid_l
    ) n USING (uid)`,
