@@ -3,6 +3,7 @@
 // the run (settings with the parameters it used). Statements come from mentions.ts and sql-persons.ts and run
 // through the stage runner, as the engine's do.
 import { dropOpenView, openNameFormsOnce, type Db } from '../pipeline/store/index.js';
+import { installIdentity } from '../pipeline/identity/index.js';
 import { registerMatchFunctions } from './functions.js';
 import { compareCandidates, finishLinkage, prepareLinkage, type LinkageState, type RunLinkageResult } from './linkage.js';
 import { householdCandidatesStage, householdLinksStages, householdPersonsStages, householdSettings, householdSettingsSchema, type HouseholdSettings } from './household.js';
@@ -225,6 +226,7 @@ export async function finishPersonLinkage(db: Db, prepared: PreparedPersonLinkag
   // Name-only guardians, on the merged clusters (the same stage whether the buckets were compared here or elsewhere).
   let nameOnlyLinks = 0;
   if (prepared.nameOnly) {
+    await installIdentity(db); // the region table (bidui_regions) the stage reads
     await runner.run(
       nameOnlyCandidatesStage(prepared.nameOnly),
       nameOnlySubjectsStage(prepared.nameOnly),

@@ -58,6 +58,32 @@ const personAttrs = (persons: string) => `SELECT p.person_id,
   GROUP BY p.person_id`;
 
 /**
+ * The counties a mention's address code stands for today (`rl`: a LEFT JOIN of region_lists on
+ * regionCode(m)), else its own county. An old ID keeps a retired code whose area went to several counties:
+ * a parent born there may live in any of them, so the area comparisons below take all of them (the mention's
+ * `county` is the first).
+ */
+const countiesOf = (m: string, rl: string) => `coalesce(${rl}.counties, CASE WHEN ${m}.county IS NOT NULL THEN [${m}.county] END)`;
+/**
+ * The address code a mention's counties come from: its record's or its trusted ID's (region6), else the first six
+ * digits of an ID that fails its check (a wrong digit elsewhere leaves them right; a wrong one among them seldom
+ * names a county, and one that is not the parent's gives no candidate rather than a wrong one).
+ */
+const regionCode = (m: string) => `coalesce(${m}.region6, CASE WHEN NOT ${m}.id_damaged THEN ${m}.id_region END)`;
+/**
+ * What an ID that fails its check still says, for a mention that says nothing else: birth date and sex from its
+ * digits. A wrong digit in the month or day leaves no date; its year still places the person in a generation (the
+ * middle of that year: the parent-age test is years wide).
+ */
+const untrustedBirth = (m: string) => `CASE WHEN NOT ${m}.id_valid AND NOT ${m}.id_damaged THEN coalesce(${m}.id_birth_date,
+    CASE WHEN length(${m}.id) = 18 AND TRY_CAST(substr(${m}.id, 7, 4) AS INTEGER) BETWEEN 1900 AND 2100 THEN make_date(substr(${m}.id, 7, 4)::INTEGER, 7, 1) END) END`;
+const untrustedSex = (m: string) =>
+  `CASE WHEN NOT ${m}.id_valid AND NOT ${m}.id_damaged AND length(${m}.id) = 18 THEN CASE WHEN (ascii(substr(${m}.id, 17, 1)) - 48) % 2 = 1 THEN 'M' ELSE 'F' END END`;
+/** Two county lists share a county (or, area 'city', a city). */
+const sameArea = (area: 'county' | 'city', a: string, b: string) =>
+  area === 'county' ? `list_has_any(${a}, ${b})` : `list_has_any(list_transform(${a}, x -> left(x, 4)), list_transform(${b}, x -> left(x, 4)))`;
+
+/**
  * A parent listed with an ID that fails its check (a wrong digit, two swapped) is not named by the name alone: its
  * digits still say who it is. Its candidate must carry an ID at most two digits away (the first 14, address and birth
  * date, at most one away when either ends in the 000 of a spreadsheet cut), or, without an ID, the birth date the
@@ -79,7 +105,6 @@ const bits = (p: number) => Math.round(Math.log2(p / (1 - p)) * 100) / 100;
  * feed_enrollment and feed_registry.
  */
 export function nameOnlyCandidatesStage(s: NameOnlySettings): Stage {
-  const area = (col: string) => (s.area === 'county' ? col : `left(${col}, 4)`);
   const feeds = s.eventFeeds.map(lit).join(', ');
   const [fMin, fMax] = s.parentAge.FATHER;
   const [mMin, mMax] = s.parentAge.MOTHER;
@@ -103,23 +128,21 @@ WITH listed AS (
   UNION ALL
   SELECT 'registry', batch_id, src_row, 'mother', 'MOTHER', 'child' FROM feed_registry
 ),
+region_lists AS (
+  -- Every address code with the counties it maps to today (the identity module's table, bidui_regions).
+  SELECT code, current AS counties FROM bidui_regions WHERE len(current) > 0
+),
 child_attrs AS (
   -- A child whose own record says no county or birth date (a school record whose student ID has a wrong digit)
   -- takes them from the other records of its person (its registry row, a school record with a valid ID).
   ${personAttrs(`SELECT sp.person_id FROM feed_enrollment t JOIN persons sp ON sp.feed = 'enrollment' AND sp.batch_id = t.batch_id AND sp.src_row = t.src_row AND sp.role = 'subject'
     JOIN mentions s ON s.uid = sp.uid AND s.feed = sp.feed WHERE s.county IS NULL OR s.birth_date IS NULL`)}
 ),
-typo_county AS (
-  -- The county of a child's ID with a wrong digit: its first six digits when they name a county (a wrong digit among
-  -- them seldom does, and a county that is not the parent's gives no candidate rather than a wrong one).
-  SELECT uid, bidui_region_current(id_region) AS county FROM mentions
-  WHERE (feed = 'enrollment' AND role = 'subject' OR feed = 'registry' AND role = 'child') AND county IS NULL AND NOT id_valid
-    AND NOT id_damaged AND id_region IS NOT NULL
-),
 g00 AS (
   SELECT gm.uid, gm.mention_key, gm.feed, gm.batch_id, gm.src_row, l.relation, gm.name_nodots AS name, gm.name_surname AS surname,
     gm.name_pinyin_nodots AS pinyin, (gm.id_valid OR gm.id_damaged) AS has_id, gm.id AS gid, gp.person_id, gp.cluster_size,
-    coalesce(s.county, ca.county, tc.county) AS county,
+    coalesce(s.county, ca.county, crl.counties[1]) AS county,
+    coalesce(CASE WHEN s.county IS NOT NULL THEN ${countiesOf('s', 'crl')} END, CASE WHEN ca.county IS NOT NULL THEN [ca.county] END, crl.counties) AS counties,
     coalesce(s.birth_date, ca.birth_date) AS child_birth, sp.person_id AS child_person
   FROM listed l
   JOIN mentions gm ON gm.feed = l.feed AND gm.batch_id = l.batch_id AND gm.src_row = l.src_row AND gm.role = l.role
@@ -127,7 +150,7 @@ g00 AS (
   LEFT JOIN mentions s ON s.feed = l.feed AND s.batch_id = l.batch_id AND s.src_row = l.src_row AND s.role = l.child_role
   LEFT JOIN persons sp ON sp.uid = s.uid AND sp.feed = s.feed
   LEFT JOIN child_attrs ca ON ca.person_id = sp.person_id
-  LEFT JOIN typo_county tc ON tc.uid = s.uid
+  LEFT JOIN region_lists crl ON crl.code = ${regionCode('s')}
 ),
 household AS (
   -- The child's county and the readings of the listed parents' names: siblings, one child delivered again, and a
@@ -158,20 +181,25 @@ cand_attrs AS (
   ${personAttrs('SELECT person_id FROM subject_persons')}
 ),
 cand AS (
-  SELECT m.uid, m.mention_key, m.name_nodots AS name, m.name_surname AS surname, m.name_pinyin_nodots AS pinyin, m.id AS cid,
-    coalesce(m.gender, pa.gender) AS gender, coalesce(m.birth_date, pa.birth_date) AS birth_date, coalesce(m.county, pa.county) AS county, p.person_id,
-    dd.death_date
-  FROM mentions m JOIN persons p ON p.uid = m.uid AND p.feed = m.feed LEFT JOIN deaths dd ON dd.person_id = p.person_id
-  LEFT JOIN cand_attrs pa ON pa.person_id = p.person_id
-  WHERE m.role = 'subject' AND m.feed IN (${feeds}) AND m.name_pinyin_nodots IS NOT NULL AND coalesce(m.county, pa.county) IS NOT NULL
+  -- A record whose ID fails its check and that says nothing else of its subject takes what the ID's digits say.
+  SELECT * FROM (
+    SELECT m.uid, m.mention_key, m.name_nodots AS name, m.name_surname AS surname, m.name_pinyin_nodots AS pinyin, m.id AS cid,
+      coalesce(m.gender, pa.gender, ${untrustedSex('m')}) AS gender, coalesce(m.birth_date, pa.birth_date, ${untrustedBirth('m')}) AS birth_date,
+      coalesce(CASE WHEN m.county IS NOT NULL THEN ${countiesOf('m', 'rl')} END, CASE WHEN pa.county IS NOT NULL THEN [pa.county] END, rl.counties) AS counties,
+      p.person_id, dd.death_date
+    FROM mentions m JOIN persons p ON p.uid = m.uid AND p.feed = m.feed LEFT JOIN deaths dd ON dd.person_id = p.person_id
+    LEFT JOIN cand_attrs pa ON pa.person_id = p.person_id
+    LEFT JOIN region_lists rl ON rl.code = ${regionCode('m')}
+    WHERE m.role = 'subject' AND m.feed IN (${feeds}) AND m.name_pinyin_nodots IS NOT NULL
+  ) WHERE counties IS NOT NULL
 ),
 qa AS (
-  -- Record subjects: same name, same area, the sex of the relation, a plausible age at the child's birth.
-  SELECT g.uid AS g_uid, g.mention_key AS g_key, g.feed AS g_feed, g.relation, g.household, g.county AS g_county, g.name, g.surname, g.pinyin,
-    g.child_birth, c.uid AS c_uid, c.mention_key AS c_key, c.person_id, c.gender AS c_gender, false AS listed
-  FROM g JOIN cand c ON c.pinyin = g.pinyin AND ${area('c.county')} = ${area('g.county')}
-  WHERE ${sameName('c', 'g')}
-    AND c.gender = CASE g.relation WHEN 'FATHER' THEN 'M' ELSE 'F' END
+  -- Record subjects: same name, same area, the sex of the relation (or none said), a plausible age at the child's birth.
+  SELECT g.uid AS g_uid, g.mention_key AS g_key, g.feed AS g_feed, g.relation, g.household, g.counties AS g_counties, g.name, g.surname, g.pinyin,
+    g.child_birth, c.uid AS c_uid, c.mention_key AS c_key, c.person_id, CASE g.relation WHEN 'FATHER' THEN 'M' ELSE 'F' END AS c_gender, false AS listed
+  FROM g JOIN cand c ON c.pinyin = g.pinyin
+  WHERE ${sameName('c', 'g')} AND ${sameArea(s.area, 'c.counties', 'g.counties')}
+    AND (c.gender IS NULL OR c.gender = CASE g.relation WHEN 'FATHER' THEN 'M' ELSE 'F' END)
     AND c.birth_date IS NOT NULL
     AND date_sub('year', c.birth_date, g.child_birth) BETWEEN ${ageLo('g.relation')} AND ${ageHi('g.relation')}
     AND ${aliveAt('c.death_date', 'g.relation', 'g.child_birth')}
@@ -179,7 +207,7 @@ qa AS (
   UNION ALL
   -- The parent that another record lists with an ID: a record of the same household, or another record of the
   -- same child (its registry row and its school record) naming a parent of that relation by the same name.
-  SELECT DISTINCT g.uid, g.mention_key, g.feed, g.relation, g.household, g.county, g.name, g.surname, g.pinyin, g.child_birth,
+  SELECT DISTINCT g.uid, g.mention_key, g.feed, g.relation, g.household, g.counties, g.name, g.surname, g.pinyin, g.child_birth,
     k.uid, k.mention_key, k.person_id, CASE g.relation WHEN 'FATHER' THEN 'M' ELSE 'F' END, true
   FROM g JOIN (
     SELECT g.uid AS g_uid, k.uid AS k_uid FROM g JOIN g0 k ON k.household = g.household AND k.relation = g.relation WHERE k.has_id
@@ -203,16 +231,22 @@ claims AS (
 ),
 id_claims AS (SELECT DISTINCT person_id, relation, household FROM g0 WHERE has_id AND county IS NOT NULL),
 located AS (
-  SELECT m.name_nodots AS name, m.name_surname AS surname, m.name_pinyin_nodots AS pinyin, m.county, m.gender, m.birth_date, p.person_id, dd.death_date
-  FROM mentions m JOIN persons p ON p.uid = m.uid AND p.feed = m.feed LEFT JOIN deaths dd ON dd.person_id = p.person_id
-  WHERE m.county IS NOT NULL AND m.name_pinyin_nodots IN (SELECT DISTINCT pinyin FROM q)
+  -- Every person of the store whose record says where it lives (as the candidates: an ID failing its check included).
+  SELECT * FROM (
+    SELECT m.name_nodots AS name, m.name_surname AS surname, m.name_pinyin_nodots AS pinyin, coalesce(m.gender, ${untrustedSex('m')}) AS gender,
+      coalesce(m.birth_date, ${untrustedBirth('m')}) AS birth_date, coalesce(CASE WHEN m.county IS NOT NULL THEN ${countiesOf('m', 'rl')} END, rl.counties) AS counties,
+      p.person_id, dd.death_date
+    FROM mentions m JOIN persons p ON p.uid = m.uid AND p.feed = m.feed LEFT JOIN deaths dd ON dd.person_id = p.person_id
+    LEFT JOIN region_lists rl ON rl.code = ${regionCode('m')}
+    WHERE m.name_pinyin_nodots IN (SELECT DISTINCT pinyin FROM q)
+  ) WHERE counties IS NOT NULL
 ),
 namesakes AS (
   -- Other persons of the same name in the area who could be this parent: the sex of the relation (or unknown), a
   -- plausible age at the child's birth (or unknown), and not the parent (same relation) that another household
   -- lists with an ID (one-to-one per role: that household's father is not this one's).
   SELECT q.g_uid, q.person_id, count(DISTINCT o.person_id) AS n
-  FROM q JOIN located o ON o.pinyin = q.pinyin AND ${sameName('o', 'q')} AND ${area('o.county')} = ${area('q.g_county')}
+  FROM q JOIN located o ON o.pinyin = q.pinyin AND ${sameName('o', 'q')} AND ${sameArea(s.area, 'o.counties', 'q.g_counties')}
     AND (o.gender IS NULL OR o.gender = q.c_gender) AND o.person_id <> q.person_id
     AND (o.birth_date IS NULL OR date_sub('year', o.birth_date, q.child_birth) BETWEEN ${ageLo('q.relation')} AND ${ageHi('q.relation')})
     AND ${aliveAt('o.death_date', 'q.relation', 'q.child_birth')}
