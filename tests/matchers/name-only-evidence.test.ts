@@ -2,7 +2,9 @@
 // real ingest: the household that lists a parent with an ID outweighs a namesake's record; a school record whose
 // student ID has a wrong digit takes the student's county and birth date from the student's other records; and the
 // subjects of court, lost-contact and illness records are candidates like those of death records. A record with
-// neither ID nor birth date links to a registry parent whose row states the record's event since its date.
+// neither ID nor birth date links to a registry parent whose row states the record's event since its date. A parent's
+// old ID whose retired address code went to several districts, a record whose ID fails its check, and a record that
+// leaves out the sex still give their candidate (adversarial scenario: X_RETIRED_REGION_CODE, C2, a sex column left empty).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/index.js';
 import { ingestInbox } from '../../connectors/index.js';
@@ -42,6 +44,15 @@ const jiang = { child: makeId(XIANGZHOU, '20130909', '141'), father: typo(makeId
 // 2024-05-05, both listed with IDs; a prison list and a cremation record name them without ID, birth date or county.
 const yin = { child: makeId(DOUMEN, '20150303', '111'), father: makeId(DOUMEN, '19860404', '121'), mother: makeId(DOUMEN, '19880505', '132') };
 
+// 成都: 东城区 (510102) was retired in 1990 and its area went to 锦江 510104, 成华 510108 and 金牛 510107.
+// A student of 成华 whose father, born in 东城, died: his ID keeps 510102, which maps first to 锦江.
+const wen = { child: makeId('510108', '20140404', '171'), father: makeId('510102', '19820202', '013') };
+// A student of 锦江 whose mother's death record carries her ID with a wrong month digit (month 13: no date, no
+// county of the record's own, no sex column): its address digits, its year and its sex digit still say who she is.
+const lu = { child: makeId('510104', '20120212', '181'), mother: makeId('510104', '19861302', '022') };
+// A student of 青羊 whose father's death record has no ID and no sex, but his birth date and his county.
+const fu = { child: makeId('510105', '20130313', '191') };
+
 const csv = csvOf;
 
 let db: Db;
@@ -69,6 +80,9 @@ beforeAll(async () => {
       ['秦小雨', qinTypo, '2012-03-03', '在读', '秦志远', '', '父亲', '庞秀兰', '', '母亲'],
       ['邹小蕾', typo(zou.child), '2011-08-08', '在读', '邹国平', '', '父亲', '葛淑珍', '', '母亲'],
       ['蒋小川', jiang.child, '', '在读', '蒋国庆', jiang.father, '父亲', '', '', ''],
+      ['温小岚', wen.child, '', '在读', '温建军', '', '父亲', '卢春燕', '', '母亲'],
+      ['鲁小川', lu.child, '', '在读', '鲁志明', '', '父亲', '严丽萍', '', '母亲'],
+      ['符小梅', fu.child, '', '在读', '符建国', '', '父亲', '', '', ''],
     ]),
   );
   writeFile(
@@ -82,13 +96,16 @@ beforeAll(async () => {
   writeFile(
     inbox,
     'death/gongan.csv',
-    csv('姓名,身份证号,死亡日期,记录编号', [
-      ['郭建华', makeId(XIANGZHOU, '19830115', '051'), '2025-03-01', 'D1'],
-      ['秦志远', qin.father, '2026-08-01', 'D2'],
-      ['邹国平', zou.father, '2025-02-01', 'D3'],
-      ['葛淑珍', zou.mother, '2025-04-01', 'D4'],
-      ['柏雪梅', '', '2024-05-05', 'D5'],
-      ['蒋国庆', jiang.namesake, '2025-09-09', 'D6'],
+    csv('姓名,身份证号,死亡日期,记录编号,出生日期,户籍地区划代码', [
+      ['郭建华', makeId(XIANGZHOU, '19830115', '051'), '2025-03-01', 'D1', '', ''],
+      ['秦志远', qin.father, '2026-08-01', 'D2', '', ''],
+      ['邹国平', zou.father, '2025-02-01', 'D3', '', ''],
+      ['葛淑珍', zou.mother, '2025-04-01', 'D4', '', ''],
+      ['柏雪梅', '', '2024-05-05', 'D5', '', ''],
+      ['蒋国庆', jiang.namesake, '2025-09-09', 'D6', '', ''],
+      ['温建军', wen.father, '2025-10-10', 'D7', '', ''],
+      ['严丽萍', lu.mother, '2025-11-11', 'D8', '', ''],
+      ['符建国', '', '2025-12-12', 'D9', '1980-05-05', '510105'],
     ]),
   );
   writeFile(
@@ -151,6 +168,20 @@ describe('name-only guardian links: evidence beyond the name', () => {
     expect(await pid('enrollment', 6, 'guardian2')).toBe(await pid('death', 4, 'subject'));
     const [add] = flags.filter((f) => f.child_name === '邹小蕾');
     expect(add).toMatchObject({ flag: 'ADD', reason: 'BOTH_PARENTS_GONE', score: 0.8 });
+  });
+
+  it("compares a parent's old ID with every county its retired address code went to", async () => {
+    expect(await pid('enrollment', 8, 'guardian1')).toBe(await pid('death', 7, 'subject'));
+    expect(await nameOnlyLink('enrollment', 8, 'guardian1')).toMatchObject({ basis: 'name_only', p: 0.8 });
+  });
+
+  it("takes a record's county, sex and birth year from its ID's digits when the ID fails its check", async () => {
+    expect(await pid('enrollment', 9, 'guardian2')).toBe(await pid('death', 8, 'subject'));
+    expect(await nameOnlyLink('enrollment', 9, 'guardian2')).toMatchObject({ basis: 'name_only', p: 0.8 });
+  });
+
+  it('links a parent to a record that leaves out the sex', async () => {
+    expect(await pid('enrollment', 10, 'guardian1')).toBe(await pid('death', 9, 'subject'));
   });
 
   it("links a record with neither ID nor birth date nor county to the registry parent whose row states its event since its date", async () => {
