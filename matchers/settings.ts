@@ -81,6 +81,13 @@ const keyRuleSchema = z
     where: z.string().min(1).optional(),
     /** Keys shared by more records than this are skipped (a guard against runaway blocks). */
     maxBlockSize: z.number().int().min(2).optional(),
+    /**
+     * Optional condition over one record's columns (unqualified): the rule pairs two records only when at least one
+     * meets it, and reads the keys of the others only for the blocks such a record is in. For a rule whose pairs
+     * can only match when one side is unusual (an ID failing its check): the keys of every other record are never
+     * joined with each other, which at province size was most of the rule's cost.
+     */
+    oneSide: z.string().min(1).optional(),
   })
   .strict();
 

@@ -3,6 +3,7 @@
 // identity.ts runs them. The mentions table itself is built by mentions.ts.
 import { quoteIdent, lit } from '../pipeline/store/index.js';
 import { levelIndices, type KeyRule, type LinkageSettings } from './settings.js';
+import { oneSideSql } from './sql.js';
 import type { Stage } from './stage.js';
 
 /** The feeds on either side of the link-only step (FEED_SPECS: `linkOnly`), as SQL text lists. */
@@ -59,18 +60,26 @@ SELECT m.feed, m.uid FROM (${link}) m SEMI JOIN (SELECT DISTINCT h.feed, l.batch
 /**
  * The link-only mentions (of `rest`) sharing a key of `rule` with an anchor, in a block no larger than the
  * rule allows (counted over both sides) and, with the rule's condition, meeting it (l: the anchor, r: the
- * link-only mention; the identity rules' conditions are symmetric).
+ * link-only mention; the identity rules' conditions are symmetric). With oneSide, one of the two meets it, and
+ * only the keys of such mentions are looked for among the others (the millions of school records with a valid ID
+ * are not joined with each other's keys).
  */
 function ruleHitsSql(rule: KeyRule, index: number, anchor: string, rest: string): string {
   // The columns the rule's condition reads travel with the keys: the pairs need no join back to the mentions.
   const cols = rule.where ? [...new Set([...rule.where.matchAll(/\b[lr]\.("?)([A-Za-z_][A-Za-z0-9_]*)\1/g)].map((m) => m[2]!))] : [];
   const carried = cols.map((c) => `, ${quoteIdent(c)}`).join('');
-  const keys = (from: string) => `SELECT feed, uid, __k${carried} FROM (SELECT feed, uid, unnest(${rule.keys}) AS __k${carried} FROM (${from})) WHERE __k IS NOT NULL`;
+  const keys = (from: string) =>
+    `SELECT feed, uid, __k, __one${carried} FROM (SELECT feed, uid, unnest(${rule.keys}) AS __k, ${oneSideSql(rule)} AS __one${carried} FROM (${from})) WHERE __k IS NOT NULL`;
+  const oneKeys = rule.oneSide
+    ? `k1 AS (SELECT __k FROM (${keys(`SELECT * FROM (${anchor}) WHERE ${rule.oneSide}`)}) UNION SELECT __k FROM (${keys(`SELECT * FROM (${rest}) WHERE ${rule.oneSide}`)})),\n`
+    : '';
+  const onlyOne = rule.oneSide ? ' SEMI JOIN k1 USING (__k)' : '';
   const size = rule.maxBlockSize ? `WHERE ka.na + kb.nb <= ${rule.maxBlockSize}` : '';
-  const pairs = rule.where
-    ? `SELECT DISTINCT r.feed, r.uid FROM (SELECT * FROM kb0 SEMI JOIN kc USING (__k)) AS r JOIN (SELECT * FROM ka0 SEMI JOIN kc USING (__k)) AS l USING (__k) WHERE (${rule.where})`
+  const cond = [rule.where, rule.oneSide ? 'l.__one OR r.__one' : null].filter(Boolean).map((c) => `(${c})`).join(' AND ');
+  const pairs = cond
+    ? `SELECT DISTINCT r.feed, r.uid FROM (SELECT * FROM kb0 SEMI JOIN kc USING (__k)) AS r JOIN (SELECT * FROM ka0 SEMI JOIN kc USING (__k)) AS l USING (__k) WHERE ${cond}`
     : `SELECT DISTINCT kb0.feed, kb0.uid FROM kb0 SEMI JOIN kc USING (__k)`;
-  return `WITH ka0 AS (${keys(anchor)}),
+  return `WITH ${oneKeys}ka0 AS (SELECT * FROM (${keys(anchor)})${onlyOne}),
 ka AS (SELECT __k, count(*) AS na FROM ka0 GROUP BY __k),
 kb0 AS (SELECT b.* FROM (${keys(rest)}) b SEMI JOIN ka USING (__k)),
 kb AS (SELECT __k, count(*) AS nb FROM kb0 GROUP BY __k),

@@ -157,9 +157,20 @@ ${parts.join('\nUNION ALL\n')}
 ) GROUP BY rid_l, rid_r`;
 }
 
-/** The keys of key rule `index` for every node (non-null). */
-const ruleKeysSql = (nodes: string, rule: KeyRule) =>
-  `SELECT __rid, __src, __k FROM (SELECT __rid, __src, unnest(${rule.keys}) AS __k FROM ${nodes}) WHERE __k IS NOT NULL`;
+/**
+ * The keys of key rule `rule` for every node (non-null), with __one: the node meets the rule's oneSide (true without
+ * one). With oneSide, only the keys that some node meeting it has: a semi-join on those few keys, so the keys of
+ * every other node stream past and are not kept.
+ */
+const ruleKeysSql = (nodes: string, rule: KeyRule) => {
+  const keys = (from: string) =>
+    `SELECT __rid, __src, __k, __one FROM (SELECT __rid, __src, unnest(${rule.keys}) AS __k, ${oneSideSql(rule)} AS __one FROM ${from}) WHERE __k IS NOT NULL`;
+  if (!rule.oneSide) return keys(nodes);
+  return `SELECT * FROM (${keys(nodes)}) SEMI JOIN (SELECT DISTINCT __k FROM (${keys(`(SELECT * FROM ${nodes} WHERE ${rule.oneSide})`)})) USING (__k)`;
+};
+
+/** Whether a record meets key rule `rule`'s oneSide, as SQL over its columns (true when the rule has none). */
+export const oneSideSql = (rule: KeyRule) => (rule.oneSide ? `coalesce((${rule.oneSide}), false)` : 'true');
 
 /**
  * Every key rule's keys of every node with the bucket of `count` each key hashes into: computed once and
@@ -167,7 +178,7 @@ const ruleKeysSql = (nodes: string, rule: KeyRule) =>
  */
 export function bucketKeysSql(s: LinkageSettings, nodes: string, count: number): string {
   const parts = s.blockingRules.flatMap((rule, i) => (typeof rule === 'string' ? [] : [`SELECT ${i} AS rule, * FROM (${ruleKeysSql(nodes, rule)})`]));
-  if (!parts.length) return `SELECT 0 AS rule, __rid, __src, NULL::VARCHAR AS __k, 0 AS bucket FROM ${nodes} WHERE FALSE`;
+  if (!parts.length) return `SELECT 0 AS rule, __rid, __src, NULL::VARCHAR AS __k, true AS __one, 0 AS bucket FROM ${nodes} WHERE FALSE`;
   return `SELECT *, (hash(__k) % ${count})::INTEGER AS bucket FROM (${parts.join(' UNION ALL ')})`;
 }
 
@@ -177,11 +188,12 @@ export function bucketKeysSql(s: LinkageSettings, nodes: string, count: number):
  */
 function keyRulePairsSql(s: LinkageSettings, nodes: string, rule: KeyRule, matchKey: number, keysFrom?: string): string {
   const ab = pairFilter(s).replace(/\bl\./g, 'a.').replace(/\br\./g, 'b.');
-  const keys = keysFrom ? `SELECT __rid, __src, __k FROM ${keysFrom} WHERE rule = ${matchKey}` : ruleKeysSql(nodes, rule);
+  const keys = keysFrom ? `SELECT __rid, __src, __k, __one FROM ${keysFrom} WHERE rule = ${matchKey}` : ruleKeysSql(nodes, rule);
   const kept = rule.maxBlockSize
     ? `SELECT * FROM k0 WHERE __k NOT IN (SELECT __k FROM k0 GROUP BY __k HAVING count(*) > ${rule.maxBlockSize})`
     : 'SELECT * FROM k0';
-  const pairs = `SELECT DISTINCT a.__rid AS rid_l, b.__rid AS rid_r FROM k AS a JOIN k AS b ON a.__k = b.__k AND ${ab}`;
+  const one = rule.oneSide ? ' AND (a.__one OR b.__one)' : '';
+  const pairs = `SELECT DISTINCT a.__rid AS rid_l, b.__rid AS rid_r FROM k AS a JOIN k AS b ON a.__k = b.__k AND ${ab}${one}`;
   const body = rule.where
     ? `SELECT p.rid_l, p.rid_r, ${matchKey} AS match_key FROM kp AS p JOIN ${nodes} AS l ON l.__rid = p.rid_l JOIN ${nodes} AS r ON r.__rid = p.rid_r WHERE ${rule.where}`
     : `SELECT rid_l, rid_r, ${matchKey} AS match_key FROM kp`;
@@ -254,7 +266,8 @@ export function ruleUsesComparison(rule: BlockingRule, c: ComparisonSettings): b
     const esc = col.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     const qualified = new RegExp(`\\b[lr]\\s*\\.\\s*("${esc}"|${esc}\\b)`, 'i');
     if (typeof rule === 'string') return qualified.test(rule);
-    return new RegExp(`(^|[^A-Za-z0-9_."])("${esc}"|${esc})\\b`, 'i').test(rule.keys) || (rule.where != null && qualified.test(rule.where));
+    const bare = new RegExp(`(^|[^A-Za-z0-9_."])("${esc}"|${esc})\\b`, 'i');
+    return bare.test(rule.keys) || (rule.where != null && qualified.test(rule.where)) || (rule.oneSide != null && bare.test(rule.oneSide));
   });
 }
 

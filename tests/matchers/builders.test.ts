@@ -62,7 +62,7 @@ describe('stage builders', () => {
   it('blocking: a key rule pairs records sharing a key, drops oversized blocks, applies its where, and keeps the first rule of a pair', () => {
     const s = settings({ blockingRules: ['l.dob = r.dob', { name: 'token', keys: "string_split(name, ' ')", where: 'l.dob <> r.dob', maxBlockSize: 50 }] });
     const sql = flat(blockingStage(s, T.nodes, T.candidates).sql);
-    expect(sql).toContain(`unnest(string_split(name, ' ')) AS __k FROM "t_nodes"`);
+    expect(sql).toContain(`unnest(string_split(name, ' ')) AS __k, true AS __one FROM "t_nodes"`);
     expect(sql).toContain('HAVING count(*) > 50');
     expect(sql).toContain('WHERE l.dob <> r.dob');
     expect(sql).toContain('a.__k = b.__k AND a.__rid < b.__rid');

@@ -58,12 +58,21 @@ describe('key blocking rules', () => {
     expect(r.counts.candidatePairs).toBe(1);
   });
 
+  it('with oneSide, pair only records of which one meets it', async () => {
+    const all = await candidates({ ...base, blockingRules: [{ name: 'tok', keys: "string_split(k, ',')" }] });
+    expect(all.pairs).toEqual(['ab:0', 'bc:0']);
+    // y pairs a and b (both v = 1): no; z pairs b and c (c: v = 2)
+    const one = await candidates({ ...base, blockingRules: [{ name: 'tok', keys: "string_split(k, ',')", oneSide: "v = '2'" }] });
+    expect(one.pairs).toEqual(['bc:0']);
+  });
+
   it('are validated and known to EM session selection', () => {
     expect(() => parseSettings({ ...base, blockingRules: [{ name: 'x' }] })).toThrow(SettingsError);
     const c = exactComparison('v', 'v');
     expect(ruleUsesComparison({ name: 'r', keys: "list_transform(string_split(k, ','), x -> v || x)" }, c)).toBe(true);
     expect(ruleUsesComparison({ name: 'r', keys: "string_split(k, ',')" }, c)).toBe(false);
     expect(ruleUsesComparison({ name: 'r', keys: 'k', where: 'l.v = r.v' }, c)).toBe(true);
+    expect(ruleUsesComparison({ name: 'r', keys: 'k', oneSide: "v <> '1'" }, c)).toBe(true);
   });
 });
 
