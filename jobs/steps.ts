@@ -188,8 +188,8 @@ export async function runStep(root: string, job: StepTask, opts: { progress?: St
       await exec(
         db,
         existsSync(bucketDir)
-          ? sql`CREATE TABLE bucket_keys AS SELECT rule, __rid, __src, __k FROM read_parquet(${join(bucketDir, '*.parquet')})`
-          : sql`CREATE TABLE bucket_keys (rule INTEGER, __rid INTEGER, __src VARCHAR, __k VARCHAR)`,
+          ? sql`CREATE TABLE bucket_keys AS SELECT rule, __rid, __src, __k, __one FROM read_parquet(${join(bucketDir, '*.parquet')})`
+          : sql`CREATE TABLE bucket_keys (rule INTEGER, __rid INTEGER, __src VARCHAR, __k VARCHAR, __one BOOLEAN)`,
       );
       await progress('comparing', 10);
       await hold();

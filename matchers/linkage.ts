@@ -87,7 +87,7 @@ export interface LinkageState {
 
 /**
  * One share of the blocking work: bucket `index`, with its keys (a table or sub-query over that bucket's rows
- * of bucketKeysSql: rule, __rid, __src, __k).
+ * of bucketKeysSql: rule, __rid, __src, __k, __one).
  */
 interface Bucket {
   index: number;
