@@ -156,7 +156,7 @@ const rowsN = feedRows?.n ?? 0;
 console.log(`\nfeed rows ${rowsN}; wall ${seconds.toFixed(1)} s; CPU ${cpu.toFixed(1)} s; peak memory (max RSS) ${rss.toFixed(0)} MiB (DuckDB memory_limit ${storeMemoryLimit()})`);
 // Protection at rest, measured in this run: the SM4/HMAC-SM3 work itself (not the larger sealed strings DuckDB moves).
 console.log(
-  `protection at rest: ${sealCost.sealed - sealed0.sealed} values sealed (${sealCost.remembered - sealed0.remembered} of them remembered from an earlier seal) in ${sealSeconds.toFixed(1)} s, ${sealCost.opened - sealed0.opened} opened in ${openSeconds.toFixed(1)} s; ` +
+  `protection at rest: ${sealCost.sealed - sealed0.sealed} values sealed in ${sealSeconds.toFixed(1)} s, ${sealCost.opened - sealed0.opened} opened in ${openSeconds.toFixed(1)} s; ` +
     `${(((sealSeconds + openSeconds) / cpu) * 100).toFixed(1)}% of the quarter's CPU time`,
 );
 if (matchRun) {

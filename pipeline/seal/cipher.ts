@@ -88,67 +88,27 @@ function applyKeyStream(keys: SealKeys, ivs: Buffer[], bodies: Buffer[]): void {
  * What sealing and opening have cost this process: values and milliseconds of the calls (the cost of
  * protection at rest measured inside a run, printed by bench:quarter).
  */
-export const sealCost = { sealed: 0, remembered: 0, sealMs: 0, opened: 0, openMs: 0 };
-
-/**
- * The sealed text of the values a key sealed last. A quarter seals one name or ID many times (each feed row that
- * carries it, its mention, its name forms: a name is most often its own simplified form), and sealing is
- * deterministic, so a value sealed recently is looked up rather than sealed again. Two generations of at most
- * MEMO_SIZE values (a value is remembered for at least MEMO_SIZE distinct values after its last use; about 40 MB).
- * The plain text stays in this process's memory, where DuckDB's work database holds it anyway, never on disk.
- */
-const MEMO_SIZE = 100_000;
-class SealMemo {
-  private young = new Map<string, string>();
-  private old = new Map<string, string>();
-  get(plain: string): string | undefined {
-    const hit = this.young.get(plain);
-    if (hit !== undefined) return hit;
-    const older = this.old.get(plain);
-    if (older !== undefined) this.set(plain, older);
-    return older;
-  }
-  set(plain: string, sealed: string): void {
-    if (this.young.size >= MEMO_SIZE) {
-      this.old = this.young;
-      this.young = new Map();
-    }
-    this.young.set(plain, sealed);
-  }
-}
-const memos = new WeakMap<SealKeys, SealMemo>();
+export const sealCost = { sealed: 0, sealMs: 0, opened: 0, openMs: 0 };
 
 /** Seals each value (null stays null). */
 export function sealMany(keys: SealKeys, values: readonly (string | null)[]): (string | null)[] {
   const started = performance.now();
-  let memo = memos.get(keys);
-  if (!memo) memos.set(keys, (memo = new SealMemo()));
-  const out: (string | null)[] = new Array(values.length).fill(null);
   const at: number[] = [];
   const ivs: Buffer[] = [];
   const bodies: Buffer[] = [];
-  let remembered = 0;
   values.forEach((v, i) => {
     if (v == null) return;
-    const known = memo.get(v);
-    if (known !== undefined) {
-      out[i] = known;
-      remembered++;
-      return;
-    }
     const plain = Buffer.from(v, 'utf8');
     at.push(i);
     ivs.push(tag(keys, plain));
     bodies.push(plain);
   });
   applyKeyStream(keys, ivs, bodies);
+  const out: (string | null)[] = new Array(values.length).fill(null);
   at.forEach((i, k) => {
-    const sealed = SEALED_PREFIX + Buffer.concat([ivs[k]!, bodies[k]!]).toString('base64url');
-    out[i] = sealed;
-    memo.set(values[i]!, sealed);
+    out[i] = SEALED_PREFIX + Buffer.concat([ivs[k]!, bodies[k]!]).toString('base64url');
   });
-  sealCost.sealed += at.length + remembered;
-  sealCost.remembered += remembered;
+  sealCost.sealed += at.length;
   sealCost.sealMs += performance.now() - started;
   return out;
 }
