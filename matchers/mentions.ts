@@ -15,6 +15,30 @@ const certificateId = (t: string) =>
   `CASE WHEN ${t}.certificate_no IS NOT NULL AND (NOT coalesce(${t}.id_number_valid, false) OR upper(left(${t}.certificate_no, 18)) IS DISTINCT FROM ${t}.id_number)
     THEN ${certificateIdSql(`${t}.certificate_no`, (id) => `bidui_region_current(${id}) IS NOT NULL`)} END`;
 
+/**
+ * The valid IDs of the father and mother a child's record lists, for the linkage's `parents` comparison: the
+ * registry row's 父亲 / 母亲, a school record's guardian whose relation is 父亲 / 母亲. Two records of one child list
+ * the same parents; a registered child and a homonym's school record (same name, a birth date that could be a typo)
+ * do not. Not a number ending in 000 (a spreadsheet's cut). Other mentions: NULL.
+ */
+const CHILD_PARENTS: Record<string, { role: string; father: string; mother: string }> = {
+  registry: { role: 'child', father: "CASE WHEN #father_id_number_valid THEN #father_id_number END", mother: "CASE WHEN #mother_id_number_valid THEN #mother_id_number END" },
+  enrollment: {
+    role: 'subject',
+    father: "CASE WHEN #guardian1_relation = 'FATHER' AND #guardian1_id_number_valid THEN #guardian1_id_number WHEN #guardian2_relation = 'FATHER' AND #guardian2_id_number_valid THEN #guardian2_id_number END",
+    mother: "CASE WHEN #guardian1_relation = 'MOTHER' AND #guardian1_id_number_valid THEN #guardian1_id_number WHEN #guardian2_relation = 'MOTHER' AND #guardian2_id_number_valid THEN #guardian2_id_number END",
+  },
+};
+function parentIds(spec: FeedSpec, role: string): [string, string] {
+  const cp = CHILD_PARENTS[spec.feed];
+  if (!cp || cp.role !== role) return ['NULL::VARCHAR', 'NULL::VARCHAR'];
+  const valid = (x: string) => {
+    const v = x.replaceAll('#', 't.');
+    return `CASE WHEN right(${v}, 3) <> '000' THEN ${v} END`;
+  };
+  return [valid(cp.father), valid(cp.mother)];
+}
+
 function roleSelect(spec: FeedSpec, roleIndex: number): string {
   const p = spec.people[roleIndex]!;
   const c = (key: string) => `t.${quoteIdent(key)}`;
@@ -70,6 +94,7 @@ function roleSelect(spec: FeedSpec, roleIndex: number): string {
   ${id('_birth_date')} AS id_birth_date, ${id('_region')} AS id_region,
   ${birth} AS birth_date, ${gender} AS gender,
   ${region6} AS region6,
+  ${parentIds(spec, p.role).map((x, i) => `${x} AS ${i ? 'mother_id' : 'father_id'}`).join(', ')},
   ${county} AS id_county
 FROM ${from} AS t LEFT JOIN name_forms AS nf ON nf.name = ${c(p.name)}
 WHERE (${c(p.name)} IS NOT NULL OR ${id('')} IS NOT NULL)`;

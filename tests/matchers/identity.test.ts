@@ -188,7 +188,7 @@ describe('linkPersons: outputs', () => {
     );
     expect(links.length).toBeGreaterThan(5);
     for (const l of links) {
-      expect(l.explanation.map((e) => e.comparison)).toEqual(['id', 'name', 'birth_date', 'gender', 'region']);
+      expect(l.explanation.map((e) => e.comparison)).toEqual(['id', 'name', 'birth_date', 'gender', 'region', 'parents']);
       expect(l.explanation_text).toMatch(/^id: .*; name: .*; birth_date: .*/);
     }
     const sub = await queryRows<{ t: string }>(
@@ -201,7 +201,7 @@ describe('linkPersons: outputs', () => {
   it('stores the run with its settings and keeps person ids when the members are the same', async () => {
     const [run] = await queryRows<{ settings: string; trained: boolean }>(db, `SELECT settings, trained FROM match_runs WHERE run_id = 'test-1'`);
     expect(run!.trained).toBe(false);
-    expect(JSON.parse(run!.settings).comparisons).toHaveLength(5);
+    expect(JSON.parse(run!.settings).comparisons).toHaveLength(6);
     const before = new Map(person);
     await linkPersons(db, { runId: 'test-2' });
     const rows = await queryRows<{ mention_key: string; person_id: string }>(db, 'SELECT mention_key, person_id FROM persons');
