@@ -198,6 +198,8 @@ async function doRun(db: Db, config: Config, executor: StepExecutor, opts: Quart
   const { keys: matchKeys, prepared } = await exportMatchInputs(db, root, rel, buckets, runId);
   log.info({ runId, partitions: matchKeys.length, executor: executor.kind }, 'match partitions exported');
   const matched = await execute('match', matchKeys.map((key) => ({ step: 'match', runId, rel, key, of: buckets })));
+  // Without any matched partition there is nothing to evaluate: the run stops and says why (a full disk, a lost worker).
+  if (!matched.length) throw new Error(`本次比对未完成：匹配步骤没有一个分区完成（${failures.map((f) => `分区 ${f.partition}：${f.error}`).join('；')}）`);
   const linked = await mergeMatches(db, root, rel, matched, prepared);
   // The linkage worked in this process's memory; later processes (web, rules explain) read its result from the store.
   for (const table of ['persons', 'person_links', 'mentions', 'match_runs']) await persistWorkTable(db, table);

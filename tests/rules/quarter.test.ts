@@ -5,7 +5,7 @@ import { loadConfig, type Config } from '../../config/index.js';
 import { openStore, queryRows, type Db } from '../../pipeline/store/index.js';
 import { decide } from '../../review/index.js';
 import { raiseFlags } from '../../flags/index.js';
-import { beginRun, finishRun, runQuarter } from '../../jobs/index.js';
+import { beginRun, finishRun, runQuarter, type StepExecutor } from '../../jobs/index.js';
 import { explainChild, gatherFacts } from '../../rules/index.js';
 import { scoreAgainstTruth } from '../../benchmarks/quarter-truth.js';
 import { flagsCsvText, tempDir } from '../helpers.js';
@@ -113,6 +113,18 @@ describe('quarterly run', () => {
     expect(result.ingest.filter((b) => b.status === 'failed').map((b) => b.file)).toEqual([join(dir, 'inbox', 'death', 'broken.xlsx')]);
     expect(result.flags).toBeGreaterThan(0);
     expect(await queryRows(db, `SELECT status FROM runs`)).toEqual([{ status: 'incomplete' }]);
+  });
+
+  it('stops with a Chinese error naming the cause when no match partition finishes (a full disk)', async () => {
+    const dir = tempDir('bidui-q-nomatch-');
+    const cfg = loadConfig(undefined, { database: join(dir, 'bidui.duckdb'), inbox: join(synth, 'inbox') });
+    const db = await openStore(copyStore(ingested, cfg.database));
+    // Every step fails as a worker whose disk filled fails it.
+    const fullDisk: StepExecutor = {
+      kind: 'embedded',
+      run: async (tasks) => tasks.map((task) => ({ task, done: null, error: 'IO Error: No space left on device' })),
+    };
+    await expect(runQuarter(db, cfg, { asOf: AS_OF, executor: fullDisk })).rejects.toThrow(/本次比对未完成：匹配步骤没有一个分区完成（分区 .*No space left on device/);
   });
 
   it('a flag held back by a rejection in the next quarter is suppressed, not resolved', async () => {
