@@ -34,10 +34,11 @@ const v = (name: string, sql = 'VARCHAR'): Column => ({ name, sql });
 
 /**
  * Mentions (matchers/mentions.ts) as the linkage leaves them for later readers (rules/gather.ts): the name as
- * written and the ID sealed; the forms of the name, which only the linkage reads, are not kept (MENTION_FORMS).
+ * written and the ID sealed; what only the linkage reads is not kept (LINKAGE_ONLY: the forms of the name, the IDs of
+ * the parents a child's record lists).
  */
 const MENTION_COLUMNS: Column[] = [v('name_raw'), v('id')];
-const MENTION_FORMS = ['name_norm', 'name_simp', 'name_pinyin', 'name_alts', 'name_surname', 'name_given', 'name_tokens', 'name_nodots', 'name_pinyin_nodots'];
+const LINKAGE_ONLY = ['name_norm', 'name_simp', 'name_pinyin', 'name_alts', 'name_surname', 'name_given', 'name_tokens', 'name_nodots', 'name_pinyin_nodots', 'father_id', 'mother_id'];
 
 const sealed = (name: string, columns: Column[]): SealedTable => ({ name, table: `sealed_${name}`, columns });
 
@@ -102,7 +103,7 @@ export function openViewSql(t: SealedTable, store: string, work: string): string
 export async function persistWorkTable(db: Db, name: string): Promise<void> {
   const t = SEALED_TABLES.find((x) => x.name === name);
   const from = `${WORK_DATABASE}.main.${quoteIdent(name)}`;
-  const exclude = name === 'mentions' ? `EXCLUDE (${MENTION_FORMS.join(', ')}) ` : '';
+  const exclude = name === 'mentions' ? `EXCLUDE (${LINKAGE_ONLY.join(', ')}) ` : '';
   const select = t ? `SELECT * ${exclude}REPLACE (${t.columns.map((c) => `${sealExpr(c, quoteIdent(c.name))} AS ${quoteIdent(c.name)}`).join(', ')}) FROM ${from}` : `SELECT * FROM ${from}`;
   await db.run(`CREATE OR REPLACE TABLE ${storeTable(db, t ? t.table : name)} AS ${select}`);
 }
