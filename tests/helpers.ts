@@ -2,9 +2,11 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadConfig, type Config } from '../config/index.js';
+import { ingestInbox } from '../connectors/index.js';
 import { checkDigit } from '../pipeline/identity/index.js';
 import { openFile, openFileBytes, sealKeys, SEALED_FILE_SUFFIX } from '../pipeline/seal/index.js';
-import { insertPlainRowsSql, queryRows, type Db } from '../pipeline/store/index.js';
+import { insertPlainRowsSql, openStore, queryRows, type Db } from '../pipeline/store/index.js';
 
 export function tempDir(prefix = 'bidui-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -90,4 +92,15 @@ export async function personIdOf(db: Db, feed: string, row: number, role: string
   const [r] = await queryRows<{ person_id: string }>(db, `SELECT person_id FROM persons WHERE feed = '${feed}' AND src_row = ${row} AND role = '${role}'`);
   if (!r) throw new Error(`no mention ${feed} ${row} ${role}`);
   return r.person_id;
+}
+
+/** A new in-memory store with `files` (a path under the inbox → its content) ingested through the real connectors; every file must load. */
+export async function ingestedInbox(files: Record<string, string>): Promise<{ db: Db; cfg: Config }> {
+  const inbox = tempDir();
+  for (const [rel, content] of Object.entries(files)) writeFile(inbox, rel, content);
+  const cfg = loadConfig(undefined, { database: ':memory:', inbox });
+  const db = await openStore(':memory:');
+  const failed = (await ingestInbox(db, cfg)).filter((r) => r.status !== 'loaded');
+  if (failed.length) throw new Error(`not loaded: ${failed.map((r) => r.file).join(', ')}`);
+  return { db, cfg };
 }

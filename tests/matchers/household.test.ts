@@ -3,13 +3,12 @@
 // through the real ingest, linkage and rules; a flag resting on such a link says so. Twins whose names read alike, and records whose parents carry other valid
 // IDs, are left apart.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../config/index.js';
-import { ingestInbox } from '../../connectors/index.js';
-import { openStore, queryRows, type Db } from '../../pipeline/store/index.js';
+import type { Config } from '../../config/index.js';
+import { queryRows, type Db } from '../../pipeline/store/index.js';
 import { identitySettings, linkPersons } from '../../matchers/index.js';
 import { gatherFacts } from '../../rules/index.js';
 import { raiseFlags, type FlagRow } from '../../flags/index.js';
-import { csvOf, makeId, personIdOf, tempDir, writeFile } from '../helpers.js';
+import { csvOf, ingestedInbox, makeId, personIdOf } from '../helpers.js';
 
 const AS_OF = '2026-09-30';
 const SHIXING = '440222';
@@ -32,11 +31,9 @@ let flags: FlagRow[];
 const pid = (feed: string, row: number, role: string) => personIdOf(db, feed, row, role);
 
 beforeAll(async () => {
-  const inbox = tempDir();
-  writeFile(
-    inbox,
-    'registry/mingce.csv',
-    csvOf('儿童编号,儿童姓名,身份证号,出生日期,户籍地区划代码,保障类别,保障状态,父亲姓名,父亲身份证号,母亲姓名,母亲身份证号', [
+  let cfg: Config;
+  ({ db, cfg } = await ingestedInbox({
+    'registry/mingce.csv': csvOf('儿童编号,儿童姓名,身份证号,出生日期,户籍地区划代码,保障类别,保障状态,父亲姓名,父亲身份证号,母亲姓名,母亲身份证号', [
       ['R1', '罗毅锋', luo.child, '2010-10-13', SHIXING, '孤儿', '在保', '罗伟浩', luo.father, '赵怡晴', luo.mother],
       ['R2', '罗毅锋', '', '2010-10-13', DEQING, '孤儿', '在保', '罗伟浩', luo.father, '', ''],
       ['R3', '李婧静', li.child, '2015-06-12', SHIXING, '事实无人抚养儿童', '在保', '李建国', li.father, '陈芳', li.mother],
@@ -45,19 +42,11 @@ beforeAll(async () => {
       ['R6', '张晓', '', '2012-01-01', SHIXING, '孤儿', '在保', '张军', zhang.father1, '黄丽', zhang.mother],
       ['R7', '张晓', '', '2012-01-01', DEQING, '孤儿', '在保', '张军', zhang.father2, '黄丽', zhang.mother],
     ]),
-  );
-  writeFile(
-    inbox,
-    'enrollment/xueji.csv',
-    csvOf('姓名,身份证号,出生日期,学籍状态,监护人一姓名,监护人一身份证号,监护人一关系,监护人二姓名,监护人二身份证号,监护人二关系', [
+    'enrollment/xueji.csv': csvOf('姓名,身份证号,出生日期,学籍状态,监护人一姓名,监护人一身份证号,监护人一关系,监护人二姓名,监护人二身份证号,监护人二关系', [
       ['李婧晶', '', '2015-06-12', '在读', '李建国', li.father, '父亲', '陈芳', li.mother, '母亲'],
       ['王子涵', '', '2014-08-08', '在读', '王强', wang.father, '父亲', '刘敏', wang.mother, '母亲'],
     ]),
-  );
-  const cfg = loadConfig(undefined, { database: ':memory:', inbox });
-  db = await openStore(':memory:');
-  const reports = await ingestInbox(db, cfg);
-  expect(reports.every((r) => r.status === 'loaded')).toBe(true);
+  }));
   // A store this small does not train, and its untrained model links these pairs on name and birth date alone; a
   // province-sized one keeps them apart (another county weighs -13.5 bits on the synthetic province). The model here
   // links only what an ID says, as the trained one does for these records.

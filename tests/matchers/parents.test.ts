@@ -3,11 +3,9 @@
 // with the day and month swapped, no ID) whose listed father carries another valid ID are two children. Through the
 // real ingest and the engine with the shipped settings: the same records listing the same father link.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../config/index.js';
-import { ingestInbox } from '../../connectors/index.js';
-import { openStore, queryRows, type Db } from '../../pipeline/store/index.js';
+import { queryRows, type Db } from '../../pipeline/store/index.js';
 import { identitySettings, linkPersons } from '../../matchers/index.js';
-import { csvOf, makeId, personIdOf, tempDir, writeFile } from '../helpers.js';
+import { csvOf, ingestedInbox, makeId, personIdOf } from '../helpers.js';
 
 const DOUMEN = '440403';
 // 刘新志, registered with his ID (born 2016-09-07); a school record of a 刘新志 born 2016-07-09 without ID.
@@ -21,27 +19,16 @@ let db: Db;
 const pid = (feed: string, row: number, role: string) => personIdOf(db, feed, row, role);
 
 beforeAll(async () => {
-  const inbox = tempDir();
-  writeFile(
-    inbox,
-    'registry/mingce.csv',
-    csvOf('儿童编号,儿童姓名,身份证号,保障类别,保障状态,父亲姓名,父亲身份证号,母亲姓名,母亲身份证号', [
+  ({ db } = await ingestedInbox({
+    'registry/mingce.csv': csvOf('儿童编号,儿童姓名,身份证号,保障类别,保障状态,父亲姓名,父亲身份证号,母亲姓名,母亲身份证号', [
       ['R1', '刘新志', liu.child, '留守儿童', '在保', '刘超飞', liu.father, '郭薇伶', liu.mother],
       ['R2', '陈雨桐', chen.child, '留守儿童', '在保', '陈国栋', chen.father, '', ''],
     ]),
-  );
-  writeFile(
-    inbox,
-    'enrollment/xueji.csv',
-    csvOf('姓名,身份证号,出生日期,性别,学籍状态,监护人一姓名,监护人一身份证号,监护人一关系', [
+    'enrollment/xueji.csv': csvOf('姓名,身份证号,出生日期,性别,学籍状态,监护人一姓名,监护人一身份证号,监护人一关系', [
       ['刘新志', '', '2016-07-09', '男', '在读', '刘航军', otherFather, '父亲'],
       ['陈雨桐', '', '2015-08-04', '女', '在读', '陈国栋', chen.father, '父亲'],
     ]),
-  );
-  const cfg = loadConfig(undefined, { database: ':memory:', inbox });
-  db = await openStore(':memory:');
-  const reports = await ingestInbox(db, cfg);
-  expect(reports.every((r) => r.status === 'loaded')).toBe(true);
+  }));
   // A store this small cannot train: its hand-set λ and u make a same-name pair with a swapped birth date likely
   // (0.99995); the threshold sits between that and the same pair with a father's other ID (about 90 times less likely).
   const settings = identitySettings();
