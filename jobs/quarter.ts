@@ -254,7 +254,9 @@ async function undeliveredFeeds(db: Db, config: Config, asOf: string): Promise<F
 /** What a run's partition results depend on: the loaded batches, the as-of, the partitions, the settings and the rules. */
 async function inputsFingerprint(db: Db, config: Config, asOf: string, prefix: number | null, buckets: number): Promise<string> {
   const b = await queryOne(db, z.object({ batches: z.string() }), sql`SELECT coalesce(list(batch_id ORDER BY batch_id), [])::VARCHAR AS batches FROM ingest_batches WHERE status = 'loaded'`);
-  const inputs = { asOf, batches: b!.batches, prefix, buckets, settings: identitySettings(), profile: config.profile, jurisdiction: config.jurisdiction };
+  // The store is part of it: two stores whose batches are numbered alike (a copy, a test's) must not share the
+  // partition files a failed run of one left in a common results folder.
+  const inputs = { store: resolve(config.database), asOf, batches: b!.batches, prefix, buckets, settings: identitySettings(), profile: config.profile, jurisdiction: config.jurisdiction };
   return createHash('sha256').update(JSON.stringify(inputs)).digest('hex').slice(0, 16);
 }
 
