@@ -79,9 +79,13 @@ const untrustedBirth = (m: string) => `CASE WHEN NOT ${m}.id_valid AND NOT ${m}.
     CASE WHEN length(${m}.id) = 18 AND TRY_CAST(substr(${m}.id, 7, 4) AS INTEGER) BETWEEN 1900 AND 2100 THEN make_date(substr(${m}.id, 7, 4)::INTEGER, 7, 1) END) END`;
 const untrustedSex = (m: string) =>
   `CASE WHEN NOT ${m}.id_valid AND NOT ${m}.id_damaged AND length(${m}.id) = 18 THEN CASE WHEN (ascii(substr(${m}.id, 17, 1)) - 48) % 2 = 1 THEN 'M' ELSE 'F' END END`;
-/** Two county lists share a county (or, area 'city', a city). */
-const sameArea = (area: 'county' | 'city', a: string, b: string) =>
-  area === 'county' ? `list_has_any(${a}, ${b})` : `list_has_any(list_transform(${a}, x -> left(x, 4)), list_transform(${b}, x -> left(x, 4)))`;
+/**
+ * The areas of a county list, one per row (`unnest`): its counties, or (area 'city') their cities. Two lists share an
+ * area when an area row of one equals one of the other: the joins below are equi-joins on (reading, area), so their
+ * cost grows with the namesakes of one area, not with the namesakes of the whole store.
+ */
+const areaRows = (area: 'county' | 'city', counties: string) =>
+  area === 'county' ? `unnest(${counties})` : `unnest(list_distinct(list_transform(${counties}, x -> left(x, 4))))`;
 
 /**
  * A parent listed with an ID that fails its check (a wrong digit, two swapped) is not named by the name alone: its
@@ -193,12 +197,15 @@ cand AS (
     WHERE m.role = 'subject' AND m.feed IN (${feeds}) AND m.name_pinyin_nodots IS NOT NULL
   ) WHERE counties IS NOT NULL
 ),
+g_area AS (SELECT *, ${areaRows(s.area, 'counties')} AS area FROM g),
+cand_area AS (SELECT *, ${areaRows(s.area, 'counties')} AS area FROM cand),
 qa AS (
   -- Record subjects: same name, same area, the sex of the relation (or none said), a plausible age at the child's birth.
-  SELECT g.uid AS g_uid, g.mention_key AS g_key, g.feed AS g_feed, g.relation, g.household, g.counties AS g_counties, g.name, g.surname, g.pinyin,
-    g.child_birth, c.uid AS c_uid, c.mention_key AS c_key, c.person_id, CASE g.relation WHEN 'FATHER' THEN 'M' ELSE 'F' END AS c_gender, false AS listed
-  FROM g JOIN cand c ON c.pinyin = g.pinyin
-  WHERE ${sameName('c', 'g')} AND ${sameArea(s.area, 'c.counties', 'g.counties')}
+  SELECT DISTINCT g.uid AS g_uid, g.mention_key AS g_key, g.feed AS g_feed, g.relation, g.household, g.counties AS g_counties, g.name, g.surname,
+    g.pinyin, g.child_birth, c.uid AS c_uid, c.mention_key AS c_key, c.person_id, CASE g.relation WHEN 'FATHER' THEN 'M' ELSE 'F' END AS c_gender,
+    false AS listed
+  FROM g_area g JOIN cand_area c ON c.pinyin = g.pinyin AND c.area = g.area
+  WHERE ${sameName('c', 'g')}
     AND (c.gender IS NULL OR c.gender = CASE g.relation WHEN 'FATHER' THEN 'M' ELSE 'F' END)
     AND c.birth_date IS NOT NULL
     AND date_sub('year', c.birth_date, g.child_birth) BETWEEN ${ageLo('g.relation')} AND ${ageHi('g.relation')}
@@ -230,6 +237,18 @@ claims AS (
   UNION SELECT person_id, relation, household FROM g0 WHERE county IS NOT NULL
 ),
 id_claims AS (SELECT DISTINCT person_id, relation, household FROM g0 WHERE has_id AND county IS NOT NULL),
+share AS (
+  SELECT name_nodots AS name, count(*) AS n, sum(count(*)) OVER () AS total
+  FROM mentions WHERE name_nodots IS NOT NULL AND name_nodots <> '' GROUP BY name_nodots
+),
+rare AS (
+  -- A name rare enough in the store (term frequency), once the store is large enough to say.
+  SELECT name, n <= ${s.maxNameShare} * total OR total < ${s.nameShareMinMentions} AS rare FROM share
+),
+q_area AS (
+  -- The candidates the namesake test applies to: not listed by the household, a rare name.
+  SELECT q.*, ${areaRows(s.area, 'q.g_counties')} AS area FROM q JOIN rare r ON r.name = q.name WHERE NOT q.listed AND r.rare
+),
 located AS (
   -- Every person of the store whose record says where it lives (as the candidates: an ID failing its check included).
   SELECT * FROM (
@@ -238,15 +257,16 @@ located AS (
       p.person_id, dd.death_date
     FROM mentions m JOIN persons p ON p.uid = m.uid AND p.feed = m.feed LEFT JOIN deaths dd ON dd.person_id = p.person_id
     LEFT JOIN region_lists rl ON rl.code = ${regionCode('m')}
-    WHERE m.name_pinyin_nodots IN (SELECT DISTINCT pinyin FROM q)
+    WHERE m.name_pinyin_nodots IN (SELECT DISTINCT pinyin FROM q_area)
   ) WHERE counties IS NOT NULL
 ),
+located_area AS (SELECT *, ${areaRows(s.area, 'counties')} AS area FROM located),
 namesakes AS (
   -- Other persons of the same name in the area who could be this parent: the sex of the relation (or unknown), a
   -- plausible age at the child's birth (or unknown), and not the parent (same relation) that another household
   -- lists with an ID (one-to-one per role: that household's father is not this one's).
   SELECT q.g_uid, q.person_id, count(DISTINCT o.person_id) AS n
-  FROM q JOIN located o ON o.pinyin = q.pinyin AND ${sameName('o', 'q')} AND ${sameArea(s.area, 'o.counties', 'q.g_counties')}
+  FROM q_area q JOIN located_area o ON o.pinyin = q.pinyin AND o.area = q.area AND ${sameName('o', 'q')}
     AND (o.gender IS NULL OR o.gender = q.c_gender) AND o.person_id <> q.person_id
     AND (o.birth_date IS NULL OR date_sub('year', o.birth_date, q.child_birth) BETWEEN ${ageLo('q.relation')} AND ${ageHi('q.relation')})
     AND ${aliveAt('o.death_date', 'q.relation', 'q.child_birth')}
@@ -255,20 +275,16 @@ namesakes AS (
 ),
 per_person AS (SELECT person_id, relation, count(DISTINCT household) AS households FROM claims GROUP BY person_id, relation),
 per_guardian AS (SELECT g_uid, count(DISTINCT person_id) AS persons FROM q GROUP BY g_uid),
-share AS (
-  SELECT name_nodots AS name, count(*) AS n, sum(count(*)) OVER () AS total
-  FROM mentions WHERE name_nodots IS NOT NULL AND name_nodots <> '' GROUP BY name_nodots
-),
 safe AS (
   SELECT q.* FROM q
   LEFT JOIN namesakes ns ON ns.g_uid = q.g_uid AND ns.person_id = q.person_id
-  JOIN share sh ON sh.name = q.name
+  JOIN rare r ON r.name = q.name
   -- one household per person and role
   JOIN per_person pp ON pp.person_id = q.person_id AND pp.relation = q.relation
   -- one candidate person per parent (counted before the other filters: a second qualifying namesake is doubt)
   JOIN per_guardian pg ON pg.g_uid = q.g_uid
   -- The rarity filters weigh a name against the area; a parent the household lists with an ID needs none.
-  WHERE (q.listed OR coalesce(ns.n, 0) <= ${s.maxNamesakes} AND (sh.total < ${s.nameShareMinMentions} OR sh.n <= ${s.maxNameShare} * sh.total))
+  WHERE (q.listed OR r.rare AND coalesce(ns.n, 0) <= ${s.maxNamesakes})
     AND pp.households = 1 AND pg.persons = 1
 )
 SELECT g_uid, g_key, g_feed, relation, arg_min(c_uid, c_key) AS c_uid, min(c_key) AS c_key, any_value(person_id) AS person_id,
