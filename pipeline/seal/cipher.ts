@@ -6,22 +6,22 @@
 //
 // Node has no sm4-gcm or sm4-siv, and creating a cipher per value costs ~3.5 µs: CTR mode is built
 // from one long-lived sm4-ecb cipher that encrypts the counter blocks of a whole batch of values in
-// one call (~1 µs a value), and the HMAC is two one-shot SM3 hashes over precomputed pads.
-import { createCipheriv, createHmac, hash, timingSafeEqual, type Cipher } from 'node:crypto';
+// one call (~1 µs a value), and the HMAC starts from the pads' states computed once per key (sm3.ts:
+// 0.8 µs a value, against 4.3 µs for two of OpenSSL's one-shot hashes).
+import { createCipheriv, createHmac, timingSafeEqual, type Cipher } from 'node:crypto';
+import { hmacSm3Into, hmacSm3Key, type HmacSm3Key } from './sm3.js';
 
 /** Prefix of a sealed value: '~' never starts base64url, so sealed text is told from plain text. */
 export const SEALED_PREFIX = '~';
 const IV_BYTES = 16;
 const BLOCK = 16;
-const HMAC_BLOCK = 64;
 
 /** The keys one master key gives (derived with HMAC-SM3, so one secret is all the bureau keeps). */
 export interface SealKeys {
   /** 16 hex digits that name the key without revealing it (stored in the store; shown in errors). */
   id: string;
   ecb: Cipher;
-  ipad: Buffer;
-  opad: Buffer;
+  mac: HmacSm3Key;
   encKey: Buffer;
   macKey: Buffer;
 }
@@ -37,21 +37,13 @@ export function sealKeys(master: Buffer): SealKeys {
   const macKey = derive(master, 'bidui/hmac-sm3/field', 32);
   const ecb = createCipheriv('sm4-ecb', encKey, null);
   ecb.setAutoPadding(false);
-  const padded = Buffer.alloc(HMAC_BLOCK);
-  macKey.copy(padded);
-  const ipad = Buffer.alloc(HMAC_BLOCK);
-  const opad = Buffer.alloc(HMAC_BLOCK);
-  for (let i = 0; i < HMAC_BLOCK; i++) {
-    ipad[i] = padded[i]! ^ 0x36;
-    opad[i] = padded[i]! ^ 0x5c;
-  }
-  return { id: derive(master, 'bidui/key-id', 8).toString('hex'), ecb, ipad, opad, encKey, macKey };
+  return { id: derive(master, 'bidui/key-id', 8).toString('hex'), ecb, mac: hmacSm3Key(macKey), encKey, macKey };
 }
 
-/** HMAC-SM3 (RFC 2104) of `data`, first 16 bytes. */
-function tag(keys: SealKeys, data: Buffer): Buffer {
-  const inner = hash('sm3', Buffer.concat([keys.ipad, data]), 'buffer');
-  return hash('sm3', Buffer.concat([keys.opad, inner]), 'buffer').subarray(0, IV_BYTES);
+/** HMAC-SM3 (RFC 2104) of `data`, first 16 bytes (at `out[offset]`, else a new buffer). */
+function tag(keys: SealKeys, data: Buffer, out: Buffer = Buffer.allocUnsafe(IV_BYTES), offset = 0): Buffer {
+  hmacSm3Into(keys.mac, data, out, offset, IV_BYTES);
+  return out;
 }
 
 /** Writes counter block `iv + i` (128-bit big-endian addition) at `out[offset]`. */
@@ -94,19 +86,24 @@ export const sealCost = { sealed: 0, sealMs: 0, opened: 0, openMs: 0 };
 export function sealMany(keys: SealKeys, values: readonly (string | null)[]): (string | null)[] {
   const started = performance.now();
   const at: number[] = [];
+  const sealed: Buffer[] = [];
   const ivs: Buffer[] = [];
   const bodies: Buffer[] = [];
   values.forEach((v, i) => {
     if (v == null) return;
-    const plain = Buffer.from(v, 'utf8');
+    // IV and body in one buffer: the sealed bytes without a copy.
+    const whole = Buffer.allocUnsafe(IV_BYTES + Buffer.byteLength(v, 'utf8'));
+    whole.write(v, IV_BYTES, 'utf8');
+    const body = whole.subarray(IV_BYTES);
     at.push(i);
-    ivs.push(tag(keys, plain));
-    bodies.push(plain);
+    sealed.push(whole);
+    ivs.push(tag(keys, body, whole, 0).subarray(0, IV_BYTES));
+    bodies.push(body);
   });
   applyKeyStream(keys, ivs, bodies);
   const out: (string | null)[] = new Array(values.length).fill(null);
   at.forEach((i, k) => {
-    out[i] = SEALED_PREFIX + Buffer.concat([ivs[k]!, bodies[k]!]).toString('base64url');
+    out[i] = SEALED_PREFIX + sealed[k]!.toString('base64url');
   });
   sealCost.sealed += at.length;
   sealCost.sealMs += performance.now() - started;
