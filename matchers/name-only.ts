@@ -71,12 +71,24 @@ const countiesOf = (m: string, rl: string) => `coalesce(${rl}.counties, CASE WHE
  */
 const regionCode = (m: string) => `coalesce(${m}.region6, CASE WHEN NOT ${m}.id_damaged THEN ${m}.id_region END)`;
 /**
+ * The birth year an 18-digit ID's digits say: its year, or, when the year is not one (6996, 1587: a wrong digit in
+ * its first two), the one 19xx or 20xx a single digit away.
+ */
+const idYear = (m: string) => {
+  const yy = `substr(${m}.id, 7, 2)`;
+  const century = (c: string, other: string) => `hamming(${yy}, '${c}') = 1 AND hamming(${yy}, '${other}') <> 1`;
+  return `CASE WHEN TRY_CAST(substr(${m}.id, 7, 4) AS INTEGER) BETWEEN 1900 AND 2100 THEN substr(${m}.id, 7, 4)::INTEGER
+      WHEN TRY_CAST(substr(${m}.id, 9, 2) AS INTEGER) IS NULL THEN NULL
+      WHEN ${century('19', '20')} THEN ('19' || substr(${m}.id, 9, 2))::INTEGER
+      WHEN ${century('20', '19')} THEN ('20' || substr(${m}.id, 9, 2))::INTEGER END`;
+};
+/**
  * What an ID that fails its check still says, for a mention that says nothing else: birth date and sex from its
- * digits. A wrong digit in the month or day leaves no date; its year still places the person in a generation (the
- * middle of that year: the parent-age test is years wide).
+ * digits. A wrong digit in the year, month or day leaves no date; its year (idYear) still places the person in a
+ * generation (the middle of that year: the parent-age test is years wide).
  */
 const untrustedBirth = (m: string) => `CASE WHEN NOT ${m}.id_valid AND NOT ${m}.id_damaged THEN coalesce(${m}.id_birth_date,
-    CASE WHEN length(${m}.id) = 18 AND TRY_CAST(substr(${m}.id, 7, 4) AS INTEGER) BETWEEN 1900 AND 2100 THEN make_date(substr(${m}.id, 7, 4)::INTEGER, 7, 1) END) END`;
+    CASE WHEN length(${m}.id) = 18 THEN make_date(${idYear(m)}, 7, 1) END) END`;
 const untrustedSex = (m: string) =>
   `CASE WHEN NOT ${m}.id_valid AND NOT ${m}.id_damaged AND length(${m}.id) = 18 THEN CASE WHEN (ascii(substr(${m}.id, 17, 1)) - 48) % 2 = 1 THEN 'M' ELSE 'F' END END`;
 /**
