@@ -4,7 +4,7 @@
 // subjects of court, lost-contact and illness records are candidates like those of death records. A record with
 // neither ID nor birth date links to a registry parent whose row states the record's event since its date. A parent's
 // old ID whose retired address code went to several districts, a record whose ID fails its check, and a record that
-// leaves out the sex still give their candidate (adversarial scenario: X_RETIRED_REGION_CODE, C2, a sex column left empty).
+// leaves out the sex, and an ID whose year has a wrong digit still give their candidate (adversarial scenario: X_RETIRED_REGION_CODE, C2, a sex column left empty).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/index.js';
 import { ingestInbox } from '../../connectors/index.js';
@@ -52,6 +52,10 @@ const wen = { child: makeId('510108', '20140404', '171'), father: makeId('510102
 const lu = { child: makeId('510104', '20120212', '181'), mother: makeId('510104', '19861302', '022') };
 // A student of 青羊 whose father's death record has no ID and no sex, but his birth date and his county.
 const fu = { child: makeId('510105', '20130313', '191') };
+// A student of 青羊 whose father's death record carries his ID with a wrong first digit of the year (6985: no date):
+// the one year a digit away, 1985, still places him in the parents' generation.
+const shi = { child: makeId('510105', '20140606', '211'), father: makeId('510105', '19850707', '013') };
+const yearTypo = (id: string) => id.slice(0, 6) + '6' + id.slice(7);
 
 const csv = csvOf;
 
@@ -83,6 +87,7 @@ beforeAll(async () => {
       ['温小岚', wen.child, '', '在读', '温建军', '', '父亲', '卢春燕', '', '母亲'],
       ['鲁小川', lu.child, '', '在读', '鲁志明', '', '父亲', '严丽萍', '', '母亲'],
       ['符小梅', fu.child, '', '在读', '符建国', '', '父亲', '', '', ''],
+      ['史小红', shi.child, '', '在读', '史建平', '', '父亲', '', '', ''],
     ]),
   );
   writeFile(
@@ -106,6 +111,7 @@ beforeAll(async () => {
       ['温建军', wen.father, '2025-10-10', 'D7', '', ''],
       ['严丽萍', lu.mother, '2025-11-11', 'D8', '', ''],
       ['符建国', '', '2025-12-12', 'D9', '1980-05-05', '510105'],
+      ['史建平', yearTypo(shi.father), '2025-12-20', 'D10', '', ''],
     ]),
   );
   writeFile(
@@ -178,6 +184,11 @@ describe('name-only guardian links: evidence beyond the name', () => {
   it("takes a record's county, sex and birth year from its ID's digits when the ID fails its check", async () => {
     expect(await pid('enrollment', 9, 'guardian2')).toBe(await pid('death', 8, 'subject'));
     expect(await nameOnlyLink('enrollment', 9, 'guardian2')).toMatchObject({ basis: 'name_only', p: 0.8 });
+  });
+
+  it("takes the birth year a digit away when the year of a record's ID is not one", async () => {
+    expect(await pid('enrollment', 11, 'guardian1')).toBe(await pid('death', 10, 'subject'));
+    expect(await nameOnlyLink('enrollment', 11, 'guardian1')).toMatchObject({ basis: 'name_only', p: 0.8 });
   });
 
   it('links a parent to a record that leaves out the sex', async () => {
