@@ -209,6 +209,8 @@ cand AS (
     WHERE m.role = 'subject' AND m.feed IN (${feeds}) AND m.name_pinyin_nodots IS NOT NULL
   ) WHERE counties IS NOT NULL
 ),
+-- The parents that households list with an ID (one-to-one per role: another household's father is not this one's).
+id_claims AS (SELECT DISTINCT person_id, relation, household FROM g0 WHERE has_id AND county IS NOT NULL),
 g_area AS (SELECT *, ${areaRows(s.area, 'counties')} AS area FROM g),
 cand_area AS (SELECT *, ${areaRows(s.area, 'counties')} AS area FROM cand),
 qa AS (
@@ -218,6 +220,7 @@ qa AS (
     false AS listed
   FROM g_area g JOIN cand_area c ON c.pinyin = g.pinyin AND c.area = g.area
   WHERE ${sameName('c', 'g')}
+    AND NOT EXISTS (SELECT 1 FROM id_claims ic WHERE ic.person_id = c.person_id AND ic.relation = g.relation AND ic.household <> g.household)
     AND (c.gender IS NULL OR c.gender = CASE g.relation WHEN 'FATHER' THEN 'M' ELSE 'F' END)
     AND c.birth_date IS NOT NULL
     AND date_sub('year', c.birth_date, g.child_birth) BETWEEN ${ageLo('g.relation')} AND ${ageHi('g.relation')}
@@ -248,7 +251,6 @@ claims AS (
   SELECT person_id, relation, household FROM q
   UNION SELECT person_id, relation, household FROM g0 WHERE county IS NOT NULL
 ),
-id_claims AS (SELECT DISTINCT person_id, relation, household FROM g0 WHERE has_id AND county IS NOT NULL),
 share AS (
   SELECT name_nodots AS name, count(*) AS n, sum(count(*)) OVER () AS total
   FROM mentions WHERE name_nodots IS NOT NULL AND name_nodots <> '' GROUP BY name_nodots
