@@ -8,7 +8,7 @@
 // Pure builders; identity.ts runs them on the merged result (never inside a match partition). A parent that another
 // record of the same household (a sibling's, or the same student's in another delivery) lists with an ID outweighs
 // the name: the name-only mention joins that person, and a record subject of the same name who is another person
-// is a homonym, not a rival candidate.
+// is a homonym, not a rival candidate; so is a record subject whom another household lists with an ID as its parent.
 import { z } from 'zod';
 import { lit } from '../pipeline/store/index.js';
 import { shippedSettingsText } from './settings.js';

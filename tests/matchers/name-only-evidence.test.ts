@@ -56,6 +56,10 @@ const fu = { child: makeId('510105', '20130313', '191') };
 // the one year a digit away, 1985, still places him in the parents' generation.
 const shi = { child: makeId('510105', '20140606', '211'), father: makeId('510105', '19850707', '013') };
 const yearTypo = (id: string) => id.slice(0, 6) + '6' + id.slice(7);
+// 青羊: a student whose father, listed by name only, died; another man of that name, county and generation died too,
+// and another school record lists him with his ID as its student's father: he is that household's father, no rival.
+const gong = { child: makeId('510105', '20150505', '221'), father: makeId('510105', '19820808', '033') };
+const gongOther = { child: makeId('510105', '20120101', '241'), father: makeId('510105', '19810909', '053'), mother: makeId('510105', '19830303', '062') };
 
 const csv = csvOf;
 
@@ -88,6 +92,8 @@ beforeAll(async () => {
       ['鲁小川', lu.child, '', '在读', '鲁志明', '', '父亲', '严丽萍', '', '母亲'],
       ['符小梅', fu.child, '', '在读', '符建国', '', '父亲', '', '', ''],
       ['史小红', shi.child, '', '在读', '史建平', '', '父亲', '', '', ''],
+      ['龚小雨', gong.child, '', '在读', '龚志华', '', '父亲', '', '', ''],
+      ['龚小明', gongOther.child, '', '在读', '龚志华', gongOther.father, '父亲', '柳春梅', gongOther.mother, '母亲'],
     ]),
   );
   writeFile(
@@ -112,6 +118,8 @@ beforeAll(async () => {
       ['严丽萍', lu.mother, '2025-11-11', 'D8', '', ''],
       ['符建国', '', '2025-12-12', 'D9', '1980-05-05', '510105'],
       ['史建平', yearTypo(shi.father), '2025-12-20', 'D10', '', ''],
+      ['龚志华', gong.father, '2025-06-06', 'D11', '', ''],
+      ['龚志华', gongOther.father, '2024-04-04', 'D12', '', ''],
     ]),
   );
   writeFile(
@@ -189,6 +197,12 @@ describe('name-only guardian links: evidence beyond the name', () => {
   it("takes the birth year a digit away when the year of a record's ID is not one", async () => {
     expect(await pid('enrollment', 11, 'guardian1')).toBe(await pid('death', 10, 'subject'));
     expect(await nameOnlyLink('enrollment', 11, 'guardian1')).toMatchObject({ basis: 'name_only', p: 0.8 });
+  });
+
+  it('does not count as a rival candidate the namesake another household lists with his ID as its father', async () => {
+    expect(await pid('death', 12, 'subject')).toBe(await pid('enrollment', 13, 'guardian1'));
+    expect(await pid('enrollment', 12, 'guardian1')).toBe(await pid('death', 11, 'subject'));
+    expect(await nameOnlyLink('enrollment', 12, 'guardian1')).toMatchObject({ basis: 'name_only', p: 0.8 });
   });
 
   it('links a parent to a record that leaves out the sex', async () => {
