@@ -169,15 +169,11 @@ g00 AS (
   LEFT JOIN region_lists crl ON crl.code = ${regionCode('s')}
 ),
 household AS (
-  -- The child's area and the readings of the listed parents' names: siblings, one child delivered again, and a
-  -- record that writes a parent's name with a homophone or a traditional form share it. The area is the county, or,
-  -- when the record names both parents, the city: siblings born in two counties of one city are one household.
+  -- The child's county and the readings of the listed parents' names: siblings, one child delivered again, and a
+  -- record that writes a parent's name with a homophone or a traditional form share it.
   SELECT feed, batch_id, src_row,
-    CASE WHEN f IS NOT NULL AND m IS NOT NULL THEN left(coalesce(county, ''), 4) ELSE coalesce(county, '') END || '|' || coalesce(f, '') || '|' || coalesce(m, '') AS household
-  FROM (
-    SELECT feed, batch_id, src_row, any_value(county) AS county,
-      max(pinyin) FILTER (WHERE relation = 'FATHER') AS f, max(pinyin) FILTER (WHERE relation = 'MOTHER') AS m
-    FROM g00 GROUP BY feed, batch_id, src_row)
+    coalesce(any_value(county), '') || '|' || coalesce(max(pinyin) FILTER (WHERE relation = 'FATHER'), '') || '|' || coalesce(max(pinyin) FILTER (WHERE relation = 'MOTHER'), '') AS household
+  FROM g00 GROUP BY feed, batch_id, src_row
 ),
 g0 AS (SELECT g00.*, h.household FROM g00 JOIN household h USING (feed, batch_id, src_row)),
 g AS (
