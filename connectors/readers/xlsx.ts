@@ -1,5 +1,6 @@
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
+import { inflateRawSync } from 'node:zlib';
 import ExcelJS from 'exceljs';
 import { ident, type Db } from '../../pipeline/store/index.js';
 import { InputError, LIMITS, scrubMessage, type Limits } from '../limits.js';
@@ -47,11 +48,29 @@ export function cellText(cell: ExcelJS.Cell | undefined): CellText {
   return valueText(cell.value);
 }
 
+/** A sheet as xl/workbook.xml lists it (the model exceljs's reader names its worksheets from). */
+interface SheetModel {
+  name: string;
+  id: number;
+  rId: string;
+  state: string;
+}
+
+/** Where an entry of the archive is (central directory). */
+interface ZipEntry {
+  name: string;
+  method: number;
+  compressed: number;
+  uncompressed: number;
+  offset: number;
+}
+
 /**
  * Checks an XLSX (a ZIP archive) from its central directory before it is read: a truncated file
- * has none, and a zip bomb declares (or compresses to) more than the bounds allow.
+ * has none, and a zip bomb declares (or compresses to) more than the bounds allow. Returns the sheets
+ * its xl/workbook.xml lists (none when it has none).
  */
-export async function checkXlsxArchive(path: string, limits: Limits): Promise<void> {
+export async function checkXlsxArchive(path: string, limits: Limits): Promise<SheetModel[]> {
   const fh = await open(path, 'r');
   try {
     const size = (await fh.stat()).size;
@@ -74,6 +93,7 @@ export async function checkXlsxArchive(path: string, limits: Limits): Promise<vo
     const cd = Buffer.alloc(cdSize);
     await fh.read(cd, 0, cdSize, cdOffset);
     let total = 0;
+    let workbook: ZipEntry | null = null;
     for (let p = 0, n = 0; n < entries; n++) {
       if (p + 46 > cd.length || cd.readUInt32LE(p) !== 0x02014b50) throw new InputError('XLSX 文件已损坏 (ZIP 目录无效)');
       const compressed = cd.readUInt32LE(p + 20);
@@ -81,6 +101,7 @@ export async function checkXlsxArchive(path: string, limits: Limits): Promise<vo
       if (compressed === 0xffffffff || uncompressed === 0xffffffff) throw new InputError('XLSX 超过大小上限 (ZIP64 entry)');
       total += uncompressed;
       const name = cd.toString('utf8', p + 46, p + 46 + cd.readUInt16LE(p + 28));
+      if (name === 'xl/workbook.xml') workbook = { name, method: cd.readUInt16LE(p + 10), compressed, uncompressed, offset: cd.readUInt32LE(p + 42) };
       if (/sharedStrings\.xml$/i.test(name) && uncompressed > limits.maxXlsxSharedStringsBytes) {
         throw new InputError(`XLSX 共享字符串解压后 ${Math.round(uncompressed / 2 ** 20)} MiB, 超过 ${Math.round(limits.maxXlsxSharedStringsBytes / 2 ** 20)} MiB 的上限`);
       }
@@ -92,9 +113,36 @@ export async function checkXlsxArchive(path: string, limits: Limits): Promise<vo
     if (total > limits.maxXlsxUncompressedBytes) {
       throw new InputError(`XLSX 解压后 ${Math.round(total / 2 ** 20)} MiB, 超过 ${Math.round(limits.maxXlsxUncompressedBytes / 2 ** 20)} MiB 的上限`);
     }
+    return workbook ? sheetsOf(await entryText(fh, workbook)) : [];
   } finally {
     await fh.close();
   }
+}
+
+/** The text of a stored or deflated entry (bounded by the checks above). */
+async function entryText(fh: FileHandle, e: ZipEntry): Promise<string> {
+  const local = Buffer.alloc(30);
+  await fh.read(local, 0, 30, e.offset);
+  if (local.readUInt32LE(0) !== 0x04034b50) throw new InputError('XLSX 文件已损坏 (ZIP 条目无效)');
+  const data = Buffer.alloc(e.compressed);
+  await fh.read(data, 0, e.compressed, e.offset + 30 + local.readUInt16LE(26) + local.readUInt16LE(28));
+  if (e.method === 0) return data.toString('utf8');
+  if (e.method === 8) return inflateRawSync(data, { maxOutputLength: Math.max(e.uncompressed, 1) }).toString('utf8');
+  throw new InputError(`XLSX 文件的压缩方式无法识别 (ZIP method ${e.method})`);
+}
+
+const XML_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+const xmlText = (v: string) =>
+  v.replace(/&(#x[0-9a-f]+|#\d+|\w+);/gi, (m, e: string) =>
+    e[0] === '#' ? String.fromCodePoint(e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : Number(e.slice(1))) : (XML_ENTITIES[e] ?? m),
+  );
+
+/** The <sheet> elements of xl/workbook.xml. */
+function sheetsOf(xml: string): SheetModel[] {
+  return [...xml.matchAll(/<(?:\w+:)?sheet\s([^>]*?)\/?>/g)].map(([, attrs]) => {
+    const attr = (re: RegExp) => xmlText(re.exec(attrs!)?.[1] ?? '');
+    return { name: attr(/\bname="([^"]*)"/), id: Number(attr(/\bsheetId="([^"]*)"/)), rId: attr(/\b\w+:id="([^"]*)"/), state: attr(/\bstate="([^"]*)"/) || 'visible' };
+  });
 }
 
 // exceljs spools a worksheet that comes before the shared strings in the archive to a temp file
@@ -118,10 +166,10 @@ async function withTmpDir<T>(dir: string, fn: () => Promise<T>): Promise<T> {
 /** XLSX, streamed (sheets of a million rows stay out of memory), appended to DuckDB in bulk. */
 export async function readXlsx(db: Db, path: string, table: string, opts: ReadOptions): Promise<ReadResult> {
   const limits = opts.limits ?? LIMITS;
-  await checkXlsxArchive(path, limits);
+  const sheets = await checkXlsxArchive(path, limits);
   return withTmpDir(opts.workDir, async () => {
     try {
-      return await readSheet(db, path, table, opts, limits);
+      return await readSheet(db, path, table, opts, limits, sheets);
     } catch (err) {
       if (err instanceof InputError) throw err;
       throw new InputError(`XLSX 无法读取 (cannot read xlsx file): ${scrubMessage((err as Error).message)}`);
@@ -158,7 +206,18 @@ function decodeWhole(reader: ExcelJS.stream.xlsx.WorkbookReader): void {
   r._parseWorksheet = (iterator, sheetNo) => worksheet(utf8Text(iterator), sheetNo);
 }
 
-async function readSheet(db: Db, path: string, table: string, opts: ReadOptions, limits: Limits): Promise<ReadResult> {
+/**
+ * exceljs 4.4's streaming reader names a worksheet from xl/workbook.xml, which it parses only when the archive's
+ * single pass reaches it. An archive that stores workbook.xml after its sheets and shared strings (exceljs's own
+ * writer does) made it read `this.model.sheets` of nothing: "Cannot read properties of undefined (reading
+ * 'sheets')" (exceljs issue #3064), a good workbook failed. The sheets, read from the central directory first,
+ * are its model from the start.
+ */
+function knowSheets(reader: ExcelJS.stream.xlsx.WorkbookReader, sheets: SheetModel[]): void {
+  (reader as unknown as { model?: { sheets: SheetModel[] } }).model = { sheets };
+}
+
+async function readSheet(db: Db, path: string, table: string, opts: ReadOptions, limits: Limits, sheets: SheetModel[]): Promise<ReadResult> {
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(path, {
     worksheets: 'emit',
     sharedStrings: 'cache',
@@ -167,6 +226,7 @@ async function readSheet(db: Db, path: string, table: string, opts: ReadOptions,
     entries: 'ignore',
   });
   decodeWhole(reader);
+  knowSheets(reader, sheets);
   let headers: string[] | null = null;
   let headerRow = 0;
   let rowsRead = 0;
