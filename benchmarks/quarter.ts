@@ -177,6 +177,8 @@ if (values.twice) {
   // Twice the rows, in a process of its own (its own peak memory).
   const args = ['benchmarks/quarter.ts', '--scenario', 'adversarial', '--size', values.size!, '--seed', values.seed!, '--as-of', values['as-of']!, '--families', String(2 * families!), '--no-floor'];
   if (memoryLimit) args.push('--memory-limit', memoryLimit);
+  // Beside this run's folder (--dir), not under the default one.
+  args.push('--dir', values.dir!);
   console.log(`\ntwice the rows: tsx ${args.join(' ')}`);
   const child = spawnSync(join('node_modules', '.bin', 'tsx'), args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 });
   const line = child.stdout.split('\n').find((l) => l.startsWith('BENCH '));
