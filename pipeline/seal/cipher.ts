@@ -40,10 +40,10 @@ export function sealKeys(master: Buffer): SealKeys {
   return { id: derive(master, 'bidui/key-id', 8).toString('hex'), ecb, mac: hmacSm3Key(macKey), encKey, macKey };
 }
 
-/** HMAC-SM3 (RFC 2104) of `data`, first 16 bytes (at `out[offset]`, else a new buffer). */
-function tag(keys: SealKeys, data: Buffer, out: Buffer = Buffer.allocUnsafe(IV_BYTES), offset = 0): Buffer {
-  hmacSm3Into(keys.mac, data, out, offset, IV_BYTES);
-  return out;
+/** HMAC-SM3 (RFC 2104) of `data`, first 16 bytes, written at the start of `out` (else of a new buffer). */
+function tag(keys: SealKeys, data: Buffer, out: Buffer = Buffer.allocUnsafe(IV_BYTES)): Buffer {
+  hmacSm3Into(keys.mac, data, out, 0, IV_BYTES);
+  return out.subarray(0, IV_BYTES);
 }
 
 /** Writes counter block `iv + i` (128-bit big-endian addition) at `out[offset]`. */
@@ -97,7 +97,7 @@ export function sealMany(keys: SealKeys, values: readonly (string | null)[]): (s
     const body = whole.subarray(IV_BYTES);
     at.push(i);
     sealed.push(whole);
-    ivs.push(tag(keys, body, whole, 0).subarray(0, IV_BYTES));
+    ivs.push(tag(keys, body, whole));
     bodies.push(body);
   });
   applyKeyStream(keys, ivs, bodies);
