@@ -12,7 +12,7 @@ import { ingestFile, ingestInbox, sourceFiles, unreadFolders, type BatchReport }
 /** ingestInbox's per-file callback. */
 type IngestProgress = NonNullable<NonNullable<Parameters<typeof ingestInbox>[2]>['onProgress']>;
 import { log } from '../pipeline/log.js';
-import { persistWorkTable, queryAll, queryOne, sql, type Db } from '../pipeline/store/index.js';
+import { persistWorkTable, queryAll, reclaimWork, queryOne, sql, type Db } from '../pipeline/store/index.js';
 import { z } from 'zod';
 import { identitySettings } from '../matchers/index.js';
 import { applyRetention, type RetentionResult } from '../review/index.js';
@@ -165,6 +165,7 @@ async function doRun(db: Db, config: Config, executor: StepExecutor, opts: Quart
   const unread = opts.skipIngest ? [] : await unreadFolders(config, opts.inbox);
   if (unread.length) log.warn({ runId, folders: unread }, 'inbox folders no source reads');
   for (const r of ingest) if (r.status === 'failed') failures.push({ step: 'ingest', partition: r.source, error: r.error ?? 'failed' });
+  await reclaimWork(db);
   lap('ingest');
 
   // The run's folder is named by what its results depend on: a coordinator restarted on the same inputs
@@ -204,6 +205,7 @@ async function doRun(db: Db, config: Config, executor: StepExecutor, opts: Quart
   // The linkage worked in this process's memory; later processes (web, rules explain) read its result from the store.
   for (const table of ['persons', 'person_links', 'mentions', 'match_runs']) await persistWorkTable(db, table);
   stageDone('match', matchKeys.length);
+  await reclaimWork(db);
   lap('match');
 
   const missingFeeds = await undeliveredFeeds(db, config, opts.asOf);
@@ -211,6 +213,7 @@ async function doRun(db: Db, config: Config, executor: StepExecutor, opts: Quart
   whole('gather', 0);
   const facts = await gatherFacts(db, opts.asOf, config.profile.adultAge);
   whole('gather', 1);
+  await reclaimWork(db);
   lap('gather');
   progress({ stage: 'evaluate', done: 0, total: 1, percent: 0, detail: 'preparing' });
   const evalKeys = await exportEvaluateInputs(db, root, rel, facts, prefix);
@@ -220,6 +223,7 @@ async function doRun(db: Db, config: Config, executor: StepExecutor, opts: Quart
   );
   const rows = await mergeFlags(db, root, rel, evaluated);
   stageDone('evaluate', evalKeys.length);
+  await reclaimWork(db);
   lap('evaluate');
 
   const matchCounts = { ...linked.counts, partitions: matchKeys.length, partitionsMatched: matched.length };

@@ -160,7 +160,7 @@ export async function preparePersonLinkage(db: Db, opts: LinkPersonsOptions = {}
   }
   if (opts.labelsTable) await runner.run(labelledMentionsStage(opts.labelsTable));
   const mentions = (await runner.one<{ n: number }>(countStage('mentions_count', 'mentions'))).n;
-  runner.lap('mentions');
+  await runner.lap('mentions');
 
   const base = opts.settings === undefined ? identitySettings() : parseSettings(opts.settings);
   const scope = opts.scope ?? 'interest';
@@ -170,7 +170,7 @@ export async function preparePersonLinkage(db: Db, opts: LinkPersonsOptions = {}
     await runner.run(...interestStages(base, interestFeeds()));
     input = '(SELECT m.* FROM mentions m SEMI JOIN mention_interest i ON i.uid = m.uid AND i.feed = m.feed)';
     engineMentions = (await runner.one<{ n: number }>(countStage('interest_count', 'mention_interest'))).n;
-    runner.lap('interest');
+    await runner.lap('interest');
   }
   const train = opts.train === undefined || opts.train === 'auto' ? engineMentions >= (opts.minTrainMentions ?? 50_000) : opts.train;
   const settings: LinkageSettings = JSON.parse(JSON.stringify(base));
@@ -206,21 +206,21 @@ export async function finishPersonLinkage(db: Db, prepared: PreparedPersonLinkag
   for (const [k, v] of Object.entries(r.timings)) if (k !== 'total') timings[k] = v;
 
   await runner.run(personsStage(prefix));
-  runner.lap('persons');
+  await runner.lap('persons');
 
   await runner.run(personLinksStage(r.settings, prefix));
-  runner.lap('links');
+  await runner.lap('links');
 
   // A person holding two different valid IDs is two people: split it before anything reads persons.
   await runner.run(...splitStages());
-  runner.lap('split');
+  await runner.lap('split');
 
   // A child's records that its household links (before name-only, which reads a child's other records).
   let householdLinks = 0;
   if (prepared.household) {
     await runner.run(householdCandidatesStage(prepared.household), ...householdPersonsStages(), ...householdLinksStages(prepared.household));
     householdLinks = (await runner.one<{ n: number }>(countStage('household_count', 'household_links'))).n;
-    runner.lap('household');
+    await runner.lap('household');
   }
 
   // Name-only guardians, on the merged clusters (the same stage whether the buckets were compared here or elsewhere).
@@ -234,13 +234,13 @@ export async function finishPersonLinkage(db: Db, prepared: PreparedPersonLinkag
       nameOnlyLinksStage(prepared.nameOnly),
     );
     nameOnlyLinks = (await runner.one<{ n: number }>(countStage('name_only_count', 'name_only_links'))).n;
-    runner.lap('name_only');
+    await runner.lap('name_only');
   }
 
   // Answers of the exchange: request_id first, identity second (request-links.ts).
   if (await hasExchangeRequests(runner)) {
     await runner.run(exchangeAnswersStage(), requestLinksStage(), ...requestPersonsStages(), requestSupersedesNameOnlyStage(), requestLinksPersonLinksStage());
-    runner.lap('request_links');
+    await runner.lap('request_links');
   }
 
   const counts = await runner.one<{ linked: number; review: number; persons: number }>(personCountsStage());

@@ -112,7 +112,7 @@ export async function prepareLinkage(db: Db, opts: RunLinkageOptions): Promise<L
   const rc = await runner.one<{ n: number; dupes: number }>(nodesCheckStage(T.nodes));
   if (rc.dupes > 0) throw new Error(`${rc.dupes} duplicate values of ${s.uniqueIdColumn}${s.sourceColumn ? ` within ${s.sourceColumn}` : ''}`);
   const totalPairs = allPairs(s, await runner.rows<{ n: number }>(pairSpaceStage(s, T.nodes)));
-  runner.lap('nodes');
+  await runner.lap('nodes');
   return {
     settings: s,
     train: opts.train ?? true,
@@ -141,10 +141,10 @@ export async function compareCandidates(
   const T = tableNames(prefix);
   const runner = new StageRunner(db);
   await runner.run(blockingStage(s, T.nodes, T.candidates, bucket));
-  runner.lap('blocking');
+  await runner.lap('blocking');
   await runner.run(vectorsStage(s, T));
   const { n } = await runner.one<{ n: number }>(countStage('comparison_vectors_count', T.vectors));
-  runner.lap('comparison_vectors');
+  await runner.lap('comparison_vectors');
   return { candidatePairs: n, timings: runner.timings };
 }
 
@@ -178,12 +178,12 @@ export async function finishLinkage(db: Db, state: LinkageState): Promise<RunLin
   const params = initialParams(s, totalPairs);
   if (train) {
     await estimateU(runner, s, T, params);
-    runner.lap('estimate_u');
+    await runner.lap('estimate_u');
     await estimateM(runner, s, T, params);
-    runner.lap('estimate_m');
+    await runner.lap('estimate_m');
     if (s.probabilityTwoRandomRecordsMatch == null) await estimateLambda(runner, s, T, params, totalPairs);
     else params.lambda = s.probabilityTwoRandomRecordsMatch;
-    runner.lap('estimate_lambda');
+    await runner.lap('estimate_lambda');
   } else {
     if (s.probabilityTwoRandomRecordsMatch == null) throw new Error('train: false needs probabilityTwoRandomRecordsMatch');
     params.lambda = s.probabilityTwoRandomRecordsMatch;
@@ -191,23 +191,23 @@ export async function finishLinkage(db: Db, state: LinkageState): Promise<RunLin
   finaliseWeights(s, params);
 
   await runner.run(scoreStage(s, params, T));
-  runner.lap('scoring');
+  await runner.lap('scoring');
 
   if (explain) {
     await runner.run(explanationsStage(s, params, T));
-    runner.lap('explanations');
+    await runner.lap('explanations');
   }
 
   // One-to-one filter, then clusters.
   await runner.run(linksStage(s, T));
   const linkedPairs = (await runner.one<{ n: number }>(countStage('links_count', T.links))).n;
   const nClusters = await cluster(runner, s, T);
-  runner.lap('clustering');
+  await runner.lap('clustering');
 
   let evaluation: Evaluation | undefined;
   if (state.labelsColumn) {
     evaluation = evaluationFrom(await runner.one(evaluationStage(s, T, state.labelsColumn)));
-    runner.lap('evaluation');
+    await runner.lap('evaluation');
   }
   timings.total = Object.entries(timings).reduce((a, [k, v]) => (k === 'total' ? a : a + v), 0);
 

@@ -4,7 +4,7 @@
 // the JavaScript between them) since the previous lap.
 import type { Logger } from 'pino';
 import { log } from '../pipeline/log.js';
-import { queryRows, type Db } from '../pipeline/store/index.js';
+import { queryRows, reclaimWork, type Db } from '../pipeline/store/index.js';
 import { stopwatch } from '../pipeline/timing.js';
 
 /** One SQL statement of a run. */
@@ -45,8 +45,13 @@ export class StageRunner {
     return rows[0];
   }
 
-  /** Closes a phase: its seconds (since the previous lap or the runner's start) go to timings[phase]. */
-  lap(phase: string): void {
+  /**
+   * Closes a phase: its seconds (since the previous lap or the runner's start) go to timings[phase]. A phase's
+   * end is also where the work database gives back the memory of the tables the phase dropped or replaced
+   * (reclaimWork).
+   */
+  async lap(phase: string): Promise<void> {
+    await reclaimWork(this.db);
     this.watch.lap(phase);
   }
 

@@ -147,10 +147,10 @@ describe('StageRunner', () => {
     const db = await memDb();
     const runner = new StageRunner(db, pino({ level: 'debug' }, sink));
     await runner.run({ name: 'a', outputTable: 'a', sql: 'CREATE TABLE a AS SELECT 1 AS x' }, { name: 'b', outputTable: 'b', sql: 'CREATE TABLE b AS SELECT x + 1 AS x FROM a' });
-    runner.lap('build');
+    await runner.lap('build');
     expect(await runner.one<{ x: number }>({ name: 'read', sql: 'SELECT x FROM b' })).toEqual({ x: 2 });
     await expect(runner.one({ name: 'nothing', sql: 'SELECT 1 WHERE FALSE' })).rejects.toThrow(/nothing: query returned no rows/);
-    runner.lap('read');
+    await runner.lap('read');
     expect(Object.keys(runner.timings)).toEqual(['build', 'read']);
     expect(lines.map((l) => [l.stage, l.table])).toEqual([
       ['a', 'a'],

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { connectAlso, exclusive, openDb } from '../../pipeline/store/index.js';
+import { connectAlso, exclusive, openDb, queryRows, reclaimWork, type Db } from '../../pipeline/store/index.js';
 import { tempDir } from '../helpers.js';
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -55,5 +55,29 @@ describe('exclusive', () => {
       ),
     );
     expect(log).toEqual(['0 start', '0 end', '1 start', '1 end']);
+  });
+});
+
+describe('reclaimWork', () => {
+  const workMiB = async (db: Db) =>
+    (await queryRows<{ mib: number }>(db, `SELECT (sum(memory_usage_bytes) / 1048576)::DOUBLE AS mib FROM duckdb_memory() WHERE tag = 'IN_MEMORY_TABLE'`))[0]!.mib;
+
+  it('gives back the memory of deleted work rows, and waits when another connection writes', async () => {
+    const db = await openDb(':memory:');
+    await db.run(`CREATE TABLE wide AS SELECT range AS i, repeat('x', 100) || range AS s FROM range(1000000)`);
+    await db.run('DELETE FROM wide WHERE i % 2 = 0');
+    const held = await workMiB(db);
+
+    // An open write transaction elsewhere: the checkpoint is left for a later call, without an error.
+    const other = await connectAlso(db);
+    await other.run('BEGIN');
+    await other.run('CREATE TABLE pending AS SELECT 1 AS a');
+    await reclaimWork(db);
+    expect(await workMiB(db)).toBeGreaterThan(held * 0.9);
+    await other.run('COMMIT');
+
+    await reclaimWork(db);
+    expect(await workMiB(db)).toBeLessThan(held * 0.7);
+    expect((await queryRows<{ n: number }>(db, 'SELECT count(*)::INTEGER AS n FROM wide'))[0]!.n).toBe(500_000);
   });
 });
