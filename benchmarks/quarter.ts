@@ -4,7 +4,7 @@
  * Runs a quarter on a synthetic province with every noise type (generated once, then reused) and
  * prints precision and recall per flag type and per reason against the generator's ground truth (and the
  * recall of URGENT per kind of event), and the cost: wall and
- * CPU time, peak RSS, seconds per stage (and per linkage phase), and the floor measured in the same run
+ * CPU time, the quarter's peak RSS (read before the floor and the scoring run), seconds per stage (and per linkage phase), and the floor measured in the same run
  * (DuckDB reading the same files through the same readers plus an exact ID join, issue 14).
  * --scenario adversarial uses the independent generator of benchmarks/adversarial/ (issue 14) and
  * also prints recall per noise class; --families overrides its size's
@@ -110,8 +110,6 @@ async function measureFloor(config: Config): Promise<{ seconds: number; cpu: num
   }
 }
 
-const floor = values['no-floor'] ? null : await measureFloor(cfg);
-
 const db = await openStore(dbPath);
 const cpu0 = process.cpuUsage();
 const started = performance.now();
@@ -119,6 +117,8 @@ const sealed0 = { ...sealCost };
 const result = await runQuarter(db, cfg, { asOf: values['as-of']!, out: join(dir, 'out') });
 const seconds = (performance.now() - started) / 1000;
 const cpu = cpuSeconds(process.cpuUsage(cpu0));
+// The quarter's peak, read before the floor and the scoring add their own (both read whole files into memory).
+const rss = process.resourceUsage().maxRSS / 1024;
 const sealSeconds = (sealCost.sealMs - sealed0.sealMs) / 1000;
 const openSeconds = (sealCost.openMs - sealed0.openMs) / 1000;
 const [feedRows] = await queryRows<{ n: number }>(
@@ -128,11 +128,12 @@ const [feedRows] = await queryRows<{ n: number }>(
     .join(' + ')})::DOUBLE AS n`,
 );
 const [matchRun] = await queryRows<{ timings: string; counts: string }>(db, `SELECT timings::VARCHAR AS timings, counts::VARCHAR AS counts FROM match_runs ORDER BY created_at DESC LIMIT 1`);
+// The floor after the quarter: the quarter reads its files first, from a cold page cache if they were just generated.
+const floor = values['no-floor'] ? null : await measureFloor(cfg);
 const adv = adversarial ? await scoreAdversarial(db, result.runId, dir) : null;
 const scored = adv ?? (await scoreAgainstTruth(db, result.runId, dir));
 const { scores, reasons, misses, extras } = scored;
 const events = 'events' in scored ? scored.events : [];
-const rss = process.resourceUsage().maxRSS / 1024;
 
 console.log(`quarter ${result.runId}: ${result.flags} flags in ${seconds.toFixed(1)} s (${Object.entries(result.timings).map(([k, v]) => `${k} ${v}`).join(', ')})`);
 console.log('flag         truth  raised      TP  precision  recall');

@@ -16,7 +16,7 @@ import { persistWorkTable, queryAll, reclaimWork, queryOne, sql, type Db } from 
 import { z } from 'zod';
 import { identitySettings } from '../matchers/index.js';
 import { applyRetention, type RetentionResult } from '../review/index.js';
-import { gatherFacts } from '../rules/index.js';
+import { gatherFactsInBatches } from '../rules/index.js';
 import { beginRun, finishRun, runIdFor, type QuarterResult } from './run.js';
 import { exportEvaluateInputs, exportMatchInputs, mergeFlags, mergeMatches, readDone, runStep, type StepDone, type StepProgress, type StepTask } from './steps.js';
 import { stopwatch } from '../pipeline/timing.js';
@@ -210,13 +210,13 @@ async function doRun(db: Db, config: Config, executor: StepExecutor, opts: Quart
 
   const missingFeeds = await undeliveredFeeds(db, config, opts.asOf);
   if (missingFeeds.length) log.warn({ runId, missingFeeds }, 'expected feeds not delivered this quarter');
+  // Gathering the facts and writing them for the evaluate steps go batch by batch (JavaScript holds one batch).
   whole('gather', 0);
-  const facts = await gatherFacts(db, opts.asOf, config.profile.adultAge);
+  const evalKeys = await exportEvaluateInputs(db, root, rel, gatherFactsInBatches(db, opts.asOf, config.profile.adultAge), prefix);
   whole('gather', 1);
   await reclaimWork(db);
   lap('gather');
   progress({ stage: 'evaluate', done: 0, total: 1, percent: 0, detail: 'preparing' });
-  const evalKeys = await exportEvaluateInputs(db, root, rel, facts, prefix);
   const evaluated = await execute(
     'evaluate',
     evalKeys.map((key) => ({ step: 'evaluate', runId, rel, key, asOf: opts.asOf, profile: config.profile, jurisdiction: config.jurisdiction, missingFeeds })),

@@ -149,6 +149,9 @@ export async function withMemoryDb<T>(fn: (db: Db) => Promise<T>, opts: { spillD
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Children an evaluate step parses and evaluates at a time. */
+const EVALUATE_CHILDREN = 20_000;
+
 /**
  * Runs one step of one partition from the files in the results folder `root`. Idempotent: the results
  * are a function of the input file only, and each file is replaced atomically.
@@ -202,17 +205,30 @@ export async function runStep(root: string, job: StepTask, opts: { progress?: St
     if (!task.asOf || !task.profile || !task.jurisdiction) throw new Error('evaluate step: asOf, profile and jurisdiction are required');
     const { asOf, profile, jurisdiction } = task;
     done = await withMemoryDb(async (db) => {
-      const rows = await queryAll(db, z.object({ facts: z.string() }), sql`SELECT facts FROM read_parquet(${files.input}) ORDER BY ord`);
-      const children: ChildFacts[] = [];
-      const people = new Map<string, PersonFacts>();
-      for (const r of rows) {
-        const item = JSON.parse(r.facts) as { child: ChildFacts; people: PersonFacts[] };
-        children.push(item.child);
-        for (const p of item.people) people.set(p.personId, p);
-      }
+      // EVALUATE_CHILDREN children at a time (their ords are consecutive in the whole run, sparse in a partition):
+      // JavaScript never holds the partition's facts at once.
+      const spanSchema = z.object({ lo: z.number(), hi: z.number(), n: z.number() });
+      const [span] = await queryAll(db, spanSchema, sql`SELECT coalesce(min(ord), 0) AS lo, coalesce(max(ord), -1) AS hi, count(*)::INTEGER AS n FROM read_parquet(${files.input})`);
+      const { lo, hi, n } = span!;
+      const raised: FlagRow[] = [];
+      let evaluated = 0;
       await progress('evaluating', 30);
       await hold();
-      const flags = raiseFlags({ profile, jurisdiction }, asOf, { children, people }, task.missingFeeds);
+      for (let from = lo; from <= hi; from += EVALUATE_CHILDREN) {
+        const rows = await queryAll(db, z.object({ facts: z.string() }), sql`SELECT facts FROM read_parquet(${files.input}) WHERE ord >= ${from} AND ord < ${from + EVALUATE_CHILDREN} ORDER BY ord`);
+        const children: ChildFacts[] = [];
+        const people = new Map<string, PersonFacts>();
+        for (const r of rows) {
+          const item = JSON.parse(r.facts) as { child: ChildFacts; people: PersonFacts[] };
+          children.push(item.child);
+          for (const p of item.people) people.set(p.personId, p);
+        }
+        raised.push(...raiseFlags({ profile, jurisdiction }, asOf, { children, people }, task.missingFeeds));
+        evaluated += children.length;
+        await progress('evaluating', 30 + Math.round((50 * evaluated) / Math.max(n, 1)));
+      }
+      // One flag reached from two chunks (a duplicate registration seen from two children) is one flag, as in raiseFlags.
+      const flags = uniqueFlags(raised);
       await progress('writing', 80);
       await db.run('CREATE TABLE step_flags (ord INTEGER, flag VARCHAR)');
       const app = await db.createAppender('step_flags');
@@ -223,7 +239,7 @@ export async function runStep(root: string, job: StepTask, opts: { progress?: St
       });
       app.closeSync();
       await writeParquet(db, sql`SELECT * FROM step_flags ORDER BY ord`, files.flags);
-      return { step: task.step, key: task.key, rows: flags.length, children: children.length, seconds: 0 };
+      return { step: task.step, key: task.key, rows: flags.length, children: evaluated, seconds: 0 };
     }, { spillDir: spill });
   }
   done.seconds = Math.round(performance.now() - started) / 1000;
@@ -282,17 +298,23 @@ function peopleOf(child: ChildFacts, people: Map<string, PersonFacts>): PersonFa
   return [...ids].map((id) => people.get(id)).filter((p): p is PersonFacts => !!p);
 }
 
-/** Writes the gathered facts as one Parquet file per partition of the children; returns the keys. */
-export async function exportEvaluateInputs(db: Db, root: string, rel: string, facts: GatheredFacts, prefixLength: number | null): Promise<string[]> {
+/**
+ * Writes the gathered facts as one Parquet file per partition of the children; returns the keys. The batches
+ * (rules/gatherFactsInBatches) go into DuckDB as they come: JavaScript holds one batch at a time.
+ */
+export async function exportEvaluateInputs(db: Db, root: string, rel: string, batches: AsyncIterable<GatheredFacts>, prefixLength: number | null): Promise<string[]> {
   await db.run('CREATE OR REPLACE TEMP TABLE job_eval_in (ord INTEGER, part VARCHAR, facts VARCHAR)');
-  const app = await db.createAppender('job_eval_in', 'main', 'temp');
-  facts.children.forEach((child, i) => {
-    app.appendInteger(i);
-    app.appendVarchar(partitionOf(child.county, prefixLength));
-    app.appendVarchar(JSON.stringify({ child, people: peopleOf(child, facts.people) }));
-    app.endRow();
-  });
-  app.closeSync();
+  let ord = 0;
+  for await (const facts of batches) {
+    const app = await db.createAppender('job_eval_in', 'main', 'temp');
+    for (const child of facts.children) {
+      app.appendInteger(ord++);
+      app.appendVarchar(partitionOf(child.county, prefixLength));
+      app.appendVarchar(JSON.stringify({ child, people: peopleOf(child, facts.people) }));
+      app.endRow();
+    }
+    app.closeSync();
+  }
   const keys = (await queryAll(db, z.object({ k: z.string() }), sql`SELECT DISTINCT part AS k FROM job_eval_in ORDER BY k`)).map((r) => r.k);
   for (const k of keys) {
     await writeParquet(db, sql`SELECT ord, facts FROM job_eval_in WHERE part = ${k} ORDER BY ord`, stepFiles(root, { rel, step: 'evaluate', key: k }).input);

@@ -142,12 +142,6 @@ const STATEMENTS = (asOf: string, adultAge: number) => [
    LEFT JOIN rule_pm mo ON mo.batch_id = t.batch_id AND mo.src_row = t.src_row AND mo.role = 'mother'
    LEFT JOIN rule_pm ca ON ca.batch_id = t.batch_id AND ca.src_row = t.src_row AND ca.role = 'carer'
    QUALIFY t.child_ref IS NULL OR row_number() OVER (PARTITION BY t.child_ref ORDER BY t.batch_id DESC, t.src_row DESC) = 1`,
-  `CREATE OR REPLACE TEMP TABLE rule_people AS
-   SELECT person_id FROM rule_children
-   UNION SELECT father_id FROM rule_registry WHERE father_id IS NOT NULL
-   UNION SELECT mother_id FROM rule_registry WHERE mother_id IS NOT NULL
-   UNION SELECT carer_id FROM rule_registry WHERE carer_id IS NOT NULL
-   UNION SELECT lp.parent_id FROM rule_listed_parents lp JOIN rule_children c ON c.person_id = lp.child_id`,
   // Who the child is: a mention with a valid ID first, then the registry's, then enrollment's. The birth date:
   // a valid ID's (RULES.md: the ID's birth date wins over a birth-date column that contradicts it), else a
   // birth-date column, else the digits of an ID whose check digit fails (RULES.md: from the ID number when the
@@ -159,6 +153,44 @@ const STATEMENTS = (asOf: string, adultAge: number) => [
    FROM rule_children c JOIN rule_pm pm ON pm.person_id = c.person_id JOIN mentions m ON m.uid = pm.uid
    WHERE pm.role IN ('child', 'subject')
    GROUP BY c.person_id`,
+];
+
+/** Children per batch of gatherFactsInBatches: JavaScript holds one batch's facts at a time. */
+const BATCH_CHILDREN = 20_000;
+
+/** The tables a batch reads, each with the people it is read for (by their batch) and its order (of evidence lists). */
+const BATCHED = [
+  ...['rule_deaths', 'rule_restrictions', 'rule_certificates', 'rule_judgments', 'rule_lost_contacts', 'rule_illnesses', 'rule_assistance'].map((table) => ({
+    table,
+    rows: table,
+    key: 'person_id',
+  })),
+  // HIV and school records are the children's only: no rule reads a parent's (RULES.md §2 HIV), and need-to-know data is not gathered without a use.
+  ...['rule_hiv', 'rule_enrollments'].map((table) => ({ table, rows: `(SELECT * FROM ${table} SEMI JOIN rule_children USING (person_id))`, key: 'person_id' })),
+  { table: 'rule_registry', rows: 'rule_registry', key: 'child_id' },
+  { table: 'rule_listed_parents', rows: 'rule_listed_parents', key: 'child_id' },
+  { table: 'rule_identity', rows: '(SELECT c.person_id, i.who, i.born FROM rule_children c LEFT JOIN rule_identity i USING (person_id))', key: 'person_id' },
+] as const;
+
+/**
+ * The children in batches of consecutive person ids; the people each batch's rules read (the children, their
+ * recorded parents and carers, their listed parents); each table a batch reads, with its batch, stored in batch
+ * order so that a batch reads its own row groups only.
+ */
+const BATCH_STATEMENTS = (batchChildren: number) => [
+  `CREATE OR REPLACE TEMP TABLE rule_child_batch AS
+   SELECT person_id, (row_number() OVER (ORDER BY person_id) - 1) // ${batchChildren} AS batch FROM rule_children`,
+  `CREATE OR REPLACE TEMP TABLE rule_people_batch AS
+   SELECT DISTINCT batch, person_id FROM (
+     SELECT batch, person_id FROM rule_child_batch
+     UNION ALL SELECT b.batch, unnest([r.father_id, r.mother_id, r.carer_id]) FROM rule_registry r JOIN rule_child_batch b ON b.person_id = r.child_id
+     UNION ALL SELECT b.batch, lp.parent_id FROM rule_listed_parents lp JOIN rule_child_batch b ON b.person_id = lp.child_id)
+   WHERE person_id IS NOT NULL`,
+  ...BATCHED.map(
+    ({ table, rows, key }) =>
+      `CREATE OR REPLACE TEMP TABLE ${table}_batched AS
+       SELECT b.batch, t.* FROM ${rows} t JOIN ${key === 'child_id' ? 'rule_child_batch' : 'rule_people_batch'} b ON b.person_id = t.${key} ORDER BY b.batch`,
+  ),
 ];
 
 type Row = Record<string, unknown>;
@@ -180,10 +212,30 @@ export interface GatheredFacts {
   people: Map<string, PersonFacts>;
 }
 
+/** Every child's facts at once (the web's trace, explain, preview, tests); a quarter reads them in batches (gatherFactsInBatches). */
 export async function gatherFacts(db: Db, asOf: string, adultAge: number): Promise<GatheredFacts> {
+  const all: GatheredFacts = { children: [], people: new Map() };
+  for await (const batch of gatherFactsInBatches(db, asOf, adultAge, Number.MAX_SAFE_INTEGER)) {
+    all.children.push(...batch.children);
+    for (const [id, f] of batch.people) all.people.set(id, f);
+  }
+  return all;
+}
+
+/**
+ * The facts in batches of at most `batchChildren` children, in the order of their person ids, each batch with
+ * the people its children's rules read. The SQL runs over whole tables once; a batch reads its own rows.
+ */
+export async function* gatherFactsInBatches(db: Db, asOf: string, adultAge: number, batchChildren = BATCH_CHILDREN): AsyncGenerator<GatheredFacts> {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf) || Number.isNaN(Date.parse(asOf))) throw new Error(`as-of date: expected YYYY-MM-DD, got "${asOf}"`);
   if (!Number.isInteger(adultAge)) throw new Error(`adult age: expected an integer, got ${adultAge}`);
-  for (const sql of STATEMENTS(asOf, adultAge)) await db.run(sql);
+  for (const sql of [...STATEMENTS(asOf, adultAge), ...BATCH_STATEMENTS(batchChildren)]) await db.run(sql);
+  const [count] = await queryRows<{ batches: number }>(db, 'SELECT coalesce(max(batch) + 1, 0)::INTEGER AS batches FROM rule_child_batch');
+  for (let batch = 0; batch < count!.batches; batch++) yield await readBatch(db, batch);
+}
+
+/** One batch's facts, from the tables BATCH_STATEMENTS made. */
+async function readBatch(db: Db, batch: number): Promise<GatheredFacts> {
   const people = new Map<string, PersonFacts>();
   const facts = (id: string) => {
     let f = people.get(id);
@@ -191,9 +243,9 @@ export async function gatherFacts(db: Db, asOf: string, adultAge: number): Promi
     return f;
   };
   // Ordered: the evidence lists, and so flags.csv and the fingerprints, must not depend on DuckDB's threads.
-  const inScope = (t: string) => `SELECT t.* FROM ${t} t JOIN rule_people p USING (person_id) ORDER BY t.person_id, t.batch_id, t.src_row`;
-  for (const r of await queryRows<Row>(db, inScope('rule_deaths'))) facts(String(r.person_id)).deaths.push({ ...evidence('death', r, r.death_date), deathDate: String(r.death_date) });
-  for (const r of await queryRows<Row>(db, inScope('rule_restrictions'))) {
+  const read = (table: string, order = 'person_id, batch_id, src_row') => queryRows<Row>(db, `SELECT * EXCLUDE (batch) FROM ${table}_batched WHERE batch = ${batch} ORDER BY ${order}`);
+  for (const r of await read('rule_deaths')) facts(String(r.person_id)).deaths.push({ ...evidence('death', r, r.death_date), deathDate: String(r.death_date) });
+  for (const r of await read('rule_restrictions')) {
     facts(String(r.person_id)).restrictions.push({
       ...evidence('incarceration', r, r.start_date),
       measure: r.measure as never,
@@ -202,7 +254,7 @@ export async function gatherFacts(db: Db, asOf: string, adultAge: number): Promi
       release: str(r.release_date),
     });
   }
-  for (const r of await queryRows<Row>(db, inScope('rule_certificates'))) {
+  for (const r of await read('rule_certificates')) {
     facts(String(r.person_id)).certificates.push({
       ...evidence('disability', r, r.status === 'CANCELLED' ? r.status_date : r.issue_date),
       type: Number(r.type),
@@ -212,7 +264,7 @@ export async function gatherFacts(db: Db, asOf: string, adultAge: number): Promi
       statusDate: str(r.status_date),
     });
   }
-  for (const r of await queryRows<Row>(db, inScope('rule_judgments'))) {
+  for (const r of await read('rule_judgments')) {
     facts(String(r.person_id)).judgments!.push({
       ...evidence('court', r, r.judgment_date),
       type: r.judgment_type as JudgmentType,
@@ -220,17 +272,16 @@ export async function gatherFacts(db: Db, asOf: string, adultAge: number): Promi
       effectiveDate: str(r.effective_date),
     });
   }
-  for (const r of await queryRows<Row>(db, inScope('rule_lost_contacts'))) {
+  for (const r of await read('rule_lost_contacts')) {
     facts(String(r.person_id)).lostContacts!.push({ ...evidence('lost_contact', r, r.found_date ?? r.report_date), report: String(r.report_date), found: str(r.found_date) });
   }
-  for (const r of await queryRows<Row>(db, inScope('rule_illnesses'))) {
+  for (const r of await read('rule_illnesses')) {
     facts(String(r.person_id)).illnesses!.push({ ...evidence('illness', r, r.diagnosis_date), code: str(r.disease_code), disease: str(r.disease_name), diagnosis: String(r.diagnosis_date) });
   }
-  // HIV records of the children only: no rule reads a parent's (RULES.md §2 HIV), and need-to-know data is not gathered without a use.
-  for (const r of await queryRows<Row>(db, `SELECT t.* FROM rule_hiv t JOIN rule_children c USING (person_id) ORDER BY t.person_id, t.batch_id, t.src_row`)) {
+  for (const r of await read('rule_hiv')) {
     facts(String(r.person_id)).hiv!.push({ ...evidence('hiv', r, r.confirm_date), confirm: String(r.confirm_date) });
   }
-  for (const r of await queryRows<Row>(db, inScope('rule_assistance'))) {
+  for (const r of await read('rule_assistance')) {
     facts(String(r.person_id)).assistance!.push({
       ...evidence('social_assistance', r, r.end_date ?? r.start_date),
       householdId: str(r.household_id),
@@ -240,7 +291,7 @@ export async function gatherFacts(db: Db, asOf: string, adultAge: number): Promi
       end: str(r.end_date),
     });
   }
-  for (const r of await queryRows<Row>(db, `SELECT t.* FROM rule_enrollments t JOIN rule_children c USING (person_id) ORDER BY t.person_id, t.batch_id, t.src_row`)) {
+  for (const r of await read('rule_enrollments')) {
     facts(String(r.person_id)).enrollments.push({
       ...evidence('enrollment', r, r.as_of),
       status: String(r.status),
@@ -251,7 +302,7 @@ export async function gatherFacts(db: Db, asOf: string, adultAge: number): Promi
   }
 
   const registry = new Map<string, RegistryRecord[]>();
-  for (const r of await queryRows<Row>(db, `SELECT * FROM rule_registry ORDER BY batch_id, src_row`)) {
+  for (const r of await read('rule_registry', 'batch_id, src_row')) {
     const list = registry.get(String(r.child_id)) ?? [];
     list.push({
       ...evidence('registry', { ...r, record_id: r.child_ref ?? `${r.batch_id}:${r.src_row}` }, r.start_date),
@@ -270,10 +321,7 @@ export async function gatherFacts(db: Db, asOf: string, adultAge: number): Promi
   }
   type Listed = { father: string | null; mother: string | null; fatherNameOnly: number | null; motherNameOnly: number | null };
   const listed = new Map<string, Listed>();
-  for (const r of await queryRows<Row>(
-    db,
-    `SELECT lp.child_id, lp.parent_id, lp.relation, lp.name_only FROM rule_listed_parents lp JOIN rule_children c ON c.person_id = lp.child_id ORDER BY lp.source, lp.parent_id`,
-  )) {
+  for (const r of await read('rule_listed_parents', 'source, parent_id')) {
     const l = listed.get(String(r.child_id)) ?? { father: null, mother: null, fatherNameOnly: null, motherNameOnly: null };
     const nameOnly = r.name_only === null || r.name_only === undefined ? null : Number(r.name_only);
     if (r.relation === 'FATHER' && l.father === null) [l.father, l.fatherNameOnly] = [String(r.parent_id), nameOnly];
@@ -282,11 +330,11 @@ export async function gatherFacts(db: Db, asOf: string, adultAge: number): Promi
   }
 
   const children: ChildFacts[] = [];
-  for (const r of await queryRows<{
+  for (const r of (await read('rule_identity', 'person_id')) as {
     person_id: string;
     who: { name: string | null; id: string | null; county: string | null } | null;
     born: { birth: string; from_invalid_id: boolean } | null;
-  }>(db, `SELECT c.person_id, i.who, i.born FROM rule_children c LEFT JOIN rule_identity i USING (person_id) ORDER BY c.person_id`)) {
+  }[]) {
     const l = listed.get(r.person_id);
     children.push({
       personId: r.person_id,

@@ -9,7 +9,7 @@ import { loadConfig, parseConfig } from '../../config/index.js';
 import { ingestInbox } from '../../connectors/index.js';
 import { linkPersons } from '../../matchers/index.js';
 import { openStore, type Db } from '../../pipeline/store/index.js';
-import { RuleContext, evaluateChild, explainFlagLines, gatherFacts, parseEvidence, type GatheredFacts } from '../../rules/index.js';
+import { RuleContext, evaluateChild, explainFlagLines, gatherFacts, gatherFactsInBatches, parseEvidence, type GatheredFacts } from '../../rules/index.js';
 import { raiseFlags, type FlagRow } from '../../flags/index.js';
 import { makeId, tempDir, writeFile } from '../helpers.js';
 
@@ -28,6 +28,8 @@ const wrongCheckDigit = (region: string, birth: string, seq: string) => {
 // as imprisoned (no record of her own) or dead, so the child qualifies DE_FACTO and the father's event is URGENT.
 const wang = { ref: 'R1', name: '王小乐', id: makeId(LUOHU, '20140505', '181'), father: '王建国', mother: '赵敏', motherId: makeId(LUOHU, '19880808', '024') };
 const lin = { ref: 'R2', name: '林小华', id: makeId(GUANGMING, '20130909', '191'), father: '林国栋', fatherId: makeId(GUANGMING, '19840404', '019'), mother: '黄燕', motherId: makeId(GUANGMING, '19860606', '026') };
+// Lin's brother: the same parents (gathered in batches, each brother's batch reads the father's record).
+const linBrother = { ...lin, ref: 'R3', name: '林小明', id: makeId(GUANGMING, '20150303', '211') };
 // 低保 members: a child and an adult whose IDs carry a wrong check digit, a child with a valid ID.
 const poorChild = wrongCheckDigit(NANSHAN, '20180707', '111');
 const poorAdult = wrongCheckDigit(NANSHAN, '19900101', '113');
@@ -45,7 +47,7 @@ beforeAll(async () => {
   writeFile(inbox, 'registry/mingce.csv', csv([
     ['儿童编号', '儿童姓名', '身份证号', '保障类别', '保障状态', '纳入保障日期', '父亲姓名', '父亲身份证号', '父亲情况', '父亲情况起始日期', '母亲姓名', '母亲身份证号', '母亲情况', '母亲情况起始日期'],
     [wang.ref, wang.name, wang.id, '留守儿童', '在保', '2024-01-01', wang.father, '', '正常', '', wang.mother, wang.motherId, '服刑在押', '2025-01-01'],
-    [lin.ref, lin.name, lin.id, '留守儿童', '在保', '2024-01-01', lin.father, lin.fatherId, '服刑在押', '2026-08-01', lin.mother, lin.motherId, '死亡', '2020-01-01'],
+    ...[lin, linBrother].map((c) => [c.ref, c.name, c.id, '留守儿童', '在保', '2024-01-01', c.father, c.fatherId, '服刑在押', '2026-08-01', c.mother, c.motherId, '死亡', '2020-01-01']),
   ]));
   writeFile(inbox, 'death/gongan.csv', csv([
     ['姓名', '身份证号', '性别', '出生日期', '死亡日期', '户籍地区划代码', '记录编号'],
@@ -129,5 +131,22 @@ describe('birth date of an ID with a wrong check digit', () => {
     const [add] = flagsOf(poorChildValid);
     expect(add).toMatchObject({ flag: 'ADD', reason: 'POOR_FAMILY' });
     expect(JSON.parse(add!.params).assumed).toBeUndefined();
+  });
+});
+
+describe('gathered in batches (gatherFactsInBatches, as a quarter reads them)', () => {
+  it('gives the children of gatherFacts in order; a father of two children in two batches is read in both', async () => {
+    const batches: GatheredFacts[] = [];
+    for await (const b of gatherFactsInBatches(db, AS_OF, 18, 1)) batches.push(b);
+    expect(batches.map((b) => b.children.length)).toEqual(facts.children.map(() => 1));
+    expect(batches.flatMap((b) => b.children)).toEqual(facts.children);
+    const fatherId = facts.children.find((c) => c.idNumber === lin.id)!.registry[0]!.father.personId!;
+    expect(facts.people.get(fatherId)!.restrictions.map((r) => r.recordId)).toEqual(['J1']);
+    const holding = batches.filter((b) => b.people.has(fatherId));
+    expect(holding.map((b) => b.children[0]!.idNumber).sort()).toEqual([lin.id, linBrother.id].sort());
+    for (const b of holding) expect(b.people.get(fatherId)).toEqual(facts.people.get(fatherId));
+    // A batch holds the people its children's rules read, no others.
+    const wangBatch = batches.find((b) => b.children[0]!.idNumber === wang.id)!;
+    expect(wangBatch.people.has(fatherId)).toBe(false);
   });
 });
