@@ -205,30 +205,11 @@ export async function runStep(root: string, job: StepTask, opts: { progress?: St
     if (!task.asOf || !task.profile || !task.jurisdiction) throw new Error('evaluate step: asOf, profile and jurisdiction are required');
     const { asOf, profile, jurisdiction } = task;
     done = await withMemoryDb(async (db) => {
-      // EVALUATE_CHILDREN children at a time (their ords are consecutive in the whole run, sparse in a partition):
-      // JavaScript never holds the partition's facts at once.
-      const spanSchema = z.object({ lo: z.number(), hi: z.number(), n: z.number() });
-      const [span] = await queryAll(db, spanSchema, sql`SELECT coalesce(min(ord), 0) AS lo, coalesce(max(ord), -1) AS hi, count(*)::INTEGER AS n FROM read_parquet(${files.input})`);
-      const { lo, hi, n } = span!;
-      const raised: FlagRow[] = [];
-      let evaluated = 0;
       await progress('evaluating', 30);
       await hold();
-      for (let from = lo; from <= hi; from += EVALUATE_CHILDREN) {
-        const rows = await queryAll(db, z.object({ facts: z.string() }), sql`SELECT facts FROM read_parquet(${files.input}) WHERE ord >= ${from} AND ord < ${from + EVALUATE_CHILDREN} ORDER BY ord`);
-        const children: ChildFacts[] = [];
-        const people = new Map<string, PersonFacts>();
-        for (const r of rows) {
-          const item = JSON.parse(r.facts) as { child: ChildFacts; people: PersonFacts[] };
-          children.push(item.child);
-          for (const p of item.people) people.set(p.personId, p);
-        }
-        raised.push(...raiseFlags({ profile, jurisdiction }, asOf, { children, people }, task.missingFeeds));
-        evaluated += children.length;
-        await progress('evaluating', 30 + Math.round((50 * evaluated) / Math.max(n, 1)));
-      }
-      // One flag reached from two chunks (a duplicate registration seen from two children) is one flag, as in raiseFlags.
-      const flags = uniqueFlags(raised);
+      const { flags, children } = await evaluateInput(db, files.input, { profile, jurisdiction }, asOf, task.missingFeeds, {
+        onChunk: (evaluated, total) => progress('evaluating', 30 + Math.round((50 * evaluated) / Math.max(total, 1))),
+      });
       await progress('writing', 80);
       await db.run('CREATE TABLE step_flags (ord INTEGER, flag VARCHAR)');
       const app = await db.createAppender('step_flags');
@@ -239,7 +220,7 @@ export async function runStep(root: string, job: StepTask, opts: { progress?: St
       });
       app.closeSync();
       await writeParquet(db, sql`SELECT * FROM step_flags ORDER BY ord`, files.flags);
-      return { step: task.step, key: task.key, rows: flags.length, children: evaluated, seconds: 0 };
+      return { step: task.step, key: task.key, rows: flags.length, children, seconds: 0 };
     }, { spillDir: spill });
   }
   done.seconds = Math.round(performance.now() - started) / 1000;
@@ -247,6 +228,42 @@ export async function runStep(root: string, job: StepTask, opts: { progress?: St
   await progress('done', 100);
   log.info({ step: task.step, partition: task.key, run: task.runId, results: done.rows, seconds: done.seconds }, 'partition step done');
   return done;
+}
+
+/**
+ * The flags of an evaluate step's input file, `chunk` children at a time: JavaScript never holds the
+ * partition's facts at once. A child's ord is its place in the whole run (consecutive there, sparse in a
+ * partition); the chunks are ranges of it.
+ */
+export async function evaluateInput(
+  db: Db,
+  file: string,
+  config: Parameters<typeof raiseFlags>[0],
+  asOf: string,
+  missingFeeds: readonly string[] | undefined,
+  opts: { chunk?: number; onChunk?: (evaluated: number, total: number) => Promise<void> } = {},
+): Promise<{ flags: FlagRow[]; children: number }> {
+  const chunk = opts.chunk ?? EVALUATE_CHILDREN;
+  const spanSchema = z.object({ lo: z.number(), hi: z.number(), n: z.number() });
+  const [span] = await queryAll(db, spanSchema, sql`SELECT coalesce(min(ord), 0) AS lo, coalesce(max(ord), -1) AS hi, count(*)::INTEGER AS n FROM read_parquet(${file})`);
+  const { lo, hi, n } = span!;
+  const raised: FlagRow[] = [];
+  let evaluated = 0;
+  for (let from = lo; from <= hi; from += chunk) {
+    const rows = await queryAll(db, z.object({ facts: z.string() }), sql`SELECT facts FROM read_parquet(${file}) WHERE ord >= ${from} AND ord < ${from + chunk} ORDER BY ord`);
+    const children: ChildFacts[] = [];
+    const people = new Map<string, PersonFacts>();
+    for (const r of rows) {
+      const item = JSON.parse(r.facts) as { child: ChildFacts; people: PersonFacts[] };
+      children.push(item.child);
+      for (const p of item.people) people.set(p.personId, p);
+    }
+    raised.push(...raiseFlags(config, asOf, { children, people }, missingFeeds));
+    evaluated += children.length;
+    await opts.onChunk?.(evaluated, n);
+  }
+  // One flag reached from two chunks (a duplicate registration seen from two children) is one flag, as in raiseFlags.
+  return { flags: uniqueFlags(raised), children: evaluated };
 }
 
 // ---- The owner's side: export inputs, merge results -------------------------------------------------

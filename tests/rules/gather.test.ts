@@ -5,12 +5,14 @@
 // - a child known only through a row whose ID has a wrong check digit gets the birth date of the ID's digits
 //   (RULES.md §2: from the ID number when the birth-date column is missing), and its flags say so.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, parseConfig } from '../../config/index.js';
+import { loadConfig, parseConfig, type Config } from '../../config/index.js';
 import { ingestInbox } from '../../connectors/index.js';
 import { linkPersons } from '../../matchers/index.js';
 import { openStore, type Db } from '../../pipeline/store/index.js';
 import { RuleContext, evaluateChild, explainFlagLines, gatherFacts, gatherFactsInBatches, parseEvidence, type GatheredFacts } from '../../rules/index.js';
 import { raiseFlags, type FlagRow } from '../../flags/index.js';
+import { exportEvaluateInputs, evaluateInput } from '../../jobs/steps.js';
+import { stepFiles } from '../../jobs/index.js';
 import { makeId, tempDir, writeFile } from '../helpers.js';
 
 const AS_OF = '2026-09-30';
@@ -40,6 +42,7 @@ const csv = (rows: readonly (readonly string[])[]) => rows.map((r) => r.join(','
 let db: Db;
 let facts: GatheredFacts;
 let flags: FlagRow[];
+let cfg: Config;
 const flagsOf = (idNumber: string) => flags.filter((f) => f.child_id_number === idNumber && f.flag !== 'EDUCATION');
 
 beforeAll(async () => {
@@ -64,7 +67,7 @@ beforeAll(async () => {
     ['H2', '郭大成', poorAdult, '户主', '低保', '2024-01-01', '', NANSHAN],
     ['H3', '邓小雪', poorChildValid, '子女', '低保', '2024-03-01', '', NANSHAN],
   ]));
-  const cfg = loadConfig(undefined, { database: ':memory:', inbox });
+  cfg = loadConfig(undefined, { database: ':memory:', inbox });
   db = await openStore(':memory:');
   const reports = await ingestInbox(db, cfg);
   expect(reports.map((r) => r.status)).toEqual(['loaded', 'loaded', 'loaded', 'loaded']);
@@ -148,5 +151,18 @@ describe('gathered in batches (gatherFactsInBatches, as a quarter reads them)', 
     // A batch holds the people its children's rules read, no others.
     const wangBatch = batches.find((b) => b.children[0]!.idNumber === wang.id)!;
     expect(wangBatch.people.has(fatherId)).toBe(false);
+  });
+
+  it('written for the evaluate step batch by batch and evaluated one child at a time, they raise the flags of raiseFlags over every child', async () => {
+    const root = tempDir();
+    const [key, ...others] = await exportEvaluateInputs(db, root, 'Q1/x', gatherFactsInBatches(db, AS_OF, 18, 1), null);
+    expect(others).toEqual([]);
+    const chunks: number[] = [];
+    const evaluated = await evaluateInput(db, stepFiles(root, { rel: 'Q1/x', step: 'evaluate', key: key! }).input, cfg, AS_OF, [], {
+      chunk: 1,
+      onChunk: async (n) => void chunks.push(n),
+    });
+    expect(chunks).toEqual(facts.children.map((_, i) => i + 1));
+    expect(evaluated).toEqual({ flags, children: facts.children.length });
   });
 });
