@@ -158,7 +158,7 @@ const STATEMENTS = (asOf: string, adultAge: number) => [
 /** Children per batch of gatherFactsInBatches: JavaScript holds one batch's facts at a time. */
 const BATCH_CHILDREN = 20_000;
 
-/** The tables a batch reads, each with the people it is read for (by their batch) and its order (of evidence lists). */
+/** The tables a batch reads: their rows, and the column naming the person whose batch they go to (a child, or anyone its rules read). */
 const BATCHED = [
   ...['rule_deaths', 'rule_restrictions', 'rule_certificates', 'rule_judgments', 'rule_lost_contacts', 'rule_illnesses', 'rule_assistance'].map((table) => ({
     table,
