@@ -52,19 +52,15 @@ export const emNonNullColumn = (ci: number) => `nn${ci}`;
  */
 export function emIterationStage(T: TableNames, active: { c: ComparisonSettings; i: number }[], local: TrainedParams, lambda: number): Stage {
   const logOdds = [num(logit2(lambda)), ...active.map(({ c, i }) => weightCase(c, local.comparisons[i]!.levels))].join(' + ');
-  // Summed in the order of the terms' inputs: a floating-point sum depends on its order, and the order a GROUP BY
-  // gives its rows depends on threads and spilling (two memory limits gave two sets of flags at twice the medium
-  // size). Rows that tie on (n, p) add the same term, so their order does not matter.
-  const sum = (x: string) => `sum(${x} ORDER BY n, p)`;
   const aggs = active.flatMap(({ c, i }) => [
-    `${sum('n * p')} FILTER (WHERE ${gammaCol(c)} >= 0) AS "${emNonNullColumn(i)}"`,
+    `sum(n * p) FILTER (WHERE ${gammaCol(c)} >= 0) AS "${emNonNullColumn(i)}"`,
     ...local.comparisons[i]!.levels
       .filter((l) => l.index >= 0)
-      .map((l) => `${sum('n * p')} FILTER (WHERE ${gammaCol(c)} = ${l.index}) AS "${emLevelColumn(i, l.index)}"`),
+      .map((l) => `sum(n * p) FILTER (WHERE ${gammaCol(c)} = ${l.index}) AS "${emLevelColumn(i, l.index)}"`),
   ]);
   return {
     name: 'em_iteration',
-    sql: `WITH w AS (SELECT *, ${posterior(logOdds)} AS p FROM ${T.emPatterns}) SELECT ${sum('n * p')} AS __sp, sum(n) AS __sn, ${aggs.join(', ')} FROM w`,
+    sql: `WITH w AS (SELECT *, ${posterior(logOdds)} AS p FROM ${T.emPatterns}) SELECT sum(n * p) AS __sp, sum(n) AS __sn, ${aggs.join(', ')} FROM w`,
   };
 }
 
@@ -76,6 +72,5 @@ export function lambdaIterationStage(s: LinkageSettings, T: TableNames, params: 
   const gcols = s.comparisons.map(gammaCol).join(', ');
   const bf = s.comparisons.map((c, i) => weightCase(c, params.comparisons[i]!.levels)).join(' + ');
   const pat = `(SELECT ${gcols}, count(*)::DOUBLE AS n, ${bf} AS w FROM ${T.vectors} GROUP BY ALL)`;
-  // In the order of the terms' inputs, as emIterationStage.
-  return { name: 'lambda_iteration', sql: `SELECT sum(n * ${posterior(`w + ${num(logit2(lambda))}`)} ORDER BY n, w) AS sp FROM ${pat}` };
+  return { name: 'lambda_iteration', sql: `SELECT sum(n * ${posterior(`w + ${num(logit2(lambda))}`)}) AS sp FROM ${pat}` };
 }
