@@ -42,7 +42,9 @@ export async function scoreAgainstTruth(db: Db, runId: string, synthDir: string)
       FROM persons p JOIN ingest_batches b USING (batch_id)
       JOIN truth_mentions tm ON tm.file = replace(b.file_path, ${lit(inbox)}, '') AND tm.row = p.src_row AND tm.role = p.role
       GROUP BY ALL)
-    SELECT run_person, arg_max(true_person, n) AS true_person FROM j GROUP BY run_person`);
+    -- Most of its mentions; a tie goes to the smaller true id, not to the order the rows came in (which depends
+    -- on threads and spilling: the same flags scored one ADD apart under two memory limits).
+    SELECT run_person, arg_min(true_person, struct_pack(n := -n, p := true_person)) AS true_person FROM j GROUP BY run_person`);
   await db.run(`CREATE OR REPLACE TEMP TABLE run_scored AS
     SELECT f.*, tp.true_person, ${KEY('f.flag', 'f.reason', 'tp.true_person', 'f.child_ref')} AS k
     FROM flags f LEFT JOIN run_truth_person tp ON tp.run_person = f.child_person_id WHERE f.run_id = ${lit(runId)}`);
