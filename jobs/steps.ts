@@ -183,7 +183,7 @@ export async function runStep(root: string, job: StepTask, opts: { progress?: St
     // A bucket no key hashed into has no folder.
     const bucketDir = join(files.keys, `bucket=${index}`);
     done = await withMemoryDb(async (db) => {
-      ensureMatchFunctions(db);
+      await ensureMatchFunctions(db);
       // A view: the joins read only the columns they need from the file, and a worker never holds all the
       // province's mentions in memory.
       // A view cannot take bound parameters: the path (this process's own) is quoted.

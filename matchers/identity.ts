@@ -4,7 +4,7 @@
 // through the stage runner, as the engine's do.
 import { dropOpenView, openNameFormsOnce, type Db } from '../pipeline/store/index.js';
 import { installIdentity } from '../pipeline/identity/index.js';
-import { registerMatchFunctions } from './functions.js';
+import { ID_ONE_EDITS_MACRO, registerMatchFunctions } from './functions.js';
 import { compareCandidates, finishLinkage, prepareLinkage, type LinkageState, type RunLinkageResult } from './linkage.js';
 import { householdCandidatesStage, householdLinksStages, householdPersonsStages, householdSettings, householdSettingsSchema, type HouseholdSettings } from './household.js';
 import { interestFeeds, mentionsStage } from './mentions.js';
@@ -17,13 +17,20 @@ import { clusterEvaluationStage, interestStages, labelledMentionsStage, matchRun
 import { StageRunner } from './stage.js';
 import { exchangeAnswersStage, hasExchangeRequests, requestLinksPersonLinksStage, requestLinksStage, requestPersonsStages, requestSupersedesNameOnlyStage } from './request-links.js';
 
-const registered = new WeakSet<Db>();
+const registered = new WeakMap<Db, Promise<void>>();
 
-/** Registers the matcher UDFs (bidui_char_damerau, bidui_id_relation, bidui_region_current) once per connection. */
-export function ensureMatchFunctions(db: Db): void {
-  if (registered.has(db)) return;
-  registerMatchFunctions(db);
-  registered.add(db);
+/**
+ * Registers the matcher UDFs (bidui_char_damerau, bidui_id_relation, bidui_region_current) and macros
+ * (bidui_id_one_edits) once per connection.
+ */
+export async function ensureMatchFunctions(db: Db): Promise<void> {
+  let done = registered.get(db);
+  if (!done) {
+    registerMatchFunctions(db);
+    done = db.run(ID_ONE_EDITS_MACRO).then(() => undefined);
+    registered.set(db, done);
+  }
+  await done;
 }
 
 /** The shipped identity settings (validated), with hand-set m and u that serve when a run does not train. */
@@ -145,7 +152,7 @@ export interface PreparedPersonLinkage {
  * (compareCandidates), and finishPersonLinkage does the rest.
  */
 export async function preparePersonLinkage(db: Db, opts: LinkPersonsOptions = {}): Promise<PreparedPersonLinkage> {
-  ensureMatchFunctions(db);
+  await ensureMatchFunctions(db);
   const prefix = opts.prefix ?? 'match_';
   const runId = opts.runId ?? new Date().toISOString();
   const runner = new StageRunner(db);
