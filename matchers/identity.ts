@@ -8,7 +8,7 @@ import { ID_ONE_EDITS_MACRO, registerMatchFunctions } from './functions.js';
 import { compareCandidates, finishLinkage, prepareLinkage, type LinkageState, type RunLinkageResult } from './linkage.js';
 import { householdCandidatesStage, householdLinksStages, householdPersonsStages, householdSettings, householdSettingsSchema, type HouseholdSettings } from './household.js';
 import { interestFeeds, mentionsStage } from './mentions.js';
-import { nameOnlyCandidatesStage, nameOnlyLinksStage, nameOnlyPersonsStages, nameOnlySettings, nameOnlySettingsSchema, nameOnlySubjectsStage, type NameOnlySettings } from './name-only.js';
+import { nameOnlyAlternativesStage, nameOnlyCandidatesStage, nameOnlyLinksFromCandidatesStage, nameOnlyLinksStage, nameOnlyPersonsStages, nameOnlySettings, nameOnlySettingsSchema, nameOnlySubjectsStage, type NameOnlySettings } from './name-only.js';
 import { settingsWithParams, type TrainedParams } from './params.js';
 import { splitStages } from './split.js';
 import { parseSettings, shippedSettingsText, type LinkageSettings } from './settings.js';
@@ -236,12 +236,17 @@ export async function finishPersonLinkage(db: Db, prepared: PreparedPersonLinkag
     await installIdentity(db); // the region table (bidui_regions) the stage reads
     await runner.run(
       nameOnlyCandidatesStage(prepared.nameOnly),
+      nameOnlyLinksFromCandidatesStage(prepared.nameOnly),
+      nameOnlyAlternativesStage(prepared.nameOnly),
       nameOnlySubjectsStage(prepared.nameOnly),
       ...nameOnlyPersonsStages(),
       nameOnlyLinksStage(prepared.nameOnly),
     );
     nameOnlyLinks = (await runner.one<{ n: number }>(countStage('name_only_count', 'name_only_links'))).n;
     await runner.lap('name_only');
+  } else {
+    // No candidates: not an earlier run's, in this work database (the rules and the store read the table).
+    await db.run('CREATE OR REPLACE TABLE name_only_alternatives (g_uid BIGINT, relation VARCHAR, person_id VARCHAR, match_probability DOUBLE)');
   }
 
   // Answers of the exchange: request_id first, identity second (request-links.ts).

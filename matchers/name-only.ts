@@ -32,6 +32,11 @@ export const nameOnlySettingsSchema = z
     area: z.enum(['county', 'city']),
     /** At most this many other persons of the store with the same name (and a compatible sex) in the area. */
     maxNamesakes: z.number().int().min(0),
+    /**
+     * A school record's guardian with two to this many candidates (each passing every test but uniqueness) is linked
+     * to none, and the rules raise what holds whichever candidate it is (name_only_alternatives). 1: never.
+     */
+    maxCandidates: z.number().int().min(1),
     /** At most this share of the store's named mentions carry the name (term frequency) ... */
     maxNameShare: z.number().gt(0).lte(1),
     /** ... a share the stage estimates only from a store with at least this many named mentions. */
@@ -116,9 +121,9 @@ const idDigitsAgree = (gid: string, cid: string, cBirth: string) => `(${gid} IS 
 const bits = (p: number) => Math.round(Math.log2(p / (1 - p)) * 100) / 100;
 
 /**
- * `name_only_links`: one row per accepted link (g_uid / g_key: the guardian mention; c_uid / c_key: the record
- * subject's mention; person_id: the subject's person; relation; match_probability). Needs mentions, persons
- * feed_enrollment and feed_registry.
+ * `name_only_candidates`: every record subject (or parent another record lists with an ID: listed) that could be a
+ * guardian or registry parent listed by name alone, with the tests' inputs (rare, namesakes, households, persons).
+ * Needs mentions, persons, feed_enrollment and feed_registry.
  */
 export function nameOnlyCandidatesStage(s: NameOnlySettings): Stage {
   const feeds = s.eventFeeds.map(lit).join(', ');
@@ -132,7 +137,7 @@ export function nameOnlyCandidatesStage(s: NameOnlySettings): Stage {
   // The same name: the same simplified form, or (a homophone written for a given-name character) the same surname
   // and the same toneless reading. Joins go through the reading, which both forms share.
   const sameName = (a: string, b: string) => `(${a}.name = ${b}.name OR ${a}.surname = ${b}.surname)`;
-  const sql = `CREATE OR REPLACE TABLE name_only_links AS
+  const sql = `CREATE OR REPLACE TABLE name_only_candidates AS
 WITH listed AS (
   -- Every father or mother a record lists beside a child, whatever its ID: the guardians of a school record
   -- (the student is the record's subject) and the parents of a registry row (the registered child).
@@ -288,23 +293,53 @@ namesakes AS (
   GROUP BY q.g_uid, q.person_id
 ),
 per_person AS (SELECT person_id, relation, count(DISTINCT household) AS households FROM claims GROUP BY person_id, relation),
-per_guardian AS (SELECT g_uid, count(DISTINCT person_id) AS persons FROM q GROUP BY g_uid),
-safe AS (
-  SELECT q.* FROM q
-  LEFT JOIN namesakes ns ON ns.g_uid = q.g_uid AND ns.person_id = q.person_id
-  JOIN rare r ON r.name = q.name
-  -- one household per person and role
-  JOIN per_person pp ON pp.person_id = q.person_id AND pp.relation = q.relation
-  -- one candidate person per parent (counted before the other filters: a second qualifying namesake is doubt)
-  JOIN per_guardian pg ON pg.g_uid = q.g_uid
-  -- The rarity filters weigh a name against the area; a parent the household lists with an ID needs none.
-  WHERE (q.listed OR r.rare AND coalesce(ns.n, 0) <= ${s.maxNamesakes})
-    AND pp.households = 1 AND pg.persons = 1
-)
+per_guardian AS (SELECT g_uid, count(DISTINCT person_id) AS persons FROM q GROUP BY g_uid)
+-- Every candidate with what the tests of nameOnlyLinksFromCandidatesStage and nameOnlyAlternativesStage weigh.
+SELECT q.*, r.rare, coalesce(ns.n, 0) AS namesakes, pp.households, pg.persons
+FROM q
+LEFT JOIN namesakes ns ON ns.g_uid = q.g_uid AND ns.person_id = q.person_id
+JOIN rare r ON r.name = q.name
+JOIN per_person pp ON pp.person_id = q.person_id AND pp.relation = q.relation
+JOIN per_guardian pg ON pg.g_uid = q.g_uid`;
+  return { name: 'name_only_candidates', outputTable: 'name_only_candidates', sql };
+}
+
+/**
+ * `name_only_links`: one row per accepted link (g_uid / g_key: the guardian mention; c_uid / c_key: the record
+ * subject's mention; person_id: the subject's person; relation; match_probability), from name_only_candidates.
+ */
+export function nameOnlyLinksFromCandidatesStage(s: NameOnlySettings): Stage {
+  return {
+    name: 'name_only_links',
+    outputTable: 'name_only_links',
+    sql: `CREATE OR REPLACE TABLE name_only_links AS
 SELECT g_uid, g_key, g_feed, relation, arg_min(c_uid, c_key) AS c_uid, min(c_key) AS c_key, any_value(person_id) AS person_id,
   ${s.matchProbability}::DOUBLE AS match_probability
-FROM safe GROUP BY g_uid, g_key, g_feed, relation`;
-  return { name: 'name_only_links', outputTable: 'name_only_links', sql };
+FROM name_only_candidates
+-- The rarity filters weigh a name against the area; a parent the household lists with an ID needs none. One household
+-- per person and role; one candidate person per parent (counted before the other filters: a second qualifying
+-- namesake is doubt).
+WHERE (listed OR rare AND namesakes <= ${s.maxNamesakes}) AND households = 1 AND persons = 1
+GROUP BY g_uid, g_key, g_feed, relation`,
+  };
+}
+
+/**
+ * `name_only_alternatives` (g_uid: a school record's guardian listed by name alone; relation; person_id; match_probability):
+ * the candidates of a guardian the stage links to none because two to maxCandidates record subjects pass every test
+ * but uniqueness, and nobody else of the name could be the parent (each candidate's namesakes are the other
+ * candidates). The guardian is one of them; the rules raise what holds whichever it is (rules/evaluate.ts).
+ */
+export function nameOnlyAlternativesStage(s: NameOnlySettings): Stage {
+  return {
+    name: 'name_only_alternatives',
+    outputTable: 'name_only_alternatives',
+    sql: `CREATE OR REPLACE TABLE name_only_alternatives AS
+SELECT DISTINCT g_uid, relation, person_id, ${s.matchProbability}::DOUBLE AS match_probability
+FROM name_only_candidates
+WHERE g_feed = 'enrollment' AND persons BETWEEN 2 AND ${s.maxCandidates}
+QUALIFY bool_and(NOT listed AND rare AND households = 1 AND namesakes <= ${s.maxNamesakes} + persons - 1) OVER (PARTITION BY g_uid)`,
+  };
 }
 
 /**

@@ -588,22 +588,87 @@ function overpaid(r: RegistryRecord, effective: string): number | null {
   return r.lastPaidMonth === null ? null : monthsInclusive(effective, r.lastPaidMonth);
 }
 
+/** A child's active registrations, first the earliest; the one its parents are read from (the first, else the latest row). */
+function registrations(child: ChildFacts) {
+  const active = child.registry
+    .filter((r) => r.status === 'ACTIVE')
+    .sort((a, b) => (a.startDate ?? '').localeCompare(b.startDate ?? '') || (a.childRef ?? '').localeCompare(b.childRef ?? ''));
+  return { active, recordRow: active[0] ?? child.registry[child.registry.length - 1] ?? null };
+}
+
+const hasRecords = (f: PersonFacts | undefined) =>
+  !!f && [f.deaths, f.restrictions, f.certificates, f.judgments ?? [], f.lostContacts ?? [], f.illnesses ?? []].some((xs) => xs.length > 0);
+
 /**
  * Every flag RULES.md §3 raises for one child as of T. `people` gives the facts of the parents and
  * carers by person id.
+ *
+ * A parent the child's school record lists by name alone, whom the linkage could not tell from its namesakes
+ * (ChildFacts.fatherAlternatives), is one of them: the child is evaluated once for each candidate (each pair, when
+ * both parents are such), and a flag stands only when every evaluation raises it (the same flag, reason and
+ * categories). It cites every candidate's records it rests on, marked 'name_only_alternatives', and takes the
+ * latest effective date. This applies only where the listing decides the parent (no registry row names one) and
+ * the listed guardian has no record of its own.
  */
 export function evaluateChild(ctx: RuleContext, child: ChildFacts, people: Map<string, PersonFacts>): Evaluation {
+  const { recordRow } = registrations(child);
+  const candidates = (alts: ChildFacts['fatherAlternatives'], recorded: string | null | undefined, listed: string | null): (string | null)[] =>
+    alts && !recorded && !hasRecords(listed ? people.get(listed) : undefined) ? alts.personIds : [null];
+  const fathers = candidates(child.fatherAlternatives, recordRow?.father.personId, child.listedFatherId);
+  const mothers = candidates(child.motherAlternatives, recordRow?.mother.personId, child.listedMotherId);
+  if (fathers[0] === null && mothers[0] === null) return evaluateAsListed(ctx, child, people);
+
+  const runs = fathers.flatMap((f) =>
+    mothers.map((m) => {
+      const c: ChildFacts = { ...child };
+      if (f) Object.assign(c, { listedFatherId: f, listedFatherNameOnly: child.fatherAlternatives!.probability });
+      if (m) Object.assign(c, { listedMotherId: m, listedMotherNameOnly: child.motherAlternatives!.probability });
+      return { f, m, evaluation: evaluateAsListed(ctx, c, people) };
+    }),
+  );
+  const key = (x: RaisedFlag) => `${x.flag}|${x.reason}|${x.category ?? ''}|${x.previousCategory ?? ''}`;
+  // The candidates' records: cited, they say the parent is one of several namesakes.
+  const alternativeRecords = new Set(
+    [...fathers, ...mothers].flatMap((id) => {
+      const f = id ? people.get(id) : undefined;
+      return f ? [f.deaths, f.restrictions, f.certificates, f.judgments ?? [], f.lostContacts ?? [], f.illnesses ?? []].flat().map((e) => `${e.batchId}:${e.srcRow}`) : [];
+    }),
+  );
+  const flags: RaisedFlag[] = [];
+  for (const first of runs[0]!.evaluation.flags) {
+    const all = runs.map((r) => r.evaluation.flags.find((x) => key(x) === key(first)));
+    if (all.some((x) => !x)) continue;
+    const latest = all.reduce((a, b) => ((b!.effectiveFrom ?? '') > (a!.effectiveFrom ?? '') ? b : a))!;
+    const seen = new Set<string>();
+    const evidence = all.flatMap((x) => x!.evidence).filter((e) => {
+      const k = `${e.role}|${e.batchId}|${e.srcRow}`;
+      return !seen.has(k) && seen.add(k);
+    });
+    flags.push({
+      ...latest,
+      evidence: evidence.map((e) => (e.basis === 'name_only' && alternativeRecords.has(`${e.batchId}:${e.srcRow}`) ? { ...e, basis: 'name_only_alternatives' as const } : e)),
+    });
+  }
+  const who = (f: string | null, m: string | null) =>
+    [f ? `父亲为候选 ${fathers.indexOf(f) + 1}` : null, m ? `母亲为候选 ${mothers.indexOf(m) + 1}` : null].filter(Boolean).join('、');
+  const trace = [
+    `学籍中仅凭姓名列出的${[fathers[0] ? `父亲（同名候选 ${fathers.length} 人）` : null, mothers[0] ? `母亲（同名候选 ${mothers.length} 人）` : null].filter(Boolean).join('、')}无法确定是哪一位：按每种可能分别评估，只保留每种情况下都成立的结论。`,
+    ...runs.flatMap((r) => [`【按${who(r.f, r.m)}】`, ...r.evaluation.trace.map((l) => `  ${l}`)]),
+    flags.length ? `各种情况下都成立：${flags.map((x) => `${flagLabel(x.flag)}（${reasonLabel(x.reason)}）`).join('、')}` : '各种情况下结论不一致：不提出标记。',
+  ];
+  return { flags, trace };
+}
+
+/** evaluateChild for the parents the child's facts name. */
+function evaluateAsListed(ctx: RuleContext, child: ChildFacts, people: Map<string, PersonFacts>): Evaluation {
   const { T, profile: p } = ctx;
   const trace: string[] = [];
   const flags: RaisedFlag[] = [];
   const self = child.own;
   const childEvidence = (es: Evidence[]) => es.map((e) => ({ ...e, role: 'child' }));
 
-  const active = child.registry
-    .filter((r) => r.status === 'ACTIVE')
-    .sort((a, b) => (a.startDate ?? '').localeCompare(b.startDate ?? '') || (a.childRef ?? '').localeCompare(b.childRef ?? ''));
+  const { active, recordRow } = registrations(child);
   const primary = active[0] ?? null;
-  const recordRow = primary ?? child.registry[child.registry.length - 1] ?? null;
   const fatherId = recordRow?.father.personId ?? child.listedFatherId;
   const motherId = recordRow?.mother.personId ?? child.listedMotherId;
   // A parent known only through a name-only link (the registry's, else the listing's): its records count with the

@@ -143,6 +143,19 @@ export interface ChildFacts {
    */
   listedFatherNameOnly?: number | null;
   listedMotherNameOnly?: number | null;
+  /**
+   * A school record's guardian listed by name alone whom the linkage could not tell from its namesakes
+   * (matchers/name-only.ts, name_only_alternatives): the candidates it is one of. evaluateChild raises what holds
+   * whichever it is.
+   */
+  fatherAlternatives?: NameOnlyAlternatives;
+  motherAlternatives?: NameOnlyAlternatives;
+}
+
+/** The persons a parent listed by name alone could be, and the probability each name-only link would carry. */
+export interface NameOnlyAlternatives {
+  personIds: string[];
+  probability: number;
 }
 
 /** A parent's facts as one child sees them through a name-only link: every record capped at the link's probability and marked. */

@@ -5,7 +5,7 @@
 // Needs the `persons`, `mentions` and `person_links` tables of matchers/linkPersons.
 import { FEED_SPECS } from '../pipeline/feeds.js';
 import { ident, lit, queryRows, type Db } from '../pipeline/store/index.js';
-import { EMPTY_FACTS, type ChildFacts, type Evidence, type JudgmentType, type PersonFacts, type RegistryRecord } from './facts.js';
+import { EMPTY_FACTS, type ChildFacts, type Evidence, type JudgmentType, type NameOnlyAlternatives, type PersonFacts, type RegistryRecord } from './facts.js';
 
 const RECORD = (idCol: string) => `coalesce(${idCol}, t.batch_id || ':' || t.src_row)`;
 
@@ -118,10 +118,19 @@ const STATEMENTS = (asOf: string, adultAge: number) => [
   `CREATE OR REPLACE TEMP TABLE rule_listed_parents AS
    SELECT *, 0 AS source FROM rule_guardian_parents
    UNION ALL SELECT *, 1 AS source FROM rule_household_parents`,
+  // The candidates of a school record's guardian listed by name alone whom the linkage could not tell from its
+  // namesakes (matchers/name-only.ts, name_only_alternatives), for the record's student, while the guardian is still
+  // a person of its own (no later link, such as an exchange answer, found who it is).
+  `CREATE OR REPLACE TEMP TABLE rule_parent_alternatives AS
+   SELECT DISTINCT s.person_id AS child_id, a.relation, a.person_id AS parent_id, a.match_probability AS name_only
+   FROM name_only_alternatives a
+   JOIN persons g ON g.uid = a.g_uid AND g.cluster_size = 1
+   JOIN rule_pm s ON s.batch_id = g.batch_id AND s.src_row = g.src_row AND s.role = 'subject'`,
   // The children worth evaluating.
   `CREATE OR REPLACE TEMP TABLE rule_children AS
    SELECT pm.person_id FROM feed_registry t JOIN rule_pm pm ON pm.batch_id = t.batch_id AND pm.src_row = t.src_row AND pm.role = 'child'
    UNION SELECT lp.child_id FROM rule_listed_parents lp JOIN rule_with_evidence e ON e.person_id = lp.parent_id
+   UNION SELECT a.child_id FROM rule_parent_alternatives a JOIN rule_with_evidence e ON e.person_id = a.parent_id
    UNION SELECT c.person_id FROM (
            SELECT batch_id, src_row, person_id FROM rule_certificates UNION ALL SELECT batch_id, src_row, person_id FROM rule_illnesses
            UNION ALL SELECT batch_id, src_row, person_id FROM rule_hiv UNION ALL SELECT batch_id, src_row, person_id FROM rule_assistance) c
@@ -169,12 +178,13 @@ const BATCHED = [
   ...['rule_hiv', 'rule_enrollments'].map((table) => ({ table, rows: `(SELECT * FROM ${table} SEMI JOIN rule_children USING (person_id))`, key: 'person_id' })),
   { table: 'rule_registry', rows: 'rule_registry', key: 'child_id' },
   { table: 'rule_listed_parents', rows: 'rule_listed_parents', key: 'child_id' },
+  { table: 'rule_parent_alternatives', rows: 'rule_parent_alternatives', key: 'child_id' },
   { table: 'rule_identity', rows: '(SELECT c.person_id, i.who, i.born FROM rule_children c LEFT JOIN rule_identity i USING (person_id))', key: 'person_id' },
 ] as const;
 
 /**
  * The children in batches of consecutive person ids; the people each batch's rules read (the children, their
- * recorded parents and carers, their listed parents); each table a batch reads, with its batch, stored in batch
+ * recorded parents and carers, their listed parents and the candidates of a parent listed by name alone); each table a batch reads, with its batch, stored in batch
  * order so that a batch reads its own row groups only.
  */
 const BATCH_STATEMENTS = (batchChildren: number) => [
@@ -184,7 +194,8 @@ const BATCH_STATEMENTS = (batchChildren: number) => [
    SELECT DISTINCT batch, person_id FROM (
      SELECT batch, person_id FROM rule_child_batch
      UNION ALL SELECT b.batch, unnest([r.father_id, r.mother_id, r.carer_id]) FROM rule_registry r JOIN rule_child_batch b ON b.person_id = r.child_id
-     UNION ALL SELECT b.batch, lp.parent_id FROM rule_listed_parents lp JOIN rule_child_batch b ON b.person_id = lp.child_id)
+     UNION ALL SELECT b.batch, lp.parent_id FROM rule_listed_parents lp JOIN rule_child_batch b ON b.person_id = lp.child_id
+     UNION ALL SELECT b.batch, a.parent_id FROM rule_parent_alternatives a JOIN rule_child_batch b ON b.person_id = a.child_id)
    WHERE person_id IS NOT NULL`,
   ...BATCHED.map(
     ({ table, rows, key }) =>
@@ -229,6 +240,9 @@ export async function gatherFacts(db: Db, asOf: string, adultAge: number): Promi
 export async function* gatherFactsInBatches(db: Db, asOf: string, adultAge: number, batchChildren = BATCH_CHILDREN): AsyncGenerator<GatheredFacts> {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf) || Number.isNaN(Date.parse(asOf))) throw new Error(`as-of date: expected YYYY-MM-DD, got "${asOf}"`);
   if (!Number.isInteger(adultAge)) throw new Error(`adult age: expected an integer, got ${adultAge}`);
+  // A store linked before name-only alternatives existed (the web showing an older run's flag) has none.
+  const [alternatives] = await queryRows<{ n: number }>(db, `SELECT count(*)::INTEGER AS n FROM duckdb_tables() WHERE table_name = 'name_only_alternatives'`);
+  if (!alternatives!.n) await db.run('CREATE TEMP TABLE name_only_alternatives (g_uid BIGINT, relation VARCHAR, person_id VARCHAR, match_probability DOUBLE)');
   for (const sql of [...STATEMENTS(asOf, adultAge), ...BATCH_STATEMENTS(batchChildren)]) await db.run(sql);
   const [count] = await queryRows<{ batches: number }>(db, 'SELECT coalesce(max(batch) + 1, 0)::INTEGER AS batches FROM rule_child_batch');
   for (let batch = 0; batch < count!.batches; batch++) yield await readBatch(db, batch);
@@ -329,6 +343,16 @@ async function readBatch(db: Db, batch: number): Promise<GatheredFacts> {
     listed.set(String(r.child_id), l);
   }
 
+  const alternatives = new Map<string, { FATHER?: NameOnlyAlternatives; MOTHER?: NameOnlyAlternatives }>();
+  for (const r of await read('rule_parent_alternatives', 'child_id, relation, parent_id')) {
+    const a = alternatives.get(String(r.child_id)) ?? {};
+    const rel = r.relation as 'FATHER' | 'MOTHER';
+    const x = (a[rel] ??= { personIds: [], probability: Number(r.name_only) });
+    x.personIds.push(String(r.parent_id));
+    x.probability = Math.min(x.probability, Number(r.name_only));
+    alternatives.set(String(r.child_id), a);
+  }
+
   const children: ChildFacts[] = [];
   for (const r of (await read('rule_identity', 'person_id')) as {
     person_id: string;
@@ -350,6 +374,8 @@ async function readBatch(db: Db, batch: number): Promise<GatheredFacts> {
       // Only when set, so that the facts of children without name-only parents stay as they were.
       ...(l?.fatherNameOnly != null ? { listedFatherNameOnly: l.fatherNameOnly } : {}),
       ...(l?.motherNameOnly != null ? { listedMotherNameOnly: l.motherNameOnly } : {}),
+      ...(alternatives.get(r.person_id)?.FATHER ? { fatherAlternatives: alternatives.get(r.person_id)!.FATHER } : {}),
+      ...(alternatives.get(r.person_id)?.MOTHER ? { motherAlternatives: alternatives.get(r.person_id)!.MOTHER } : {}),
     });
   }
   return { children, people };

@@ -1,7 +1,7 @@
 // Name-only guardian links (issue 14, class 1; matchers/name-only.ts) through the real ingest: a school record
 // lists the parents by name alone; the parent's death record links when the evidence makes it safe, and the
 // child's flag shows the lower probability and the name-only marker. Two same-name candidates, the wrong sex
-// for the relation, or an implausible parent age: no link.
+// for the relation, or an implausible parent age: no link; of two candidates, the flags that hold for either.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/index.js';
 import { ingestInbox } from '../../connectors/index.js';
@@ -21,6 +21,7 @@ const YANTIAN = '440308';
 const LONGHUA = '440309';
 const PINGSHAN = '440310';
 const GUANGMING = '440311';
+const LIWAN = '440103';
 
 // Students (one per case, each in its own county): [name, ID, father, mother]
 const students = {
@@ -35,6 +36,9 @@ const students = {
   // the only woman named 何静 of the county died before the student was born: not the mother
   diedBefore: ['孙小月', makeId(PINGSHAN, '20120606', '182'), '孙伟东', '何静'],
 } as const;
+// Two men named 马文斌 in the student's county: one died, the other is under community correction (not a qualifying
+// restriction). The last school record (row 10).
+const disagree = ['马小可', makeId(LIWAN, '20120808', '192'), '马文斌', '谢芳'] as const;
 // Another household of 龙华 whose father, also 吴志刚, is listed with his ID (alive, no record of his own).
 const otherWu = ['吴小北', makeId(LONGHUA, '20140404', '171'), '吴志刚', makeId(LONGHUA, '19840105', '013'), '冯燕', ''] as const;
 // A school record of 光明 listing both parents with their IDs; the father's prison record has neither ID nor birth date
@@ -45,6 +49,7 @@ const prison = [
   ['林国栋', '', '男', '服刑在押', '2026-08-01', '2030-08-01', 'J1'],
   // 吴志刚: one listed father of that name with an ID (龙华), but a namesake died there too: no link
   ['吴志刚', '', '男', '服刑在押', '2026-08-02', '2030-08-02', 'J2'],
+  ['马文斌', makeId(LIWAN, '19810909', '211'), '男', '社区矫正', '2025-01-01', '2027-01-01', 'J3'],
 ];
 // A registry row (a left-behind child of 罗湖) whose father is written by name only; his death record has his ID.
 const registryRow = ['R1', '王小乐', makeId(LUOHU, '20140505', '181'), '留守儿童', '在保', '王建国', '', '正常', '赵敏', makeId(LUOHU, '19880808', '024'), '正常'];
@@ -68,6 +73,8 @@ const death = [
   ['王建国', makeId(LUOHU, '19850303', '131'), '', '', '2025-03-09', LUOHU, 'D12'],
   ['何静', makeId(PINGSHAN, '19860707', '142'), '', '', '2011-05-01', PINGSHAN, 'D13'],
   ['黄燕', '', '', '', '2026-08-03', GUANGMING, 'D14'],
+  ['马文斌', makeId(LIWAN, '19820101', '231'), '', '', '2025-02-01', LIWAN, 'D15'],
+  ['谢芳', makeId(LIWAN, '19850505', '242'), '', '', '2025-02-02', LIWAN, 'D16'],
 ];
 
 const csv = csvOf;
@@ -84,6 +91,7 @@ beforeAll(async () => {
     ...Object.values(students).map(([name, id, father, mother]) => [name, id, '在读', father, '', '父亲', mother, '', '母亲']),
     [otherWu[0], otherWu[1], '在读', otherWu[2], otherWu[3], '父亲', otherWu[4], otherWu[5], '母亲'],
     [linWithIds[0], linWithIds[1], '在读', linWithIds[2], linWithIds[3], '父亲', linWithIds[4], linWithIds[5], '母亲'],
+    [disagree[0], disagree[1], '在读', disagree[2], '', '父亲', disagree[3], '', '母亲'],
   ];
   writeFile(inbox, 'incarceration/jianyu.csv', csv('姓名,身份证号,性别,措施类型,起始日期,预计结束日期,记录编号', prison));
   writeFile(inbox, 'registry/mingce.csv', csv('儿童编号,儿童姓名,身份证号,保障类别,保障状态,父亲姓名,父亲身份证号,父亲情况,母亲姓名,母亲身份证号,母亲情况', [registryRow]));
@@ -125,9 +133,35 @@ describe('name-only guardian links', () => {
     const father = await pid('enrollment', 2, 'guardian1');
     expect(father).not.toBe(await pid('death', 3, 'subject'));
     expect(father).not.toBe(await pid('death', 4, 'subject'));
-    // the mother alone links: one parent gone, the other listed and present, no flag
     expect(await pid('enrollment', 2, 'guardian2')).toBe(await pid('death', 5, 'subject'));
-    expect(flagsOf(students.homonyms[1])).toEqual([]);
+    const alternatives = await queryRows<{ relation: string; person_id: string }>(db, `SELECT relation, person_id FROM name_only_alternatives ORDER BY relation, person_id`);
+    expect(alternatives.filter((a) => [father].includes(a.person_id))).toEqual([]);
+    expect(alternatives.map((a) => a.person_id)).toEqual(expect.arrayContaining([await pid('death', 3, 'subject'), await pid('death', 4, 'subject')]));
+  });
+
+  it('raises what holds whichever of two same-name candidates the father is, citing both', () => {
+    // Both 陈志强 died, and the mother too: the student has lost both parents either way.
+    const [add, ...others] = flagsOf(students.homonyms[1]);
+    expect(others).toEqual([]);
+    expect(add).toMatchObject({ flag: 'ADD', reason: 'BOTH_PARENTS_GONE', category: 'ORPHAN', score: 0.8 });
+    const evidence = parseEvidence(add!.evidence);
+    expect(evidence.map((e) => [e.feed, e.record_id, e.role, e.score, e.basis])).toEqual(
+      expect.arrayContaining([
+        ['death', 'D3', 'father', 0.8, 'name_only_alternatives'],
+        ['death', 'D4', 'father', 0.8, 'name_only_alternatives'],
+        ['death', 'D5', 'mother', 0.8, 'name_only'],
+      ]),
+    );
+    expect(evidence).toHaveLength(3);
+  });
+
+  it('raises nothing when the candidates lead to different conclusions', async () => {
+    const father = await pid('enrollment', 10, 'guardian1');
+    expect([await pid('death', 15, 'subject'), await pid('incarceration', 3, 'subject')]).not.toContain(father);
+    const alternatives = await queryRows<{ person_id: string }>(db, `SELECT person_id FROM name_only_alternatives`);
+    expect(alternatives.map((a) => a.person_id)).toEqual(expect.arrayContaining([await pid('death', 15, 'subject'), await pid('incarceration', 3, 'subject')]));
+    // one 马文斌 died (both parents gone), the other is under community correction (the father is present)
+    expect(flagsOf(disagree[1])).toEqual([]);
   });
 
   it('does not link a father to a woman of the same name', async () => {
