@@ -32,7 +32,7 @@ import {
 import { log } from '../pipeline/log.js';
 import { exec, ident, lit, memoryLimit, queryAll, sql, type Db, type Sql } from '../pipeline/store/index.js';
 import { flagRowSchema, raiseFlags, uniqueFlags, type FlagRow } from '../flags/index.js';
-import type { ChildFacts, GatheredFacts, PersonFacts } from '../rules/index.js';
+import { personIdsRead, type ChildFacts, type GatheredFacts, type PersonFacts } from '../rules/index.js';
 
 export const STEP_NAMES = ['match', 'evaluate'] as const;
 export type StepName = (typeof STEP_NAMES)[number];
@@ -308,11 +308,7 @@ export async function mergeMatches(db: Db, root: string, rel: string, keys: stri
 
 /** The people a child's rules read: the child, its recorded parents and carers, its listed parents. */
 function peopleOf(child: ChildFacts, people: Map<string, PersonFacts>): PersonFacts[] {
-  const ids = new Set<string>([child.personId]);
-  for (const r of child.registry) for (const id of [r.father.personId, r.mother.personId, r.carerPersonId]) if (id) ids.add(id);
-  if (child.listedFatherId) ids.add(child.listedFatherId);
-  if (child.listedMotherId) ids.add(child.listedMotherId);
-  return [...ids].map((id) => people.get(id)).filter((p): p is PersonFacts => !!p);
+  return [...personIdsRead(child)].map((id) => people.get(id)).filter((p): p is PersonFacts => !!p);
 }
 
 /**

@@ -158,6 +158,17 @@ export interface NameOnlyAlternatives {
   probability: number;
 }
 
+/**
+ * The persons whose facts a child's rules read: the child, its recorded parents and carers, its listed parents and
+ * the candidates of a parent listed by name alone (rules/gather.ts batches the same people in SQL).
+ */
+export function personIdsRead(child: ChildFacts): Set<string> {
+  const ids = new Set<string>([child.personId]);
+  for (const r of child.registry) for (const id of [r.father.personId, r.mother.personId, r.carerPersonId]) if (id) ids.add(id);
+  for (const id of [child.listedFatherId, child.listedMotherId, ...(child.fatherAlternatives?.personIds ?? []), ...(child.motherAlternatives?.personIds ?? [])]) if (id) ids.add(id);
+  return ids;
+}
+
 /** A parent's facts as one child sees them through a name-only link: every record capped at the link's probability and marked. */
 export function throughNameOnlyLink(f: PersonFacts, probability: number): PersonFacts {
   const mark = <T extends Evidence>(e: T): T => ({ ...e, score: Math.min(e.score, probability), basis: 'name_only' });

@@ -7,7 +7,9 @@ import { loadConfig } from '../../config/index.js';
 import { ingestInbox } from '../../connectors/index.js';
 import { openStore, queryRows, type Db } from '../../pipeline/store/index.js';
 import { linkPersons } from '../../matchers/index.js';
-import { gatherFacts, parseEvidence } from '../../rules/index.js';
+import { gatherFacts, gatherFactsInBatches, parseEvidence } from '../../rules/index.js';
+import { exportEvaluateInputs, evaluateInput } from '../../jobs/steps.js';
+import { stepFiles } from '../../jobs/index.js';
 import { raiseFlags, type FlagRow } from '../../flags/index.js';
 import { csvOf, makeId, personIdOf, tempDir, writeFile } from '../helpers.js';
 
@@ -81,6 +83,7 @@ const csv = csvOf;
 
 let db: Db;
 let flags: FlagRow[];
+let cfg: ReturnType<typeof loadConfig>;
 
 const pid = (feed: string, row: number, role: string) => personIdOf(db, feed, row, role);
 const flagsOf = (idNumber: string) => flags.filter((f) => f.child_id_number === idNumber);
@@ -97,7 +100,7 @@ beforeAll(async () => {
   writeFile(inbox, 'registry/mingce.csv', csv('儿童编号,儿童姓名,身份证号,保障类别,保障状态,父亲姓名,父亲身份证号,父亲情况,母亲姓名,母亲身份证号,母亲情况', [registryRow]));
   writeFile(inbox, 'enrollment/xueji.csv', csv('姓名,身份证号,学籍状态,监护人一姓名,监护人一身份证号,监护人一关系,监护人二姓名,监护人二身份证号,监护人二关系', rows));
   writeFile(inbox, 'death/gongan.csv', csv('姓名,身份证号,性别,出生日期,死亡日期,户籍地区划代码,记录编号', death));
-  const cfg = loadConfig(undefined, { database: ':memory:', inbox });
+  cfg = loadConfig(undefined, { database: ':memory:', inbox });
   db = await openStore(':memory:');
   const reports = await ingestInbox(db, cfg);
   expect(reports.map((r) => r.status)).toEqual(['loaded', 'loaded', 'loaded', 'loaded']);
@@ -153,6 +156,15 @@ describe('name-only guardian links', () => {
       ]),
     );
     expect(evidence).toHaveLength(3);
+  });
+
+  it("the quarter's evaluate step, reading each child's facts from its input file, raises the same flags", async () => {
+    // The file holds with each child the people its rules read: the candidates of a name-only parent too.
+    const root = tempDir();
+    const [key] = await exportEvaluateInputs(db, root, 'Q1/x', gatherFactsInBatches(db, AS_OF, 18), null);
+    const evaluated = await evaluateInput(db, stepFiles(root, { rel: 'Q1/x', step: 'evaluate', key: key! }).input, cfg, AS_OF, []);
+    expect(evaluated.flags).toEqual(flags);
+    expect(evaluated.flags.some((f) => f.child_id_number === students.homonyms[1])).toBe(true);
   });
 
   it('raises nothing when the candidates lead to different conclusions', async () => {
