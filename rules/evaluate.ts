@@ -605,10 +605,11 @@ const hasRecords = (f: PersonFacts | undefined) =>
  *
  * A parent the child's school record lists by name alone, whom the linkage could not tell from its namesakes
  * (ChildFacts.fatherAlternatives), is one of them: the child is evaluated once for each candidate (each pair, when
- * both parents are such), and a flag stands only when every evaluation raises it (the same flag, reason and
- * categories). It cites every candidate's records it rests on, marked 'name_only_alternatives', and takes the
- * latest effective date. This applies only where the listing decides the parent (no registry row names one) and
- * the listed guardian has no record of its own.
+ * both parents are such), and a flag stands when every evaluation raises it (the same flag, reason and categories).
+ * It cites every candidate's records it rests on, marked 'name_only_alternatives', and takes the latest effective
+ * date. A kind of flag (ADD, URGENT, …) the candidates do not agree on is what the child gets without them (the
+ * guardian a person with no record, as before). This applies only where the listing decides the parent (no
+ * registry row names one) and the listed guardian has no record of its own.
  */
 export function evaluateChild(ctx: RuleContext, child: ChildFacts, people: Map<string, PersonFacts>): Evaluation {
   const { recordRow } = registrations(child);
@@ -649,12 +650,20 @@ export function evaluateChild(ctx: RuleContext, child: ChildFacts, people: Map<s
       evidence: evidence.map((e) => (e.basis === 'name_only' && alternativeRecords.has(`${e.batchId}:${e.srcRow}`) ? { ...e, basis: 'name_only_alternatives' as const } : e)),
     });
   }
+  // Where the candidates do not agree on a kind of flag, the child keeps what it had without them (the guardian a
+  // person with no record): never less than before, and more only where every candidate agrees.
+  const listed = evaluateAsListed(ctx, child, people);
+  for (const x of listed.flags) if (!flags.some((k) => k.flag === x.flag)) flags.push(x);
   const who = (f: string | null, m: string | null) =>
     [f ? `父亲为候选 ${fathers.indexOf(f) + 1}` : null, m ? `母亲为候选 ${mothers.indexOf(m) + 1}` : null].filter(Boolean).join('、');
   const trace = [
     `学籍中仅凭姓名列出的${[fathers[0] ? `父亲（同名候选 ${fathers.length} 人）` : null, mothers[0] ? `母亲（同名候选 ${mothers.length} 人）` : null].filter(Boolean).join('、')}无法确定是哪一位：按每种可能分别评估，只保留每种情况下都成立的结论。`,
     ...runs.flatMap((r) => [`【按${who(r.f, r.m)}】`, ...r.evaluation.trace.map((l) => `  ${l}`)]),
-    flags.length ? `各种情况下都成立：${flags.map((x) => `${flagLabel(x.flag)}（${reasonLabel(x.reason)}）`).join('、')}` : '各种情况下结论不一致：不提出标记。',
+    `【不按候选（监护人视为没有部门记录的人员）】`,
+    ...listed.trace.map((l) => `  ${l}`),
+    flags.length
+      ? `结论：${flags.map((x) => `${flagLabel(x.flag)}（${reasonLabel(x.reason)}）`).join('、')}（各候选一致的采用各候选的结论，其余按不按候选的结论）`
+      : '结论：不提出标记（各候选结论不一致，不按候选亦不提出）。',
   ];
   return { flags, trace };
 }

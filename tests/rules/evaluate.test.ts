@@ -286,3 +286,39 @@ describe('findings of the review', () => {
     expect(new Set(flagRows(T, c, raised).map((r) => r.flag_id)).size).toBe(2);
   });
 });
+
+describe('a father listed by name alone with several indistinguishable candidates (ChildFacts.fatherAlternatives)', () => {
+  const dead = (id: string, day: string) => person(id, { deaths: [{ ...ev('death'), deathDate: day }] });
+  const mother = dead('M', '2020-01-01');
+  const alternatives = (...personIds: string[]) => ({ listedFatherId: 'G', listedMotherId: 'M', fatherAlternatives: { personIds, probability: 0.8 } });
+
+  it('raises what every candidate leads to, citing each candidate, with the latest effective date', () => {
+    const c = child(alternatives('F1', 'F2'));
+    const { flags } = evaluateChild(new RuleContext(T, national), c, new Map([['M', mother], ['F1', dead('F1', '2021-03-01')], ['F2', dead('F2', '2022-05-01')]]));
+    expect(flags.map((f) => `${f.flag}:${f.reason}:${f.category}`)).toEqual(['ADD:BOTH_PARENTS_GONE:ORPHAN']);
+    const fathers = flags[0]!.evidence.filter((e) => e.role === 'father');
+    expect(fathers.map((e) => [e.basis, e.score])).toEqual([['name_only_alternatives', 0.8], ['name_only_alternatives', 0.8]]);
+    const one = evaluateChild(new RuleContext(T, national), child(alternatives('F2')), new Map([['M', mother], ['F2', dead('F2', '2022-05-01')]])).flags[0]!;
+    expect(flags[0]!.effectiveFrom).toBe(one.effectiveFrom);
+  });
+
+  it('a kind of flag the candidates disagree on is what the child gets without them', () => {
+    // A disabled child: ADD CHILD_DISABLED with the father present; one candidate died (the child would be an orphan), the other has no record that qualifies.
+    const c = child({ ...alternatives('F1', 'F2'), own: person('K', { certificates: [cert(5, 1)], enrollments: child().own.enrollments }) });
+    const people = new Map([['M', mother], ['F1', dead('F1', '2021-03-01')], ['F2', person('F2', { certificates: [cert(5, 4)] })]]);
+    const withThem = evaluateChild(new RuleContext(T, national), c, people).flags.map((f) => `${f.flag}:${f.reason}`);
+    const without = evaluateChild(new RuleContext(T, national), { ...c, fatherAlternatives: undefined }, people).flags.map((f) => `${f.flag}:${f.reason}`);
+    expect(without).toEqual(['ADD:CHILD_DISABLED']);
+    expect(withThem).toEqual(without);
+  });
+
+  it('does not apply when the listed guardian has records of its own, nor when a registry row names the father', () => {
+    const ctx = new RuleContext(T, national);
+    const people = new Map([['M', mother], ['F1', dead('F1', '2021-03-01')], ['F2', dead('F2', '2022-05-01')], ['G', person('G', { certificates: [cert(5, 4)] })], ['F', person('F')]]);
+    const withRecords = child(alternatives('F1', 'F2'));
+    expect(evaluateChild(ctx, withRecords, people)).toEqual(evaluateChild(ctx, { ...withRecords, fatherAlternatives: undefined }, people));
+    const registered = child({ ...alternatives('F1', 'F2'), listedFatherId: 'X', registry: [registry({ father: { personId: 'F', status: null, since: null } })] });
+    expect(evaluateChild(ctx, registered, people)).toEqual(evaluateChild(ctx, { ...registered, fatherAlternatives: undefined }, people));
+    expect(evaluateChild(ctx, child(alternatives('F1', 'F2')), new Map([...people, ['G', person('G')]])).flags.some((f) => f.evidence.some((e) => e.basis === 'name_only_alternatives'))).toBe(true);
+  });
+});
