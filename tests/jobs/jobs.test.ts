@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../config/index.js';
 import { connect, embeddedExecutor, type StepExecutor, queueExecutor, queueNames, queueStatus, registerSchedules, resultsRoot, runQuarter, startWorkers, stepFiles } from '../../jobs/index.js';
 import { writeJsonAtomic, writeParquet } from '../../jobs/steps.js';
-import { bucketKeysQuery, identitySettings } from '../../matchers/index.js';
+import { bucketKeysQuery, ensureMatchFunctions, identitySettings } from '../../matchers/index.js';
 import { lit, openStore, queryRows, sql } from '../../pipeline/store/index.js';
 import { flagsCsvText, freePort, sleep, tempDir, waitFor } from '../helpers.js';
 import { biduiArgs } from '../setup/cli.js';
@@ -208,6 +208,7 @@ describe('jobs on Redis', () => {
     mkdirSync(stepFiles(shared, poisoned).keys);
     // The healthy bucket compares the nodes the distributed run left in its store.
     const store = await openStore(s.db);
+    await ensureMatchFunctions(store); // the ID rule's keys use bidui_id_one_edits
     const files = stepFiles(shared, healthy);
     await writeParquet(store, sql`SELECT * FROM match_nodes`, files.input);
     writeJsonAtomic(files.settings, identitySettings());
