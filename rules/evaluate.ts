@@ -596,8 +596,9 @@ function registrations(child: ChildFacts) {
   return { active, recordRow: active[0] ?? child.registry[child.registry.length - 1] ?? null };
 }
 
-const hasRecords = (f: PersonFacts | undefined) =>
-  !!f && [f.deaths, f.restrictions, f.certificates, f.judgments ?? [], f.lostContacts ?? [], f.illnesses ?? []].some((xs) => xs.length > 0);
+/** A person's records of the agency feeds that make a parent's status (not its school or assistance rows). */
+const statusRecords = (f: PersonFacts | undefined): Evidence[] =>
+  f ? [f.deaths, f.restrictions, f.certificates, f.judgments ?? [], f.lostContacts ?? [], f.illnesses ?? []].flat() : [];
 
 /**
  * Every flag RULES.md §3 raises for one child as of T. `people` gives the facts of the parents and
@@ -614,7 +615,7 @@ const hasRecords = (f: PersonFacts | undefined) =>
 export function evaluateChild(ctx: RuleContext, child: ChildFacts, people: Map<string, PersonFacts>): Evaluation {
   const { recordRow } = registrations(child);
   const candidates = (alts: ChildFacts['fatherAlternatives'], recorded: string | null | undefined, listed: string | null): (string | null)[] =>
-    alts && !recorded && !hasRecords(listed ? people.get(listed) : undefined) ? alts.personIds : [null];
+    alts && !recorded && !statusRecords(listed ? people.get(listed) : undefined).length ? alts.personIds : [null];
   const fathers = candidates(child.fatherAlternatives, recordRow?.father.personId, child.listedFatherId);
   const mothers = candidates(child.motherAlternatives, recordRow?.mother.personId, child.listedMotherId);
   if (fathers[0] === null && mothers[0] === null) return evaluateAsListed(ctx, child, people);
@@ -629,12 +630,7 @@ export function evaluateChild(ctx: RuleContext, child: ChildFacts, people: Map<s
   );
   const key = (x: RaisedFlag) => `${x.flag}|${x.reason}|${x.category ?? ''}|${x.previousCategory ?? ''}`;
   // The candidates' records: cited, they say the parent is one of several namesakes.
-  const alternativeRecords = new Set(
-    [...fathers, ...mothers].flatMap((id) => {
-      const f = id ? people.get(id) : undefined;
-      return f ? [f.deaths, f.restrictions, f.certificates, f.judgments ?? [], f.lostContacts ?? [], f.illnesses ?? []].flat().map((e) => `${e.batchId}:${e.srcRow}`) : [];
-    }),
-  );
+  const alternativeRecords = new Set([...fathers, ...mothers].flatMap((id) => statusRecords(id ? people.get(id) : undefined).map((e) => `${e.batchId}:${e.srcRow}`)));
   const flags: RaisedFlag[] = [];
   for (const first of runs[0]!.evaluation.flags) {
     const all = runs.map((r) => r.evaluation.flags.find((x) => key(x) === key(first)));

@@ -360,6 +360,7 @@ async function readBatch(db: Db, batch: number): Promise<GatheredFacts> {
     born: { birth: string; from_invalid_id: boolean } | null;
   }[]) {
     const l = listed.get(r.person_id);
+    const a = alternatives.get(r.person_id);
     children.push({
       personId: r.person_id,
       name: r.who?.name ?? null,
@@ -374,8 +375,8 @@ async function readBatch(db: Db, batch: number): Promise<GatheredFacts> {
       // Only when set, so that the facts of children without name-only parents stay as they were.
       ...(l?.fatherNameOnly != null ? { listedFatherNameOnly: l.fatherNameOnly } : {}),
       ...(l?.motherNameOnly != null ? { listedMotherNameOnly: l.motherNameOnly } : {}),
-      ...(alternatives.get(r.person_id)?.FATHER ? { fatherAlternatives: alternatives.get(r.person_id)!.FATHER } : {}),
-      ...(alternatives.get(r.person_id)?.MOTHER ? { motherAlternatives: alternatives.get(r.person_id)!.MOTHER } : {}),
+      ...(a?.FATHER ? { fatherAlternatives: a.FATHER } : {}),
+      ...(a?.MOTHER ? { motherAlternatives: a.MOTHER } : {}),
     });
   }
   return { children, people };
