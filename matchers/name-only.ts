@@ -9,6 +9,8 @@
 // record of the same household (a sibling's, or the same student's in another delivery) lists with an ID outweighs
 // the name: the name-only mention joins that person, and a record subject of the same name who is another person
 // is a homonym, not a rival candidate; so is a record subject whom another household lists with an ID as its parent.
+// A school record's guardian with two or three candidates that nothing tells apart is linked to none; its candidates
+// (name_only_alternatives) go to the rules, which raise what holds whichever it is.
 import { z } from 'zod';
 import { lit } from '../pipeline/store/index.js';
 import { shippedSettingsText } from './settings.js';
