@@ -7,7 +7,7 @@ import { loadConfig } from '../../config/index.js';
 import { ingestInbox } from '../../connectors/index.js';
 import { openStore, queryRows, type Db } from '../../pipeline/store/index.js';
 import { linkPersons } from '../../matchers/index.js';
-import { gatherFacts, gatherFactsInBatches, parseEvidence } from '../../rules/index.js';
+import { RuleContext, evaluateChild, explainFlagLines, gatherFacts, gatherFactsInBatches, parseEvidence } from '../../rules/index.js';
 import { exportEvaluateInputs, evaluateInput } from '../../jobs/steps.js';
 import { stepFiles } from '../../jobs/index.js';
 import { raiseFlags, type FlagRow } from '../../flags/index.js';
@@ -156,6 +156,17 @@ describe('name-only guardian links', () => {
       ]),
     );
     expect(evidence).toHaveLength(3);
+  });
+
+  it('the trace and the flag text say the father is one of two namesakes, each evaluated', async () => {
+    const facts = await gatherFacts(db, AS_OF, 18);
+    const child = facts.children.find((c) => c.idNumber === students.homonyms[1])!;
+    expect(child.fatherAlternatives?.personIds.sort()).toEqual([await pid('death', 3, 'subject'), await pid('death', 4, 'subject')].sort());
+    const { flags: raised, trace } = evaluateChild(new RuleContext(AS_OF, cfg.profile), child, facts.people);
+    expect(trace[0]).toBe('学籍中仅凭姓名列出的父亲（同名候选 2 人）无法确定是哪一位：按每种可能分别评估，只保留每种情况下都成立的结论。');
+    expect(trace.filter((l) => l.startsWith('【按父亲为候选'))).toHaveLength(2);
+    expect(trace.at(-1)).toMatch(/^结论：.+（.+）（各候选一致的采用各候选的结论，其余按不按候选的结论）$/);
+    expect(explainFlagLines(raised[0]!)[0]).toContain('（匹配概率 80.0%，仅凭姓名匹配（同名候选多人））');
   });
 
   it("the quarter's evaluate step, reading each child's facts from its input file, raises the same flags", async () => {
