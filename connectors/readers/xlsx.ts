@@ -1,6 +1,8 @@
+import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
+import { pipeline } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { inflateRawSync } from 'node:zlib';
+import { createInflateRaw, inflateRawSync } from 'node:zlib';
 import ExcelJS from 'exceljs';
 import { ident, type Db } from '../../pipeline/store/index.js';
 import { InputError, LIMITS, scrubMessage, type Limits } from '../limits.js';
@@ -65,12 +67,18 @@ interface ZipEntry {
   offset: number;
 }
 
+/** What checkXlsxArchive finds: the sheets xl/workbook.xml lists, and where the shared strings are (with their data's offset). */
+interface XlsxArchive {
+  sheets: SheetModel[];
+  sharedStrings: (ZipEntry & { dataOffset: number }) | null;
+}
+
 /**
  * Checks an XLSX (a ZIP archive) from its central directory before it is read: a truncated file
  * has none, and a zip bomb declares (or compresses to) more than the bounds allow. Returns the sheets
- * its xl/workbook.xml lists (none when it has none).
+ * its xl/workbook.xml lists (none when it has none) and its shared strings' entry.
  */
-export async function checkXlsxArchive(path: string, limits: Limits): Promise<SheetModel[]> {
+export async function checkXlsxArchive(path: string, limits: Limits): Promise<XlsxArchive> {
   const fh = await open(path, 'r');
   try {
     const size = (await fh.stat()).size;
@@ -94,6 +102,7 @@ export async function checkXlsxArchive(path: string, limits: Limits): Promise<Sh
     await fh.read(cd, 0, cdSize, cdOffset);
     let total = 0;
     let workbook: ZipEntry | null = null;
+    let sharedStrings: ZipEntry | null = null;
     for (let p = 0, n = 0; n < entries; n++) {
       if (p + 46 > cd.length || cd.readUInt32LE(p) !== 0x02014b50) throw new InputError('XLSX 文件已损坏 (ZIP 目录无效)');
       const compressed = cd.readUInt32LE(p + 20);
@@ -102,6 +111,7 @@ export async function checkXlsxArchive(path: string, limits: Limits): Promise<Sh
       total += uncompressed;
       const name = cd.toString('utf8', p + 46, p + 46 + cd.readUInt16LE(p + 28));
       if (name === 'xl/workbook.xml') workbook = { name, method: cd.readUInt16LE(p + 10), compressed, uncompressed, offset: cd.readUInt32LE(p + 42) };
+      if (name === 'xl/sharedStrings.xml') sharedStrings = { name, method: cd.readUInt16LE(p + 10), compressed, uncompressed, offset: cd.readUInt32LE(p + 42) };
       if (/sharedStrings\.xml$/i.test(name) && uncompressed > limits.maxXlsxSharedStringsBytes) {
         throw new InputError(`XLSX 共享字符串解压后 ${Math.round(uncompressed / 2 ** 20)} MiB, 超过 ${Math.round(limits.maxXlsxSharedStringsBytes / 2 ** 20)} MiB 的上限`);
       }
@@ -113,19 +123,27 @@ export async function checkXlsxArchive(path: string, limits: Limits): Promise<Sh
     if (total > limits.maxXlsxUncompressedBytes) {
       throw new InputError(`XLSX 解压后 ${Math.round(total / 2 ** 20)} MiB, 超过 ${Math.round(limits.maxXlsxUncompressedBytes / 2 ** 20)} MiB 的上限`);
     }
-    return workbook ? sheetsOf(await entryText(fh, workbook)) : [];
+    return {
+      sheets: workbook ? sheetsOf(await entryText(fh, workbook)) : [],
+      sharedStrings: sharedStrings ? { ...sharedStrings, dataOffset: await dataOffset(fh, sharedStrings) } : null,
+    };
   } finally {
     await fh.close();
   }
 }
 
-/** The text of a stored or deflated entry (bounded by the checks above). */
-async function entryText(fh: FileHandle, e: ZipEntry): Promise<string> {
+/** Where an entry's data starts (after its local header). */
+async function dataOffset(fh: FileHandle, e: ZipEntry): Promise<number> {
   const local = Buffer.alloc(30);
   await fh.read(local, 0, 30, e.offset);
   if (local.readUInt32LE(0) !== 0x04034b50) throw new InputError('XLSX 文件已损坏 (ZIP 条目无效)');
+  return e.offset + 30 + local.readUInt16LE(26) + local.readUInt16LE(28);
+}
+
+/** The text of a stored or deflated entry (bounded by the checks above). */
+async function entryText(fh: FileHandle, e: ZipEntry): Promise<string> {
   const data = Buffer.alloc(e.compressed);
-  await fh.read(data, 0, e.compressed, e.offset + 30 + local.readUInt16LE(26) + local.readUInt16LE(28));
+  await fh.read(data, 0, e.compressed, await dataOffset(fh, e));
   if (e.method === 0) return data.toString('utf8');
   if (e.method === 8) return inflateRawSync(data, { maxOutputLength: Math.max(e.uncompressed, 1) }).toString('utf8');
   throw new InputError(`XLSX 文件的压缩方式无法识别 (ZIP method ${e.method})`);
@@ -166,10 +184,10 @@ async function withTmpDir<T>(dir: string, fn: () => Promise<T>): Promise<T> {
 /** XLSX, streamed (sheets of a million rows stay out of memory), appended to DuckDB in bulk. */
 export async function readXlsx(db: Db, path: string, table: string, opts: ReadOptions): Promise<ReadResult> {
   const limits = opts.limits ?? LIMITS;
-  const sheets = await checkXlsxArchive(path, limits);
+  const archive = await checkXlsxArchive(path, limits);
   return withTmpDir(opts.workDir, async () => {
     try {
-      return await readSheet(db, path, table, opts, limits, sheets);
+      return await readSheet(db, path, table, opts, limits, archive);
     } catch (err) {
       if (err instanceof InputError) throw err;
       throw new InputError(`XLSX 无法读取 (cannot read xlsx file): ${scrubMessage((err as Error).message)}`);
@@ -217,7 +235,24 @@ function knowSheets(reader: ExcelJS.stream.xlsx.WorkbookReader, sheets: SheetMod
   (reader as unknown as { model?: { sheets: SheetModel[] } }).model = { sheets };
 }
 
-async function readSheet(db: Db, path: string, table: string, opts: ReadOptions, limits: Limits, sheets: SheetModel[]): Promise<ReadResult> {
+/**
+ * exceljs's writer (and others) store the sheets before xl/sharedStrings.xml. The streaming reader then copies each
+ * sheet, full ID numbers and all, to a temporary file and parses it once the archive's single pass has read the shared
+ * strings. They are read here first instead, from the central directory (streamed, inflated): the sheets are parsed
+ * as they come, nothing personal is written to disk, and the archive's own shared-strings entry is skipped.
+ */
+async function knowSharedStrings(reader: ExcelJS.stream.xlsx.WorkbookReader, path: string, entry: XlsxArchive['sharedStrings']): Promise<void> {
+  if (!entry || entry.compressed === 0) return;
+  if (entry.method !== 0 && entry.method !== 8) throw new InputError(`XLSX 文件的压缩方式无法识别 (ZIP method ${entry.method})`);
+  const r = reader as unknown as { _parseSharedStrings(entry: NodeJS.ReadableStream): AsyncGenerator<unknown> };
+  const raw = createReadStream(path, { start: entry.dataOffset, end: entry.dataOffset + entry.compressed - 1 });
+  // pipeline: an error of the file or of the inflation reaches the stream the parser reads.
+  const data = entry.method === 8 ? pipeline(raw, createInflateRaw(), () => undefined) : raw;
+  for await (const _ of r._parseSharedStrings(data)) void _;
+  r._parseSharedStrings = async function* () {};
+}
+
+async function readSheet(db: Db, path: string, table: string, opts: ReadOptions, limits: Limits, archive: XlsxArchive): Promise<ReadResult> {
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(path, {
     worksheets: 'emit',
     sharedStrings: 'cache',
@@ -226,7 +261,8 @@ async function readSheet(db: Db, path: string, table: string, opts: ReadOptions,
     entries: 'ignore',
   });
   decodeWhole(reader);
-  knowSheets(reader, sheets);
+  knowSheets(reader, archive.sheets);
+  await knowSharedStrings(reader, path, archive.sharedStrings);
   let headers: string[] | null = null;
   let headerRow = 0;
   let rowsRead = 0;
