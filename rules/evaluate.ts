@@ -596,6 +596,15 @@ function registrations(child: ChildFacts) {
   return { active, recordRow: active[0] ?? child.registry[child.registry.length - 1] ?? null };
 }
 
+/** A flag's evidence with each record cited once per role, in order. */
+function uniqueEvidence(evidence: RaisedFlag['evidence']): RaisedFlag['evidence'] {
+  const seen = new Set<string>();
+  return evidence.filter((e) => {
+    const key = `${e.role}|${e.batchId}|${e.srcRow}`;
+    return !seen.has(key) && seen.add(key);
+  });
+}
+
 /** A person's records of the agency feeds that make a parent's status (not its school or assistance rows). */
 const statusRecords = (f: PersonFacts | undefined): Evidence[] =>
   f ? [f.deaths, f.restrictions, f.certificates, f.judgments ?? [], f.lostContacts ?? [], f.illnesses ?? []].flat() : [];
@@ -636,11 +645,7 @@ export function evaluateChild(ctx: RuleContext, child: ChildFacts, people: Map<s
     const all = runs.map((r) => r.evaluation.flags.find((x) => key(x) === key(first)));
     if (all.some((x) => !x)) continue;
     const latest = all.reduce((a, b) => ((b!.effectiveFrom ?? '') > (a!.effectiveFrom ?? '') ? b : a))!;
-    const seen = new Set<string>();
-    const evidence = all.flatMap((x) => x!.evidence).filter((e) => {
-      const k = `${e.role}|${e.batchId}|${e.srcRow}`;
-      return !seen.has(k) && seen.add(k);
-    });
+    const evidence = uniqueEvidence(all.flatMap((x) => x!.evidence));
     flags.push({
       ...latest,
       evidence: evidence.map((e) => (e.basis === 'name_only' && alternativeRecords.has(`${e.batchId}:${e.srcRow}`) ? { ...e, basis: 'name_only_alternatives' as const } : e)),
@@ -717,11 +722,7 @@ function evaluateAsListed(ctx: RuleContext, child: ChildFacts, people: Map<strin
   });
   const raise = (x: Omit<RaisedFlag, 'evidence' | 'params'> & { evidence?: RaisedFlag['evidence']; params?: string[] }) => {
     const registryEvidence = x.registry ? [{ ...x.registry, role: 'registry' }] : [];
-    const seen = new Set<string>();
-    const evidence = [...registryEvidence, ...(x.evidence ?? [])].filter((e) => {
-      const key = `${e.role}|${e.batchId}|${e.srcRow}`;
-      return !seen.has(key) && seen.add(key);
-    });
+    const evidence = uniqueEvidence([...registryEvidence, ...(x.evidence ?? [])]);
     flags.push({ ...x, evidence, params: params(x.params ?? []) });
     trace.push(
       `→ ${flagLabel(x.flag)}: ${reasonLabel(x.reason)}${x.category ? `，${categoryLabel(x.category)}` : ''}` +
