@@ -26,8 +26,15 @@ export const nameOnlySettingsSchema = z
     matchProbability: z.number().gt(0).lt(1),
     /** Feeds whose subjects are candidates: a record about a parent (death, restriction, disability, a judgment, a lost contact, an illness). */
     eventFeeds: z.array(z.enum(['death', 'incarceration', 'disability', 'court', 'lost_contact', 'illness'])).min(1),
-    /** Plausible age (full years) of a father / mother at the student's birth, inclusive. */
+    /** Plausible age (full years) of a father / mother at the student's birth, inclusive: the widest window. */
     parentAge: z.object({ FATHER: ageRange, MOTHER: ageRange }).strict(),
+    /**
+     * The window narrows to the ages at which this central share of the store's fathers (mothers) listed with a valid ID
+     * had their children (1: all of them) ...
+     */
+    parentAgeCoverage: z.number().gt(0).lte(1),
+    /** ... once the store lists at least this many of them. */
+    parentAgeMinParents: z.number().int().min(1),
     /** A parent cannot have died more than this many days before the child's birth (a mother: 0; a father: a pregnancy). */
     diedBeforeBirthDays: z.object({ FATHER: z.number().int().min(0), MOTHER: z.number().int().min(0) }).strict(),
     /** The candidate lives where the student does: same county (6 digits, today's code) or same city (4). */
@@ -131,8 +138,7 @@ export function nameOnlyCandidatesStage(s: NameOnlySettings): Stage {
   const feeds = s.eventFeeds.map(lit).join(', ');
   const [fMin, fMax] = s.parentAge.FATHER;
   const [mMin, mMax] = s.parentAge.MOTHER;
-  const ageLo = (rel: string) => `CASE ${rel} WHEN 'FATHER' THEN ${fMin} ELSE ${mMin} END`;
-  const ageHi = (rel: string) => `CASE ${rel} WHEN 'FATHER' THEN ${fMax} ELSE ${mMax} END`;
+  const tail = (1 - s.parentAgeCoverage) / 2;
   // Alive at the child's conception: no death dated more than diedBeforeBirthDays before the birth.
   const aliveAt = (death: string, rel: string, birth: string) =>
     `(${death} IS NULL OR ${death} >= ${birth} - CASE ${rel} WHEN 'FATHER' THEN ${s.diedBeforeBirthDays.FATHER} ELSE ${s.diedBeforeBirthDays.MOTHER} END)`;
@@ -163,7 +169,7 @@ child_attrs AS (
 ),
 g00 AS (
   SELECT gm.uid, gm.mention_key, gm.feed, gm.batch_id, gm.src_row, l.relation, gm.name_nodots AS name, gm.name_surname AS surname,
-    gm.name_pinyin_nodots AS pinyin, (gm.id_valid OR gm.id_damaged) AS has_id, gm.id AS gid, gp.person_id, gp.cluster_size,
+    gm.name_pinyin_nodots AS pinyin, (gm.id_valid OR gm.id_damaged) AS has_id, gm.id AS gid, CASE WHEN gm.id_valid THEN gm.birth_date END AS id_birth, gp.person_id, gp.cluster_size,
     coalesce(s.county, ca.county, crl.counties[1]) AS county,
     coalesce(CASE WHEN s.county IS NOT NULL THEN ${countiesOf('s', 'crl')} END, CASE WHEN ca.county IS NOT NULL THEN [ca.county] END, crl.counties) AS counties,
     coalesce(s.birth_date, ca.birth_date) AS child_birth, sp.person_id AS child_person
@@ -183,6 +189,19 @@ household AS (
   FROM g00 GROUP BY feed, batch_id, src_row
 ),
 g0 AS (SELECT g00.*, h.household FROM g00 JOIN household h USING (feed, batch_id, src_row)),
+age_window AS (
+  -- A plausible age at the child's birth: within parentAge, the central parentAgeCoverage of the ages at which the
+  -- store's parents of that relation listed with a valid ID had their children. A namesake decades older (a death
+  -- among the elderly) is then neither a candidate nor a rival.
+  SELECT w.relation, CASE WHEN a.n >= ${s.parentAgeMinParents} THEN greatest(w.lo, a.lo) ELSE w.lo END AS lo,
+    CASE WHEN a.n >= ${s.parentAgeMinParents} THEN least(w.hi, a.hi) ELSE w.hi END AS hi
+  FROM (VALUES ('FATHER', ${fMin}, ${fMax}), ('MOTHER', ${mMin}, ${mMax})) w(relation, lo, hi)
+  LEFT JOIN (
+    SELECT relation, count(*) AS n, quantile_disc(age, ${tail}) AS lo, quantile_disc(age, ${1 - tail}) AS hi
+    FROM (SELECT relation, date_sub('year', id_birth, child_birth) AS age FROM g0 WHERE id_birth IS NOT NULL AND child_birth IS NOT NULL)
+    GROUP BY relation
+  ) a USING (relation)
+),
 g AS (
   -- Name-only parents: a name, no usable ID, linked to nobody, a child with a county and a birth date.
   SELECT * FROM g0
@@ -218,19 +237,29 @@ cand AS (
 ),
 -- The parents that households list with an ID (one-to-one per role: another household's father is not this one's).
 id_claims AS (SELECT DISTINCT person_id, relation, household FROM g0 WHERE has_id AND county IS NOT NULL),
-g_area AS (SELECT *, ${areaRows(s.area, 'counties')} AS area FROM g),
+share AS (
+  SELECT name_nodots AS name, count(*) AS n, sum(count(*)) OVER () AS total
+  FROM mentions WHERE name_nodots IS NOT NULL AND name_nodots <> '' GROUP BY name_nodots
+),
+rare AS (
+  -- A name rare enough in the store (term frequency), once the store is large enough to say.
+  SELECT name, n <= ${s.maxNameShare} * total OR total < ${s.nameShareMinMentions} AS rare FROM share
+),
+-- Only a rare name is looked up among the record subjects: a common one links to none of them (and pairing its
+-- guardians with its subjects, area by area, grows with the square of the store).
+g_area AS (SELECT g.*, ${areaRows(s.area, 'counties')} AS area FROM g SEMI JOIN rare r ON r.name = g.name AND r.rare),
 cand_area AS (SELECT *, ${areaRows(s.area, 'counties')} AS area FROM cand),
 qa AS (
   -- Record subjects: same name, same area, the sex of the relation (or none said), a plausible age at the child's birth.
   SELECT DISTINCT g.uid AS g_uid, g.mention_key AS g_key, g.feed AS g_feed, g.relation, g.household, g.counties AS g_counties, g.name, g.surname,
     g.pinyin, g.child_birth, c.uid AS c_uid, c.mention_key AS c_key, c.person_id, CASE g.relation WHEN 'FATHER' THEN 'M' ELSE 'F' END AS c_gender,
     false AS listed
-  FROM g_area g JOIN cand_area c ON c.pinyin = g.pinyin AND c.area = g.area
+  FROM g_area g JOIN cand_area c ON c.pinyin = g.pinyin AND c.area = g.area JOIN age_window w ON w.relation = g.relation
   WHERE ${sameName('c', 'g')}
     AND NOT EXISTS (SELECT 1 FROM id_claims ic WHERE ic.person_id = c.person_id AND ic.relation = g.relation AND ic.household <> g.household)
     AND (c.gender IS NULL OR c.gender = CASE g.relation WHEN 'FATHER' THEN 'M' ELSE 'F' END)
     AND c.birth_date IS NOT NULL
-    AND date_sub('year', c.birth_date, g.child_birth) BETWEEN ${ageLo('g.relation')} AND ${ageHi('g.relation')}
+    AND date_sub('year', c.birth_date, g.child_birth) BETWEEN w.lo AND w.hi
     AND ${aliveAt('c.death_date', 'g.relation', 'g.child_birth')}
     AND ${idDigitsAgree('g.gid', 'c.cid', 'c.birth_date')}
   UNION ALL
@@ -258,14 +287,6 @@ claims AS (
   SELECT person_id, relation, household FROM q
   UNION SELECT person_id, relation, household FROM g0 WHERE county IS NOT NULL
 ),
-share AS (
-  SELECT name_nodots AS name, count(*) AS n, sum(count(*)) OVER () AS total
-  FROM mentions WHERE name_nodots IS NOT NULL AND name_nodots <> '' GROUP BY name_nodots
-),
-rare AS (
-  -- A name rare enough in the store (term frequency), once the store is large enough to say.
-  SELECT name, n <= ${s.maxNameShare} * total OR total < ${s.nameShareMinMentions} AS rare FROM share
-),
 q_area AS (
   -- The candidates the namesake test applies to: not listed by the household, a rare name.
   SELECT q.*, ${areaRows(s.area, 'q.g_counties')} AS area FROM q JOIN rare r ON r.name = q.name WHERE NOT q.listed AND r.rare
@@ -291,9 +312,10 @@ namesakes AS (
   -- plausible age at the child's birth (or unknown), and not the parent (same relation) that another household
   -- lists with an ID (one-to-one per role: that household's father is not this one's).
   SELECT q.g_uid, q.person_id, count(DISTINCT o.person_id) AS n
-  FROM q_area q JOIN located_area o ON o.pinyin = q.pinyin AND o.area = q.area AND ${sameName('o', 'q')}
+  FROM q_area q JOIN age_window w ON w.relation = q.relation
+  JOIN located_area o ON o.pinyin = q.pinyin AND o.area = q.area AND ${sameName('o', 'q')}
     AND (o.gender IS NULL OR o.gender = q.c_gender) AND o.person_id <> q.person_id
-    AND (o.birth_date IS NULL OR date_sub('year', o.birth_date, q.child_birth) BETWEEN ${ageLo('q.relation')} AND ${ageHi('q.relation')})
+    AND (o.birth_date IS NULL OR date_sub('year', o.birth_date, q.child_birth) BETWEEN w.lo AND w.hi)
     AND ${aliveAt('o.death_date', 'q.relation', 'q.child_birth')}
   WHERE NOT EXISTS (SELECT 1 FROM id_claims ic WHERE ic.person_id = o.person_id AND ic.relation = q.relation AND ic.household <> q.household)
   GROUP BY q.g_uid, q.person_id
