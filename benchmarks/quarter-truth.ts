@@ -64,7 +64,7 @@ export async function scoreAgainstTruth(db: Db, runId: string, synthDir: string)
   }
   const misses = await queryRows(db, `SELECT flag, reason, category, child_person_id, child_id_number, child_ref, effective_from FROM truth_scored WHERE k NOT IN (SELECT k FROM run_scored) ORDER BY flag, reason`);
   const extras = await queryRows(db, `SELECT flag, reason, category, true_person, child_id_number, child_ref, effective_from FROM run_scored WHERE k NOT IN (SELECT k FROM truth_scored) ORDER BY flag, reason`);
-  return { scores, reasons: await reasonScores(db), events: await urgentEventRecall(db), misses, extras };
+  return { scores, reasons: await reasonScores(db), bases: await basisPrecision(db), events: await urgentEventRecall(db), misses, extras };
 }
 
 export interface EventRecall {
@@ -116,6 +116,38 @@ export async function reasonScores(db: Db): Promise<ReasonScore[]> {
 }
 
 const f4 = (x: number) => x.toFixed(4);
+
+export interface BasisPrecision {
+  flag: string;
+  /** The weaker link bases the flag's evidence cites (rules/evidence.ts EVIDENCE_BASES), '+'-joined; 'model' when none. */
+  basis: string;
+  raised: number;
+  truePositives: number;
+  precision: number;
+}
+
+/**
+ * After scoreAgainstTruth's tables: precision per flag type and the link bases its evidence rests on, so that a flag
+ * resting on a name-only link is scored apart from one resting on the model's links.
+ */
+export async function basisPrecision(db: Db): Promise<BasisPrecision[]> {
+  const rows = await queryRows<BasisPrecision>(
+    db,
+    `WITH r AS (
+       SELECT DISTINCT flag, k, coalesce(nullif(array_to_string(list_sort(list_distinct(list_filter(json_extract_string(evidence, '$[*].basis'), b -> b IS NOT NULL))), '+'), ''), 'model') AS basis
+       FROM run_scored)
+     SELECT flag, basis, count(*)::INTEGER AS raised, count(*) FILTER (WHERE k IN (SELECT k FROM truth_scored))::INTEGER AS "truePositives"
+     FROM r GROUP BY ALL ORDER BY flag, basis`,
+  );
+  for (const s of rows) s.precision = s.raised ? s.truePositives / s.raised : 1;
+  return rows;
+}
+
+export function formatBases(rows: BasisPrecision[]): string {
+  const lines = ['flag        evidence basis                         raised      TP  precision'];
+  for (const s of rows) lines.push(`${s.flag.padEnd(12)}${s.basis.padEnd(36)}${String(s.raised).padStart(9)}${String(s.truePositives).padStart(8)}${f4(s.precision).padStart(11)}`);
+  return lines.join('\n');
+}
 
 export function formatReasons(rows: ReasonScore[]): string {
   const lines = ['flag        reason                      truth  raised      TP  precision  recall'];

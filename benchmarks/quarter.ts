@@ -25,7 +25,7 @@ import { ident, memoryLimit as storeMemoryLimit, openStore, queryRows, type Db }
 import { sealCost } from '../pipeline/seal/index.js';
 import { runQuarter } from '../jobs/index.js';
 import { generateProvince, synthOptionsSchema } from '../synth/index.js';
-import { formatEvents, formatReasons, scoreAgainstTruth } from './quarter-truth.js';
+import { formatBases, formatEvents, formatReasons, scoreAgainstTruth } from './quarter-truth.js';
 import { FAMILIES, formatClassRecall, generateAdversarial, scoreAdversarial, type AdversarialSize } from './adversarial/index.js';
 
 const { values } = parseArgs({
@@ -146,6 +146,8 @@ if (adv) {
 }
 console.log('\nper reason');
 console.log(formatReasons(reasons));
+console.log('\nprecision per evidence basis (the weaker links a flag rests on: model = the linkage model\'s links only)');
+console.log(formatBases(scored.bases));
 if (events.length) {
   console.log('\nURGENT recall per event (precision: the URGENT row)');
   console.log(formatEvents(events));
