@@ -22,7 +22,7 @@ export const nameOnlySettingsSchema = z
   .object({
     /** Run the stage at all. */
     enabled: z.boolean(),
-    /** The match probability a name-only link carries (person_links, the evidence's score, the flag's score). */
+    /** The match probability a name-only link carries at most (person_links, the evidence's score, the flag's score). */
     matchProbability: z.number().gt(0).lt(1),
     /** Feeds whose subjects are candidates: a record about a parent (death, restriction, disability, a judgment, a lost contact, an illness). */
     eventFeeds: z.array(z.enum(['death', 'incarceration', 'disability', 'court', 'lost_contact', 'illness'])).min(1),
@@ -35,6 +35,11 @@ export const nameOnlySettingsSchema = z
     parentAgeCoverage: z.number().gt(0).lte(1),
     /** ... once the store lists at least this many of them. */
     parentAgeMinParents: z.number().int().min(1),
+    /**
+     * A link's probability is lowered to the share of the store's parents listed with a valid ID who, looked up by name
+     * alone, found their own record (see linkProbability) once this many were looked up with one candidate of the feed.
+     */
+    calibrationMinParents: z.number().int().min(1),
     /** A parent cannot have died more than this many days before the child's birth (a mother: 0; a father: a pregnancy). */
     diedBeforeBirthDays: z.object({ FATHER: z.number().int().min(0), MOTHER: z.number().int().min(0) }).strict(),
     /** The candidate lives where the student does: same county (6 digits, today's code) or same city (4). */
@@ -145,6 +150,14 @@ export function nameOnlyCandidatesStage(s: NameOnlySettings): Stage {
   // The same name: the same simplified form, or (a homophone written for a given-name character) the same surname
   // and the same toneless reading. Joins go through the reading, which both forms share.
   const sameName = (a: string, b: string) => `(${a}.name = ${b}.name OR ${a}.surname = ${b}.surname)`;
+  // Record subject c could be the father (mother) g names: the same name, not the parent that another household lists
+  // with an ID, the sex of the relation (or none said), a plausible age at the child's birth (age_window w), alive then.
+  const couldBeParent = `${sameName('c', 'g')}
+    AND NOT EXISTS (SELECT 1 FROM id_claims ic WHERE ic.person_id = c.person_id AND ic.relation = g.relation AND ic.household <> g.household)
+    AND (c.gender IS NULL OR c.gender = CASE g.relation WHEN 'FATHER' THEN 'M' ELSE 'F' END)
+    AND c.birth_date IS NOT NULL
+    AND date_sub('year', c.birth_date, g.child_birth) BETWEEN w.lo AND w.hi
+    AND ${aliveAt('c.death_date', 'g.relation', 'g.child_birth')}`;
   const sql = `CREATE OR REPLACE TABLE name_only_candidates AS
 WITH listed AS (
   -- Every father or mother a record lists beside a child, whatever its ID: the guardians of a school record
@@ -225,7 +238,7 @@ cand_attrs AS (
 cand AS (
   -- A record whose ID fails its check and that says nothing else of its subject takes what the ID's digits say.
   SELECT * FROM (
-    SELECT m.uid, m.mention_key, m.name_nodots AS name, m.name_surname AS surname, m.name_pinyin_nodots AS pinyin, m.id AS cid,
+    SELECT m.uid, m.mention_key, m.feed, m.name_nodots AS name, m.name_surname AS surname, m.name_pinyin_nodots AS pinyin, m.id AS cid,
       coalesce(m.gender, pa.gender, ${untrustedSex('m')}) AS gender, coalesce(m.birth_date, pa.birth_date, ${untrustedBirth('m')}) AS birth_date,
       coalesce(CASE WHEN m.county IS NOT NULL THEN ${countiesOf('m', 'rl')} END, CASE WHEN pa.county IS NOT NULL THEN [pa.county] END, rl.counties) AS counties,
       p.person_id, dd.death_date
@@ -252,21 +265,15 @@ cand_area AS (SELECT *, ${areaRows(s.area, 'counties')} AS area FROM cand),
 qa AS (
   -- Record subjects: same name, same area, the sex of the relation (or none said), a plausible age at the child's birth.
   SELECT DISTINCT g.uid AS g_uid, g.mention_key AS g_key, g.feed AS g_feed, g.relation, g.household, g.counties AS g_counties, g.name, g.surname,
-    g.pinyin, g.child_birth, c.uid AS c_uid, c.mention_key AS c_key, c.person_id, CASE g.relation WHEN 'FATHER' THEN 'M' ELSE 'F' END AS c_gender,
+    g.pinyin, g.child_birth, c.uid AS c_uid, c.mention_key AS c_key, c.feed AS c_feed, c.person_id, CASE g.relation WHEN 'FATHER' THEN 'M' ELSE 'F' END AS c_gender,
     false AS listed
   FROM g_area g JOIN cand_area c ON c.pinyin = g.pinyin AND c.area = g.area JOIN age_window w ON w.relation = g.relation
-  WHERE ${sameName('c', 'g')}
-    AND NOT EXISTS (SELECT 1 FROM id_claims ic WHERE ic.person_id = c.person_id AND ic.relation = g.relation AND ic.household <> g.household)
-    AND (c.gender IS NULL OR c.gender = CASE g.relation WHEN 'FATHER' THEN 'M' ELSE 'F' END)
-    AND c.birth_date IS NOT NULL
-    AND date_sub('year', c.birth_date, g.child_birth) BETWEEN w.lo AND w.hi
-    AND ${aliveAt('c.death_date', 'g.relation', 'g.child_birth')}
-    AND ${idDigitsAgree('g.gid', 'c.cid', 'c.birth_date')}
+  WHERE ${couldBeParent} AND ${idDigitsAgree('g.gid', 'c.cid', 'c.birth_date')}
   UNION ALL
   -- The parent that another record lists with an ID: a record of the same household, or another record of the
   -- same child (its registry row and its school record) naming a parent of that relation by the same name.
   SELECT DISTINCT g.uid, g.mention_key, g.feed, g.relation, g.household, g.counties, g.name, g.surname, g.pinyin, g.child_birth,
-    k.uid, k.mention_key, k.person_id, CASE g.relation WHEN 'FATHER' THEN 'M' ELSE 'F' END, true
+    k.uid, k.mention_key, k.feed, k.person_id, CASE g.relation WHEN 'FATHER' THEN 'M' ELSE 'F' END, true
   FROM g JOIN (
     SELECT g.uid AS g_uid, k.uid AS k_uid FROM g JOIN g0 k ON k.household = g.household AND k.relation = g.relation WHERE k.has_id
     UNION
@@ -286,6 +293,23 @@ claims AS (
   -- A record whose child has no county names no household of its own (it cannot be told apart from its siblings').
   SELECT person_id, relation, household FROM q
   UNION SELECT person_id, relation, household FROM g0 WHERE county IS NOT NULL
+),
+id_parent_area AS (
+  SELECT *, ${areaRows(s.area, 'counties')} AS area FROM g0 SEMI JOIN rare r ON r.name = g0.name AND r.rare
+  WHERE id_birth IS NOT NULL AND name <> '' AND pinyin IS NOT NULL AND county IS NOT NULL AND child_birth IS NOT NULL
+),
+self_test AS (
+  -- The parents listed with a valid ID, looked up as if they were listed by name alone: when exactly one record
+  -- subject could be the parent, is it the parent's own record? (A namesake's record is what a name-only link risks.)
+  SELECT g.uid, g.relation, any_value(g.person_id) AS own, min(c.feed) AS c_feed, count(DISTINCT c.person_id) AS persons,
+    any_value(c.person_id) AS person_id
+  FROM id_parent_area g JOIN cand_area c ON c.pinyin = g.pinyin AND c.area = g.area JOIN age_window w ON w.relation = g.relation
+  WHERE ${couldBeParent}
+  GROUP BY g.uid, g.relation
+),
+calibration AS (
+  SELECT relation, c_feed, count(*) AS guardians, count(*) FILTER (WHERE person_id = own) AS own_records
+  FROM self_test WHERE persons = 1 GROUP BY relation, c_feed
 ),
 q_area AS (
   -- The candidates the namesake test applies to: not listed by the household, a rare name.
@@ -323,14 +347,26 @@ namesakes AS (
 per_person AS (SELECT person_id, relation, count(DISTINCT household) AS households FROM claims GROUP BY person_id, relation),
 per_guardian AS (SELECT g_uid, count(DISTINCT person_id) AS persons FROM q GROUP BY g_uid)
 -- Every candidate with what the tests of nameOnlyLinksFromCandidatesStage and nameOnlyAlternativesStage weigh.
-SELECT q.*, r.rare, coalesce(ns.n, 0) AS namesakes, pp.households, pg.persons
+SELECT q.*, r.rare, coalesce(ns.n, 0) AS namesakes, pp.households, pg.persons,
+  coalesce(cal.guardians, 0) AS calibration_parents, coalesce(cal.own_records, 0) AS calibration_own
 FROM q
 LEFT JOIN namesakes ns ON ns.g_uid = q.g_uid AND ns.person_id = q.person_id
+LEFT JOIN calibration cal ON cal.relation = q.relation AND cal.c_feed = q.c_feed
 JOIN rare r ON r.name = q.name
 JOIN per_person pp ON pp.person_id = q.person_id AND pp.relation = q.relation
 JOIN per_guardian pg ON pg.g_uid = q.g_uid`;
   return { name: 'name_only_candidates', outputTable: 'name_only_candidates', sql };
 }
+
+/**
+ * The probability a name-only link carries (a row of name_only_candidates): matchProbability for the parent its household
+ * lists with an ID; else, once calibrationMinParents of the store's parents listed with a valid ID were looked up by
+ * name alone with one candidate of the feed (self_test), the share of them whose candidate was their own record (with
+ * one pseudo-count each way), and never more than matchProbability.
+ */
+const linkProbability = (s: NameOnlySettings) =>
+  `CASE WHEN listed OR calibration_parents < ${s.calibrationMinParents} THEN ${s.matchProbability}::DOUBLE
+    ELSE least(${s.matchProbability}, (calibration_own + 1) / (calibration_parents + 2)) END`;
 
 /**
  * `name_only_links`: one row per accepted link (g_uid / g_key: the guardian mention; c_uid / c_key: the record
@@ -342,7 +378,7 @@ export function nameOnlyLinksFromCandidatesStage(s: NameOnlySettings): Stage {
     outputTable: 'name_only_links',
     sql: `CREATE OR REPLACE TABLE name_only_links AS
 SELECT g_uid, g_key, g_feed, relation, arg_min(c_uid, c_key) AS c_uid, min(c_key) AS c_key, any_value(person_id) AS person_id,
-  ${s.matchProbability}::DOUBLE AS match_probability
+  arg_min(${linkProbability(s)}, c_feed) AS match_probability
 FROM name_only_candidates
 -- The rarity filters weigh a name against the area; a parent the household lists with an ID needs none. One household
 -- per person and role; one candidate person per parent (counted before the other filters: a second qualifying
@@ -363,10 +399,13 @@ export function nameOnlyAlternativesStage(s: NameOnlySettings): Stage {
     name: 'name_only_alternatives',
     outputTable: 'name_only_alternatives',
     sql: `CREATE OR REPLACE TABLE name_only_alternatives AS
-SELECT DISTINCT g_uid, relation, person_id, ${s.matchProbability}::DOUBLE AS match_probability
-FROM name_only_candidates
-WHERE g_feed = 'enrollment' AND persons BETWEEN 2 AND ${s.maxCandidates}
-QUALIFY bool_and(NOT listed AND rare AND households = 1 AND namesakes <= ${s.maxNamesakes} + persons - 1) OVER (PARTITION BY g_uid)`,
+SELECT g_uid, relation, person_id, arg_min(p, c_feed) AS match_probability
+FROM (
+  SELECT *, ${linkProbability(s)} AS p FROM name_only_candidates
+  WHERE g_feed = 'enrollment' AND persons BETWEEN 2 AND ${s.maxCandidates}
+  QUALIFY bool_and(NOT listed AND rare AND households = 1 AND namesakes <= ${s.maxNamesakes} + persons - 1) OVER (PARTITION BY g_uid)
+)
+GROUP BY g_uid, relation, person_id`,
   };
 }
 
