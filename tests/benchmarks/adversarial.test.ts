@@ -184,9 +184,11 @@ describe('adversarial scoring', () => {
     await db.run(`INSERT INTO ingest_batches VALUES (1, '${join(dir, 'inbox', 'enrollment', 'e.csv')}')`);
     await db.run(`CREATE TABLE persons (person_id VARCHAR, batch_id INTEGER, src_row INTEGER, role VARCHAR)`);
     await db.run(`INSERT INTO persons VALUES ('r1', 1, 1, 'subject'), ('r2', 1, 2, 'subject'), ('r3', 1, 3, 'subject')`);
-    await db.run(`CREATE TABLE flags (run_id VARCHAR, flag VARCHAR, reason VARCHAR, category VARCHAR, child_person_id VARCHAR, child_id_number VARCHAR, child_ref VARCHAR, effective_from DATE)`);
-    // raised: T1's ADD (right), T3's ADD (wrong child); missed: T1's URGENT, T2's ADD
-    await db.run(`INSERT INTO flags VALUES ('Q', 'ADD', 'PARENTS_QUALIFY', 'DE_FACTO', 'r1', NULL, NULL, NULL), ('Q', 'ADD', 'PARENTS_QUALIFY', 'DE_FACTO', 'r3', NULL, NULL, NULL), ('other', 'URGENT', 'PARENT_EVENT_NO_CARER', NULL, 'r1', NULL, NULL, NULL)`);
+    await db.run(`CREATE TABLE flags (run_id VARCHAR, flag VARCHAR, reason VARCHAR, category VARCHAR, child_person_id VARCHAR, child_id_number VARCHAR, child_ref VARCHAR, effective_from DATE, evidence JSON)`);
+    // raised: T1's ADD (right, on the model's links), T3's ADD (wrong child, on a name-only link); missed: T1's URGENT, T2's ADD
+    const model = JSON.stringify([{ feed: 'death', score: 1 }]);
+    const nameOnly = JSON.stringify([{ feed: 'death', score: 1 }, { feed: 'incarceration', score: 0.7, basis: 'name_only' }]);
+    await db.run(`INSERT INTO flags VALUES ('Q', 'ADD', 'PARENTS_QUALIFY', 'DE_FACTO', 'r1', NULL, NULL, NULL, '${model}'), ('Q', 'ADD', 'PARENTS_QUALIFY', 'DE_FACTO', 'r3', NULL, NULL, NULL, '${nameOnly}'), ('other', 'URGENT', 'PARENT_EVENT_NO_CARER', NULL, 'r1', NULL, NULL, NULL, '${model}')`);
     const s = await scoreAdversarial(db, 'Q', dir);
     const byClass = Object.fromEntries(s.classes.map((c) => [c.noise_class, [c.truth, c.raised, c.recall]]));
     expect(byClass).toEqual({ C1_GUARDIAN_NAME_ONLY: [1, 1, 1], C2_ID_BIRTH_DIGIT: [2, 1, 0.5], CLEAN: [1, 0, 0] });
@@ -194,5 +196,7 @@ describe('adversarial scoring', () => {
     expect(byReason).toEqual({ 'ADD/PARENTS_QUALIFY': [2, 2, 1, 0.5, 0.5], 'URGENT/PARENT_EVENT_NO_CARER': [1, 0, 0, 1, 0] });
     const add = s.scores.find((x) => x.flag === 'ADD')!;
     expect([add.truth, add.raised, add.truePositives]).toEqual([2, 2, 1]);
+    // precision per the weaker links a flag rests on
+    expect(s.bases.map((b) => [b.flag, b.basis, b.raised, b.truePositives])).toEqual([['ADD', 'model', 1, 1], ['ADD', 'name_only', 1, 0]]);
   });
 });
