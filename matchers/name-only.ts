@@ -131,9 +131,6 @@ const idDigitsAgree = (gid: string, cid: string, cBirth: string) => `(${gid} IS 
       WHEN ${cBirth} IS NOT NULL THEN hamming(substr(${gid}, 7, 8), strftime(${cBirth}, '%Y%m%d')) <= 1
       ELSE true END)`;
 
-/** The match weight (bits) of a probability. */
-const bits = (p: number) => Math.round(Math.log2(p / (1 - p)) * 100) / 100;
-
 /**
  * `name_only_candidates`: every record subject (or parent another record lists with an ID: listed) that could be a
  * guardian or registry parent listed by name alone, with the tests' inputs (rare, namesakes, households, persons).
@@ -475,7 +472,6 @@ WHERE persons.person_id = c.person_id`,
 
 /** The links in person_links (basis 'name_only', kept, linked), explained in English and Chinese. */
 export function nameOnlyLinksStage(s: NameOnlySettings): Stage {
-  const w = bits(s.matchProbability);
   const area = s.area === 'county' ? 'same county' : 'same city';
   const areaZh = s.area === 'county' ? '同县区' : '同地市';
   const level = `same name, sex fits the relation, plausible parent age, ${area}, the only candidate`;
@@ -490,10 +486,11 @@ export function nameOnlyLinksStage(s: NameOnlySettings): Stage {
     outputTable: 'person_links',
     sql: `INSERT INTO person_links BY NAME
 SELECT n.g_key AS mention_key_l, n.c_key AS mention_key_r, n.g_uid AS uid_l, n.c_uid AS uid_r, n.g_feed AS feed_l, m.feed AS feed_r,
-  ${w}::DOUBLE AS match_weight, n.match_probability, 'linked' AS match_class, true AS kept,
-  [{'comparison': 'name_only', 'level': ${pick(level, subject)}, 'level_zh': ${pick(levelZh, subjectZh)}, 'weight': ${w}::DOUBLE}] AS explanation,
-  ${pick(`name_only: ${level} (+${w})`, `name_only: ${subject} (+${w})`)} AS explanation_text, 'name_only' AS basis
-FROM name_only_links n JOIN mentions m ON m.uid = n.c_uid AND m.mention_key = n.c_key
+  n.w AS match_weight, n.match_probability, 'linked' AS match_class, true AS kept,
+  [{'comparison': 'name_only', 'level': ${pick(level, subject)}, 'level_zh': ${pick(levelZh, subjectZh)}, 'weight': n.w}] AS explanation,
+  ${pick(`name_only: ${level}`, `name_only: ${subject}`)} || printf(' (%+g)', n.w) AS explanation_text, 'name_only' AS basis
+FROM (SELECT *, round(log2(match_probability / (1 - match_probability)), 2)::DOUBLE AS w FROM name_only_links) n
+JOIN mentions m ON m.uid = n.c_uid AND m.mention_key = n.c_key
 ORDER BY n.g_key`,
   };
 }

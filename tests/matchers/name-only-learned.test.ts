@@ -72,9 +72,16 @@ describe("a name-only parent's plausible age, from the store's parents listed wi
 
   it("gives a name-only link the share of the store's listed parents who found their own record by name alone", async () => {
     // fathers looked up with one death record as candidate: 林国一 and 林国二 (their own), 林国三 (a namesake's): (2 + 1) / (3 + 2)
-    const link = async () => (await queryRows<{ p: number }>(db, `SELECT match_probability AS p FROM person_links WHERE basis = 'name_only' AND (mention_key_l LIKE 'enrollment:%:8:guardian1' OR mention_key_r LIKE 'enrollment:%:8:guardian1')`)).map((r) => r.p);
+    const links = () =>
+      queryRows<{ p: number; w: number; text: string }>(
+        db,
+        `SELECT match_probability AS p, match_weight AS w, explanation_text AS text FROM person_links WHERE basis = 'name_only' AND (mention_key_l LIKE 'enrollment:%:8:guardian1' OR mention_key_r LIKE 'enrollment:%:8:guardian1')`,
+      );
+    const link = async () => (await links()).map((r) => r.p);
     await linkPersons(db, { runId: 'calibrated', nameOnly: { parentAgeMinParents: 6, calibrationMinParents: 3 } });
     expect(await link()).toEqual([0.6]);
+    // its weight is that probability's: log2(0.6 / 0.4)
+    expect((await links())[0]).toMatchObject({ w: 0.58, text: expect.stringMatching(/^name_only: same name.* \(\+0\.58\)$/) });
     // with fewer of them than calibrationMinParents: matchProbability
     await linkPersons(db, { runId: 'uncalibrated', nameOnly: { parentAgeMinParents: 6, calibrationMinParents: 4 } });
     expect(await link()).toEqual([0.8]);
