@@ -305,7 +305,7 @@ self_test AS (
   GROUP BY g.uid, g.relation
 ),
 calibration AS (
-  SELECT relation, c_feed, count(*) AS guardians, count(*) FILTER (WHERE person_id = own) AS own_records
+  SELECT relation, c_feed, count(*) AS parents, count(*) FILTER (WHERE person_id = own) AS own_records
   FROM self_test WHERE persons = 1 GROUP BY relation, c_feed
 ),
 q_area AS (
@@ -345,7 +345,7 @@ per_person AS (SELECT person_id, relation, count(DISTINCT household) AS househol
 per_guardian AS (SELECT g_uid, count(DISTINCT person_id) AS persons FROM q GROUP BY g_uid)
 -- Every candidate with what the tests of nameOnlyLinksFromCandidatesStage and nameOnlyAlternativesStage weigh.
 SELECT q.*, r.rare, coalesce(ns.n, 0) AS namesakes, pp.households, pg.persons,
-  coalesce(cal.guardians, 0) AS calibration_parents, coalesce(cal.own_records, 0) AS calibration_own
+  coalesce(cal.parents, 0) AS calibration_parents, coalesce(cal.own_records, 0) AS calibration_own
 FROM q
 LEFT JOIN namesakes ns ON ns.g_uid = q.g_uid AND ns.person_id = q.person_id
 LEFT JOIN calibration cal ON cal.relation = q.relation AND cal.c_feed = q.c_feed
