@@ -42,8 +42,10 @@ async function seedFlags(): Promise<void> {
       priority: (i % 5) + 1,
     });
   }
+  // County B's three ADD flags: one resting on a name-only link (score 0.6), one without a score, one at 0.95.
+  const scores = [0.6, undefined, 0.95];
   for (let i = 0; i < 3; i++) {
-    await insertFlag(db, { flag_id: `B${i}`, flag: 'ADD', reason: 'BOTH_PARENTS_GONE', child_name: `乙${i}`, child_id_number: makeId(B, '20140101', String(200 + i)), county_code: B, priority: 2 });
+    await insertFlag(db, { flag_id: `B${i}`, flag: 'ADD', reason: 'BOTH_PARENTS_GONE', child_name: `乙${i}`, child_id_number: makeId(B, '20140101', String(200 + i)), county_code: B, priority: 2, score: scores[i] });
   }
 }
 
@@ -147,6 +149,12 @@ describe('the queue: sort, paging and the export of the view (issue 17 item 10)'
     const namesDesc = (await rev.json<Page>('/api/flags?size=200&sort=name&dir=desc')).body.items.map((i) => i.childName);
     expect(namesDesc).toEqual([...names].reverse());
     expect((await rev.json('/api/flags?sort=evil')).status).toBe(400);
+  });
+
+  it('puts the surer of two flags of one priority first: a name-only link\'s lower score last', async () => {
+    const sup = await signedIn('sup');
+    const items = (await sup.json<Page>(`/api/flags?run=${RUN}&flag=ADD&size=200`)).body.items.map((i) => i.flagId).filter((id) => id.startsWith('B'));
+    expect(items).toEqual(['B1', 'B2', 'B0']);
   });
 
   it('exports the filtered view, every page in its order, as XLSX: IDs masked for a reviewer, full for a supervisor; audited', async () => {

@@ -206,9 +206,13 @@ export interface QueueResult {
 const countSchema = z.object({ n: z.number() });
 const typeCountSchema = z.object({ flag: z.string(), total: z.number(), open: z.number(), waiting: z.number(), overdue: z.number() });
 
-/** SQL ORDER BY of a view: the chosen column in the chosen direction, then urgency, then the flag id (a stable order for paging). */
+/**
+ * SQL ORDER BY of a view: the chosen column in the chosen direction, then urgency, then the flag id (a stable order for
+ * paging). Within a priority the surer flag comes first: a flag resting on a name-only link carries that link's lower
+ * probability as its score (a flag without a score rests on no link).
+ */
 function orderSql(ctx: Ctx, sort: QueueSort, dir: 'asc' | 'desc'): Sql {
-  const urgency = sql`CASE WHEN ${todoSql(ctx)} THEN 0 WHEN ${waitingSql()} THEN 1 WHEN ${openSql()} THEN 2 ELSE 3 END, priority, due_on, county_code`;
+  const urgency = sql`CASE WHEN ${todoSql(ctx)} THEN 0 WHEN ${waitingSql()} THEN 1 WHEN ${openSql()} THEN 2 ELSE 3 END, priority, coalesce(score, 1) DESC, due_on, county_code`;
   const d = dir === 'desc' ? sql`DESC` : sql`ASC`;
   const column: Record<Exclude<QueueSort, 'urgency'>, Sql> = {
     priority: sql`priority`,
