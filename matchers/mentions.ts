@@ -3,7 +3,7 @@
 // statement over the whole feed tables of the store.
 import { FEED_SPECS, type FeedSpec } from '../pipeline/feeds.js';
 import { certificateIdSql } from '../pipeline/identity/index.js';
-import { quoteIdent, lit } from '../pipeline/store/index.js';
+import { lit, openExpr, quoteIdent, sealedTable } from '../pipeline/store/index.js';
 import type { InterestFeeds } from './sql-persons.js';
 import type { Stage } from './stage.js';
 
@@ -79,14 +79,23 @@ function roleSelect(spec: FeedSpec, roleIndex: number): string {
   const county = fromCertificate
     ? `CASE WHEN ${useCert} THEN bidui_region_current(${cert}) ELSE ${fromId('_region_current')}[1] END`
     : `${fromId('_region_current')}[1]`;
-  const from = fromCertificate
-    ? `(SELECT *, ${certificateId('d')} AS "id_number$certificate" FROM ${quoteIdent(spec.table)} AS d)`
-    : quoteIdent(spec.table);
+  // The stored (sealed) rows, opened here column by column rather than through the feed's view: the name stays
+  // sealed and finds its plain text and forms in name_forms by its sealed text (equal values seal alike), the
+  // filter reads sealed columns (NULL stays NULL), and the sealed name and ID go on for persisting the mentions
+  // without sealing them again. Each value is opened at most once.
+  const stored = sealedTable(spec.table);
+  const opened = stored.columns.filter((col) => col.name !== p.name).map((col) => `${openExpr(col, quoteIdent(col.name))} AS ${quoteIdent(col.name)}`);
+  const [name, idCol] = [quoteIdent(p.name), quoteIdent(p.id)];
+  const rows = `(SELECT * REPLACE (${opened.join(', ')}), ${name} AS "name$sealed", ${idCol} AS "id$sealed"
+    FROM ${quoteIdent(stored.table)} WHERE ${name} IS NOT NULL OR ${idCol} IS NOT NULL${fromCertificate ? ' OR certificate_no IS NOT NULL' : ''})`;
+  const from = fromCertificate ? `(SELECT *, ${certificateId('d')} AS "id_number$certificate" FROM ${rows} AS d)` : rows;
+  const present = fromCertificate ? `(t."name$sealed" IS NOT NULL OR t."id$sealed" IS NOT NULL OR ${cert} IS NOT NULL)` : 'true';
   return `SELECT
   ((t.batch_id::BIGINT << 32) | (t.src_row::BIGINT << 3) | ${roleIndex})::BIGINT AS uid,
   ${lit(spec.feed + ':')} || t.batch_id || ':' || t.src_row || ${lit(':' + p.role)} AS mention_key,
   ${lit(spec.feed)} AS feed, ${lit(p.role)} AS role, t.batch_id, t.src_row,
-  ${c(p.name)} AS name_raw, ${n('norm')} AS name_norm, ${n('simplified')} AS name_simp, ${n('pinyin')} AS name_pinyin,
+  coalesce(${n('name')}, bidui_open(t."name$sealed")) AS name_raw, t."name$sealed" AS name_sealed,
+  CASE WHEN NOT ${useCert} THEN t."id$sealed" END AS id_sealed, ${n('norm')} AS name_norm, ${n('simplified')} AS name_simp, ${n('pinyin')} AS name_pinyin,
   ${n('pinyin_alts')} AS name_alts, nullif(${n('surname')}, '') AS name_surname, ${n('given')} AS name_given, ${n('tokens')} AS name_tokens,
   ${id('')} AS id, coalesce(${id('_valid')}, false) AS id_valid, coalesce(${id('_damaged')}, false) AS id_damaged,
   NOT ${useCert} AND coalesce(list_contains(${c(p.id + '_issues')}, 'UPGRADED_15'), false) AS id_15,
@@ -96,8 +105,8 @@ function roleSelect(spec: FeedSpec, roleIndex: number): string {
   ${region6} AS region6,
   ${parentIds(spec, p.role).map((x, i) => `${x} AS ${i ? 'mother_id' : 'father_id'}`).join(', ')},
   ${county} AS id_county
-FROM ${from} AS t LEFT JOIN name_forms AS nf ON nf.name = ${c(p.name)}
-WHERE (${c(p.name)} IS NOT NULL OR ${id('')} IS NOT NULL)`;
+FROM ${from} AS t LEFT JOIN name_forms AS nf ON nf.name_sealed = t."name$sealed"
+WHERE ${present}`;
 }
 
 /**

@@ -38,7 +38,7 @@ const v = (name: string, sql = 'VARCHAR'): Column => ({ name, sql });
  * the parents a child's record lists).
  */
 const MENTION_COLUMNS: Column[] = [v('name_raw'), v('id')];
-const LINKAGE_ONLY = ['name_norm', 'name_simp', 'name_pinyin', 'name_alts', 'name_surname', 'name_given', 'name_tokens', 'name_nodots', 'name_pinyin_nodots', 'father_id', 'mother_id'];
+const LINKAGE_ONLY = ['name_sealed', 'id_sealed', 'name_norm', 'name_simp', 'name_pinyin', 'name_alts', 'name_surname', 'name_given', 'name_tokens', 'name_nodots', 'name_pinyin_nodots', 'father_id', 'mother_id'];
 
 const sealed = (name: string, columns: Column[]): SealedTable => ({ name, table: `sealed_${name}`, columns });
 
@@ -104,7 +104,10 @@ export async function persistWorkTable(db: Db, name: string): Promise<void> {
   const t = SEALED_TABLES.find((x) => x.name === name);
   const from = `${WORK_DATABASE}.main.${quoteIdent(name)}`;
   const exclude = name === 'mentions' ? `EXCLUDE (${LINKAGE_ONLY.join(', ')}) ` : '';
-  const select = t ? `SELECT * ${exclude}REPLACE (${t.columns.map((c) => `${sealExpr(c, quoteIdent(c.name))} AS ${quoteIdent(c.name)}`).join(', ')}) FROM ${from}` : `SELECT * FROM ${from}`;
+  // The mentions carry their name and ID as the feed rows store them (sealed already; a certificate's ID is not).
+  const sealedBefore: Record<string, string> = name === 'mentions' ? { name_raw: 'name_sealed', id: 'id_sealed' } : {};
+  const sealCol = (c: Column) => (sealedBefore[c.name] ? `coalesce(${sealedBefore[c.name]}, ${sealExpr(c, quoteIdent(c.name))})` : sealExpr(c, quoteIdent(c.name)));
+  const select = t ? `SELECT * ${exclude}REPLACE (${t.columns.map((c) => `${sealCol(c)} AS ${quoteIdent(c.name)}`).join(', ')}) FROM ${from}` : `SELECT * FROM ${from}`;
   await db.run(`CREATE OR REPLACE TABLE ${storeTable(db, t ? t.table : name)} AS ${select}`);
 }
 
@@ -129,10 +132,13 @@ export function insertPlainRowsSql(name: string, from: string, columns?: readonl
 
 /**
  * Opens the name_forms of the store once into a temp table of the same name on connection `db` (it
- * comes before the work database's view): the linkage joins every feed's names to it, and a view
- * would open every form of every name once per join. `done` drops it again.
+ * comes before the work database's view), with each name's sealed text as `name_sealed`: the linkage
+ * joins every feed's sealed names to it (without opening them), and a view would open every form of
+ * every name once per join. `done` drops it again.
  */
 export async function openNameFormsOnce(db: Db): Promise<{ done: () => Promise<void> }> {
-  await db.run(`CREATE OR REPLACE TEMP TABLE name_forms AS SELECT * FROM ${WORK_DATABASE}.main.name_forms`);
+  const t = sealedTable('name_forms');
+  const opened = t.columns.map((c) => `${openExpr(c, quoteIdent(c.name))} AS ${quoteIdent(c.name)}`).join(', ');
+  await db.run(`CREATE OR REPLACE TEMP TABLE name_forms AS SELECT * REPLACE (${opened}), name AS name_sealed FROM ${quoteIdent(t.table)}`);
   return { done: () => db.run('DROP TABLE IF EXISTS temp.main.name_forms').then(() => undefined) };
 }
