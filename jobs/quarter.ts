@@ -14,7 +14,7 @@ type IngestProgress = NonNullable<NonNullable<Parameters<typeof ingestInbox>[2]>
 import { log } from '../pipeline/log.js';
 import { persistWorkTable, queryAll, reclaimWork, queryOne, sql, type Db } from '../pipeline/store/index.js';
 import { z } from 'zod';
-import { identitySettings } from '../matchers/index.js';
+import { identitySettings, storedMentionText } from '../matchers/index.js';
 import { applyRetention, type RetentionResult } from '../review/index.js';
 import { gatherFactsInBatches } from '../rules/index.js';
 import { beginRun, finishRun, runIdFor, type QuarterResult } from './run.js';
@@ -203,7 +203,9 @@ async function doRun(db: Db, config: Config, executor: StepExecutor, opts: Quart
   if (!matched.length) throw new Error(`本次比对未完成：匹配步骤没有一个分区完成（${failures.map((f) => `分区 ${f.partition}：${f.error}`).join('；')}）`);
   const linked = await mergeMatches(db, root, rel, matched, prepared);
   // The linkage worked in this process's memory; later processes (web, rules explain) read its result from the store.
-  for (const table of ['persons', 'person_links', 'mentions', 'match_runs', 'name_only_alternatives']) await persistWorkTable(db, table);
+  for (const table of ['persons', 'person_links', 'mentions', 'match_runs', 'name_only_alternatives']) {
+    await persistWorkTable(db, table, table === 'mentions' ? { sealedAlready: storedMentionText() } : {});
+  }
   stageDone('match', matchKeys.length);
   await reclaimWork(db);
   lap('match');

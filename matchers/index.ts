@@ -5,3 +5,4 @@ export { settingsWithParams } from './params.js';
 export { parseSettings, SettingsError } from './settings.js';
 export { linkPersons, preparePersonLinkage, finishPersonLinkage, identitySettings, ensureMatchFunctions } from './identity.js';
 export type { LinkPersonsOptions, LinkPersonsResult, PreparedPersonLinkage } from './identity.js';
+export { storedMentionText } from './mentions.js';

@@ -39,6 +39,9 @@ function parentIds(spec: FeedSpec, role: string): [string, string] {
   return [valid(cp.father), valid(cp.mother)];
 }
 
+/** A mention's uid: batch_id << 32 | src_row << 3 | role index (stable). */
+const uidSql = (t: string, roleIndex: number) => `((${t}.batch_id::BIGINT << 32) | (${t}.src_row::BIGINT << 3) | ${roleIndex})::BIGINT`;
+
 function roleSelect(spec: FeedSpec, roleIndex: number): string {
   const p = spec.people[roleIndex]!;
   const c = (key: string) => `t.${quoteIdent(key)}`;
@@ -80,9 +83,8 @@ function roleSelect(spec: FeedSpec, roleIndex: number): string {
     ? `CASE WHEN ${useCert} THEN bidui_region_current(${cert}) ELSE ${fromId('_region_current')}[1] END`
     : `${fromId('_region_current')}[1]`;
   // The stored (sealed) rows, opened here column by column rather than through the feed's view: the name stays
-  // sealed and finds its plain text and forms in name_forms by its sealed text (equal values seal alike), the
-  // filter reads sealed columns (NULL stays NULL), and the sealed name and ID go on for persisting the mentions
-  // without sealing them again. Each value is opened at most once.
+  // sealed and finds its plain text and forms in name_forms by its sealed text (equal values seal alike), and the
+  // filter reads sealed columns (NULL stays NULL). Each value is opened at most once.
   const stored = sealedTable(spec.table);
   const opened = stored.columns.filter((col) => col.name !== p.name).map((col) => `${openExpr(col, quoteIdent(col.name))} AS ${quoteIdent(col.name)}`);
   const [name, idCol] = [quoteIdent(p.name), quoteIdent(p.id)];
@@ -91,11 +93,10 @@ function roleSelect(spec: FeedSpec, roleIndex: number): string {
   const from = fromCertificate ? `(SELECT *, ${certificateId('d')} AS "id_number$certificate" FROM ${rows} AS d)` : rows;
   const present = fromCertificate ? `(t."name$sealed" IS NOT NULL OR t."id$sealed" IS NOT NULL OR ${cert} IS NOT NULL)` : 'true';
   return `SELECT
-  ((t.batch_id::BIGINT << 32) | (t.src_row::BIGINT << 3) | ${roleIndex})::BIGINT AS uid,
+  ${uidSql('t', roleIndex)} AS uid,
   ${lit(spec.feed + ':')} || t.batch_id || ':' || t.src_row || ${lit(':' + p.role)} AS mention_key,
   ${lit(spec.feed)} AS feed, ${lit(p.role)} AS role, t.batch_id, t.src_row,
-  coalesce(${n('name')}, bidui_open(t."name$sealed")) AS name_raw, t."name$sealed" AS name_sealed,
-  CASE WHEN NOT ${useCert} THEN t."id$sealed" END AS id_sealed, ${n('norm')} AS name_norm, ${n('simplified')} AS name_simp, ${n('pinyin')} AS name_pinyin,
+  coalesce(${n('name')}, bidui_open(t."name$sealed")) AS name_raw, ${n('norm')} AS name_norm, ${n('simplified')} AS name_simp, ${n('pinyin')} AS name_pinyin,
   ${n('pinyin_alts')} AS name_alts, nullif(${n('surname')}, '') AS name_surname, ${n('given')} AS name_given, ${n('tokens')} AS name_tokens,
   ${id('')} AS id, coalesce(${id('_valid')}, false) AS id_valid, coalesce(${id('_damaged')}, false) AS id_damaged,
   NOT ${useCert} AND coalesce(list_contains(${c(p.id + '_issues')}, 'UPGRADED_15'), false) AS id_15,
@@ -107,6 +108,18 @@ function roleSelect(spec: FeedSpec, roleIndex: number): string {
   ${county} AS id_county
 FROM ${from} AS t LEFT JOIN name_forms AS nf ON nf.name_sealed = t."name$sealed"
 WHERE ${present}`;
+}
+
+/**
+ * The name and ID of every mention as its feed row stores them, sealed: what the mentions kept for later processes
+ * hold (persistWorkTable's `sealedAlready`), without sealing two values a mention again. A disability record's
+ * subject whose ID comes from its certificate number (id_from_certificate) has another ID than its row's.
+ */
+export function storedMentionText(): { sql: string; columns: Record<string, string> } {
+  const parts = Object.values(FEED_SPECS).flatMap((spec) =>
+    spec.people.map((p, i) => `SELECT ${uidSql('t', i)} AS uid, t.${quoteIdent(p.name)} AS name_raw, t.${quoteIdent(p.id)} AS id FROM ${quoteIdent(sealedTable(spec.table).table)} AS t`),
+  );
+  return { sql: parts.join('\nUNION ALL\n'), columns: { name_raw: 's.name_raw', id: 'CASE WHEN NOT w.id_from_certificate THEN s.id END' } };
 }
 
 /**

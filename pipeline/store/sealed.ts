@@ -38,7 +38,7 @@ const v = (name: string, sql = 'VARCHAR'): Column => ({ name, sql });
  * the parents a child's record lists).
  */
 const MENTION_COLUMNS: Column[] = [v('name_raw'), v('id')];
-const LINKAGE_ONLY = ['name_sealed', 'id_sealed', 'name_norm', 'name_simp', 'name_pinyin', 'name_alts', 'name_surname', 'name_given', 'name_tokens', 'name_nodots', 'name_pinyin_nodots', 'father_id', 'mother_id'];
+const LINKAGE_ONLY = ['name_norm', 'name_simp', 'name_pinyin', 'name_alts', 'name_surname', 'name_given', 'name_tokens', 'name_nodots', 'name_pinyin_nodots', 'father_id', 'mother_id'];
 
 const sealed = (name: string, columns: Column[]): SealedTable => ({ name, table: `sealed_${name}`, columns });
 
@@ -98,16 +98,21 @@ export function openViewSql(t: SealedTable, store: string, work: string): string
 /**
  * Copies work table `name` (made by this process: the linkage's persons, person_links, mentions) into
  * the store for later processes (the web's flag page, rules explain, preview), sealed when it is a
- * sealed table. This process goes on reading its work table.
+ * sealed table. This process goes on reading its work table (`w`). `sealedAlready`: a query `s` joined on
+ * `uid`, and for some sealed columns an expression over `w` and `s` giving the value sealed already (the
+ * mentions' names and IDs as the feed rows store them) or NULL, when it must be sealed here.
  */
-export async function persistWorkTable(db: Db, name: string): Promise<void> {
+export async function persistWorkTable(db: Db, name: string, opts: { sealedAlready?: { sql: string; columns: Record<string, string> } } = {}): Promise<void> {
   const t = SEALED_TABLES.find((x) => x.name === name);
   const from = `${WORK_DATABASE}.main.${quoteIdent(name)}`;
   const exclude = name === 'mentions' ? `EXCLUDE (${LINKAGE_ONLY.join(', ')}) ` : '';
-  // The mentions carry their name and ID as the feed rows store them (sealed already; a certificate's ID is not).
-  const sealedBefore: Record<string, string> = name === 'mentions' ? { name_raw: 'name_sealed', id: 'id_sealed' } : {};
-  const sealCol = (c: Column) => (sealedBefore[c.name] ? `coalesce(${sealedBefore[c.name]}, ${sealExpr(c, quoteIdent(c.name))})` : sealExpr(c, quoteIdent(c.name)));
-  const select = t ? `SELECT * ${exclude}REPLACE (${t.columns.map((c) => `${sealCol(c)} AS ${quoteIdent(c.name)}`).join(', ')}) FROM ${from}` : `SELECT * FROM ${from}`;
+  const already = opts.sealedAlready?.columns ?? {};
+  const sealCol = (c: Column) => {
+    const fresh = sealExpr(c, `w.${quoteIdent(c.name)}`);
+    return already[c.name] ? `coalesce(${already[c.name]}, ${fresh})` : fresh;
+  };
+  const join = opts.sealedAlready ? ` LEFT JOIN (${opts.sealedAlready.sql}) s ON s.uid = w.uid` : '';
+  const select = t ? `SELECT w.* ${exclude}REPLACE (${t.columns.map((c) => `${sealCol(c)} AS ${quoteIdent(c.name)}`).join(', ')}) FROM ${from} w${join}` : `SELECT * FROM ${from}`;
   await db.run(`CREATE OR REPLACE TABLE ${storeTable(db, t ? t.table : name)} AS ${select}`);
 }
 

@@ -6,8 +6,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/index.js';
 import { ingestInbox } from '../../connectors/index.js';
 import { certificateIdSql } from '../../pipeline/identity/index.js';
-import { openStore, queryRows, type Db } from '../../pipeline/store/index.js';
-import { linkPersons } from '../../matchers/index.js';
+import { openStore, persistWorkTable, queryRows, type Db } from '../../pipeline/store/index.js';
+import { linkPersons, storedMentionText } from '../../matchers/index.js';
 import { makeId, tempDir, writeFile } from '../helpers.js';
 
 const NANSHAN = '440305';
@@ -165,4 +165,21 @@ describe('two-defect candidates', () => {
 
   it('a namesake with another valid ID two characters away (same birth date and county) stays apart', () =>
     expect(pid('death', 3)).not.toBe(pid('registry', 2)));
+});
+
+describe('the mentions kept in the store', () => {
+  it("hold each mention's name and ID sealed as the linkage read them, a certificate's ID included", async () => {
+    await persistWorkTable(db, 'mentions', { sealedAlready: storedMentionText() });
+    // Compared sealed (equal values seal alike): what the store keeps is what sealing the work table's values gives.
+    const [row] = await queryRows<{ n: number; certificate: number; same: number }>(
+      db,
+      `SELECT count(*)::INTEGER AS n, count(*) FILTER (WHERE w.id_from_certificate)::INTEGER AS certificate,
+              count(*) FILTER (WHERE s.name_raw IS NOT DISTINCT FROM bidui_seal(w.name_raw) AND s.id IS NOT DISTINCT FROM bidui_seal(w.id))::INTEGER AS same
+       FROM mentions w JOIN sealed_mentions s USING (uid)`,
+    );
+    expect(row!.certificate).toBe(3);
+    expect(row!.same).toBe(row!.n);
+    const [count] = await queryRows<{ n: number }>(db, 'SELECT count(*)::INTEGER AS n FROM mentions');
+    expect(row!.n).toBe(count!.n);
+  });
 });
