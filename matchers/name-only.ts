@@ -12,7 +12,7 @@
 // A school record's guardian with two or three candidates that nothing tells apart is linked to none; its candidates
 // (name_only_alternatives) go to the rules, which raise what holds whichever it is.
 import { z } from 'zod';
-import { lit } from '../pipeline/store/index.js';
+import { lit, sealedTable } from '../pipeline/store/index.js';
 import { shippedSettingsText } from './settings.js';
 import type { Stage } from './stage.js';
 
@@ -44,6 +44,13 @@ export const nameOnlySettingsSchema = z
     diedBeforeBirthDays: z.object({ FATHER: z.number().int().min(0), MOTHER: z.number().int().min(0) }).strict(),
     /** The candidate lives where the student does: same county (6 digits, today's code) or same city (4). */
     area: z.enum(['county', 'city']),
+    /**
+     * A student whose records say no county (an ID with a wrong digit, no registry row) lives in the county of its
+     * school: the county of at least this share of the school's students whose IDs say one ...
+     */
+    schoolCountyShare: z.number().gt(0.5).lte(1),
+    /** ... when at least this many of them do. */
+    schoolCountyMinStudents: z.number().int().min(1),
     /** At most this many other persons of the store with the same name (and a compatible sex) in the area. */
     maxNamesakes: z.number().int().min(0),
     /**
@@ -177,12 +184,27 @@ child_attrs AS (
   ${personAttrs(`SELECT sp.person_id FROM feed_enrollment t JOIN persons sp ON sp.feed = 'enrollment' AND sp.batch_id = t.batch_id AND sp.src_row = t.src_row AND sp.role = 'subject'
     JOIN mentions s ON s.uid = sp.uid AND s.feed = sp.feed WHERE s.county IS NULL OR s.birth_date IS NULL`)}
 ),
+school_county AS (
+  -- A school's county: the county of most of its students whose IDs say one (a school code is compared sealed).
+  SELECT school_code, arg_max(county, n) AS county FROM (
+    SELECT e.school_code, s.county, count(*) AS n, sum(count(*)) OVER (PARTITION BY e.school_code) AS students
+    FROM ${sealedTable('feed_enrollment').table} e
+    JOIN mentions s ON s.feed = 'enrollment' AND s.batch_id = e.batch_id AND s.src_row = e.src_row AND s.role = 'subject'
+    WHERE e.school_code IS NOT NULL AND s.county IS NOT NULL AND (s.id_valid OR s.id_damaged)
+    GROUP BY e.school_code, s.county
+  ) GROUP BY school_code
+  HAVING max(n) >= ${s.schoolCountyShare} * any_value(students) AND any_value(students) >= ${s.schoolCountyMinStudents}
+),
+student_school AS (
+  SELECT 'enrollment' AS feed, e.batch_id, e.src_row, sc.county FROM ${sealedTable('feed_enrollment').table} e JOIN school_county sc USING (school_code)
+),
 g00 AS (
   SELECT gm.uid, gm.mention_key, gm.feed, gm.batch_id, gm.src_row, l.relation, gm.name_nodots AS name, gm.name_surname AS surname,
     gm.name_pinyin_nodots AS pinyin, (gm.id_valid OR gm.id_damaged) AS has_id, gm.id AS gid, CASE WHEN gm.id_valid THEN gm.birth_date END AS id_birth, gp.person_id, gp.cluster_size,
-    coalesce(s.county, ca.county, crl.counties[1]) AS county,
-    coalesce(CASE WHEN s.county IS NOT NULL THEN ${countiesOf('s', 'crl')} END, CASE WHEN ca.county IS NOT NULL THEN [ca.county] END, crl.counties) AS counties,
-    coalesce(s.birth_date, ca.birth_date) AS child_birth, sp.person_id AS child_person
+    coalesce(s.county, ca.county, crl.counties[1], ss.county) AS county,
+    coalesce(CASE WHEN s.county IS NOT NULL THEN ${countiesOf('s', 'crl')} END, CASE WHEN ca.county IS NOT NULL THEN [ca.county] END,
+      nullif(list_distinct(coalesce(crl.counties, []) || coalesce([ss.county], [])), [])) AS counties,
+    coalesce(s.birth_date, ca.birth_date, ${untrustedBirth('s')}) AS child_birth, sp.person_id AS child_person
   FROM listed l
   JOIN mentions gm ON gm.feed = l.feed AND gm.batch_id = l.batch_id AND gm.src_row = l.src_row AND gm.role = l.role
   JOIN persons gp ON gp.uid = gm.uid AND gp.feed = gm.feed
@@ -190,6 +212,7 @@ g00 AS (
   LEFT JOIN persons sp ON sp.uid = s.uid AND sp.feed = s.feed
   LEFT JOIN child_attrs ca ON ca.person_id = sp.person_id
   LEFT JOIN region_lists crl ON crl.code = ${regionCode('s')}
+  LEFT JOIN student_school ss ON ss.feed = s.feed AND ss.batch_id = s.batch_id AND ss.src_row = s.src_row
 ),
 household AS (
   -- The child's county and the readings of the listed parents' names: siblings, one child delivered again, and a
