@@ -327,7 +327,8 @@ export function normalizeId(raw: string | null | undefined, opts: NormalizeIdOpt
     id: s,
     valid: checkOk && birthDate !== null && row !== undefined,
     birthDate,
-    gender: (s.charCodeAt(16) - 48) % 2 === 1 ? 'M' : 'F',
+    // An ID ending in 000 that passes its check is as likely a spreadsheet's cut (its sex digit zeroed) as a real one.
+    gender: s.endsWith('000') ? null : (s.charCodeAt(16) - 48) % 2 === 1 ? 'M' : 'F',
     region,
     regionCurrent: row ? [...resolveCurrent(region)] : [],
   });

@@ -95,7 +95,8 @@ export function idSql(parts: string, name: string, raw: string, numeric: string,
         CASE WHEN ${region}.code IS NULL THEN 'UNKNOWN_REGION' END,
         CASE WHEN NOT ${region}.in_use THEN 'RETIRED_REGION' END], x -> x IS NOT NULL) END`,
     birth_date: `CASE WHEN ${birthOk} THEN ${col('birth')} END`,
-    gender: `CASE WHEN (ascii(substr(${s}, 17, 1)) - 48) % 2 = 1 THEN 'M' ELSE 'F' END`,
+    // An ID ending in 000 that passes its check is as likely a spreadsheet's cut (its sex digit zeroed) as a real one (id.ts).
+    gender: `CASE WHEN suffix(${s}, '000') THEN NULL WHEN (ascii(substr(${s}, 17, 1)) - 48) % 2 = 1 THEN 'M' ELSE 'F' END`,
     region: `substr(${s}, 1, 6)`,
     region_current: `coalesce(${region}.current, []::VARCHAR[])`,
   };

@@ -38,6 +38,16 @@ describe('normalizeId', () => {
     expect(normalizeId('11010519900301001' + checkDigit('11010519900301001')).gender).toBe('M');
   });
 
+  it('an ID ending in 000 that passes its check is valid but says no sex: its 17th digit may be a spreadsheet zero', () => {
+    // 1980-01-01 to 1980-01-28, sequence 100 … 900: the 17th digit 0, and some day's check digit is 0
+    const first17 = Array.from({ length: 28 * 9 }, (_, i) => `440305198001${String((i % 28) + 1).padStart(2, '0')}${Math.floor(i / 28) + 1}00`).find((f) => checkDigit(f) === '0')!;
+    const r = normalizeId(first17 + '0');
+    expect(r).toMatchObject({ valid: true, gender: null });
+    // the same digits ending otherwise say male (17th digit odd)
+    const male = first17.slice(0, 16) + '1';
+    expect(normalizeId(male + checkDigit(male)).gender).toBe('M');
+  });
+
   it('keeps a typo with BAD_CHECK_DIGIT so that it can be matched later', () => {
     const r = normalizeId('110105194912310028');
     expect(r.id).toBe('110105194912310028');
