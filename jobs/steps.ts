@@ -99,11 +99,13 @@ export const stepFiles = (root: string, t: Pick<StepTask, 'rel' | 'step' | 'key'
 
 const tempName = (file: string) => join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 
-/** COPY (query) TO file as Parquet, atomically. */
-export async function writeParquet(db: Db, query: Sql, file: string): Promise<void> {
+/** COPY (query) TO file as Parquet, atomically; `rowGroupSize` rows a row group (DuckDB's default otherwise). */
+export async function writeParquet(db: Db, query: Sql, file: string, opts: { rowGroupSize?: number } = {}): Promise<void> {
   mkdirSync(dirname(file), { recursive: true });
   const tmp = tempName(file);
-  await exec(db, sql`COPY (${query}) TO ${tmp} (FORMAT parquet)`);
+  // A COPY option is no place for a parameter; the number is this codebase's own.
+  const rowGroups = sql.trusted(opts.rowGroupSize ? `, ROW_GROUP_SIZE ${Math.trunc(opts.rowGroupSize)}` : '');
+  await exec(db, sql`COPY (${query}) TO ${tmp} (FORMAT parquet${rowGroups})`);
   renameSync(tmp, file);
 }
 
@@ -330,7 +332,11 @@ export async function exportEvaluateInputs(db: Db, root: string, rel: string, ba
   }
   const keys = (await queryAll(db, z.object({ k: z.string() }), sql`SELECT DISTINCT part AS k FROM job_eval_in ORDER BY k`)).map((r) => r.k);
   for (const k of keys) {
-    await writeParquet(db, sql`SELECT ord, facts FROM job_eval_in WHERE part = ${k} ORDER BY ord`, stepFiles(root, { rel, step: 'evaluate', key: k }).input);
+    // One row group a chunk of evaluateInput: a chunk's query then decodes its own children's facts, not those of
+    // the default 122,880 (measured, 300k rows of 3 kB read in chunks of 20k: 17–21 s against 11–12 s).
+    await writeParquet(db, sql`SELECT ord, facts FROM job_eval_in WHERE part = ${k} ORDER BY ord`, stepFiles(root, { rel, step: 'evaluate', key: k }).input, {
+      rowGroupSize: EVALUATE_CHILDREN,
+    });
   }
   await db.run('DROP TABLE job_eval_in');
   return keys;

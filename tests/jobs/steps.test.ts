@@ -3,7 +3,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { stepFiles, type StepTask } from '../../jobs/index.js';
-import { readDone, runStep } from '../../jobs/steps.js';
+import { readDone, runStep, writeParquet } from '../../jobs/steps.js';
+import { openDb, queryRows, sql } from '../../pipeline/store/index.js';
 import { tempDir } from '../helpers.js';
 
 describe('partition steps', () => {
@@ -13,6 +14,14 @@ describe('partition steps', () => {
     await expect(runStep(root, escape)).rejects.toThrow(/bad partition step: rel/);
     const unknown = { step: 'drop', runId: 'Q2026-09-30', rel: 'Q2026-09-30/ab12', key: '0' } as unknown as StepTask;
     await expect(runStep(root, unknown)).rejects.toThrow(/bad partition step: step/);
+  });
+
+  it('writes an input file in row groups of the size asked (an evaluate chunk reads its own group)', async () => {
+    const db = await openDb(':memory:');
+    const file = `${tempDir('bidui-steps-')}/in.parquet`;
+    await writeParquet(db, sql`SELECT range AS ord FROM range(10240)`, file, { rowGroupSize: 2048 });
+    const [groups] = await queryRows<{ n: number }>(db, `SELECT count(DISTINCT row_group_id)::INTEGER AS n FROM parquet_metadata('${file}')`);
+    expect(groups!.n).toBe(5);
   });
 
   it('takes a damaged done marker for a step not done (it runs again)', () => {
