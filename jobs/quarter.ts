@@ -18,7 +18,7 @@ import { identitySettings, storedMentionText } from '../matchers/index.js';
 import { applyRetention, type RetentionResult } from '../review/index.js';
 import { gatherFactsInBatches } from '../rules/index.js';
 import { beginRun, finishRun, runIdFor, type QuarterResult } from './run.js';
-import { exportEvaluateInputs, exportMatchInputs, mergeFlags, mergeMatches, readDone, runStep, type StepDone, type StepProgress, type StepTask } from './steps.js';
+import { exportEvaluateInputs, exportMatchInputs, matchInPlace, mergeFlags, mergeMatches, readDone, runStep, type StepDone, type StepProgress, type StepTask } from './steps.js';
 import { stopwatch } from '../pipeline/timing.js';
 
 export interface StepOutcome {
@@ -195,13 +195,18 @@ async function doRun(db: Db, config: Config, executor: StepExecutor, opts: Quart
     return settle([...finished.map((task) => ({ task, done: readDone(root, task) })), ...outcomes]);
   };
   const stageDone = (stage: 'match' | 'evaluate', tasks: number) => progress({ stage, done: tasks + 2, total: tasks + 2, percent: 100 });
+  // One partition in this process (the default): compared in place; partitions or workers: through the results folder.
+  const match = async () => {
+    if (buckets === 1 && executor.kind === 'embedded') return { linked: await matchInPlace(db, runId), matchKeys: ['0'], matched: ['0'] };
+    const { keys: matchKeys, prepared } = await exportMatchInputs(db, root, rel, buckets, runId);
+    log.info({ runId, partitions: matchKeys.length, executor: executor.kind }, 'match partitions exported');
+    const matched = await execute('match', matchKeys.map((key) => ({ step: 'match', runId, rel, key, of: buckets })));
+    // Without any matched partition there is nothing to evaluate: the run stops and says why (a full disk, a lost worker).
+    if (!matched.length) throw new Error(`本次比对未完成：匹配步骤没有一个分区完成（${failures.map((f) => `分区 ${f.partition}：${f.error}`).join('；')}）`);
+    return { linked: await mergeMatches(db, root, rel, matched, prepared), matchKeys, matched };
+  };
   progress({ stage: 'match', done: 0, total: 1, percent: 0, detail: 'preparing' });
-  const { keys: matchKeys, prepared } = await exportMatchInputs(db, root, rel, buckets, runId);
-  log.info({ runId, partitions: matchKeys.length, executor: executor.kind }, 'match partitions exported');
-  const matched = await execute('match', matchKeys.map((key) => ({ step: 'match', runId, rel, key, of: buckets })));
-  // Without any matched partition there is nothing to evaluate: the run stops and says why (a full disk, a lost worker).
-  if (!matched.length) throw new Error(`本次比对未完成：匹配步骤没有一个分区完成（${failures.map((f) => `分区 ${f.partition}：${f.error}`).join('；')}）`);
-  const linked = await mergeMatches(db, root, rel, matched, prepared);
+  const { linked, matchKeys, matched } = await match();
   // The linkage worked in this process's memory; later processes (web, rules explain) read its result from the store.
   for (const table of ['persons', 'person_links', 'mentions', 'match_runs', 'name_only_alternatives']) {
     await persistWorkTable(db, table, table === 'mentions' ? { sealedAlready: storedMentionText() } : {});

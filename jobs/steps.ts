@@ -299,6 +299,24 @@ export async function exportMatchInputs(
   return { keys: Array.from({ length: buckets }, (_, i) => String(i)), prepared };
 }
 
+/**
+ * persons and person_links of the store compared here, in this process's database: a run of one partition
+ * in this process (the embedded default). What the partition step would read from files (the nodes, every
+ * blocking key) is already in this database; at province size writing and reading them back took minutes.
+ * The vectors are merged as mergeMatches merges a bucket's: the same table, so the same persons.
+ */
+export async function matchInPlace(db: Db, runId: string): Promise<LinkPersonsResult> {
+  const prepared = await preparePersonLinkage(db, { runId, prefix: MATCH_PREFIX });
+  const compared = await compareCandidates(db, prepared.state.settings, MATCH_PREFIX);
+  Object.assign(prepared.state.timings, compared.timings);
+  const vectors = ident(`${MATCH_PREFIX}comparison_vectors`);
+  const unmerged = ident(`${MATCH_PREFIX}comparison_vectors_unmerged`);
+  await exec(db, sql`ALTER TABLE ${vectors} RENAME TO ${unmerged}`);
+  await mergeVectors(db, MATCH_PREFIX, `SELECT * FROM ${MATCH_PREFIX}comparison_vectors_unmerged`);
+  await exec(db, sql`DROP TABLE ${unmerged}`);
+  return finishPersonLinkage(db, prepared);
+}
+
 /** persons and person_links of the store from the buckets' comparison vectors (the keys that finished). */
 export async function mergeMatches(db: Db, root: string, rel: string, keys: string[], prepared: PreparedPersonLinkage): Promise<LinkPersonsResult> {
   if (!keys.length) throw new Error('no partition was matched: nothing to evaluate');
