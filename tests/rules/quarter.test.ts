@@ -119,9 +119,9 @@ describe('quarterly run', () => {
     const dir = tempDir('bidui-q-nomatch-');
     const cfg = loadConfig(undefined, { database: join(dir, 'bidui.duckdb'), inbox: join(synth, 'inbox') });
     const db = await openStore(copyStore(ingested, cfg.database));
-    // Every step fails as a worker whose disk filled fails it.
+    // Every step fails as a worker whose disk filled fails it (workers: the match is partitioned, not done in place).
     const fullDisk: StepExecutor = {
-      kind: 'embedded',
+      kind: 'queue',
       run: async (tasks) => tasks.map((task) => ({ task, done: null, error: 'IO Error: No space left on device' })),
     };
     await expect(runQuarter(db, cfg, { asOf: AS_OF, executor: fullDisk })).rejects.toThrow(/本次比对未完成：匹配步骤没有一个分区完成（分区 .*No space left on device/);
