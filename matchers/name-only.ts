@@ -40,8 +40,6 @@ export const nameOnlySettingsSchema = z
      * alone, found their own record (see linkProbability) once this many were looked up with one candidate of the feed.
      */
     calibrationMinParents: z.number().int().min(1),
-    /** Plausible age gap of a couple (the father's age minus the mother's, full years), inclusive: the widest window, narrowed as parentAge is. */
-    coupleAgeGap: z.tuple([z.number().int(), z.number().int()]).refine(([a, b]) => a <= b, { message: 'couple age gap: min > max' }),
     /** A parent cannot have died more than this many days before the child's birth (a mother: 0; a father: a pregnancy). */
     diedBeforeBirthDays: z.object({ FATHER: z.number().int().min(0), MOTHER: z.number().int().min(0) }).strict(),
     /** The candidate lives where the student does: same county (6 digits, today's code) or same city (4). */
@@ -149,7 +147,6 @@ export function nameOnlyCandidatesStage(s: NameOnlySettings): Stage {
   const feeds = s.eventFeeds.map(lit).join(', ');
   const [fMin, fMax] = s.parentAge.FATHER;
   const [mMin, mMax] = s.parentAge.MOTHER;
-  const [gMin, gMax] = s.coupleAgeGap;
   const tail = (1 - s.parentAgeCoverage) / 2;
   // Alive at the child's conception: no death dated more than diedBeforeBirthDays before the birth.
   const aliveAt = (death: string, rel: string, birth: string) =>
@@ -238,17 +235,6 @@ age_window AS (
     GROUP BY relation
   ) a USING (relation)
 ),
-couple_window AS (
-  -- A plausible age gap between a father and a mother (his age minus hers, full years): within coupleAgeGap, the central
-  -- parentAgeCoverage of the gaps of the store's couples listed with valid IDs on one record.
-  SELECT CASE WHEN a.n >= ${s.parentAgeMinParents} THEN greatest(${gMin}, a.lo) ELSE ${gMin} END AS lo,
-    CASE WHEN a.n >= ${s.parentAgeMinParents} THEN least(${gMax}, a.hi) ELSE ${gMax} END AS hi
-  FROM (
-    SELECT count(*) AS n, quantile_disc(gap, ${tail}) AS lo, quantile_disc(gap, ${1 - tail}) AS hi
-    FROM (SELECT date_sub('year', f.id_birth, m.id_birth) AS gap FROM g0 f JOIN g0 m USING (feed, batch_id, src_row)
-      WHERE f.relation = 'FATHER' AND m.relation = 'MOTHER' AND f.id_birth IS NOT NULL AND m.id_birth IS NOT NULL)
-  ) a
-),
 g AS (
   -- Name-only parents: a name, no usable ID, linked to nobody, a child with a county and a birth date.
   SELECT * FROM g0
@@ -294,27 +280,20 @@ rare AS (
 ),
 -- Only a rare name is looked up among the record subjects: a common one links to none of them (and pairing its
 -- guardians with its subjects, area by area, grows with the square of the store).
-g_area AS (
-  SELECT g.*, NULL::BIGINT AS partner_uid, ${areaRows(s.area, 'counties')} AS area FROM g SEMI JOIN rare r ON r.name = g.name AND r.rare
-  UNION ALL
-  -- A common name whose record lists the other parent by a rare name, also by name alone: both parents' records
-  -- together are the evidence (nameOnlyLinksFromCandidatesStage links it only when that parent links on its own).
-  SELECT g.*, p.uid, ${areaRows(s.area, 'g.counties')} FROM g JOIN g p ON p.feed = g.feed AND p.batch_id = g.batch_id AND p.src_row = g.src_row AND p.relation <> g.relation
-  WHERE g.name IN (SELECT name FROM rare WHERE NOT rare) AND p.name IN (SELECT name FROM rare WHERE rare)
-),
+g_area AS (SELECT g.*, ${areaRows(s.area, 'counties')} AS area FROM g SEMI JOIN rare r ON r.name = g.name AND r.rare),
 cand_area AS (SELECT *, ${areaRows(s.area, 'counties')} AS area FROM cand),
 qa AS (
   -- Record subjects: same name, same area, the sex of the relation (or none said), a plausible age at the child's birth.
   SELECT DISTINCT g.uid AS g_uid, g.mention_key AS g_key, g.feed AS g_feed, g.relation, g.household, g.counties AS g_counties, g.name, g.surname,
     g.pinyin, g.child_birth, c.uid AS c_uid, c.mention_key AS c_key, c.feed AS c_feed, c.person_id, CASE g.relation WHEN 'FATHER' THEN 'M' ELSE 'F' END AS c_gender,
-    false AS listed, g.partner_uid, c.birth_date AS c_birth
+    false AS listed
   FROM g_area g JOIN cand_area c ON c.pinyin = g.pinyin AND c.area = g.area JOIN age_window w ON w.relation = g.relation
   WHERE ${couldBeParent} AND ${idDigitsAgree('g.gid', 'c.cid', 'c.birth_date')}
   UNION ALL
   -- The parent that another record lists with an ID: a record of the same household, or another record of the
   -- same child (its registry row and its school record) naming a parent of that relation by the same name.
   SELECT DISTINCT g.uid, g.mention_key, g.feed, g.relation, g.household, g.counties, g.name, g.surname, g.pinyin, g.child_birth,
-    k.uid, k.mention_key, k.feed, k.person_id, CASE g.relation WHEN 'FATHER' THEN 'M' ELSE 'F' END, true, NULL, k.id_birth
+    k.uid, k.mention_key, k.feed, k.person_id, CASE g.relation WHEN 'FATHER' THEN 'M' ELSE 'F' END, true
   FROM g JOIN (
     SELECT g.uid AS g_uid, k.uid AS k_uid FROM g JOIN g0 k ON k.household = g.household AND k.relation = g.relation WHERE k.has_id
     UNION
@@ -354,7 +333,7 @@ calibration AS (
 ),
 q_area AS (
   -- The candidates the namesake test applies to: not listed by the household, a rare name.
-  SELECT q.*, ${areaRows(s.area, 'q.g_counties')} AS area FROM q JOIN rare r ON r.name = q.name WHERE NOT q.listed AND (r.rare OR q.partner_uid IS NOT NULL)
+  SELECT q.*, ${areaRows(s.area, 'q.g_counties')} AS area FROM q JOIN rare r ON r.name = q.name WHERE NOT q.listed AND r.rare
 ),
 located AS (
   -- Every person of the store whose record says where it lives (as the candidates: an ID failing its check included).
@@ -388,15 +367,14 @@ namesakes AS (
 per_person AS (SELECT person_id, relation, count(DISTINCT household) AS households FROM claims GROUP BY person_id, relation),
 per_guardian AS (SELECT g_uid, count(DISTINCT person_id) AS persons FROM q GROUP BY g_uid)
 -- Every candidate with what the tests of nameOnlyLinksFromCandidatesStage and nameOnlyAlternativesStage weigh.
-SELECT q.*, r.rare, coalesce(ns.n, 0) AS namesakes, pp.households, pg.persons, cw.lo AS couple_gap_lo, cw.hi AS couple_gap_hi,
+SELECT q.*, r.rare, coalesce(ns.n, 0) AS namesakes, pp.households, pg.persons,
   coalesce(cal.parents, 0) AS calibration_parents, coalesce(cal.own_records, 0) AS calibration_own
 FROM q
 LEFT JOIN namesakes ns ON ns.g_uid = q.g_uid AND ns.person_id = q.person_id
 LEFT JOIN calibration cal ON cal.relation = q.relation AND cal.c_feed = q.c_feed
 JOIN rare r ON r.name = q.name
 JOIN per_person pp ON pp.person_id = q.person_id AND pp.relation = q.relation
-JOIN per_guardian pg ON pg.g_uid = q.g_uid
-CROSS JOIN couple_window cw`;
+JOIN per_guardian pg ON pg.g_uid = q.g_uid`;
   return { name: 'name_only_candidates', outputTable: 'name_only_candidates', sql };
 }
 
@@ -421,22 +399,11 @@ export function nameOnlyLinksFromCandidatesStage(s: NameOnlySettings): Stage {
     sql: `CREATE OR REPLACE TABLE name_only_links AS
 SELECT g_uid, g_key, g_feed, relation, arg_min(c_uid, c_key) AS c_uid, min(c_key) AS c_key, any_value(person_id) AS person_id,
   arg_min(${linkProbability(s)}, c_feed) AS match_probability
-FROM (
-  -- The rarity filters weigh a name against the area; a parent the household lists with an ID needs none. One household
-  -- per person and role; one candidate person per parent (counted before the other filters: a second qualifying
-  -- namesake is doubt).
-  SELECT *, (listed OR rare AND namesakes <= ${s.maxNamesakes}) AND households = 1 AND persons = 1 AS alone
-  FROM name_only_candidates
-) c
-LEFT JOIN (
-  SELECT g_uid AS partner_uid, min(c_birth) AS partner_birth, max(c_birth) AS partner_birth_max FROM name_only_candidates
-  WHERE (listed OR rare AND namesakes <= ${s.maxNamesakes}) AND households = 1 AND persons = 1 GROUP BY g_uid
-) p USING (partner_uid)
--- A common name links when its record's other parent, listed by a rare name, links on its own, and the two were born
--- a plausible couple's years apart: both records together are the evidence.
-WHERE alone OR p.partner_uid IS NOT NULL AND namesakes <= ${s.maxNamesakes} AND households = 1 AND persons = 1
-  AND (c_birth IS NULL OR partner_birth IS NULL OR partner_birth = partner_birth_max
-    AND CASE relation WHEN 'FATHER' THEN date_sub('year', c_birth, partner_birth) ELSE date_sub('year', partner_birth, c_birth) END BETWEEN couple_gap_lo AND couple_gap_hi)
+FROM name_only_candidates
+-- The rarity filters weigh a name against the area; a parent the household lists with an ID needs none. One household
+-- per person and role; one candidate person per parent (counted before the other filters: a second qualifying
+-- namesake is doubt).
+WHERE (listed OR rare AND namesakes <= ${s.maxNamesakes}) AND households = 1 AND persons = 1
 GROUP BY g_uid, g_key, g_feed, relation`,
   };
 }
