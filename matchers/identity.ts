@@ -7,7 +7,7 @@ import { installIdentity } from '../pipeline/identity/index.js';
 import { ID_ONE_EDITS_MACRO, registerMatchFunctions } from './functions.js';
 import { compareCandidates, finishLinkage, prepareLinkage, type LinkageState, type RunLinkageResult } from './linkage.js';
 import { householdCandidatesStage, householdLinksStages, householdPersonsStages, householdSettings, householdSettingsSchema, type HouseholdSettings } from './household.js';
-import { interestFeeds, mentionsStage } from './mentions.js';
+import { interestFeeds, mentionsStages } from './mentions.js';
 import { nameOnlyAlternativesStage, nameOnlyCandidatesStage, nameOnlyLinksFromCandidatesStage, nameOnlyLinksStage, nameOnlyPersonsStages, nameOnlySettings, nameOnlySettingsSchema, nameOnlySubjectsStage, type NameOnlySettings } from './name-only.js';
 import { settingsWithParams, type TrainedParams } from './params.js';
 import { splitStages } from './split.js';
@@ -161,7 +161,7 @@ export async function preparePersonLinkage(db: Db, opts: LinkPersonsOptions = {}
   await dropOpenView(db, 'mentions');
   const nameForms = await openNameFormsOnce(db);
   try {
-    await runner.run(mentionsStage('mentions', { where: opts.where }));
+    await runner.run(...mentionsStages('mentions', { where: opts.where }));
   } finally {
     await nameForms.done();
   }

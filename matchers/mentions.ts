@@ -135,8 +135,12 @@ export function interestFeeds(): InterestFeeds {
  * Creates the mentions table (needs bidui_region_current: ensureMatchFunctions). `uid` = batch_id << 32 |
  * src_row << 3 | role index (stable). `where` optionally restricts the feed rows (e.g. to some batches), as
  * SQL over t.batch_id / t.src_row.
+ *
+ * One statement per feed role, not one UNION ALL of them: each role joins the name forms, and DuckDB keeps the
+ * hash tables of a union's joins side by side; at province size under a 2.5 GB memory limit that statement failed
+ * ("failed to pin block"), where one join at a time spills.
  */
-export function mentionsStage(table = 'mentions', opts: { where?: string } = {}): Stage {
+export function mentionsStages(table = 'mentions', opts: { where?: string } = {}): Stage[] {
   const parts: string[] = [];
   for (const spec of Object.values(FEED_SPECS)) {
     spec.people.forEach((_, i) => {
@@ -148,16 +152,23 @@ export function mentionsStage(table = 'mentions', opts: { where?: string } = {})
   const regionSources = Object.values(FEED_SPECS)
     .filter((spec) => spec.fields.some((f) => f.key === 'region_code'))
     .map((spec) => `SELECT DISTINCT region_code_county AS region6 FROM ${quoteIdent(spec.table)}`);
-  const sql = `CREATE OR REPLACE TABLE ${quoteIdent(table)} AS
-WITH reg AS (SELECT region6, bidui_region_current(region6) AS cur FROM (${regionSources.join(' UNION ')}) WHERE region6 IS NOT NULL),
-base AS (
-${parts.join('\nUNION ALL\n')}
-)
-SELECT base.* EXCLUDE (id_county),
+  const regions = 'mention_regions';
+  const select = (part: string) => `SELECT base.* EXCLUDE (id_county),
   coalesce(base.id_county, reg.cur, base.region6) AS county,
   CASE WHEN name_simp LIKE '%·%' THEN replace(name_simp, '·', '') ELSE name_simp END AS name_nodots,
   replace(name_pinyin, '.', '') AS name_pinyin_nodots,
   strftime(birth_date, '%Y%m%d') AS birth_ymd
-FROM base LEFT JOIN reg USING (region6)`;
-  return { name: 'mentions', outputTable: table, sql };
+FROM (
+${part}
+) AS base LEFT JOIN ${regions} AS reg USING (region6)`;
+  return [
+    {
+      name: 'mention_regions',
+      outputTable: regions,
+      sql: `CREATE OR REPLACE TABLE ${regions} AS SELECT region6, bidui_region_current(region6) AS cur FROM (${regionSources.join(' UNION ')}) WHERE region6 IS NOT NULL`,
+    },
+    { name: 'mentions', outputTable: table, sql: `CREATE OR REPLACE TABLE ${quoteIdent(table)} AS ${select(parts[0]!)}` },
+    ...parts.slice(1).map((part) => ({ name: 'mentions', outputTable: table, sql: `INSERT INTO ${quoteIdent(table)} ${select(part)}` })),
+    { name: 'mention_regions_drop', sql: `DROP TABLE ${regions}` },
+  ];
 }
