@@ -9,7 +9,7 @@ import { feedLabel, printIngestSummary, printPullReports, printPulls, printQuart
 /** The progress bar (cli-progress) or JSON lines, loaded by the commands that report progress. */
 const progressReporter = async () => (await import('./progress.js')).progressReporter();
 import { registerKeyCommands } from './key.js';
-import { localise } from './zh.js';
+import { localise, resourceErrorZh } from './zh.js';
 
 // A command loads what it uses when it runs (DuckDB, exceljs, the connectors, BullMQ, the web app):
 // the many short `bidui` processes of scripts, tests and workers start quicker.
@@ -348,11 +348,14 @@ async function registerOtherCommands(): Promise<void> {
   web.registerWebCommands(program, () => openStore(config().database));
 }
 
-registerOtherCommands().then(() => program.parseAsync(process.argv)).catch((err: unknown) => {
+registerOtherCommands().then(() => program.parseAsync(process.argv)).catch(async (err: unknown) => {
   if (err instanceof ConfigError) {
     console.error(`配置错误：\n${err.message}`);
     process.exit(2);
   }
-  console.error(err instanceof Error ? err.message : err);
+  if (err instanceof Error) {
+    const resource = resourceErrorZh(err.message, (await import('../pipeline/store/index.js')).memoryLimit());
+    console.error(resource ?? err.message);
+  } else console.error(err);
   process.exit(1);
 });

@@ -131,6 +131,21 @@ export function translateError(text: string): string {
     .join('\n');
 }
 
+/**
+ * A DuckDB resource failure in Chinese, with what to do, or null for any other error. `limit` is the memory limit
+ * the store ran with (BIDUI_MEMORY_LIMIT or its default); the original message follows on the next line.
+ */
+export function resourceErrorZh(message: string, limit: string): string | null {
+  const first = message.split('\n')[0]!;
+  if (/^Out of Memory Error/.test(first)) {
+    return `内存不足：数据库在内存上限 ${limit} 内无法完成这一步。可用环境变量 BIDUI_MEMORY_LIMIT 提高上限（如 4GB），并确认数据库旁的临时文件夹（<数据库>.tmp）所在磁盘有足够空间（见 README「Memory」）。\n原始错误：${first}`;
+  }
+  if (/No space left on device|max_temp_directory_size|Could not write .*temp/i.test(first)) {
+    return `磁盘空间不足：数据库超出内存上限 ${limit} 的部分写入临时文件夹（<数据库>.tmp）时磁盘已满。请腾出空间（省级规模约需数据库大小的三倍）后重新运行（见 README「Memory」）。\n原始错误：${first}`;
+  }
+  return null;
+}
+
 /** Help in Chinese, wrapped and aligned for CJK display widths. */
 const help: Partial<Help> = {
   styleTitle: (s: string) => TITLES[s] ?? s,

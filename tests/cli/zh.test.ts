@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { alignColumns, displayWidth, translateError } from '../../cli/zh.js';
+import { alignColumns, displayWidth, resourceErrorZh, translateError } from '../../cli/zh.js';
 import { defaultLogLevel } from '../../pipeline/log.js';
 import { explainFlagLines } from '../../rules/index.js';
 import { makeId, tempDir, writeFile } from '../helpers.js';
@@ -70,6 +70,23 @@ describe('bidui help and commander errors in Chinese', () => {
     expect(translateError("error: option '--size <size>' argument 'huge' is invalid. Allowed choices are tiny, small.")).toBe(
       '错误：选项 --size <size> 的取值“huge”无效，可选值：tiny、small',
     );
+  });
+});
+
+describe('DuckDB resource failures in Chinese', () => {
+  // The messages as DuckDB 1.5 wrote them when a quarter ran out of its memory limit (bidui quarter under
+  // BIDUI_MEMORY_LIMIT=8MB; the adversarial province under 2500MB before the mentions were built role by role).
+  const oom = 'Out of Memory Error: failed to pin block of size 256.0 KiB (2.3 GiB/2.3 GiB used)\n\nPossible solutions:\n* Reducing the number of threads (SET threads=X)';
+  it('says the limit, how to raise it and the disk it spills to, and keeps the original first line', () => {
+    const zh = resourceErrorZh(oom, '2500MB')!;
+    expect(zh.split('\n')[0]).toMatch(/^内存不足：数据库在内存上限 2500MB 内无法完成这一步。可用环境变量 BIDUI_MEMORY_LIMIT 提高上限/);
+    expect(zh.split('\n')[1]).toBe('原始错误：Out of Memory Error: failed to pin block of size 256.0 KiB (2.3 GiB/2.3 GiB used)');
+    expect(zh).not.toContain('Possible solutions');
+    expect(resourceErrorZh('IO Error: Could not write file "/data/store.duckdb.tmp/duckdb_temp_storage-0.tmp": No space left on device', '9642MB')).toMatch(/^磁盘空间不足：/);
+  });
+  it('leaves every other error alone', () => {
+    expect(resourceErrorZh('Binder Error: Referenced column "x" not found', '2500MB')).toBeNull();
+    expect(resourceErrorZh('本次比对未完成：匹配步骤没有一个分区完成', '2500MB')).toBeNull();
   });
 });
 
