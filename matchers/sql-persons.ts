@@ -76,9 +76,16 @@ function ruleHitsSql(rule: KeyRule, index: number, anchor: string, rest: string)
   const onlyOne = rule.oneSide ? ' SEMI JOIN k1 USING (__k)' : '';
   const size = rule.maxBlockSize ? `WHERE ka.na + kb.nb <= ${rule.maxBlockSize}` : '';
   const cond = [rule.where, rule.oneSide ? 'l.__one OR r.__one' : null].filter(Boolean).map((c) => `(${c})`).join(' AND ');
-  const pairs = cond
-    ? `SELECT DISTINCT r.feed, r.uid FROM (SELECT * FROM kb0 SEMI JOIN kc USING (__k)) AS r JOIN (SELECT * FROM ka0 SEMI JOIN kc USING (__k)) AS l USING (__k) WHERE ${cond}`
-    : `SELECT DISTINCT kb0.feed, kb0.uid FROM kb0 SEMI JOIN kc USING (__k)`;
+  const [r, l] = ['(SELECT * FROM kb0 SEMI JOIN kc USING (__k))', '(SELECT * FROM ka0 SEMI JOIN kc USING (__k))'];
+  // Only oneSide (no where): a link-only mention meeting it needs any anchor of its key, else an anchor meeting it.
+  // Two semi joins on the key, not the pairs: the county + reading rule has no block size, and at province size its
+  // pairs (every school record of a common name beside every anchor of it) did not fit a 2.5 GB memory limit.
+  const pairs = !rule.where && rule.oneSide
+    ? `SELECT DISTINCT feed, uid FROM (SELECT r.feed, r.uid FROM ${r} AS r SEMI JOIN ${l} AS l USING (__k) WHERE r.__one
+        UNION ALL SELECT r.feed, r.uid FROM ${r} AS r SEMI JOIN (SELECT __k FROM ${l} WHERE __one) AS l USING (__k))`
+    : cond
+      ? `SELECT DISTINCT r.feed, r.uid FROM ${r} AS r JOIN ${l} AS l USING (__k) WHERE ${cond}`
+      : `SELECT DISTINCT kb0.feed, kb0.uid FROM kb0 SEMI JOIN kc USING (__k)`;
   return `WITH ${oneKeys}ka0 AS (SELECT * FROM (${keys(anchor)})${onlyOne}),
 ka AS (SELECT __k, count(*) AS na FROM ka0 GROUP BY __k),
 kb0 AS (SELECT b.* FROM (${keys(rest)}) b SEMI JOIN ka USING (__k)),

@@ -57,8 +57,14 @@ export class StageRunner {
 
   private async timed<T>(stage: Stage, fn: () => Promise<T>): Promise<T> {
     const t0 = performance.now();
-    const out = await fn();
-    this.logger.debug({ stage: stage.name, table: stage.outputTable, ms: Math.round(performance.now() - t0) }, 'linkage stage');
-    return out;
+    try {
+      const out = await fn();
+      this.logger.debug({ stage: stage.name, table: stage.outputTable, ms: Math.round(performance.now() - t0) }, 'linkage stage');
+      return out;
+    } catch (err) {
+      // The error itself names no stage: an out-of-memory failure at province size said nothing of where it was.
+      this.logger.error({ stage: stage.name, table: stage.outputTable, ms: Math.round(performance.now() - t0), err: String(err).split('\n')[0] }, 'linkage stage failed');
+      throw err;
+    }
   }
 }
