@@ -135,6 +135,32 @@ describe('stage builders', () => {
   });
 });
 
+describe('nodesStage', () => {
+  it('numbers the records by (source, uid) and gives each value its share of the non-empty values, with or without a source', async () => {
+    const db = await memDb();
+    await db.run(`CREATE TABLE recs AS SELECT * FROM (VALUES (3, 'b', '王芳'), (1, 'b', '王芳'), (2, 'a', NULL), (1, 'a', '李娜'), (5, 'a', '王芳')) t(id, src, name)`);
+    await db.run(`CREATE TABLE recs_one AS SELECT id * 10 + (src = 'b')::INTEGER AS id, name FROM recs`);
+    const cases = [
+      { s: settings({ linkType: 'link_only', sourceColumn: 'src' }), table: '"recs"', order: ['a/1', 'a/2', 'a/5', 'b/1', 'b/3'] },
+      { s: settings(), table: '"recs_one"', order: ['10', '11', '20', '31', '50'] },
+    ];
+    for (const { s, table, order } of cases) {
+      await new StageRunner(db, pino({ level: 'silent' })).run(nodesStage(s, table, T.nodes));
+      const rows = await queryRows<{ __rid: number; __src: string | null; key: string; __tf0: number | null }>(
+        db,
+        `SELECT __rid, __src, ${s.sourceColumn ? `src || '/' || id` : 'id::VARCHAR'} AS key, __tf0 FROM ${T.nodes} ORDER BY __rid`,
+      );
+      expect(rows.map((r) => r.key)).toEqual(order);
+      expect(rows.map((r) => r.__rid)).toEqual([1, 2, 3, 4, 5]);
+      expect(rows.map((r) => r.__src)).toEqual(s.sourceColumn ? ['a', 'a', 'a', 'b', 'b'] : [null, null, null, null, null]);
+      const tf = new Map(rows.map((r) => [r.key, r.__tf0]));
+      expect(tf.get(s.sourceColumn ? 'a/2' : '20')).toBeNull(); // no name: no frequency
+      expect(tf.get(s.sourceColumn ? 'b/3' : '31')).toBeCloseTo(3 / 4, 12); // 王芳: three of the four names
+      expect(tf.get(s.sourceColumn ? 'a/1' : '10')).toBeCloseTo(1 / 4, 12);
+    }
+  });
+});
+
 describe('StageRunner', () => {
   it('runs stages in order, logs each with its table and time, and reports seconds per phase', async () => {
     const lines: Record<string, unknown>[] = [];
