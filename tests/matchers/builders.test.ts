@@ -62,12 +62,21 @@ describe('stage builders', () => {
   it('blocking: a key rule pairs records sharing a key, drops oversized blocks, applies its where, and keeps the first rule of a pair', () => {
     const s = settings({ blockingRules: ['l.dob = r.dob', { name: 'token', keys: "string_split(name, ' ')", where: 'l.dob <> r.dob', maxBlockSize: 50 }] });
     const sql = flat(blockingStage(s, T.nodes, T.candidates).sql);
-    expect(sql).toContain(`unnest(string_split(name, ' ')) AS __k, true AS __one FROM "t_nodes"`);
+    expect(sql).toContain(`SELECT __rid, __src, __k, true AS __one FROM (SELECT __rid, __src, unnest(string_split(name, ' ')) AS __k FROM "t_nodes")`);
     expect(sql).toContain('HAVING count(*) > 50');
     expect(sql).toContain('WHERE l.dob <> r.dob');
     expect(sql).toContain('a.__k = b.__k AND a.__rid < b.__rid');
     expect(sql).toContain('min(match_key) AS match_key');
     expect(sql).not.toContain('NOT coalesce'); // a key rule is not negated per pair
+  });
+
+  it('blocking: a oneSide key rule computes the keys of the records meeting it once, and looks for them among the others', () => {
+    const s = settings({ blockingRules: [{ name: 'token', keys: "string_split(name, ' ')", oneSide: 'dob IS NULL' }] });
+    const sql = flat(blockingStage(s, T.nodes, T.candidates).sql);
+    expect(sql.match(/unnest\(string_split/g)).toHaveLength(2); // once for the records meeting it, once for the others
+    expect(sql).toContain(`WITH __one_keys AS MATERIALIZED (SELECT __rid, __src, __k, true AS __one FROM (SELECT __rid, __src, unnest(string_split(name, ' ')) AS __k FROM (SELECT * FROM "t_nodes" WHERE dob IS NULL))`);
+    expect(sql).toContain(`false AS __one FROM (SELECT __rid, __src, unnest(string_split(name, ' ')) AS __k FROM (SELECT * FROM "t_nodes" WHERE NOT coalesce((dob IS NULL), false)))`);
+    expect(sql).toContain('SEMI JOIN (SELECT DISTINCT __k FROM __one_keys) USING (__k)');
   });
 
   it('blocking by bucket: key rules read their keys from the bucket, condition rules run in bucket 0 only', () => {
