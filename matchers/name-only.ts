@@ -341,9 +341,10 @@ located AS (
     SELECT m.name_nodots AS name, m.name_surname AS surname, m.name_pinyin_nodots AS pinyin, coalesce(m.gender, ${untrustedSex('m')}) AS gender,
       coalesce(m.birth_date, ${untrustedBirth('m')}) AS birth_date, coalesce(CASE WHEN m.county IS NOT NULL THEN ${countiesOf('m', 'rl')} END, rl.counties) AS counties,
       p.person_id, dd.death_date
-    FROM mentions m JOIN persons p ON p.uid = m.uid AND p.feed = m.feed LEFT JOIN deaths dd ON dd.person_id = p.person_id
+    -- The readings first (a semi join): as a WHERE … IN, DuckDB joined every mention with its person and death first.
+    FROM (SELECT * FROM mentions SEMI JOIN (SELECT DISTINCT pinyin FROM q_area) qp ON qp.pinyin = mentions.name_pinyin_nodots) m
+    JOIN persons p ON p.uid = m.uid AND p.feed = m.feed LEFT JOIN deaths dd ON dd.person_id = p.person_id
     LEFT JOIN region_lists rl ON rl.code = ${regionCode('m')}
-    WHERE m.name_pinyin_nodots IN (SELECT DISTINCT pinyin FROM q_area)
   ) WHERE counties IS NOT NULL
 ),
 located_area AS (
