@@ -1,4 +1,4 @@
-// Reads DuckDB JSON profiles (BIDUI_PROFILE_DIR, matchers/stage.ts) and says where a statement's time went: the
+// Reads DuckDB JSON profiles (BIDUI_PROFILE_DIR, pipeline/profile.ts) and says where a statement's time went: the
 // operator time of each CTE (the rest of the statement is 'main'), and the heaviest joins with the rows of both
 // sides (the right child is the side DuckDB built its hash table on).
 // usage: npm run profile -- FILE.json [FILE.json …] [--joins N]

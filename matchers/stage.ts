@@ -2,10 +2,9 @@
 // builder produced (sql.ts, sql-train.ts, sql-score.ts, sql-persons.ts); the runner executes it, times it and
 // logs it. The seconds a run reports are per phase: a phase is closed with lap() and holds every stage (and
 // the JavaScript between them) since the previous lap.
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { log } from '../pipeline/log.js';
+import { profiled } from '../pipeline/profile.js';
 import { queryRows, reclaimWork, type Db } from '../pipeline/store/index.js';
 import { stopwatch } from '../pipeline/timing.js';
 
@@ -58,37 +57,16 @@ export class StageRunner {
   }
 
   private async timed<T>(stage: Stage, fn: () => Promise<T>): Promise<T> {
-    const profile = profileFile(stage.name);
-    if (profile) {
-      await this.db.run(`PRAGMA enable_profiling = 'json'`);
-      await this.db.run(`PRAGMA profiling_output = '${profile.replaceAll("'", "''")}'`);
-    }
     const t0 = performance.now();
     try {
-      const out = await fn();
+      const { out, profile } = await profiled(this.db, stage.name, fn);
       this.logger.debug({ stage: stage.name, table: stage.outputTable, ms: Math.round(performance.now() - t0), ...(profile ? { profile } : {}) }, 'linkage stage');
       return out;
     } catch (err) {
       // The error itself names no stage: an out-of-memory failure at province size said nothing of where it was.
       this.logger.error({ stage: stage.name, table: stage.outputTable, ms: Math.round(performance.now() - t0), err: String(err).split('\n')[0] }, 'linkage stage failed');
       throw err;
-    } finally {
-      if (profile) await this.db.run('PRAGMA disable_profiling');
     }
   }
 }
 
-let profiled = 0;
-/**
- * With BIDUI_PROFILE_DIR set, DuckDB's JSON profile of each stage (of those BIDUI_PROFILE_STAGES names, comma-separated,
- * when set) goes to `<dir>/<n>-<stage>.json`: operators with their time and rows (`npm run profile -- FILE` sums them
- * by CTE and lists the heaviest joins). A tool for the one running a benchmark: it slows every stage it profiles.
- */
-function profileFile(stage: string): string | null {
-  const dir = process.env.BIDUI_PROFILE_DIR;
-  if (!dir) return null;
-  const only = process.env.BIDUI_PROFILE_STAGES?.split(',').map((x) => x.trim());
-  if (only && !only.includes(stage)) return null;
-  mkdirSync(resolve(dir), { recursive: true });
-  return join(resolve(dir), `${String(++profiled).padStart(3, '0')}-${stage.replace(/[^A-Za-z0-9_]/g, '_')}.json`);
-}
