@@ -4,7 +4,7 @@
 // the JavaScript between them) since the previous lap.
 import type { Logger } from 'pino';
 import { log } from '../pipeline/log.js';
-import { profiled } from '../pipeline/profile.js';
+import { timedStatement } from '../pipeline/profile.js';
 import { queryRows, reclaimWork, type Db } from '../pipeline/store/index.js';
 import { stopwatch } from '../pipeline/timing.js';
 
@@ -56,17 +56,9 @@ export class StageRunner {
     this.watch.lap(phase);
   }
 
-  private async timed<T>(stage: Stage, fn: () => Promise<T>): Promise<T> {
-    const t0 = performance.now();
-    try {
-      const { out, profile } = await profiled(this.db, stage.name, fn);
-      this.logger.debug({ stage: stage.name, table: stage.outputTable, ms: Math.round(performance.now() - t0), ...(profile ? { profile } : {}) }, 'linkage stage');
-      return out;
-    } catch (err) {
-      // The error itself names no stage: an out-of-memory failure at province size said nothing of where it was.
-      this.logger.error({ stage: stage.name, table: stage.outputTable, ms: Math.round(performance.now() - t0), err: String(err).split('\n')[0] }, 'linkage stage failed');
-      throw err;
-    }
+  private timed<T>(stage: Stage, fn: () => Promise<T>): Promise<T> {
+    // The stage is named in the log line: DuckDB's errors (an out-of-memory failure at province size) name none.
+    return timedStatement(this.db, this.logger, 'linkage stage', { name: stage.name, stage: stage.name, table: stage.outputTable }, fn);
   }
 }
 

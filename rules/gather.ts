@@ -5,7 +5,7 @@
 // Needs the `persons`, `mentions` and `person_links` tables of matchers/linkPersons.
 import { FEED_SPECS } from '../pipeline/feeds.js';
 import { log } from '../pipeline/log.js';
-import { profiled } from '../pipeline/profile.js';
+import { timedStatement } from '../pipeline/profile.js';
 import { ident, lit, queryRows, type Db } from '../pipeline/store/index.js';
 import { EMPTY_FACTS, type ChildFacts, type Evidence, type JudgmentType, type NameOnlyAlternatives, type PersonFacts, type RegistryRecord } from './facts.js';
 
@@ -256,14 +256,7 @@ export async function* gatherFactsInBatches(db: Db, asOf: string, adultAge: numb
  */
 async function runStatement(db: Db, sql: string): Promise<void> {
   const table = /CREATE (?:OR REPLACE )?(?:TEMP )?TABLE (\w+)/.exec(sql)?.[1] ?? sql.trim().split(/\s+/, 3).join(' ');
-  const t0 = performance.now();
-  try {
-    const { profile } = await profiled(db, table, () => db.run(sql));
-    log.debug({ statement: table, ms: Math.round(performance.now() - t0), ...(profile ? { profile } : {}) }, 'gather statement');
-  } catch (err) {
-    log.error({ statement: table, ms: Math.round(performance.now() - t0), err: String(err).split('\n')[0] }, 'gather statement failed');
-    throw err;
-  }
+  await timedStatement(db, log, 'gather statement', { name: table, statement: table }, () => db.run(sql));
 }
 
 /** One batch's facts, from the tables BATCH_STATEMENTS made. */

@@ -4,6 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
+import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StageRunner } from '../../matchers/stage.js';
 import { summarizeProfile } from '../../benchmarks/profile.js';
@@ -48,4 +49,26 @@ describe('stage profiles', () => {
     expect(readdirSync(dir)).toHaveLength(1);
     expect(summarizeProfile(JSON.parse(readFileSync(join(dir, files[0]!), 'utf8'))).byCte.map((c) => c.cte)).toContain('groups');
   });
+
+  it('a failing stage is logged by name at error level, and profiling is off after it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bidui-profile-'));
+    dirs.push(dir);
+    process.env.BIDUI_PROFILE_DIR = dir;
+    const lines: Record<string, unknown>[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(JSON.parse(String(chunk)));
+        done();
+      },
+    });
+    const db = await memDb();
+    const runner = new StageRunner(db, pino({ level: 'debug' }, sink));
+    await expect(runner.run({ name: 'broken', outputTable: 'x', sql: 'CREATE TABLE x AS SELECT * FROM no_such_table' })).rejects.toThrow(/no_such_table/);
+    expect(lines).toEqual([expect.objectContaining({ level: 50, msg: 'linkage stage failed', stage: 'broken', table: 'x', err: expect.stringMatching(/no_such_table/) })]);
+    delete process.env.BIDUI_PROFILE_DIR;
+    await db.run('CREATE TABLE later AS SELECT 1 AS y');
+    // Were profiling still on, DuckDB would write the later statement's profile to the failed stage's file.
+    expect(readdirSync(dir).filter((f) => readFileSync(join(dir, f), 'utf8').includes('later'))).toEqual([]);
+  });
 });
+
