@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import { log } from '../pipeline/log.js';
 import { timedStatement } from '../pipeline/profile.js';
-import { queryRows, reclaimWork, type Db } from '../pipeline/store/index.js';
+import { queryRows, reclaimWork, workMemory, type Db } from '../pipeline/store/index.js';
 import { stopwatch } from '../pipeline/timing.js';
 
 /** One SQL statement of a run. */
@@ -54,6 +54,7 @@ export class StageRunner {
   async lap(phase: string): Promise<void> {
     await reclaimWork(this.db);
     this.watch.lap(phase);
+    if (this.logger.isLevelEnabled('debug')) this.logger.debug({ phase, ...(await workMemory(this.db)) }, 'linkage phase memory');
   }
 
   private timed<T>(stage: Stage, fn: () => Promise<T>): Promise<T> {

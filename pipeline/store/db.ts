@@ -173,6 +173,22 @@ export async function reclaimWork(db: Db): Promise<void> {
   await db.run(`CHECKPOINT ${WORK_DATABASE}`).catch((err: unknown) => log.debug({ err: String(err) }, 'work database not checkpointed'));
 }
 
+/**
+ * What DuckDB holds after a phase, in MiB (a debug figure for the one measuring a large run): the in-memory work
+ * tables' blocks in memory and spilled, and the buffer manager's whole use in memory and in temporary files.
+ */
+export async function workMemory(db: Db): Promise<{ tablesMiB: number; tablesSpilledMiB: number; memoryMiB: number; spilledMiB: number }> {
+  const [row] = (
+    await db.runAndReadAll(
+      `SELECT sum(memory_usage_bytes) FILTER (tag = 'IN_MEMORY_TABLE') AS tables, sum(temporary_storage_bytes) FILTER (tag = 'IN_MEMORY_TABLE') AS tables_spilled,
+              sum(memory_usage_bytes) AS memory, sum(temporary_storage_bytes) AS spilled
+       FROM duckdb_memory()`,
+    )
+  ).getRowObjectsJson() as [Record<'tables' | 'tables_spilled' | 'memory' | 'spilled', string | null>];
+  const mib = (v: string | null) => Math.round(Number(v ?? 0) / 2 ** 20);
+  return { tablesMiB: mib(row.tables), tablesSpilledMiB: mib(row.tables_spilled), memoryMiB: mib(row.memory), spilledMiB: mib(row.spilled) };
+}
+
 /** The store's catalog name. */
 export function storeCatalog(db: Db): string {
   return databaseOf(db, 'storeCatalog').catalog!;

@@ -1,4 +1,4 @@
-export { openDb, closeDb, checkpoint, reclaimWork, assertStoreFree, connectAlso, exclusive, queryRows, lit, quoteIdent, storeTable, storeCatalog, storeKeys, useWork, memoryLimit, WORK_DATABASE, StoreBusyError, type Db } from './db.js';
+export { openDb, closeDb, checkpoint, reclaimWork, workMemory, assertStoreFree, connectAlso, exclusive, queryRows, lit, quoteIdent, storeTable, storeCatalog, storeKeys, useWork, memoryLimit, WORK_DATABASE, StoreBusyError, type Db } from './db.js';
 export { SEALED_TABLES, sealedTable, sealedInsertSql, sealValueSql, sealExpr, openExpr, persistWorkTable, dropOpenView, insertPlainRowsSql, openNameFormsOnce, type SealedTable } from './sealed.js';
 export { sql, ident, textList, exec, readAll, queryAll, queryOne, transaction, Sql, type SqlValue } from './sql.js';
 export { migrate, MIGRATIONS } from './migrations.js';
