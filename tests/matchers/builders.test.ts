@@ -187,13 +187,20 @@ describe('StageRunner', () => {
     await expect(runner.one({ name: 'nothing', sql: 'SELECT 1 WHERE FALSE' })).rejects.toThrow(/nothing: query returned no rows/);
     await runner.lap('read');
     expect(Object.keys(runner.timings)).toEqual(['build', 'read']);
-    expect(lines.map((l) => [l.stage, l.table])).toEqual([
+    const stages = lines.filter((l) => l.msg === 'linkage stage');
+    expect(stages.map((l) => [l.stage, l.table])).toEqual([
       ['a', 'a'],
       ['b', 'b'],
       ['read', undefined],
       ['nothing', undefined],
     ]);
-    expect(lines.every((l) => typeof l.ms === 'number' && l.msg === 'linkage stage')).toBe(true);
+    expect(stages.every((l) => typeof l.ms === 'number')).toBe(true);
+    // After each phase, at debug, what the work tables hold (table b is in memory).
+    const memory = lines.filter((l) => l.msg === 'linkage phase memory');
+    expect(memory.map((l) => l.phase)).toEqual(['build', 'read']);
+    expect(memory[0]).toMatchObject({ tablesSpilledMiB: 0, spilledMiB: 0 });
+    expect(memory.every((l) => typeof l.tablesMiB === 'number' && typeof l.memoryMiB === 'number')).toBe(true);
+    expect(lines.length).toBe(stages.length + memory.length);
     expect(await queryRows(db, 'SELECT * FROM b')).toEqual([{ x: 2 }]);
   });
 });
