@@ -2,8 +2,8 @@
 // JavaScript; every statement comes from sql-train.ts and runs through the stage runner.
 import { M_FLOOR, type TrainedParams } from './params.js';
 import type { BlockingRule, LinkageSettings } from './settings.js';
-import { dropStage, ruleLabel, ruleUsesComparison, type TableNames } from './sql.js';
-import { emIterationStage, emLevelColumn, emNonNullColumn, emPatternsStage, lambdaIterationStage, uCountColumn, uCountsStage, uSampleStage } from './sql-train.js';
+import { countStage, dropStage, ruleLabel, ruleUsesComparison, type TableNames } from './sql.js';
+import { emIterationStage, emPairsSampleStage, emPairsStage, emLevelColumn, emNonNullColumn, emPatternsStage, lambdaIterationStage, uCountColumn, uCountsStage, uSampleStage } from './sql-train.js';
 import type { StageRunner } from './stage.js';
 
 /** u from random record pairs: a hash-based (deterministic) record sample, all allowed pairs within it. */
@@ -48,6 +48,11 @@ export async function estimateM(runner: StageRunner, s: LinkageSettings, T: Tabl
   const alpha = s.em.mPriorPairs ?? 0;
   const priorM = params.comparisons.map((c) => c.levels.map((l) => l.m ?? 0));
   for (const rule of sessions) {
+    if (rule != null) {
+      await runner.run(emPairsStage(s, T, rule));
+      const { n } = await runner.one<{ n: number }>(countStage('em_pairs_count', T.emPairs));
+      if (n > s.em.maxPairs) await runner.run(emPairsSampleStage(T, n, s.em.maxPairs, s.uSampling?.seed ?? 42));
+    }
     await runner.run(emPatternsStage(s, T, rule));
     const active = s.comparisons.map((c, i) => ({ c, i })).filter(({ c }) => rule == null || !ruleUsesComparison(rule, c));
     if (!active.length) continue;
@@ -89,7 +94,7 @@ export async function estimateM(runner: StageRunner, s: LinkageSettings, T: Tabl
       if (l.index >= 0 && l.mSessions > 0 && !s.comparisons[ci]!.levels[li]!.fixed) l.m = sums[ci]![li]! / l.mSessions;
     }),
   );
-  await runner.run(dropStage('em_patterns_drop', T.emPatterns));
+  await runner.run(dropStage('em_patterns_drop', T.emPatterns, T.emPairs));
 }
 
 /**

@@ -40,71 +40,99 @@ const validId = (m: string) => `CASE WHEN ${m}.id_valid AND right(${m}.id, 3) <>
 /**
  * `household_links`: one row per pair of persons to merge (pa, pb: their person ids; key_a / key_b, uid_a / uid_b: the
  * pair of child mentions that links them; new_id: the merged person's id). Needs persons, mentions, feed_registry and
- * feed_enrollment.
+ * feed_enrollment. Four statements, each step's rows a table of known size: as CTEs of one statement, DuckDB's
+ * estimates went wrong at province size and it joined every child record with every other of the same birth date
+ * (499M rows) before the pairs that share an adult, and built a hash table of all 23M persons to look up a thousand.
+ * A mention's uid names it across feeds (batch ids are per file), so the joins with mentions are on uid alone.
  */
-export function householdCandidatesStage(s: HouseholdSettings): Stage {
-  const sql = `CREATE OR REPLACE TABLE household_links AS
-WITH kids AS (
-  -- The records of a child: registry rows (the registered child) and school records (the student).
-  SELECT p.uid, p.feed, p.batch_id, p.src_row, p.mention_key, p.person_id FROM persons p
-  WHERE (p.feed = 'registry' AND p.role = 'child') OR (p.feed = 'enrollment' AND p.role = 'subject')
-),
-listed AS (
-  -- The adults a child record lists: a registry row's father, mother and carer; a school record's two guardians
-  -- (a grandmother who is the registry's carer is often the school's first guardian).
+export function householdCandidatesStages(s: HouseholdSettings): Stage[] {
+  const kids = {
+    // The records of a child: registry rows (the registered child) and school records (the student).
+    name: 'household_kids',
+    outputTable: 'household_kids',
+    sql: `CREATE OR REPLACE TEMP TABLE household_kids AS
+SELECT p.uid, p.feed, p.batch_id, p.src_row, p.mention_key, p.person_id FROM persons p
+WHERE (p.feed = 'registry' AND p.role = 'child') OR (p.feed = 'enrollment' AND p.role = 'subject')`,
+  };
+  const parents = {
+    // Each child record's adults: their persons, and the valid ID the record gives them. The adults a
+    // child record lists: a registry row's father, mother and carer; a school record's two guardians (a grandmother
+    // who is the registry's carer is often the school's first guardian).
+    name: 'household_parents',
+    outputTable: 'household_parents',
+    sql: `CREATE OR REPLACE TEMP TABLE household_parents AS
+WITH listed AS (
   SELECT 'registry' AS feed, batch_id, src_row, 'father' AS role, 'FATHER' AS relation FROM feed_registry
   UNION ALL SELECT 'registry', batch_id, src_row, 'mother', 'MOTHER' FROM feed_registry
   UNION ALL SELECT 'registry', batch_id, src_row, 'carer', 'CARER' FROM feed_registry
   UNION ALL SELECT 'enrollment', batch_id, src_row, 'guardian1', coalesce(guardian1_relation, 'GUARDIAN') FROM feed_enrollment
   UNION ALL SELECT 'enrollment', batch_id, src_row, 'guardian2', coalesce(guardian2_relation, 'GUARDIAN') FROM feed_enrollment
 ),
-parents AS (
-  -- Each child record's adults: their persons, and the valid ID the record gives them.
-  SELECT k.uid AS child_uid, l.relation, gp.person_id AS parent, ${validId('gm')} AS parent_id, gm.name_pinyin_nodots AS parent_reading
-  FROM kids k JOIN listed l ON l.feed = k.feed AND l.batch_id = k.batch_id AND l.src_row = k.src_row
+adults AS MATERIALIZED (
+  SELECT k.uid AS child_uid, l.relation, gp.person_id AS parent, gp.uid AS parent_uid
+  FROM household_kids k JOIN listed l ON l.feed = k.feed AND l.batch_id = k.batch_id AND l.src_row = k.src_row
   JOIN persons gp ON gp.feed = l.feed AND gp.batch_id = l.batch_id AND gp.src_row = l.src_row AND gp.role = l.role
-  JOIN mentions gm ON gm.uid = gp.uid AND gm.feed = gp.feed
-),
-shared_parents AS (
-  -- An adult named beside at least two child records of different persons, and not beside too many.
-  SELECT p.parent FROM parents p JOIN kids k ON k.uid = p.child_uid
+)
+SELECT a.child_uid, a.relation, a.parent, ${validId('gm')} AS parent_id
+FROM adults a JOIN mentions gm ON gm.uid = a.parent_uid`,
+  };
+  const shared = {
+    // Pairs of child records naming one adult (named beside at least two child records of different persons, and
+    // not beside too many); parent_shared: that adult is the father (mother) on both.
+    name: 'household_shared',
+    outputTable: 'household_shared',
+    sql: `CREATE OR REPLACE TEMP TABLE household_shared AS
+WITH shared_parents AS (
+  SELECT p.parent FROM household_parents p JOIN household_kids k ON k.uid = p.child_uid
   GROUP BY p.parent HAVING count(DISTINCT k.person_id) BETWEEN 2 AND ${s.maxChildrenPerAdult}
 ),
-shared_adults AS (SELECT * FROM parents WHERE parent IN (SELECT parent FROM shared_parents)),
-shared AS (
-  -- Pairs of child records naming one adult; parent_shared: that adult is the father (mother) on both.
-  SELECT a.child_uid AS uid_a, b.child_uid AS uid_b, bool_or(a.relation IN ('FATHER', 'MOTHER') AND b.relation = a.relation) AS parent_shared
-  FROM shared_adults a JOIN shared_adults b ON b.parent = a.parent AND b.child_uid > a.child_uid
-  GROUP BY a.child_uid, b.child_uid
+shared_adults AS (SELECT * FROM household_parents SEMI JOIN shared_parents USING (parent))
+SELECT a.child_uid AS uid_a, b.child_uid AS uid_b, bool_or(a.relation IN ('FATHER', 'MOTHER') AND b.relation = a.relation) AS parent_shared
+FROM shared_adults a JOIN shared_adults b ON b.parent = a.parent AND b.child_uid > a.child_uid
+GROUP BY a.child_uid, b.child_uid`,
+  };
+  const sides = {
+    // Both records of each pair with what the test reads (the kids first, then their mentions: one row per pair).
+    name: 'household_pairs',
+    outputTable: 'household_pairs',
+    sql: `CREATE OR REPLACE TEMP TABLE household_pairs AS
+WITH side AS MATERIALIZED (
+  SELECT k.uid, k.mention_key, k.person_id, m.birth_date, m.name_simp, m.name_surname, m.name_pinyin_nodots
+  FROM (SELECT * FROM household_kids SEMI JOIN (SELECT uid_a AS uid FROM household_shared UNION SELECT uid_b FROM household_shared) USING (uid)) k
+  JOIN mentions m ON m.uid = k.uid
 ),
 given_ids AS (
   -- The valid ID and the reading a child record gives its father and mother (two records that give a parent two
   -- different ones are two households).
-  SELECT child_uid, max(parent_id) FILTER (WHERE relation = 'FATHER') AS father_id, max(parent_id) FILTER (WHERE relation = 'MOTHER') AS mother_id,
-    max(parent_reading) FILTER (WHERE relation = 'FATHER') AS father_reading, max(parent_reading) FILTER (WHERE relation = 'MOTHER') AS mother_reading
-  FROM parents WHERE child_uid IN (SELECT uid_a FROM shared UNION SELECT uid_b FROM shared) GROUP BY child_uid
+  SELECT child_uid, max(parent_id) FILTER (WHERE relation = 'FATHER') AS father_id, max(parent_id) FILTER (WHERE relation = 'MOTHER') AS mother_id
+  FROM household_parents SEMI JOIN side ON side.uid = household_parents.child_uid GROUP BY child_uid
 ),
-pairs AS (
-  SELECT s.uid_a, s.uid_b, ka.mention_key AS key_a, kb.mention_key AS key_b, ka.person_id AS pa, kb.person_id AS pb
-  FROM shared s JOIN kids ka ON ka.uid = s.uid_a JOIN kids kb ON kb.uid = s.uid_b
-  JOIN mentions ma ON ma.uid = s.uid_a AND ma.feed = ka.feed JOIN mentions mb ON mb.uid = s.uid_b AND mb.feed = kb.feed
-  JOIN given_ids ia ON ia.child_uid = s.uid_a JOIN given_ids ib ON ib.child_uid = s.uid_b
-  WHERE ka.person_id <> kb.person_id
-    AND coalesce(ia.father_id = ib.father_id, true) AND coalesce(ia.mother_id = ib.mother_id, true)
-    AND ma.birth_date = mb.birth_date
-    AND (ma.name_simp = mb.name_simp OR ma.name_surname = mb.name_surname AND ma.name_pinyin_nodots = mb.name_pinyin_nodots)
-),
-person_ids AS (
+a AS MATERIALIZED (
+  SELECT s.uid_a, s.uid_b, ka.mention_key AS key_a, ka.person_id AS pa, ka.birth_date, ka.name_simp, ka.name_surname, ka.name_pinyin_nodots, ia.father_id, ia.mother_id
+  FROM household_shared s JOIN side ka ON ka.uid = s.uid_a JOIN given_ids ia ON ia.child_uid = s.uid_a
+)
+SELECT a.uid_a, a.uid_b, a.key_a, kb.mention_key AS key_b, a.pa, kb.person_id AS pb
+FROM a JOIN side kb ON kb.uid = a.uid_b JOIN given_ids ib ON ib.child_uid = a.uid_b
+WHERE a.pa <> kb.person_id
+  AND coalesce(a.father_id = ib.father_id, true) AND coalesce(a.mother_id = ib.mother_id, true)
+  AND a.birth_date = kb.birth_date
+  AND (a.name_simp = kb.name_simp OR a.name_surname = kb.name_surname AND a.name_pinyin_nodots = kb.name_pinyin_nodots)`,
+  };
+  const links = {
+    name: 'household_links',
+    outputTable: 'household_links',
+    sql: `CREATE OR REPLACE TABLE household_links AS
+WITH person_ids AS (
   -- Each candidate person's valid IDs and smallest mention key.
   SELECT p.person_id, count(DISTINCT ${validId('m')}) AS ids, min(${validId('m')}) AS id, min(p.mention_key) AS first_key
-  FROM persons p JOIN mentions m ON m.uid = p.uid AND m.feed = p.feed
-  WHERE p.person_id IN (SELECT pa FROM pairs UNION SELECT pb FROM pairs)
+  FROM (SELECT * FROM persons SEMI JOIN (SELECT pa AS person_id FROM household_pairs UNION SELECT pb FROM household_pairs) USING (person_id)) p
+  JOIN mentions m ON m.uid = p.uid
   GROUP BY p.person_id
 ),
 edges AS (
   -- One pair of records per pair of persons; never two persons with different valid IDs.
   SELECT least(pa, pb) AS pa, greatest(pa, pb) AS pb, arg_min(struct_pack(uid_a := uid_a, key_a := key_a, uid_b := uid_b, key_b := key_b), key_a || key_b) AS rec
-  FROM pairs p
+  FROM household_pairs p
   GROUP BY least(pa, pb), greatest(pa, pb)
 ),
 compatible AS (
@@ -116,8 +144,10 @@ SELECT c.pa, c.pb, c.rec.uid_a AS uid_a, c.rec.key_a AS key_a, c.rec.uid_b AS ui
   ${personIdSql('least(a.first_key, b.first_key)')} AS new_id, ${s.matchProbability}::DOUBLE AS match_probability
 FROM compatible c
 JOIN degree da ON da.person_id = c.pa AND da.n = 1 JOIN degree db ON db.person_id = c.pb AND db.n = 1
-JOIN person_ids a ON a.person_id = c.pa JOIN person_ids b ON b.person_id = c.pb`;
-  return { name: 'household_links', outputTable: 'household_links', sql };
+JOIN person_ids a ON a.person_id = c.pa JOIN person_ids b ON b.person_id = c.pb`,
+  };
+  const drop = { name: 'household_drop', sql: 'DROP TABLE IF EXISTS household_kids; DROP TABLE IF EXISTS household_parents; DROP TABLE IF EXISTS household_shared; DROP TABLE IF EXISTS household_pairs' };
+  return [kids, parents, shared, sides, links, drop];
 }
 
 /** The two persons of each household link become one (new_id), and their cluster sizes add up. */

@@ -6,7 +6,7 @@ import { dropOpenView, openNameFormsOnce, type Db } from '../pipeline/store/inde
 import { installIdentity } from '../pipeline/identity/index.js';
 import { ID_ONE_EDITS_MACRO, registerMatchFunctions } from './functions.js';
 import { compareCandidates, finishLinkage, prepareLinkage, type LinkageState, type RunLinkageResult } from './linkage.js';
-import { householdCandidatesStage, householdLinksStages, householdPersonsStages, householdSettings, householdSettingsSchema, type HouseholdSettings } from './household.js';
+import { householdCandidatesStages, householdLinksStages, householdPersonsStages, householdSettings, householdSettingsSchema, type HouseholdSettings } from './household.js';
 import { interestFeeds, mentionsStages } from './mentions.js';
 import { nameOnlyAlternativesStage, nameOnlyCandidatesStage, nameOnlyLinksFromCandidatesStage, nameOnlyLinksStage, nameOnlyPersonsStages, nameOnlySettings, nameOnlySettingsSchema, nameOnlySubjectsStage, type NameOnlySettings } from './name-only.js';
 import { settingsWithParams, type TrainedParams } from './params.js';
@@ -225,7 +225,7 @@ export async function finishPersonLinkage(db: Db, prepared: PreparedPersonLinkag
   // A child's records that its household links (before name-only, which reads a child's other records).
   let householdLinks = 0;
   if (prepared.household) {
-    await runner.run(householdCandidatesStage(prepared.household), ...householdPersonsStages(), ...householdLinksStages(prepared.household));
+    await runner.run(...householdCandidatesStages(prepared.household), ...householdPersonsStages(), ...householdLinksStages(prepared.household));
     householdLinks = (await runner.one<{ n: number }>(countStage('household_count', 'household_links'))).n;
     await runner.lap('household');
   }

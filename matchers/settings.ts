@@ -118,6 +118,12 @@ const settingsSchema = z
          * prior that keeps a level the training pairs never show from collapsing to m ≈ 0. 0 or absent = plain EM.
          */
         mPriorPairs: z.number().min(0).optional(),
+        /**
+         * A session's pairs beyond this many are sampled down to about this many (by a hash of the pair, with
+         * uSampling's seed): m is a share, which a million pairs measure as well as six; every pair of a province's ID
+         * rule, joined with the records' columns, cost a minute a session.
+         */
+        maxPairs: z.number().int().min(1000).default(1_000_000),
       })
       .strict(),
     /** Random-pair sampling for u. */

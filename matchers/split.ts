@@ -20,12 +20,15 @@ export function splitStages(): Stage[] {
       name: 'split_mentions',
       outputTable: 'split_mentions',
       sql: `CREATE OR REPLACE TEMP TABLE split_mentions AS
-WITH v AS (
-  SELECT p.uid, p.person_id, p.mention_key, CASE WHEN ${VALID_ID} THEN m.id END AS valid_id
-  FROM persons p JOIN mentions m ON m.uid = p.uid AND m.feed = p.feed
-),
-bad AS (SELECT person_id FROM v GROUP BY person_id HAVING count(DISTINCT valid_id) > 1)
-SELECT v.* FROM v JOIN bad USING (person_id)`,
+WITH bad AS (
+  -- Only a person of two or more mentions can hold two IDs: the valid IDs of those first (narrow), then the
+  -- mentions of the few persons to split (joining every person with every mention cost a minute at province size).
+  SELECT p.person_id FROM persons p JOIN mentions m ON m.uid = p.uid
+  WHERE p.cluster_size > 1 AND ${VALID_ID}
+  GROUP BY p.person_id HAVING count(DISTINCT m.id) > 1
+)
+SELECT p.uid, p.person_id, p.mention_key, CASE WHEN ${VALID_ID} THEN m.id END AS valid_id
+FROM (SELECT * FROM persons SEMI JOIN bad USING (person_id)) p JOIN mentions m ON m.uid = p.uid`,
     },
     {
       // Links inside the persons to split, both directions, strongest first.

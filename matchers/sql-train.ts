@@ -31,12 +31,31 @@ export function uCountsStage(s: LinkageSettings, T: TableNames): Stage {
   return { name: 'u_counts', sql: `WITH v AS (${vectorsSelect(s, T.uSample, pairs, false)}) SELECT count(*)::DOUBLE AS __n, ${counts.join(', ')} FROM v` };
 }
 
+/** One EM session's pairs (rid_l, rid_r, match_key): those the training rule produces. */
+export function emPairsStage(s: LinkageSettings, T: TableNames, rule: BlockingRule): Stage {
+  return { name: 'em_pairs', outputTable: T.emPairs, sql: `CREATE OR REPLACE TEMP TABLE ${T.emPairs} AS ${rulePairsSql(s, T.nodes, rule)}` };
+}
+
 /**
- * One EM session's data: the distinct comparison-vector patterns (and their counts) of the pairs a training
- * rule produces, or of every candidate when `rule` is null.
+ * The session's pairs sampled down to about `maxPairs` of their `n` (a hash of the pair under `cut` of 1 000 000).
+ * Materialised, the sample's size is known to the planner, which then builds its joins with the records on the
+ * pairs and not on every record.
+ */
+export function emPairsSampleStage(T: TableNames, n: number, maxPairs: number, seed: number): Stage {
+  const cut = Math.ceil((maxPairs / n) * 1_000_000);
+  return {
+    name: 'em_pairs_sample',
+    outputTable: T.emPairs,
+    sql: `CREATE OR REPLACE TEMP TABLE ${T.emPairs} AS SELECT * FROM ${T.emPairs} WHERE hash(rid_l, rid_r, ${seed}::INTEGER) % 1000000 < ${cut}`,
+  };
+}
+
+/**
+ * One EM session's data: the distinct comparison-vector patterns (and their counts) of the session's pairs
+ * (emPairsStage), or of every candidate when there is no training rule.
  */
 export function emPatternsStage(s: LinkageSettings, T: TableNames, rule: BlockingRule | null): Stage {
-  const source = rule == null ? T.vectors : `(${vectorsSelect(s, T.nodes, `(${rulePairsSql(s, T.nodes, rule)})`, false)})`;
+  const source = rule == null ? T.vectors : `(${vectorsSelect(s, T.nodes, T.emPairs, false)})`;
   const gcols = s.comparisons.map(gammaCol).join(', ');
   return { name: 'em_patterns', outputTable: T.emPatterns, sql: `CREATE OR REPLACE TEMP TABLE ${T.emPatterns} AS SELECT ${gcols}, count(*)::DOUBLE AS n FROM ${source} GROUP BY ALL` };
 }

@@ -18,6 +18,7 @@ export interface TableNames {
   /** Temporary: the record sample u is estimated on. */
   uSample: string;
   /** Temporary: comparison-vector patterns and their counts for one EM session. */
+  emPairs: string;
   emPatterns: string;
   /** Temporary: the graph and labels of connected-components rounds. */
   ccEdges: string;
@@ -36,6 +37,7 @@ export function tableNames(prefix: string): TableNames {
     links: t('links'),
     clusters: t('clusters'),
     uSample: t('nodes__u_sample'),
+    emPairs: t('em_pairs'),
     emPatterns: t('em_patterns'),
     ccEdges: t('cc_edges'),
     ccLabels: t('cc_labels'),

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parseSettings } from '../../matchers/index.js';
 import { initialParams, type TrainedParams } from '../../matchers/params.js';
 import { blockingStage, bucketKeysSql, mergeVectorsStages, nodesStage, tableNames, vectorsStage, weightCase } from '../../matchers/sql.js';
-import { emIterationStage, emPatternsStage } from '../../matchers/sql-train.js';
+import { emIterationStage, emPairsStage, emPatternsStage } from '../../matchers/sql-train.js';
 import { linksStage, scoreStage } from '../../matchers/sql-score.js';
 import { personLinksStage } from '../../matchers/sql-persons.js';
 import { StageRunner } from '../../matchers/stage.js';
@@ -127,7 +127,8 @@ describe('stage builders', () => {
 
   it('EM: a session leaves out the comparisons its rule uses; the E-step sums per active comparison and level', () => {
     const s = settings();
-    expect(flat(emPatternsStage(s, T, 'l.dob = r.dob').sql)).toContain('ON (l.dob = r.dob) AND l.__rid < r.__rid');
+    expect(flat(emPairsStage(s, T, 'l.dob = r.dob').sql)).toContain('ON (l.dob = r.dob) AND l.__rid < r.__rid');
+    expect(emPatternsStage(s, T, 'l.dob = r.dob').sql).toContain('FROM "t_em_pairs" AS c JOIN');
     expect(emPatternsStage(s, T, null).sql).toContain('FROM "t_comparison_vectors" GROUP BY ALL');
     const params: TrainedParams = initialParams(s, 1000);
     const sql = emIterationStage(T, [{ c: s.comparisons[0]!, i: 0 }], params, 0.3).sql;

@@ -234,6 +234,46 @@ describe('estimation', () => {
     expect(d!.maxdiff).toBeLessThan(1e-9);
   });
 
+  it("EM samples a session's pairs down to em.maxPairs, the same sample every run, and finds the same m", async () => {
+    const db = await memDb();
+    const rand = rng(11);
+    const pick = (n: number) => Math.floor(rand() * n);
+    const rows: Record<string, string | number | null>[] = [];
+    for (let e = 0; e < 1500; e++) {
+      const person = { name: `n${pick(30)}`, dob: `d${pick(3000)}`, code: `k${pick(100000)}` };
+      rows.push({ id: `a${e}`, src: 'a', ...person });
+      const noisy = (v: string, alt: string) => (rand() < 0.1 ? alt : v);
+      rows.push({ id: `b${e}`, src: 'b', name: person.name, dob: noisy(person.dob, `d${pick(3000)}`), code: noisy(person.code, `k${pick(100000)}`) });
+    }
+    await makeTable(db, 'emsample', rows);
+    const train = async (prefix: string, maxPairs?: number) =>
+      (
+        await runLinkage(db, {
+          settings: {
+            linkType: 'link_only',
+            uniqueIdColumn: 'id',
+            sourceColumn: 'src',
+            blockingRules: ['l.dob = r.dob', 'l.code = r.code'],
+            comparisons: ['dob', 'code'].map((c) => exactComparison(c, c)),
+            thresholds: { link: 0.5, review: 0.2 },
+            em: { maxIterations: 100, tolerance: 1e-6, trainingBlockingRules: ['l.name = r.name'], ...(maxPairs ? { maxPairs } : {}) },
+            uSampling: { maxPairs: 100000, seed: 1 },
+          },
+          inputTable: 'emsample',
+          outputPrefix: prefix,
+        })
+      ).params;
+    const all = await train('emall_');
+    const sampled = await train('ems1_', 8000);
+    // About 1500 × 1500 / 30 = 75,000 pairs share a name; the sample keeps about 8,000 of them.
+    expect(all.em[0]!.pairs).toBeGreaterThan(60000);
+    expect(sampled.em[0]!.pairs).toBeGreaterThan(7000);
+    expect(sampled.em[0]!.pairs).toBeLessThan(9000);
+    const exactM = (p: typeof all, c: string) => p.comparisons.find((x) => x.name === c)!.levels.find((l) => l.label === 'exact')!.m!;
+    for (const c of ['dob', 'code']) expect(Math.abs(exactM(sampled, c) - exactM(all, c))).toBeLessThan(0.03);
+    expect(await train('ems2_', 8000)).toEqual(sampled);
+  });
+
   it('term-frequency adjustment makes a common name weaker evidence than a rare one', async () => {
     const db = await memDb();
     const rows = [];
