@@ -39,8 +39,18 @@ function parentIds(spec: FeedSpec, role: string): [string, string] {
   return [valid(cp.father), valid(cp.mother)];
 }
 
-/** A mention's uid: batch_id << 32 | src_row << 3 | role index (stable). */
+/** A mention's uid: batch_id << 32 | src_row << 3 | role index (stable; unique across feeds, batch ids being per file). */
 const uidSql = (t: string, roleIndex: number) => `((${t}.batch_id::BIGINT << 32) | (${t}.src_row::BIGINT << 3) | ${roleIndex})::BIGINT`;
+
+/**
+ * The uid of the mention of `role` in row `t` (batch_id, src_row) of `feed`: a record's guardian or child looked up
+ * in mentions and persons by one BIGINT, not by four columns (at province size each such join took a minute or more).
+ */
+export function mentionUidSql(t: string, feed: string, role: string): string {
+  const index = (FEED_SPECS as Record<string, FeedSpec | undefined>)[feed]?.people.findIndex((p) => p.role === role) ?? -1;
+  if (index < 0) throw new Error(`mentionUidSql: feed ${feed} names no ${role}`);
+  return uidSql(t, index);
+}
 
 function roleSelect(spec: FeedSpec, roleIndex: number): string {
   const p = spec.people[roleIndex]!;

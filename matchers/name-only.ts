@@ -13,6 +13,7 @@
 // (name_only_alternatives) go to the rules, which raise what holds whichever it is.
 import { z } from 'zod';
 import { lit, sealedTable } from '../pipeline/store/index.js';
+import { mentionUidSql } from './mentions.js';
 import { shippedSettingsText } from './settings.js';
 import type { Stage } from './stage.js';
 
@@ -79,7 +80,7 @@ const personAttrs = (persons: string) => `SELECT p.person_id,
     CASE WHEN count(DISTINCT m.gender) = 1 THEN any_value(m.gender) END AS gender,
     CASE WHEN count(DISTINCT m.birth_date) = 1 THEN any_value(m.birth_date) END AS birth_date,
     CASE WHEN count(DISTINCT m.county) = 1 THEN any_value(m.county) END AS county
-  FROM persons p JOIN mentions m ON m.uid = p.uid AND m.feed = p.feed
+  FROM persons p JOIN mentions m ON m.uid = p.uid
   WHERE p.person_id IN (${persons})
   GROUP BY p.person_id`;
 
@@ -166,13 +167,14 @@ export function nameOnlyCandidatesStage(s: NameOnlySettings): Stage {
 WITH listed AS (
   -- Every father or mother a record lists beside a child, whatever its ID: the guardians of a school record
   -- (the student is the record's subject) and the parents of a registry row (the registered child).
-  SELECT 'enrollment' AS feed, batch_id, src_row, 'guardian1' AS role, guardian1_relation AS relation, 'subject' AS child_role FROM feed_enrollment WHERE guardian1_relation IN ('FATHER', 'MOTHER')
+  -- uid: the parent's mention; child_uid: the child's (one BIGINT each, not four columns).
+  SELECT ${mentionUidSql('t', 'enrollment', 'guardian1')} AS uid, guardian1_relation AS relation, ${mentionUidSql('t', 'enrollment', 'subject')} AS child_uid FROM feed_enrollment t WHERE guardian1_relation IN ('FATHER', 'MOTHER')
   UNION ALL
-  SELECT 'enrollment', batch_id, src_row, 'guardian2', guardian2_relation, 'subject' FROM feed_enrollment WHERE guardian2_relation IN ('FATHER', 'MOTHER')
+  SELECT ${mentionUidSql('t', 'enrollment', 'guardian2')}, guardian2_relation, ${mentionUidSql('t', 'enrollment', 'subject')} FROM feed_enrollment t WHERE guardian2_relation IN ('FATHER', 'MOTHER')
   UNION ALL
-  SELECT 'registry', batch_id, src_row, 'father', 'FATHER', 'child' FROM feed_registry
+  SELECT ${mentionUidSql('t', 'registry', 'father')}, 'FATHER', ${mentionUidSql('t', 'registry', 'child')} FROM feed_registry t
   UNION ALL
-  SELECT 'registry', batch_id, src_row, 'mother', 'MOTHER', 'child' FROM feed_registry
+  SELECT ${mentionUidSql('t', 'registry', 'mother')}, 'MOTHER', ${mentionUidSql('t', 'registry', 'child')} FROM feed_registry t
 ),
 region_lists AS (
   -- Every address code with the counties it maps to today (the identity module's table, bidui_regions).
@@ -181,22 +183,22 @@ region_lists AS (
 child_attrs AS (
   -- A child whose own record says no county or birth date (a school record whose student ID has a wrong digit)
   -- takes them from the other records of its person (its registry row, a school record with a valid ID).
-  ${personAttrs(`SELECT sp.person_id FROM feed_enrollment t JOIN persons sp ON sp.feed = 'enrollment' AND sp.batch_id = t.batch_id AND sp.src_row = t.src_row AND sp.role = 'subject'
-    JOIN mentions s ON s.uid = sp.uid AND s.feed = sp.feed WHERE s.county IS NULL OR s.birth_date IS NULL`)}
+  ${personAttrs(`SELECT sp.person_id FROM mentions s JOIN persons sp ON sp.uid = s.uid
+    WHERE s.feed = 'enrollment' AND s.role = 'subject' AND (s.county IS NULL OR s.birth_date IS NULL)`)}
 ),
 school_county AS (
   -- A school's county: the county of most of its students whose IDs say one (a school code is compared sealed).
   SELECT school_code, arg_max(county, n) AS county FROM (
     SELECT e.school_code, s.county, count(*) AS n, sum(count(*)) OVER (PARTITION BY e.school_code) AS students
     FROM ${sealedTable('feed_enrollment').table} e
-    JOIN mentions s ON s.feed = 'enrollment' AND s.batch_id = e.batch_id AND s.src_row = e.src_row AND s.role = 'subject'
+    JOIN mentions s ON s.uid = ${mentionUidSql('e', 'enrollment', 'subject')}
     WHERE e.school_code IS NOT NULL AND s.county IS NOT NULL AND (s.id_valid OR s.id_damaged)
     GROUP BY e.school_code, s.county
   ) GROUP BY school_code
   HAVING max(n) >= ${s.schoolCountyShare} * any_value(students) AND any_value(students) >= ${s.schoolCountyMinStudents}
 ),
 student_school AS (
-  SELECT 'enrollment' AS feed, e.batch_id, e.src_row, sc.county FROM ${sealedTable('feed_enrollment').table} e JOIN school_county sc USING (school_code)
+  SELECT ${mentionUidSql('e', 'enrollment', 'subject')} AS uid, sc.county FROM ${sealedTable('feed_enrollment').table} e JOIN school_county sc USING (school_code)
 ),
 g00 AS (
   SELECT gm.uid, gm.mention_key, gm.feed, gm.batch_id, gm.src_row, l.relation, gm.name_nodots AS name, gm.name_surname AS surname,
@@ -206,13 +208,13 @@ g00 AS (
       nullif(list_distinct(coalesce(crl.counties, []) || coalesce([ss.county], [])), [])) AS counties,
     coalesce(s.birth_date, ca.birth_date, ${untrustedBirth('s')}) AS child_birth, sp.person_id AS child_person
   FROM listed l
-  JOIN mentions gm ON gm.feed = l.feed AND gm.batch_id = l.batch_id AND gm.src_row = l.src_row AND gm.role = l.role
-  JOIN persons gp ON gp.uid = gm.uid AND gp.feed = gm.feed
-  LEFT JOIN mentions s ON s.feed = l.feed AND s.batch_id = l.batch_id AND s.src_row = l.src_row AND s.role = l.child_role
-  LEFT JOIN persons sp ON sp.uid = s.uid AND sp.feed = s.feed
+  JOIN mentions gm ON gm.uid = l.uid
+  JOIN persons gp ON gp.uid = l.uid
+  LEFT JOIN mentions s ON s.uid = l.child_uid
+  LEFT JOIN persons sp ON sp.uid = l.child_uid
   LEFT JOIN child_attrs ca ON ca.person_id = sp.person_id
   LEFT JOIN region_lists crl ON crl.code = ${regionCode('s')}
-  LEFT JOIN student_school ss ON ss.feed = s.feed AND ss.batch_id = s.batch_id AND ss.src_row = s.src_row
+  LEFT JOIN student_school ss ON ss.uid = l.child_uid
 ),
 household AS (
   -- The child's county and the readings of the listed parents' names: siblings, one child delivered again, and a
@@ -242,11 +244,11 @@ g AS (
 ),
 deaths AS (
   SELECT p.person_id, min(d.death_date) AS death_date
-  FROM feed_death d JOIN persons p ON p.feed = 'death' AND p.batch_id = d.batch_id AND p.src_row = d.src_row
+  FROM feed_death d JOIN persons p ON p.uid = ${mentionUidSql('d', 'death', 'subject')}
   WHERE d.death_date IS NOT NULL GROUP BY p.person_id
 ),
 subject_persons AS (
-  SELECT DISTINCT p.person_id FROM mentions m JOIN persons p ON p.uid = m.uid AND p.feed = m.feed
+  SELECT DISTINCT p.person_id FROM mentions m JOIN persons p ON p.uid = m.uid
   WHERE m.role = 'subject' AND m.feed IN (${feeds}) AND p.cluster_size > 1 AND (m.gender IS NULL OR m.birth_date IS NULL OR m.county IS NULL)
 ),
 cand_attrs AS (
@@ -262,7 +264,7 @@ cand AS (
       coalesce(m.gender, pa.gender, ${untrustedSex('m')}) AS gender, coalesce(m.birth_date, pa.birth_date, ${untrustedBirth('m')}) AS birth_date,
       coalesce(CASE WHEN m.county IS NOT NULL THEN ${countiesOf('m', 'rl')} END, CASE WHEN pa.county IS NOT NULL THEN [pa.county] END, rl.counties) AS counties,
       p.person_id, dd.death_date
-    FROM mentions m JOIN persons p ON p.uid = m.uid AND p.feed = m.feed LEFT JOIN deaths dd ON dd.person_id = p.person_id
+    FROM mentions m JOIN persons p ON p.uid = m.uid LEFT JOIN deaths dd ON dd.person_id = p.person_id
     LEFT JOIN cand_attrs pa ON pa.person_id = p.person_id
     LEFT JOIN region_lists rl ON rl.code = ${regionCode('m')}
     WHERE m.role = 'subject' AND m.feed IN (${feeds}) AND m.name_pinyin_nodots IS NOT NULL
@@ -343,7 +345,7 @@ located AS (
       p.person_id, dd.death_date
     -- The readings first (a semi join): as a WHERE … IN, DuckDB joined every mention with its person and death first.
     FROM (SELECT * FROM mentions SEMI JOIN (SELECT DISTINCT pinyin FROM q_area) qp ON qp.pinyin = mentions.name_pinyin_nodots) m
-    JOIN persons p ON p.uid = m.uid AND p.feed = m.feed LEFT JOIN deaths dd ON dd.person_id = p.person_id
+    JOIN persons p ON p.uid = m.uid LEFT JOIN deaths dd ON dd.person_id = p.person_id
     LEFT JOIN region_lists rl ON rl.code = ${regionCode('m')}
   ) WHERE counties IS NOT NULL
 ),
@@ -449,7 +451,7 @@ export function nameOnlySubjectsStage(s: NameOnlySettings): Stage {
 WITH subj AS (
   SELECT m.uid, m.mention_key, m.feed, m.name_nodots AS name, m.name_surname AS surname, m.name_pinyin_nodots AS pinyin, m.gender,
     coalesce(d.death_date, r.start_date) AS event_date, CASE m.feed WHEN 'death' THEN 'DEAD' ELSE r.measure END AS event_status
-  FROM mentions m JOIN persons p ON p.uid = m.uid AND p.feed = m.feed
+  FROM mentions m JOIN persons p ON p.uid = m.uid
   -- A batch is one file of one feed. (A test of m.feed in these ON clauses made DuckDB join by nested loops: 7 s on
   -- two million rows, growing with the square of the store.)
   LEFT JOIN feed_death d ON d.batch_id = m.batch_id AND d.src_row = m.src_row
@@ -462,7 +464,7 @@ registry_parents AS (
   -- The fathers and mothers the registry lists with a valid ID, with what the row says of them (情况, 起始日期).
   SELECT c.uid AS c_uid, c.mention_key AS c_key, c.name_nodots AS name, c.name_surname AS surname, c.name_pinyin_nodots AS pinyin,
     c.gender, p.person_id, ${status('status')} AS status, ${status('status_since')} AS status_since
-  FROM mentions c JOIN persons p ON p.uid = c.uid AND p.feed = c.feed
+  FROM mentions c JOIN persons p ON p.uid = c.uid
   JOIN feed_registry r ON r.batch_id = c.batch_id AND r.src_row = c.src_row
   WHERE c.feed = 'registry' AND c.role IN ('father', 'mother') AND c.id_valid
 ),

@@ -119,7 +119,7 @@ export const personIdSql = (smallestKey: string) => `'P' || left(md5(${smallestK
  * One row per mention with its person: person_id is a hash of the smallest mention_key of the cluster
  * (stable while the members are). A hash, not the key itself: the key names a feed, and a person id
  * (flags.child_person_id, in files and on screens) must not tell that the person has an HIV or a
- * criminal record (RULES.md §4). A mention the engine did not read (a link-only mention that could
+ * criminal record (RULES.md §4). A mention's uid names it across feeds (mentions.ts). A mention the engine did not read (a link-only mention that could
  * link to no person of interest, interestStages) is a person of its own.
  */
 export function personsStage(prefix: string): Stage {
@@ -129,10 +129,10 @@ export function personsStage(prefix: string): Stage {
     sql: `CREATE OR REPLACE TABLE persons AS
 SELECT m.uid, m.mention_key, m.feed, m.role, m.batch_id, m.src_row,
   ${personIdSql('min(m.mention_key) OVER (PARTITION BY c.cluster_id)')} AS person_id, c.cluster_size
-FROM mentions m JOIN ${quoteIdent(prefix + 'clusters')} c ON c.uid = m.uid AND c.source = m.feed
+FROM mentions m JOIN ${quoteIdent(prefix + 'clusters')} c ON c.uid = m.uid
 UNION ALL
 SELECT m.uid, m.mention_key, m.feed, m.role, m.batch_id, m.src_row, ${personIdSql('m.mention_key')} AS person_id, 1 AS cluster_size
-FROM mentions m ANTI JOIN ${quoteIdent(prefix + 'clusters')} c ON c.uid = m.uid AND c.source = m.feed`,
+FROM mentions m ANTI JOIN ${quoteIdent(prefix + 'clusters')} c ON c.uid = m.uid`,
   };
 }
 
@@ -163,8 +163,8 @@ SELECT ml.mention_key AS mention_key_l, mr.mention_key AS mention_key_r, p.uid_l
   -- 'model': the engine's link; 'name_only': a guardian linked by name alone (name-only.ts).
   'model' AS basis
 FROM ${pairs} p
-JOIN mentions ml ON ml.uid = p.uid_l AND ml.feed = p.src_l
-JOIN mentions mr ON mr.uid = p.uid_r AND mr.feed = p.src_r
+JOIN mentions ml ON ml.uid = p.uid_l
+JOIN mentions mr ON mr.uid = p.uid_r
 LEFT JOIN ${links} k ON k.rid_l = p.rid_l AND k.rid_r = p.rid_r
 WHERE p.match_class <> 'not_linked'`;
   return { name: 'person_links', outputTable: 'person_links', sql };
