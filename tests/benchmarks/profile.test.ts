@@ -4,11 +4,10 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StageRunner } from '../../matchers/stage.js';
 import { summarizeProfile } from '../../benchmarks/profile.js';
-import { memDb, queryRows } from '../matchers/helpers.js';
+import { collectingLogger, memDb, queryRows } from '../matchers/helpers.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -54,15 +53,9 @@ describe('stage profiles', () => {
     const dir = mkdtempSync(join(tmpdir(), 'bidui-profile-'));
     dirs.push(dir);
     process.env.BIDUI_PROFILE_DIR = dir;
-    const lines: Record<string, unknown>[] = [];
-    const sink = new Writable({
-      write(chunk, _enc, done) {
-        lines.push(JSON.parse(String(chunk)));
-        done();
-      },
-    });
+    const { logger, lines } = collectingLogger();
     const db = await memDb();
-    const runner = new StageRunner(db, pino({ level: 'debug' }, sink));
+    const runner = new StageRunner(db, logger);
     await expect(runner.run({ name: 'broken', outputTable: 'x', sql: 'CREATE TABLE x AS SELECT * FROM no_such_table' })).rejects.toThrow(/no_such_table/);
     expect(lines).toEqual([expect.objectContaining({ level: 50, msg: 'linkage stage failed', stage: 'broken', table: 'x', err: expect.stringMatching(/no_such_table/) })]);
     delete process.env.BIDUI_PROFILE_DIR;

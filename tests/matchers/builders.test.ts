@@ -1,7 +1,6 @@
 // The stage builders are pure: settings and parameters in, SQL text out. These tests read the text (the
 // engine tests run it); each checks one decision a builder makes, not the whole statement.
 import pino from 'pino';
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { parseSettings } from '../../matchers/index.js';
 import { initialParams, type TrainedParams } from '../../matchers/params.js';
@@ -10,7 +9,7 @@ import { emIterationStage, emPairsStage, emPatternsStage } from '../../matchers/
 import { linksStage, scoreStage } from '../../matchers/sql-score.js';
 import { personLinksStage } from '../../matchers/sql-persons.js';
 import { StageRunner } from '../../matchers/stage.js';
-import { em, exactComparison, memDb, queryRows } from './helpers.js';
+import { collectingLogger, em, exactComparison, memDb, queryRows } from './helpers.js';
 
 const T = tableNames('t_');
 
@@ -173,15 +172,9 @@ describe('nodesStage', () => {
 
 describe('StageRunner', () => {
   it('runs stages in order, logs each with its table and time, and reports seconds per phase', async () => {
-    const lines: Record<string, unknown>[] = [];
-    const sink = new Writable({
-      write(chunk, _enc, done) {
-        lines.push(JSON.parse(String(chunk)));
-        done();
-      },
-    });
+    const { logger, lines } = collectingLogger();
     const db = await memDb();
-    const runner = new StageRunner(db, pino({ level: 'debug' }, sink));
+    const runner = new StageRunner(db, logger);
     await runner.run({ name: 'a', outputTable: 'a', sql: 'CREATE TABLE a AS SELECT 1 AS x' }, { name: 'b', outputTable: 'b', sql: 'CREATE TABLE b AS SELECT x + 1 AS x FROM a' });
     await runner.lap('build');
     expect(await runner.one<{ x: number }>({ name: 'read', sql: 'SELECT x FROM b' })).toEqual({ x: 2 });

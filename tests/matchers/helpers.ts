@@ -1,3 +1,5 @@
+import { Writable } from 'node:stream';
+import pino, { type Logger } from 'pino';
 import { openDb, queryRows, type Db } from '../../pipeline/store/db.js';
 
 export async function memDb(): Promise<Db> {
@@ -29,3 +31,15 @@ export function exactComparison(name: string, column: string, m = 0.9, u = 0.01,
 }
 
 export const em = { maxIterations: 20, tolerance: 1e-4, trainingBlockingRules: [] as string[] };
+
+/** A debug-level logger whose lines (parsed) collect in `lines`. */
+export function collectingLogger(): { logger: Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(JSON.parse(String(chunk)));
+      done();
+    },
+  });
+  return { logger: pino({ level: 'debug' }, sink), lines };
+}
