@@ -48,14 +48,14 @@ export async function estimateM(runner: StageRunner, s: LinkageSettings, T: Tabl
   const alpha = s.em.mPriorPairs ?? 0;
   const priorM = params.comparisons.map((c) => c.levels.map((l) => l.m ?? 0));
   for (const rule of sessions) {
+    const active = s.comparisons.map((c, i) => ({ c, i })).filter(({ c }) => rule == null || !ruleUsesComparison(rule, c));
+    if (!active.length) continue;
     if (rule != null) {
       await runner.run(emPairsStage(s, T, rule));
       const { n } = await runner.one<{ n: number }>(countStage('em_pairs_count', T.emPairs));
       if (n > s.em.maxPairs) await runner.run(emPairsSampleStage(T, n, s.em.maxPairs, s.uSampling?.seed ?? 42));
     }
     await runner.run(emPatternsStage(s, T, rule));
-    const active = s.comparisons.map((c, i) => ({ c, i })).filter(({ c }) => rule == null || !ruleUsesComparison(rule, c));
-    if (!active.length) continue;
     const local: TrainedParams = JSON.parse(JSON.stringify(params));
     let lambda = 0.3;
     let iterations = 0;

@@ -5,9 +5,8 @@
 // usually); a child of the same household, born the same day, of the same name (or the same surname and reading) is
 // the same child unless the household has two such children. After the split and before the name-only stage (which
 // reads a child's other records), a deterministic stage links them:
-// - the two records list an adult who is one person, and give no father (mother) two different valid IDs or names;
-// - the same birth date and no two sexes; the same simplified name, or (a registry row and a school record sharing a
-//   father or mother) the same surname and toneless reading;
+// - the two records list an adult who is one person, and give no father (mother) two different valid IDs;
+// - the same birth date; the same simplified name, or the same surname and toneless reading;
 // - not two different valid IDs between the two persons (the split's rule);
 // - one counterpart each way (twins of one household with names that read alike are left apart).
 // The link carries a fixed probability and is marked (person_links.basis = 'household'). Settings: settings/household.json.
@@ -40,7 +39,7 @@ const validId = (m: string) => `CASE WHEN ${m}.id_valid AND right(${m}.id, 3) <>
 /**
  * `household_links`: one row per pair of persons to merge (pa, pb: their person ids; key_a / key_b, uid_a / uid_b: the
  * pair of child mentions that links them; new_id: the merged person's id). Needs persons, mentions, feed_registry and
- * feed_enrollment. Four statements, each step's rows a table of known size: as CTEs of one statement, DuckDB's
+ * feed_enrollment. Five statements (and a drop), each step's rows a table of known size: as CTEs of one statement, DuckDB's
  * estimates went wrong at province size and it joined every child record with every other of the same birth date
  * (499M rows) before the pairs that share an adult, and built a hash table of all 23M persons to look up a thousand.
  * A mention's uid names it across feeds (batch ids are per file), so the joins with mentions are on uid alone.
@@ -78,7 +77,7 @@ FROM adults a JOIN mentions gm ON gm.uid = a.parent_uid`,
   };
   const shared = {
     // Pairs of child records naming one adult (named beside at least two child records of different persons, and
-    // not beside too many); parent_shared: that adult is the father (mother) on both.
+    // not beside too many).
     name: 'household_shared',
     outputTable: 'household_shared',
     sql: `CREATE OR REPLACE TEMP TABLE household_shared AS
@@ -87,9 +86,8 @@ WITH shared_parents AS (
   GROUP BY p.parent HAVING count(DISTINCT k.person_id) BETWEEN 2 AND ${s.maxChildrenPerAdult}
 ),
 shared_adults AS (SELECT * FROM household_parents SEMI JOIN shared_parents USING (parent))
-SELECT a.child_uid AS uid_a, b.child_uid AS uid_b, bool_or(a.relation IN ('FATHER', 'MOTHER') AND b.relation = a.relation) AS parent_shared
-FROM shared_adults a JOIN shared_adults b ON b.parent = a.parent AND b.child_uid > a.child_uid
-GROUP BY a.child_uid, b.child_uid`,
+SELECT DISTINCT a.child_uid AS uid_a, b.child_uid AS uid_b
+FROM shared_adults a JOIN shared_adults b ON b.parent = a.parent AND b.child_uid > a.child_uid`,
   };
   const sides = {
     // Both records of each pair with what the test reads (the kids first, then their mentions: one row per pair).
@@ -102,8 +100,8 @@ WITH side AS MATERIALIZED (
   JOIN mentions m ON m.uid = k.uid
 ),
 given_ids AS (
-  -- The valid ID and the reading a child record gives its father and mother (two records that give a parent two
-  -- different ones are two households).
+  -- The valid ID a child record gives its father and mother (two records that give a parent two different ones are
+  -- two households).
   SELECT child_uid, max(parent_id) FILTER (WHERE relation = 'FATHER') AS father_id, max(parent_id) FILTER (WHERE relation = 'MOTHER') AS mother_id
   FROM household_parents SEMI JOIN side ON side.uid = household_parents.child_uid GROUP BY child_uid
 ),

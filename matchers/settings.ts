@@ -119,9 +119,10 @@ const settingsSchema = z
          */
         mPriorPairs: z.number().min(0).optional(),
         /**
-         * A session's pairs beyond this many are sampled down to about this many (by a hash of the pair, with
-         * uSampling's seed): m is a share, which a million pairs measure as well as six; every pair of a province's ID
-         * rule, joined with the records' columns, cost a minute a session.
+         * A training rule's pairs beyond this many are sampled down to about this many (by a hash of the pair, with
+         * uSampling's seed; a session without a rule reads the candidates' vectors, unsampled): m is a share, which a
+         * million pairs measure as well as six; every pair of a province's ID rule, joined with the records' columns,
+         * cost a minute a session. mPriorPairs weighs against the sample.
          */
         maxPairs: z.number().int().min(1000).default(1_000_000),
       })
