@@ -6,12 +6,15 @@ import { countStage, dropStage, ruleLabel, ruleUsesComparison, type TableNames }
 import { emIterationStage, emPairsSampleStage, emPairsStage, emLevelColumn, emNonNullColumn, emPatternsStage, lambdaIterationStage, uCountColumn, uCountsStage, uSampleStage } from './sql-train.js';
 import type { StageRunner } from './stage.js';
 
+/** The seed of every hash sample of the estimation (the u sample's records, an EM session's pairs). */
+const samplingSeed = (s: LinkageSettings) => s.uSampling?.seed ?? 42;
+
 /** u from random record pairs: a hash-based (deterministic) record sample, all allowed pairs within it. */
 export async function estimateU(runner: StageRunner, s: LinkageSettings, T: TableNames, params: TrainedParams): Promise<void> {
   const need = params.comparisons.some((c) => c.levels.some((l) => l.index >= 0 && l.u == null));
   if (!need) return;
   const maxPairs = s.uSampling?.maxPairs ?? 1_000_000;
-  const seed = s.uSampling?.seed ?? 42;
+  const seed = samplingSeed(s);
   const fraction = Math.min(1, Math.sqrt(maxPairs / Math.max(1, params.totalPairs)));
   const cut = Math.floor(fraction * 1_000_000);
   await runner.run(uSampleStage(T, seed, cut));
@@ -53,7 +56,7 @@ export async function estimateM(runner: StageRunner, s: LinkageSettings, T: Tabl
     if (rule != null) {
       await runner.run(emPairsStage(s, T, rule));
       const { n } = await runner.one<{ n: number }>(countStage('em_pairs_count', T.emPairs));
-      if (n > s.em.maxPairs) await runner.run(emPairsSampleStage(T, n, s.em.maxPairs, s.uSampling?.seed ?? 42));
+      if (n > s.em.maxPairs) await runner.run(emPairsSampleStage(T, n, s.em.maxPairs, samplingSeed(s)));
     }
     await runner.run(emPatternsStage(s, T, rule));
     const local: TrainedParams = JSON.parse(JSON.stringify(params));

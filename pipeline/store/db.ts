@@ -178,13 +178,12 @@ export async function reclaimWork(db: Db): Promise<void> {
  * tables' blocks in memory and spilled, and the buffer manager's whole use in memory and in temporary files.
  */
 export async function workMemory(db: Db): Promise<{ tablesMiB: number; tablesSpilledMiB: number; memoryMiB: number; spilledMiB: number }> {
-  const [row] = (
-    await db.runAndReadAll(
-      `SELECT sum(memory_usage_bytes) FILTER (tag = 'IN_MEMORY_TABLE') AS tables, sum(temporary_storage_bytes) FILTER (tag = 'IN_MEMORY_TABLE') AS tables_spilled,
-              sum(memory_usage_bytes) AS memory, sum(temporary_storage_bytes) AS spilled
-       FROM duckdb_memory()`,
-    )
-  ).getRowObjectsJson() as [Record<'tables' | 'tables_spilled' | 'memory' | 'spilled', string | null>];
+  const [row] = (await queryRows<Record<'tables' | 'tables_spilled' | 'memory' | 'spilled', string | null>>(
+    db,
+    `SELECT sum(memory_usage_bytes) FILTER (tag = 'IN_MEMORY_TABLE') AS tables, sum(temporary_storage_bytes) FILTER (tag = 'IN_MEMORY_TABLE') AS tables_spilled,
+            sum(memory_usage_bytes) AS memory, sum(temporary_storage_bytes) AS spilled
+     FROM duckdb_memory()`,
+  )) as [Record<'tables' | 'tables_spilled' | 'memory' | 'spilled', string | null>];
   const mib = (v: string | null) => Math.round(Number(v ?? 0) / 2 ** 20);
   return { tablesMiB: mib(row.tables), tablesSpilledMiB: mib(row.tables_spilled), memoryMiB: mib(row.memory), spilledMiB: mib(row.spilled) };
 }
