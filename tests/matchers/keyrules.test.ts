@@ -21,9 +21,9 @@ const base = {
   em,
 };
 
-async function candidates(settings: unknown): Promise<{ pairs: string[]; perRule: number[] }> {
+async function candidates(settings: unknown, recs: Record<string, string>[] = records): Promise<{ pairs: string[]; perRule: number[] }> {
   const db = await memDb();
-  await makeTable(db, 'recs', records);
+  await makeTable(db, 'recs', recs);
   const r = await runLinkage(db, { settings, inputTable: 'recs', outputPrefix: 'k_', train: false });
   const rows = await queryRows<{ p: string }>(
     db,
@@ -64,6 +64,32 @@ describe('key blocking rules', () => {
     // y pairs a and b (both v = 1): no; z pairs b and c (c: v = 2)
     const one = await candidates({ ...base, blockingRules: [{ name: 'tok', keys: "string_split(k, ',')", oneSide: "v = '2'" }] });
     expect(one.pairs).toEqual(['bc:0']);
+  });
+
+  it('with oneSide, give every pair of a block that has a record meeting it on either side, each once, in the pair order', async () => {
+    // Blocks with several records meeting oneSide (v = '2') and several not, for both pair orders (dedupe: ids;
+    // link only: sources), checked against every pair of the records worked out here.
+    let seed = 7;
+    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) >>> 8) % n;
+    const recs = Array.from({ length: 80 }, (_, i) => ({
+      id: `r${String(i).padStart(2, '0')}`,
+      k: [rand(9), rand(9)].map((x) => `t${x}`).join(','),
+      v: String(1 + rand(2)),
+      src: `s${rand(3)}`,
+    }));
+    // Records are numbered by source, then id (nodes' __rid): the dedupe pair order.
+    const order = { dedupe_only: (a: (typeof recs)[0], b: (typeof recs)[0]) => a.src + a.id < b.src + b.id, link_only: (a: (typeof recs)[0], b: (typeof recs)[0]) => a.src < b.src };
+    for (const linkType of ['dedupe_only', 'link_only'] as const) {
+      const expected = new Set<string>();
+      for (const a of recs)
+        for (const b of recs) {
+          const shared = a.k.split(',').some((t) => b.k.split(',').includes(t));
+          if (shared && order[linkType](a, b) && (a.v === '2' || b.v === '2')) expected.add(`${a.id}${b.id}:0`);
+        }
+      const got = await candidates({ ...base, linkType, sourceColumn: 'src', blockingRules: [{ name: 'tok', keys: "string_split(k, ',')", oneSide: "v = '2'" }] }, recs);
+      expect(got.pairs).toEqual([...expected].sort());
+      expect(got.pairs.length).toBeGreaterThan(100);
+    }
   });
 
   it('are validated and known to EM session selection', () => {
