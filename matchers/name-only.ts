@@ -140,6 +140,16 @@ const idDigitsAgree = (gid: string, cid: string, cBirth: string) => `(${gid} IS 
       ELSE true END)`;
 
 /**
+ * The rows of mentions or persons (both carry feed and role) of some feeds' roles: a join on uid with the whole table
+ * probes all of its rows (23.5M at province size) for the few millions of one role; filtered in the scan, far fewer.
+ */
+const ofRoles = (table: 'mentions' | 'persons', feeds: string, roles: string) => `(SELECT * FROM ${table} WHERE feed IN (${feeds}) AND role IN (${roles}))`;
+/** The parents a school record or a registry row lists (listed's uid), and the children they are listed beside (child_uid). */
+const listedParents = (table: 'mentions' | 'persons') => ofRoles(table, `'enrollment', 'registry'`, `'guardian1', 'guardian2', 'father', 'mother'`);
+const listedChildren = (table: 'mentions' | 'persons') => ofRoles(table, `'enrollment', 'registry'`, `'subject', 'child'`);
+const pupils = (table: 'mentions' | 'persons') => ofRoles(table, `'enrollment'`, `'subject'`);
+
+/**
  * `name_only_candidates`: every record subject (or parent another record lists with an ID: listed) that could be a
  * guardian or registry parent listed by name alone, with the tests' inputs (rare, namesakes, households, persons).
  * Needs mentions, persons, feed_enrollment and feed_registry.
@@ -183,7 +193,7 @@ region_lists AS (
 child_attrs AS (
   -- A child whose own record says no county or birth date (a school record whose student ID has a wrong digit)
   -- takes them from the other records of its person (its registry row, a school record with a valid ID).
-  ${personAttrs(`SELECT sp.person_id FROM mentions s JOIN persons sp ON sp.uid = s.uid
+  ${personAttrs(`SELECT sp.person_id FROM ${pupils('mentions')} s JOIN ${pupils('persons')} sp ON sp.uid = s.uid
     WHERE s.feed = 'enrollment' AND s.role = 'subject' AND (s.county IS NULL OR s.birth_date IS NULL)`)}
 ),
 school_county AS (
@@ -191,7 +201,7 @@ school_county AS (
   SELECT school_code, arg_max(county, n) AS county FROM (
     SELECT e.school_code, s.county, count(*) AS n, sum(count(*)) OVER (PARTITION BY e.school_code) AS students
     FROM ${sealedTable('feed_enrollment').table} e
-    JOIN mentions s ON s.uid = ${mentionUidSql('e', 'enrollment', 'subject')}
+    JOIN ${pupils('mentions')} s ON s.uid = ${mentionUidSql('e', 'enrollment', 'subject')}
     WHERE e.school_code IS NOT NULL AND s.county IS NOT NULL AND (s.id_valid OR s.id_damaged)
     GROUP BY e.school_code, s.county
   ) GROUP BY school_code
@@ -208,10 +218,10 @@ g00 AS (
       nullif(list_distinct(coalesce(crl.counties, []) || coalesce([ss.county], [])), [])) AS counties,
     coalesce(s.birth_date, ca.birth_date, ${untrustedBirth('s')}) AS child_birth, sp.person_id AS child_person
   FROM listed l
-  JOIN mentions gm ON gm.uid = l.uid
-  JOIN persons gp ON gp.uid = l.uid
-  LEFT JOIN mentions s ON s.uid = l.child_uid
-  LEFT JOIN persons sp ON sp.uid = l.child_uid
+  JOIN ${listedParents('mentions')} gm ON gm.uid = l.uid
+  JOIN ${listedParents('persons')} gp ON gp.uid = l.uid
+  LEFT JOIN ${listedChildren('mentions')} s ON s.uid = l.child_uid
+  LEFT JOIN ${listedChildren('persons')} sp ON sp.uid = l.child_uid
   LEFT JOIN child_attrs ca ON ca.person_id = sp.person_id
   LEFT JOIN region_lists crl ON crl.code = ${regionCode('s')}
   LEFT JOIN student_school ss ON ss.uid = l.child_uid
@@ -244,11 +254,11 @@ g AS (
 ),
 deaths AS (
   SELECT p.person_id, min(d.death_date) AS death_date
-  FROM feed_death d JOIN persons p ON p.uid = ${mentionUidSql('d', 'death', 'subject')}
+  FROM feed_death d JOIN ${ofRoles('persons', `'death'`, `'subject'`)} p ON p.uid = ${mentionUidSql('d', 'death', 'subject')}
   WHERE d.death_date IS NOT NULL GROUP BY p.person_id
 ),
 subject_persons AS (
-  SELECT DISTINCT p.person_id FROM mentions m JOIN persons p ON p.uid = m.uid
+  SELECT DISTINCT p.person_id FROM mentions m JOIN ${ofRoles('persons', feeds, `'subject'`)} p ON p.uid = m.uid
   WHERE m.role = 'subject' AND m.feed IN (${feeds}) AND p.cluster_size > 1 AND (m.gender IS NULL OR m.birth_date IS NULL OR m.county IS NULL)
 ),
 cand_attrs AS (
@@ -264,7 +274,7 @@ cand AS (
       coalesce(m.gender, pa.gender, ${untrustedSex('m')}) AS gender, coalesce(m.birth_date, pa.birth_date, ${untrustedBirth('m')}) AS birth_date,
       coalesce(CASE WHEN m.county IS NOT NULL THEN ${countiesOf('m', 'rl')} END, CASE WHEN pa.county IS NOT NULL THEN [pa.county] END, rl.counties) AS counties,
       p.person_id, dd.death_date
-    FROM mentions m JOIN persons p ON p.uid = m.uid LEFT JOIN deaths dd ON dd.person_id = p.person_id
+    FROM mentions m JOIN ${ofRoles('persons', feeds, `'subject'`)} p ON p.uid = m.uid LEFT JOIN deaths dd ON dd.person_id = p.person_id
     LEFT JOIN cand_attrs pa ON pa.person_id = p.person_id
     LEFT JOIN region_lists rl ON rl.code = ${regionCode('m')}
     WHERE m.role = 'subject' AND m.feed IN (${feeds}) AND m.name_pinyin_nodots IS NOT NULL
@@ -458,7 +468,7 @@ export function nameOnlySubjectsStage(s: NameOnlySettings): Stage {
 WITH subj AS (
   SELECT m.uid, m.mention_key, m.feed, m.name_nodots AS name, m.name_surname AS surname, m.name_pinyin_nodots AS pinyin, m.gender,
     coalesce(d.death_date, r.start_date) AS event_date, CASE m.feed WHEN 'death' THEN 'DEAD' ELSE r.measure END AS event_status
-  FROM mentions m JOIN persons p ON p.uid = m.uid
+  FROM mentions m JOIN ${ofRoles('persons', feeds, `'subject'`)} p ON p.uid = m.uid
   -- A batch is one file of one feed. (A test of m.feed in these ON clauses made DuckDB join by nested loops: 7 s on
   -- two million rows, growing with the square of the store.)
   LEFT JOIN feed_death d ON d.batch_id = m.batch_id AND d.src_row = m.src_row
@@ -471,7 +481,7 @@ registry_parents AS (
   -- The fathers and mothers the registry lists with a valid ID, with what the row says of them (情况, 起始日期).
   SELECT c.uid AS c_uid, c.mention_key AS c_key, c.name_nodots AS name, c.name_surname AS surname, c.name_pinyin_nodots AS pinyin,
     c.gender, p.person_id, ${status('status')} AS status, ${status('status_since')} AS status_since
-  FROM mentions c JOIN persons p ON p.uid = c.uid
+  FROM mentions c JOIN ${ofRoles('persons', `'registry'`, `'father', 'mother'`)} p ON p.uid = c.uid
   JOIN feed_registry r ON r.batch_id = c.batch_id AND r.src_row = c.src_row
   WHERE c.feed = 'registry' AND c.role IN ('father', 'mother') AND c.id_valid
 ),
