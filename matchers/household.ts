@@ -12,6 +12,7 @@
 // The link carries a fixed probability and is marked (person_links.basis = 'household'). Settings: settings/household.json.
 import { z } from 'zod';
 import { lit } from '../pipeline/store/index.js';
+import { ofRoles } from './mentions.js';
 import { personIdSql } from './sql-persons.js';
 import { shippedSettingsText } from './settings.js';
 import type { Stage } from './stage.js';
@@ -35,6 +36,9 @@ export function householdSettings(): HouseholdSettings {
 
 /** A valid ID that says who the person is (not one a spreadsheet cut to 000; split.ts). */
 const validId = (m: string) => `CASE WHEN ${m}.id_valid AND right(${m}.id, 3) <> '000' THEN ${m}.id END`;
+
+// The adults a child record lists (household_parents' listed).
+const [ADULT_FEEDS, ADULT_ROLES] = [`'registry', 'enrollment'`, `'father', 'mother', 'carer', 'guardian1', 'guardian2'`];
 
 /**
  * `household_links`: one row per pair of persons to merge (pa, pb: their person ids; key_a / key_b, uid_a / uid_b: the
@@ -70,10 +74,10 @@ WITH listed AS (
 adults AS MATERIALIZED (
   SELECT k.uid AS child_uid, l.relation, gp.person_id AS parent, gp.uid AS parent_uid
   FROM household_kids k JOIN listed l ON l.feed = k.feed AND l.batch_id = k.batch_id AND l.src_row = k.src_row
-  JOIN persons gp ON gp.feed = l.feed AND gp.batch_id = l.batch_id AND gp.src_row = l.src_row AND gp.role = l.role
+  JOIN ${ofRoles('persons', ADULT_FEEDS, ADULT_ROLES)} gp ON gp.feed = l.feed AND gp.batch_id = l.batch_id AND gp.src_row = l.src_row AND gp.role = l.role
 )
 SELECT a.child_uid, a.relation, a.parent, ${validId('gm')} AS parent_id
-FROM adults a JOIN mentions gm ON gm.uid = a.parent_uid`,
+FROM adults a JOIN ${ofRoles('mentions', ADULT_FEEDS, ADULT_ROLES)} gm ON gm.uid = a.parent_uid`,
   };
   const shared = {
     // Pairs of child records naming one adult (named beside at least two child records of different persons, and

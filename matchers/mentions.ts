@@ -52,6 +52,13 @@ export function mentionUidSql(t: string, feed: string, role: string): string {
   return uidSql(t, index);
 }
 
+/**
+ * The rows of mentions or persons (both carry feed and role) of some feeds' roles (SQL lists of literals): a join on
+ * uid with the whole table probes all of its rows (23.5M at province size) for the few millions of one role;
+ * filtered in the scan, only those.
+ */
+export const ofRoles = (table: 'mentions' | 'persons', feeds: string, roles: string) => `(SELECT * FROM ${table} WHERE feed IN (${feeds}) AND role IN (${roles}))`;
+
 function roleSelect(spec: FeedSpec, roleIndex: number): string {
   const p = spec.people[roleIndex]!;
   const c = (key: string) => `t.${quoteIdent(key)}`;

@@ -13,7 +13,7 @@
 // (name_only_alternatives) go to the rules, which raise what holds whichever it is.
 import { z } from 'zod';
 import { lit, sealedTable } from '../pipeline/store/index.js';
-import { mentionUidSql } from './mentions.js';
+import { mentionUidSql, ofRoles } from './mentions.js';
 import { shippedSettingsText } from './settings.js';
 import type { Stage } from './stage.js';
 
@@ -139,11 +139,6 @@ const idDigitsAgree = (gid: string, cid: string, cBirth: string) => `(${gid} IS 
       WHEN ${cBirth} IS NOT NULL THEN hamming(substr(${gid}, 7, 8), strftime(${cBirth}, '%Y%m%d')) <= 1
       ELSE true END)`;
 
-/**
- * The rows of mentions or persons (both carry feed and role) of some feeds' roles: a join on uid with the whole table
- * probes all of its rows (23.5M at province size) for the few millions of one role; filtered in the scan, far fewer.
- */
-const ofRoles = (table: 'mentions' | 'persons', feeds: string, roles: string) => `(SELECT * FROM ${table} WHERE feed IN (${feeds}) AND role IN (${roles}))`;
 /** The parents a school record or a registry row lists (listed's uid), and the children they are listed beside (child_uid). */
 const listedParents = (table: 'mentions' | 'persons') => ofRoles(table, `'enrollment', 'registry'`, `'guardian1', 'guardian2', 'father', 'mother'`);
 const listedChildren = (table: 'mentions' | 'persons') => ofRoles(table, `'enrollment', 'registry'`, `'subject', 'child'`);
