@@ -15,6 +15,11 @@ export interface Stage {
   /** The table the statement creates or replaces; absent for a query read back into JavaScript or a DROP. */
   outputTable?: string;
   sql: string;
+  /**
+   * DuckDB optimizers to turn off for this statement only (`disabled_optimizers`), where one is known to choose
+   * worse than the plan as written (nodesStage).
+   */
+  disabledOptimizers?: string[];
 }
 
 export class StageRunner {
@@ -57,9 +62,16 @@ export class StageRunner {
     if (this.logger.isLevelEnabled('debug')) this.logger.debug({ phase, ...(await workMemory(this.db)) }, 'linkage phase memory');
   }
 
-  private timed<T>(stage: Stage, fn: () => Promise<T>): Promise<T> {
+  private async timed<T>(stage: Stage, fn: () => Promise<T>): Promise<T> {
     // The stage is named in the log line: DuckDB's errors (an out-of-memory failure at province size) name none.
-    return timedStatement(this.db, this.logger, 'linkage stage', { name: stage.name, stage: stage.name, table: stage.outputTable }, fn);
+    const run = () => timedStatement(this.db, this.logger, 'linkage stage', { name: stage.name, stage: stage.name, table: stage.outputTable }, fn);
+    if (!stage.disabledOptimizers?.length) return run();
+    await this.db.run(`SET disabled_optimizers = '${stage.disabledOptimizers.join(',')}'`);
+    try {
+      return await run();
+    } finally {
+      await this.db.run('RESET disabled_optimizers');
+    }
   }
 }
 

@@ -197,4 +197,17 @@ describe('StageRunner', () => {
     expect(lines.length).toBe(stages.length + memory.length);
     expect(await queryRows(db, 'SELECT * FROM b')).toEqual([{ x: 2 }]);
   });
+
+  it("turns a stage's disabled optimizers off for that statement only, also when it fails", async () => {
+    const db = await memDb();
+    const runner = new StageRunner(db, pino({ level: 'silent' }));
+    const setting = async () => (await queryRows<{ v: string }>(db, `SELECT current_setting('disabled_optimizers') AS v`))[0]!.v;
+    const before = await setting();
+    const during = await runner.one<{ v: string }>({ name: 'during', sql: `SELECT current_setting('disabled_optimizers') AS v`, disabledOptimizers: ['common_subplan'] });
+    expect(during.v).toMatch(/common_subplan/);
+    expect(await setting()).toBe(before);
+    await expect(runner.run({ name: 'bad', sql: 'SELECT * FROM missing_table', disabledOptimizers: ['common_subplan'] })).rejects.toThrow();
+    expect(await setting()).toBe(before);
+    expect(before).not.toMatch(/common_subplan/);
+  });
 });
