@@ -84,21 +84,17 @@ k1 AS (SELECT __k FROM a1 UNION SELECT __k FROM b1),\n`
     : keys(anchor, true);
   const restKeys = rule.oneSide ? `SELECT * FROM b1 UNION ALL ${keys(meets(rest, false), false)}` : keys(rest, true);
   const size = rule.maxBlockSize ? `WHERE ka.na + kb.nb <= ${rule.maxBlockSize}` : '';
+  const cond = [rule.where, rule.oneSide ? 'l.__one OR r.__one' : null].filter(Boolean).map((c) => `(${c})`).join(' AND ');
   const [r, l] = ['(SELECT * FROM kb0 SEMI JOIN kc USING (__k))', '(SELECT * FROM ka0 SEMI JOIN kc USING (__k))'];
-  const one = (side: string, yes: boolean) => `(SELECT * FROM ${side} WHERE ${yes ? '' : 'NOT '}__one)`;
   // Only oneSide (no where): a link-only mention meeting it needs any anchor of its key, else an anchor meeting it.
   // Two semi joins on the key, not the pairs: the county + reading rule has no block size, and at province size its
   // pairs (every school record of a common name beside every anchor of it) did not fit a 2.5 GB memory limit.
   const pairs = !rule.where && rule.oneSide
     ? `SELECT DISTINCT feed, uid FROM (SELECT r.feed, r.uid FROM ${r} AS r SEMI JOIN ${l} AS l USING (__k) WHERE r.__one
         UNION ALL SELECT r.feed, r.uid FROM ${r} AS r SEMI JOIN (SELECT __k FROM ${l} WHERE __one) AS l USING (__k))`
-    : rule.where && rule.oneSide
-      ? // One of the two meets oneSide: the pairs of the two cases, not every pair of a block then filtered.
-        `SELECT DISTINCT feed, uid FROM (SELECT r.feed, r.uid FROM ${one(r, true)} AS r JOIN ${l} AS l USING (__k) WHERE ${rule.where}
-        UNION ALL SELECT r.feed, r.uid FROM ${one(r, false)} AS r JOIN ${one(l, true)} AS l USING (__k) WHERE ${rule.where})`
-      : rule.where
-        ? `SELECT DISTINCT r.feed, r.uid FROM ${r} AS r JOIN ${l} AS l USING (__k) WHERE ${rule.where}`
-        : `SELECT DISTINCT kb0.feed, kb0.uid FROM kb0 SEMI JOIN kc USING (__k)`;
+    : cond
+      ? `SELECT DISTINCT r.feed, r.uid FROM ${r} AS r JOIN ${l} AS l USING (__k) WHERE ${cond}`
+      : `SELECT DISTINCT kb0.feed, kb0.uid FROM kb0 SEMI JOIN kc USING (__k)`;
   return `WITH ${oneKeys}ka0 AS (${anchorKeys}),
 ka AS (SELECT __k, count(*) AS na FROM ka0 GROUP BY __k),
 kb0 AS (SELECT b.* FROM (${restKeys}) b SEMI JOIN ka USING (__k)),
