@@ -41,6 +41,12 @@ export const nameOnlySettingsSchema = z
      * alone, found their own record (see linkProbability) once this many were looked up with one candidate of the feed.
      */
     calibrationMinParents: z.number().int().min(1),
+    /**
+     * At most about this many of those parents are looked up: beyond it, a sample by a hash of the mention (the share is
+     * a proportion, which this many measure as well as millions; at province size the lookup of all 6.8M took a sixth
+     * of the stage).
+     */
+    calibrationMaxParents: z.number().int().min(1),
     /** A parent cannot have died more than this many days before the child's birth (a mother: 0; a father: a pregnancy). */
     diedBeforeBirthDays: z.object({ FATHER: z.number().int().min(0), MOTHER: z.number().int().min(0) }).strict(),
     /** The candidate lives where the student does: same county (6 digits, today's code) or same city (4). */
@@ -168,6 +174,8 @@ export function nameOnlyCandidatesStage(s: NameOnlySettings): Stage {
     AND c.birth_date IS NOT NULL
     AND date_sub('year', c.birth_date, g.child_birth) BETWEEN w.lo AND w.hi
     AND ${aliveAt('c.death_date', 'g.relation', 'g.child_birth')}`;
+  // The parents listed with a valid ID that the calibration looks up (self_test).
+  const idParent = `id_birth IS NOT NULL AND name <> '' AND pinyin IS NOT NULL AND county IS NOT NULL AND child_birth IS NOT NULL`;
   const sql = `CREATE OR REPLACE TABLE name_only_candidates AS
 WITH listed AS (
   -- Every father or mother a record lists beside a child, whatever its ID: the guardians of a school record
@@ -323,7 +331,7 @@ claims AS (
 ),
 id_parent_area AS (
   SELECT *, ${areaRows(s.area, 'counties')} AS area FROM g0 SEMI JOIN rare r ON r.name = g0.name AND r.rare
-  WHERE id_birth IS NOT NULL AND name <> '' AND pinyin IS NOT NULL AND county IS NOT NULL AND child_birth IS NOT NULL
+  WHERE ${idParent} AND hash(uid) % 1000000 < 1000000.0 * ${s.calibrationMaxParents} / greatest(${s.calibrationMaxParents}, (SELECT count(*) FROM g0 WHERE ${idParent}))
 ),
 self_test AS (
   -- The parents listed with a valid ID, looked up as if they were listed by name alone: when exactly one record
