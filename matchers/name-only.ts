@@ -42,9 +42,10 @@ export const nameOnlySettingsSchema = z
      */
     calibrationMinParents: z.number().int().min(1),
     /**
-     * At most about this many of those parents are looked up: beyond it, a sample by a hash of the mention (the share is
-     * a proportion, which this many measure as well as millions; at province size the lookup of all 6.8M took a sixth
-     * of the stage).
+     * At most about this many of those parents (of a rare name) are looked up: beyond it, a sample by a hash of the
+     * mention (the share is a proportion, which this many measure as well as millions; at province size the lookup of
+     * all 6.8M took a sixth of the stage). A stratum (relation, feed) of fewer than calibrationMinParents in the sample
+     * keeps matchProbability.
      */
     calibrationMaxParents: z.number().int().min(1),
     /** A parent cannot have died more than this many days before the child's birth (a mother: 0; a father: a pregnancy). */
@@ -174,7 +175,7 @@ export function nameOnlyCandidatesStage(s: NameOnlySettings): Stage {
     AND c.birth_date IS NOT NULL
     AND date_sub('year', c.birth_date, g.child_birth) BETWEEN w.lo AND w.hi
     AND ${aliveAt('c.death_date', 'g.relation', 'g.child_birth')}`;
-  // The parents listed with a valid ID that the calibration looks up (self_test).
+  // The parents listed with a valid ID (and a rare name) that the calibration looks up (self_test).
   const idParent = `id_birth IS NOT NULL AND name <> '' AND pinyin IS NOT NULL AND county IS NOT NULL AND child_birth IS NOT NULL`;
   const sql = `CREATE OR REPLACE TABLE name_only_candidates AS
 WITH listed AS (
@@ -329,9 +330,10 @@ claims AS (
   SELECT person_id, relation, household FROM q
   UNION SELECT person_id, relation, household FROM g0 WHERE county IS NOT NULL
 ),
+id_parent AS (SELECT * FROM g0 SEMI JOIN rare r ON r.name = g0.name AND r.rare WHERE ${idParent}),
 id_parent_area AS (
-  SELECT *, ${areaRows(s.area, 'counties')} AS area FROM g0 SEMI JOIN rare r ON r.name = g0.name AND r.rare
-  WHERE ${idParent} AND hash(uid) % 1000000 < 1000000.0 * ${s.calibrationMaxParents} / greatest(${s.calibrationMaxParents}, (SELECT count(*) FROM g0 WHERE ${idParent}))
+  SELECT *, ${areaRows(s.area, 'counties')} AS area FROM id_parent
+  WHERE hash(uid) % 1000000 < 1000000.0 * ${s.calibrationMaxParents} / greatest(${s.calibrationMaxParents}, (SELECT count(*) FROM id_parent))
 ),
 self_test AS (
   -- The parents listed with a valid ID, looked up as if they were listed by name alone: when exactly one record

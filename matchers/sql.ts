@@ -224,7 +224,8 @@ function keyRulePairsSql(s: LinkageSettings, nodes: string, rule: KeyRule, match
  * The pairs of a oneSide rule's blocks (table k: __rid, __src, __k, __one) with a node meeting oneSide on at least one
  * side, each once, ordered by the pair filter `ab` (over a. and b.). Only the nodes meeting oneSide probe: a self-join
  * of the whole blocks made every pair of namesakes in a county and then dropped all but a few (at province size
- * 202M pairs kept 7.7M for the county + reading rule, 158M kept 17M for the ID-segment rule).
+ * 202M pairs kept 7.7M for the county + reading rule, 158M kept 17M for the ID-segment rule). The second branch
+ * orients a pair by `ab`, which must be a strict order (pairFilter's are): with a non-strict one a pair would be lost.
  */
 function oneSidePairsSql(ab: string): string {
   const ba = ab.replace(/\ba\./g, '__x.').replace(/\bb\./g, 'a.').replace(/__x\./g, 'b.');

@@ -16,8 +16,9 @@ export interface Stage {
   outputTable?: string;
   sql: string;
   /**
-   * DuckDB optimizers to turn off for this statement only (`disabled_optimizers`), where one is known to choose
-   * worse than the plan as written (nodesStage).
+   * DuckDB optimizers to turn off while this statement runs, where one is known to choose worse than the plan as
+   * written (nodesStage). `disabled_optimizers` is the database's, not the connection's: a statement of another
+   * connection meanwhile is planned without them too (a plan, never a result, changes); the value before is restored.
    */
   disabledOptimizers?: string[];
 }
@@ -66,11 +67,13 @@ export class StageRunner {
     // The stage is named in the log line: DuckDB's errors (an out-of-memory failure at province size) name none.
     const run = () => timedStatement(this.db, this.logger, 'linkage stage', { name: stage.name, stage: stage.name, table: stage.outputTable }, fn);
     if (!stage.disabledOptimizers?.length) return run();
-    await this.db.run(`SET disabled_optimizers = '${stage.disabledOptimizers.join(',')}'`);
+    const [{ v: before }] = (await queryRows<{ v: string }>(this.db, `SELECT current_setting('disabled_optimizers') AS v`)) as [{ v: string }];
+    const names = [...new Set([...before.split(',').map((x) => x.trim()).filter(Boolean), ...stage.disabledOptimizers])];
+    await this.db.run(`SET disabled_optimizers = '${names.join(',')}'`);
     try {
       return await run();
     } finally {
-      await this.db.run('RESET disabled_optimizers');
+      await this.db.run(`SET disabled_optimizers = '${before.replaceAll("'", "''")}'`);
     }
   }
 }

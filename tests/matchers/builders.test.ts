@@ -198,16 +198,15 @@ describe('StageRunner', () => {
     expect(await queryRows(db, 'SELECT * FROM b')).toEqual([{ x: 2 }]);
   });
 
-  it("turns a stage's disabled optimizers off for that statement only, also when it fails", async () => {
+  it("turns a stage's disabled optimizers off while it runs, beside those already off, and restores them, also when it fails", async () => {
     const db = await memDb();
+    await db.run(`SET disabled_optimizers = 'top_n'`);
     const runner = new StageRunner(db, pino({ level: 'silent' }));
     const setting = async () => (await queryRows<{ v: string }>(db, `SELECT current_setting('disabled_optimizers') AS v`))[0]!.v;
-    const before = await setting();
     const during = await runner.one<{ v: string }>({ name: 'during', sql: `SELECT current_setting('disabled_optimizers') AS v`, disabledOptimizers: ['common_subplan'] });
-    expect(during.v).toMatch(/common_subplan/);
-    expect(await setting()).toBe(before);
+    expect(during.v.split(',').sort()).toEqual(['common_subplan', 'top_n']);
+    expect(await setting()).toBe('top_n');
     await expect(runner.run({ name: 'bad', sql: 'SELECT * FROM missing_table', disabledOptimizers: ['common_subplan'] })).rejects.toThrow();
-    expect(await setting()).toBe(before);
-    expect(before).not.toMatch(/common_subplan/);
+    expect(await setting()).toBe('top_n');
   });
 });
