@@ -37,8 +37,17 @@ export function householdSettings(): HouseholdSettings {
 /** A valid ID that says who the person is (not one a spreadsheet cut to 000; split.ts). */
 const validId = (m: string) => `CASE WHEN ${m}.id_valid AND right(${m}.id, 3) <> '000' THEN ${m}.id END`;
 
-// The adults a child record lists (household_parents' listed).
-const [ADULT_FEEDS, ADULT_ROLES] = [`'registry', 'enrollment'`, `'father', 'mother', 'carer', 'guardian1', 'guardian2'`];
+// The adults a child record lists: a registry row's father, mother and carer; a school record's two guardians (a
+// grandmother who is the registry's carer is often the school's first guardian). relation: SQL over the feed's row.
+const ADULTS = [
+  { feed: 'registry', table: 'feed_registry', role: 'father', relation: `'FATHER'` },
+  { feed: 'registry', table: 'feed_registry', role: 'mother', relation: `'MOTHER'` },
+  { feed: 'registry', table: 'feed_registry', role: 'carer', relation: `'CARER'` },
+  { feed: 'enrollment', table: 'feed_enrollment', role: 'guardian1', relation: `coalesce(guardian1_relation, 'GUARDIAN')` },
+  { feed: 'enrollment', table: 'feed_enrollment', role: 'guardian2', relation: `coalesce(guardian2_relation, 'GUARDIAN')` },
+];
+const inList = (xs: string[]) => [...new Set(xs)].map(lit).join(', ');
+const [ADULT_FEEDS, ADULT_ROLES] = [inList(ADULTS.map((a) => a.feed)), inList(ADULTS.map((a) => a.role))];
 
 /**
  * `household_links`: one row per pair of persons to merge (pa, pb: their person ids; key_a / key_b, uid_a / uid_b: the
@@ -58,18 +67,12 @@ SELECT p.uid, p.feed, p.batch_id, p.src_row, p.mention_key, p.person_id FROM per
 WHERE (p.feed = 'registry' AND p.role = 'child') OR (p.feed = 'enrollment' AND p.role = 'subject')`,
   };
   const parents = {
-    // Each child record's adults: their persons, and the valid ID the record gives them. The adults a
-    // child record lists: a registry row's father, mother and carer; a school record's two guardians (a grandmother
-    // who is the registry's carer is often the school's first guardian).
+    // Each child record's adults (ADULTS): their persons, and the valid ID the record gives them.
     name: 'household_parents',
     outputTable: 'household_parents',
     sql: `CREATE OR REPLACE TEMP TABLE household_parents AS
 WITH listed AS (
-  SELECT 'registry' AS feed, batch_id, src_row, 'father' AS role, 'FATHER' AS relation FROM feed_registry
-  UNION ALL SELECT 'registry', batch_id, src_row, 'mother', 'MOTHER' FROM feed_registry
-  UNION ALL SELECT 'registry', batch_id, src_row, 'carer', 'CARER' FROM feed_registry
-  UNION ALL SELECT 'enrollment', batch_id, src_row, 'guardian1', coalesce(guardian1_relation, 'GUARDIAN') FROM feed_enrollment
-  UNION ALL SELECT 'enrollment', batch_id, src_row, 'guardian2', coalesce(guardian2_relation, 'GUARDIAN') FROM feed_enrollment
+  ${ADULTS.map((a) => `SELECT ${lit(a.feed)} AS feed, batch_id, src_row, ${lit(a.role)} AS role, ${a.relation} AS relation FROM ${a.table}`).join(' UNION ALL ')}
 ),
 adults AS MATERIALIZED (
   SELECT k.uid AS child_uid, l.relation, gp.person_id AS parent, gp.uid AS parent_uid
