@@ -16,9 +16,9 @@ import { persistWorkTable, queryAll, reclaimWork, queryOne, sql, type Db } from 
 import { z } from 'zod';
 import { identitySettings, storedMentionText } from '../matchers/index.js';
 import { applyRetention, type RetentionResult } from '../review/index.js';
-import { gatherFactsInBatches } from '../rules/index.js';
+import { prepareFacts, readFactsBatches } from '../rules/index.js';
 import { beginRun, finishRun, runIdFor, type QuarterResult } from './run.js';
-import { exportEvaluateInputs, exportMatchInputs, matchInPlace, mergeFlags, mergeMatches, readDone, runStep, type StepDone, type StepProgress, type StepTask } from './steps.js';
+import { evaluateInPlace, exportEvaluateInputs, exportMatchInputs, matchInPlace, mergeFlags, mergeMatches, readDone, runStep, type StepDone, type StepProgress, type StepTask } from './steps.js';
 import { stopwatch } from '../pipeline/timing.js';
 
 export interface StepOutcome {
@@ -217,18 +217,29 @@ async function doRun(db: Db, config: Config, executor: StepExecutor, opts: Quart
 
   const missingFeeds = await undeliveredFeeds(db, config, opts.asOf);
   if (missingFeeds.length) log.warn({ runId, missingFeeds }, 'expected feeds not delivered this quarter');
-  // Gathering the facts and writing them for the evaluate steps go batch by batch (JavaScript holds one batch).
+  // One partition in this process: the gathered batches are evaluated as they are read; partitions or workers: the
+  // facts are written batch by batch for the evaluate steps (JavaScript holds one batch either way).
   whole('gather', 0);
-  const evalKeys = await exportEvaluateInputs(db, root, rel, gatherFactsInBatches(db, opts.asOf, config.profile.adultAge), prefix);
+  const inPlace = prefix === null && executor.kind === 'embedded';
+  const batches = await prepareFacts(db, opts.asOf, config.profile.adultAge);
+  const evalKeys = inPlace ? ['all'] : await exportEvaluateInputs(db, root, rel, readFactsBatches(db, batches), prefix);
   whole('gather', 1);
   await reclaimWork(db);
   lap('gather');
   progress({ stage: 'evaluate', done: 0, total: 1, percent: 0, detail: 'preparing' });
-  const evaluated = await execute(
-    'evaluate',
-    evalKeys.map((key) => ({ step: 'evaluate', runId, rel, key, asOf: opts.asOf, profile: config.profile, jurisdiction: config.jurisdiction, missingFeeds })),
-  );
-  const rows = await mergeFlags(db, root, rel, evaluated);
+  const evaluate = async () => {
+    if (inPlace) {
+      return evaluateInPlace(readFactsBatches(db, batches), config, opts.asOf, missingFeeds, (done) =>
+        progress({ stage: 'evaluate', done, total: batches, percent: (100 * done) / Math.max(batches, 1) }),
+      );
+    }
+    const evaluated = await execute(
+      'evaluate',
+      evalKeys.map((key) => ({ step: 'evaluate', runId, rel, key, asOf: opts.asOf, profile: config.profile, jurisdiction: config.jurisdiction, missingFeeds })),
+    );
+    return mergeFlags(db, root, rel, evaluated);
+  };
+  const rows = await evaluate();
   stageDone('evaluate', evalKeys.length);
   await reclaimWork(db);
   lap('evaluate');

@@ -268,6 +268,27 @@ export async function evaluateInput(
   return { flags: uniqueFlags(raised), children: evaluated };
 }
 
+/**
+ * The flags of the gathered batches (rules/gatherFactsInBatches), evaluated as they come in this process (one partition,
+ * the embedded default): the flags evaluateInput gives from the exported file, without writing every child's facts
+ * to a file and parsing them back (at province size a third of the gather and evaluate stages).
+ */
+export async function evaluateInPlace(
+  batches: AsyncIterable<GatheredFacts>,
+  config: Parameters<typeof raiseFlags>[0],
+  asOf: string,
+  missingFeeds: readonly string[] | undefined,
+  onBatch?: (done: number) => void,
+): Promise<FlagRow[]> {
+  const raised: FlagRow[] = [];
+  let done = 0;
+  for await (const facts of batches) {
+    raised.push(...raiseFlags(config, asOf, facts, missingFeeds));
+    onBatch?.(++done);
+  }
+  return uniqueFlags(raised);
+}
+
 // ---- The owner's side: export inputs, merge results -------------------------------------------------
 
 const MATCH_PREFIX = 'match_';

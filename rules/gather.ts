@@ -240,6 +240,19 @@ export async function gatherFacts(db: Db, asOf: string, adultAge: number): Promi
  * the people its children's rules read. The SQL runs over whole tables once; a batch reads its own rows.
  */
 export async function* gatherFactsInBatches(db: Db, asOf: string, adultAge: number, batchChildren = BATCH_CHILDREN): AsyncGenerator<GatheredFacts> {
+  yield* readFactsBatches(db, await prepareFacts(db, asOf, adultAge, batchChildren));
+}
+
+/** The `batches` batches of facts prepareFacts made, one at a time. */
+export async function* readFactsBatches(db: Db, batches: number): AsyncGenerator<GatheredFacts> {
+  for (let batch = 0; batch < batches; batch++) yield await readFactsBatch(db, batch);
+}
+
+/**
+ * The gather's SQL over whole tables: every fact the rules read, in tables of batches of at most `batchChildren`
+ * children. Returns the number of batches (readFactsBatches).
+ */
+export async function prepareFacts(db: Db, asOf: string, adultAge: number, batchChildren = BATCH_CHILDREN): Promise<number> {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf) || Number.isNaN(Date.parse(asOf))) throw new Error(`as-of date: expected YYYY-MM-DD, got "${asOf}"`);
   if (!Number.isInteger(adultAge)) throw new Error(`adult age: expected an integer, got ${adultAge}`);
   // A store linked before name-only alternatives existed (the web showing an older run's flag) has none.
@@ -247,7 +260,7 @@ export async function* gatherFactsInBatches(db: Db, asOf: string, adultAge: numb
   if (!alternatives!.n) await db.run('CREATE TEMP TABLE name_only_alternatives (g_uid BIGINT, relation VARCHAR, person_id VARCHAR, match_probability DOUBLE)');
   for (const sql of [...STATEMENTS(asOf, adultAge), ...BATCH_STATEMENTS(batchChildren)]) await runStatement(db, sql);
   const [count] = await queryRows<{ batches: number }>(db, 'SELECT coalesce(max(batch) + 1, 0)::INTEGER AS batches FROM rule_child_batch');
-  for (let batch = 0; batch < count!.batches; batch++) yield await readBatch(db, batch);
+  return count!.batches;
 }
 
 /**
@@ -259,8 +272,8 @@ async function runStatement(db: Db, sql: string): Promise<void> {
   await timedStatement(db, log, 'gather statement', { name: table, statement: table }, () => db.run(sql));
 }
 
-/** One batch's facts, from the tables BATCH_STATEMENTS made. */
-async function readBatch(db: Db, batch: number): Promise<GatheredFacts> {
+/** One batch's facts, from the tables prepareFacts made. */
+async function readFactsBatch(db: Db, batch: number): Promise<GatheredFacts> {
   const people = new Map<string, PersonFacts>();
   const facts = (id: string) => {
     let f = people.get(id);
