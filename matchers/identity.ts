@@ -21,13 +21,13 @@ const registered = new WeakMap<Db, Promise<void>>();
 
 /**
  * Registers the matcher UDFs (bidui_char_damerau, bidui_id_relation, bidui_region_current) and macros
- * (bidui_id_one_edits) once per connection.
+ * (bidui_id_one_edits) once per connection, and installs the identity module's region table (bidui_regions).
  */
 export async function ensureMatchFunctions(db: Db): Promise<void> {
   let done = registered.get(db);
   if (!done) {
     registerMatchFunctions(db);
-    done = db.run(ID_ONE_EDITS_MACRO).then(() => undefined);
+    done = db.run(ID_ONE_EDITS_MACRO).then(() => installIdentity(db));
     registered.set(db, done);
   }
   await done;
@@ -204,6 +204,7 @@ export async function preparePersonLinkage(db: Db, opts: LinkPersonsOptions = {}
 
 /** The last stage of linkPersons, once the comparison vectors of every candidate exist: persons, person_links, match_runs. */
 export async function finishPersonLinkage(db: Db, prepared: PreparedPersonLinkage): Promise<LinkPersonsResult> {
+  await ensureMatchFunctions(db);
   const { runId, mentions, engineMentions, train } = prepared;
   const prefix = prepared.state.prefix;
   const r = await finishLinkage(db, prepared.state);
@@ -233,7 +234,6 @@ export async function finishPersonLinkage(db: Db, prepared: PreparedPersonLinkag
   // Name-only guardians, on the merged clusters (the same stage whether the buckets were compared here or elsewhere).
   let nameOnlyLinks = 0;
   if (prepared.nameOnly) {
-    await installIdentity(db); // the region table (bidui_regions) the stage reads
     await runner.run(
       nameOnlyCandidatesStage(prepared.nameOnly),
       nameOnlyLinksFromCandidatesStage(prepared.nameOnly),

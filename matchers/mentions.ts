@@ -2,7 +2,7 @@
 // carers, the subjects of the agency feeds, the guardians of enrollment records), built in one SQL
 // statement over the whole feed tables of the store.
 import { FEED_SPECS, type FeedSpec } from '../pipeline/feeds.js';
-import { certificateIdSql } from '../pipeline/identity/index.js';
+import { certificateIdSql, REGION_TABLE } from '../pipeline/identity/index.js';
 import { lit, openExpr, quoteIdent, sealedTable } from '../pipeline/store/index.js';
 import type { InterestFeeds } from './sql-persons.js';
 import type { Stage } from './stage.js';
@@ -59,6 +59,19 @@ export function mentionUidSql(t: string, feed: string, role: string): string {
  */
 export const ofRoles = (table: 'mentions' | 'persons', feeds: string, roles: string) => `(SELECT * FROM ${table} WHERE feed IN (${feeds}) AND role IN (${roles}))`;
 
+/**
+ * The parts of a valid ID that the store also keeps in sealed columns (`<id>_birth_date` …), from its digits as
+ * pipeline/identity normalizeId derives them (tests/matchers/mentions-id.test.ts compares the two): the birth date,
+ * the sex (none for a number ending in 000, as likely a spreadsheet's cut), the address code and the counties it
+ * maps to today (`r`: its row of the region table).
+ */
+const FROM_VALID_ID: Record<string, (id: string, r: string) => string> = {
+  _birth_date: (id) => `strptime(substr(${id}, 7, 8), '%Y%m%d')::DATE`,
+  _gender: (id) => `CASE WHEN right(${id}, 3) = '000' THEN NULL WHEN (ascii(substr(${id}, 17, 1)) - 48) % 2 = 1 THEN 'M' ELSE 'F' END`,
+  _region: (id) => `substr(${id}, 1, 6)`,
+  _region_current: (_id, r) => `${r}.current`,
+};
+
 function roleSelect(spec: FeedSpec, roleIndex: number): string {
   const p = spec.people[roleIndex]!;
   const c = (key: string) => `t.${quoteIdent(key)}`;
@@ -77,7 +90,11 @@ function roleSelect(spec: FeedSpec, roleIndex: number): string {
     _gender: `CASE WHEN (ascii(substr(${cert}, 17, 1)) - 48) % 2 = 1 THEN 'M' ELSE 'F' END`,
     _region: `substr(${cert}, 1, 6)`,
   };
-  const id = (suffix: string) => (fromCertificate && suffix in certPart ? `CASE WHEN ${useCert} THEN ${certPart[suffix]} ELSE ${c(p.id + suffix)} END` : c(p.id + suffix));
+  // What a valid ID says is read from its digits (FROM_VALID_ID), not opened from the sealed columns the store keeps
+  // beside it: each sealed value crosses into JavaScript one by one (an incarceration record opened 7.4 of them).
+  const idPart = (suffix: string) =>
+    suffix in FROM_VALID_ID ? `CASE WHEN ${c(p.id + '_valid')} THEN ${FROM_VALID_ID[suffix]!(c(p.id), 'idr')} ELSE ${c(p.id + suffix)} END` : c(p.id + suffix);
+  const id = (suffix: string) => (fromCertificate && suffix in certPart ? `CASE WHEN ${useCert} THEN ${certPart[suffix]} ELSE ${idPart(suffix)} END` : idPart(suffix));
   // The record's own region column describes its subject (the registry child, the deceased), not the
   // parents or guardians named in the same row.
   const hasRegion = !!p.birthDate && spec.fields.some((f) => f.key === 'region_code');
@@ -91,7 +108,7 @@ function roleSelect(spec: FeedSpec, roleIndex: number): string {
   // the certificate's ID replaces a valid ID column, a value the store derived from that column gives way.
   const own = (col: string, suffix: string) =>
     fromCertificate
-      ? `CASE WHEN ${useCert} AND coalesce(${c(p.id + '_valid')} AND ${c(col)} = ${c(p.id + suffix)}, false) THEN NULL ELSE ${c(col)} END`
+      ? `CASE WHEN ${useCert} AND coalesce(${c(p.id + '_valid')} AND ${c(col)} = ${idPart(suffix)}, false) THEN NULL ELSE ${c(col)} END`
       : c(col);
   const birth = p.birthDate ? `coalesce(${own(p.birthDate, '_birth_date')}, ${fromId('_birth_date')})` : fromId('_birth_date');
   const gender = p.gender ? `coalesce(${own(p.gender, '_gender')}, ${fromId('_gender')})` : fromId('_gender');
@@ -103,7 +120,13 @@ function roleSelect(spec: FeedSpec, roleIndex: number): string {
   // sealed and finds its plain text and forms in name_forms by its sealed text (equal values seal alike), and the
   // filter reads sealed columns (NULL stays NULL). Each value is opened at most once.
   const stored = sealedTable(spec.table);
-  const opened = stored.columns.filter((col) => col.name !== p.name).map((col) => `${openExpr(col, quoteIdent(col.name))} AS ${quoteIdent(col.name)}`);
+  const derived = new Set(Object.keys(FROM_VALID_ID).map((suffix) => p.id + suffix));
+  const opened = stored.columns
+    .filter((col) => col.name !== p.name)
+    .map((col) => {
+      const open = openExpr(col, quoteIdent(col.name));
+      return `${derived.has(col.name) ? `CASE WHEN NOT coalesce(${quoteIdent(p.id + '_valid')}, false) THEN ${open} END` : open} AS ${quoteIdent(col.name)}`;
+    });
   const [name, idCol] = [quoteIdent(p.name), quoteIdent(p.id)];
   const rows = `(SELECT * REPLACE (${opened.join(', ')}), ${name} AS "name$sealed", ${idCol} AS "id$sealed"
     FROM ${quoteIdent(stored.table)} WHERE ${name} IS NOT NULL OR ${idCol} IS NOT NULL${fromCertificate ? ' OR certificate_no IS NOT NULL' : ''})`;
@@ -124,6 +147,7 @@ function roleSelect(spec: FeedSpec, roleIndex: number): string {
   ${parentIds(spec, p.role).map((x, i) => `${x} AS ${i ? 'mother_id' : 'father_id'}`).join(', ')},
   ${county} AS id_county
 FROM ${from} AS t LEFT JOIN name_forms AS nf ON nf.name_sealed = t."name$sealed"
+LEFT JOIN ${REGION_TABLE} AS idr ON idr.code = CASE WHEN ${c(p.id + '_valid')} THEN substr(${c(p.id)}, 1, 6) END
 WHERE ${present}`;
 }
 

@@ -1,0 +1,117 @@
+// What a mention says of its ID (birth date, sex, address code, county) is read from a valid ID's digits in SQL
+// (matchers/mentions.ts FROM_VALID_ID), not opened from the sealed columns the ingest stored beside it: it must
+// be what pipeline/identity normalizeId says, for every kind of ID a feed delivers.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../config/index.js';
+import { ingestInbox } from '../../connectors/index.js';
+import { ensureMatchFunctions } from '../../matchers/index.js';
+import { mentionsStages } from '../../matchers/mentions.js';
+import { allRegions, checkDigit, normalizeId } from '../../pipeline/identity/index.js';
+import { dropOpenView, openNameFormsOnce, openStore, queryRows, type Db } from '../../pipeline/store/index.js';
+import { makeId, tempDir, writeFile } from '../helpers.js';
+
+const SURNAMES = ['王', '李', '张', '刘', '陈', '杨', '黄', '赵'];
+const GIVEN = ['伟', '芳', '娜', '敏', '静', '丽', '强', '磊', '军', '洋', '勇', '艳', '杰', '娟', '涛', '明'];
+
+/** A deterministic pseudo-random sequence (the cases are the same every run). */
+function random(seed: number): () => number {
+  let s = seed;
+  return () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+}
+
+/** Every kind of ID a parent's column holds: valid (in-use and retired address codes), ending in 000, 15 digits, a wrong check digit, a spreadsheet's damage, empty. */
+function parentIds(n: number): string[] {
+  const rnd = random(7);
+  const regions = allRegions();
+  const inUse = regions.filter((r) => r.inUse);
+  const retired = regions.filter((r) => !r.inUse && r.current.length);
+  const pick = <T,>(xs: T[]) => xs[Math.floor(rnd() * xs.length)]!;
+  const birth = () => {
+    const d = new Date(Date.UTC(1950, 0, 1) + Math.floor(rnd() * 70 * 365.25) * 86_400_000);
+    return d.toISOString().slice(0, 10).replaceAll('-', '');
+  };
+  const seq = () => String(Math.floor(rnd() * 1000)).padStart(3, '0');
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const kind = i % 8;
+    const region = kind === 1 ? pick(retired).code : pick(inUse).code;
+    const valid = makeId(region, birth(), seq());
+    if (kind <= 2) ids.push(valid);
+    else if (kind === 3) {
+      // A valid ID ending in 000: its sex digit may be a spreadsheet's zero.
+      let id = '';
+      for (let d = 0; d < 10 && !id; d++) {
+        const first17 = region + birth() + `${d}00`;
+        if (checkDigit(first17) === '0') id = first17 + '0';
+      }
+      ids.push(id || valid);
+    } else if (kind === 4) ids.push(valid.slice(0, 6) + valid.slice(8, 17)); // 15 digits
+    else if (kind === 5) ids.push(valid.slice(0, 17) + (valid[17] === '1' ? '2' : '1')); // a wrong check digit
+    else if (kind === 6) ids.push(`${valid[0]}.${valid.slice(1, 15)}E+17`); // a spreadsheet's scientific notation
+    else ids.push('');
+  }
+  return ids;
+}
+
+let db: Db;
+const fathers = new Map<string, string>();
+const mothers = new Map<string, string>();
+
+beforeAll(async () => {
+  const ids = parentIds(400);
+  const rows: string[] = [];
+  for (let i = 0; i < 200; i++) {
+    const name = (k: number) => SURNAMES[k % SURNAMES.length]! + GIVEN[Math.floor(k / SURNAMES.length) % GIVEN.length]! + GIVEN[Math.floor(k / 128) % GIVEN.length]!;
+    const [father, mother] = [name(2 * i), name(2 * i + 1)];
+    fathers.set(father, ids[2 * i]!);
+    mothers.set(mother, ids[2 * i + 1]!);
+    rows.push(['李' + GIVEN[i % GIVEN.length]!, makeId('440305', '20120315', String(100 + i)), '', '', '440305', '孤儿', '在保', father, ids[2 * i], mother, ids[2 * i + 1]].join(','));
+  }
+  const inbox = tempDir();
+  writeFile(inbox, 'registry/roster.csv', '姓名,身份证号,性别,出生日期,户籍地区划代码,保障类别,保障状态,父亲姓名,父亲身份证号,母亲姓名,母亲身份证号\n' + rows.join('\n') + '\n');
+  db = await openStore(':memory:');
+  const reports = await ingestInbox(db, loadConfig(undefined, { database: ':memory:', inbox }));
+  expect(reports.map((r) => r.status)).toEqual(['loaded']);
+  await ensureMatchFunctions(db);
+  await dropOpenView(db, 'mentions');
+  const forms = await openNameFormsOnce(db);
+  for (const stage of mentionsStages('mentions')) await db.run(stage.sql);
+  await forms.done();
+}, 60_000);
+
+describe('mentions: what an ID says', () => {
+  it("a parent's mention has the birth date, sex, address code and county normalizeId gives its ID", async () => {
+    const mentions = await queryRows<{ role: string; name: string; id: string | null; valid: boolean; birth: string | null; id_birth: string | null; region: string | null; gender: string | null; county: string | null }>(
+      db,
+      `SELECT role, name_raw AS name, id, id_valid AS valid, birth_date::VARCHAR AS birth, id_birth_date::VARCHAR AS id_birth, id_region AS region, gender, county
+       FROM mentions WHERE feed = 'registry' AND role IN ('father', 'mother')`,
+    );
+    expect(mentions).toHaveLength(400); // a parent named without an ID is a mention too
+    const kinds = { valid: 0, damaged: 0, invalid: 0, zeroTail: 0 };
+    for (const m of mentions) {
+      const raw = (m.role === 'father' ? fathers : mothers).get(m.name);
+      expect(raw, m.name).toBeDefined();
+      const r = normalizeId(raw);
+      const trusted = r.valid || r.damaged;
+      const expected = {
+        id: r.id,
+        valid: r.valid,
+        id_birth: r.birthDate,
+        region: r.region,
+        birth: trusted ? r.birthDate : null,
+        gender: trusted ? r.gender : null,
+        county: trusted ? (r.regionCurrent[0] ?? r.region) : null,
+      };
+      expect({ id: m.id, valid: m.valid, id_birth: m.id_birth, region: m.region, birth: m.birth, gender: m.gender, county: m.county }, `${m.role} ${raw}`).toEqual(expected);
+      if (r.valid) kinds.valid++;
+      if (r.damaged) kinds.damaged++;
+      if (r.id && !r.valid) kinds.invalid++;
+      if (r.valid && raw!.endsWith('000')) kinds.zeroTail++;
+    }
+    // Every kind was there to compare.
+    expect(kinds.valid).toBeGreaterThan(150);
+    expect(kinds.damaged).toBeGreaterThan(20);
+    expect(kinds.invalid).toBeGreaterThan(20);
+    expect(kinds.zeroTail).toBeGreaterThan(20);
+  });
+});
