@@ -229,7 +229,7 @@ async function doRun(db: Db, config: Config, executor: StepExecutor, opts: Quart
   progress({ stage: 'evaluate', done: 0, total: 1, percent: 0, detail: 'preparing' });
   const evaluate = async () => {
     if (inPlace) {
-      return evaluateInPlace(readFactsBatches(db, batches), config, opts.asOf, missingFeeds, (done) =>
+      return evaluateInPlace(db, batches, config, opts.asOf, missingFeeds, (done) =>
         progress({ stage: 'evaluate', done, total: batches, percent: (100 * done) / Math.max(batches, 1) }),
       );
     }

@@ -32,7 +32,7 @@ import {
 import { log } from '../pipeline/log.js';
 import { exec, ident, lit, memoryLimit, queryAll, sql, type Db, type Sql } from '../pipeline/store/index.js';
 import { flagRowSchema, raiseFlags, uniqueFlags, type FlagRow } from '../flags/index.js';
-import { personIdsRead, type ChildFacts, type GatheredFacts, type PersonFacts } from '../rules/index.js';
+import { personIdsRead, readFactsBatch, type ChildFacts, type GatheredFacts, type PersonFacts } from '../rules/index.js';
 
 export const STEP_NAMES = ['match', 'evaluate'] as const;
 export type StepName = (typeof STEP_NAMES)[number];
@@ -269,22 +269,30 @@ export async function evaluateInput(
 }
 
 /**
- * The flags of the gathered batches (rules/gatherFactsInBatches), evaluated as they come in this process (one partition,
- * the embedded default): the flags evaluateInput gives from the exported file, without writing every child's facts
- * to a file and parsing them back (at province size a third of the gather and evaluate stages).
+ * The flags of the `batches` batches rules/prepareFacts gathered, evaluated in this process (one partition, the
+ * embedded default): the flags evaluateInput gives from the exported file, without writing every child's facts to a
+ * file and parsing them back. The next batch is read while this one's rules run (its query runs in DuckDB's threads).
  */
 export async function evaluateInPlace(
-  batches: AsyncIterable<GatheredFacts>,
+  db: Db,
+  batches: number,
   config: Parameters<typeof raiseFlags>[0],
   asOf: string,
   missingFeeds: readonly string[] | undefined,
   onBatch?: (done: number) => void,
 ): Promise<FlagRow[]> {
   const raised: FlagRow[] = [];
-  let done = 0;
-  for await (const facts of batches) {
-    raised.push(...raiseFlags(config, asOf, facts, missingFeeds));
-    onBatch?.(++done);
+  let next = batches > 0 ? readFactsBatch(db, 0) : null;
+  try {
+    for (let batch = 0; batch < batches; batch++) {
+      const facts = await next!;
+      next = batch + 1 < batches ? readFactsBatch(db, batch + 1) : null;
+      raised.push(...raiseFlags(config, asOf, facts, missingFeeds));
+      onBatch?.(batch + 1);
+    }
+  } finally {
+    // A failure here leaves the batch read ahead unread: its own failure, if any, is not another error.
+    await next?.catch(() => undefined);
   }
   return uniqueFlags(raised);
 }
