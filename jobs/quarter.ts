@@ -1,8 +1,9 @@
 // The quarter driver, the one way a quarter runs, in the process that owns the DuckDB file: ingest
 // what is new, export the partitions, have an executor run the match and evaluate steps of every
 // partition (in this process, or as BullMQ jobs on any number of workers), merge, store the flags.
-// An unpartitioned run is the in-process executor with one partition; the merged partitions give
-// the persons and the flags of that run whichever executor ran the steps (see steps.ts).
+// An unpartitioned run (the embedded default) matches and evaluates in place, without partition files
+// (matchInPlace, evaluateInPlace); the merged partitions give the persons and the flags of that run
+// whichever executor ran the steps (see steps.ts).
 import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
@@ -87,7 +88,7 @@ export type QuarterStage = (typeof QUARTER_STAGES)[number];
 
 /**
  * Where a quarter is: the stage, its units done of total (ingest: files; match and evaluate:
- * partition steps; gather and store: 0 or 1), how far the stage is in percent (a running step's own
+ * partition steps, or an unpartitioned run's batches of children for evaluate; gather and store: 0 or 1), how far the stage is in percent (a running step's own
  * progress included), what is under way, and ingest's rows loaded so far. Sent at the start and end
  * of each stage, per file and per step stage: a few hundred events for a province, none per row.
  */

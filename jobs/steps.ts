@@ -362,7 +362,7 @@ function peopleOf(child: ChildFacts, people: Map<string, PersonFacts>): PersonFa
 
 /**
  * Writes the gathered facts as one Parquet file per partition of the children; returns the keys. The batches
- * (rules/gatherFactsInBatches) go into DuckDB as they come: JavaScript holds one batch at a time.
+ * (rules/readFactsBatches) go into DuckDB as they come: JavaScript holds one batch at a time.
  */
 export async function exportEvaluateInputs(db: Db, root: string, rel: string, batches: AsyncIterable<GatheredFacts>, prefixLength: number | null): Promise<string[]> {
   await db.run('CREATE OR REPLACE TEMP TABLE job_eval_in (ord INTEGER, part VARCHAR, facts VARCHAR)');

@@ -66,7 +66,7 @@ export const ofRoles = (table: 'mentions' | 'persons', feeds: string, roles: str
  * maps to today (`r`: its row of the region table).
  */
 const FROM_VALID_ID: Record<string, (id: string, r: string) => string> = {
-  _birth_date: (id) => `strptime(substr(${id}, 7, 8), '%Y%m%d')::DATE`,
+  _birth_date: (id) => `try_strptime(substr(${id}, 7, 8), '%Y%m%d')::DATE`,
   _gender: (id) => `CASE WHEN right(${id}, 3) = '000' THEN NULL WHEN (ascii(substr(${id}, 17, 1)) - 48) % 2 = 1 THEN 'M' ELSE 'F' END`,
   _region: (id) => `substr(${id}, 1, 6)`,
   _region_current: (_id, r) => `${r}.current`,

@@ -166,7 +166,7 @@ const STATEMENTS = (asOf: string, adultAge: number) => [
    GROUP BY c.person_id`,
 ];
 
-/** Children per batch of gatherFactsInBatches: JavaScript holds one batch's facts at a time. */
+/** Children per batch (prepareFacts): JavaScript holds one batch's facts at a time. */
 const BATCH_CHILDREN = 20_000;
 
 /** The tables a batch reads: their rows, and the column naming the person whose batch they go to (a child, or anyone its rules read). */
@@ -225,10 +225,10 @@ export interface GatheredFacts {
   people: Map<string, PersonFacts>;
 }
 
-/** Every child's facts at once (the web's trace, explain, preview, tests); a quarter reads them in batches (gatherFactsInBatches). */
+/** Every child's facts at once (the web's trace, explain, preview, tests); read batch by batch (one list of a table's rows per batch, not per store), as a quarter reads them. */
 export async function gatherFacts(db: Db, asOf: string, adultAge: number): Promise<GatheredFacts> {
   const all: GatheredFacts = { children: [], people: new Map() };
-  for await (const batch of gatherFactsInBatches(db, asOf, adultAge, Number.MAX_SAFE_INTEGER)) {
+  for await (const batch of gatherFactsInBatches(db, asOf, adultAge)) {
     all.children.push(...batch.children);
     for (const [id, f] of batch.people) all.people.set(id, f);
   }

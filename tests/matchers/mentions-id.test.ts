@@ -19,8 +19,11 @@ function random(seed: number): () => number {
   return () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
 }
 
-/** Every kind of ID a parent's column holds: valid (in-use and retired address codes), ending in 000, 15 digits, a wrong check digit, a spreadsheet's damage, empty. */
-function parentIds(n: number): string[] {
+/**
+ * Every kind of ID a column holds: valid (in-use and retired address codes), ending in 000, 15 digits, a wrong check
+ * digit, a spreadsheet's damage, an unknown address code, an impossible birth date, empty.
+ */
+function someIds(n: number): string[] {
   const rnd = random(7);
   const regions = allRegions();
   const inUse = regions.filter((r) => r.inUse);
@@ -33,7 +36,7 @@ function parentIds(n: number): string[] {
   const seq = () => String(Math.floor(rnd() * 1000)).padStart(3, '0');
   const ids: string[] = [];
   for (let i = 0; i < n; i++) {
-    const kind = i % 8;
+    const kind = i % 10;
     const region = kind === 1 ? pick(retired).code : pick(inUse).code;
     const valid = makeId(region, birth(), seq());
     if (kind <= 2) ids.push(valid);
@@ -48,7 +51,9 @@ function parentIds(n: number): string[] {
     } else if (kind === 4) ids.push(valid.slice(0, 6) + valid.slice(8, 17)); // 15 digits
     else if (kind === 5) ids.push(valid.slice(0, 17) + (valid[17] === '1' ? '2' : '1')); // a wrong check digit
     else if (kind === 6) ids.push(`${valid[0]}.${valid.slice(1, 15)}E+17`); // a spreadsheet's scientific notation
-    else ids.push('');
+    else if (kind === 7) ids.push('');
+    else if (kind === 8) ids.push(makeId('999999', birth(), seq())); // no such address code
+    else ids.push(makeId(region, '20230231', seq())); // no such day
   }
   return ids;
 }
@@ -56,22 +61,30 @@ function parentIds(n: number): string[] {
 let db: Db;
 const fathers = new Map<string, string>();
 const mothers = new Map<string, string>();
+/** Incarceration (need-to-know: every column sealed, the parts of the ID too): the subjects' IDs by name. */
+const prisoners = new Map<string, string>();
+const name = (k: number) => SURNAMES[k % SURNAMES.length]! + GIVEN[Math.floor(k / SURNAMES.length) % GIVEN.length]! + GIVEN[Math.floor(k / 128) % GIVEN.length]!;
 
 beforeAll(async () => {
-  const ids = parentIds(400);
+  const ids = someIds(600);
   const rows: string[] = [];
   for (let i = 0; i < 200; i++) {
-    const name = (k: number) => SURNAMES[k % SURNAMES.length]! + GIVEN[Math.floor(k / SURNAMES.length) % GIVEN.length]! + GIVEN[Math.floor(k / 128) % GIVEN.length]!;
     const [father, mother] = [name(2 * i), name(2 * i + 1)];
     fathers.set(father, ids[2 * i]!);
     mothers.set(mother, ids[2 * i + 1]!);
     rows.push(['李' + GIVEN[i % GIVEN.length]!, makeId('440305', '20120315', String(100 + i)), '', '', '440305', '孤儿', '在保', father, ids[2 * i], mother, ids[2 * i + 1]].join(','));
   }
+  const prison: string[] = [];
+  for (let i = 0; i < 200; i++) {
+    prisoners.set(name(400 + i), ids[400 + i]!);
+    prison.push([name(400 + i), ids[400 + i], '服刑在押', '2024-01-01'].join(','));
+  }
   const inbox = tempDir();
   writeFile(inbox, 'registry/roster.csv', '姓名,身份证号,性别,出生日期,户籍地区划代码,保障类别,保障状态,父亲姓名,父亲身份证号,母亲姓名,母亲身份证号\n' + rows.join('\n') + '\n');
+  writeFile(inbox, 'incarceration/sifa.csv', '姓名,身份证号,措施类型,起始日期\n' + prison.join('\n') + '\n');
   db = await openStore(':memory:');
   const reports = await ingestInbox(db, loadConfig(undefined, { database: ':memory:', inbox }));
-  expect(reports.map((r) => r.status)).toEqual(['loaded']);
+  expect(reports.map((r) => r.status)).toEqual(['loaded', 'loaded']);
   await ensureMatchFunctions(db);
   await dropOpenView(db, 'mentions');
   const forms = await openNameFormsOnce(db);
@@ -80,16 +93,16 @@ beforeAll(async () => {
 }, 60_000);
 
 describe('mentions: what an ID says', () => {
-  it("a parent's mention has the birth date, sex, address code and county normalizeId gives its ID", async () => {
+  it("a parent's mention, and a prisoner's (every column sealed), has the birth date, sex, address code and county normalizeId gives its ID", async () => {
     const mentions = await queryRows<{ role: string; name: string; id: string | null; valid: boolean; birth: string | null; id_birth: string | null; region: string | null; gender: string | null; county: string | null }>(
       db,
       `SELECT role, name_raw AS name, id, id_valid AS valid, birth_date::VARCHAR AS birth, id_birth_date::VARCHAR AS id_birth, id_region AS region, gender, county
-       FROM mentions WHERE feed = 'registry' AND role IN ('father', 'mother')`,
+       FROM mentions WHERE feed = 'registry' AND role IN ('father', 'mother') OR feed = 'incarceration'`,
     );
-    expect(mentions).toHaveLength(400); // a parent named without an ID is a mention too
-    const kinds = { valid: 0, damaged: 0, invalid: 0, zeroTail: 0 };
+    expect(mentions).toHaveLength(600); // a person named without an ID is a mention too
+    const kinds = { valid: 0, damaged: 0, invalid: 0, zeroTail: 0, prisonersValid: 0 };
     for (const m of mentions) {
-      const raw = (m.role === 'father' ? fathers : mothers).get(m.name);
+      const raw = (m.role === 'father' ? fathers : m.role === 'mother' ? mothers : prisoners).get(m.name);
       expect(raw, m.name).toBeDefined();
       const r = normalizeId(raw);
       const trusted = r.valid || r.damaged;
@@ -107,11 +120,13 @@ describe('mentions: what an ID says', () => {
       if (r.damaged) kinds.damaged++;
       if (r.id && !r.valid) kinds.invalid++;
       if (r.valid && raw!.endsWith('000')) kinds.zeroTail++;
+      if (r.valid && m.role === 'subject') kinds.prisonersValid++;
     }
     // Every kind was there to compare.
-    expect(kinds.valid).toBeGreaterThan(150);
+    expect(kinds.valid).toBeGreaterThan(200);
+    expect(kinds.prisonersValid).toBeGreaterThan(60);
     expect(kinds.damaged).toBeGreaterThan(20);
-    expect(kinds.invalid).toBeGreaterThan(20);
+    expect(kinds.invalid).toBeGreaterThan(100);
     expect(kinds.zeroTail).toBeGreaterThan(20);
   });
 });
