@@ -88,7 +88,7 @@ export type QuarterStage = (typeof QUARTER_STAGES)[number];
 
 /**
  * Where a quarter is: the stage, its units done of total (ingest: files; match and evaluate:
- * partition steps, or an unpartitioned run's batches of children for evaluate; gather and store: 0 or 1), how far the stage is in percent (a running step's own
+ * partition steps, in place one; gather and store: 0 or 1), how far the stage is in percent (a running step's own
  * progress included), what is under way, and ingest's rows loaded so far. Sent at the start and end
  * of each stage, per file and per step stage: a few hundred events for a province, none per row.
  */
@@ -230,8 +230,9 @@ async function doRun(db: Db, config: Config, executor: StepExecutor, opts: Quart
   progress({ stage: 'evaluate', done: 0, total: 1, percent: 0, detail: 'preparing' });
   const evaluate = async () => {
     if (inPlace) {
+      // Counted as one partition step (prepare, the step, merge: stageDone), the batches its progress.
       return evaluateInPlace(db, batches, config, opts.asOf, missingFeeds, (done) =>
-        progress({ stage: 'evaluate', done, total: batches, percent: (100 * done) / Math.max(batches, 1) }),
+        progress({ stage: 'evaluate', done: 1, total: 3, percent: (100 * (1 + done / batches)) / 3, detail: `all:${done}/${batches}` }),
       );
     }
     const evaluated = await execute(
