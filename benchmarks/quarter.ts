@@ -11,11 +11,14 @@
  * family count, and --twice also runs (in a child process) the scenario with twice the families and
  * prints the ratio of the times. --memory-limit caps every DuckDB instance of the run (BIDUI_MEMORY_LIMIT).
  * The cost of protection at rest is printed as the time spent sealing and opening values in this run.
+ * npm runs the built code (dist/), as `bidui` does: under tsx, esbuild's keepNames wraps every closure (a third of
+ * the rules' time at the adversarial medium).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { effectiveSources, loadConfig, type Config } from '../config/index.js';
@@ -178,12 +181,12 @@ console.log(`BENCH ${JSON.stringify(summary)}`);
 
 if (values.twice) {
   // Twice the rows, in a process of its own (its own peak memory).
-  const args = ['benchmarks/quarter.ts', '--scenario', 'adversarial', '--size', values.size!, '--seed', values.seed!, '--as-of', values['as-of']!, '--families', String(2 * families!), '--no-floor'];
+  const args = [...process.execArgv, fileURLToPath(import.meta.url), '--scenario', 'adversarial', '--size', values.size!, '--seed', values.seed!, '--as-of', values['as-of']!, '--families', String(2 * families!), '--no-floor'];
   if (memoryLimit) args.push('--memory-limit', memoryLimit);
   // Beside this run's folder (--dir), not under the default one.
   args.push('--dir', values.dir!);
-  console.log(`\ntwice the rows: tsx ${args.join(' ')}`);
-  const child = spawnSync(join('node_modules', '.bin', 'tsx'), args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 });
+  console.log(`\ntwice the rows: node ${args.join(' ')}`);
+  const child = spawnSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 });
   const line = child.stdout.split('\n').find((l) => l.startsWith('BENCH '));
   if (!line) throw new Error(`twice the rows: the run gave no figures (exit ${child.status})`);
   const big = JSON.parse(line.slice(6)) as typeof summary;

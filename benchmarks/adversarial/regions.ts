@@ -1,7 +1,7 @@
 // Counties of the scenario's province (四川 51, from reference/region-codes-history.csv) with their
 // own population weights, and the retired codes that older identity numbers still carry.
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { findReferenceFile } from '../../synth/regions.js';
 import { Rng, Weighted } from './basics.js';
 
 export interface County {
@@ -13,7 +13,7 @@ export interface County {
   ethnic: 'han' | 'yi' | 'tibetan';
 }
 
-const TABLE = fileURLToPath(new URL('../../reference/region-codes-history.csv', import.meta.url));
+const TABLE = findReferenceFile();
 
 export function loadCounties(province = '51'): County[] {
   const lines = readFileSync(TABLE, 'utf8').replace(/^\ufeff/, '').split(/\r?\n/).slice(1);
