@@ -22,6 +22,8 @@ import { Rules, type TruthFlag } from './rules.js';
 import { WorldBuilder } from './world.js';
 import { FORMAT_EXT, TextOut, csvCell, csvToParquet, duckdb, type Format } from './writers.js';
 
+export { findReferenceFile } from './regions.js';
+
 export type ProgressFn = (stage: string, done: number, total: number) => void;
 
 export const synthOptionsSchema = z.object({

@@ -1,7 +1,7 @@
 // Counties of the scenario's province (四川 51, from reference/region-codes-history.csv) with their
 // own population weights, and the retired codes that older identity numbers still carry.
 import { readFileSync } from 'node:fs';
-import { findReferenceFile } from '../../synth/regions.js';
+import { findReferenceFile } from '../../synth/index.js';
 import { Rng, Weighted } from './basics.js';
 
 export interface County {
