@@ -35,11 +35,25 @@ export async function suppressions(db: Db): Promise<Suppression[]> {
   return rows.map((r) => ({ flagKey: r.flag_key, fingerprint: r.fingerprint, decisionId: r.decision_id }));
 }
 
-/** Appends the rows to a fresh temp table `run_flags` with the schema's columns. */
-async function stageFlags(db: Db, rows: readonly FlagRow[]): Promise<void> {
-  await db.run(`CREATE OR REPLACE TEMP TABLE run_flags (${FLAG_COLUMNS.map((c) => `${ident(c.name)} ${c.type}`).join(', ')})`);
-  const app = await db.createAppender('run_flags', 'main', 'temp');
-  for (const r of rows) {
+/**
+ * The flags a run raises are staged in DuckDB as they are raised (a temp table, `raised_flags`), batch by batch, and
+ * stored from there: JavaScript holds one batch's flags, not the run's (at province size 594k flags were 2.3 GB of
+ * the JavaScript heap until they were stored). beginRun starts it empty; storeRunFlags stores and drops it.
+ */
+const RAISED = 'raised_flags';
+
+/** An empty `raised_flags` (ord: the order the flags were raised in, then each of the flag row's columns). */
+export async function clearRaisedFlags(db: Db): Promise<void> {
+  await db.run(`CREATE OR REPLACE TEMP TABLE ${RAISED} (ord BIGINT, ${FLAG_COLUMNS.map((c) => `${ident(c.name).quoted} ${c.type}`).join(', ')})`);
+}
+
+/** Appends flags to `raised_flags` (clearRaisedFlags first), after those raised before them. */
+export async function appendRaisedFlags(db: Db, rows: readonly FlagRow[]): Promise<void> {
+  if (!rows.length) return;
+  const [{ n }] = (await queryAll(db, z.object({ n: z.coerce.number() }), sql`SELECT count(*) AS n FROM ${ident(RAISED)}`)) as [{ n: number }];
+  const app = await db.createAppender(RAISED, 'main', 'temp');
+  rows.forEach((r, i) => {
+    app.appendBigInt(BigInt(n + i));
     for (const c of FLAG_COLUMNS) {
       const v = r[c.name];
       if (v === null || v === undefined) app.appendNull();
@@ -48,9 +62,19 @@ async function stageFlags(db: Db, rows: readonly FlagRow[]): Promise<void> {
       else app.appendVarchar(String(v));
     }
     app.endRow();
-  }
+  });
   app.closeSync();
 }
+
+/**
+ * `run_flags`: the raised flags, one per flag_id, as uniqueFlags keeps them (the same flag reached from two batches
+ * or partitions: where it was first raised, as it was last raised).
+ */
+const UNIQUE_RAISED = sql.trusted(`CREATE OR REPLACE TEMP TABLE run_flags AS
+  SELECT * EXCLUDE (ord, first) FROM (
+    SELECT *, min(ord) OVER (PARTITION BY flag_id) AS first FROM ${RAISED}
+    QUALIFY row_number() OVER (PARTITION BY flag_id ORDER BY ord DESC) = 1)
+  ORDER BY first`);
 
 /** The staged column as the flags table stores it (sealed where RULES.md §4 wants it). */
 const stored = (c: (typeof FLAG_COLUMNS)[number]): Sql => {
@@ -60,12 +84,12 @@ const stored = (c: (typeof FLAG_COLUMNS)[number]): Sql => {
 const FLAGS_TABLE = sealedTable('flags').table;
 
 /**
- * Replaces the flags of run `runId` (as of `asOf`) with `rows`, less the suppressed ones, marks
- * each new or persisting against `previousRunId`, and records that run's flags that are gone.
+ * Replaces the flags of run `runId` (as of `asOf`) with the raised ones (appendRaisedFlags), less the suppressed ones,
+ * marks each new or persisting against `previousRunId`, and records that run's flags that are gone.
  */
-export async function storeRunFlags(db: Db, runId: string, asOf: string, previousRunId: string | null, rows: readonly FlagRow[]): Promise<void> {
+export async function storeRunFlags(db: Db, runId: string, asOf: string, previousRunId: string | null): Promise<void> {
   for (const table of [FLAGS_TABLE, 'resolved_flags', 'suppressed_flags']) await exec(db, sql`DELETE FROM ${ident(table)} WHERE run_id = ${runId}`);
-  await stageFlags(db, rows);
+  await exec(db, UNIQUE_RAISED);
   await exec(db, sql`INSERT INTO suppressed_flags
     SELECT ${runId}, f.flag_key, f.fingerprint, d.decision_id FROM run_flags f JOIN (${SUPPRESSION_SQL}) d USING (flag_key, fingerprint)`);
   const lifecycle = previousRunId
@@ -86,6 +110,7 @@ export async function storeRunFlags(db: Db, runId: string, asOf: string, previou
     );
   }
   await db.run('DROP TABLE run_flags');
+  await db.run(`DROP TABLE ${RAISED}`);
 }
 
 /** The `evidence` column as FEEDS.md's compact text: feed:record_id@date, … */

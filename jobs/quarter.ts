@@ -241,7 +241,7 @@ async function doRun(db: Db, config: Config, executor: StepExecutor, opts: Quart
     );
     return mergeFlags(db, root, rel, evaluated);
   };
-  const rows = await evaluate();
+  await evaluate();
   stageDone('evaluate', evalKeys.length);
   await reclaimWork(db);
   lap('evaluate');
@@ -250,7 +250,7 @@ async function doRun(db: Db, config: Config, executor: StepExecutor, opts: Quart
   const status = failures.length ? 'incomplete' : 'complete';
   if (failures.length) log.warn({ runId, failures: failures.length }, 'run incomplete');
   whole('store', 0);
-  const result = await finishRun(db, runId, rows, { out: opts.out, ingest, timings, matchSettings: linked.settings, matchCounts, status, missingFeeds, unreadFolders: unread });
+  const result = await finishRun(db, runId, { out: opts.out, ingest, timings, matchSettings: linked.settings, matchCounts, status, missingFeeds, unreadFolders: unread });
   // Partition files hold personal data: gone once the run is stored (a run that failed keeps them to resume).
   if (!config.jobs.keepResults) rmSync(resolve(root, rel), { recursive: true, force: true });
   whole('store', 1);

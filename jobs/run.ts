@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import type { Config } from '../config/index.js';
 import type { BatchReport } from '../connectors/index.js';
-import { storeRunFlags, writeFlagsCsv, type FlagRow } from '../flags/index.js';
+import { clearRaisedFlags, storeRunFlags, writeFlagsCsv } from '../flags/index.js';
 import { log } from '../pipeline/log.js';
 import { appendAudit } from '../review/index.js';
 import { sealFile } from '../pipeline/seal/index.js';
@@ -41,6 +41,8 @@ export async function beginRun(db: Db, config: Config, asOf: string): Promise<st
     db,
     sql`INSERT INTO runs (run_id, as_of, status, started_at, config, input_batches) VALUES (${runId}, ${asOf}::DATE, 'running', now(), ${JSON.stringify(config)}, [])`,
   );
+  // The flags the run raises are appended to it as they are raised (flags/appendRaisedFlags) and stored by finishRun.
+  await clearRaisedFlags(db);
   return runId;
 }
 
@@ -64,8 +66,8 @@ export interface FinishOptions {
   unreadFolders?: string[];
 }
 
-/** Stores the flags of a run (flags/), writes flags.csv, records the summary on the runs row. */
-export async function finishRun(db: Db, runId: string, rows: readonly FlagRow[], opts: FinishOptions = {}): Promise<QuarterResult> {
+/** Stores the flags the run raised (flags/appendRaisedFlags), writes flags.csv, records the summary on the runs row. */
+export async function finishRun(db: Db, runId: string, opts: FinishOptions = {}): Promise<QuarterResult> {
   const run = await queryOne(db, z.object({ as_of: z.string() }), sql`SELECT as_of::VARCHAR AS as_of FROM runs WHERE run_id = ${runId}`);
   if (!run) throw new Error(`no run ${runId}`);
   const asOf = run.as_of;
@@ -77,7 +79,7 @@ export async function finishRun(db: Db, runId: string, rows: readonly FlagRow[],
     sql`SELECT run_id FROM runs WHERE as_of < ${asOf}::DATE AND status = 'complete' ORDER BY as_of DESC LIMIT 1`,
   );
   const prev = previous?.run_id ?? null;
-  await storeRunFlags(db, runId, asOf, prev, rows);
+  await storeRunFlags(db, runId, asOf, prev);
   const written = opts.out ? [await writeFlagsCsv(db, runId, opts.out)] : [];
   timings.store = Math.round(performance.now() - t) / 1000;
 

@@ -31,7 +31,7 @@ import {
 } from '../matchers/index.js';
 import { log } from '../pipeline/log.js';
 import { exec, ident, lit, memoryLimit, queryAll, sql, type Db, type Sql } from '../pipeline/store/index.js';
-import { flagRowSchema, raiseFlags, uniqueFlags, type FlagRow } from '../flags/index.js';
+import { appendRaisedFlags, flagRowSchema, raiseFlags, uniqueFlags, type FlagRow } from '../flags/index.js';
 import { personIdsRead, readFactsBatch, type ChildFacts, type GatheredFacts, type PersonFacts } from '../rules/index.js';
 
 export const STEP_NAMES = ['match', 'evaluate'] as const;
@@ -270,8 +270,9 @@ export async function evaluateInput(
 
 /**
  * The flags of the `batches` batches rules/prepareFacts gathered, evaluated in this process (one partition, the
- * embedded default): the flags evaluateInput gives from the exported file, without writing every child's facts to a
- * file and parsing them back. The next batch is read while this one's rules run (its query runs in DuckDB's threads).
+ * embedded default) and appended to the run's raised flags batch by batch: the flags evaluateInput gives from the
+ * exported file, without writing every child's facts to a file and parsing them back. The next batch is read while
+ * this one's rules run (its query runs in DuckDB's threads). Returns how many flags were raised.
  */
 export async function evaluateInPlace(
   db: Db,
@@ -280,21 +281,23 @@ export async function evaluateInPlace(
   asOf: string,
   missingFeeds: readonly string[] | undefined,
   onBatch?: (done: number) => void,
-): Promise<FlagRow[]> {
-  const raised: FlagRow[] = [];
+): Promise<number> {
+  let raised = 0;
   let next = batches > 0 ? readFactsBatch(db, 0) : null;
   try {
     for (let batch = 0; batch < batches; batch++) {
       const facts = await next!;
       next = batch + 1 < batches ? readFactsBatch(db, batch + 1) : null;
-      raised.push(...raiseFlags(config, asOf, facts, missingFeeds));
+      const rows = raiseFlags(config, asOf, facts, missingFeeds);
+      await appendRaisedFlags(db, rows);
+      raised += rows.length;
       onBatch?.(batch + 1);
     }
   } finally {
     // A failure here leaves the batch read ahead unread: its own failure, if any, is not another error.
     await next?.catch(() => undefined);
   }
-  return uniqueFlags(raised);
+  return raised;
 }
 
 // ---- The owner's side: export inputs, merge results -------------------------------------------------
@@ -389,12 +392,17 @@ export async function exportEvaluateInputs(db: Db, root: string, rel: string, ba
   return keys;
 }
 
-/** The flags of the finished partitions, in partition order; one flag reached twice is one flag (as raiseFlags). */
-export async function mergeFlags(db: Db, root: string, rel: string, keys: string[]): Promise<FlagRow[]> {
-  const rows: FlagRow[] = [];
+/**
+ * The flags of the finished partitions appended to the run's raised flags, in partition order (one partition's file
+ * at a time); storing keeps one flag reached from two partitions once (as raiseFlags). Returns how many were appended.
+ */
+export async function mergeFlags(db: Db, root: string, rel: string, keys: string[]): Promise<number> {
+  let merged = 0;
   for (const k of keys) {
     const file = stepFiles(root, { rel, step: 'evaluate', key: k }).flags;
-    for (const r of await queryAll(db, z.object({ flag: z.string() }), sql`SELECT flag FROM read_parquet(${file}) ORDER BY ord`)) rows.push(flagRowSchema.parse(JSON.parse(r.flag)));
+    const rows = (await queryAll(db, z.object({ flag: z.string() }), sql`SELECT flag FROM read_parquet(${file}) ORDER BY ord`)).map((r) => flagRowSchema.parse(JSON.parse(r.flag)));
+    await appendRaisedFlags(db, rows);
+    merged += rows.length;
   }
-  return uniqueFlags(rows);
+  return merged;
 }

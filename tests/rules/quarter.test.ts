@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../config/index.js';
 import { openStore, queryRows, type Db } from '../../pipeline/store/index.js';
 import { decide } from '../../review/index.js';
-import { raiseFlags } from '../../flags/index.js';
+import { appendRaisedFlags, raiseFlags } from '../../flags/index.js';
 import { beginRun, finishRun, runQuarter, type StepExecutor } from '../../jobs/index.js';
 import { explainChild, gatherFacts } from '../../rules/index.js';
 import { scoreAgainstTruth } from '../../benchmarks/quarter-truth.js';
@@ -94,7 +94,8 @@ describe('quarterly run', () => {
     const runId = await beginRun(db, cfg, AS_OF);
     const rows = raiseFlags(cfg, AS_OF, await gatherFacts(db, AS_OF, cfg.profile.adultAge));
     const changed = rows.map((r) => (r.flag_key === target!.flag_key ? { ...r, fingerprint: r.fingerprint + 'x' } : r));
-    const result = await finishRun(db, runId, changed);
+    await appendRaisedFlags(db, changed);
+    const result = await finishRun(db, runId);
     expect(result.suppressed).toBe(0);
     expect(await queryRows(db, `SELECT flag_id FROM flags WHERE flag_key = '${target!.flag_key}'`)).toEqual([{ flag_id: target!.flag_id }]);
   });
@@ -127,6 +128,27 @@ describe('quarterly run', () => {
     await expect(runQuarter(db, cfg, { asOf: AS_OF, executor: fullDisk })).rejects.toThrow(/本次比对未完成：匹配步骤没有一个分区完成（分区 .*No space left on device/);
   });
 
+  it('stores the flags raised batch by batch; one flag raised in two batches is stored once, as it was last raised', async () => {
+    const { db, cfg } = await freshRun('batches');
+    const before = await flagsOf(db);
+    const rows = raiseFlags(cfg, AS_OF, await gatherFacts(db, AS_OF, cfg.profile.adultAge));
+    expect(rows.length).toBeGreaterThan(3);
+    const runId = await beginRun(db, cfg, AS_OF);
+    const half = Math.floor(rows.length / 2);
+    await appendRaisedFlags(db, rows.slice(0, half));
+    // The first flag again in the next batch, with another score (a duplicate registration seen from two children).
+    await appendRaisedFlags(db, [...rows.slice(half), { ...rows[0]!, score: 0.123 }]);
+    const result = await finishRun(db, runId);
+    expect(result.flags).toBe(rows.length);
+    const stored = await flagsOf(db);
+    expect(stored.length).toBe(before.length);
+    const first = stored.find((r) => r.flag_id === rows[0]!.flag_id)!;
+    expect(first.score).toBe(0.123);
+    expect(stored.map((r) => ({ ...r, score: r.flag_id === rows[0]!.flag_id ? null : r.score }))).toEqual(
+      before.map((r) => ({ ...r, score: r.flag_id === rows[0]!.flag_id ? null : r.score })),
+    );
+  });
+
   it('a flag held back by a rejection in the next quarter is suppressed, not resolved', async () => {
     const { db, cfg } = await freshRun('next-suppressed');
     const rows = raiseFlags(cfg, AS_OF, await gatherFacts(db, AS_OF, cfg.profile.adultAge));
@@ -134,7 +156,8 @@ describe('quarterly run', () => {
     await decide(db, { flagId: target.flag_id, decision: 'rejected', reason: '已核实', by: 'reviewer-a' });
     // The next quarter finds the same conditions (same keys and evidence).
     const next = await beginRun(db, cfg, '2026-12-31');
-    const result = await finishRun(db, next, rows);
+    await appendRaisedFlags(db, rows);
+    const result = await finishRun(db, next);
     expect(result).toMatchObject({ suppressed: 1, resolved: 0, flags: rows.length - 1 });
     expect(result.lifecycle.persisting).toBe(rows.length - 1);
   });
