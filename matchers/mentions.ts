@@ -86,9 +86,10 @@ function roleSelect(spec: FeedSpec, roleIndex: number): string {
     '': cert,
     _valid: 'true',
     _damaged: 'false',
-    _birth_date: `strptime(substr(${cert}, 7, 8), '%Y%m%d')::DATE`,
-    _gender: `CASE WHEN (ascii(substr(${cert}, 17, 1)) - 48) % 2 = 1 THEN 'M' ELSE 'F' END`,
-    _region: `substr(${cert}, 1, 6)`,
+    // The certificate's ID is a valid one: what it says is read as a valid ID column's is (no sex for one ending in 000).
+    _birth_date: FROM_VALID_ID._birth_date!(cert, ''),
+    _gender: FROM_VALID_ID._gender!(cert, ''),
+    _region: FROM_VALID_ID._region!(cert, ''),
   };
   // What a valid ID says is read from its digits (FROM_VALID_ID), not opened from the sealed columns the store keeps
   // beside it: each sealed value crosses into JavaScript one by one (an incarceration record opened 7.4 of them).

@@ -63,6 +63,8 @@ const fathers = new Map<string, string>();
 const mothers = new Map<string, string>();
 /** Incarceration (need-to-know: every column sealed, the parts of the ID too): the subjects' IDs by name. */
 const prisoners = new Map<string, string>();
+/** Disability records: the certificate number (the ID and two digits) and the ID column, by name. */
+const certificates = new Map<string, { cert: string; column: string }>();
 const name = (k: number) => SURNAMES[k % SURNAMES.length]! + GIVEN[Math.floor(k / SURNAMES.length) % GIVEN.length]! + GIVEN[Math.floor(k / 128) % GIVEN.length]!;
 
 beforeAll(async () => {
@@ -79,12 +81,22 @@ beforeAll(async () => {
     prisoners.set(name(400 + i), ids[400 + i]!);
     prison.push([name(400 + i), ids[400 + i], '服刑在押', '2024-01-01'].join(','));
   }
+  // The same kinds of ID as the first 18 characters of a certificate number (残疾人证号 = ID + category + grade).
+  const disability: string[] = [];
+  for (let i = 0; i < 200; i++) {
+    const cert = ids[i]! ? ids[i]! + '41' : '';
+    // The ID column holds another valid number (a clerk's slip): the certificate's ID replaces it when that is valid.
+    const column = makeId('440305', '19800101', String(100 + i));
+    certificates.set(name(600 + i), { cert, column });
+    disability.push([name(600 + i), column, cert, '4', '1', '2022-01-01', '有效'].join(','));
+  }
   const inbox = tempDir();
   writeFile(inbox, 'registry/roster.csv', '姓名,身份证号,性别,出生日期,户籍地区划代码,保障类别,保障状态,父亲姓名,父亲身份证号,母亲姓名,母亲身份证号\n' + rows.join('\n') + '\n');
   writeFile(inbox, 'incarceration/sifa.csv', '姓名,身份证号,措施类型,起始日期\n' + prison.join('\n') + '\n');
+  writeFile(inbox, 'disability/canlian.csv', '姓名,身份证号,残疾人证号,残疾类别,残疾等级,发证日期,证件状态\n' + disability.join('\n') + '\n');
   db = await openStore(':memory:');
   const reports = await ingestInbox(db, loadConfig(undefined, { database: ':memory:', inbox }));
-  expect(reports.map((r) => r.status)).toEqual(['loaded', 'loaded']);
+  expect(reports.map((r) => r.status)).toEqual(['loaded', 'loaded', 'loaded']);
   await ensureMatchFunctions(db);
   await dropOpenView(db, 'mentions');
   const forms = await openNameFormsOnce(db);
@@ -128,5 +140,27 @@ describe('mentions: what an ID says', () => {
     expect(kinds.damaged).toBeGreaterThan(20);
     expect(kinds.invalid).toBeGreaterThan(100);
     expect(kinds.zeroTail).toBeGreaterThan(20);
+  });
+
+  it("a disability record's certificate ID replaces another ID column and is read as a valid ID column is (no sex for one ending in 000)", async () => {
+    const mentions = await queryRows<{ name: string; id: string | null; birth: string | null; region: string | null; gender: string | null; county: string | null }>(
+      db,
+      `SELECT name_raw AS name, id, birth_date::VARCHAR AS birth, region6 AS region, gender, county FROM mentions WHERE feed = 'disability'`,
+    );
+    expect(mentions).toHaveLength(200);
+    let [rescued, zeroTail] = [0, 0];
+    for (const m of mentions) {
+      const row = certificates.get(m.name);
+      expect(row, m.name).toBeDefined();
+      // Only a valid 18-character ID starts a certificate number the linkage trusts (certificateIdSql); else the column.
+      const fromCert = normalizeId(row!.cert.slice(0, 18));
+      const r = fromCert.valid ? fromCert : normalizeId(row!.column);
+      const expected = { id: r.id, birth: r.birthDate, region: r.region, gender: r.gender, county: r.regionCurrent[0] ?? r.region };
+      expect({ id: m.id, birth: m.birth, region: m.region, gender: m.gender, county: m.county }, row!.cert).toEqual(expected);
+      if (fromCert.valid) rescued++;
+      if (fromCert.valid && fromCert.id!.endsWith('000')) zeroTail++;
+    }
+    expect(rescued).toBeGreaterThan(50);
+    expect(zeroTail).toBeGreaterThan(10);
   });
 });
