@@ -8,7 +8,7 @@ import { ID_ONE_EDITS_MACRO, registerMatchFunctions } from './functions.js';
 import { compareCandidates, finishLinkage, prepareLinkage, type LinkageState, type RunLinkageResult } from './linkage.js';
 import { householdCandidatesStages, householdLinksStages, householdPersonsStages, householdSettings, householdSettingsSchema, type HouseholdSettings } from './household.js';
 import { interestFeeds, mentionsStages } from './mentions.js';
-import { nameOnlyAlternativesStage, nameOnlyCandidatesStage, nameOnlyLinksFromCandidatesStage, nameOnlyLinksStage, nameOnlyPersonsStages, nameOnlySettings, nameOnlySettingsSchema, nameOnlySubjectsStage, type NameOnlySettings } from './name-only.js';
+import { nameOnlyAlternativesStage, nameOnlyCandidatesStages, nameOnlyLinksFromCandidatesStage, nameOnlyLinksStage, nameOnlyPersonsStages, nameOnlySettings, nameOnlySettingsSchema, nameOnlySubjectsStage, type NameOnlySettings } from './name-only.js';
 import { settingsWithParams, type TrainedParams } from './params.js';
 import { splitStages } from './split.js';
 import { parseSettings, shippedSettingsText, type LinkageSettings } from './settings.js';
@@ -235,7 +235,7 @@ export async function finishPersonLinkage(db: Db, prepared: PreparedPersonLinkag
   let nameOnlyLinks = 0;
   if (prepared.nameOnly) {
     await runner.run(
-      nameOnlyCandidatesStage(prepared.nameOnly),
+      ...nameOnlyCandidatesStages(prepared.nameOnly),
       nameOnlyLinksFromCandidatesStage(prepared.nameOnly),
       nameOnlyAlternativesStage(prepared.nameOnly),
       nameOnlySubjectsStage(prepared.nameOnly),

@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { lit, sealedTable } from '../pipeline/store/index.js';
 import { mentionUidSql, ofRoles } from './mentions.js';
 import { shippedSettingsText } from './settings.js';
+import { dropStage } from './sql.js';
 import type { Stage } from './stage.js';
 
 const ageRange = z.tuple([z.number().int().min(0), z.number().int().min(0)]).refine(([a, b]) => a <= b, { message: 'age range: min > max' });
@@ -152,11 +153,14 @@ const listedChildren = (table: 'mentions' | 'persons') => ofRoles(table, `'enrol
 const pupils = (table: 'mentions' | 'persons') => ofRoles(table, `'enrollment'`, `'subject'`);
 
 /**
- * `name_only_candidates`: every record subject (or parent another record lists with an ID: listed) that could be a
- * guardian or registry parent listed by name alone, with the tests' inputs (rare, namesakes, households, persons).
- * Needs mentions, persons, feed_enrollment and feed_registry.
+ * `name_only_parents`: every father or mother a school record or registry row lists, with its child and household;
+ * then `name_only_candidates`: every record subject (or parent another record lists with an ID: listed) that could be
+ * a guardian or registry parent listed by name alone, with the tests' inputs (rare, namesakes, households, persons).
+ * Needs mentions, persons, feed_enrollment and feed_registry. The parents are a table, not a CTE of the candidates'
+ * statement: eight parts of it read them, and a materialized CTE is read whole, every column, each time (at the
+ * adversarial province 10.7M rows of 20 columns, scanned for 81 s of the statement's operator time).
  */
-export function nameOnlyCandidatesStage(s: NameOnlySettings): Stage {
+export function nameOnlyCandidatesStages(s: NameOnlySettings): Stage[] {
   const feeds = s.eventFeeds.map(lit).join(', ');
   const [fMin, fMax] = s.parentAge.FATHER;
   const [mMin, mMax] = s.parentAge.MOTHER;
@@ -177,7 +181,7 @@ export function nameOnlyCandidatesStage(s: NameOnlySettings): Stage {
     AND ${aliveAt('c.death_date', 'g.relation', 'g.child_birth')}`;
   // The parents listed with a valid ID (and a rare name) that the calibration looks up (self_test).
   const idParent = `id_birth IS NOT NULL AND name <> '' AND pinyin IS NOT NULL AND county IS NOT NULL AND child_birth IS NOT NULL`;
-  const sql = `CREATE OR REPLACE TABLE name_only_candidates AS
+  const parents = `CREATE OR REPLACE TABLE name_only_parents AS
 WITH listed AS (
   -- Every father or mother a record lists beside a child, whatever its ID: the guardians of a school record
   -- (the student is the record's subject) and the parents of a registry row (the registered child).
@@ -236,8 +240,13 @@ household AS (
   SELECT feed, batch_id, src_row,
     coalesce(any_value(county), '') || '|' || coalesce(max(pinyin) FILTER (WHERE relation = 'FATHER'), '') || '|' || coalesce(max(pinyin) FILTER (WHERE relation = 'MOTHER'), '') AS household
   FROM g00 GROUP BY feed, batch_id, src_row
+)
+SELECT g00.*, h.household FROM g00 JOIN household h USING (feed, batch_id, src_row)`;
+  const sql = `CREATE OR REPLACE TABLE name_only_candidates AS
+WITH region_lists AS (
+  -- Every address code with the counties it maps to today (the identity module's table, bidui_regions).
+  SELECT code, current AS counties FROM bidui_regions WHERE len(current) > 0
 ),
-g0 AS (SELECT g00.*, h.household FROM g00 JOIN household h USING (feed, batch_id, src_row)),
 age_window AS (
   -- A plausible age at the child's birth: within parentAge, the central parentAgeCoverage of the ages at which the
   -- store's parents of that relation listed with a valid ID had their children. A namesake decades older (a death
@@ -247,13 +256,13 @@ age_window AS (
   FROM (VALUES ('FATHER', ${fMin}, ${fMax}), ('MOTHER', ${mMin}, ${mMax})) w(relation, lo, hi)
   LEFT JOIN (
     SELECT relation, count(*) AS n, quantile_disc(age, ${tail}) AS lo, quantile_disc(age, ${1 - tail}) AS hi
-    FROM (SELECT relation, date_sub('year', id_birth, child_birth) AS age FROM g0 WHERE id_birth IS NOT NULL AND child_birth IS NOT NULL)
+    FROM (SELECT relation, date_sub('year', id_birth, child_birth) AS age FROM name_only_parents WHERE id_birth IS NOT NULL AND child_birth IS NOT NULL)
     GROUP BY relation
   ) a USING (relation)
 ),
 g AS (
   -- Name-only parents: a name, no usable ID, linked to nobody, a child with a county and a birth date.
-  SELECT * FROM g0
+  SELECT * FROM name_only_parents
   WHERE NOT has_id AND cluster_size = 1 AND name IS NOT NULL AND name <> '' AND pinyin IS NOT NULL AND county IS NOT NULL AND child_birth IS NOT NULL
 ),
 deaths AS (
@@ -285,7 +294,7 @@ cand AS (
   ) WHERE counties IS NOT NULL
 ),
 -- The parents that households list with an ID (one-to-one per role: another household's father is not this one's).
-id_claims AS (SELECT DISTINCT person_id, relation, household FROM g0 WHERE has_id AND county IS NOT NULL),
+id_claims AS (SELECT DISTINCT person_id, relation, household FROM name_only_parents WHERE has_id AND county IS NOT NULL),
 share AS (
   SELECT name_nodots AS name, count(*) AS n, sum(count(*)) OVER () AS total
   FROM mentions WHERE name_nodots IS NOT NULL AND name_nodots <> '' GROUP BY name_nodots
@@ -311,11 +320,11 @@ qa AS (
   SELECT DISTINCT g.uid, g.mention_key, g.feed, g.relation, g.household, g.counties, g.name, g.surname, g.pinyin, g.child_birth,
     k.uid, k.mention_key, k.feed, k.person_id, CASE g.relation WHEN 'FATHER' THEN 'M' ELSE 'F' END, true
   FROM g JOIN (
-    SELECT g.uid AS g_uid, k.uid AS k_uid FROM g JOIN g0 k ON k.household = g.household AND k.relation = g.relation WHERE k.has_id
+    SELECT g.uid AS g_uid, k.uid AS k_uid FROM g JOIN name_only_parents k ON k.household = g.household AND k.relation = g.relation WHERE k.has_id
     UNION
-    SELECT g.uid, k.uid FROM g JOIN g0 k ON k.child_person = g.child_person AND k.relation = g.relation AND k.pinyin = g.pinyin
+    SELECT g.uid, k.uid FROM g JOIN name_only_parents k ON k.child_person = g.child_person AND k.relation = g.relation AND k.pinyin = g.pinyin
     WHERE k.has_id AND ${sameName('k', 'g')}
-  ) j ON j.g_uid = g.uid JOIN g0 k ON k.uid = j.k_uid
+  ) j ON j.g_uid = g.uid JOIN name_only_parents k ON k.uid = j.k_uid
   WHERE ${idDigitsAgree('g.gid', 'k.gid', 'NULL::DATE')}
 ),
 q AS (
@@ -330,9 +339,9 @@ claims AS (
   -- Only the candidates' claims are counted (per_person is read for them): at province size the parents linked are
   -- 8.6M rows, the candidates' claims a fraction.
   SELECT person_id, relation, household FROM q
-  UNION SELECT person_id, relation, household FROM g0 WHERE county IS NOT NULL AND (person_id, relation) IN (SELECT person_id, relation FROM q)
+  UNION SELECT person_id, relation, household FROM name_only_parents WHERE county IS NOT NULL AND (person_id, relation) IN (SELECT person_id, relation FROM q)
 ),
-id_parent AS (SELECT * FROM g0 SEMI JOIN rare r ON r.name = g0.name AND r.rare WHERE ${idParent}),
+id_parent AS (SELECT * FROM name_only_parents g0 SEMI JOIN rare r ON r.name = g0.name AND r.rare WHERE ${idParent}),
 id_parent_area AS (
   SELECT *, ${areaRows(s.area, 'counties')} AS area FROM id_parent
   WHERE hash(uid) % 1000000 < 1000000.0 * ${s.calibrationMaxParents} / greatest(${s.calibrationMaxParents}, (SELECT count(*) FROM id_parent))
@@ -402,7 +411,11 @@ LEFT JOIN calibration cal ON cal.relation = q.relation AND cal.c_feed = q.c_feed
 JOIN rare r ON r.name = q.name
 JOIN per_person pp ON pp.person_id = q.person_id AND pp.relation = q.relation
 JOIN per_guardian pg ON pg.g_uid = q.g_uid`;
-  return { name: 'name_only_candidates', outputTable: 'name_only_candidates', sql };
+  return [
+    { name: 'name_only_parents', outputTable: 'name_only_parents', sql: parents },
+    { name: 'name_only_candidates', outputTable: 'name_only_candidates', sql },
+    dropStage('name_only_parents_drop', 'name_only_parents'),
+  ];
 }
 
 /**
