@@ -13,7 +13,7 @@ export {
   statusLabel, latestDecisionsSql, flagsWithStatus, flagRecordSchema, loadFlags, approvalRefusal,
   type FlagRecord, type DecisionKind, type StoredDecision, type FlagStatus, type FollowUp,
 } from './status.js';
-export { suppressions, clearRaisedFlags, appendRaisedFlags, storeRunFlags, writeFlagsCsv, type Suppression } from './store.js';
+export { suppressions, clearRaisedFlags, appendRaisedFlags, dropRaisedFlags, storeRunFlags, writeFlagsCsv, type Suppression } from './store.js';
 export {
   RESTRICTED_REASONS, RESTRICTED_REASON_LABEL, RESTRICTED_CODE, RESTRICTED_FEEDS, RESTRICTED_ROW_FEEDS, RESTRICTED_CATEGORY_REASONS,
   isRestrictedCategory, isRestrictedFlag, isRestrictedReason, flagVisibleSql, visibleReasonSql, visibleEvidenceSql,

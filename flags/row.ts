@@ -137,7 +137,10 @@ export function raiseFlags(config: Pick<Config, 'profile' | 'jurisdiction'>, asO
   return uniqueFlags(rows);
 }
 
-/** The same flag reached twice (e.g. one duplicate row seen from two children, or from two partitions) is one flag. */
+/**
+ * The same flag reached twice (e.g. one duplicate row seen from two children) is one flag: its first place, its last
+ * value. Across batches and partitions flags/store.ts does the same in SQL (raised_flags).
+ */
 export function uniqueFlags(rows: FlagRow[]): FlagRow[] {
   return [...new Map(rows.map((r) => [r.flag_id, r])).values()];
 }

@@ -47,6 +47,11 @@ export async function clearRaisedFlags(db: Db): Promise<void> {
   await db.run(`CREATE OR REPLACE TEMP TABLE ${RAISED} (ord BIGINT, ${FLAG_COLUMNS.map((c) => `${ident(c.name).quoted} ${c.type}`).join(', ')})`);
 }
 
+/** Drops `raised_flags`: a run that failed leaves no flags (names, ID numbers) behind on the connection. */
+export async function dropRaisedFlags(db: Db): Promise<void> {
+  await db.run(`DROP TABLE IF EXISTS ${RAISED}`);
+}
+
 /** Appends flags to `raised_flags` (clearRaisedFlags first), after those raised before them. */
 export async function appendRaisedFlags(db: Db, rows: readonly FlagRow[]): Promise<void> {
   if (!rows.length) return;
@@ -88,6 +93,8 @@ const FLAGS_TABLE = sealedTable('flags').table;
  * marks each new or persisting against `previousRunId`, and records that run's flags that are gone.
  */
 export async function storeRunFlags(db: Db, runId: string, asOf: string, previousRunId: string | null): Promise<void> {
+  const staged = await queryAll(db, z.object({ n: z.coerce.number() }), sql`SELECT count(*) AS n FROM duckdb_tables() WHERE temporary AND table_name = ${RAISED}`);
+  if (!staged[0]?.n) throw new Error(`storeRunFlags: no raised flags on this connection (beginRun starts them, on the same connection)`);
   for (const table of [FLAGS_TABLE, 'resolved_flags', 'suppressed_flags']) await exec(db, sql`DELETE FROM ${ident(table)} WHERE run_id = ${runId}`);
   await exec(db, UNIQUE_RAISED);
   await exec(db, sql`INSERT INTO suppressed_flags

@@ -12,6 +12,7 @@ import { ingestFile, ingestInbox, sourceFiles, unreadFolders, type BatchReport }
 
 /** ingestInbox's per-file callback. */
 type IngestProgress = NonNullable<NonNullable<Parameters<typeof ingestInbox>[2]>['onProgress']>;
+import { dropRaisedFlags } from '../flags/index.js';
 import { log } from '../pipeline/log.js';
 import { persistWorkTable, queryAll, reclaimWork, queryOne, sql, type Db } from '../pipeline/store/index.js';
 import { z } from 'zod';
@@ -145,7 +146,13 @@ export function runQuarter(db: Db, config: Config, opts: QuarterOptions): Promis
   const current = running.get(key);
   if (current) return current;
   const executor = opts.executor ?? embeddedExecutor(resultsRoot(config));
-  const p = doRun(db, config, executor, opts).finally(() => running.delete(key));
+  const p = doRun(db, config, executor, opts)
+    .catch(async (err: unknown) => {
+      // A run that failed leaves none of its raised flags on the connection (they hold names and ID numbers).
+      await dropRaisedFlags(db).catch(() => undefined);
+      throw err;
+    })
+    .finally(() => running.delete(key));
   running.set(key, p);
   return p;
 }

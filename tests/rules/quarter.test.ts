@@ -126,6 +126,9 @@ describe('quarterly run', () => {
       run: async (tasks) => tasks.map((task) => ({ task, done: null, error: 'IO Error: No space left on device' })),
     };
     await expect(runQuarter(db, cfg, { asOf: AS_OF, executor: fullDisk })).rejects.toThrow(/本次比对未完成：匹配步骤没有一个分区完成（分区 .*No space left on device/);
+    // The failed run leaves no raised flags on the connection, and nothing can store them.
+    expect(await queryRows(db, `SELECT table_name FROM duckdb_tables() WHERE table_name = 'raised_flags'`)).toEqual([]);
+    await expect(finishRun(db, `Q${AS_OF}`)).rejects.toThrow(/no raised flags/);
   });
 
   it('stores the flags raised batch by batch; one flag raised in two batches is stored once, as it was last raised', async () => {
