@@ -20,7 +20,7 @@ import { identitySettings, storedMentionText } from '../matchers/index.js';
 import { applyRetention, type RetentionResult } from '../review/index.js';
 import { prepareFacts, readFactsBatches } from '../rules/index.js';
 import { beginRun, finishRun, runIdFor, type QuarterResult } from './run.js';
-import { evaluateInPlace, exportEvaluateInputs, exportMatchInputs, matchInPlace, mergeFlags, mergeMatches, readDone, runStep, type StepDone, type StepProgress, type StepTask } from './steps.js';
+import { dropMatchScratch, evaluateInPlace, exportEvaluateInputs, exportMatchInputs, matchInPlace, mergeFlags, mergeMatches, readDone, runStep, type StepDone, type StepProgress, type StepTask } from './steps.js';
 import { stopwatch } from '../pipeline/timing.js';
 
 export interface StepOutcome {
@@ -219,6 +219,8 @@ async function doRun(db: Db, config: Config, executor: StepExecutor, opts: Quart
   for (const table of ['persons', 'person_links', 'mentions', 'match_runs', 'name_only_alternatives']) {
     await persistWorkTable(db, table, table === 'mentions' ? { sealedAlready: storedMentionText() } : {});
   }
+  // What the linkage built for itself is read by nothing after it: its memory goes to the gather and the rules.
+  await dropMatchScratch(db);
   stageDone('match', matchKeys.length);
   await reclaimWork(db);
   lap('match');

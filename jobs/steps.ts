@@ -21,6 +21,7 @@ import { configSchema, feedName, ruleProfile } from '../config/index.js';
 import {
   bucketKeysQuery,
   compareCandidates,
+  dropLinkageScratch,
   ensureMatchFunctions,
   finishPersonLinkage,
   mergeVectors,
@@ -347,6 +348,11 @@ export async function matchInPlace(db: Db, runId: string): Promise<LinkPersonsRe
   await mergeVectors(db, MATCH_PREFIX, `SELECT * FROM ${MATCH_PREFIX}comparison_vectors_unmerged`);
   await exec(db, sql`DROP TABLE ${unmerged}`);
   return finishPersonLinkage(db, prepared);
+}
+
+/** The linkage's own tables of a quarter's match, once persons and links are persisted (matchers/dropLinkageScratch). */
+export async function dropMatchScratch(db: Db): Promise<void> {
+  await dropLinkageScratch(db, MATCH_PREFIX);
 }
 
 /** persons and person_links of the store from the buckets' comparison vectors (the keys that finished). */

@@ -3,6 +3,6 @@ export { runLinkage, compareCandidates, bucketKeysQuery, mergeVectors } from './
 export type { RunLinkageOptions, RunLinkageResult } from './linkage.js';
 export { settingsWithParams } from './params.js';
 export { parseSettings, SettingsError } from './settings.js';
-export { linkPersons, preparePersonLinkage, finishPersonLinkage, identitySettings, ensureMatchFunctions } from './identity.js';
+export { linkPersons, preparePersonLinkage, finishPersonLinkage, dropLinkageScratch, identitySettings, ensureMatchFunctions } from './identity.js';
 export type { LinkPersonsOptions, LinkPersonsResult, PreparedPersonLinkage } from './identity.js';
 export { storedMentionText } from './mentions.js';

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../config/index.js';
 import { connect, embeddedExecutor, type StepExecutor, queueExecutor, queueNames, queueStatus, registerSchedules, resultsRoot, runQuarter, startWorkers, stepFiles } from '../../jobs/index.js';
 import { writeJsonAtomic, writeParquet } from '../../jobs/steps.js';
-import { bucketKeysQuery, ensureMatchFunctions, identitySettings } from '../../matchers/index.js';
+import { bucketKeysQuery, ensureMatchFunctions, identitySettings, preparePersonLinkage } from '../../matchers/index.js';
 import { lit, openStore, queryRows, sql } from '../../pipeline/store/index.js';
 import { flagsCsvText, freePort, sleep, tempDir, waitFor } from '../helpers.js';
 import { biduiArgs } from '../setup/cli.js';
@@ -206,14 +206,17 @@ describe('jobs on Redis', () => {
     writeFileSync(stepFiles(shared, poisoned).input, 'not parquet');
     writeJsonAtomic(stepFiles(shared, poisoned).settings, identitySettings());
     mkdirSync(stepFiles(shared, poisoned).keys);
-    // The healthy bucket compares the nodes the distributed run left in its store.
+    // The healthy bucket compares the nodes of the distributed run's store, prepared again (the run drops its own
+    // once persons and links are stored); it finds the run's candidate pairs.
     const store = await openStore(s.db);
+    expect(await queryRows(store, `SELECT table_name FROM duckdb_tables() WHERE table_name IN ('match_nodes', 'match_pairs', 'name_only_candidates')`)).toEqual([]);
+    await preparePersonLinkage(store, { runId: 'Qpoison', prefix: 'match_' });
     await ensureMatchFunctions(store); // the ID rule's keys use bidui_id_one_edits
     const files = stepFiles(shared, healthy);
     await writeParquet(store, sql`SELECT * FROM match_nodes`, files.input);
     writeJsonAtomic(files.settings, identitySettings());
     await store.run(`COPY (${bucketKeysQuery(identitySettings(), 'match_', 1)}) TO ${lit(files.keys)} (FORMAT parquet, PARTITION_BY (bucket))`);
-    const [cand] = await queryRows<{ n: number }>(store, 'SELECT count(*)::INT AS n FROM match_candidates');
+    const [cand] = await queryRows<{ n: number }>(store, `SELECT (summary->'match'->>'candidatePairs')::INT AS n FROM runs WHERE run_id = ${lit(res.runId)}`);
     const executor = queueExecutor(s.cfg, url, { pollMs: 100 });
     const outcomes = await executor.run([poisoned, healthy]);
     await executor.close?.();
