@@ -305,7 +305,7 @@ function pairEvaluationFrom(row: { t: number; l: number; tp: number }): PairEval
  * Drops what the linkage built for itself and hands on to nobody: the engine's tables (`prefix` + nodes, candidates,
  * comparison_vectors, pairs, links, clusters), the interest hits, and the household and name-only links and
  * candidates. mentions, persons, person_links, match_runs and name_only_alternatives stay: the rules and the store read
- * them. At the end of the adversarial medium's quarter the dropped tables were 80 of the work database's 488 MiB,
+ * them. At the end of the adversarial medium's quarter the dropped tables were 87 of the work database's 488 MiB,
  * held until then through the gather and the rules.
  */
 export async function dropLinkageScratch(db: Db, prefix: string): Promise<void> {
